@@ -1,0 +1,41 @@
+/*
+ * cli.h - the armistice command line: one cmd_<name>() per subcommand,
+ * each in its own src/cli/cmd_<name>.c (or src/server/ for serve/witness),
+ * registered in the table in main.c. A command returns the process exit
+ * status (see arm_rc_exit() in err.h and armistice(1)); only the command
+ * functions and main() print.
+ */
+#ifndef ARMISTICE_CLI_H
+#define ARMISTICE_CLI_H
+
+#include <stdio.h>
+
+#include "armistice/err.h"
+#include "armistice/buf.h"
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Prints "armistice: <msg>" on stderr and returns the exit code for e->rc. */
+int cli_fail(const struct arm_err *e);
+
+/* Prints a usage error on stderr with a hint to --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Reads a whole file (or standard input for "-") into out, failing with
+ * ARM_ELIMIT past out->max bytes. The message names the path.
+ */
+int cli_read_file(const char *path, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
+
+/* Writes a JSON string literal (quotes and escapes) for s[0..n). */
+void cli_json_str(FILE *f, const char *s, size_t n);
+
+/* Subcommands. */
+int cmd_version(int argc, char **argv);
+
+#endif

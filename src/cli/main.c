@@ -1,0 +1,67 @@
+/*
+ * main.c - armistice(1): dispatches to a subcommand. Each subcommand parses
+ * its own options, prints its own --help and returns its exit status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "armistice/common.h"
+
+#define ARMISTICE_VERSION "0.1.0"
+
+static const struct cli_cmd commands[] = {
+	{"version", cmd_version, "print the version"},
+};
+
+int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("armistice %s (libsodium %s)\n", ARMISTICE_VERSION, sodium_version_string());
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: armistice COMMAND [ARGS...]\n"
+	           "       armistice COMMAND --help\n\n"
+	           "A verifiable ledger for phased peace agreements.\n\ncommands:\n");
+	for (i = 0; i < ARM_ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nexit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+	           "4 system error, 5 not found. See armistice(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "armistice: libsodium failed to initialise\n");
+		return 4;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (i = 0; i < ARM_ARRAY_LEN(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "armistice: unknown command '%s'\nTry 'armistice --help'.\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,52 @@
+# tests/cli/lib.sh - sourced by every tNNNN-*.sh script.
+#
+#   expect_ok DESC CMD...          CMD must exit 0
+#   expect_exit CODE DESC CMD...   CMD must exit with CODE
+#   expect_grep DESC PATTERN FILE  FILE must match PATTERN (grep -E)
+#   ok DESC / not_ok DESC          report one result directly
+# Each script gets its own scratch directory $T, removed at exit, and the
+# binary under test as $ARM. Output of the last command is in $T/out, $T/err.
+set -u
+ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
+TOP=${ARMISTICE_TOP:-$(pwd)}
+SHARED=${ARMISTICE_SHARED:-$TOP/../shared}
+T=$(mktemp -d "${TMPDIR:-/tmp}/armistice-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+script=$(basename "$0" .sh)
+
+ok() { echo "ok - $script: $*"; }
+not_ok() { echo "not ok - $script: $*"; }
+
+expect_ok() {
+	desc=$1
+	shift
+	if "$@" >"$T/out" 2>"$T/err"; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $?): $(head -c 300 "$T/err")"
+	fi
+}
+
+expect_exit() {
+	code=$1
+	desc=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$code" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $rc, wanted $code): $(head -c 300 "$T/err")"
+	fi
+}
+
+expect_grep() {
+	desc=$1
+	pat=$2
+	file=$3
+	if grep -Eq -- "$pat" "$file"; then
+		ok "$desc"
+	else
+		not_ok "$desc: /$pat/ not in $file: $(head -c 300 "$file")"
+	fi
+}

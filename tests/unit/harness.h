@@ -1,0 +1,67 @@
+/*
+ * harness.h - the unit-test harness. Each check prints one TAP-like line,
+ * "ok - ..." or "not ok - file:line: ...", which tests/run.sh counts.
+ * A test binary exits 1 if any check failed.
+ */
+#ifndef ARMISTICE_TEST_HARNESS_H
+#define ARMISTICE_TEST_HARNESS_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int harness_pass, harness_fail;
+static const char *harness_test = "";
+
+#define CHECK(cond)                                                          \
+	do {                                                                     \
+		if (cond) {                                                          \
+			harness_pass++;                                                  \
+		} else {                                                             \
+			harness_fail++;                                                  \
+			printf("not ok - %s: %s:%d: %s\n", harness_test, __FILE__,      \
+			       __LINE__, #cond);                                         \
+		}                                                                    \
+	} while (0)
+
+/* CHECK with a message shown on failure (e.g. err.msg). */
+#define CHECKM(cond, msg)                                                    \
+	do {                                                                     \
+		if (cond) {                                                          \
+			harness_pass++;                                                  \
+		} else {                                                             \
+			harness_fail++;                                                  \
+			printf("not ok - %s: %s:%d: %s (%s)\n", harness_test, __FILE__, \
+			       __LINE__, #cond, (msg));                                  \
+		}                                                                    \
+	} while (0)
+
+#define CHECK_EQ_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
+
+/* Runs one test function; prints "ok - name" if none of its checks failed. */
+#define RUN(fn)                                                              \
+	do {                                                                     \
+		int harness_before_ = harness_fail;                                  \
+		harness_test = #fn;                                                  \
+		fn();                                                                \
+		if (harness_fail == harness_before_)                                 \
+			printf("ok - %s\n", #fn);                                        \
+	} while (0)
+
+#define HARNESS_DONE() (harness_fail ? 1 : 0)
+
+/* Hex helper for vectors: decodes hex into out, returns bytes written. */
+static inline size_t
+harness_unhex(const char *hex, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+	while (hex[0] && hex[1] && n < cap) {
+		unsigned v;
+		if (sscanf(hex, "%2x", &v) != 1)
+			break;
+		out[n++] = (unsigned char)v;
+		hex += 2;
+	}
+	return n;
+}
+
+#endif
