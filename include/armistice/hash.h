@@ -1,0 +1,31 @@
+/*
+ * hash.h - SHA-256 and the RFC 9162 tree hashes.
+ *
+ * The backend (OpenSSL or libsodium) is chosen by the numbers that
+ * `make bench` prints (docs/performance.md); both give identical bytes.
+ * No allocation, no failure: SHA-256 of any input always succeeds.
+ */
+#ifndef ARMISTICE_HASH_H
+#define ARMISTICE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_SIZE 32
+
+void hash_sha256(uint8_t out[HASH_SIZE], const void *p, size_t n);
+
+/* RFC 9162 §2.1.1: leaf hash = SHA-256(0x00 || entry). */
+void hash_leaf(uint8_t out[HASH_SIZE], const void *entry, size_t n);
+
+/* RFC 9162 §2.1.1: interior node = SHA-256(0x01 || left || right). */
+void hash_node(uint8_t out[HASH_SIZE], const uint8_t left[HASH_SIZE],
+               const uint8_t right[HASH_SIZE]);
+
+/* Name of the backend in use, for bench output and `armistice version`. */
+const char *hash_backend(void);
+
+/* Lowercase hex of a hash into out (65 bytes with the NUL). */
+void hash_hex(char out[2 * HASH_SIZE + 1], const uint8_t h[HASH_SIZE]);
+
+#endif
