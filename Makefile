@@ -18,7 +18,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 15
 
-PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd
+PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 GEOS_CFLAGS := $(shell geos-config --cflags 2>/dev/null)
