@@ -19,8 +19,10 @@ static const struct cli_cmd commands[] = {
 int
 cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: armistice version\n");
+		return 0;
+	}
 	printf("armistice %s (libsodium %s)\n", ARMISTICE_VERSION, sodium_version_string());
 	return 0;
 }
