@@ -1,0 +1,306 @@
+/*
+ * agreement.h - the agreement, written as data (armistice-agreement(5),
+ * docs/agreement.md).
+ *
+ * An agreement is a YAML document (JSON is YAML too) that a negotiator's
+ * staff writes by hand: actors and their keys, the log and its witness
+ * quorum, phases, incident kinds, zones and commitments. Its id is the
+ * SHA-256 of the YAML bytes exactly as given, so every party signs the same
+ * bytes; zone geometry kept in files beside the agreement is bound to it by
+ * digest (the agreement entry lists one "zone:" line per file, entry.h).
+ *
+ * Loading is all-or-nothing: agreement_parse() validates everything and
+ * reports every problem at once, one line each, "FILE:LINE:COL: rule:
+ * message", into a caller-provided buffer. On failure the struct is empty.
+ *
+ * Cross references (owners, requires, verify.by, ...) are resolved to
+ * indices into the agreement's arrays, so the state engine never compares
+ * strings. AGREEMENT_NONE marks "no index".
+ *
+ * Ownership: struct agreement owns everything it points to (including a
+ * copy of the YAML bytes and of each zone's GeoJSON); agreement_release()
+ * frees it all and is NULL-safe. Lookups return borrowed pointers that live
+ * as long as the agreement.
+ */
+#ifndef ARMISTICE_AGREEMENT_H
+#define ARMISTICE_AGREEMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hash.h"
+#include "note.h"
+
+#define AGREEMENT_NONE ((size_t)-1)
+
+/*
+ * The YAML must fit, with the entry header and one signature per party,
+ * in one log entry (C2SP tlog-tiles bundles: u16 length, 65,535 bytes).
+ */
+#define AGREEMENT_MAX_SIZE 60000u
+#define AGREEMENT_ZONE_FILE_MAX (1u << 20) /* one zone GeoJSON file */
+#define AGREEMENT_ID_MAX 64                /* actor/commitment/... ids */
+#define AGREEMENT_MAX_ITEMS 4096           /* per list (actors, commitments...) */
+#define AGREEMENT_MAX_KEYS 8               /* verifier keys per actor */
+
+enum agreement_role {
+	AGREEMENT_PARTY = 1,
+	AGREEMENT_VERIFIER,
+	AGREEMENT_MONITOR,
+};
+
+/*
+ * Verification methods, weakest to strongest (DESIGN.md §3). The numeric
+ * order is the strength order: a policy demanding ON_SITE is met by
+ * ON_SITE, MUTUAL, ... INVESTIGATION.
+ */
+enum agreement_method {
+	AGREEMENT_METHOD_NONE = 0, /* not stated / no minimum */
+	AGREEMENT_METHOD_SELF,
+	AGREEMENT_METHOD_MEDIA,
+	AGREEMENT_METHOD_IMAGERY,
+	AGREEMENT_METHOD_ON_SITE,
+	AGREEMENT_METHOD_MUTUAL,
+	AGREEMENT_METHOD_TRILATERAL,
+	AGREEMENT_METHOD_FORENSIC,
+	AGREEMENT_METHOD_INVESTIGATION,
+};
+
+enum agreement_verify_kind {
+	AGREEMENT_VERIFY_NONE = 0, /* verify: none - a claim is enough */
+	AGREEMENT_VERIFY_BY,       /* verify: {by: [...], quorum: N} */
+	AGREEMENT_VERIFY_MUTUAL,   /* verify: {mutual: true}: each owner by the others */
+};
+
+enum agreement_due_kind {
+	AGREEMENT_DUE_NONE = 0,
+	AGREEMENT_DUE_DATE,  /* due: "YYYY-MM-DD" */
+	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} */
+};
+
+/* Where a node was in the YAML, 1-based, for messages about it. */
+struct agreement_mark {
+	uint32_t line;
+	uint32_t col;
+};
+
+struct agreement_actor {
+	char *id;   /* [a-z0-9-]+ */
+	char *name;
+	enum agreement_role role;
+	struct note_verifier keys[AGREEMENT_MAX_KEYS]; /* Ed25519 (type 0x01) */
+	size_t nkeys;                                  /* >= 1 */
+	struct agreement_mark mark;
+};
+
+/* A log witness: a cosigner key (C2SP tlog-cosignature v1.0.1, type 0x04). */
+struct agreement_witness {
+	char *id;
+	struct note_verifier key;
+	struct agreement_mark mark;
+};
+
+/*
+ * A quorum group in the spirit of C2SP tlog-policy ("group <name>
+ * {all|any|k} <members>"). Members are witnesses or earlier groups, both as
+ * indices into one space: i < nwitnesses is witness i, otherwise group
+ * i - nwitnesses. threshold is k (all = nmembers, any = 1).
+ */
+struct agreement_group {
+	char *id;
+	size_t threshold;
+	size_t *members;
+	size_t nmembers;
+	struct agreement_mark mark;
+};
+
+struct agreement_log {
+	char *origin;                 /* checkpoint origin line, C2SP tlog-checkpoint */
+	struct note_verifier key;     /* the log's Ed25519 key (type 0x01) */
+	struct agreement_witness *witnesses;
+	size_t nwitnesses;
+	struct agreement_group *groups;
+	size_t ngroups;
+	/*
+	 * The quorum: group index (quorum: <group id>), or AGREEMENT_NONE with
+	 * quorum_n witnesses of all (quorum: N). quorum_n == 0 with no group
+	 * means "quorum: none" (no witness needed, for tests and drafts).
+	 */
+	size_t quorum_group;
+	size_t quorum_n;
+};
+
+struct agreement_phase {
+	char *id;
+	char *name;
+	struct agreement_mark mark;
+};
+
+struct agreement_incident_kind {
+	char *id;
+	char *name;
+	bool provocation; /* counts for "days without a provocation" */
+	struct agreement_mark mark;
+};
+
+struct agreement_zone {
+	char *id;
+	char *name;
+	char *file;     /* relative path beside the agreement, or NULL if inline */
+	char *geojson;  /* the GeoJSON text (file bytes, or the inline node as JSON) */
+	size_t geojson_len;
+	uint8_t digest[HASH_SIZE]; /* SHA-256 of the file bytes (file zones only) */
+	struct agreement_mark mark;
+};
+
+struct agreement_verify {
+	enum agreement_verify_kind kind;
+	size_t *by;      /* actor indices (VERIFY_BY) */
+	size_t nby;
+	size_t quorum;   /* how many of by must verify; 1 <= quorum <= nby */
+	enum agreement_method method; /* minimum method, or METHOD_NONE */
+};
+
+struct agreement_due {
+	enum agreement_due_kind kind;
+	/*
+	 * DUE_DATE: the date in the agreement's counting zone, and deadline =
+	 * the first second after that day ends there (UTC epoch seconds), so a
+	 * commitment is overdue at time t iff t >= deadline and not yet done.
+	 */
+	int32_t year, month, day;
+	int64_t deadline;
+	/* DUE_AFTER: due `days` days after commitment `after` takes effect. */
+	size_t after;
+	int64_t days;
+};
+
+struct agreement_standing {
+	bool standing;        /* an ongoing obligation: kept or breached */
+	size_t *breached_by;  /* incident kind indices */
+	size_t nbreached_by;
+	size_t *zones;        /* zone indices; 0 zones = anywhere */
+	size_t nzones;
+};
+
+struct agreement_commitment {
+	char *id;
+	size_t *owners;       /* actor indices, >= 1, all parties */
+	size_t nowners;
+	size_t phase;         /* phase index */
+	char *category;       /* free word, may be NULL */
+	char *text;
+	size_t *requires;     /* commitment indices; acyclic */
+	size_t nrequires;
+	size_t together;      /* together-group index, or AGREEMENT_NONE */
+	struct agreement_verify verify;
+	struct agreement_due due;
+	struct agreement_standing standing;
+	char *area;           /* optional GeoJSON as JSON text, or NULL */
+	size_t area_len;
+	struct agreement_mark mark;
+};
+
+/* A simultaneity group: its members take effect only when all are verified. */
+struct agreement_together {
+	char *id;
+	size_t *members; /* commitment indices, in document order */
+	size_t nmembers;
+};
+
+struct agreement {
+	uint8_t id[HASH_SIZE]; /* SHA-256 of yaml[0..yaml_len) */
+	uint8_t *yaml;         /* owned copy of the bytes as given */
+	size_t yaml_len;
+	char *file;            /* name used in messages */
+
+	char *name;            /* short name, [a-z0-9-]+ */
+	char *title;
+	int32_t tz_offset;     /* seconds east of UTC: the day-counting zone */
+	bool inclusive;        /* counting: {inclusive: true} */
+
+	struct agreement_log log;
+	struct agreement_actor *actors;
+	size_t nactors;
+	struct agreement_phase *phases;
+	size_t nphases;
+	struct agreement_incident_kind *kinds;
+	size_t nkinds;
+	struct agreement_zone *zones;
+	size_t nzones;
+	struct agreement_commitment *commitments; /* in document order */
+	size_t ncommitments;
+	struct agreement_together *togethers;
+	size_t ntogethers;
+	size_t *topo;          /* commitment indices, each after its requires */
+};
+
+/*
+ * Reads a zone file named in the agreement (path relative to the
+ * agreement) into out. Returns ARM_ENOTFOUND if there is no such file.
+ * The parser calls it once per `file:` zone; ctx is passed through.
+ */
+typedef int (*agreement_read_fn)(void *ctx, const char *relpath, struct buf *out,
+                                 struct arm_err *e);
+
+void agreement_init(struct agreement *a);
+void agreement_release(struct agreement *a);
+
+/*
+ * Parses and validates yaml[0..len). fname names the document in messages.
+ * read_file (may be NULL: then any `file:` zone is an error) supplies zone
+ * files. Every problem found is appended to diags (if not NULL) as one
+ * line "FILE:LINE:COL: rule: message\n"; e gets the first problem and the
+ * count. Returns ARM_ESYNTAX/ARM_ERULE/ARM_ELIMIT, *a left empty, on any
+ * problem. Pure apart from read_file.
+ */
+int agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char *fname,
+                    agreement_read_fn read_file, void *ctx, struct buf *diags,
+                    struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Reads the agreement at path and its zone files (relative to the
+ * agreement's directory; no absolute paths, no "..") and parses it.
+ */
+int agreement_load(struct agreement *a, const char *path, struct buf *diags,
+                   struct arm_err *e) ARM_MUST_CHECK;
+
+/* Lookups by id; AGREEMENT_NONE if absent. */
+size_t agreement_actor_index(const struct agreement *a, const char *id);
+size_t agreement_commitment_index(const struct agreement *a, const char *id);
+size_t agreement_phase_index(const struct agreement *a, const char *id);
+size_t agreement_kind_index(const struct agreement *a, const char *id);
+size_t agreement_zone_index(const struct agreement *a, const char *id);
+
+/* Borrowed pointer or NULL. */
+const struct agreement_actor *agreement_actor(const struct agreement *a, const char *id);
+const struct agreement_commitment *agreement_commitment(const struct agreement *a,
+                                                        const char *id);
+
+/* Indices of the parties (role party), in document order; returns count. */
+size_t agreement_parties(const struct agreement *a, size_t *out, size_t max);
+
+/* Is actor index `actor` an owner of commitment c? */
+bool agreement_is_owner(const struct agreement_commitment *c, size_t actor);
+
+/*
+ * Is witness_ok[0..nwitnesses) (which witnesses cosigned) enough for the
+ * log's quorum policy?
+ */
+bool agreement_quorum_met(const struct agreement *a, const bool *witness_ok);
+
+/* Names and parsers for the enums ("on-site", "party", ...). */
+const char *agreement_method_name(enum agreement_method m);
+int agreement_method_parse(const char *s, enum agreement_method *m);   /* 0 ok, -1 */
+const char *agreement_role_name(enum agreement_role r);
+
+/* Lowercase hex of the agreement id (65 bytes with NUL). */
+void agreement_id_hex(const struct agreement *a, char out[2 * HASH_SIZE + 1]);
+
+/* Is s a valid id: 1..AGREEMENT_ID_MAX of [a-z0-9-], not starting with '-'. */
+bool agreement_id_valid(const char *s, size_t len);
+
+#endif
