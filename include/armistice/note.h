@@ -66,15 +66,19 @@ struct note_check {
 	uint64_t timestamp; /* cosignature time (type 0x04), else 0 */
 };
 
-/* Key ID = SHA-256(name || 0x0A || type || pk)[:4], big-endian. */
+/*
+ * Key ID = SHA-256(name || 0x0A || type || pk)[:4], big-endian
+ * (signed-note v1.0.0 §"Signatures"). name is a NUL-terminated valid key
+ * name; if a name longer than NOTE_NAME_MAX cannot be allocated for, 0.
+ */
 uint32_t note_key_id(const char *name, uint8_t type, const uint8_t pk[32]);
 
 /* Is name a valid key name: non-empty, <= NOTE_NAME_MAX, no space, no '+'. */
 bool note_name_valid(const char *name, size_t len);
 
 /*
- * Parses msg[0..len) as a signed note. Refuses with ARM_ELIMIT past max
- * bytes and ARM_ESYNTAX (naming the rule and the byte offset or line) for:
+ * Parses msg[0..len) as a signed note (borrowed; nothing is kept). Refuses
+ * with ARM_ELIMIT past max bytes (0 means NOTE_MAX_SIZE) and ARM_ESYNTAX (naming the rule and the byte offset or line) for:
  * invalid UTF-8, control characters other than "\n", no blank line before
  * the signatures, a malformed signature line, more than NOTE_MAX_SIGS lines.
  * On success *n owns copies of everything; on failure *n is empty.
@@ -104,6 +108,13 @@ int note_verify(const struct note *n, const struct note_verifier *keys, size_t n
 int note_format(const struct note *n, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * Appends one signature line "— name base64(key_id || sig)\n" for a
+ * parsed or freshly made signature. Refuses (ARM_EUSAGE) an invalid name or
+ * a signature length outside 1..NOTE_SIG_MAX. On failure out is unchanged.
+ */
+int note_sig_format(const struct note_sig *s, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Appends one signature line "— name base64\n" by s over text (type 0x01
  * only; cosignatures go through cosig_sign()). text must pass
  * note_text_valid().
@@ -115,7 +126,12 @@ int note_sign_line(const struct note_signer *s, const char *text, size_t len,
 int note_sign(const char *text, size_t len, const struct note_signer *const *signers,
               size_t nsigners, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
 
-/* Verifier key string "name+hex8+base64(type || pk)"; split on the first two '+'. */
+/*
+ * Verifier key string "name+hex8+base64(type || pk)"; split on the first
+ * two '+' (the base64 may contain '+'). Strict: the key ID must be 8
+ * lowercase hex digits and equal the ID recomputed from name, type and key;
+ * the type must be 0x01 or 0x04; no surrounding whitespace or newline.
+ */
 int note_verifier_parse(struct note_verifier *v, const char *vkey, size_t len,
                         struct arm_err *e) ARM_MUST_CHECK;
 int note_verifier_format(const struct note_verifier *v, struct buf *out,
@@ -123,7 +139,14 @@ int note_verifier_format(const struct note_verifier *v, struct buf *out,
 
 /*
  * Signer key string "PRIVATE+KEY+name+hex8+base64(type || seed32)", as Go's
- * note.NewSigner reads. The hex key ID must match the derived public key.
+ * note.NewSigner reads and note.GenerateKey writes (type 0x01; 0x04 for
+ * cosigner keys, as transparency-dev's witness keys). The hex key ID must
+ * match the derived public key. *s is overwritten; on success s->sk is new
+ * sodium_malloc memory that note_signer_release() wipes and frees; on
+ * failure *s is empty. Error text never quotes key material.
+ * note_signer_format() reserves the space in out before writing the seed,
+ * so no reallocation copies it: the caller must wipe out (sodium_memzero)
+ * before releasing it.
  */
 int note_signer_parse(struct note_signer *s, const char *skey, size_t len,
                       struct arm_err *e) ARM_MUST_CHECK;
