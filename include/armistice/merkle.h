@@ -51,7 +51,8 @@ int merkle_verify_inclusion(const uint8_t leaf[HASH_SIZE], uint64_t index, uint6
 
 /*
  * old == new: the proof must be empty and the roots equal. old == 0: the
- * proof must be empty (transparency-dev/merkle's edge cases).
+ * proof must be empty and old_root must be SHA-256("") (the tlog-witness
+ * "old 0" case; transparency-dev/merkle refuses every old == 0 instead).
  */
 int merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_root[HASH_SIZE],
                               const uint8_t new_root[HASH_SIZE],
