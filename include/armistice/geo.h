@@ -1,0 +1,136 @@
+/*
+ * geo.h - places: the Military Demarcation Line, the DMZ and agreed zones
+ * (DESIGN.md §5 "Places"), with the GEOS C API (reentrant _r functions).
+ *
+ * A struct geo_map holds the MDL as a polyline walked west to east, the
+ * DMZ as the polygon between its northern and southern boundary lines
+ * (armistice Art. I ¶1: 2 km each side), and named zones. geo_locate()
+ * places a WGS-84 point against them:
+ *
+ *  - distance to the MDL: the nearest point of the polyline is found in a
+ *    local tangent-plane frame centred on the query point (equirectangular:
+ *    x = R cos(lat0) dlon, y = R dlat, R = 6371.0088 km), then the distance
+ *    is the haversine great-circle distance to that nearest point. Within a
+ *    few tens of km of the line the frame distorts by far less than the
+ *    LSIB line's own simplification (hundreds of metres), and haversine
+ *    keeps the reported number a true distance on the sphere; far from the
+ *    line (hundreds of km) the choice of nearest segment may be off by ~1%.
+ *  - side: walking the polyline west to east, a positive 2-D cross product
+ *    (segment x point) is north (korea-record.md §C); at a vertex the two
+ *    adjacent segments decide together, so corners do not flip the side.
+ *  - arc position: haversine length from the west end along the polyline
+ *    to the nearest point, in km (the LSIB line measures about 237.5 km).
+ *  - DMZ and zones: point-in-polygon in longitude/latitude, because RFC
+ *    7946 §3.1.1 draws GeoJSON edges as straight lines in that space; a
+ *    point on a boundary counts as inside (GEOS "covers").
+ *
+ * Zones are GeoJSON (RFC 7946): a Polygon or MultiPolygon, a Feature with
+ * one, or a FeatureCollection of them. A zone defined by distance from the
+ * MDL (the CMA's 5 km ground buffer, its no-fly bands) is a Feature with a
+ * null geometry and the foreign members (RFC 7946 §6.1) in its properties:
+ *   "armistice:mdl_within_km": N        (required, > 0)
+ *   "armistice:arc_from_km": A, "armistice:arc_to_km": B   (optional)
+ *   "armistice:side": "north" | "south"                   (optional)
+ * so that "within 40 km of the MDL east of marker 0646" is a zone without
+ * an invented polygon. A zone whose GeoJSON is the LSIB lines document
+ * (geo_map_load_lines()) is the DMZ itself, and loads the MDL if the map
+ * has none yet.
+ *
+ * Ownership and threads: the map owns its GEOS context handle and every
+ * geometry; geo_map_free() releases all of it and is NULL-safe. A map may
+ * be used by one thread at a time (a GEOS context handle is not shared).
+ * Input text is borrowed and copied where kept. No I/O: callers read files.
+ */
+#ifndef ARMISTICE_GEO_H
+#define ARMISTICE_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define GEO_INPUT_MAX (4u << 20) /* bytes of GeoJSON accepted per document */
+#define GEO_MAX_VERTICES 100000  /* per line or polygon document */
+#define GEO_MAX_ZONES 256
+#define GEO_ZONE_ID_MAX 64
+#define GEO_EARTH_KM 6371.0088   /* IUGG mean Earth radius */
+
+struct geo_map; /* opaque: holds GEOS handles */
+
+struct geo_place {
+	double mdl_km;  /* great-circle distance to the MDL, km, >= 0 */
+	int side;       /* +1 north, -1 south, 0 on the line (< 1 m) */
+	double arc_km;  /* along the MDL from its west end, km */
+	double near_lat, near_lon; /* the nearest point of the MDL */
+	bool in_dmz;
+	bool beyond_end; /* nearest point is an end of the MDL: side is extrapolated */
+};
+
+/* Returns a new empty map in *out (free with geo_map_free). */
+int geo_map_new(struct geo_map **out, struct arm_err *e) ARM_MUST_CHECK;
+void geo_map_free(struct geo_map *m);
+
+/*
+ * Loads the MDL and DMZ lines from an LSIB-form FeatureCollection (as in
+ * examples/korea-2018/data/dmz-lsib.geojson): the LineString whose
+ * DISCLAIME1 is "Military Demarcation Line", and the two whose DISCLAIME1
+ * is "DMZ" with COUNTRY_NA "North Korea" / "South Korea". Line direction
+ * in the file does not matter. ARM_ESYNTAX names the feature index and
+ * what is wrong; ARM_ENOTFOUND if one of the three lines is missing.
+ */
+int geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len,
+                       struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Adds zone `id` from GeoJSON text (see above). Band zones need the MDL
+ * loaded first. Returns ARM_ECONFLICT for a duplicate id. *index (may be
+ * NULL) gets the zone's index, in order of addition.
+ */
+int geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t len,
+                     size_t *index, struct arm_err *e) ARM_MUST_CHECK;
+
+size_t geo_zone_count(const struct geo_map *m);
+/* Index of zone id, or (size_t)-1. */
+size_t geo_zone_index(const struct geo_map *m, const char *id);
+const char *geo_zone_id(const struct geo_map *m, size_t index);
+
+/*
+ * Places (lat, lon) in degrees against the MDL and DMZ. ARM_EUSAGE if the
+ * lines are not loaded; ARM_ESYNTAX if lat/lon are out of range or not
+ * finite.
+ */
+int geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p,
+               struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Is (lat, lon) inside zone `index`? The state engine calls this through
+ * a function pointer (ctx = the map) to decide whether an incident falls
+ * inside the zones of a standing commitment.
+ */
+int geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, bool *inside,
+                struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * The engine's zone question (engine.h struct engine_geo): ctx is a
+ * struct geo_map, zone an index into a->zones. Zones are added to the map
+ * from the agreement on first use (the LSIB lines zone first, whatever its
+ * place in the list, so band zones can measure from the MDL); a zone id
+ * whose GeoJSON differs from what the map holds is refused (ARM_ECONFLICT):
+ * after an amendment that redraws a zone, give the engine a fresh map.
+ * Deterministic: the same agreement and point give the same answer.
+ */
+struct agreement;
+int geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat,
+                       double lon, bool *inside, struct arm_err *e);
+
+/* Length of the loaded MDL in km (haversine along the polyline); 0 if none. */
+double geo_mdl_length_km(const struct geo_map *m);
+
+/* The point at arc km from the west end of the MDL (clamped to the line). */
+int geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon,
+                  struct arm_err *e) ARM_MUST_CHECK;
+
+/* Great-circle distance in km between two points in degrees (haversine). */
+double geo_haversine_km(double lat1, double lon1, double lat2, double lon2);
+
+#endif

@@ -1,0 +1,899 @@
+/* geo.c - see geo.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <geos_c.h>
+#include <libfyaml.h>
+
+#include "armistice/agreement.h"
+#include "armistice/geo.h"
+#include "armistice/common.h"
+
+#define DEG (M_PI / 180.0)
+#define ON_LINE_KM 0.001 /* closer than 1 m counts as on the line */
+
+struct geo_line {
+	double *lat, *lon; /* owned, west to east */
+	double *cum;       /* cum[i] = haversine km from vertex 0 to vertex i */
+	size_t n;
+};
+
+enum geo_zone_kind {
+	GEO_ZONE_POLYGON,
+	GEO_ZONE_BAND, /* defined by distance from the MDL */
+	GEO_ZONE_DMZ,  /* the LSIB lines document: the DMZ polygon of the map */
+};
+
+struct geo_zone {
+	char id[GEO_ZONE_ID_MAX + 1];
+	enum geo_zone_kind kind;
+	char *text;                      /* owned copy of the GeoJSON, to spot redefinitions */
+	size_t text_len;
+	GEOSGeometry *g;                 /* polygonal zones */
+	const GEOSPreparedGeometry *pg;
+	double within_km, arc_from, arc_to;
+	int side;                        /* band: 0 both, +1 north, -1 south */
+};
+
+struct geo_map {
+	GEOSContextHandle_t h;
+	char geos_msg[256]; /* last GEOS error, for our one-line messages */
+	struct geo_line mdl;
+	GEOSGeometry *dmz;
+	const GEOSPreparedGeometry *dmz_p;
+	struct geo_zone *zones;
+	size_t nzones;
+};
+
+/* GEOS reports through a handler; keep its text instead of printing it. */
+static void
+geos_error_r(const char *msg, void *userdata)
+{
+	struct geo_map *m = userdata;
+
+	snprintf(m->geos_msg, sizeof(m->geos_msg), "%s", msg);
+}
+
+double
+geo_haversine_km(double lat1, double lon1, double lat2, double lon2)
+{
+	double dlat = (lat2 - lat1) * DEG, dlon = (lon2 - lon1) * DEG;
+	double a = sin(dlat / 2) * sin(dlat / 2) +
+	           cos(lat1 * DEG) * cos(lat2 * DEG) * sin(dlon / 2) * sin(dlon / 2);
+
+	if (a > 1.0)
+		a = 1.0;
+	return 2.0 * GEO_EARTH_KM * asin(sqrt(a));
+}
+
+/* Notices (e.g. about a self-intersection) are not errors: drop them. */
+static void
+geos_notice_r(const char *msg, void *userdata)
+{
+	(void)msg;
+	(void)userdata;
+}
+
+int
+geo_map_new(struct geo_map **out, struct arm_err *e)
+{
+	struct geo_map *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (m == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	m->h = GEOS_init_r();
+	if (m->h == NULL) {
+		free(m);
+		return arm_err_set(e, ARM_ENOMEM, "geo: GEOS failed to initialise");
+	}
+	GEOSContext_setErrorMessageHandler_r(m->h, geos_error_r, m);
+	GEOSContext_setNoticeMessageHandler_r(m->h, geos_notice_r, NULL);
+	*out = m;
+	return ARM_OK;
+}
+
+static void
+line_release(struct geo_line *l)
+{
+	free(l->lat);
+	free(l->lon);
+	free(l->cum);
+	memset(l, 0, sizeof(*l));
+}
+
+static void
+zone_release(GEOSContextHandle_t h, struct geo_zone *z)
+{
+	free(z->text);
+	z->text = NULL;
+	if (z->pg != NULL)
+		GEOSPreparedGeom_destroy_r(h, z->pg);
+	if (z->g != NULL)
+		GEOSGeom_destroy_r(h, z->g);
+	z->pg = NULL;
+	z->g = NULL;
+}
+
+void
+geo_map_free(struct geo_map *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nzones; i++)
+		zone_release(m->h, &m->zones[i]);
+	free(m->zones);
+	if (m->dmz_p != NULL)
+		GEOSPreparedGeom_destroy_r(m->h, m->dmz_p);
+	if (m->dmz != NULL)
+		GEOSGeom_destroy_r(m->h, m->dmz);
+	line_release(&m->mdl);
+	GEOS_finish_r(m->h);
+	free(m);
+}
+
+/* ---- GeoJSON through libfyaml (JSON is YAML 1.2) ---- */
+
+/* libfyaml would print parse errors on stderr; keep the first line instead. */
+static void
+fy_quiet(struct fy_diag *diag, void *user, const char *msg, size_t len)
+{
+	char *first = user;
+	size_t n = strnlen(first, 128);
+
+	(void)diag;
+	if (n > 0)
+		return;
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	snprintf(first, 128, "%.*s", (int)(len > 127 ? 127 : len), msg);
+	for (n = 0; first[n]; n++)
+		if (first[n] == '\n')
+			first[n] = ' ';
+}
+
+static struct fy_document *
+json_parse(const char *text, size_t len, struct arm_err *e)
+{
+	struct fy_parse_cfg cfg;
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
+	struct fy_document *d;
+	char first[128] = "";
+
+	if (len > GEO_INPUT_MAX) {
+		arm_err_set(e, ARM_ELIMIT, "geo: GeoJSON of %zu bytes is over the %u-byte limit", len,
+		            GEO_INPUT_MAX);
+		return NULL;
+	}
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = fy_quiet;
+	dcfg.user = first;
+	dcfg.colorize = false;
+	if ((diag = fy_diag_create(&dcfg)) == NULL) {
+		arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+		return NULL;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.flags = FYPCF_QUIET;
+	cfg.diag = diag;
+	d = fy_document_build_from_string(&cfg, text, len);
+	fy_diag_unref(diag);
+	if (d == NULL || fy_document_root(d) == NULL) {
+		fy_document_destroy(d);
+		arm_err_set(e, ARM_ESYNTAX, "geo: not a JSON document: %s", first[0] ? first : "empty");
+		return NULL;
+	}
+	return d;
+}
+
+/* The scalar at key, as a NUL-terminated copy in out; false if absent. */
+static bool
+json_str(struct fy_node *map, const char *key, char *out, size_t cap)
+{
+	struct fy_node *v;
+	const char *s;
+	size_t n;
+
+	if (map == NULL || fy_node_get_type(map) != FYNT_MAPPING)
+		return false;
+	v = fy_node_mapping_lookup_by_string(map, key, FY_NT);
+	if (v == NULL || fy_node_get_type(v) != FYNT_SCALAR)
+		return false;
+	s = fy_node_get_scalar(v, &n);
+	if (s == NULL || n >= cap)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+static bool
+scalar_num(struct fy_node *v, double *out)
+{
+	char tmp[64];
+	const char *s;
+	char *end;
+	size_t n;
+
+	if (v == NULL || fy_node_get_type(v) != FYNT_SCALAR)
+		return false;
+	s = fy_node_get_scalar(v, &n);
+	if (s == NULL || n == 0 || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	*out = strtod(tmp, &end);
+	return errno == 0 && *end == '\0' && isfinite(*out);
+}
+
+static bool
+json_num(struct fy_node *map, const char *key, double *out)
+{
+	if (map == NULL || fy_node_get_type(map) != FYNT_MAPPING)
+		return false;
+	return scalar_num(fy_node_mapping_lookup_by_string(map, key, FY_NT), out);
+}
+
+/* Absent, or the JSON literal null (RFC 8259 §3). */
+static bool
+json_null(struct fy_node *v)
+{
+	const char *s;
+	size_t n;
+
+	if (v == NULL)
+		return true;
+	if (fy_node_get_type(v) != FYNT_SCALAR)
+		return false;
+	s = fy_node_get_scalar(v, &n);
+	return s != NULL && n == 4 && memcmp(s, "null", 4) == 0;
+}
+
+/* Reads a LineString's coordinates ([lon, lat] pairs, RFC 7946 §3.1.1). */
+static int
+read_line(struct fy_node *geom, size_t feature, struct geo_line *l, struct arm_err *e)
+{
+	char type[32];
+	struct fy_node *coords, *pt;
+	void *it = NULL;
+	int n, i = 0;
+
+	if (!json_str(geom, "type", type, sizeof(type)) || strcmp(type, "LineString") != 0)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: geometry is not a LineString",
+		                   feature);
+	coords = fy_node_mapping_lookup_by_string(geom, "coordinates", FY_NT);
+	if (coords == NULL || fy_node_get_type(coords) != FYNT_SEQUENCE)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: no coordinates array", feature);
+	n = fy_node_sequence_item_count(coords);
+	if (n < 2 || n > GEO_MAX_VERTICES)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: %d vertices (want 2..%d)",
+		                   feature, n, GEO_MAX_VERTICES);
+	l->lat = calloc((size_t)n, sizeof(double));
+	l->lon = calloc((size_t)n, sizeof(double));
+	l->cum = calloc((size_t)n, sizeof(double));
+	if (l->lat == NULL || l->lon == NULL || l->cum == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	while ((pt = fy_node_sequence_iterate(coords, &it)) != NULL) {
+		double lon, lat;
+
+		if (fy_node_get_type(pt) != FYNT_SEQUENCE || fy_node_sequence_item_count(pt) < 2 ||
+		    !scalar_num(fy_node_sequence_get_by_index(pt, 0), &lon) ||
+		    !scalar_num(fy_node_sequence_get_by_index(pt, 1), &lat) || fabs(lat) > 90 ||
+		    fabs(lon) > 180)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: feature %zu vertex %d: not a [lon, lat] position",
+			                   feature, i);
+		l->lon[i] = lon;
+		l->lat[i] = lat;
+		i++;
+	}
+	l->n = (size_t)n;
+	return ARM_OK;
+}
+
+/* Orients l west to east (by its end points) and fills the arc lengths. */
+static void
+line_west_to_east(struct geo_line *l)
+{
+	size_t i;
+
+	if (l->lon[0] > l->lon[l->n - 1]) {
+		for (i = 0; i < l->n / 2; i++) {
+			size_t j = l->n - 1 - i;
+			double t;
+
+			t = l->lat[i], l->lat[i] = l->lat[j], l->lat[j] = t;
+			t = l->lon[i], l->lon[i] = l->lon[j], l->lon[j] = t;
+		}
+	}
+	l->cum[0] = 0;
+	for (i = 1; i < l->n; i++)
+		l->cum[i] = l->cum[i - 1] +
+		            geo_haversine_km(l->lat[i - 1], l->lon[i - 1], l->lat[i], l->lon[i]);
+}
+
+/*
+ * The DMZ polygon: the southern line west to east, then the northern line
+ * east to west, closed. Made valid if the simplified lines cross at an end.
+ */
+static int
+build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl,
+          struct arm_err *e)
+{
+	size_t n = s->n + nl->n + 1, k = 0, i;
+	GEOSCoordSequence *cs = GEOSCoordSeq_create_r(m->h, (unsigned)n, 2);
+	GEOSGeometry *ring, *poly, *valid;
+
+	if (cs == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory building the DMZ");
+	for (i = 0; i < s->n; i++, k++)
+		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[i], s->lat[i]);
+	for (i = nl->n; i-- > 0; k++)
+		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, nl->lon[i], nl->lat[i]);
+	GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[0], s->lat[0]);
+	ring = GEOSGeom_createLinearRing_r(m->h, cs);
+	if (ring == NULL)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ boundary is not a ring: %s", m->geos_msg);
+	poly = GEOSGeom_createPolygon_r(m->h, ring, NULL, 0);
+	if (poly == NULL)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ polygon: %s", m->geos_msg);
+	if (GEOSisValid_r(m->h, poly) != 1) {
+		valid = GEOSMakeValid_r(m->h, poly);
+		GEOSGeom_destroy_r(m->h, poly);
+		if (valid == NULL)
+			return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ polygon: %s", m->geos_msg);
+		poly = valid;
+	}
+	m->dmz = poly;
+	m->dmz_p = GEOSPrepare_r(m->h, poly);
+	if (m->dmz_p == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: DMZ polygon: %s", m->geos_msg);
+	return ARM_OK;
+}
+
+int
+geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct arm_err *e)
+{
+	struct geo_line mdl = {0}, north = {0}, south = {0};
+	struct fy_document *d;
+	struct fy_node *feats, *f;
+	void *it = NULL;
+	size_t idx = 0;
+	int rc = ARM_OK;
+
+	if (m->mdl.n != 0)
+		return arm_err_set(e, ARM_ECONFLICT, "geo: the MDL and DMZ lines are already loaded");
+	if ((d = json_parse(geojson, len, e)) == NULL)
+		return e ? e->rc : ARM_ESYNTAX;
+	feats = fy_node_mapping_lookup_by_string(fy_document_root(d), "features", FY_NT);
+	if (feats == NULL || fy_node_get_type(feats) != FYNT_SEQUENCE) {
+		rc = arm_err_set(e, ARM_ESYNTAX, "geo: not a FeatureCollection (no \"features\")");
+		goto out;
+	}
+	while (rc == ARM_OK && (f = fy_node_sequence_iterate(feats, &it)) != NULL) {
+		struct fy_node *props = fy_node_mapping_lookup_by_string(f, "properties", FY_NT);
+		struct fy_node *geom = fy_node_mapping_lookup_by_string(f, "geometry", FY_NT);
+		char what[64], country[64];
+		struct geo_line *dst = NULL;
+
+		if (!json_str(props, "DISCLAIME1", what, sizeof(what)))
+			what[0] = '\0';
+		if (!json_str(props, "COUNTRY_NA", country, sizeof(country)))
+			country[0] = '\0';
+		if (strcmp(what, "Military Demarcation Line") == 0)
+			dst = &mdl;
+		else if (strcmp(what, "DMZ") == 0 && strcmp(country, "North Korea") == 0)
+			dst = &north;
+		else if (strcmp(what, "DMZ") == 0 && strcmp(country, "South Korea") == 0)
+			dst = &south;
+		if (dst != NULL && dst->n != 0)
+			rc = arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: a second '%s' line", idx,
+			                 what);
+		else if (dst != NULL)
+			rc = read_line(geom, idx, dst, e);
+		idx++;
+	}
+	if (rc != ARM_OK)
+		goto out;
+	if (mdl.n == 0 || north.n == 0 || south.n == 0) {
+		rc = arm_err_set(e, ARM_ENOTFOUND, "geo: missing the %s line",
+		                 mdl.n == 0 ? "Military Demarcation Line"
+		                 : north.n == 0 ? "northern DMZ" : "southern DMZ");
+		goto out;
+	}
+	line_west_to_east(&mdl);
+	line_west_to_east(&north);
+	line_west_to_east(&south);
+	if ((rc = build_dmz(m, &south, &north, e)) != ARM_OK)
+		goto out;
+	m->mdl = mdl;
+	memset(&mdl, 0, sizeof(mdl));
+out:
+	line_release(&mdl);
+	line_release(&north);
+	line_release(&south);
+	fy_document_destroy(d);
+	return rc;
+}
+
+double
+geo_mdl_length_km(const struct geo_map *m)
+{
+	return m->mdl.n ? m->mdl.cum[m->mdl.n - 1] : 0.0;
+}
+
+/* ---- the MDL in a local frame centred on the query point ---- */
+
+struct frame {
+	double lat0, lon0, kx, ky; /* km per degree of lon and lat at lat0 */
+};
+
+static void
+frame_at(struct frame *f, double lat, double lon)
+{
+	f->lat0 = lat;
+	f->lon0 = lon;
+	f->ky = GEO_EARTH_KM * DEG;
+	f->kx = f->ky * cos(lat * DEG);
+}
+
+static void
+to_xy(const struct frame *f, double lat, double lon, double *x, double *y)
+{
+	*x = (lon - f->lon0) * f->kx;
+	*y = (lat - f->lat0) * f->ky;
+}
+
+static double
+cross(double ax, double ay, double bx, double by)
+{
+	return ax * by - ay * bx;
+}
+
+static bool
+valid_position(double lat, double lon)
+{
+	return isfinite(lat) && isfinite(lon) && fabs(lat) <= 90 && fabs(lon) <= 180;
+}
+
+int
+geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p,
+           struct arm_err *e)
+{
+	const struct geo_line *l = &m->mdl;
+	struct frame f;
+	double best = INFINITY, bt = 0, cx = 0, cy = 0;
+	size_t bi = 0, i;
+	GEOSGeometry *pt;
+	char in;
+
+	memset(p, 0, sizeof(*p));
+	if (l->n < 2)
+		return arm_err_set(e, ARM_EUSAGE, "geo: the MDL is not loaded");
+	if (!valid_position(lat, lon))
+		return arm_err_set(e, ARM_ESYNTAX, "geo: position (%g, %g) is not a WGS-84 lat/lon",
+		                   lat, lon);
+	frame_at(&f, lat, lon);
+	/* The query point is the origin of the frame. */
+	for (i = 0; i + 1 < l->n; i++) {
+		double ax, ay, bx, by, dx, dy, t, qx, qy, d2;
+
+		to_xy(&f, l->lat[i], l->lon[i], &ax, &ay);
+		to_xy(&f, l->lat[i + 1], l->lon[i + 1], &bx, &by);
+		dx = bx - ax;
+		dy = by - ay;
+		t = (dx * dx + dy * dy) > 0 ? -(ax * dx + ay * dy) / (dx * dx + dy * dy) : 0;
+		t = t < 0 ? 0 : t > 1 ? 1 : t;
+		qx = ax + t * dx;
+		qy = ay + t * dy;
+		d2 = qx * qx + qy * qy;
+		if (d2 < best) {
+			best = d2;
+			bi = i;
+			bt = t;
+			cx = qx;
+			cy = qy;
+		}
+	}
+	p->near_lat = lat + cy / f.ky;
+	p->near_lon = lon + cx / f.kx;
+	p->mdl_km = geo_haversine_km(lat, lon, p->near_lat, p->near_lon);
+	p->arc_km = l->cum[bi] + bt * (l->cum[bi + 1] - l->cum[bi]);
+	p->beyond_end = (bi == 0 && bt == 0.0) || (bi + 2 == l->n && bt == 1.0);
+	if (p->mdl_km < ON_LINE_KM) {
+		p->side = 0;
+	} else {
+		double ax, ay, bx, by, c;
+		/* Vector from the nearest point to the query point (the origin). */
+		double vx = -cx, vy = -cy;
+
+		to_xy(&f, l->lat[bi], l->lon[bi], &ax, &ay);
+		to_xy(&f, l->lat[bi + 1], l->lon[bi + 1], &bx, &by);
+		c = cross(bx - ax, by - ay, vx, vy);
+		/*
+		 * At a shared vertex the side is decided by both segments: inside a
+		 * left turn the point is north only if left of both, outside a right
+		 * turn if left of either. Otherwise one segment's sign suffices.
+		 */
+		if ((bt == 1.0 && bi + 2 < l->n) || (bt == 0.0 && bi > 0)) {
+			size_t v = bt == 1.0 ? bi + 1 : bi;
+			double px, py, qx, qy, nx, ny, c1, c2, turn;
+
+			to_xy(&f, l->lat[v - 1], l->lon[v - 1], &px, &py);
+			to_xy(&f, l->lat[v], l->lon[v], &qx, &qy);
+			to_xy(&f, l->lat[v + 1], l->lon[v + 1], &nx, &ny);
+			c1 = cross(qx - px, qy - py, vx, vy);
+			c2 = cross(nx - qx, ny - qy, vx, vy);
+			turn = cross(qx - px, qy - py, nx - qx, ny - qy);
+			if (turn > 0)
+				c = (c1 > 0 && c2 > 0) ? 1 : -1;
+			else
+				c = (c1 > 0 || c2 > 0) ? 1 : -1;
+		}
+		p->side = c > 0 ? 1 : -1;
+	}
+	pt = GEOSGeom_createPointFromXY_r(m->h, lon, lat);
+	if (pt == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: point: %s", m->geos_msg);
+	in = GEOSPreparedCovers_r(m->h, m->dmz_p, pt);
+	GEOSGeom_destroy_r(m->h, pt);
+	if (in == 2)
+		return arm_err_set(e, ARM_EIO, "geo: DMZ test failed: %s", m->geos_msg);
+	p->in_dmz = in == 1;
+	return ARM_OK;
+}
+
+int
+geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon,
+              struct arm_err *e)
+{
+	const struct geo_line *l = &m->mdl;
+	size_t i;
+	double t;
+
+	if (l->n < 2)
+		return arm_err_set(e, ARM_EUSAGE, "geo: the MDL is not loaded");
+	if (!isfinite(arc_km))
+		return arm_err_set(e, ARM_EUSAGE, "geo: arc position is not a number");
+	if (arc_km <= 0) {
+		*lat = l->lat[0];
+		*lon = l->lon[0];
+		return ARM_OK;
+	}
+	for (i = 0; i + 1 < l->n; i++) {
+		if (arc_km <= l->cum[i + 1]) {
+			double seg = l->cum[i + 1] - l->cum[i];
+
+			t = seg > 0 ? (arc_km - l->cum[i]) / seg : 0;
+			*lat = l->lat[i] + t * (l->lat[i + 1] - l->lat[i]);
+			*lon = l->lon[i] + t * (l->lon[i + 1] - l->lon[i]);
+			return ARM_OK;
+		}
+	}
+	*lat = l->lat[l->n - 1];
+	*lon = l->lon[l->n - 1];
+	return ARM_OK;
+}
+
+/* ---- zones ---- */
+
+size_t
+geo_zone_count(const struct geo_map *m)
+{
+	return m->nzones;
+}
+
+size_t
+geo_zone_index(const struct geo_map *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nzones; i++)
+		if (strcmp(m->zones[i].id, id) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+const char *
+geo_zone_id(const struct geo_map *m, size_t index)
+{
+	return index < m->nzones ? m->zones[index].id : NULL;
+}
+
+/* RFC 7946 §6.1 foreign members in a Feature's properties (geo.h). */
+static int
+read_band(struct fy_node *props, const char *id, struct geo_zone *z, struct arm_err *e)
+{
+	char side[16];
+
+	if (!json_num(props, "armistice:mdl_within_km", &z->within_km) || z->within_km <= 0)
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': \"armistice:mdl_within_km\" must be a number > 0",
+		                   id);
+	z->arc_from = -INFINITY;
+	z->arc_to = INFINITY;
+	if (fy_node_mapping_lookup_by_string(props, "armistice:arc_from_km", FY_NT) != NULL &&
+	    !json_num(props, "armistice:arc_from_km", &z->arc_from))
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': \"armistice:arc_from_km\" is not a number", id);
+	if (fy_node_mapping_lookup_by_string(props, "armistice:arc_to_km", FY_NT) != NULL &&
+	    !json_num(props, "armistice:arc_to_km", &z->arc_to))
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': \"armistice:arc_to_km\" is not a number", id);
+	if (z->arc_from > z->arc_to)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': arc_from_km is past arc_to_km",
+		                   id);
+	z->side = 0;
+	if (fy_node_mapping_lookup_by_string(props, "armistice:side", FY_NT) != NULL &&
+	    !json_str(props, "armistice:side", side, sizeof(side)))
+		return arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': \"armistice:side\" is not a string",
+		                   id);
+	if (json_str(props, "armistice:side", side, sizeof(side))) {
+		if (strcmp(side, "north") == 0)
+			z->side = 1;
+		else if (strcmp(side, "south") == 0)
+			z->side = -1;
+		else
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: zone '%s': \"armistice:side\" is '%s' (want north or "
+			                   "south)",
+			                   id, side);
+	}
+	z->kind = GEO_ZONE_BAND;
+	return ARM_OK;
+}
+
+/* Polygon, MultiPolygon, or a collection of nothing else. */
+static bool
+polygonal(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	int t = GEOSGeomTypeId_r(h, g), i, n;
+
+	if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+		return true;
+	if (t != GEOS_GEOMETRYCOLLECTION)
+		return false;
+	n = GEOSGetNumGeometries_r(h, g);
+	if (n < 1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!polygonal(h, GEOSGetGeometryN_r(h, g, i)))
+			return false;
+	return true;
+}
+
+static int
+read_polygon(struct geo_map *m, const char *id, const char *text, size_t len,
+             struct geo_zone *z, struct arm_err *e)
+{
+	GEOSGeoJSONReader *rd;
+	char *copy;
+	char *why;
+
+	/* GEOS reads a NUL-terminated string. */
+	if ((copy = malloc(len + 1)) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	m->geos_msg[0] = '\0';
+	rd = GEOSGeoJSONReader_create_r(m->h);
+	z->g = rd ? GEOSGeoJSONReader_readGeometry_r(m->h, rd, copy) : NULL;
+	if (rd != NULL)
+		GEOSGeoJSONReader_destroy_r(m->h, rd);
+	free(copy);
+	if (z->g == NULL)
+		return arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': not GeoJSON: %s", id,
+		                   m->geos_msg);
+	if (!polygonal(m->h, z->g))
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': geometry must be a Polygon or MultiPolygon", id);
+	if (GEOSisValid_r(m->h, z->g) != 1) {
+		int rc;
+
+		why = GEOSisValidReason_r(m->h, z->g);
+		rc = arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': invalid polygon: %s", id,
+		                 why ? why : "unknown reason");
+		GEOSFree_r(m->h, why);
+		return rc;
+	}
+	if ((z->pg = GEOSPrepare_r(m->h, z->g)) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: zone '%s': %s", id, m->geos_msg);
+	return ARM_OK;
+}
+
+/* Does root look like the LSIB lines document (a collection holding the MDL)? */
+static bool
+is_lines_doc(struct fy_node *root)
+{
+	struct fy_node *feats = fy_node_mapping_lookup_by_string(root, "features", FY_NT), *f;
+	void *it = NULL;
+	char what[64];
+
+	if (feats == NULL || fy_node_get_type(feats) != FYNT_SEQUENCE)
+		return false;
+	while ((f = fy_node_sequence_iterate(feats, &it)) != NULL)
+		if (json_str(fy_node_mapping_lookup_by_string(f, "properties", FY_NT), "DISCLAIME1",
+		             what, sizeof(what)) &&
+		    strcmp(what, "Military Demarcation Line") == 0)
+			return true;
+	return false;
+}
+
+static int
+classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len,
+              struct geo_zone *z, struct arm_err *e)
+{
+	struct fy_document *d;
+	struct fy_node *root, *props, *geom;
+	char type[32];
+	int rc;
+
+	if ((d = json_parse(geojson, len, e)) == NULL) {
+		arm_err_prefix(e, "zone '%s'", id);
+		return e ? e->rc : ARM_ESYNTAX;
+	}
+	root = fy_document_root(d);
+	props = fy_node_mapping_lookup_by_string(root, "properties", FY_NT);
+	geom = fy_node_mapping_lookup_by_string(root, "geometry", FY_NT);
+	if (is_lines_doc(root)) {
+		/* The DMZ itself, from its boundary lines; loads the MDL once. */
+		z->kind = GEO_ZONE_DMZ;
+		rc = m->mdl.n ? ARM_OK : geo_map_load_lines(m, geojson, len, e);
+	} else if (json_str(root, "type", type, sizeof(type)) && strcmp(type, "Feature") == 0 &&
+	           props != NULL &&
+	           fy_node_mapping_lookup_by_string(props, "armistice:mdl_within_km", FY_NT) !=
+	                   NULL) {
+		if (!json_null(geom))
+			rc = arm_err_set(e, ARM_ESYNTAX,
+			                 "geo: zone '%s': a band zone must have \"geometry\": null", id);
+		else if (m->mdl.n < 2)
+			rc = arm_err_set(e, ARM_EUSAGE,
+			                 "geo: zone '%s': band zones need the MDL loaded first", id);
+		else
+			rc = read_band(props, id, z, e);
+	} else {
+		z->kind = GEO_ZONE_POLYGON;
+		rc = read_polygon(m, id, geojson, len, z, e);
+	}
+	fy_document_destroy(d);
+	return rc;
+}
+
+int
+geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t len,
+                 size_t *index, struct arm_err *e)
+{
+	struct geo_zone z;
+	struct geo_zone *nz;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (strlen(id) == 0 || strlen(id) > GEO_ZONE_ID_MAX)
+		return arm_err_set(e, ARM_EUSAGE, "geo: zone id '%s' is empty or too long", id);
+	if (geo_zone_index(m, id) != (size_t)-1)
+		return arm_err_set(e, ARM_ECONFLICT, "geo: zone '%s' is defined twice", id);
+	if (m->nzones >= GEO_MAX_ZONES)
+		return arm_err_set(e, ARM_ELIMIT, "geo: more than %d zones", GEO_MAX_ZONES);
+	snprintf(z.id, sizeof(z.id), "%s", id);
+	if ((rc = classify_zone(m, id, geojson, len, &z, e)) == ARM_OK &&
+	    (z.text = malloc(len + 1)) == NULL)
+		rc = arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	if (rc != ARM_OK) {
+		zone_release(m->h, &z);
+		return rc;
+	}
+	memcpy(z.text, geojson, len);
+	z.text[len] = '\0';
+	z.text_len = len;
+	nz = realloc(m->zones, (m->nzones + 1) * sizeof(*nz));
+	if (nz == NULL) {
+		zone_release(m->h, &z);
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	}
+	m->zones = nz;
+	m->zones[m->nzones] = z;
+	if (index != NULL)
+		*index = m->nzones;
+	m->nzones++;
+	return ARM_OK;
+}
+
+static int
+point_in(const struct geo_map *m, const GEOSPreparedGeometry *pg, const char *what, double lat,
+         double lon, bool *inside, struct arm_err *e)
+{
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(m->h, lon, lat);
+	char in;
+
+	if (pt == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: point: %s", m->geos_msg);
+	in = GEOSPreparedCovers_r(m->h, pg, pt);
+	GEOSGeom_destroy_r(m->h, pt);
+	if (in == 2)
+		return arm_err_set(e, ARM_EIO, "geo: %s test failed: %s", what, m->geos_msg);
+	*inside = in == 1;
+	return ARM_OK;
+}
+
+int
+geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, bool *inside,
+            struct arm_err *e)
+{
+	const struct geo_zone *z;
+	struct geo_place p;
+
+	*inside = false;
+	if (index >= m->nzones)
+		return arm_err_set(e, ARM_ENOTFOUND, "geo: no zone number %zu", index);
+	if (!valid_position(lat, lon))
+		return arm_err_set(e, ARM_ESYNTAX, "geo: position (%g, %g) is not a WGS-84 lat/lon",
+		                   lat, lon);
+	z = &m->zones[index];
+	switch (z->kind) {
+	case GEO_ZONE_BAND:
+		ARM_TRY(geo_locate(m, lat, lon, &p, e));
+		*inside = p.mdl_km <= z->within_km && p.arc_km >= z->arc_from &&
+		          p.arc_km <= z->arc_to && (z->side == 0 || p.side == 0 || p.side == z->side);
+		return ARM_OK;
+	case GEO_ZONE_DMZ:
+		return point_in(m, m->dmz_p, "DMZ", lat, lon, inside, e);
+	case GEO_ZONE_POLYGON:
+		return point_in(m, z->pg, z->id, lat, lon, inside, e);
+	default:
+		return arm_err_set(e, ARM_EUSAGE, "geo: zone '%s' has no kind", z->id);
+	}
+}
+
+/*
+ * The lines document must be added before band zones that measure from
+ * the MDL, whatever the agreement's zone order: load it first.
+ */
+static int
+engine_preload_lines(struct geo_map *m, const struct agreement *a, struct arm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < a->nzones && m->mdl.n == 0; i++) {
+		const struct agreement_zone *az = &a->zones[i];
+
+		if (az->geojson != NULL && geo_zone_index(m, az->id) == (size_t)-1 &&
+		    strstr(az->geojson, "Military Demarcation Line") != NULL)
+			ARM_TRY(geo_map_add_zone(m, az->id, az->geojson, az->geojson_len, NULL, e));
+	}
+	return ARM_OK;
+}
+
+int
+geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon,
+                   bool *inside, struct arm_err *e)
+{
+	struct geo_map *m = ctx;
+	const struct agreement_zone *az;
+	size_t i;
+
+	*inside = false;
+	if (zone >= a->nzones)
+		return arm_err_set(e, ARM_ENOTFOUND, "geo: the agreement has no zone number %zu", zone);
+	az = &a->zones[zone];
+	if (az->geojson == NULL)
+		return arm_err_set(e, ARM_ENOTFOUND, "geo: zone '%s' has no geometry", az->id);
+	ARM_TRY(engine_preload_lines(m, a, e));
+	i = geo_zone_index(m, az->id);
+	if (i != (size_t)-1 && (m->zones[i].text_len != az->geojson_len ||
+	                        memcmp(m->zones[i].text, az->geojson, az->geojson_len) != 0))
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "geo: zone '%s' changed geometry: use a fresh map per agreement",
+		                   az->id);
+	if (i == (size_t)-1)
+		ARM_TRY(geo_map_add_zone(m, az->id, az->geojson, az->geojson_len, &i, e));
+	return geo_in_zone(m, i, lat, lon, inside, e);
+}
