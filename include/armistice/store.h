@@ -69,6 +69,13 @@ struct store_ops {
 	int (*read_commit)(struct store *s, struct buf *out, struct arm_err *e);
 	/* Replaces the commit record atomically and durably. */
 	int (*write_commit)(struct store *s, const uint8_t *data, size_t len, struct arm_err *e);
+	/*
+	 * Small private records by name ([a-z]+, e.g. "config"): read appends
+	 * (ARM_ENOTFOUND if absent); write replaces atomically and durably.
+	 */
+	int (*read_meta)(struct store *s, const char *name, struct buf *out, struct arm_err *e);
+	int (*write_meta)(struct store *s, const char *name, const uint8_t *data, size_t len,
+	                  struct arm_err *e);
 	/* Replaces the public checkpoint atomically and durably. */
 	int (*publish)(struct store *s, const uint8_t *data, size_t len, struct arm_err *e);
 	/*
@@ -97,6 +104,7 @@ void store_close(struct store *s);
  * layout; DIR/.armistice/ holds the private state:
  *
  *   .armistice/commit    the commit record (temp, fsync, rename, fsync dir)
+ *   .armistice/<name>    meta records ("config")
  *   .armistice/lock      flock()ed by the writer; holds its pid as text
  *   .armistice/tmp/      temporary files, renamed into place
  *
