@@ -81,6 +81,7 @@ test_refuses(void)
 		{"45 chars", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I==\n"},
 		{"padding bits", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n"},
 		{"url alphabet", "o\n5\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n"},
+		{"non-ascii in b64", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq\xc3\xa9=\n"},
 		{"31 bytes", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxqw==\n"},
 		{"empty origin", "\n5\n" ROOT "\n"},
 		{"two lines", "o\n5\n"},

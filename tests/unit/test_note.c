@@ -182,6 +182,7 @@ test_vkeys(void)
 		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn9", /* other key */
 		"sum.golang.org+033de0ae+Ac4zctda0e5eza-HJyk9SxEdh+s3Ux18htTTAD8OuAn8", /* url */
 		"example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* type 2 */
+		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuA\xc3\xa9", /* é */
 	};
 	size_t i;
 
@@ -245,6 +246,8 @@ test_parse_refuses(void)
 		{"unpadded b64", "text\n\n\xe2\x80\x94 a AAAAAAA\n", 0},
 		{"noncanonical b64", "text\n\n\xe2\x80\x94 a AAAAAAB=\n", 0},
 		{"url b64", "text\n\n\xe2\x80\x94 a AAAAAA-_\n", 0},
+		/* libsodium 1.0.18 alone would decode bytes >= 0x80 (found by fuzz_note) */
+		{"non-ascii in b64", "text\n\n\xe2\x80\x94 a AAAAAA\xc3\xa9\n", 0},
 		{"CR", "text\r\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
 		{"CR in sig", "text\n\n\xe2\x80\x94 a AAAAAAAA\r\n", 0},
 		{"tab", "te\txt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
