@@ -1,0 +1,110 @@
+/*
+ * httpd.h - the thin HTTP layer under `armistice serve` and
+ * `armistice witness` (libmicrohttpd, src/server/httpd.c).
+ *
+ * What it adds to libmicrohttpd, so that each server states only its
+ * routes: request bodies collected into a bounded buffer (413 past the
+ * limit, refused from Content-Length before the body is read), a cap on
+ * connections, an idle timeout and a wall-clock limit per request (slow
+ * clients), one access-log line per request in the Combined Log Format
+ * (the Apache/nginx default, so standard log tools read it), and a clean
+ * stop on SIGTERM or SIGINT: stop accepting, let requests in flight finish
+ * (bounded), then stop.
+ *
+ * Threads: one thread per connection, so a handler may block (a POST /add
+ * waits until its entry is durable) without holding up other clients.
+ * Handlers run concurrently and must be thread-safe.
+ *
+ * Ownership: struct httpd is returned by httpd_start() and freed by
+ * httpd_stop(). A struct httpd_req and everything it points to is borrowed
+ * for the handler call only. The handler fills the struct httpd_resp it is
+ * given; its body buffer and fd belong to the layer afterwards.
+ */
+#ifndef ARMISTICE_HTTPD_H
+#define ARMISTICE_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct httpd;
+
+struct httpd_req {
+	const char *method;   /* "GET", "POST", ... */
+	const char *path;     /* percent-decoded by libmicrohttpd, without the query */
+	const char *raw_uri;  /* as the client sent it, for logs and strict parsers */
+	const uint8_t *body;  /* NUL-terminated; body_len bytes */
+	size_t body_len;
+	void *conn;           /* private (struct MHD_Connection) */
+};
+
+/* The value of query argument key (percent-decoded), or NULL. */
+const char *httpd_query(const struct httpd_req *r, const char *key);
+/* The value of request header name, or NULL. */
+const char *httpd_header(const struct httpd_req *r, const char *name);
+
+struct httpd_resp {
+	int status;
+	const char *ctype; /* static string; default "text/plain; charset=utf-8" */
+	const char *cache; /* Cache-Control value (static), or NULL */
+	struct buf body;   /* the body, unless fd >= 0 */
+	int fd;            /* a file to send instead (consumed), or -1 */
+	uint64_t fd_len;
+};
+
+/* Fills rs with status and one line of text "msg\n"; returns nothing. */
+void httpd_text(struct httpd_resp *rs, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The HTTP status that answers a library error code (400, 404, 409, 413, 422, 500, 503). */
+int httpd_status_for(enum arm_rc rc);
+
+typedef void (*httpd_handler_fn)(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs);
+
+struct httpd_opts {
+	const char *name;     /* "serve", "witness": used in messages */
+	const char *listen;   /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
+	size_t max_body;      /* bytes; larger bodies get 413 */
+	unsigned max_conns;   /* simultaneous connections; 0: 256 */
+	unsigned idle_s;      /* idle connection timeout; 0: 10 */
+	unsigned request_s;   /* wall-clock limit on reading one request; 0: 30 */
+	unsigned drain_s;     /* on stop, how long requests in flight may run; 0: 30 */
+	FILE *log;            /* access log; NULL: stderr */
+	httpd_handler_fn handler;
+	void *ctx;
+};
+
+/*
+ * Blocks SIGTERM, SIGINT and SIGPIPE in the calling thread (and so in every
+ * thread started afterwards: call it first, from main's thread), then
+ * binds and starts serving. *h is returned to the caller.
+ */
+int httpd_start(struct httpd **h, const struct httpd_opts *o, struct arm_err *e) ARM_MUST_CHECK;
+
+/* The bound port (useful with port 0). */
+unsigned httpd_port(const struct httpd *h);
+
+/* "http://HOST:PORT" as bound (with the real port when 0 was asked). */
+void httpd_base_url(const struct httpd *h, char *out, size_t cap);
+
+/* Waits for SIGTERM or SIGINT (blocked by httpd_start) and returns its number. */
+int httpd_wait_signal(void);
+
+/*
+ * Stops accepting, waits (at most drain_s) for requests in flight to
+ * finish, closes every connection and frees h. NULL-safe.
+ */
+void httpd_stop(struct httpd *h);
+
+/*
+ * Parses "HOST:PORT" or "[V6]:PORT" into a socket address (numeric hosts
+ * only: a server binds where it is told, nothing is resolved).
+ */
+int httpd_parse_listen(const char *s, void *sockaddr_storage, size_t *slen,
+                       struct arm_err *e) ARM_MUST_CHECK;
+
+#endif

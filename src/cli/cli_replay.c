@@ -1,0 +1,91 @@
+/* cli_replay.c - see cli_replay.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_replay.h"
+#include "armistice/entry.h"
+#include "armistice/common.h"
+
+int
+cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
+{
+	struct cli_replay *r = ctx;
+	char path[8192];
+
+	if (r->zones[0] == '\0')
+		return arm_err_set(e, ARM_ENOTFOUND, "zone file '%s': no zone directory given", rel);
+	if (rel[0] == '/' || strstr(rel, "..") != NULL)
+		return arm_err_set(e, ARM_ESYNTAX, "zone file '%s': must be a relative path without '..'",
+		                   rel);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->zones, rel) >= sizeof(path))
+		return arm_err_set(e, ARM_EUSAGE, "zone file path too long: '%s'", rel);
+	return cli_read_file(path, out, e);
+}
+
+int
+cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
+                struct arm_err *e)
+{
+	struct engine_opts o;
+
+	memset(r, 0, sizeof(*r));
+	if (zones_dir != NULL)
+		snprintf(r->zones, sizeof(r->zones), "%s", zones_dir);
+	ARM_TRY(geo_map_new(&r->map, e));
+	r->geo.in_zone = geo_engine_in_zone;
+	r->geo.ctx = r->map;
+	engine_opts_init(&o);
+	o.asof_time = asof;
+	o.verify_sigs = verify_sigs;
+	o.geo = &r->geo;
+	o.read_file = cli_replay_read_zone;
+	o.read_ctx = r;
+	if (engine_new(&r->eng, &o, e) != ARM_OK) {
+		geo_map_free(r->map);
+		r->map = NULL;
+		return e ? e->rc : ARM_ENOMEM;
+	}
+	return ARM_OK;
+}
+
+void
+cli_replay_release(struct cli_replay *r)
+{
+	if (r == NULL)
+		return;
+	engine_free(r->eng);
+	geo_map_free(r->map);
+	r->eng = NULL;
+	r->map = NULL;
+}
+
+int
+cli_replay_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct arm_err *e)
+{
+	struct cli_replay *r = ctx;
+
+	return engine_apply_note(r->eng, index, entry, len, e);
+}
+
+int
+cli_replay_time(const char *s, int64_t *t, struct arm_err *e)
+{
+	struct entry_time et;
+	char *end;
+	long long v;
+
+	if (s[0] >= '0' && s[0] <= '9' && strchr(s, '-') == NULL) {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return arm_err_set(e, ARM_EUSAGE, "time '%s' is not POSIX seconds or RFC 3339", s);
+		*t = (int64_t)v;
+		return ARM_OK;
+	}
+	ARM_TRY(entry_time_parse(&et, s, strlen(s), e));
+	*t = et.t;
+	return ARM_OK;
+}

@@ -1,0 +1,47 @@
+/*
+ * cli_replay.h - an engine set up for replaying a log the way the server's
+ * GET /state and `armistice verify` both do, so that the two produce the
+ * same state JSON for the same entries and the same `now`: places through
+ * the geometry module (geo.h), zone files read from one directory.
+ *
+ * Ownership: struct cli_replay owns its engine and geometry map;
+ * cli_replay_release() frees both (NULL-safe on a zeroed struct).
+ */
+#ifndef ARMISTICE_CLI_REPLAY_H
+#define ARMISTICE_CLI_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "armistice/buf.h"
+#include "armistice/engine.h"
+#include "armistice/err.h"
+#include "armistice/geo.h"
+
+struct cli_replay {
+	struct engine *eng;
+	struct geo_map *map;
+	struct engine_geo geo;
+	char zones[4096]; /* directory of zone files; "" for none */
+};
+
+/*
+ * Sets up an engine. zones_dir (may be NULL) is where `file:` zones of the
+ * agreement are read, by relative path without "..". asof is the event-time
+ * horizon (ENGINE_NO_TIME for all). verify_sigs as in engine_opts.
+ */
+int cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
+                    struct arm_err *e) ARM_MUST_CHECK;
+void cli_replay_release(struct cli_replay *r);
+
+/* An agreement_read_fn (ctx = struct cli_replay): a zone file under r->zones. */
+int cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e);
+
+/* A log_scan_fn (ctx = struct cli_replay) that applies each entry. */
+int cli_replay_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
+                     struct arm_err *e);
+
+/* Parses an RFC 3339 time or POSIX seconds into *t. */
+int cli_replay_time(const char *s, int64_t *t, struct arm_err *e) ARM_MUST_CHECK;
+
+#endif

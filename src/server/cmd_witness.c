@@ -1,0 +1,149 @@
+/*
+ * cmd_witness.c - armistice witness: a C2SP tlog-witness v1.0.0 server.
+ * Each party runs one so that no log operator can show it a history that
+ * is not a prefix of what every other party was shown (witness.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "armistice/httpd.h"
+#include "armistice/witness.h"
+#include "armistice/common.h"
+
+static const char witness_usage[] =
+	"usage: armistice witness --key KEY --state DIR --log VKEY [--log VKEY]...\n"
+	"                         [--listen ADDR:PORT]\n"
+	"\n"
+	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
+	"log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
+	"and it is consistent with the last checkpoint this witness cosigned for\n"
+	"that origin. The state is written to DIR (fsynced) before each answer;\n"
+	"refused inconsistent checkpoints are kept in DIR/evidence/.\n"
+	"\n"
+	"  --key KEY          cosigner key file (type 0x04, keygen --type cosigner)\n"
+	"  --state DIR        state directory (created if missing)\n"
+	"  --log VKEY         a log's verifier key, or a file holding one; the\n"
+	"                     key's name is the log's origin; repeatable\n"
+	"  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
+	"\n"
+	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
+	"line per request (Combined Log Format) on standard error.\n"
+	"\n"
+	"exit status: 0 stopped cleanly, 2 usage, 3 input refused,\n"
+	"4 system error (state locked, cannot listen), 5 not found.\n";
+
+static const struct option witness_opts[] = {
+	{"key", required_argument, NULL, 'k'},
+	{"state", required_argument, NULL, 's'},
+	{"log", required_argument, NULL, 'l'},
+	{"listen", required_argument, NULL, 'L'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static void
+witness_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
+{
+	struct witness *w = ctx;
+	struct witness_reply rep;
+	struct arm_err e;
+	time_t now = time(NULL);
+
+	arm_err_clear(&e);
+	if (strcmp(rq->path, "/add-checkpoint") != 0) {
+		if (strcmp(rq->path, "/") == 0 && strcmp(rq->method, "GET") == 0)
+			httpd_text(rs, 200, "armistice witness (C2SP tlog-witness v1.0.0): "
+			                    "POST /add-checkpoint");
+		else
+			httpd_text(rs, 404, "no such endpoint; POST /add-checkpoint");
+		return;
+	}
+	if (strcmp(rq->method, "POST") != 0) {
+		httpd_text(rs, 405, "add-checkpoint takes POST");
+		return;
+	}
+	witness_reply_init(&rep);
+	if (witness_add_checkpoint(w, rq->body, rq->body_len, (uint64_t)now, &rep, &e) != ARM_OK) {
+		fprintf(stderr, "armistice witness: %s\n", e.msg);
+		httpd_text(rs, 500, "witness error: %s", e.msg);
+		witness_reply_release(&rep);
+		return;
+	}
+	if (rep.status != 200)
+		fprintf(stderr, "armistice witness: %d: %s\n", rep.status, e.msg);
+	rs->status = rep.status;
+	rs->ctype = rep.ctype;
+	rs->cache = "no-store";
+	buf_release(&rs->body);
+	rs->body = rep.body; /* moved */
+}
+
+int
+cmd_witness(int argc, char **argv)
+{
+	const char *keyf = NULL, *state = NULL, *listen = "127.0.0.1:8081";
+	struct note_verifier logs[WITNESS_MAX_LOGS];
+	size_t nlogs = 0;
+	struct note_signer key;
+	struct witness w;
+	struct httpd *h = NULL;
+	struct httpd_opts o;
+	struct arm_err e;
+	int c, rc, sig;
+
+	memset(&key, 0, sizeof(key));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", witness_opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyf = optarg; break;
+		case 's': state = optarg; break;
+		case 'L': listen = optarg; break;
+		case 'l':
+			if (nlogs == WITNESS_MAX_LOGS)
+				return cli_usage_error("witness", "more than %d --log keys", WITNESS_MAX_LOGS);
+			if (cli_key_verifier(optarg, &logs[nlogs], &e) != ARM_OK)
+				return cli_fail(&e);
+			nlogs++;
+			break;
+		case 'h': fputs(witness_usage, stdout); return 0;
+		default: return cli_usage_error("witness", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("witness", "unexpected argument '%s'", argv[optind]);
+	if (keyf == NULL || state == NULL || nlogs == 0)
+		return cli_usage_error("witness", "--key, --state and at least one --log are required");
+	if (cli_key_signer(keyf, &key, &e) != ARM_OK)
+		return cli_fail(&e);
+	if (witness_open(&w, state, &key, logs, nlogs, &e) != ARM_OK) {
+		note_signer_release(&key);
+		return cli_fail(&e);
+	}
+	memset(&o, 0, sizeof(o));
+	o.name = "witness";
+	o.listen = listen;
+	o.max_body = WITNESS_MAX_BODY;
+	o.handler = witness_handle;
+	o.ctx = &w;
+	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK) {
+		witness_close(&w);
+		note_signer_release(&key);
+		return cli_fail(&e);
+	}
+	{
+		char url[128];
+		httpd_base_url(h, url, sizeof(url));
+		fprintf(stderr, "armistice witness: %s listening on %s/ for %zu log key(s)\n",
+		        key.name, url, nlogs);
+	}
+	sig = httpd_wait_signal();
+	fprintf(stderr, "armistice witness: signal %d, draining\n", sig);
+	httpd_stop(h);
+	witness_close(&w);
+	note_signer_release(&key);
+	return 0;
+}
