@@ -303,4 +303,23 @@ void agreement_id_hex(const struct agreement *a, char out[2 * HASH_SIZE + 1]);
 /* Is s a valid id: 1..AGREEMENT_ID_MAX of [a-z0-9-], not starting with '-'. */
 bool agreement_id_valid(const char *s, size_t len);
 
+/*
+ * Day counting (DESIGN.md §3 "Counting rules are stated"). agreement_day()
+ * is the day number (days since 1970-01-01) of UTC time t in the
+ * agreement's counting zone; "days since" between two events is the
+ * difference of their day numbers, plus one if a->inclusive.
+ */
+int64_t agreement_day(const struct agreement *a, int64_t t);
+/* Proleptic Gregorian day number of y-m-d (1970-01-01 is 0). */
+int64_t agreement_days_from_civil(int64_t y, int64_t m, int64_t d);
+int agreement_days_in_month(int64_t y, int64_t m); /* 0 for a bad month */
+/* "YYYY-MM-DD" (year >= 1900, a real day): 0 ok, -1 otherwise. */
+int agreement_date_parse(const char *s, size_t len, int32_t *y, int32_t *m, int32_t *d);
+/* "HH:MM:SS" (no leap second): 0 ok, -1 otherwise. */
+int agreement_clock_parse(const char *s, size_t len, int *hh, int *mi, int *ss);
+/* Strict decimal: digits only, no leading zeros, <= max. */
+bool agreement_uint_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
+/* "Z" or "+HH:MM"/"-HH:MM" into seconds east of UTC: 0 ok, -1 otherwise. */
+int agreement_offset_parse(const char *s, size_t len, int32_t *offset);
+
 #endif
