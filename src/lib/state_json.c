@@ -1,0 +1,357 @@
+/*
+ * state_json.c - engine_state_json(): the state as JSON for `status --json`
+ * and the server's GET /state (schema in docs/state-json.md).
+ *
+ * Determinism: keys in a fixed order, arrays in agreement order (actors,
+ * phases, commitments) or log order (incidents, reversals), integers
+ * only (no floating point is ever formatted), times as RFC 3339 UTC from
+ * gmtime_r, and no clock: `now` is the caller's.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "armistice/engine.h"
+#include "armistice/common.h"
+
+/* Appends s as a JSON string literal (RFC 8259 §7). */
+static int
+jstr(struct buf *b, const char *s, struct arm_err *e)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	ARM_TRY(buf_append(b, "\"", 1, e));
+	for (; *p; p++) {
+		switch (*p) {
+		case '"': ARM_TRY(buf_append(b, "\\\"", 2, e)); break;
+		case '\\': ARM_TRY(buf_append(b, "\\\\", 2, e)); break;
+		case '\n': ARM_TRY(buf_append(b, "\\n", 2, e)); break;
+		case '\t': ARM_TRY(buf_append(b, "\\t", 2, e)); break;
+		case '\r': ARM_TRY(buf_append(b, "\\r", 2, e)); break;
+		default:
+			if (*p < 0x20)
+				ARM_TRY(buf_printf(b, e, "\\u%04x", *p));
+			else
+				ARM_TRY(buf_append(b, p, 1, e));
+		}
+	}
+	return buf_append(b, "\"", 1, e);
+}
+
+static int
+jtime(struct buf *b, int64_t t, struct arm_err *e)
+{
+	char s[21];
+
+	if (t == ENGINE_NO_TIME)
+		return buf_puts(b, "null", e);
+	engine_time_utc(t, s);
+	return jstr(b, s, e);
+}
+
+static int
+jbool(struct buf *b, bool v, struct arm_err *e)
+{
+	return buf_puts(b, v ? "true" : "false", e);
+}
+
+/* A canonical decimal (digits, optional '.' digits) is a valid JSON number. */
+static bool
+json_number(const char *s)
+{
+	size_t i = 0, d = 0;
+
+	if (s == NULL || s[0] == '\0')
+		return false;
+	if (s[0] == '0' && s[1] != '\0' && s[1] != '.')
+		return false;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++, d++;
+	if (d == 0)
+		return false;
+	if (s[i] == '.') {
+		i++;
+		d = 0;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++, d++;
+		if (d == 0)
+			return false;
+	}
+	return s[i] == '\0';
+}
+
+static int
+jids(struct buf *b, const struct agreement *a, const size_t *idx, size_t n, bool actors,
+     struct arm_err *e)
+{
+	size_t i;
+
+	ARM_TRY(buf_puts(b, "[", e));
+	for (i = 0; i < n; i++) {
+		if (i)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(jstr(b, actors ? a->actors[idx[i]].id : a->commitments[idx[i]].id, e));
+	}
+	return buf_puts(b, "]", e);
+}
+
+static const char *
+tz_text(int32_t off, char out[16])
+{
+	int32_t a = off < 0 ? -off : off;
+
+	snprintf(out, 16, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600), (int)(a % 3600 / 60));
+	return out;
+}
+
+static int
+commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, struct arm_err *e)
+{
+	const struct agreement *a = engine_agreement(eng);
+	const struct agreement_commitment *cm = &a->commitments[c];
+	const struct engine_progress_item *pi;
+	struct engine_cview v;
+	size_t i, n, *tmp;
+	int rc = ARM_OK;
+
+	ARM_TRY(engine_commitment_view(eng, c, now, &v));
+	tmp = calloc(a->nactors + a->ncommitments + 1, sizeof(*tmp));
+	if (tmp == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "out of memory writing the state");
+#define J(call)                       \
+	do {                              \
+		if ((rc = (call)) != ARM_OK)  \
+			goto out;                 \
+	} while (0)
+	J(buf_puts(b, "{\"id\":", e));
+	J(jstr(b, cm->id, e));
+	J(buf_puts(b, ",\"phase\":", e));
+	J(jstr(b, a->phases[cm->phase].id, e));
+	J(buf_puts(b, ",\"owners\":", e));
+	J(jids(b, a, cm->owners, cm->nowners, true, e));
+	J(buf_puts(b, ",\"standing\":", e));
+	J(jbool(b, cm->standing.standing, e));
+	J(buf_printf(b, e, ",\"status\":\"%s\",\"overdue\":", engine_status_name(v.status)));
+	J(jbool(b, v.overdue, e));
+	J(buf_puts(b, ",\"late\":", e));
+	J(jbool(b, v.late, e));
+	J(buf_puts(b, ",\"due\":", e));
+	J(jtime(b, v.due, e));
+	J(buf_puts(b, ",\"effective\":", e));
+	J(jtime(b, v.effective, e));
+	J(buf_puts(b, ",\"claimed_by\":[", e));
+	for (i = 0, n = 0; i < cm->nowners; i++)
+		if (engine_claimed_by(eng, c, i)) {
+			J(buf_puts(b, n++ ? "," : "", e));
+			J(jstr(b, a->actors[cm->owners[i]].id, e));
+		}
+	J(buf_printf(b, e, "],\"verifications\":%zu,\"refutations\":%zu,\"method\":", v.nverified,
+	             v.nrefuted));
+	if (v.best == AGREEMENT_METHOD_NONE)
+		J(buf_puts(b, "null", e));
+	else
+		J(jstr(b, agreement_method_name(v.best), e));
+	J(buf_printf(b, e, ",\"strength\":%d,\"requires\":", v.strength));
+	J(jids(b, a, cm->requires, cm->nrequires, false, e));
+	J(buf_puts(b, ",\"together\":", e));
+	if (cm->together == AGREEMENT_NONE)
+		J(buf_puts(b, "null", e));
+	else
+		J(jstr(b, a->togethers[cm->together].id, e));
+	/* who waits on whom */
+	n = engine_wait_chain(eng, c, tmp, a->ncommitments + 1);
+	J(buf_puts(b, ",\"waits\":", e));
+	if (engine_status_done(v.status) || v.status == ENGINE_BREACHED) {
+		J(buf_puts(b, "null", e));
+	} else {
+		J(buf_puts(b, "{\"chain\":", e));
+		J(jids(b, a, tmp, n, false, e));
+		n = engine_waiting_on(eng, c, tmp, a->nactors + 1);
+		J(buf_puts(b, ",\"on\":", e));
+		J(jids(b, a, tmp, n, true, e));
+		J(buf_puts(b, "}", e));
+	}
+	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu,\"progress\":[", v.nreversals,
+	             v.nbreaches));
+	n = engine_progress_items(eng, c, &pi);
+	for (i = 0; i < n; i++) {
+		J(buf_puts(b, i ? ",{\"quantity\":" : "{\"quantity\":", e));
+		J(jstr(b, pi[i].quantity, e));
+		J(buf_puts(b, ",\"value\":", e));
+		if (json_number(pi[i].value))
+			J(buf_puts(b, pi[i].value, e));
+		else
+			J(jstr(b, pi[i].value, e));
+		J(buf_puts(b, ",\"unit\":", e));
+		J(jstr(b, pi[i].unit, e));
+		J(buf_printf(b, e, ",\"index\":%llu}", (unsigned long long)pi[i].index));
+	}
+	J(buf_puts(b, "],\"history\":[", e));
+	for (i = 0; i < v.nhistory; i++) {
+		const struct engine_event *ev = &v.history[i];
+		J(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", i ? "," : "",
+		             (unsigned long long)ev->index));
+		J(jtime(b, ev->time, e));
+		J(buf_printf(b, e, ",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s}",
+		             engine_status_name(ev->from), engine_status_name(ev->to),
+		             ev->reversal ? "true" : "false"));
+	}
+	J(buf_puts(b, "]}", e));
+#undef J
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
+{
+	const struct agreement *a = engine_agreement(eng);
+	char hex[2 * HASH_SIZE + 1], tz[16];
+	struct engine_calm calm;
+	struct engine_cview v;
+	size_t i, c, done, total, n;
+
+	if (a == NULL)
+		return arm_err_set(e, ARM_ENOTFOUND, "no agreement: the log is empty");
+	agreement_id_hex(a, hex);
+	ARM_TRY(buf_puts(b, "{\"schema\":\"armistice/state/v1\",\"agreement\":{\"id\":", e));
+	ARM_TRY(jstr(b, hex, e));
+	ARM_TRY(buf_puts(b, ",\"name\":", e));
+	ARM_TRY(jstr(b, a->name, e));
+	ARM_TRY(buf_puts(b, ",\"title\":", e));
+	ARM_TRY(jstr(b, a->title, e));
+	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
+	ARM_TRY(jtime(b, now, e));
+	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
+	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
+
+	engine_progress(eng, AGREEMENT_NONE, &done, &total);
+	ARM_TRY(buf_printf(b, e, ",\"progress\":{\"done\":%zu,\"total\":%zu,\"phases\":[", done,
+	                   total));
+	for (i = 0; i < a->nphases; i++) {
+		engine_progress(eng, i, &done, &total);
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, a->phases[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"name\":", e));
+		ARM_TRY(jstr(b, a->phases[i].name, e));
+		ARM_TRY(buf_printf(b, e, ",\"done\":%zu,\"total\":%zu}", done, total));
+	}
+	ARM_TRY(buf_puts(b, "]}", e));
+
+	engine_calm(eng, now, &calm);
+	ARM_TRY(buf_puts(b, ",\"calm\":{\"rule\":", e));
+	{
+		char rule[160];
+		snprintf(rule, sizeof(rule),
+		         "calendar days in UTC%s, %s, since the last provocation confirmed by a verifier",
+		         tz_text(a->tz_offset, tz), a->inclusive ? "inclusive" : "exclusive");
+		ARM_TRY(jstr(b, rule, e));
+	}
+	if (calm.found) {
+		ARM_TRY(buf_printf(b, e, ",\"days\":%lld,\"since\":{\"index\":%llu,\"occurred\":",
+		                   (long long)calm.days, (unsigned long long)calm.index));
+		ARM_TRY(jtime(b, calm.occurred, e));
+		ARM_TRY(buf_puts(b, ",\"type\":", e));
+		ARM_TRY(jstr(b, calm.type, e));
+		ARM_TRY(buf_puts(b, "}", e));
+	} else {
+		ARM_TRY(buf_puts(b, ",\"days\":null,\"since\":null", e));
+	}
+	ARM_TRY(buf_printf(b, e, ",\"confirmed\":%zu,\"longest_gap\":", calm.confirmed));
+	if (calm.longest_gap < 0)
+		ARM_TRY(buf_puts(b, "null}", e));
+	else
+		ARM_TRY(buf_printf(b, e, "%lld}", (long long)calm.longest_gap));
+
+	/* Summary lists, agreement order. */
+	{
+		static const char *const lists[] = {"open", "overdue", "disputed", "withdrawn", "breached"};
+		size_t l;
+		for (l = 0; l < ARM_ARRAY_LEN(lists); l++) {
+			ARM_TRY(buf_printf(b, e, ",\"%s\":[", lists[l]));
+			for (c = 0, n = 0; c < a->ncommitments; c++) {
+				bool in;
+				ARM_TRY(engine_commitment_view(eng, c, now, &v));
+				switch (l) {
+				case 0: in = v.status == ENGINE_OPEN; break;
+				case 1: in = v.overdue; break;
+				case 2: in = v.status == ENGINE_DISPUTED; break;
+				case 3: in = v.status == ENGINE_WITHDRAWN; break;
+				case 4: in = v.status == ENGINE_BREACHED; break;
+				default: in = false; break;
+				}
+				if (!in)
+					continue;
+				ARM_TRY(buf_puts(b, n++ ? "," : "", e));
+				ARM_TRY(jstr(b, a->commitments[c].id, e));
+			}
+			ARM_TRY(buf_puts(b, "]", e));
+		}
+	}
+
+	ARM_TRY(buf_puts(b, ",\"reversals\":[", e));
+	for (c = 0, n = 0; c < a->ncommitments; c++) {
+		ARM_TRY(engine_commitment_view(eng, c, now, &v));
+		for (i = 0; i < v.nhistory; i++) {
+			if (!v.history[i].reversal)
+				continue;
+			ARM_TRY(buf_puts(b, n++ ? ",{\"commitment\":" : "{\"commitment\":", e));
+			ARM_TRY(jstr(b, a->commitments[c].id, e));
+			ARM_TRY(buf_printf(b, e, ",\"index\":%llu,\"time\":",
+			                   (unsigned long long)v.history[i].index));
+			ARM_TRY(jtime(b, v.history[i].time, e));
+			ARM_TRY(buf_printf(b, e, ",\"from\":\"%s\",\"to\":\"%s\"}",
+			                   engine_status_name(v.history[i].from),
+			                   engine_status_name(v.history[i].to)));
+		}
+	}
+	ARM_TRY(buf_puts(b, "]", e));
+
+	ARM_TRY(buf_puts(b, ",\"actors\":[", e));
+	for (i = 0; i < a->nactors; i++) {
+		struct engine_record r;
+		engine_record(eng, i, now, &r);
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, a->actors[i].id, e));
+		ARM_TRY(buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
+		ARM_TRY(buf_printf(b, e,
+		                   ",\"owned\":%zu,\"done\":%zu,\"claims\":%zu,\"disputed\":%zu,"
+		                   "\"withdrawn\":%zu,\"overdue\":%zu,\"breaches\":%zu,\"reversals\":%zu,"
+		                   "\"attestations\":%zu,\"incidents_alleged\":%zu,\"entries\":%zu}",
+		                   r.owned, r.done, r.claims, r.disputed, r.withdrawn, r.overdue,
+		                   r.breaches, r.reversals, r.attests, r.incidents_alleged, r.entries));
+	}
+	ARM_TRY(buf_puts(b, "]", e));
+
+	ARM_TRY(buf_puts(b, ",\"commitments\":[", e));
+	for (c = 0; c < a->ncommitments; c++) {
+		if (c)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(commitment_json(eng, c, now, b, e));
+	}
+	ARM_TRY(buf_puts(b, "],\"incidents\":[", e));
+	for (i = 0; i < engine_nincidents(eng); i++) {
+		struct engine_incident inc;
+		engine_incident(eng, i, &inc);
+		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"author\":", i ? "," : "",
+		                   (unsigned long long)inc.index));
+		ARM_TRY(jstr(b, inc.author < a->nactors ? a->actors[inc.author].id : "", e));
+		ARM_TRY(buf_printf(b, e, ",\"seq\":%llu,\"type\":", (unsigned long long)inc.seq));
+		ARM_TRY(jstr(b, inc.kind < a->nkinds ? a->kinds[inc.kind].id : "", e));
+		ARM_TRY(buf_puts(b, ",\"provocation\":", e));
+		ARM_TRY(jbool(b, inc.kind < a->nkinds && a->kinds[inc.kind].provocation, e));
+		ARM_TRY(buf_puts(b, ",\"actor\":", e));
+		if (inc.actor < a->nactors)
+			ARM_TRY(jstr(b, a->actors[inc.actor].id, e));
+		else
+			ARM_TRY(buf_puts(b, "null", e));
+		ARM_TRY(buf_puts(b, ",\"occurred\":", e));
+		ARM_TRY(jtime(b, inc.occurred, e));
+		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu}",
+		                   inc.confirmed ? "true" : "false", inc.dismissed ? "true" : "false",
+		                   inc.nbreached));
+	}
+	return buf_puts(b, "]}\n", e);
+}
