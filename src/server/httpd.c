@@ -268,6 +268,18 @@ httpd_queue(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc,
 	return ret;
 }
 
+/* Is a Content-Length value unparseable or over max? */
+static bool
+httpd_too_long(const char *cl, size_t max)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	return errno != 0 || *end != '\0' || end == cl || n > max;
+}
+
 static double
 httpd_elapsed(const struct timespec *start)
 {
@@ -292,8 +304,20 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	if (rc == NULL)
 		return MHD_NO;
 	if (rc->method[0] == '\0') {
+		/* The first call brings only the headers; the body follows. */
 		snprintf(rc->method, sizeof(rc->method), "%s", method);
 		snprintf(rc->version, sizeof(rc->version), "%s", version);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl == NULL || !httpd_too_long(cl, h->o.max_body))
+			return MHD_YES;
+		/* Refused from the header, before a byte of the body is read. */
+		memset(&rs, 0, sizeof(rs));
+		rs.fd = -1;
+		buf_init(&rs.body, 4096);
+		httpd_text(&rs, 413, "request body larger than %zu bytes", h->o.max_body);
+		ret = httpd_queue(h, conn, rc, &rs, method);
+		buf_release(&rs.body);
+		return ret;
 	}
 	memset(&rs, 0, sizeof(rs));
 	rs.fd = -1;
@@ -316,15 +340,6 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	if (rc->answered) {
 		buf_release(&rs.body);
 		return MHD_YES;
-	}
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && !rc->too_big) {
-		char *end;
-		unsigned long long n;
-		errno = 0;
-		n = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || n > h->o.max_body)
-			rc->too_big = true;
 	}
 	if (rc->too_big) {
 		httpd_text(&rs, 413, "request body larger than %zu bytes", h->o.max_body);
