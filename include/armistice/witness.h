@@ -78,7 +78,8 @@ int witness_req_format(uint64_t old, const uint8_t (*proof)[HASH_SIZE], size_t n
 /* The witness. Open with witness_open(), free with witness_close(). */
 struct witness {
 	const struct note_signer *signer; /* borrowed: type 0x04 cosigner key */
-	struct note_verifier logs[WITNESS_MAX_LOGS]; /* log keys; origin = key name */
+	struct note_verifier logs[WITNESS_MAX_LOGS]; /* log keys */
+	char origins[WITNESS_MAX_LOGS][CKPT_ORIGIN_MAX + 1]; /* the origin each key signs for */
 	size_t nlogs;
 	char *dir;  /* owned */
 	int lockfd; /* flock'ed DIR/lock */
@@ -89,11 +90,14 @@ struct witness {
  * Opens (creating with mode 0700 if needed) the state directory dir and
  * takes its lock: ARM_EBUSY if another witness holds it. signer is
  * borrowed and must outlive w; it must be a cosigner key (type 0x04).
- * logs[0..nlogs) are copied; each log's origin is its key's name, and two
- * keys may share an origin (key rotation).
+ * logs[0..nlogs) are copied. origins (may be NULL, and so may any
+ * origins[i]) names the checkpoint origin each key signs for; by default
+ * the key's name (tlog-checkpoint: the key name SHOULD be the origin).
+ * Two keys may share an origin (key rotation).
  */
 int witness_open(struct witness *w, const char *dir, const struct note_signer *signer,
-                 const struct note_verifier *logs, size_t nlogs, struct arm_err *e) ARM_MUST_CHECK;
+                 const struct note_verifier *logs, const char *const *origins, size_t nlogs,
+                 struct arm_err *e) ARM_MUST_CHECK;
 void witness_close(struct witness *w);
 
 /* What the witness answers; body is owned (witness_reply_release()). */

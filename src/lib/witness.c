@@ -282,7 +282,8 @@ witness_mkdir(const char *dir, struct arm_err *e)
 
 int
 witness_open(struct witness *w, const char *dir, const struct note_signer *signer,
-             const struct note_verifier *logs, size_t nlogs, struct arm_err *e)
+             const struct note_verifier *logs, const char *const *origins, size_t nlogs,
+             struct arm_err *e)
 {
 	char path[4096];
 	size_t i;
@@ -296,11 +297,16 @@ witness_open(struct witness *w, const char *dir, const struct note_signer *signe
 	if (nlogs == 0 || nlogs > WITNESS_MAX_LOGS)
 		return arm_err_set(e, ARM_EUSAGE, "a witness needs 1 to %d log keys, not %zu",
 		                   WITNESS_MAX_LOGS, nlogs);
-	for (i = 0; i < nlogs; i++)
+	for (i = 0; i < nlogs; i++) {
+		const char *o = origins && origins[i] ? origins[i] : logs[i].name;
 		if (logs[i].type != NOTE_KEY_ED25519)
 			return arm_err_set(e, ARM_EUSAGE,
 			                   "log key '%s' is not an Ed25519 signing key (type 0x01)",
 			                   logs[i].name);
+		if (o[0] == '\0' || strlen(o) > CKPT_ORIGIN_MAX)
+			return arm_err_set(e, ARM_EUSAGE, "log origin '%.80s' is empty or too long", o);
+		snprintf(w->origins[i], sizeof(w->origins[i]), "%s", o);
+	}
 	ARM_TRY(witness_mkdir(dir, e));
 	if ((size_t)snprintf(path, sizeof(path), "%s/evidence", dir) >= sizeof(path))
 		return arm_err_set(e, ARM_EUSAGE, "path too long: '%s'", dir);
@@ -407,7 +413,7 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 		goto out;
 	}
 	for (i = 0; i < w->nlogs; i++)
-		if (strcmp(w->logs[i].name, c.origin) == 0)
+		if (strcmp(w->origins[i], c.origin) == 0)
 			keys[nkeys++] = w->logs[i];
 	if (nkeys == 0) {
 		arm_err_set(e, ARM_ENOTFOUND, "add-checkpoint: unknown log origin '%s'", c.origin);

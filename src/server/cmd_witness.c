@@ -15,7 +15,7 @@
 #include "armistice/common.h"
 
 static const char witness_usage[] =
-	"usage: armistice witness --key KEY --state DIR --log VKEY [--log VKEY]...\n"
+	"usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
 	"                         [--listen ADDR:PORT]\n"
 	"\n"
 	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
@@ -26,8 +26,9 @@ static const char witness_usage[] =
 	"\n"
 	"  --key KEY          cosigner key file (type 0x04, keygen --type cosigner)\n"
 	"  --state DIR        state directory (created if missing)\n"
-	"  --log VKEY         a log's verifier key, or a file holding one; the\n"
-	"                     key's name is the log's origin; repeatable\n"
+	"  --log [ORIGIN=]VKEY  a log's verifier key, or a file holding one, and\n"
+	"                     the checkpoint origin it signs for (default: the\n"
+	"                     key's name); repeatable\n"
 	"  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
@@ -87,6 +88,8 @@ cmd_witness(int argc, char **argv)
 {
 	const char *keyf = NULL, *state = NULL, *listen = "127.0.0.1:8081";
 	struct note_verifier logs[WITNESS_MAX_LOGS];
+	char origin_buf[WITNESS_MAX_LOGS][CKPT_ORIGIN_MAX + 1];
+	const char *origins[WITNESS_MAX_LOGS];
 	size_t nlogs = 0;
 	struct note_signer key;
 	struct witness w;
@@ -102,13 +105,26 @@ cmd_witness(int argc, char **argv)
 		case 'k': keyf = optarg; break;
 		case 's': state = optarg; break;
 		case 'L': listen = optarg; break;
-		case 'l':
+		case 'l': {
+			/* [ORIGIN=]VKEY: a vkey has a '+' before any '=' (base64 padding). */
+			const char *eq = strchr(optarg, '='), *plus = strchr(optarg, '+');
+			const char *vk = optarg;
 			if (nlogs == WITNESS_MAX_LOGS)
 				return cli_usage_error("witness", "more than %d --log keys", WITNESS_MAX_LOGS);
-			if (cli_key_verifier(optarg, &logs[nlogs], &e) != ARM_OK)
+			origins[nlogs] = NULL;
+			if (eq != NULL && (plus == NULL || eq < plus)) {
+				if ((size_t)(eq - optarg) > CKPT_ORIGIN_MAX || eq == optarg)
+					return cli_usage_error("witness", "--log: bad origin in '%s'", optarg);
+				snprintf(origin_buf[nlogs], sizeof(origin_buf[nlogs]), "%.*s",
+				         (int)(eq - optarg), optarg);
+				origins[nlogs] = origin_buf[nlogs];
+				vk = eq + 1;
+			}
+			if (cli_key_verifier(vk, &logs[nlogs], &e) != ARM_OK)
 				return cli_fail(&e);
 			nlogs++;
 			break;
+		}
 		case 'h': fputs(witness_usage, stdout); return 0;
 		default: return cli_usage_error("witness", "unknown option");
 		}
@@ -119,7 +135,7 @@ cmd_witness(int argc, char **argv)
 		return cli_usage_error("witness", "--key, --state and at least one --log are required");
 	if (cli_key_signer(keyf, &key, &e) != ARM_OK)
 		return cli_fail(&e);
-	if (witness_open(&w, state, &key, logs, nlogs, &e) != ARM_OK) {
+	if (witness_open(&w, state, &key, logs, origins, nlogs, &e) != ARM_OK) {
 		note_signer_release(&key);
 		return cli_fail(&e);
 	}

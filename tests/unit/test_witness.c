@@ -171,7 +171,7 @@ test_statuses(void)
 	uint8_t root[HASH_SIZE];
 
 	witness_reply_init(&rep);
-	CHECKM(witness_open(&w, dir, &wkey, &logv, 1, &e) == ARM_OK, e.msg);
+	CHECKM(witness_open(&w, dir, &wkey, &logv, NULL, 1, &e) == ARM_OK, e.msg);
 
 	/* First checkpoint, size 10, from old 0: cosigned. */
 	signed_ckpt(&logkey, (const uint8_t(*)[HASH_SIZE])leaves, 10, &ck);
@@ -276,12 +276,12 @@ test_statuses(void)
 	/* A second process cannot hold the same state. */
 	{
 		struct witness w2;
-		CHECK(witness_open(&w2, dir, &wkey, &logv, 1, &e) == ARM_EBUSY);
+		CHECK(witness_open(&w2, dir, &wkey, &logv, NULL, 1, &e) == ARM_EBUSY);
 	}
 	witness_close(&w);
 
 	/* Restart: the witness remembers size 20 and refuses a rollback to 10. */
-	CHECKM(witness_open(&w, dir, &wkey, &logv, 1, &e) == ARM_OK, e.msg);
+	CHECKM(witness_open(&w, dir, &wkey, &logv, NULL, 1, &e) == ARM_OK, e.msg);
 	signed_ckpt(&logkey, (const uint8_t(*)[HASH_SIZE])leaves, 10, &ck);
 	request(10, 10, &ck, &req);
 	CHECK(post(&w, &req, &rep, &e) == 409);
@@ -295,7 +295,7 @@ test_statuses(void)
 	witness_close(&w);
 
 	/* Not a cosigner key: refused at open. */
-	CHECK(witness_open(&w, dir, &logkey, &logv, 1, &e) == ARM_EUSAGE);
+	CHECK(witness_open(&w, dir, &logkey, &logv, NULL, 1, &e) == ARM_EUSAGE);
 
 	witness_reply_release(&rep);
 	buf_release(&ck);
@@ -315,7 +315,7 @@ test_empty_tree(void)
 
 	snprintf(d2, sizeof(d2), "%s/empty", dir);
 	witness_reply_init(&rep);
-	CHECKM(witness_open(&w, d2, &wkey, &logv, 1, &e) == ARM_OK, e.msg);
+	CHECKM(witness_open(&w, d2, &wkey, &logv, NULL, 1, &e) == ARM_OK, e.msg);
 	/* Size 0 with a root that is not SHA-256(""): refused by the parser, 400. */
 	CHECK(buf_puts(&t, ORIGIN "\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", NULL) == ARM_OK);
 	CHECK(note_sign((const char *)t.data, t.len, ks, 1, &ck, &e) == ARM_OK);
