@@ -1,0 +1,717 @@
+/*
+ * cmd_status.c - the state engine's read commands, all replays of the log
+ * in DIR (docs/state-json.md, docs/rules.md):
+ *
+ *   armistice status DIR [--at TIME | --index N] [--json]
+ *   armistice timeline DIR [--at TIME | --index N] [--json]
+ *   armistice show DIR ID [--at TIME | --index N] [--json]
+ *   armistice graph DIR [--at TIME | --index N]
+ *
+ * "now" (what is overdue, how many days) is --at TIME, or --now TIME, or
+ * the clock; the engine itself never reads the clock. --index N replays
+ * the first N entries (the log as a checkpoint of size N showed it).
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cli_replay.h"
+#include "armistice/engine.h"
+#include "armistice/entry.h"
+#include "armistice/log.h"
+#include "armistice/common.h"
+
+static const char status_usage[] =
+	"usage: armistice status DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+	"       armistice timeline DIR [--at TIME | --index N] [--zones ZDIR] [--json]\n"
+	"       armistice show DIR ID [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+	"       armistice graph DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR]\n"
+	"\n"
+	"Replays the log in DIR through the state engine and reports:\n"
+	"  status    progress (step N of M), days since the last confirmed\n"
+	"            provocation, what is open, who waits on whom, what is\n"
+	"            overdue, reversals, each party's record\n"
+	"  timeline  every entry with the status changes it caused\n"
+	"  show      one commitment (ID) or one entry (an index)\n"
+	"  graph     the commitments and their requirements as Graphviz DOT\n"
+	"\n"
+	"  --at TIME     as of TIME (RFC 3339 or POSIX seconds): only what had\n"
+	"                happened by then, and TIME is now\n"
+	"  --index N     as of the first N entries of the log\n"
+	"  --now TIME    the moment for overdue and day counts (default: the clock)\n"
+	"  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
+	"  --json        the state as JSON (docs/state-json.md)\n"
+	"\n"
+	"exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 the log\n"
+	"breaks a rule or is malformed, 4 system error, 5 not found.\n";
+
+static const struct option status_opts[] = {
+	{"at", required_argument, NULL, 'a'},
+	{"index", required_argument, NULL, 'i'},
+	{"now", required_argument, NULL, 'n'},
+	{"zones", required_argument, NULL, 'z'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+struct view {
+	const char *cmd;
+	const char *dir;
+	const char *id;  /* show */
+	const char *zones;
+	char zbuf[4096];
+	int64_t at;      /* ENGINE_NO_TIME: everything */
+	int64_t now;
+	uint64_t index;  /* UINT64_MAX: everything */
+	int json;
+	struct cli_replay r;
+	struct log *l;
+	/* timeline */
+	bool timeline;
+	size_t nprinted;
+};
+
+/* ---------------------------------------------------------------- load */
+
+static const char *
+cname(const struct engine *eng, size_t c)
+{
+	return engine_agreement(eng)->commitments[c].id;
+}
+
+static const char *
+aname(const struct engine *eng, size_t a)
+{
+	return engine_agreement(eng)->actors[a].id;
+}
+
+static void
+day_of(int64_t t, char out[11])
+{
+	char full[21];
+
+	engine_time_utc(t, full);
+	if (full[0] == '\0') {
+		memcpy(out, "-", 2);
+		return;
+	}
+	memcpy(out, full, 10); /* YYYY-MM-DD */
+	out[10] = '\0';
+}
+
+/* Parses the entry of a log note for display; false if it does not parse. */
+static bool
+parse_note(const uint8_t *note, size_t len, struct entry *en)
+{
+	struct note n;
+	struct arm_err e;
+	bool ok;
+
+	entry_init(en);
+	if (note_parse(&n, note, len, ENTRY_MAX_SIZE, &e) != ARM_OK)
+		return false;
+	ok = entry_parse(en, (const uint8_t *)n.text, n.text_len, &e) == ARM_OK;
+	note_release(&n);
+	return ok;
+}
+
+static void
+timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
+{
+	const struct engine *eng = v->r.eng;
+	const struct engine_change *ch;
+	struct entry en;
+	size_t n, i;
+	char day[11];
+
+	if (!parse_note(note, len, &en))
+		return;
+	if (en.kind == ENTRY_AGREEMENT) {
+		printf("%6llu  %-10s  agreement  %s\n", (unsigned long long)index, "-",
+		       engine_agreement(eng)->title);
+		entry_release(&en);
+		return;
+	}
+	day_of(en.kind == ENTRY_INCIDENT && en.has_occurred ? en.occurred.t : en.time.t, day);
+	printf("%6llu  %s  %-9s %-10s", (unsigned long long)index, day, entry_kind_name(en.kind),
+	       en.author ? en.author : "(parties)");
+	if (en.commitment)
+		printf(" %s", en.commitment);
+	if (en.kind == ENTRY_ATTEST || en.kind == ENTRY_FINDING)
+		printf(" %s (%s)", entry_verdict_name(en.verdict), agreement_method_name(en.method));
+	if (en.kind == ENTRY_INCIDENT)
+		printf(" %s%s%s", en.type ? en.type : "?", en.actor ? " by " : "",
+		       en.actor ? en.actor : "");
+	if (en.kind == ENTRY_FINDING)
+		printf(" on %s/%llu", en.incident.author, (unsigned long long)en.incident.seq);
+	if (en.kind == ENTRY_PROGRESS)
+		printf(" %s = %s %s", en.quantity, en.value, en.unit ? en.unit : "");
+	n = engine_changes(eng, &ch);
+	for (i = 0; i < n; i++)
+		printf("%s %s: %s -> %s%s", i ? ";" : "  =>", cname(eng, ch[i].commitment),
+		       engine_status_name(ch[i].from), engine_status_name(ch[i].to),
+		       ch[i].reversal ? " (REVERSAL)" : "");
+	printf("\n");
+	entry_release(&en);
+}
+
+static void
+timeline_json(struct view *v, uint64_t index, const uint8_t *note, size_t len)
+{
+	const struct engine *eng = v->r.eng;
+	const struct engine_change *ch;
+	struct entry en;
+	size_t n, i;
+	char t[21];
+
+	if (!parse_note(note, len, &en))
+		return;
+	printf("%s{\"index\":%llu,\"kind\":\"%s\"", v->nprinted++ ? "," : "",
+	       (unsigned long long)index, entry_kind_name(en.kind));
+	if (en.author) {
+		printf(",\"author\":");
+		cli_json_str(stdout, en.author, strlen(en.author));
+		printf(",\"seq\":%llu", (unsigned long long)en.seq);
+	}
+	if (en.has_time) {
+		engine_time_utc(en.time.t, t);
+		printf(",\"time\":\"%s\"", t);
+	}
+	if (en.commitment) {
+		printf(",\"commitment\":");
+		cli_json_str(stdout, en.commitment, strlen(en.commitment));
+	}
+	printf(",\"changes\":[");
+	n = engine_changes(eng, &ch);
+	for (i = 0; i < n; i++)
+		printf("%s{\"commitment\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s}",
+		       i ? "," : "", cname(eng, ch[i].commitment), engine_status_name(ch[i].from),
+		       engine_status_name(ch[i].to), ch[i].reversal ? "true" : "false");
+	printf("]}");
+	entry_release(&en);
+}
+
+static int
+scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct arm_err *e)
+{
+	struct view *v = ctx;
+
+	ARM_TRY(cli_replay_apply(&v->r, index, entry, len, e));
+	if (v->timeline) {
+		if (v->json)
+			timeline_json(v, index, entry, len);
+		else
+			timeline_line(v, index, entry, len);
+	}
+	return ARM_OK;
+}
+
+static const char *
+zones_default(const char *dir, char *buf, size_t cap)
+{
+	FILE *f;
+
+	if ((size_t)snprintf(buf, cap, "%s/zones/.", dir) >= cap)
+		return NULL;
+	if ((f = fopen(buf, "r")) == NULL)
+		return NULL;
+	fclose(f);
+	buf[strlen(buf) - 2] = '\0';
+	return buf;
+}
+
+static int
+load(struct view *v, struct arm_err *e)
+{
+	uint64_t size, upto;
+
+	if (v->zones == NULL)
+		v->zones = zones_default(v->dir, v->zbuf, sizeof(v->zbuf));
+	ARM_TRY(log_open(&v->l, v->dir, NULL, e));
+	size = log_size(v->l);
+	upto = v->index < size ? v->index : size;
+	if (v->index != UINT64_MAX && v->index > size)
+		return arm_err_set(e, ARM_ENOTFOUND, "--index %llu: the log holds %llu entries",
+		                   (unsigned long long)v->index, (unsigned long long)size);
+	ARM_TRY(cli_replay_init(&v->r, v->zones, v->at, true, e));
+	if (upto > 100000)
+		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)upto);
+	if (upto == 0)
+		return arm_err_set(e, ARM_ENOTFOUND, "log '%s' holds no agreement yet", v->dir);
+	ARM_TRY(log_scan(v->l, 0, upto, scan_apply, v, e));
+	return ARM_OK;
+}
+
+/* -------------------------------------------------------------- status */
+
+/* "claim by north, south": who must act on an open commitment. */
+static void
+print_waiting(const struct engine *eng, size_t c)
+{
+	size_t who[64], k, i;
+
+	k = engine_waiting_on(eng, c, who, ARM_ARRAY_LEN(who));
+	printf(" claim by");
+	for (i = 0; i < k; i++)
+		printf("%s %s", i ? "," : "", aname(eng, who[i]));
+}
+
+static void
+print_chain(const struct engine *eng, size_t c)
+{
+	size_t chain[64], who[64], n, k, i;
+
+	n = engine_wait_chain(eng, c, chain, ARM_ARRAY_LEN(chain));
+	for (i = 0; i < n; i++) {
+		struct engine_cview cv;
+		if (engine_commitment_view(eng, chain[i], 0, &cv) != ARM_OK)
+			return;
+		printf("%s%s (%s)", i ? " needs " : "", cname(eng, chain[i]), engine_status_name(cv.status));
+	}
+	k = engine_waiting_on(eng, c, who, ARM_ARRAY_LEN(who));
+	if (k > 0) {
+		printf(": waiting on ");
+		for (i = 0; i < k; i++)
+			printf("%s%s", i ? ", " : "", aname(eng, who[i]));
+	}
+}
+
+static const char *
+what_they_do(enum engine_status s)
+{
+	switch (s) {
+	case ENGINE_OPEN: return "to claim";
+	case ENGINE_CLAIMED: return "to verify";
+	case ENGINE_DISPUTED: return "to resolve a refutation";
+	case ENGINE_WITHDRAWN: return "to amend the agreement";
+	case ENGINE_PENDING:
+	case ENGINE_VERIFIED:
+	case ENGINE_HELD:
+	case ENGINE_DONE:
+	case ENGINE_KEPT:
+	case ENGINE_BREACHED:
+	default: return "";
+	}
+}
+
+static int
+status_text(struct view *v)
+{
+	const struct engine *eng = v->r.eng;
+	const struct agreement *a = engine_agreement(eng);
+	struct engine_calm calm;
+	struct engine_cview cv;
+	size_t done, total, c, i, n;
+	char hex[2 * HASH_SIZE + 1], t[21], d[11];
+
+	agreement_id_hex(a, hex);
+	engine_time_utc(v->now, t);
+	printf("%s\n", a->title);
+	printf("agreement %.16s..., %llu entries, as of %s%s\n\n", hex,
+	       (unsigned long long)engine_size(eng), t, v->at != ENGINE_NO_TIME ? " (--at)" : "");
+
+	engine_progress(eng, AGREEMENT_NONE, &done, &total);
+	printf("Progress: step %zu of %zu done or kept\n", done, total);
+	for (i = 0; i < a->nphases; i++) {
+		engine_progress(eng, i, &done, &total);
+		printf("  %-28s %zu of %zu\n", a->phases[i].name, done, total);
+	}
+
+	engine_calm(eng, v->now, &calm);
+	{
+		int32_t off = calm.tz_offset < 0 ? -calm.tz_offset : calm.tz_offset;
+		char tz[16];
+		snprintf(tz, sizeof(tz), "UTC%c%02d:%02d", calm.tz_offset < 0 ? '-' : '+',
+		         (int)(off / 3600), (int)(off % 3600 / 60));
+		if (calm.found) {
+			char local[21];
+			engine_time_utc(calm.occurred + calm.tz_offset, local);
+			local[10] = '\0';
+			printf("\n%lld days without a confirmed provocation (%s, %s) since %s %s (entry %llu)\n",
+			       (long long)calm.days, tz, calm.inclusive ? "inclusive" : "exclusive", local,
+			       calm.type, (unsigned long long)calm.index);
+			if (calm.longest_gap >= 0)
+				printf("  %zu confirmed provocations; the longest calm between two was %lld days\n",
+				       calm.confirmed, (long long)calm.longest_gap);
+		} else {
+			printf("\nNo confirmed provocation in the log (days counted in %s, %s)\n", tz,
+			       calm.inclusive ? "inclusive" : "exclusive");
+		}
+	}
+
+	printf("\nOpen now (may be claimed):\n");
+	for (c = 0, n = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK || cv.status != ENGINE_OPEN)
+			continue;
+		day_of(cv.due, d);
+		printf("  %-24s", cname(eng, c));
+		print_waiting(eng, c);
+		printf("%s%s%s\n", cv.due != ENGINE_NO_TIME ? ", due " : "",
+		       cv.due != ENGINE_NO_TIME ? d : "", cv.overdue ? "  OVERDUE" : "");
+		n++;
+	}
+	if (n == 0)
+		printf("  (none)\n");
+
+	printf("\nWho waits on whom:\n");
+	for (c = 0, n = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
+			continue;
+		if (cv.status == ENGINE_OPEN || engine_status_done(cv.status) ||
+		    cv.status == ENGINE_BREACHED)
+			continue;
+		printf("  ");
+		print_chain(eng, c);
+		if (cv.status != ENGINE_PENDING && cv.status != ENGINE_HELD)
+			printf(" %s", what_they_do(cv.status));
+		printf("\n");
+		n++;
+	}
+	if (n == 0)
+		printf("  (nobody)\n");
+
+	printf("\nOverdue:\n");
+	for (c = 0, n = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK || !cv.overdue)
+			continue;
+		day_of(cv.due, d);
+		printf("  %-24s %-10s due %s\n", cname(eng, c), engine_status_name(cv.status), d);
+		n++;
+	}
+	if (n == 0)
+		printf("  (none)\n");
+
+	printf("\nReversals (the history keeps both):\n");
+	for (c = 0, n = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
+			continue;
+		for (i = 0; i < cv.nhistory; i++) {
+			if (!cv.history[i].reversal)
+				continue;
+			day_of(cv.history[i].time, d);
+			printf("  %-24s %s -> %s on %s (entry %llu)\n", cname(eng, c),
+			       engine_status_name(cv.history[i].from), engine_status_name(cv.history[i].to),
+			       d, (unsigned long long)cv.history[i].index);
+			n++;
+		}
+	}
+	if (n == 0)
+		printf("  (none)\n");
+
+	printf("\nRecords:\n");
+	for (i = 0; i < a->nactors; i++) {
+		struct engine_record r;
+		engine_record(eng, i, v->now, &r);
+		if (a->actors[i].role == AGREEMENT_PARTY)
+			printf("  %-12s party     owns %zu, done %zu, overdue %zu, disputed %zu, withdrawn %zu, "
+			       "breaches %zu, reversals %zu, confirmed incidents alleged %zu\n",
+			       a->actors[i].id, r.owned, r.done, r.overdue, r.disputed, r.withdrawn,
+			       r.breaches, r.reversals, r.incidents_alleged);
+		else
+			printf("  %-12s %-9s attestations and findings %zu, entries %zu\n", a->actors[i].id,
+			       agreement_role_name(a->actors[i].role), r.attests, r.entries);
+	}
+
+	printf("\nCommitments:\n");
+	printf("  %-24s %-10s %-8s %-13s %s\n", "id", "status", "strength", "verified by", "due");
+	for (c = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
+			continue;
+		day_of(cv.due, d);
+		printf("  %-24s %-10s %d/3      %-13s %s%s%s\n", cname(eng, c),
+		       engine_status_name(cv.status), cv.strength,
+		       cv.best == AGREEMENT_METHOD_NONE ? "-" : agreement_method_name(cv.best),
+		       cv.due != ENGINE_NO_TIME ? d : "-", cv.overdue ? " OVERDUE" : "",
+		       cv.late ? " (late)" : "");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static int
+show_commitment(struct view *v, size_t c)
+{
+	const struct engine *eng = v->r.eng;
+	const struct agreement *a = engine_agreement(eng);
+	const struct agreement_commitment *cm = &a->commitments[c];
+	const struct engine_progress_item *pi;
+	struct engine_cview cv;
+	size_t i, n;
+	char d[11];
+
+	if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
+		return 5;
+	printf("%s: %s\n", cm->id, cm->text);
+	printf("  phase      %s (%s)\n", a->phases[cm->phase].id, a->phases[cm->phase].name);
+	printf("  owners    ");
+	for (i = 0; i < cm->nowners; i++)
+		printf(" %s%s", aname(eng, cm->owners[i]), engine_claimed_by(eng, c, i) ? " (claimed)" : "");
+	printf("\n  status     %s%s%s\n", engine_status_name(cv.status), cv.overdue ? ", OVERDUE" : "",
+	       cv.late ? ", late" : "");
+	if (cm->nrequires) {
+		printf("  requires  ");
+		for (i = 0; i < cm->nrequires; i++)
+			printf(" %s", cname(eng, cm->requires[i]));
+		printf("\n");
+	}
+	if (cm->together != AGREEMENT_NONE)
+		printf("  together   %s\n", a->togethers[cm->together].id);
+	if (cv.due != ENGINE_NO_TIME) {
+		day_of(cv.due, d);
+		printf("  due        %s\n", d);
+	}
+	if (cv.effective != ENGINE_NO_TIME) {
+		day_of(cv.effective, d);
+		printf("  effective  %s\n", d);
+	}
+	printf("  strength   %d of 3 (%s), %zu verification(s) counting, %zu refutation(s)\n",
+	       cv.strength, cv.best == AGREEMENT_METHOD_NONE ? "nothing verified" : agreement_method_name(cv.best),
+	       cv.nverified, cv.nrefuted);
+	if (!engine_status_done(cv.status) && cv.status != ENGINE_BREACHED) {
+		printf("  waits      ");
+		print_chain(eng, c);
+		printf("\n");
+	}
+	n = engine_progress_items(eng, c, &pi);
+	for (i = 0; i < n; i++)
+		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value, pi[i].unit,
+		       (unsigned long long)pi[i].index);
+	printf("  history\n");
+	for (i = 0; i < cv.nhistory; i++) {
+		day_of(cv.history[i].time, d);
+		printf("    entry %-6llu %s  %s -> %s%s\n", (unsigned long long)cv.history[i].index, d,
+		       engine_status_name(cv.history[i].from), engine_status_name(cv.history[i].to),
+		       cv.history[i].reversal ? "  REVERSAL" : "");
+	}
+	if (cv.nhistory == 0)
+		printf("    (no change since the agreement)\n");
+	return 0;
+}
+
+static int
+show_entry(struct view *v, uint64_t index, struct arm_err *e)
+{
+	struct buf b = BUF_INIT(ENTRY_MAX_SIZE + 16);
+	int rc;
+
+	if ((rc = log_get(v->l, index, &b, e)) != ARM_OK) {
+		buf_release(&b);
+		return cli_fail(e);
+	}
+	printf("entry %llu, %zu bytes\n", (unsigned long long)index, b.len);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
+	return 0;
+}
+
+/* --------------------------------------------------------------- graph */
+
+static const char *
+dot_color(enum engine_status s)
+{
+	switch (s) {
+	case ENGINE_DONE:
+	case ENGINE_KEPT: return "palegreen";
+	case ENGINE_VERIFIED:
+	case ENGINE_HELD: return "lightblue";
+	case ENGINE_CLAIMED: return "khaki";
+	case ENGINE_OPEN: return "white";
+	case ENGINE_PENDING: return "lightgrey";
+	case ENGINE_DISPUTED: return "orange";
+	case ENGINE_BREACHED:
+	case ENGINE_WITHDRAWN: return "salmon";
+	default: return "white";
+	}
+}
+
+static int
+graph_dot(struct view *v)
+{
+	const struct engine *eng = v->r.eng;
+	const struct agreement *a = engine_agreement(eng);
+	struct engine_cview cv;
+	size_t c, i, g;
+
+	printf("digraph \"%s\" {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
+	       a->name);
+	for (c = 0; c < a->ncommitments; c++) {
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
+			continue;
+		printf("  \"%s\" [label=\"%s\\n%s%s\", fillcolor=%s%s];\n", cname(eng, c), cname(eng, c),
+		       engine_status_name(cv.status), cv.overdue ? " (overdue)" : "",
+		       dot_color(cv.status), a->commitments[c].standing.standing ? ", shape=octagon" : "");
+	}
+	for (c = 0; c < a->ncommitments; c++)
+		for (i = 0; i < a->commitments[c].nrequires; i++)
+			printf("  \"%s\" -> \"%s\";\n", cname(eng, a->commitments[c].requires[i]),
+			       cname(eng, c));
+	for (g = 0; g < a->ntogethers; g++) {
+		printf("  subgraph \"cluster_%s\" {\n    label=\"together: %s\"; style=dashed;\n",
+		       a->togethers[g].id, a->togethers[g].id);
+		for (i = 0; i < a->togethers[g].nmembers; i++)
+			printf("    \"%s\";\n", cname(eng, a->togethers[g].members[i]));
+		printf("  }\n");
+	}
+	printf("}\n");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int
+run(const char *cmd, int argc, char **argv)
+{
+	struct view v;
+	struct arm_err e = {0};
+	struct buf b = BUF_INIT(256u << 20);
+	bool have_now = false;
+	int c, ret = 0;
+	bool show = strcmp(cmd, "show") == 0;
+
+	memset(&v, 0, sizeof(v));
+	v.cmd = cmd;
+	v.at = ENGINE_NO_TIME;
+	v.index = UINT64_MAX;
+	v.timeline = strcmp(cmd, "timeline") == 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", status_opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (cli_replay_time(optarg, &v.at, &e) != ARM_OK)
+				return cli_usage_error(cmd, "--at: %s", e.msg);
+			break;
+		case 'i': {
+			char *end;
+			unsigned long long x;
+			if (optarg[0] < '0' || optarg[0] > '9')
+				return cli_usage_error(cmd, "--index takes a number");
+			x = strtoull(optarg, &end, 10);
+			if (*end != '\0' || x == ULLONG_MAX)
+				return cli_usage_error(cmd, "--index takes a number, not '%s'", optarg);
+			v.index = x;
+			break;
+		}
+		case 'n':
+			if (cli_replay_time(optarg, &v.now, &e) != ARM_OK)
+				return cli_usage_error(cmd, "--now: %s", e.msg);
+			have_now = true;
+			break;
+		case 'z': v.zones = optarg; break;
+		case 'j': v.json = 1; break;
+		case 'h': fputs(status_usage, stdout); return 0;
+		default: return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (argc - optind != (show ? 2 : 1))
+		return cli_usage_error(cmd, show ? "wants DIR and ID" : "wants one DIR");
+	v.dir = argv[optind];
+	if (show)
+		v.id = argv[optind + 1];
+	if (!have_now)
+		v.now = v.at != ENGINE_NO_TIME ? v.at : (int64_t)time(NULL);
+	if (v.timeline && v.json)
+		printf("[");
+	if (load(&v, &e) != ARM_OK) {
+		if (v.timeline && v.json)
+			printf("]\n");
+		ret = cli_fail(&e);
+		goto out;
+	}
+	if (v.timeline) {
+		if (v.json)
+			printf("]\n");
+	} else if (strcmp(cmd, "graph") == 0) {
+		ret = graph_dot(&v);
+	} else if (show) {
+		size_t ci = agreement_commitment_index(engine_agreement(v.r.eng), v.id);
+		if (ci != AGREEMENT_NONE && !v.json) {
+			ret = show_commitment(&v, ci);
+		} else if (ci != AGREEMENT_NONE) {
+			/* JSON: the state's object for this commitment, cut from the whole. */
+			if (engine_state_json(v.r.eng, v.now, &b, &e) != ARM_OK) {
+				ret = cli_fail(&e);
+				goto out;
+			}
+			{
+				char key[AGREEMENT_ID_MAX + 16];
+				const char *p, *q;
+				int depth = 0;
+				snprintf(key, sizeof(key), "{\"id\":\"%s\",\"phase\"", v.id);
+				p = strstr((const char *)b.data, key);
+				for (q = p; q != NULL && *q; q++) {
+					if (*q == '"') { /* skip strings */
+						for (q++; *q && *q != '"'; q++)
+							if (*q == '\\' && q[1])
+								q++;
+						continue;
+					}
+					if (*q == '{' || *q == '[')
+						depth++;
+					if ((*q == '}' || *q == ']') && --depth == 0)
+						break;
+				}
+				if (p == NULL || q == NULL || *q == '\0') {
+					e.rc = ARM_ENOTFOUND;
+					snprintf(e.msg, sizeof(e.msg), "no commitment '%s' in the state", v.id);
+					ret = cli_fail(&e);
+					goto out;
+				}
+				fwrite(p, 1, (size_t)(q - p + 1), stdout);
+				printf("\n");
+			}
+		} else if (v.id[0] >= '0' && v.id[0] <= '9') {
+			char *end;
+			unsigned long long x = strtoull(v.id, &end, 10);
+			if (*end != '\0')
+				return cli_usage_error(cmd, "ID is a commitment id or an entry index");
+			ret = show_entry(&v, x, &e);
+		} else {
+			e.rc = ARM_ENOTFOUND;
+			snprintf(e.msg, sizeof(e.msg), "no commitment '%s' in the agreement", v.id);
+			ret = cli_fail(&e);
+		}
+	} else if (v.json) {
+		if (engine_state_json(v.r.eng, v.now, &b, &e) != ARM_OK) {
+			ret = cli_fail(&e);
+			goto out;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+	} else {
+		ret = status_text(&v);
+	}
+out:
+	buf_release(&b);
+	cli_replay_release(&v.r);
+	log_close(v.l);
+	return ret;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	return run("status", argc, argv);
+}
+
+int
+cmd_timeline(int argc, char **argv)
+{
+	return run("timeline", argc, argv);
+}
+
+int
+cmd_show(int argc, char **argv)
+{
+	return run("show", argc, argv);
+}
+
+int
+cmd_graph(int argc, char **argv)
+{
+	return run("graph", argc, argv);
+}
