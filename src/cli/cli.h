@@ -37,5 +37,7 @@ void cli_json_str(FILE *f, const char *s, size_t n);
 
 /* Subcommands. */
 int cmd_version(int argc, char **argv);
+int cmd_note(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
 
 #endif

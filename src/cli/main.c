@@ -14,6 +14,8 @@
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"note", cmd_note, "sign text as a signed note, or verify one against keys"},
+	{"proof", cmd_proof, "check a receipt or a consistency proof offline"},
 };
 
 int
