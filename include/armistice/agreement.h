@@ -268,6 +268,14 @@ int agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const 
 int agreement_load(struct agreement *a, const char *path, struct buf *diags,
                    struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * An agreement_read_fn for zone files under a directory: ctx is the
+ * directory's path (const char *). Refuses absolute paths, "..", and a
+ * symlink as the file itself; reads at most AGREEMENT_ZONE_FILE_MAX bytes
+ * (the caller's out->max).
+ */
+int agreement_read_dir(void *dir, const char *relpath, struct buf *out, struct arm_err *e);
+
 /* Lookups by id; AGREEMENT_NONE if absent. */
 size_t agreement_actor_index(const struct agreement *a, const char *id);
 size_t agreement_commitment_index(const struct agreement *a, const char *id);

@@ -37,7 +37,21 @@ void cli_json_str(FILE *f, const char *s, size_t n);
 
 /* Subcommands. */
 int cmd_version(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_append(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 
 #endif

@@ -14,8 +14,22 @@
 
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"keygen", cmd_keygen, "make a signer key and its verifier key (log or cosigner)"},
+	{"log", cmd_log, "create, append to, read, prove from and verify a log directory"},
 	{"note", cmd_note, "sign text as a signed note, or verify one against keys"},
 	{"proof", cmd_proof, "check a receipt or a consistency proof offline"},
+	{"witness", cmd_witness, "run a C2SP tlog-witness that cosigns consistent checkpoints"},
+	{"serve", cmd_serve, "serve a log over HTTP: tiles, submissions, state"},
+	{"verify", cmd_verify, "audit a log (URL or directory): signatures, quorum, tree, state"},
+	{"submit", cmd_submit, "submit signed entries to a log server and keep the receipts"},
+	{"sign", cmd_sign, "sign an entry, or the agreement entry, with the author's key"},
+	{"init", cmd_init, "start a log with the agreement, signed by every party, as entry 0"},
+	{"append", cmd_append, "append signed entries through the agreement's rules"},
+	{"import", cmd_import, "turn a CSV of incidents into signed entries, all or nothing"},
+	{"status", cmd_status, "what is done, open, overdue, who waits on whom, days of calm"},
+	{"timeline", cmd_timeline, "every entry with the status changes it caused"},
+	{"show", cmd_show, "one commitment (with its history) or one entry"},
+	{"graph", cmd_graph, "the commitments and their requirements as Graphviz DOT"},
 };
 
 int

@@ -2034,11 +2034,23 @@ read_bounded(int dirfd, const char *path, int flags, struct buf *out, struct arm
 	return rc;
 }
 
-static int
-read_beside(void *ctx, const char *relpath, struct buf *out, struct arm_err *e)
+int
+agreement_read_dir(void *dir, const char *relpath, struct buf *out, struct arm_err *e)
 {
+	int dirfd, rc;
+
+	if (!relpath_ok(relpath))
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "zone-file-path: \"%.80s\" must be a relative path without \"..\"",
+		                   relpath);
+	dirfd = open((const char *)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
+		                   "cannot open directory \"%s\": %s", (const char *)dir, strerror(errno));
 	/* a zone file that is a symlink could point anywhere on the machine */
-	return read_bounded(*(int *)ctx, relpath, O_NOFOLLOW, out, e);
+	rc = read_bounded(dirfd, relpath, O_NOFOLLOW, out, e);
+	close(dirfd);
+	return rc;
 }
 
 int
@@ -2047,24 +2059,21 @@ agreement_load(struct agreement *a, const char *path, struct buf *diags, struct 
 	struct buf b = BUF_INIT(AGREEMENT_MAX_SIZE);
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
-	int dirfd, rc;
+	int rc;
 
 	agreement_init(a);
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");
 	else if (slash == path)
 		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return arm_err_set(e, ARM_EUSAGE, "path \"%.80s...\" is too long", path);
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return arm_err_set(e, ARM_ENOTFOUND, "cannot open directory \"%s\": %s", dir,
-		                   strerror(errno));
 	rc = read_bounded(AT_FDCWD, path, 0, &b, e);
 	if (rc == ARM_OK)
-		rc = agreement_parse(a, b.data ? b.data : (const uint8_t *)"", b.len, path, read_beside,
-		                     &dirfd, diags, e);
-	close(dirfd);
+		rc = agreement_parse(a, b.data ? b.data : (const uint8_t *)"", b.len, path,
+		                     agreement_read_dir, dir, diags, e);
 	buf_release(&b);
 	return rc;
 }
