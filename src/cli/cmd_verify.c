@@ -73,6 +73,15 @@ static const struct option verify_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* Marks an error found in the log as a verification failure (exit 1). */
+static int
+verify_bad(struct arm_err *e)
+{
+	if (e != NULL)
+		e->rc = ARM_EVERIFY;
+	return ARM_EVERIFY;
+}
+
 struct vsrc {
 	const char *base;
 	bool http;
@@ -152,7 +161,7 @@ verify_entries(struct vctx *v, struct arm_err *e)
 			goto out;
 		if ((rc = bundle_parse(b.data, b.len, t.width, ents, e)) != ARM_OK) {
 			arm_err_prefix(e, "%s", rel);
-			rc = ARM_EVERIFY;
+			rc = verify_bad(e);
 			goto out;
 		}
 		v->bundles++;
@@ -170,14 +179,14 @@ verify_entries(struct vctx *v, struct arm_err *e)
 				entry_release(&en);
 				if (rc != ARM_OK) {
 					arm_err_prefix(e, "entry 0 (the agreement)");
-					rc = ARM_EVERIFY;
+					rc = verify_bad(e);
 					goto out;
 				}
 				v->have_a = true;
 			}
 			if ((rc = cli_replay_apply(&v->rp, idx, ents[i].data, ents[i].len, e)) != ARM_OK) {
 				arm_err_prefix(e, "replay of entry %" PRIu64 " (%s)", idx, rel);
-				rc = ARM_EVERIFY;
+				rc = verify_bad(e);
 				goto out;
 			}
 		}
@@ -203,7 +212,7 @@ verify_checkpoint_sigs(struct vctx *v, struct arm_err *e)
 		                   v->c.origin, v->a.log.origin);
 	if (note_verify(&v->n, &v->a.log.key, 1, &chk, e) != ARM_OK) {
 		arm_err_prefix(e, "checkpoint log signature");
-		return ARM_EVERIFY;
+		return verify_bad(e);
 	}
 	if (nw > ARM_ARRAY_LEN(ok))
 		return arm_err_set(e, ARM_ELIMIT, "more than %zu witnesses", ARM_ARRAY_LEN(ok));
@@ -211,7 +220,7 @@ verify_checkpoint_sigs(struct vctx *v, struct arm_err *e)
 	for (i = 0; i < nw; i++) {
 		if (witness_count_cosigs(&v->n, &v->a.log.witnesses[i].key, 1, &one, e) != ARM_OK) {
 			arm_err_prefix(e, "checkpoint");
-			return ARM_EVERIFY;
+			return verify_bad(e);
 		}
 		ok[i] = one > 0;
 		v->cosigs += one;
@@ -299,7 +308,7 @@ verify_consistent(struct vctx *v, const struct buf *prev, const char *what, stru
 	}
 	if (note_verify(&pn, &v->a.log.key, 1, &chk, e) != ARM_OK) {
 		arm_err_prefix(e, "%s: log signature", what);
-		rc = ARM_EVERIFY;
+		rc = verify_bad(e);
 		goto out;
 	}
 	if (strcmp(pc.origin, v->c.origin) != 0) {

@@ -63,3 +63,79 @@ http() {
 		not_ok "$desc (status $got, wanted $code): $(head -c 300 "$T/body")"
 	fi
 }
+
+# ---- the pilot agreement (tests/data/agreements/pilot.yaml, demo keys) ----
+#
+#   pilot_entries          writes $P/eNN.signed: entry 0 (the agreement,
+#                          signed by both parties) and claims/attestations
+#   pilot_sign KEY NAME LINE...  one signed entry $P/NAME.signed by demo KEY
+#   pilot_witnesses        starts the three witnesses; sets $WARGS
+#   pilot_serve NAME DIR [ARGS...]  starts a server on log DIR; sets $URL
+K="$TOP/tests/data/keys"
+P="$T/pilot"
+ORIGIN=demo.armistice.example/gp-pilot
+
+pilot_sign() {
+	key=$1
+	name=$2
+	shift 2
+	{
+		echo "armistice/entry/v1"
+		echo "$1"
+		echo "agreement: $AID"
+		shift
+		for l in "$@"; do echo "$l"; done
+	} >"$P/$name.txt"
+	"$ARM" note sign --key "$K/demo-$key.key" "$P/$name.txt" >"$P/$name.signed"
+}
+
+pilot_entries() {
+	mkdir -p "$P/zones"
+	cp "$TOP/tests/data/agreements/pilot.yaml" "$P/agreement.yaml"
+	cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" "$P/zones/"
+	AID=$(sha256sum "$P/agreement.yaml" | cut -d' ' -f1)
+	zid=$(sha256sum "$P/zones/jsa-buffer.geojson" | cut -d' ' -f1)
+	{
+		printf 'armistice/entry/v1\nkind: agreement\nagreement: %s\n' "$AID"
+		printf 'zone: jsa sha256:%s\n\n' "$zid"
+		cat "$P/agreement.yaml"
+	} >"$P/e00.txt"
+	"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" "$P/e00.txt" \
+		>"$P/e00.signed"
+	pilot_sign south e01 "kind: claim" "author: south" "seq: 1" \
+		"time: 2018-11-30T09:00:00+09:00" "commitment: gp-south" \
+		"text: Eleven guard posts withdrawn and destroyed."
+	pilot_sign north e02 "kind: claim" "author: north" "seq: 1" \
+		"time: 2018-11-30T10:00:00+09:00" "commitment: gp-north" \
+		"text: Eleven guard posts withdrawn and destroyed."
+	pilot_sign nnsc e03 "kind: attest" "author: nnsc" "seq: 1" \
+		"time: 2018-12-12T15:00:00+09:00" "commitment: gp-south" "verdict: verified" \
+		"method: on-site"
+	pilot_sign north e04 "kind: attest" "author: north" "seq: 2" \
+		"time: 2018-12-12T16:00:00+09:00" "commitment: gp-south" "verdict: verified" \
+		"method: on-site"
+	pilot_sign nnsc e05 "kind: attest" "author: nnsc" "seq: 2" \
+		"time: 2018-12-12T17:00:00+09:00" "commitment: gp-north" "verdict: verified" \
+		"method: on-site"
+	pilot_sign south e06 "kind: attest" "author: south" "seq: 2" \
+		"time: 2018-12-12T18:00:00+09:00" "commitment: gp-north" "verdict: verified" \
+		"method: on-site"
+}
+
+pilot_witnesses() {
+	WARGS=""
+	for w in south north nnsc; do
+		start_server "w-$w" "$ARM" witness --key "$K/demo-w-$w.key" --state "$T/w-$w" \
+			--log "$ORIGIN=$K/demo-log.vkey" --listen 127.0.0.1:0 || return 1
+		WARGS="$WARGS --witness w-$w=$URL"
+	done
+}
+
+pilot_serve() {
+	name=$1
+	dir=$2
+	shift 2
+	# shellcheck disable=SC2086
+	start_server "$name" "$ARM" serve "$dir" --listen 127.0.0.1:0 --key "$K/demo-log.key" \
+		--zones "$P" $WARGS "$@"
+}
