@@ -69,7 +69,8 @@ http() {
 #   pilot_entries          writes $P/eNN.signed: entry 0 (the agreement,
 #                          signed by both parties) and claims/attestations
 #   pilot_sign KEY NAME LINE...  one signed entry $P/NAME.signed by demo KEY
-#   pilot_witnesses        starts the three witnesses; sets $WARGS
+#   pilot_witnesses        starts the three witnesses; sets $WARGS and
+#                          $W_south, $W_north, $W_nnsc
 #   pilot_serve NAME DIR [ARGS...]  starts a server on log DIR; sets $URL
 K="$TOP/tests/data/keys"
 P="$T/pilot"
@@ -128,6 +129,7 @@ pilot_witnesses() {
 		start_server "w-$w" "$ARM" witness --key "$K/demo-w-$w.key" --state "$T/w-$w" \
 			--log "$ORIGIN=$K/demo-log.vkey" --listen 127.0.0.1:0 || return 1
 		WARGS="$WARGS --witness w-$w=$URL"
+		eval "W_$w=\$URL"
 	done
 }
 
