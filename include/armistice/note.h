@@ -107,7 +107,11 @@ int note_text_valid(const char *text, size_t len, struct arm_err *e) ARM_MUST_CH
  * ignored; a signature whose name and ID match a known key MUST verify, or
  * the whole note is refused (ARM_EVERIFY naming the key); if no known key
  * verifies, the note is refused (ARM_EVERIFY). Type 0x04 keys verify
- * cosignatures over the note text as a checkpoint (cosig.h).
+ * cosignatures over the note text as a checkpoint (cosig.h). As Go's
+ * note.Open: two signatures by the same known key refuse the note
+ * (ARM_EVERIFY), and the same (name, key ID) twice in keys is ARM_EUSAGE.
+ * checks may be NULL; otherwise checks[i] says whether keys[i] verified
+ * and, for a cosigner, at what time. n and keys are borrowed.
  */
 int note_verify(const struct note *n, const struct note_verifier *keys, size_t nkeys,
                 struct note_check *checks, struct arm_err *e) ARM_MUST_CHECK;
