@@ -184,6 +184,14 @@ typedef int (*log_cosign_fn)(void *ctx, const uint8_t *ckpt, size_t len, struct 
 int log_publish(struct log *l, log_cosign_fn cosign, void *ctx, uint64_t *size,
                 struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Without manual_publish, every commit publishes; a publish that fails
+ * (after the commit, so the entries stay) is retried by the next batch and
+ * at open. ARM_OK if the public checkpoint is current, else the error of
+ * the failed publish.
+ */
+int log_publish_status(struct log *l, struct arm_err *e) ARM_MUST_CHECK;
+
 /* Appends entry index (committed) to out; ARM_ENOTFOUND past the size. */
 int log_get(struct log *l, uint64_t index, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
 

@@ -1,0 +1,178 @@
+/*
+ * cmd_keygen.c - armistice keygen: a new signer key and its verifier key,
+ * in the forms of C2SP signed-note v1.0.0 (Go's sumdb/note): NAME.key holds
+ * "PRIVATE+KEY+name+id+base64(type || seed)" and NAME.pub the verifier key
+ * "name+id+base64(type || pk)".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "armistice/note.h"
+#include "armistice/common.h"
+
+static const char keygen_usage[] =
+	"usage: armistice keygen NAME [--dir DIR] [--type log|cosigner] [--out BASE] [--json]\n"
+	"\n"
+	"Writes a new Ed25519 key named NAME: DIR/BASE.key, the signer key (mode\n"
+	"0600, never overwritten), and DIR/BASE.pub, its verifier key. NAME is the\n"
+	"key name that signatures carry; for a log key it should be the log's\n"
+	"origin. BASE defaults to NAME with every character other than letters,\n"
+	"digits, '.', '_' and '-' replaced by '_'.\n"
+	"\n"
+	"  --dir DIR        where to write the files (default: .)\n"
+	"  --type TYPE      log (Ed25519, type 0x01; default), or cosigner (a\n"
+	"                   witness's tlog-cosignature key, type 0x04)\n"
+	"  --out BASE       file name base instead of the one made from NAME\n"
+	"  --json           print the result as JSON\n"
+	"\n"
+	"exit status: 0 ok, 2 usage, 3 input refused (bad name, file exists),\n"
+	"4 system error.\n";
+
+static const struct option keygen_opts[] = {
+	{"dir", required_argument, NULL, 'd'},
+	{"type", required_argument, NULL, 't'},
+	{"out", required_argument, NULL, 'o'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Writes data to a new file (O_EXCL: never replaces one) and syncs it. */
+static int
+write_new(const char *path, const void *data, size_t len, mode_t mode, struct arm_err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t off = 0;
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return arm_err_set(e, ARM_ECONFLICT,
+			                   "'%s' exists: keygen never overwrites a key", path);
+		return arm_err_set(e, ARM_EIO, "cannot create '%s': %s", path, strerror(errno));
+	}
+	while (off < len) {
+		ssize_t w = write(fd, (const char *)data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int err = errno;
+			close(fd);
+			unlink(path);
+			return arm_err_set(e, ARM_EIO, "cannot write '%s': %s", path, strerror(err));
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		int err = errno;
+		unlink(path);
+		return arm_err_set(e, ARM_EIO, "cannot write '%s': %s", path, strerror(err));
+	}
+	return ARM_OK;
+}
+
+int
+cmd_keygen(int argc, char **argv)
+{
+	const char *dir = ".", *out = NULL, *name;
+	char base[NOTE_NAME_MAX + 1], keypath[4200], pubpath[4200];
+	struct note_signer s;
+	struct note_verifier v;
+	struct buf sk = BUF_INIT(1000), pk = BUF_INIT(1024);
+	struct arm_err e = {0};
+	uint8_t type = NOTE_KEY_ED25519;
+	int c, json = 0, rc;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:t:o:jh", keygen_opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'o': out = optarg; break;
+		case 'j': json = 1; break;
+		case 't':
+			if (strcmp(optarg, "log") == 0 || strcmp(optarg, "ed25519") == 0)
+				type = NOTE_KEY_ED25519;
+			else if (strcmp(optarg, "cosigner") == 0 || strcmp(optarg, "witness") == 0)
+				type = NOTE_KEY_COSIG_V1;
+			else
+				return cli_usage_error("keygen", "--type is 'log' or 'cosigner', not '%s'",
+				                       optarg);
+			break;
+		case 'h': fputs(keygen_usage, stdout); return 0;
+		default:
+			return cli_usage_error("keygen", "unknown option or missing argument '%s'",
+			                       argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("keygen", "want exactly one NAME");
+	name = argv[optind];
+	if (!note_name_valid(name, strlen(name))) {
+		arm_err_set(&e, ARM_ESYNTAX,
+		            "key name '%.300s' is not valid (signed-note: non-empty, no spaces, "
+		            "no '+', at most %d bytes)", name, NOTE_NAME_MAX);
+		return cli_fail(&e);
+	}
+	if (out == NULL) {
+		snprintf(base, sizeof(base), "%s", name);
+		for (i = 0; base[i]; i++)
+			if (!((base[i] >= 'a' && base[i] <= 'z') || (base[i] >= 'A' && base[i] <= 'Z') ||
+			      (base[i] >= '0' && base[i] <= '9') || base[i] == '.' || base[i] == '_' ||
+			      base[i] == '-'))
+				base[i] = '_';
+		out = base;
+	}
+	snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, out);
+	snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, out);
+	if (access(pubpath, F_OK) == 0) {
+		arm_err_set(&e, ARM_ECONFLICT, "'%s' exists: keygen never overwrites a key", pubpath);
+		return cli_fail(&e);
+	}
+	if ((rc = note_signer_generate(&s, name, type, &e)) != ARM_OK)
+		goto out;
+	note_signer_verifier(&s, &v);
+	/* Reserved once, so that no realloc leaves a copy of the secret behind. */
+	if ((rc = buf_reserve(&sk, 1000, &e)) != ARM_OK ||
+	    (rc = note_signer_format(&s, &sk, &e)) != ARM_OK ||
+	    (rc = buf_puts(&sk, "\n", &e)) != ARM_OK ||
+	    (rc = note_verifier_format(&v, &pk, &e)) != ARM_OK ||
+	    (rc = buf_puts(&pk, "\n", &e)) != ARM_OK)
+		goto out;
+	if ((rc = write_new(keypath, sk.data, sk.len, 0600, &e)) != ARM_OK)
+		goto out;
+	if ((rc = write_new(pubpath, pk.data, pk.len, 0644, &e)) != ARM_OK) {
+		unlink(keypath);
+		goto out;
+	}
+	if (json) {
+		printf("{\"name\":");
+		cli_json_str(stdout, name, strlen(name));
+		printf(",\"type\":\"%s\",\"key_file\":", type == NOTE_KEY_ED25519 ? "log" : "cosigner");
+		cli_json_str(stdout, keypath, strlen(keypath));
+		printf(",\"pub_file\":");
+		cli_json_str(stdout, pubpath, strlen(pubpath));
+		printf(",\"vkey\":");
+		cli_json_str(stdout, (const char *)pk.data, pk.len - 1);
+		printf("}\n");
+	} else {
+		printf("%s", (const char *)pk.data);
+		fprintf(stderr, "wrote %s (secret, mode 0600) and %s\n", keypath, pubpath);
+	}
+out:
+	if (sk.data != NULL)
+		sodium_memzero(sk.data, sk.cap);
+	buf_release(&sk);
+	buf_release(&pk);
+	note_signer_release(&s);
+	return rc == ARM_OK ? 0 : cli_fail(&e);
+}
