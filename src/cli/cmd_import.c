@@ -1,0 +1,744 @@
+/*
+ * cmd_import.c - armistice import incidents: a CSV of incidents becomes
+ * signed incident entries, appended through the agreement's rules.
+ *
+ * All or nothing: every row is checked (CSV syntax, columns, date, kind),
+ * then every entry is signed and applied to a replay of the log in a
+ * scratch engine; only if all of them pass are they appended, in one
+ * commit. A bad row is reported by its physical line number and nothing
+ * is written.
+ *
+ * Positions: a row has no coordinates in the formats this reads (the CSIS
+ * Beyond Parallel table has none), so the entries carry no lat/lon rather
+ * than an invented point; the engine then never places them inside a zone.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/cli_key.h"
+#include "cli/cli_replay.h"
+#include "armistice/agreement.h"
+#include "armistice/csv.h"
+#include "armistice/engine.h"
+#include "armistice/entry.h"
+#include "armistice/log.h"
+#include "armistice/note.h"
+#include "armistice/common.h"
+
+#define IMPORT_MAP_MAX 64
+#define IMPORT_ROWS_MAX 100000
+#define IMPORT_REPORT_MAX 20 /* bad rows listed before "and N more" */
+
+static const char import_usage[] =
+	"usage: armistice import incidents DIR CSV --key KEY [--log-key LOGKEY]\n"
+	"           [--zones ZDIR] [--charset utf-8|latin-1|mac-roman] [--kind TYPE=KIND]...\n"
+	"           [--event TEXT=KIND]... [--actor ID] [--time now|occurred|TIME]\n"
+	"           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
+	"\n"
+	"Turns each row of CSV into an incident entry signed with KEY (the key of\n"
+	"an actor of the agreement in the log DIR) and appends them, oldest first,\n"
+	"through the agreement's rules. Nothing is written unless every row is\n"
+	"good: bad rows are reported by line number.\n"
+	"\n"
+	"Columns (by header name): date (YYYY-MM-DD, a day in the agreement's\n"
+	"timezone), type, event, and optionally description and media. The text\n"
+	"of an entry is \"EVENT: DESCRIPTION (source: MEDIA)\". Rows carry no\n"
+	"position, so none is written.\n"
+	"\n"
+	"  --key KEY          signer key file of the reporting actor\n"
+	"  --log-key LOGKEY   the log's signer key (default: the one the log records)\n"
+	"  --zones ZDIR       directory of the agreement's zone files (default DIR/zones)\n"
+	"  --charset CS       encoding of CSV (default utf-8; the CSIS table is mac-roman)\n"
+	"  --kind TYPE=KIND   incident kind for rows whose type is TYPE; without one,\n"
+	"                     the type lowercased with '-' for other characters\n"
+	"  --event TEXT=KIND  kind for rows whose event contains TEXT (ASCII case\n"
+	"                     ignored); checked before --kind, first match wins\n"
+	"  --actor ID         the alleged actor of every row\n"
+	"  --time WHEN        report time: now (default), occurred (the row's day),\n"
+	"                     or an RFC 3339 time\n"
+	"  --from, --to DATE  import only rows dated in [from, to]\n"
+	"  --dry-run          check and sign everything, append nothing\n"
+	"  --json             print the result as JSON\n"
+	"\n"
+	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+	"4 system error, 5 not found.\n";
+
+static const struct option import_opts[] = {
+	{"key", required_argument, NULL, 'k'},
+	{"log-key", required_argument, NULL, 'l'},
+	{"zones", required_argument, NULL, 'z'},
+	{"charset", required_argument, NULL, 'c'},
+	{"kind", required_argument, NULL, 'K'},
+	{"event", required_argument, NULL, 'E'},
+	{"actor", required_argument, NULL, 'a'},
+	{"time", required_argument, NULL, 't'},
+	{"from", required_argument, NULL, 'f'},
+	{"to", required_argument, NULL, 'T'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"json", no_argument, NULL, 'j'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+struct map {
+	const char *from; /* borrowed from argv, up to '=' */
+	size_t from_len;
+	const char *kind;
+};
+
+struct import_args {
+	const char *dir, *csv, *key, *log_key, *zones, *actor, *when, *from, *to;
+	char zones_buf[4096];
+	enum csv_charset cs;
+	struct map kinds[IMPORT_MAP_MAX], events[IMPORT_MAP_MAX];
+	size_t nkinds, nevents;
+	int dry_run, json;
+};
+
+/* One good row, before signing. */
+struct row {
+	size_t line;
+	char date[11];
+	size_t kind;  /* index into the agreement's incident kinds */
+	char *text;   /* owned */
+};
+
+static int
+add_map(struct map *m, size_t *n, const char *arg, const char *opt)
+{
+	const char *eq = strrchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		return cli_usage_error("import", "%s wants TEXT=KIND, not '%s'", opt, arg);
+	if (*n == IMPORT_MAP_MAX)
+		return cli_usage_error("import", "more than %d %s options", IMPORT_MAP_MAX, opt);
+	m[*n].from = arg;
+	m[*n].from_len = (size_t)(eq - arg);
+	m[*n].kind = eq + 1;
+	(*n)++;
+	return -1;
+}
+
+/* "YYYY-MM-DD" with digits in place; the calendar check comes with the time. */
+static bool
+date_shape(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct import_args *a)
+{
+	struct arm_err e;
+	int c, rc;
+
+	memset(a, 0, sizeof(*a));
+	a->cs = CSV_UTF8;
+	a->when = "now";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "k:h", import_opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': a->key = optarg; break;
+		case 'l': a->log_key = optarg; break;
+		case 'z': a->zones = optarg; break;
+		case 'c':
+			if (csv_charset_parse(optarg, &a->cs, &e) != ARM_OK)
+				return cli_usage_error("import", "%s", e.msg);
+			break;
+		case 'K':
+			if ((rc = add_map(a->kinds, &a->nkinds, optarg, "--kind")) >= 0)
+				return rc;
+			break;
+		case 'E':
+			if ((rc = add_map(a->events, &a->nevents, optarg, "--event")) >= 0)
+				return rc;
+			break;
+		case 'a': a->actor = optarg; break;
+		case 't': a->when = optarg; break;
+		case 'f': a->from = optarg; break;
+		case 'T': a->to = optarg; break;
+		case 'n': a->dry_run = 1; break;
+		case 'j': a->json = 1; break;
+		case 'h': fputs(import_usage, stdout); return 0;
+		default:
+			return cli_usage_error("import", "unknown option or missing argument '%s'",
+			                       argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 3 || strcmp(argv[optind], "incidents") != 0)
+		return cli_usage_error("import", "want 'incidents DIR CSV'");
+	a->dir = argv[optind + 1];
+	a->csv = argv[optind + 2];
+	if (a->key == NULL)
+		return cli_usage_error("import", "--key KEY is required");
+	if (a->zones == NULL) {
+		if ((size_t)snprintf(a->zones_buf, sizeof(a->zones_buf), "%s/zones", a->dir) >=
+		    sizeof(a->zones_buf))
+			return cli_usage_error("import", "DIR is too long");
+		a->zones = a->zones_buf;
+	}
+	if ((a->from && !date_shape(a->from, strlen(a->from))) ||
+	    (a->to && !date_shape(a->to, strlen(a->to))))
+		return cli_usage_error("import", "--from and --to want YYYY-MM-DD");
+	return -1;
+}
+
+static bool
+contains_ci(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+	size_t i, j;
+
+	for (i = 0; i + nn <= hn; i++) {
+		for (j = 0; j < nn; j++)
+			if (tolower((unsigned char)hay[i + j]) != tolower((unsigned char)needle[j]))
+				break;
+		if (j == nn)
+			return true;
+	}
+	return false;
+}
+
+/* The kind id for a row, from --event, --kind, or the slug of its type. */
+static void
+row_kind(const struct import_args *a, const char *type, size_t tn, const char *event, size_t en,
+         char *out, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < a->nevents; i++)
+		if (contains_ci(event, en, a->events[i].from, a->events[i].from_len)) {
+			snprintf(out, cap, "%s", a->events[i].kind);
+			return;
+		}
+	for (i = 0; i < a->nkinds; i++)
+		if (a->kinds[i].from_len == tn && memcmp(a->kinds[i].from, type, tn) == 0) {
+			snprintf(out, cap, "%s", a->kinds[i].kind);
+			return;
+		}
+	for (i = 0; i < tn && k + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)type[i];
+
+		if (isalnum(ch))
+			out[k++] = (char)tolower(ch);
+		else if (k > 0 && out[k - 1] != '-')
+			out[k++] = '-';
+	}
+	while (k > 0 && out[k - 1] == '-')
+		k--;
+	out[k] = '\0';
+}
+
+/*
+ * Appends s[0..n) with every run of ASCII whitespace (line breaks inside
+ * quoted fields included) as one space: an entry value is one line.
+ */
+static int
+put_squeezed(struct buf *b, const char *s, size_t n, struct arm_err *e)
+{
+	size_t i;
+	bool space = b->len > 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f') {
+			space = true;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			continue; /* other control characters carry nothing a reader can see */
+		if (space && b->len > 0)
+			ARM_TRY(buf_append(b, " ", 1, e));
+		space = false;
+		ARM_TRY(buf_append(b, &ch, 1, e));
+	}
+	return ARM_OK;
+}
+
+static int
+row_text(const struct csv_record *r, int ev, int de, int me, struct buf *t, struct arm_err *e)
+{
+	ARM_TRY(put_squeezed(t, r->field[ev], r->len[ev], e));
+	if (de >= 0 && r->len[de] > 0) {
+		ARM_TRY(buf_append(t, ":", 1, e));
+		ARM_TRY(put_squeezed(t, r->field[de], r->len[de], e));
+	}
+	if (me >= 0 && r->len[me] > 0) {
+		size_t before;
+
+		ARM_TRY(buf_puts(t, " (source:", e));
+		before = t->len;
+		ARM_TRY(put_squeezed(t, r->field[me], r->len[me], e));
+		if (t->len == before)
+			t->len -= 9; /* the source was only blanks */
+		else
+			ARM_TRY(buf_append(t, ")", 1, e));
+		t->data[t->len] = '\0';
+	}
+	return ARM_OK;
+}
+
+struct reader {
+	struct buf text; /* the CSV as UTF-8 */
+	struct row *rows;
+	size_t nrows;
+	size_t skipped; /* outside --from/--to */
+	size_t bad;
+	struct buf report; /* one line per bad row */
+};
+
+static void
+reader_release(struct reader *rd)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nrows; i++)
+		free(rd->rows[i].text);
+	free(rd->rows);
+	buf_release(&rd->text);
+	buf_release(&rd->report);
+}
+
+static void
+bad_row(struct reader *rd, size_t line, const char *what)
+{
+	struct arm_err e;
+
+	rd->bad++;
+	if (rd->bad > IMPORT_REPORT_MAX)
+		return;
+	/* The report is capped; a full buffer only shortens it. */
+	if (buf_printf(&rd->report, &e, "line %zu: %s\n", line, what) != ARM_OK)
+		return;
+}
+
+/* Checks every row and keeps the good ones; rows are judged all at once. */
+static int
+read_rows(const struct import_args *a, const struct agreement *ag, struct reader *rd,
+          struct arm_err *e)
+{
+	struct buf raw = BUF_INIT(CSV_INPUT_MAX);
+	struct csv_reader r;
+	struct csv_record rec;
+	bool done = false;
+	int dt, ty, ev, de, me, rc;
+	size_t width;
+	char kind[AGREEMENT_ID_MAX + 2];
+	char msg[400];
+
+	rc = cli_read_file(a->csv, &raw, e);
+	if (rc == ARM_OK)
+		rc = csv_to_utf8(raw.data, raw.len, a->cs, &rd->text, e);
+	buf_release(&raw);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "'%s'", a->csv);
+		return rc;
+	}
+	ARM_TRY(csv_reader_init(&r, rd->text.data, rd->text.len, e));
+	if ((rc = csv_next(&r, &rec, &done, e)) != ARM_OK || done) {
+		if (rc == ARM_OK)
+			rc = arm_err_set(e, ARM_ESYNTAX, "no header line");
+		goto out;
+	}
+	dt = csv_find(&rec, "date");
+	ty = csv_find(&rec, "type");
+	ev = csv_find(&rec, "event");
+	de = csv_find(&rec, "description");
+	me = csv_find(&rec, "media");
+	width = rec.nfields;
+	if (dt < 0 || ty < 0 || ev < 0) {
+		rc = arm_err_set(e, ARM_ESYNTAX,
+		                 "line %zu: the header lacks the '%s' column (want date, type, event)",
+		                 rec.line, dt < 0 ? "date" : ty < 0 ? "type" : "event");
+		goto out;
+	}
+	for (;;) {
+		struct buf t = BUF_INIT(ENTRY_VALUE_MAX);
+		struct arm_err te;
+		struct row *nr;
+
+		if ((rc = csv_next(&r, &rec, &done, e)) != ARM_OK || done)
+			break;
+		if (rd->nrows + rd->bad == IMPORT_ROWS_MAX) {
+			rc = arm_err_set(e, ARM_ELIMIT, "line %zu: more than %d rows", rec.line,
+			                 IMPORT_ROWS_MAX);
+			break;
+		}
+		if (rec.nfields != width) {
+			snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", rec.nfields,
+			         width);
+			bad_row(rd, rec.line, msg);
+			continue;
+		}
+		if (!date_shape(rec.field[dt], rec.len[dt])) {
+			snprintf(msg, sizeof(msg), "date '%.*s' is not YYYY-MM-DD",
+			         (int)(rec.len[dt] > 40 ? 40 : rec.len[dt]), rec.field[dt]);
+			bad_row(rd, rec.line, msg);
+			continue;
+		}
+		if ((a->from && strncmp(rec.field[dt], a->from, 10) < 0) ||
+		    (a->to && strncmp(rec.field[dt], a->to, 10) > 0)) {
+			rd->skipped++;
+			continue;
+		}
+		row_kind(a, rec.field[ty], rec.len[ty], rec.field[ev], rec.len[ev], kind,
+		         sizeof(kind));
+		if (agreement_kind_index(ag, kind) == AGREEMENT_NONE) {
+			snprintf(msg, sizeof(msg),
+			         "type '%.*s' (event '%.*s') maps to '%s', no incident kind of the "
+			         "agreement (use --kind or --event)",
+			         (int)(rec.len[ty] > 60 ? 60 : rec.len[ty]), rec.field[ty],
+			         (int)(rec.len[ev] > 60 ? 60 : rec.len[ev]), rec.field[ev], kind);
+			bad_row(rd, rec.line, msg);
+			continue;
+		}
+		if (rec.len[ev] == 0) {
+			bad_row(rd, rec.line, "the event column is empty");
+			continue;
+		}
+		if (row_text(&rec, ev, de, me, &t, &te) != ARM_OK) {
+			buf_release(&t);
+			bad_row(rd, rec.line, "the text is longer than an entry value allows");
+			continue;
+		}
+		nr = realloc(rd->rows, (rd->nrows + 1) * sizeof(*nr));
+		if (nr == NULL) {
+			buf_release(&t);
+			rc = arm_err_set(e, ARM_ENOMEM, "out of memory reading rows");
+			break;
+		}
+		rd->rows = nr;
+		nr = &rd->rows[rd->nrows++];
+		nr->line = rec.line;
+		memcpy(nr->date, rec.field[dt], 10);
+		nr->date[10] = '\0';
+		nr->kind = agreement_kind_index(ag, kind);
+		nr->text = (char *)buf_detach(&t, NULL);
+		if (nr->text == NULL) {
+			rd->nrows--;
+			rc = arm_err_set(e, ARM_ENOMEM, "out of memory reading rows");
+			break;
+		}
+	}
+out:
+	csv_reader_release(&r);
+	if (rc != ARM_OK)
+		arm_err_prefix(e, "'%s'", a->csv);
+	return rc;
+}
+
+/* Oldest first; rows of one day keep their order in the file. */
+static int
+row_cmp(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	int c = strcmp(a->date, b->date);
+
+	if (c != 0)
+		return c;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* "+09:00" or "Z" for an offset in seconds (agreement.c keeps it under a day). */
+static void
+tz_text(int32_t off, char out[16])
+{
+	unsigned a = (unsigned)(off < 0 ? -(int64_t)off : off) % 86400u;
+
+	if (off == 0)
+		snprintf(out, 16, "Z");
+	else
+		snprintf(out, 16, "%c%02u:%02u", off < 0 ? '-' : '+', a / 3600u, a % 3600u / 60u);
+}
+
+/* The author: the actor one of whose keys is the signer's. */
+static size_t
+author_of(const struct agreement *ag, const struct note_signer *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < ag->nactors; i++)
+		for (k = 0; k < ag->actors[i].nkeys; k++) {
+			const struct note_verifier *v = &ag->actors[i].keys[k];
+			if (v->key_id == s->key_id && memcmp(v->pk, s->pk, 32) == 0 &&
+			    strcmp(v->name, s->name) == 0)
+				return i;
+		}
+	return AGREEMENT_NONE;
+}
+
+/* Builds and signs the entry for row; appends the signed note to out. */
+static int
+sign_row(const struct import_args *a, const struct agreement *ag, const struct row *rw,
+         size_t author, uint64_t seq, int64_t now, const struct note_signer *s, struct buf *out,
+         struct arm_err *e)
+{
+	struct entry en;
+	struct buf text = BUF_INIT(ENTRY_MAX_SIZE);
+	const struct note_signer *sp[1] = {s};
+	char tz[16], occ[48];
+	int rc;
+
+	entry_init(&en);
+	tz_text(ag->tz_offset, tz);
+	snprintf(occ, sizeof(occ), "%sT00:00:00%s", rw->date, tz);
+	en.kind = ENTRY_INCIDENT;
+	memcpy(en.agreement, ag->id, HASH_SIZE);
+	en.seq = seq;
+	en.has_occurred = true;
+	en.has_time = true;
+	rc = entry_time_parse(&en.occurred, occ, strlen(occ), e);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "line %zu: date '%s'", rw->line, rw->date);
+		goto out;
+	}
+	if (strcmp(a->when, "occurred") == 0) {
+		en.time = en.occurred;
+	} else if (strcmp(a->when, "now") == 0) {
+		en.time.t = now;
+		en.time.offset = ag->tz_offset;
+	} else if ((rc = entry_time_parse(&en.time, a->when, strlen(a->when), e)) != ARM_OK) {
+		goto out;
+	}
+	en.author = strdup(ag->actors[author].id);
+	en.type = strdup(ag->kinds[rw->kind].id);
+	en.text = strdup(rw->text);
+	en.actor = a->actor ? strdup(a->actor) : NULL;
+	if (en.author == NULL || en.type == NULL || en.text == NULL ||
+	    (a->actor && en.actor == NULL)) {
+		rc = arm_err_set(e, ARM_ENOMEM, "out of memory building entries");
+		goto out;
+	}
+	rc = entry_format(&en, &text, e);
+	if (rc == ARM_OK)
+		rc = note_sign((const char *)text.data, text.len, sp, 1, out, e);
+	if (rc != ARM_OK)
+		arm_err_prefix(e, "line %zu", rw->line);
+out:
+	entry_release(&en);
+	buf_release(&text);
+	return rc;
+}
+
+struct batch {
+	uint8_t **notes;
+	size_t *lens;
+	size_t n;
+};
+
+static void
+batch_release(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->notes[i]);
+	free(b->notes);
+	free(b->lens);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+open_log(const struct import_args *a, struct note_signer *ls, struct cli_replay *hook,
+         struct log **l, struct arm_err *e)
+{
+	struct log_config cfg;
+	struct log_opts o;
+	const char *kp = a->log_key;
+
+	ARM_TRY(log_config_read(a->dir, &cfg, e));
+	if (kp == NULL) {
+		if (cfg.key_path[0] == '\0')
+			return arm_err_set(e, ARM_EUSAGE,
+			                   "log '%s' records no key file: give --log-key LOG.key", a->dir);
+		kp = cfg.key_path;
+	}
+	ARM_TRY(cli_key_signer(kp, ls, e));
+	memset(&o, 0, sizeof(o));
+	o.writer = true;
+	o.key = ls;
+	o.batch_max = LOG_BATCH_MAX;
+	o.hooks.ctx = hook->eng;
+	o.hooks.check = engine_log_check;
+	o.hooks.done = engine_log_done;
+	return log_open(l, a->dir, &o, e);
+}
+
+static void
+print_result(const struct import_args *a, const char *author, size_t n, uint64_t seq0,
+             uint64_t idx0, const struct reader *rd, uint64_t size)
+{
+	if (a->json) {
+		printf("{\"imported\":%zu,\"dry_run\":%s,\"author\":", a->dry_run ? 0 : n,
+		       a->dry_run ? "true" : "false");
+		cli_json_str(stdout, author, strlen(author));
+		printf(",\"checked\":%zu,\"skipped\":%zu,\"first_seq\":%llu,\"last_seq\":%llu,"
+		       "\"first_index\":%llu,\"last_index\":%llu,\"log_size\":%llu}\n",
+		       n, rd->skipped, (unsigned long long)seq0,
+		       (unsigned long long)(n ? seq0 + n - 1 : seq0), (unsigned long long)idx0,
+		       (unsigned long long)(n ? idx0 + n - 1 : idx0), (unsigned long long)size);
+		return;
+	}
+	if (a->dry_run)
+		printf("checked %zu incidents from %s (nothing written, dry run)\n", n, a->csv);
+	else if (n == 0)
+		printf("no rows to import from %s\n", a->csv);
+	else
+		printf("imported %zu incidents from %s as %s seq %llu..%llu, log entries %llu..%llu\n",
+		       n, a->csv, author, (unsigned long long)seq0,
+		       (unsigned long long)(seq0 + n - 1), (unsigned long long)idx0,
+		       (unsigned long long)(idx0 + n - 1));
+	if (rd->skipped)
+		printf("skipped %zu rows outside --from/--to\n", rd->skipped);
+}
+
+static int
+import_incidents(const struct import_args *a)
+{
+	struct arm_err e = {ARM_OK, ""};
+	struct note_signer ks, ls;
+	struct cli_replay hook, scratch;
+	struct reader rd;
+	struct batch b;
+	struct log *l = NULL;
+	struct log_result *res = NULL;
+	const struct agreement *ag;
+	struct engine_record er;
+	uint64_t size = 0, seq0 = 0, i;
+	size_t author;
+	int rc;
+
+	memset(&ks, 0, sizeof(ks));
+	memset(&ls, 0, sizeof(ls));
+	memset(&hook, 0, sizeof(hook));
+	memset(&scratch, 0, sizeof(scratch));
+	memset(&rd, 0, sizeof(rd));
+	memset(&b, 0, sizeof(b));
+	buf_init(&rd.text, CSV_INPUT_MAX * 2);
+	buf_init(&rd.report, 16384);
+
+	/* The hook engine checks the real append; the scratch one the dry run. */
+	if ((rc = cli_key_signer(a->key, &ks, &e)) != ARM_OK ||
+	    (rc = cli_replay_init(&hook, a->zones, ENGINE_NO_TIME, true, &e)) != ARM_OK ||
+	    (rc = cli_replay_init(&scratch, a->zones, ENGINE_NO_TIME, true, &e)) != ARM_OK ||
+	    (rc = open_log(a, &ls, &hook, &l, &e)) != ARM_OK)
+		goto out;
+	size = log_size(l);
+	if (size == 0) {
+		rc = arm_err_set(&e, ARM_ENOTFOUND,
+		                 "log '%s' is empty: it needs its agreement first (armistice init)",
+		                 a->dir);
+		goto out;
+	}
+	if ((rc = log_scan(l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
+	    (rc = log_scan(l, 0, size, cli_replay_apply, &scratch, &e)) != ARM_OK)
+		goto out;
+	ag = engine_agreement(hook.eng);
+	if ((author = author_of(ag, &ks)) == AGREEMENT_NONE) {
+		rc = arm_err_set(&e, ARM_ERULE,
+		                 "key '%s' (%08x) is not a key of any actor of the agreement", ks.name,
+		                 (unsigned)ks.key_id);
+		goto out;
+	}
+	if (a->actor && agreement_actor_index(ag, a->actor) == AGREEMENT_NONE) {
+		rc = arm_err_set(&e, ARM_ERULE, "--actor '%s' is not an actor of the agreement",
+		                 a->actor);
+		goto out;
+	}
+	if ((rc = read_rows(a, ag, &rd, &e)) != ARM_OK)
+		goto out;
+	if (rd.bad > 0) {
+		fputs((const char *)rd.report.data, stderr);
+		if (rd.bad > IMPORT_REPORT_MAX)
+			fprintf(stderr, "... and %zu more bad rows\n", rd.bad - IMPORT_REPORT_MAX);
+		rc = arm_err_set(&e, ARM_ESYNTAX, "%zu bad rows in '%s': nothing imported", rd.bad,
+		                 a->csv);
+		goto out;
+	}
+	qsort(rd.rows, rd.nrows, sizeof(*rd.rows), row_cmp);
+	engine_record(hook.eng, author, 0, &er);
+	seq0 = (uint64_t)er.entries + 1;
+	b.notes = calloc(rd.nrows + 1, sizeof(*b.notes));
+	b.lens = calloc(rd.nrows + 1, sizeof(*b.lens));
+	res = calloc(rd.nrows + 1, sizeof(*res));
+	if (b.notes == NULL || b.lens == NULL || res == NULL) {
+		rc = arm_err_set(&e, ARM_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (rd.nrows > 100)
+		fprintf(stderr, "armistice import: signing and checking %zu incidents\n", rd.nrows);
+	for (i = 0; i < rd.nrows; i++) {
+		struct buf note = BUF_INIT(ENTRY_MAX_SIZE);
+
+		rc = sign_row(a, ag, &rd.rows[i], author, seq0 + i, (int64_t)time(NULL), &ks, &note,
+		              &e);
+		if (rc == ARM_OK)
+			rc = engine_apply_note(scratch.eng, size + i, note.data, note.len, &e);
+		if (rc != ARM_OK) {
+			buf_release(&note);
+			if (strncmp(e.msg, "line ", 5) != 0)
+				arm_err_prefix(&e, "line %zu", rd.rows[i].line);
+			goto out;
+		}
+		b.notes[b.n] = buf_detach(&note, &b.lens[b.n]);
+		b.n++;
+	}
+	if (!a->dry_run && b.n > 0) {
+		rc = log_append_many(l, (const uint8_t *const *)b.notes, b.lens, b.n, res, &e);
+		for (i = 0; rc == ARM_OK && i < b.n; i++)
+			if (res[i].err.rc != ARM_OK || res[i].dup) {
+				/* The dry run passed, so only a concurrent writer gets here. */
+				e = res[i].err;
+				rc = res[i].dup ? arm_err_set(&e, ARM_ECONFLICT,
+				                              "line %zu: the same entry is already at %llu",
+				                              rd.rows[i].line,
+				                              (unsigned long long)res[i].index)
+				                : (int)e.rc;
+				arm_err_prefix(&e, "line %zu (after %llu appended)", rd.rows[i].line,
+				               (unsigned long long)i);
+			}
+		if (rc != ARM_OK)
+			goto out;
+	}
+	print_result(a, ag->actors[author].id, b.n, seq0, size, &rd,
+	             a->dry_run ? size : log_size(l));
+out:
+	log_close(l);
+	free(res);
+	batch_release(&b);
+	reader_release(&rd);
+	cli_replay_release(&hook);
+	cli_replay_release(&scratch);
+	note_signer_release(&ks);
+	note_signer_release(&ls);
+	return rc == ARM_OK ? 0 : cli_fail(&e);
+}
+
+int
+cmd_import(int argc, char **argv)
+{
+	struct import_args a;
+	int rc;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(import_usage, stdout);
+		return 0;
+	}
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	return import_incidents(&a);
+}
