@@ -90,18 +90,31 @@ aname(const struct engine *eng, size_t a)
 	return engine_agreement(eng)->actors[a].id;
 }
 
+/*
+ * The calendar date of t in the agreement's time zone (the zone the parties
+ * count days in), "-" for no time. Text output only; JSON stays in UTC.
+ */
+static int32_t day_tz;
+
 static void
 day_of(int64_t t, char out[11])
 {
 	char full[21];
 
-	engine_time_utc(t, full);
-	if (full[0] == '\0') {
+	if (t == ENGINE_NO_TIME) {
 		memcpy(out, "-", 2);
 		return;
 	}
+	engine_time_utc(t + day_tz, full);
 	memcpy(out, full, 10); /* YYYY-MM-DD */
 	out[10] = '\0';
+}
+
+/* A due time is the first second after the due day: show that day. */
+static void
+due_day(int64_t t, char out[11])
+{
+	day_of(t == ENGINE_NO_TIME ? t : t - 1, out);
 }
 
 /* Parses the entry of a log note for display; false if it does not parse. */
@@ -131,6 +144,7 @@ timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 
 	if (!parse_note(note, len, &en))
 		return;
+	day_tz = engine_agreement(eng)->tz_offset;
 	if (en.kind == ENTRY_AGREEMENT) {
 		printf("%6llu  %-10s  agreement  %s\n", (unsigned long long)index, "-",
 		       engine_agreement(eng)->title);
@@ -244,6 +258,7 @@ load(struct view *v, struct arm_err *e)
 	if (upto == 0)
 		return arm_err_set(e, ARM_ENOTFOUND, "log '%s' holds no agreement yet", v->dir);
 	ARM_TRY(log_scan(v->l, 0, upto, scan_apply, v, e));
+	day_tz = engine_agreement(v->r.eng)->tz_offset;
 	return ARM_OK;
 }
 
@@ -348,7 +363,7 @@ status_text(struct view *v)
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
 		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK || cv.status != ENGINE_OPEN)
 			continue;
-		day_of(cv.due, d);
+		due_day(cv.due, d);
 		printf("  %-24s", cname(eng, c));
 		print_waiting(eng, c);
 		printf("%s%s%s\n", cv.due != ENGINE_NO_TIME ? ", due " : "",
@@ -379,7 +394,7 @@ status_text(struct view *v)
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
 		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK || !cv.overdue)
 			continue;
-		day_of(cv.due, d);
+		due_day(cv.due, d);
 		printf("  %-24s %-10s due %s\n", cname(eng, c), engine_status_name(cv.status), d);
 		n++;
 	}
@@ -422,7 +437,7 @@ status_text(struct view *v)
 	for (c = 0; c < a->ncommitments; c++) {
 		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
 			continue;
-		day_of(cv.due, d);
+		due_day(cv.due, d);
 		printf("  %-24s %-10s %d/3      %-13s %s%s%s\n", cname(eng, c),
 		       engine_status_name(cv.status), cv.strength,
 		       cv.best == AGREEMENT_METHOD_NONE ? "-" : agreement_method_name(cv.best),
@@ -463,7 +478,7 @@ show_commitment(struct view *v, size_t c)
 	if (cm->together != AGREEMENT_NONE)
 		printf("  together   %s\n", a->togethers[cm->together].id);
 	if (cv.due != ENGINE_NO_TIME) {
-		day_of(cv.due, d);
+		due_day(cv.due, d);
 		printf("  due        %s\n", d);
 	}
 	if (cv.effective != ENGINE_NO_TIME) {
