@@ -263,6 +263,9 @@ test_parse_refusals(void)
 			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n\n%C",
 			"c2sp.org/tlog-proof@v1\nindex 6\n %P\n%C",
 			"c2sp.org/tlog-proof@v1\nindex 6\nAAAA\n%P\n%C",
+			/* 44 bytes, one of them outside the alphabet (libsodium lets 0xb5 through). */
+			"c2sp.org/tlog-proof@v1\nindex 6\nneD36/uFaNuSMGo8hACBToOv89Vy0/k77\xb5LUVOiW1H4=\n%P\n%C",
+			"c2sp.org/tlog-proof@v1\nextra ZGVt\xb5\xb5\xb5\xb5\nindex 6\n%P\n%C",
 			"c2sp.org/tlog-proof@v1\nindex 6\n%P\nnot a note\n",
 			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n" ORIGIN "\n13\n",
 			"c2sp.org/tlog-proof@v1\nindex 6",
