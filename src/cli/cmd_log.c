@@ -27,7 +27,7 @@
 
 static const char log_usage[] =
 	"usage: armistice log init DIR --origin ORIGIN --key LOG.key\n"
-	"       armistice log append DIR [--key LOG.key] [--lines] [--json] [FILE...]\n"
+	"       armistice log append DIR [--key LOG.key] [--lines [--batch N]] [--json] [FILE...]\n"
 	"       armistice log checkpoint DIR [--json]\n"
 	"       armistice log get DIR INDEX [--json]\n"
 	"       armistice log prove DIR INDEX [--size N] [--json]\n"
@@ -54,6 +54,7 @@ static const char log_usage[] =
 	"  --origin O   init: the checkpoint origin line\n"
 	"  --lines      append: one entry per line (newline not included, empty\n"
 	"               lines skipped), committed in large durable batches\n"
+	"  --batch N    append --lines: commit every N entries (default 65536)\n"
 	"  --size N     prove: the tree size of the checkpoint to pin the proof to\n"
 	"  --since F    verify: a checkpoint seen before, which the log must extend\n"
 	"  --json       print the result as JSON\n"
@@ -67,6 +68,7 @@ static const struct option log_opts_long[] = {
 	{"size", required_argument, NULL, 's'},
 	{"since", required_argument, NULL, 'S'},
 	{"lines", no_argument, NULL, 'l'},
+	{"batch", required_argument, NULL, 'b'},
 	{"json", no_argument, NULL, 'j'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -74,7 +76,7 @@ static const struct option log_opts_long[] = {
 
 struct log_args {
 	const char *key, *origin, *since;
-	const char *size;
+	const char *size, *batch;
 	int lines, json;
 	char **pos; /* positional arguments after the verb */
 	int npos;
@@ -89,13 +91,14 @@ parse_args(int argc, char **argv, struct log_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:s:S:ljh", log_opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:s:S:lb:jh", log_opts_long, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->key = optarg; break;
 		case 'o': a->origin = optarg; break;
 		case 's': a->size = optarg; break;
 		case 'S': a->since = optarg; break;
 		case 'l': a->lines = 1; break;
+		case 'b': a->batch = optarg; break;
 		case 'j': a->json = 1; break;
 		case 'h': fputs(log_usage, stdout); return 0;
 		default:
@@ -214,6 +217,7 @@ struct appender {
 	int first_json;
 	int worst; /* exit status of the first refused entry */
 	uint64_t n_ok, n_dup, n_bad;
+	size_t batch; /* --lines: entries per commit */
 	/* the pending batch */
 	const uint8_t **ents;
 	size_t *lens;
@@ -352,7 +356,7 @@ append_lines(struct appender *ap, FILE *f, const char *name, struct arm_err *e)
 		snprintf(src, sizeof(src), "%s:%" PRIu64, name, lineno);
 		if ((rc = app_add(ap, NULL, len, src, e)) != ARM_OK)
 			break;
-		if (ap->n >= LOG_BATCH_MAX || ap->store.len >= LINES_BATCH_BYTES) {
+		if (ap->n >= ap->batch || ap->store.len >= LINES_BATCH_BYTES) {
 			for (i = 0; i < noffs; i++)
 				ap->ents[first + i] = ap->store.data + offs[i];
 			noffs = 0;
@@ -398,6 +402,18 @@ log_append_cmd(struct log_args *a)
 	}
 	ap.json = a->json;
 	ap.first_json = 1;
+	ap.batch = LOG_BATCH_MAX;
+	if (a->batch != NULL) {
+		uint64_t v = 0;
+		if ((rc = parse_u64("--batch", a->batch, &v)) >= 0 || v == 0 || v > LOG_BATCH_MAX) {
+			log_close(ap.l);
+			note_signer_release(&s);
+			return rc >= 0 ? rc
+			               : cli_usage_error("log", "--batch is 1..%d", LOG_BATCH_MAX);
+		}
+		ap.batch = (size_t)v;
+		rc = ARM_OK;
+	}
 	nfiles = a->npos - 1;
 	if (ap.json)
 		printf("{\"entries\":[");
@@ -693,7 +709,7 @@ log_verify_cmd(struct log_args *a)
 		return cli_fail(&e);
 	}
 	rc = log_verify(l, &o, &r, &e);
-	if (rc == ARM_ESYNTAX || rc == ARM_ELIMIT)
+	if (rc == ARM_ESYNTAX || rc == ARM_ELIMIT || rc == ARM_ENOTFOUND)
 		e.rc = rc = ARM_EVERIFY; /* damaged bytes in the log: verification failed */
 	if (a->json) {
 		printf("{\"dir\":");
