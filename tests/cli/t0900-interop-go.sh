@@ -131,3 +131,92 @@ leaf=$( (printf '\000'; dd if=golog-t/tile/entries/000 bs=1 skip=$((2 + len0 + 2
 put_hex golog-t/tile/0/000 32 "$leaf"
 expect_exit 1 "tampered twin: a record and its leaf hash altered together" "$IOP" verify-log golog-t log.pub
 expect_grep "Go names the rebuilt root" 'entries in the bundles give root' "$T/err"
+
+# --- 4. a log armistice writes, Go checks from its files alone ---
+expect_ok "armistice keygen (log key)" "$ARM" keygen interop.example/armlog --out arm
+expect_ok "armistice keygen (cosigner key)" "$ARM" keygen w3.example/witness --type cosigner --out w3
+expect_ok "armistice log init" "$ARM" log init alog --origin interop.example/armlog --key arm.key
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "armistice/entry/v1 interop %d %s\n", i, substr("abcdefghijklmnopqrstuvwxyz", 1, i % 27) }' >batch1
+awk 'BEGIN { for (i = 300; i < 1000; i++) printf "armistice/entry/v1 interop %d %s\n", i, substr("abcdefghijklmnopqrstuvwxyz", 1, i % 27) }' >batch2
+expect_ok "armistice log append 300 entries" "$ARM" log append alog --lines batch1
+expect_ok "armistice log checkpoint at 300" "$ARM" log checkpoint alog
+cp "$T/out" ckpt300
+expect_ok "armistice log append 700 more" "$ARM" log append alog --lines batch2
+expect_ok "armistice log checkpoint at 1000" "$ARM" log checkpoint alog
+cp "$T/out" ckpt1000
+expect_ok "Go verify-checkpoint of armistice's checkpoint" "$IOP" verify-checkpoint ckpt1000 arm.pub
+expect_grep "Go reads size 1000" '^size 1000$' "$T/out"
+expect_ok "Go verify-log of armistice's log (tiles, bundles, proofs, -old 300)" \
+	"$IOP" verify-log -old ckpt300 alog arm.pub
+expect_grep "Go checked every entry and tile" 'size 1000 .*1000 entries in 4 bundles, 5 tiles' "$T/out"
+
+# Tampered twins: each flip is undone after its check (flip is an involution).
+flip alog/tile/entries/001 100
+expect_exit 1 "tampered twin: Go refuses a flipped bit in bundle 001" "$IOP" verify-log alog arm.pub
+flip alog/tile/entries/001 100
+flip alog/tile/0/002 4000
+expect_exit 1 "tampered twin: Go refuses a flipped bit in tile 0/002" "$IOP" verify-log alog arm.pub
+flip alog/tile/0/002 4000
+flip alog/tile/0/003.p/232 64
+expect_exit 1 "tampered twin: Go refuses a flipped bit in the partial tile 0/003.p/232" "$IOP" verify-log alog arm.pub
+flip alog/tile/0/003.p/232 64
+flip alog/tile/1/000.p/3 0
+expect_exit 1 "tampered twin: Go refuses a flipped bit in the level-1 tile" "$IOP" verify-log alog arm.pub
+flip alog/tile/1/000.p/3 0
+cp alog/checkpoint ckpt.keep
+sed '2s/^1000$/999/' ckpt.keep >alog/checkpoint
+expect_exit 1 "tampered twin: Go refuses a checkpoint with another size" "$IOP" verify-log alog arm.pub
+cp ckpt.keep alog/checkpoint
+expect_exit 1 "Go refuses the log under another key" "$IOP" verify-log alog log.pub
+expect_exit 1 "Go refuses an -old checkpoint of another log" "$IOP" verify-log -old golog/checkpoint.700 alog arm.pub
+expect_ok "the log is whole again" "$IOP" verify-log alog arm.pub
+
+# Receipts armistice writes, Go checks (and armistice itself).
+expect_ok "armistice log prove 777" "$ARM" log prove alog 777
+cp "$T/out" a777.tlog-proof
+expect_ok "armistice log get 777" "$ARM" log get alog 777
+cp "$T/out" a777
+expect_ok "Go tlog.CheckRecord accepts armistice's receipt" "$IOP" verify-proof arm.pub a777 a777.tlog-proof
+expect_ok "armistice proof verify accepts it too" "$ARM" proof verify --key arm.pub a777 a777.tlog-proof
+expect_exit 1 "tampered twin: Go refuses the receipt for another entry" "$IOP" verify-proof arm.pub e700 a777.tlog-proof
+alter_line a777.tlog-proof 4 >a777-t.tlog-proof
+expect_exit 1 "tampered twin: Go refuses a receipt with one hash altered" "$IOP" verify-proof arm.pub a777 a777-t.tlog-proof
+expect_exit 1 "tampered twin: armistice refuses it too" "$ARM" proof verify --key arm.pub a777 a777-t.tlog-proof
+expect_ok "armistice log prove 5 pinned to size 300" "$ARM" log prove alog 5 --size 300
+cp "$T/out" a5.tlog-proof
+"$ARM" log get alog 5 >a5
+expect_ok "Go checks a receipt pinned to an earlier checkpoint" "$IOP" verify-proof arm.pub a5 a5.tlog-proof
+expect_grep "of size 300" 'size 300$' "$T/out"
+# Receipts Go computes from armistice's tiles, armistice checks.
+expect_ok "Go make-proof from armistice's tiles" "$IOP" make-proof alog 999 g999
+cp "$T/out" g999.tlog-proof
+expect_ok "armistice proof verify of Go's receipt over its own log" "$ARM" proof verify --key arm.pub g999 g999.tlog-proof
+"$ARM" log get alog 999 >a999
+if cmp -s g999 a999; then ok "Go read entry 999 from the bundle as armistice stores it"; else not_ok "Go's entry 999 differs from armistice log get"; fi
+
+# Consistency proofs armistice writes, Go checks.
+expect_ok "armistice log consistency 300 1000" "$ARM" log consistency alog 300 1000
+cp "$T/out" ac300.proof
+expect_ok "Go tlog.CheckTree accepts armistice's consistency proof" "$IOP" verify-consistency arm.pub ckpt300 ckpt1000 ac300.proof
+alter_line ac300.proof 2 >ac300-t.proof
+expect_exit 1 "tampered twin: Go refuses it with one hash altered" "$IOP" verify-consistency arm.pub ckpt300 ckpt1000 ac300-t.proof
+expect_exit 1 "Go refuses the proof for swapped checkpoints" "$IOP" verify-consistency arm.pub ckpt1000 ckpt300 ac300.proof
+"$IOP" make-consistency alog 300 >gc300.proof
+if cmp -s gc300.proof ac300.proof; then ok "Go's ProveTree over our tiles gives armistice's proof byte for byte"; else not_ok "Go and armistice consistency proofs differ"; fi
+
+# Cosignatures: Go cosigns with armistice's cosigner key; both check it.
+expect_ok "Go cosigns armistice's checkpoint with an armistice-made cosigner key" "$IOP" cosign ckpt1000 w3.key 1700000001
+cp "$T/out" ckpt1000.cosigned
+expect_ok "Go verify-checkpoint with witness quorum 1" "$IOP" verify-checkpoint -witness w3.pub -quorum 1 ckpt1000.cosigned arm.pub
+expect_ok "armistice note verify lists the cosignature" "$ARM" note verify --key arm.pub --key w3.pub ckpt1000.cosigned
+expect_grep "with its time" 'cosignature time 1700000001 ' "$T/out"
+# Alter the Ed25519 part of the cosignature (base64 column 60 of the line
+# body), keeping its key ID: a known key whose signature fails.
+n=$(wc -l <ckpt1000.cosigned)
+alter_char ckpt1000.cosigned "$n" $((60 + $(printf '— w3.example/witness ' | wc -c))) >ckpt1000.badcosig
+expect_exit 1 "tampered twin: Go refuses a bad cosignature by a known witness" \
+	"$IOP" verify-checkpoint -witness w3.pub ckpt1000.badcosig arm.pub
+expect_exit 1 "tampered twin: armistice refuses it too" \
+	"$ARM" note verify --key arm.pub --key w3.pub ckpt1000.badcosig
+expect_exit 1 "a missing witness fails Go's quorum" \
+	"$IOP" verify-checkpoint -witness w1.pub -quorum 1 ckpt1000.cosigned arm.pub

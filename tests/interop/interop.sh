@@ -47,3 +47,10 @@ put_hex() {
 alter_line() {
 	awk -v n="$2" 'NR == n { c = substr($0, 1, 1) == "A" ? "B" : "A"; $0 = c substr($0, 2) } { print }' "$1"
 }
+
+# alter_char FILE N COL: prints FILE with byte COL (1-based) of line N
+# changed ('A', or 'B' if it was 'A'). Byte-wise, so LC_ALL=C.
+alter_char() {
+	LC_ALL=C awk -v n="$2" -v col="$3" 'NR == n { c = substr($0, col, 1) == "A" ? "B" : "A"
+		$0 = substr($0, 1, col - 1) c substr($0, col + 1) } { print }' "$1"
+}
