@@ -267,8 +267,8 @@ test_rules(void)
 	expect("unknown-key refused", "    requires: [gp-south, gp-north]",
 	       "    requries: [gp-south, gp-north]", "unknown-key");
 	/* missing-key */
-	expect("missing-key refused", "    text: Return the remains", "    category2: x\n    x: y",
-	       "unknown-key");
+	expect("unknown-key twin (known key)", "    category: humanitarian\n",
+	       "    category: humanitarian\n    area: {type: Point, coordinates: [126.6, 37.9]}\n", NULL);
 	expect("missing-key text refused", "    text: Return the remains of soldiers missing from the war.\n",
 	       "", "missing-key");
 	expect("missing-key version refused", "armistice: agreement/v1\n", "", "missing-key");
@@ -400,6 +400,62 @@ test_rules(void)
 	/* limit */
 	expect("limit keys refused", "keys: [demo-press+",
 	       "keys: [a+1+2, b+1+2, c+1+2, d+1+2, e+1+2, f+1+2, g+1+2, h+1+2, demo-press+", "limit");
+	/* no-party */
+	expect("owner-not-party refused (owner made a verifier)", "    role: party\n    keys: [demo-south+",
+	       "    role: verifier\n    keys: [demo-south+", "owner-not-party");
+	{
+		/* every actor a verifier: no party at all */
+		char *save = pilot, *t1, *t2;
+		size_t slen = pilot_len;
+		t1 = mutate("    role: party\n    keys: [demo-south+", "    role: verifier\n    keys: [demo-south+");
+		if (t1 != NULL) {
+			pilot = t1;
+			pilot_len = strlen(t1);
+			t2 = mutate("    role: party\n    keys: [demo-north+", "    role: monitor\n    keys: [demo-north+");
+			pilot = save;
+			pilot_len = slen;
+			if (t2 != NULL) {
+				struct agreement a;
+				struct arm_err e = {ARM_OK, ""};
+				struct buf d = BUF_INIT(1 << 16);
+				int rc = agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml",
+				                         read_zone, NULL, &d, &e);
+				case_result("no-party refused (no party at all)",
+				            rc != ARM_OK && d.data != NULL &&
+				                strstr((const char *)d.data, ": no-party: ") != NULL,
+				            d.data ? (const char *)d.data : e.msg);
+				buf_release(&d);
+				free(t2);
+			}
+			free(t1);
+		}
+	}
+	/* twins: the pilot itself holds the accepted form of these rules */
+	expect("yaml-alias/yaml-tag twin (plain scalars)", "phase: p2\n    category: humanitarian",
+	       "phase: \"p2\"\n    category: humanitarian", NULL);
+	expect("duplicate-id twin (distinct ids)", "id: remains", "id: remains-returned", NULL);
+	expect("requires-cycle twin (chain)", "requires: [jsa-demilitarize]",
+	       "requires: [jsa-demilitarize, gp-south]", NULL);
+	expect("together-single twin (three members)", "    text: Cease all hostile acts",
+	       "    together: gp-pilot\n    verify: none\n    text: Cease all hostile acts", NULL);
+	expect("quorum-zero twin (quorum 1)", "by: [north, nnsc], quorum: 2",
+	       "by: [north, nnsc], quorum: 1", NULL);
+	expect("verify-missing twin (standing needs none)", "    standing: {breached_by: [gunfire], zones: [jsa]}",
+	       "    standing: {breached_by: [gunfire]}", NULL);
+	expect("mutual-needs-owners twin (two owners)", "verify: {mutual: true, method: trilateral}",
+	       "verify: {mutual: true}", NULL);
+	expect("key-type twin (Ed25519 key)", "keys: [demo-press+", "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-press+", NULL);
+	expect("zone-file-path dot component refused", "file: zones/jsa-buffer.geojson",
+	       "file: ./zones/jsa-buffer.geojson", "zone-file-path");
+	expect("zone-geojson twin (Polygon inline)", "geometry: {type: Point, coordinates: [126.677, 37.956]}",
+	       "geometry: {type: Polygon, coordinates: [[[126.6, 37.9], [126.7, 37.9], [126.7, 38.0], [126.6, 37.9]]]}", NULL);
+	expect("group-order twin (earlier group)", "members: [parties, neutrals]}",
+	       "members: [neutrals, parties]}", NULL);
+	expect("limit twin (two keys)", "keys: [demo-press+",
+	       "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-press+", NULL);
+	expect("duplicate-key twin (distinct keys)", "keys: [demo-nnsc+", "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-nnsc+", NULL);
+	expect("agreement-bytes twin (UTF-8 text)", "title: Guard-post pilot withdrawal (demo)",
+	       "title: \"Guard-post pilot withdrawal \u2014 \uc548\ub155 (demo)\"", NULL);
 }
 
 /* the digest pinned in the YAML matches the file: loads */
