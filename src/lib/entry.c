@@ -282,23 +282,26 @@ parse_decimal(const char *s, size_t len, bool allow_neg, int maxint, int maxfrac
 		neg = true;
 		i++;
 	}
+	/* digit counts are bounded before each multiply: no overflow */
 	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		if ((int)++ip > maxint)
+			return false;
 		v = v * 10 + (s[i] - '0');
 		i++;
-		ip++;
 	}
-	if (ip == 0 || (int)ip > maxint || (ip > 1 && s[neg ? 1 : 0] == '0'))
+	if (ip == 0 || (ip > 1 && s[neg ? 1 : 0] == '0'))
 		return false;
 	if (i < len) {
 		if (s[i] != '.')
 			return false;
 		i++;
 		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			if ((int)++fp > maxfrac)
+				return false;
 			v = v * 10 + (s[i] - '0');
 			i++;
-			fp++;
 		}
-		if (i != len || fp == 0 || (int)fp > maxfrac || s[len - 1] == '0')
+		if (i != len || fp == 0 || s[len - 1] == '0')
 			return false;
 	}
 	for (k = (int)fp; k < scale; k++)

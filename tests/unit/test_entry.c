@@ -326,6 +326,10 @@ test_refusals(void)
 	refuse("lat too precise", 3, "lat: 37.9560123", "lat: 37.95601234", "bad-value");
 	refuse("lat without lon", 3, "lon: 126.677\n", "", "missing-key");
 	refuse("value negative", 7, "value: 0.125", "value: -0.125", "bad-value");
+	refuse("value with too many digits (found by fuzzing: overflow)", 7, "value: 0.125",
+	       "value: 37444444444444444444444", "bad-value");
+	refuse("lat with too many digits", 3, "lat: 37.9560123", "lat: 3744444444444444444444.1",
+	       "bad-value");
 	refuse("value trailing dot", 7, "value: 0.125", "value: 1.", "bad-value");
 	refuse("incident ref without seq", 6, "incident: south/2", "incident: south", "bad-value");
 	refuse("evidence uppercase hex", 0, "sha256:2c26", "sha256:2C26", "bad-value");
