@@ -180,6 +180,16 @@ int entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *n
                          void *ctx, struct buf *diags, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * For an agreement or amend entry en whose body parsed as a: its zone
+ * lines name every file zone of a exactly once, with the SHA-256 of the
+ * file that was read, and nothing else (ARM_EVERIFY / ARM_ERULE naming
+ * the zone). entry_open_agreement() calls it for entry 0; the engine calls
+ * it for an amendment after parsing the body.
+ */
+int entry_check_zones(const struct entry *en, const struct agreement *a,
+                      struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Builds the unsigned agreement entry for a: header (kind, agreement id,
  * one zone line per file zone, in zone order) and the YAML as the body.
  * Deterministic, so each party builds and signs the same bytes.

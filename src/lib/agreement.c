@@ -883,7 +883,9 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				ac->role = AGREEMENT_MONITOR;
 			else
 				problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "bad-value",
-				        "role must be party, verifier or monitor");
+				        "actor \"%s\": role \"%.40s\" must be party, verifier or monitor",
+				        ac->id ? ac->id : "?",
+				        is_scalar(v[2]) ? fy_node_get_scalar(v[2], &nk) : "?");
 		}
 		if (!has(v[3]) || !get_seq(c, v[3], m[3], "actor keys", &nk))
 			continue;
@@ -1634,10 +1636,15 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 			        "commitment \"%s\": owner \"%s\" is a %s, not a party", who,
 			        a->actors[cm->owners[k]].id,
 			        agreement_role_name(a->actors[cm->owners[k]].role));
-	need(c, v[K_PHASE], cm->mark, "commitment phase");
+	{
+		char what[AGREEMENT_ID_MAX + 64];
+		snprintf(what, sizeof(what), "commitment \"%s\": phase", who);
+		need(c, v[K_PHASE], cm->mark, what);
+		snprintf(what, sizeof(what), "commitment \"%s\": text", who);
+		need(c, v[K_TEXT], cm->mark, what);
+	}
 	if (has(v[K_PHASE]))
 		cm->phase = ref(c, v[K_PHASE], m[K_PHASE], "phase", agreement_phase_index, who);
-	need(c, v[K_TEXT], cm->mark, "commitment text");
 	if (has(v[K_TEXT]))
 		cm->text = scalar_dup(c, v[K_TEXT], m[K_TEXT], "commitment text");
 	if (has(v[K_CATEGORY]))

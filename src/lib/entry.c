@@ -1020,26 +1020,10 @@ out:
 }
 
 int
-entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, size_t len,
-                     const char *fname, agreement_read_fn read_file, void *ctx,
-                     struct buf *diags, struct arm_err *e)
+entry_check_zones(const struct entry *en, const struct agreement *a, struct arm_err *e)
 {
-	struct note n;
 	size_t i, j, nfile = 0;
-	int rc;
 
-	entry_init(en);
-	agreement_init(a);
-	ARM_TRY(open_note(&n, en, msg, len, e));
-	if (en->kind != ENTRY_AGREEMENT) {
-		rc = arm_err_set(e, ARM_ERULE, "entry: first-entry: the log's first entry must be of "
-		                 "kind agreement, not %s", entry_kind_name(en->kind));
-		goto out;
-	}
-	rc = agreement_parse(a, en->body, en->body_len, fname, read_file, ctx, diags, e);
-	if (rc != ARM_OK)
-		goto out;
-	/* the signed zone lines must name each file zone once, with its digest */
 	for (i = 0; i < a->nzones; i++) {
 		const struct agreement_zone *z = &a->zones[i];
 		size_t found = 0;
@@ -1053,23 +1037,43 @@ entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, 
 			if (memcmp(en->zones[j].sha256, z->digest, HASH_SIZE) != 0) {
 				char hex[2 * HASH_SIZE + 1];
 				hash_hex(hex, z->digest);
-				rc = arm_err_set(e, ARM_EVERIFY, "entry: zone-digest: zone \"%s\" file "
-				                 "\"%s\" has sha256 %s, not the digest the parties signed",
-				                 z->id, z->file, hex);
-				goto out;
+				return arm_err_set(e, ARM_EVERIFY, "entry: zone-digest: zone \"%s\" file "
+				                   "\"%s\" has sha256 %s, not the digest the parties signed",
+				                   z->id, z->file, hex);
 			}
 		}
-		if (found != 1) {
-			rc = arm_err_set(e, ARM_ERULE, "entry: zone-digest: zone \"%s\" is listed %zu "
-			                 "times in the agreement entry; once is required", z->id, found);
-			goto out;
-		}
+		if (found != 1)
+			return arm_err_set(e, ARM_ERULE, "entry: zone-digest: zone \"%s\" is listed %zu "
+			                   "times in the entry's zone lines; once is required", z->id, found);
 	}
-	if (nfile != en->nzones) {
-		rc = arm_err_set(e, ARM_ERULE, "entry: zone-digest: the agreement entry lists %zu zone "
-		                 "lines for %zu file zones", en->nzones, nfile);
+	if (nfile != en->nzones)
+		return arm_err_set(e, ARM_ERULE, "entry: zone-digest: the entry lists %zu zone lines "
+		                   "for %zu file zones", en->nzones, nfile);
+	return ARM_OK;
+}
+
+int
+entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, size_t len,
+                     const char *fname, agreement_read_fn read_file, void *ctx,
+                     struct buf *diags, struct arm_err *e)
+{
+	struct note n;
+	int rc;
+
+	entry_init(en);
+	agreement_init(a);
+	ARM_TRY(open_note(&n, en, msg, len, e));
+	if (en->kind != ENTRY_AGREEMENT) {
+		rc = arm_err_set(e, ARM_ERULE, "entry: first-entry: the log's first entry must be of "
+		                 "kind agreement, not %s", entry_kind_name(en->kind));
 		goto out;
 	}
+	rc = agreement_parse(a, en->body, en->body_len, fname, read_file, ctx, diags, e);
+	if (rc != ARM_OK)
+		goto out;
+	rc = entry_check_zones(en, a, e);
+	if (rc != ARM_OK)
+		goto out;
 	rc = check_parties(&n, a, e);
 out:
 	note_release(&n);
