@@ -516,6 +516,21 @@ test_all_problems(void)
 	buf_release(&diags);
 }
 
+/* JSON is YAML too: a generated agreement loads the same way. */
+static void
+test_json(void)
+{
+	struct agreement a;
+	struct arm_err e = {ARM_OK, ""};
+
+	CHECKM(agreement_load(&a, "tests/data/agreements/min.json", NULL, &e) == ARM_OK, e.msg);
+	CHECK(a.ncommitments == 1 && a.nactors == 1 && a.tz_offset == 9 * 3600);
+	CHECK(a.log.quorum_n == 0 && a.log.quorum_group == AGREEMENT_NONE);
+	CHECK(a.commitments[0].verify.kind == AGREEMENT_VERIFY_NONE);
+	agreement_release(&a);
+	CHECK(agreement_load(&a, "tests/data/agreements/no-such.json", NULL, &e) == ARM_ENOTFOUND);
+}
+
 static void
 test_limits(void)
 {
@@ -571,6 +586,7 @@ main(void)
 	test_rules();
 	RUN(test_zone_digest_pinned);
 	RUN(test_all_problems);
+	RUN(test_json);
 	RUN(test_limits);
 	free(pilot);
 	return HARNESS_DONE();
