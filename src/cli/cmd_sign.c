@@ -5,10 +5,13 @@
  * entry (log entry 0) from an agreement file, which every party does on
  * the same bytes before `armistice init` merges the signatures.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
@@ -107,27 +110,51 @@ sign_parse_args(int argc, char **argv, struct sign_args *a)
 	return -1;
 }
 
+/*
+ * SHA-256 of a whole file, streamed: evidence (imagery, video) can be far
+ * larger than memory. libsodium's SHA-256 gives the same bytes as hash.h.
+ */
+static int
+hash_file(const char *path, uint8_t out[HASH_SIZE], struct arm_err *e)
+{
+	crypto_hash_sha256_state st;
+	unsigned char chunk[65536];
+	FILE *f;
+	size_t n;
+	int rc = ARM_OK;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
+		                   "sign: cannot open evidence '%s': %s", path, strerror(errno));
+	if (crypto_hash_sha256_init(&st) != 0)
+		rc = arm_err_set(e, ARM_EIO, "sign: libsodium refused to start SHA-256");
+	while (rc == ARM_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (crypto_hash_sha256_update(&st, chunk, n) != 0)
+			rc = arm_err_set(e, ARM_EIO, "sign: libsodium refused SHA-256 input");
+	if (rc == ARM_OK && ferror(f))
+		rc = arm_err_set(e, ARM_EIO, "sign: cannot read evidence '%s': %s", path,
+		                 strerror(errno));
+	if (rc == ARM_OK && crypto_hash_sha256_final(&st, out) != 0)
+		rc = arm_err_set(e, ARM_EIO, "sign: libsodium refused to finish SHA-256");
+	fclose(f);
+	return rc;
+}
+
 /* Adds one evidence line per file (skipping a digest already listed). */
 static int
 add_evidence(struct entry *en, const struct sign_args *a, struct arm_err *e)
 {
 	struct entry_evidence *grown;
 	size_t i, j;
-	int rc = ARM_OK;
 
-	for (i = 0; i < a->nevidence && rc == ARM_OK; i++) {
-		struct buf f = BUF_INIT((size_t)1 << 34); /* evidence may be large imagery */
+	for (i = 0; i < a->nevidence; i++) {
 		uint8_t d[HASH_SIZE];
 		bool dup = false;
 
-		rc = cli_read_file(a->evidence[i], &f, e);
-		if (rc == ARM_OK) {
-			hash_sha256(d, f.data ? f.data : (const uint8_t *)"", f.len);
-			for (j = 0; j < en->nevidence; j++)
-				dup = dup || memcmp(en->evidence[j].sha256, d, HASH_SIZE) == 0;
-		}
-		buf_release(&f);
-		if (rc != ARM_OK || dup)
+		ARM_TRY(hash_file(a->evidence[i], d, e));
+		for (j = 0; j < en->nevidence; j++)
+			dup = dup || memcmp(en->evidence[j].sha256, d, HASH_SIZE) == 0;
+		if (dup)
 			continue;
 		if (en->nevidence >= ENTRY_MAX_REPEAT)
 			return arm_err_set(e, ARM_ELIMIT, "sign: more than %d evidence lines",
@@ -142,7 +169,7 @@ add_evidence(struct entry *en, const struct sign_args *a, struct arm_err *e)
 			return arm_err_set(e, ARM_ENOMEM, "sign: out of memory");
 		en->nevidence++;
 	}
-	return rc;
+	return ARM_OK;
 }
 
 /*
