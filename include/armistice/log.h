@@ -26,8 +26,9 @@
  *
  * Threads: log_add() may be called from many threads at once; concurrent
  * calls share one batch, one set of fsyncs and one checkpoint (group
- * commit: a pool flushed at opts.batch_max entries or opts.batch_ms after
- * its first entry). log_append_many() sequences a whole batch at once. The
+ * commit: callers that arrive while a batch is being committed form the
+ * next one; a pool is flushed at opts.batch_max entries, or once no new
+ * entry came for a millisecond, or opts.batch_ms after its first entry). log_append_many() sequences a whole batch at once. The
  * reads (log_get, log_prove, ...) are safe from any thread, also while
  * appends run. A struct log is returned to the caller and freed with
  * log_close().
@@ -52,7 +53,7 @@
 struct log;
 
 #define LOG_BATCH_DEFAULT 256     /* entries per pool flush (log_add) */
-#define LOG_BATCH_MS_DEFAULT 50   /* pool flush delay (log_add) */
+#define LOG_BATCH_MS_DEFAULT 50   /* longest pool flush delay (log_add) */
 #define LOG_BATCH_MAX 65536       /* entries per commit (log_append_many) */
 
 /*

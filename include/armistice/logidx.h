@@ -40,6 +40,13 @@ int logidx_find(struct logidx *x, const uint8_t leaf[HASH_SIZE], uint64_t *index
                 struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * logidx_find() for leaves[0..n) in one read transaction: found[i] says
+ * whether index[i] was set.
+ */
+int logidx_find_many(struct logidx *x, const uint8_t (*leaves)[HASH_SIZE], size_t n,
+                     uint64_t *index, bool *found, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Indexes leaves[0..n) as entries first..first+n-1 in one transaction;
  * first must equal the indexed size. A leaf already present keeps its
  * first index.

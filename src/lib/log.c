@@ -1060,7 +1060,9 @@ static int
 commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size_t n,
              struct log_result *res, struct arm_err *e)
 {
-	uint8_t (*leaves)[HASH_SIZE] = NULL;
+	uint8_t (*leaves)[HASH_SIZE] = NULL, (*hashes)[HASH_SIZE] = NULL;
+	uint64_t *seen_at = NULL;
+	bool *seen = NULL;
 	const uint8_t **acc = NULL;
 	size_t *acclen = NULL, *accpos = NULL;
 	struct fileset files = {0};
@@ -1079,6 +1081,7 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 		return arm_err_set(e, ARM_EIO,
 		                   "log '%s': a failed commit could not be rolled back; reopen the "
 		                   "log to recover", l->dir);
+	memset(res, 0, n * sizeof(*res));
 	lock(&l->mu);
 	old = l->size;
 	memcpy(old_root, l->root, HASH_SIZE);
@@ -1102,10 +1105,25 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 			goto out;
 		l->idx_stale = false;
 	}
+	/* Every leaf hash first, then one index lookup for the whole batch. */
+	hashes = malloc((n ? n : 1) * sizeof(*hashes));
+	seen_at = malloc((n ? n : 1) * sizeof(*seen_at));
+	seen = calloc(n ? n : 1, sizeof(*seen));
+	if (hashes == NULL || seen_at == NULL || seen == NULL) {
+		rc = arm_err_set(e, ARM_ENOMEM, "out of memory for a batch of %zu entries", n);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		hash_leaf(hashes[i], ents[i], lens[i] > BUNDLE_ENTRY_MAX ? 0 : lens[i]);
+	if (l->idx != NULL) {
+		lock(&l->idx_mu);
+		rc = logidx_find_many(l->idx, (const uint8_t(*)[HASH_SIZE])hashes, n, seen_at, seen, e);
+		unlock(&l->idx_mu);
+		if (rc != ARM_OK)
+			goto out;
+	}
 	for (i = 0; i < n; i++) {
 		long prev;
-		uint64_t at;
-		struct arm_err le;
 
 		memset(&res[i], 0, sizeof(res[i]));
 		if (lens[i] > BUNDLE_ENTRY_MAX) {
@@ -1114,19 +1132,12 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 			            lens[i]);
 			continue;
 		}
-		hash_leaf(h, ents[i], lens[i]);
-		rc = idx_lookup(l, h, &at, &le);
-		if (rc == ARM_OK) {
-			res[i].index = at;
+		memcpy(h, hashes[i], HASH_SIZE);
+		if (seen[i] && seen_at[i] < old) {
+			res[i].index = seen_at[i];
 			res[i].dup = true;
 			continue;
 		}
-		if (rc != ARM_ENOTFOUND) {
-			if (e != NULL)
-				*e = le;
-			goto out;
-		}
-		rc = ARM_OK;
 		prev = hset_find(&hs, (const uint8_t(*)[HASH_SIZE])leaves, h);
 		if (prev >= 0) {
 			res[i].index = old + (uint64_t)prev;
@@ -1219,6 +1230,9 @@ out:
 	fileset_release(&files);
 	buf_release(&note);
 	free(leaves);
+	free(hashes);
+	free(seen_at);
+	free(seen);
 	free(acc);
 	free(acclen);
 	free(accpos);
@@ -1249,19 +1263,35 @@ log_append_many(struct log *l, const uint8_t *const *entries, const size_t *lens
 	return rc;
 }
 
-/* The leader's wait: until the pool is full or batch_ms have passed. */
+/*
+ * The leader's wait before it commits the pool: while entries keep coming
+ * (the pool grew in the last millisecond), up to batch_ms in all, and
+ * never past batch_max entries. A lone caller pays about a millisecond;
+ * callers that arrive while a commit is running are already pooled when
+ * it ends and go in the next batch at once.
+ */
 static void
 leader_wait(struct log *l)
 {
 	struct timespec until;
+	unsigned waited = 0;
+	size_t before;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)(l->opts.batch_ms % 1000) * 1000000L;
-	until.tv_sec += l->opts.batch_ms / 1000 + until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	while (l->npool < l->opts.batch_max)
-		if (pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT)
+	while (l->npool < l->opts.batch_max && waited < l->opts.batch_ms) {
+		before = l->npool;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (l->npool < l->opts.batch_max &&
+		       pthread_cond_timedwait(&l->cv, &l->mu, &until) != ETIMEDOUT)
+			;
+		waited++;
+		if (l->npool == before)
 			break;
+	}
 }
 
 int

@@ -77,7 +77,13 @@ logidx_open(struct logidx **out, const char *path, bool write, struct arm_err *e
 	}
 	sqlite3_busy_timeout(x->db, 5000);
 	if (write) {
+		/*
+		 * A big page cache and mmap: dedupe looks up random hashes, and a
+		 * miss costs a read per lookup.
+		 */
 		if ((rc = exec(x, "PRAGMA journal_mode=WAL", e)) != ARM_OK ||
+		    (rc = exec(x, "PRAGMA cache_size=-65536", e)) != ARM_OK ||
+		    (rc = exec(x, "PRAGMA mmap_size=1073741824", e)) != ARM_OK ||
 		    (rc = exec(x, "PRAGMA synchronous=NORMAL", e)) != ARM_OK ||
 		    (rc = exec(x, schema, e)) != ARM_OK)
 			goto out;
@@ -142,6 +148,28 @@ logidx_find(struct logidx *x, const uint8_t leaf[HASH_SIZE], uint64_t *index, st
 		rc = db_err(x, e, "lookup");
 	}
 	sqlite3_reset(x->find);
+	return rc;
+}
+
+int
+logidx_find_many(struct logidx *x, const uint8_t (*leaves)[HASH_SIZE], size_t n, uint64_t *index,
+                 bool *found, struct arm_err *e)
+{
+	size_t i;
+	int rc = ARM_OK;
+
+	/* One read transaction: no lock round trip per lookup. */
+	ARM_TRY(exec(x, "BEGIN", e));
+	for (i = 0; i < n; i++) {
+		rc = logidx_find(x, leaves[i], &index[i], e);
+		found[i] = rc == ARM_OK;
+		if (rc == ARM_ENOTFOUND)
+			rc = ARM_OK;
+		if (rc != ARM_OK)
+			break;
+	}
+	if (exec(x, "COMMIT", rc == ARM_OK ? e : NULL) != ARM_OK && rc == ARM_OK)
+		rc = ARM_EIO;
 	return rc;
 }
 

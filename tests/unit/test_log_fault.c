@@ -23,7 +23,7 @@
 #include "harness.h"
 
 #define ORIGIN "example.org/armistice-fault-log"
-#define BATCH 250
+#define BATCH_MAX 1100 /* over 8 files per batch: the syncfs() path */
 
 static char tmpdir[256];
 static struct note_signer key;
@@ -143,17 +143,18 @@ verify_dir(const char *dir, uint64_t want_size)
 	log_close(r);
 }
 
-/* The entries of round r: BATCH distinct strings. */
-static char txt[BATCH][48];
-static const uint8_t *ents[BATCH];
-static size_t lens[BATCH];
+/* The entries of round r: batch distinct strings. */
+static char txt[BATCH_MAX][48];
+static const uint8_t *ents[BATCH_MAX];
+static size_t lens[BATCH_MAX];
+static unsigned batch = 250;
 
 static void
 make_round(unsigned r)
 {
 	unsigned i;
 
-	for (i = 0; i < BATCH; i++) {
+	for (i = 0; i < batch; i++) {
 		snprintf(txt[i], sizeof(txt[i]), "fault round %u entry %u", r, i);
 		ents[i] = (const uint8_t *)txt[i];
 		lens[i] = strlen(txt[i]);
@@ -169,7 +170,7 @@ remember_round(void)
 {
 	unsigned i;
 
-	for (i = 0; i < BATCH; i++)
+	for (i = 0; i < batch; i++)
 		hash_leaf(all[nall++], ents[i], lens[i]);
 }
 
@@ -177,7 +178,7 @@ static void
 run_kind(const char *dir, enum store_fault kind, const char *want, unsigned *round,
          int *faults_seen)
 {
-	struct log_result res[BATCH];
+	static struct log_result res[BATCH_MAX];
 	struct arm_err e = {0};
 	unsigned nth;
 
@@ -195,7 +196,7 @@ run_kind(const char *dir, enum store_fault kind, const char *want, unsigned *rou
 		snap_take(&before, dir);
 		make_round(*round);
 		store_fs_fault_inject(kind, nth);
-		rc = log_append_many(l, ents, lens, BATCH, res, &e);
+		rc = log_append_many(l, ents, lens, batch, res, &e);
 		seen = store_fs_fault_count(kind);
 		store_fs_fault_inject(STORE_FAULT_NONE, 0);
 		if (rc != ARM_OK) {
@@ -208,24 +209,24 @@ run_kind(const char *dir, enum store_fault kind, const char *want, unsigned *rou
 			CHECKM(snap_equal(&before, &after), "a failed append changed the log");
 			verify_dir(dir, size);
 			/* The same writer goes on: the retry commits. */
-			CHECKM(log_append_many(l, ents, lens, BATCH, res, &e) == ARM_OK, e.msg);
+			CHECKM(log_append_many(l, ents, lens, batch, res, &e) == ARM_OK, e.msg);
 			CHECK(res[0].index == size && !res[0].dup);
 			remember_round();
 			log_close(l);
-			verify_dir(dir, size + BATCH);
+			verify_dir(dir, size + batch);
 		} else {
 			remember_round();
-			CHECK(log_size(l) == size + BATCH);
+			CHECK(log_size(l) == size + batch);
 			if (seen >= nth) {
 				/* The fault hit after the commit point: the entries stand. */
 				(*faults_seen)++;
 				CHECK(log_publish_status(l, &e) == ARM_EIO);
 				CHECKM(strstr(e.msg, want) != NULL, e.msg);
 				log_close(l);
-				verify_dir(dir, size + BATCH);
+				verify_dir(dir, size + batch);
 				l = open_w(dir); /* publishes what was committed */
 				if (l != NULL)
-					CHECK(log_published_size(l) == size + BATCH);
+					CHECK(log_published_size(l) == size + batch);
 				log_close(l);
 			} else {
 				log_close(l);
@@ -256,14 +257,23 @@ test_faults(void)
 
 	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
 	CHECKM(log_create(dir, ORIGIN, &key, NULL, &e) == ARM_OK, e.msg);
-	all = calloc(4 * 64 * 2 * BATCH, sizeof(*all));
+	all = calloc(6 * 64 * 2 * BATCH_MAX, sizeof(*all));
 	if (all == NULL)
 		return;
 	for (i = 0; i < ARM_ARRAY_LEN(kinds); i++) {
 		int seen = 0;
+		batch = 250;
 		run_kind(dir, kinds[i].kind, kinds[i].want, &round, &seen);
-		printf("# %s: %d appends hit by the fault\n", kinds[i].want, seen);
+		printf("# %s: %d appends of %u hit by the fault\n", kinds[i].want, seen, batch);
 		/* Each kind happens at least once per append (a file, the commit record). */
+		CHECKM(seen >= 2, kinds[i].want);
+	}
+	/* Batches of many files are synced with syncfs(): fault that path too. */
+	for (i = 1; i < ARM_ARRAY_LEN(kinds); i += 2) {
+		int seen = 0;
+		batch = BATCH_MAX;
+		run_kind(dir, kinds[i].kind, kinds[i].want, &round, &seen);
+		printf("# %s: %d appends of %u hit by the fault\n", kinds[i].want, seen, batch);
 		CHECKM(seen >= 2, kinds[i].want);
 	}
 	/* The log that survived every fault has exactly the expected tree. */
