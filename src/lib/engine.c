@@ -1315,6 +1315,9 @@ parse_amendment(struct engine *eng, const struct entry *en, uint64_t index, stru
 	rc = agreement_parse(na, en->body, en->body_len,
 	                     eng->opts.fname ? eng->opts.fname : "amendment", eng->opts.read_file,
 	                     eng->opts.read_ctx, NULL, e);
+	/* Zone files are bound to the amendment by its signed "zone:" lines, as for entry 0. */
+	if (rc == ARM_OK && (rc = entry_check_zones(en, na, e)) != ARM_OK)
+		agreement_release(na);
 	if (rc != ARM_OK)
 		arm_err_prefix(e, "entry %llu (amend)", (unsigned long long)index);
 	return rc;
@@ -1504,7 +1507,9 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		ARM_TRY(agreement_parse(&a, en->body, en->body_len,
 		                        eng->opts.fname ? eng->opts.fname : "agreement",
 		                        eng->opts.read_file, eng->opts.read_ctx, NULL, e));
-		rc = engine_set_agreement(eng, &a, index, e);
+		rc = entry_check_zones(en, &a, e);
+		if (rc == ARM_OK)
+			rc = engine_set_agreement(eng, &a, index, e);
 		agreement_release(&a);
 		return rc;
 	}
