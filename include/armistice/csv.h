@@ -94,4 +94,11 @@ int csv_charset_parse(const char *name, enum csv_charset *cs, struct arm_err *e)
 int csv_to_utf8(const uint8_t *in, size_t len, enum csv_charset cs, struct buf *out,
                 struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Length (1-4) of the valid UTF-8 sequence at p[0..n), n >= 1, or 0 if it
+ * is not one (RFC 3629 §4: no overlong forms, no surrogates, nothing past
+ * U+10FFFF). Shared with the GeoJSON reader (geo.c).
+ */
+size_t csv_utf8_len(const uint8_t *p, size_t n);
+
 #endif

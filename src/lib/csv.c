@@ -243,12 +243,8 @@ put_utf8(struct buf *out, uint32_t cp, struct arm_err *e)
 	return buf_append(out, u, 3, e);
 }
 
-/*
- * Length of the valid UTF-8 sequence at p[0..n), or 0 if it is not one
- * (RFC 3629 §4: no overlongs, no surrogates, nothing past U+10FFFF).
- */
-static size_t
-utf8_seq(const uint8_t *p, size_t n)
+size_t
+csv_utf8_len(const uint8_t *p, size_t n)
 {
 	uint8_t c = p[0];
 	size_t need, i;
@@ -306,7 +302,7 @@ csv_to_utf8(const uint8_t *in, size_t len, enum csv_charset cs, struct buf *out,
 		}
 		switch (cs) {
 		case CSV_UTF8: {
-			size_t k = utf8_seq(in + i, len - i);
+			size_t k = csv_utf8_len(in + i, len - i);
 
 			if (k == 0)
 				return arm_err_set(e, ARM_ESYNTAX,

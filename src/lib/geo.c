@@ -10,6 +10,7 @@
 #include <libfyaml.h>
 
 #include "armistice/agreement.h"
+#include "armistice/csv.h"
 #include "armistice/geo.h"
 #include "armistice/common.h"
 
@@ -158,6 +159,30 @@ fy_quiet(struct fy_diag *diag, void *user, const char *msg, size_t len)
 			first[n] = ' ';
 }
 
+/*
+ * GeoJSON is a JSON object in UTF-8 (RFC 7946 §2, RFC 8259 §8.1). Checking
+ * that before libfyaml sees the bytes keeps them out of its YAML-only
+ * paths: libfyaml 0.8 loops forever on a "%" directive followed by an
+ * invalid UTF-8 byte (found by fuzz/fuzz_geo.c).
+ */
+static int
+json_precheck(const uint8_t *p, size_t n, struct arm_err *e)
+{
+	size_t i = 0, k;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i == n || p[i] != '{')
+		return arm_err_set(e, ARM_ESYNTAX, "geo: GeoJSON must be a JSON object (byte %zu)", i);
+	for (; i < n; i += k) {
+		k = p[i] == '\0' ? 0 : csv_utf8_len(p + i, n - i);
+		if (k == 0)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: byte 0x%02x at offset %zu is not UTF-8 text", p[i], i);
+	}
+	return ARM_OK;
+}
+
 static struct fy_document *
 json_parse(const char *text, size_t len, struct arm_err *e)
 {
@@ -172,6 +197,8 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 		            GEO_INPUT_MAX);
 		return NULL;
 	}
+	if (json_precheck((const uint8_t *)text, len, e) != ARM_OK)
+		return NULL;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = fy_quiet;

@@ -209,6 +209,10 @@ test_refusals(void)
 	CHECK(geo_map_add_zone(m, "band", band_no_km, strlen(band_no_km), NULL, &e) ==
 	      ARM_ESYNTAX);
 	CHECK(geo_map_add_zone(m, "junk", "{]", 2, NULL, &e) == ARM_ESYNTAX);
+	/* libfyaml loops forever on this; it must never reach it (fuzz_geo). */
+	CHECK(geo_map_add_zone(m, "hang", "%\xf6\xf6", 3, NULL, &e) == ARM_ESYNTAX);
+	CHECK(geo_map_add_zone(m, "latin1", "{\"name\":\"\xe9\"}", 12, NULL, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "byte 0xe9 at offset 9 is not UTF-8") != NULL, e.msg);
 	CHECK(geo_map_add_zone(m, "a", arrowhead_zone, strlen(arrowhead_zone), NULL, &e) ==
 	      ARM_OK);
 	CHECK(geo_map_add_zone(m, "a", arrowhead_zone, strlen(arrowhead_zone), NULL, &e) ==
