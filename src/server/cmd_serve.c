@@ -282,6 +282,8 @@ serve_publisher(void *arg)
 				;
 			continue;
 		}
+		/* Nothing to publish: sleep until an append asks, or a second passes. */
+		s->want = false;
 		serve_deadline(&ts, 1000);
 		while (!s->stop && !s->want && pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
 			;

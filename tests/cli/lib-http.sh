@@ -11,7 +11,12 @@
 # Servers bind to 127.0.0.1 with port 0 (the kernel picks a free port);
 # every server still running at exit is killed.
 HTTP_PIDS=""
-trap 'for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+http_cleanup() {
+	for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap http_cleanup EXIT
+trap 'http_cleanup; exit 1' INT TERM HUP
 
 start_server() {
 	name=$1
