@@ -81,6 +81,16 @@ if [ -n "${DEMO_QUIET:-}" ]; then
 fi
 
 say "5. Where the process stands (armistice status)"
+cat <<'LEGEND'
+   How to read it: each commitment is pending (waits on another one), open
+   (may be claimed), claimed (waiting for its verifiers), held (verified,
+   waiting for its simultaneous partner), done, kept or breached (standing
+   rules such as the test moratorium), or withdrawn (reversed; the history
+   keeps both). Strength 0-3 says how it was verified: 1 self or press,
+   2 imagery or on-site, 3 mutual, trilateral, forensic or investigation.
+   Days are counted in Korean time (UTC+9), exclusively.
+
+LEGEND
 # shellcheck disable=SC2046
 "$ARM" status "$log" $(now_opt)
 
