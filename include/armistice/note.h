@@ -73,14 +73,6 @@ struct note_check {
  */
 uint32_t note_key_id(const char *name, uint8_t type, const uint8_t pk[32]);
 
-/*
- * b64_decode() (strict RFC 4648 §4) that also refuses any byte outside the
- * base64 alphabet: libsodium 1.0.18 silently accepts bytes >= 0x80.
- * Every base64 field of a note, key or checkpoint goes through this.
- */
-int note_b64_decode(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen,
-                    struct arm_err *e) ARM_MUST_CHECK;
-
 /* Is name a valid key name: non-empty, <= NOTE_NAME_MAX, no space, no '+'. */
 bool note_name_valid(const char *name, size_t len);
 

@@ -29,7 +29,22 @@ b64_decode(const char *s, size_t slen, uint8_t *out, size_t outcap,
 {
 	const char *end = NULL;
 	size_t n = 0;
+	size_t i;
 
+	/*
+	 * libsodium 1.0.18's decoder maps some bytes >= 0x80 to values instead
+	 * of refusing them, which would give one value more than one spelling.
+	 * RFC 4648 §4: only the 64 letters and '=' belong to the encoding.
+	 */
+	for (i = 0; i < slen; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "base64: byte 0x%02x at offset %zu is not in the RFC 4648 "
+			                   "§4 alphabet",
+			                   (unsigned)c, i);
+	}
 	if (slen == 0 || slen % 4 != 0)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "base64: length %zu is not a positive multiple of 4", slen);

@@ -72,7 +72,7 @@ ckpt_parse(struct ckpt *c, const char *text, size_t len, struct arm_err *e)
 		                   (int)(llen[1] > 40 ? 40 : llen[1]), line[1]);
 	}
 	if (llen[2] != ROOT_B64_LEN ||
-	    note_b64_decode(line[2], llen[2], c->root, sizeof(c->root), &rl, &be) != ARM_OK ||
+	    b64_decode(line[2], llen[2], c->root, sizeof(c->root), &rl, &be) != ARM_OK ||
 	    rl != HASH_SIZE) {
 		memset(c, 0, sizeof(*c));
 		return arm_err_set(e, ARM_ESYNTAX,

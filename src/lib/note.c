@@ -163,28 +163,6 @@ is_unicode_space(uint32_t cp)
 	}
 }
 
-int
-note_b64_decode(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen,
-                struct arm_err *e)
-{
-	size_t i;
-
-	/*
-	 * libsodium 1.0.18's decoder maps every byte >= 0x80 to some value
-	 * instead of refusing it, so one value would have 128 more spellings.
-	 * RFC 4648 §4: only the 64 letters and '=' belong to the encoding.
-	 */
-	for (i = 0; i < slen; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || c == '='))
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "base64: byte 0x%02x at offset %zu is not in the RFC 4648 "
-			                   "§4 alphabet", (unsigned)(uint8_t)c, i);
-	}
-	return b64_decode(s, slen, out, outcap, outlen, e);
-}
-
 bool
 note_name_valid(const char *name, size_t len)
 {
@@ -295,7 +273,7 @@ parse_sig_line(struct note_sig *s, const char *p, size_t n, size_t lineno, size_
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: signature line %zu at byte %zu: signature longer "
 		                   "than %d bytes", lineno, off, NOTE_SIG_MAX);
-	if (note_b64_decode(sp + 1, bl, raw, sizeof(raw), &rl, &be) != ARM_OK)
+	if (b64_decode(sp + 1, bl, raw, sizeof(raw), &rl, &be) != ARM_OK)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: signature line %zu at byte %zu, key \"%.*s\": %s",
 		                   lineno, off, (int)nl, p, be.msg);
@@ -648,7 +626,7 @@ note_verifier_parse(struct note_verifier *v, const char *vkey, size_t len, struc
 	ARM_TRY(split_key("verifier key", false, vkey, len, &name, &nl, &id, &b64, &bl, e));
 	memcpy(v->name, name, nl);
 	v->name[nl] = '\0';
-	if (note_b64_decode(b64, bl, raw, sizeof(raw), &rl, &be) != ARM_OK || rl != KEY_BLOB_LEN) {
+	if (b64_decode(b64, bl, raw, sizeof(raw), &rl, &be) != ARM_OK || rl != KEY_BLOB_LEN) {
 		memset(v, 0, sizeof(*v));
 		return arm_err_set(e, ARM_ESYNTAX, "verifier key for \"%.*s\": %s", (int)nl, name,
 		                   rl != KEY_BLOB_LEN ? "key is not 33 bytes" : be.msg);
@@ -740,7 +718,7 @@ note_signer_parse(struct note_signer *s, const char *skey, size_t len, struct ar
 	raw = sodium_malloc(KEY_BLOB_LEN);
 	if (raw == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "signer key: sodium_malloc failed");
-	rc = note_b64_decode(b64, bl, raw, KEY_BLOB_LEN, &rl, &be);
+	rc = b64_decode(b64, bl, raw, KEY_BLOB_LEN, &rl, &be);
 	if (rc != ARM_OK || rl != KEY_BLOB_LEN) {
 		rc = arm_err_set(e, ARM_ESYNTAX, "signer key for \"%.*s\": %s", (int)nl, name,
 		                 rc != ARM_OK ? be.msg : "key is not 33 bytes");
