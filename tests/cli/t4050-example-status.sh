@@ -132,6 +132,37 @@ expect_exit 1 "a rok entry signed with the dprk key is refused" "$ARM" append "$
 expect_exit 3 "a correctly signed claim made twice is refused by the rules" \
 	"$ARM" append "$L" "$T/replay.note"
 expect_grep "... naming the rule" 'rule claim-once' "$T/err"
+# ---- places through the engine: the same incident breaches a zone-limited
+# commitment only where it falls inside the zone (a twin pair per zone) ----
+inc() { # seq lat lon
+	printf '%s\n' "armistice/entry/v1" "kind: incident" "agreement: $id" "author: unc" \
+		"seq: $1" "time: 2019-06-02T09:00:00+09:00" "type: artillery-fire" \
+		"occurred: 2019-06-01T00:00:00+09:00" "lat: $2" "lon: $3" "actor: dprk" \
+		"text: Test incident for the zone check, not part of the record."
+}
+at_june() { # log id
+	"$ARM" status "$1" --at 2019-07-01T00:00:00+09:00 --json |
+		jq -r --arg id "$2" '.commitments[] | select(.id == $id) | .status'
+}
+place_case() { # name lat lon commitment want
+	rm -rf "$T/p"
+	cp -r "$L" "$T/p"
+	inc 5 "$2" "$3" >"$T/p.entry"
+	"$ARM" sign --key "$EX/keys/unc.key" "$T/p.entry" >"$T/p.note" &&
+		"$ARM" append "$T/p" "$T/p.note" >/dev/null 2>"$T/err" ||
+		not_ok "append the $1 incident: $(cat "$T/err")"
+	got=$(at_june "$T/p" "$4")
+	[ "$got" = "$5" ] && ok "artillery at $1: $4 is $5 on 1 July 2019" ||
+		not_ok "artillery at $1: $4 is '$got', want $5"
+}
+place_case "Pyongyang (39.03 N 125.75 E)" 39.03 125.75 cma-sea kept
+place_case "Pyongyang (39.03 N 125.75 E)" 39.03 125.75 cma-ground kept
+place_case "sea off Hwanghae (37.9 N 125.0 E)" 37.9 125 cma-sea breached
+place_case "1.8 km south of the MDL, in the DMZ (38.2 N 127.0 E)" 38.2 127 cma-ground breached
+place_case "Kaesong, 3.8 km north, outside the DMZ, inside 5 km (37.93 N 126.63 E)" 37.93 126.63 \
+	cma-ground breached
+place_case "Seoul (37.57 N 126.98 E)" 37.57 126.98 cma-ground kept
+
 "$ARM" status "$L" --now "$NOW" --json >"$T/state.c"
 cmp -s "$T/state.a" "$T/state.c" && ok "refused entries changed nothing" ||
 	not_ok "the state changed after refusals"
