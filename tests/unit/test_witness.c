@@ -133,7 +133,7 @@ test_req_parse(void)
 		"old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* proof with old 0 */
 		"old 3\nAAAA\n\nx",            /* short hash */
 		"old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\nx", /* non-canonical b64 */
-		"old 3\nAAAA\x92" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* byte outside the alphabet */
+		"old 3\nAAAA\222AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* byte outside the alphabet */
 		"old 3\n",                     /* no blank line */
 		"old 3\n\n",                   /* no checkpoint */
 		"old 3",                       /* unterminated */
