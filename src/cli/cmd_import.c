@@ -26,6 +26,7 @@
 #include "armistice/csv.h"
 #include "armistice/engine.h"
 #include "armistice/entry.h"
+#include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
 #include "armistice/common.h"
@@ -481,11 +482,79 @@ author_of(const struct agreement *ag, const struct note_signer *s)
 	return AGREEMENT_NONE;
 }
 
+/*
+ * Incidents already in the log, by SHA-256 of "type\n occurred\n text", so
+ * that importing the same table again adds nothing (the rows are skipped
+ * and counted) instead of recording every incident twice.
+ */
+struct seen {
+	uint8_t (*h)[HASH_SIZE];
+	size_t n, cap;
+};
+
+static void
+incident_key(const char *type, int64_t occurred, const char *text, uint8_t out[HASH_SIZE])
+{
+	struct buf b = BUF_INIT(ENTRY_MAX_SIZE);
+	struct arm_err e;
+
+	if (buf_printf(&b, &e, "%s\n%lld\n%s", type, (long long)occurred, text) == ARM_OK)
+		hash_sha256(out, b.data, b.len);
+	else
+		memset(out, 0, HASH_SIZE); /* cannot happen below the entry size */
+	buf_release(&b);
+}
+
+static int
+seen_add(void *ctx, uint64_t index, const uint8_t *note, size_t len, struct arm_err *e)
+{
+	struct seen *sn = ctx;
+	struct note n;
+	struct entry en;
+	int rc;
+
+	if (index == 0)
+		return ARM_OK; /* the agreement */
+	memset(&n, 0, sizeof(n));
+	entry_init(&en);
+	if ((rc = note_parse(&n, note, len, ENTRY_MAX_SIZE, e)) == ARM_OK)
+		rc = entry_parse(&en, (const uint8_t *)n.text, n.text_len, e);
+	if (rc == ARM_OK && en.kind == ENTRY_INCIDENT && en.type && en.text && en.has_occurred) {
+		if (sn->n == sn->cap) {
+			size_t nc = sn->cap ? sn->cap * 2 : 256;
+			void *p = realloc(sn->h, nc * sizeof(*sn->h));
+			if (p == NULL)
+				rc = arm_err_set(e, ARM_ENOMEM, "out of memory listing incidents");
+			else
+				sn->h = p, sn->cap = nc;
+		}
+		if (rc == ARM_OK)
+			incident_key(en.type, en.occurred.t, en.text, sn->h[sn->n++]);
+	}
+	if (rc != ARM_OK)
+		arm_err_prefix(e, "log entry %llu", (unsigned long long)index);
+	entry_release(&en);
+	note_release(&n);
+	return rc;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_SIZE);
+}
+
+static bool
+seen_has(const struct seen *sn, const uint8_t key[HASH_SIZE])
+{
+	return sn->n > 0 && bsearch(key, sn->h, sn->n, sizeof(*sn->h), key_cmp) != NULL;
+}
+
 /* Builds and signs the entry for row; appends the signed note to out. */
 static int
 sign_row(const struct import_args *a, const struct agreement *ag, const struct row *rw,
-         size_t author, uint64_t seq, int64_t now, const struct note_signer *s, struct buf *out,
-         struct arm_err *e)
+         size_t author, uint64_t seq, int64_t now, const struct note_signer *s,
+         const struct seen *sn, bool *dup, struct buf *out, struct arm_err *e)
 {
 	struct entry en;
 	struct buf text = BUF_INIT(ENTRY_MAX_SIZE);
@@ -505,6 +574,13 @@ sign_row(const struct import_args *a, const struct agreement *ag, const struct r
 	if (rc != ARM_OK) {
 		arm_err_prefix(e, "line %zu: date '%s'", rw->line, rw->date);
 		goto out;
+	}
+	{
+		uint8_t key[HASH_SIZE];
+
+		incident_key(ag->kinds[rw->kind].id, en.occurred.t, rw->text, key);
+		if ((*dup = seen_has(sn, key)))
+			goto out;
 	}
 	if (strcmp(a->when, "occurred") == 0) {
 		en.time = en.occurred;
@@ -580,15 +656,15 @@ open_log(const struct import_args *a, struct note_signer *ls, struct cli_replay 
 
 static void
 print_result(const struct import_args *a, const char *author, size_t n, uint64_t seq0,
-             uint64_t idx0, const struct reader *rd, uint64_t size)
+             uint64_t idx0, const struct reader *rd, size_t dups, uint64_t size)
 {
 	if (a->json) {
 		printf("{\"imported\":%zu,\"dry_run\":%s,\"author\":", a->dry_run ? 0 : n,
 		       a->dry_run ? "true" : "false");
 		cli_json_str(stdout, author, strlen(author));
-		printf(",\"checked\":%zu,\"skipped\":%zu,\"first_seq\":%llu,\"last_seq\":%llu,"
+		printf(",\"checked\":%zu,\"skipped\":%zu,\"already\":%zu,\"first_seq\":%llu,\"last_seq\":%llu,"
 		       "\"first_index\":%llu,\"last_index\":%llu,\"log_size\":%llu}\n",
-		       n, rd->skipped, (unsigned long long)seq0,
+		       n, rd->skipped, dups, (unsigned long long)seq0,
 		       (unsigned long long)(n ? seq0 + n - 1 : seq0), (unsigned long long)idx0,
 		       (unsigned long long)(n ? idx0 + n - 1 : idx0), (unsigned long long)size);
 		return;
@@ -604,6 +680,8 @@ print_result(const struct import_args *a, const char *author, size_t n, uint64_t
 		       (unsigned long long)(idx0 + n - 1));
 	if (rd->skipped)
 		printf("skipped %zu rows outside --from/--to\n", rd->skipped);
+	if (dups)
+		printf("skipped %zu rows already in the log (same kind, day and text)\n", dups);
 }
 
 static int
@@ -618,7 +696,9 @@ import_incidents(const struct import_args *a)
 	struct log_result *res = NULL;
 	const struct agreement *ag;
 	struct engine_record er;
+	struct seen sn = {NULL, 0, 0};
 	uint64_t size = 0, seq0 = 0, i;
+	size_t dups = 0;
 	size_t author;
 	int rc;
 
@@ -645,8 +725,11 @@ import_incidents(const struct import_args *a)
 		goto out;
 	}
 	if ((rc = log_scan(l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
-	    (rc = log_scan(l, 0, size, cli_replay_apply, &scratch, &e)) != ARM_OK)
+	    (rc = log_scan(l, 0, size, cli_replay_apply, &scratch, &e)) != ARM_OK ||
+	    (rc = log_scan(l, 0, size, seen_add, &sn, &e)) != ARM_OK)
 		goto out;
+	if (sn.n > 0)
+		qsort(sn.h, sn.n, sizeof(*sn.h), key_cmp);
 	ag = engine_agreement(hook.eng);
 	if ((author = author_of(ag, &ks)) == AGREEMENT_NONE) {
 		rc = arm_err_set(&e, ARM_ERULE,
@@ -683,11 +766,17 @@ import_incidents(const struct import_args *a)
 		fprintf(stderr, "armistice import: signing and checking %zu incidents\n", rd.nrows);
 	for (i = 0; i < rd.nrows; i++) {
 		struct buf note = BUF_INIT(ENTRY_MAX_SIZE);
+		bool dup = false;
 
-		rc = sign_row(a, ag, &rd.rows[i], author, seq0 + i, (int64_t)time(NULL), &ks, &note,
-		              &e);
+		rc = sign_row(a, ag, &rd.rows[i], author, seq0 + b.n, (int64_t)time(NULL), &ks, &sn,
+		              &dup, &note, &e);
+		if (rc == ARM_OK && dup) {
+			buf_release(&note);
+			dups++;
+			continue;
+		}
 		if (rc == ARM_OK)
-			rc = engine_apply_note(scratch.eng, size + i, note.data, note.len, &e);
+			rc = engine_apply_note(scratch.eng, size + b.n, note.data, note.len, &e);
 		if (rc != ARM_OK) {
 			buf_release(&note);
 			if (strncmp(e.msg, "line ", 5) != 0)
@@ -704,23 +793,23 @@ import_incidents(const struct import_args *a)
 				/* The dry run passed, so only a concurrent writer gets here. */
 				e = res[i].err;
 				rc = res[i].dup ? arm_err_set(&e, ARM_ECONFLICT,
-				                              "line %zu: the same entry is already at %llu",
-				                              rd.rows[i].line,
+				                              "the same entry is already at %llu",
 				                              (unsigned long long)res[i].index)
 				                : (int)e.rc;
-				arm_err_prefix(&e, "line %zu (after %llu appended)", rd.rows[i].line,
+				arm_err_prefix(&e, "entry %llu of the batch, after the dry run passed",
 				               (unsigned long long)i);
 			}
 		if (rc != ARM_OK)
 			goto out;
 	}
-	print_result(a, ag->actors[author].id, b.n, seq0, size, &rd,
+	print_result(a, ag->actors[author].id, b.n, seq0, size, &rd, dups,
 	             a->dry_run ? size : log_size(l));
 out:
 	log_close(l);
 	free(res);
 	batch_release(&b);
 	reader_release(&rd);
+	free(sn.h);
 	cli_replay_release(&hook);
 	cli_replay_release(&scratch);
 	note_signer_release(&ks);

@@ -43,6 +43,10 @@ expect_grep "... reports 275 imported" '"imported":275,' "$T/out"
 expect_grep "... as csis seq 1..275" '"first_seq":1,"last_seq":275' "$T/out"
 [ "$(size)" = 276 ] && ok "log holds the agreement and 275 incidents" || not_ok "size $(size)"
 
+expect_ok "importing the same table again" imp "$CSV" --charset mac-roman --time occurred --json
+expect_grep "... adds nothing: all 275 rows are already in the log" '"imported":0,.*"already":275,' "$T/out"
+[ "$(size)" = 276 ] && ok "... and the log did not grow" || not_ok "re-import grew the log to $(size)"
+
 "$ARM" log get "$T/log" 1 >"$T/e1"
 expect_grep "oldest row first" '^occurred: 1958-02-16T00:00:00\+09:00$' "$T/e1"
 expect_grep "... an other-provocation" '^type: other-provocation$' "$T/e1"
