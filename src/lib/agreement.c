@@ -1836,7 +1836,7 @@ report_yaml_errors(struct ctx *c, const struct buf *out)
 {
 	const char *s = out->data ? (const char *)out->data : "";
 	const char *hit = strstr(s, ": error: ");
-	struct agreement_mark m = {0, 0};
+	struct agreement_mark m = {1, 1};
 
 	if (hit == NULL) {
 		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "the document is not valid YAML");
@@ -1851,15 +1851,17 @@ report_yaml_errors(struct ctx *c, const struct buf *out)
 		colon2 = p;
 		while (colon2 > s && colon2[-1] != ':')
 			colon2--;
-		colon1 = colon2 - 1;
-		while (colon1 > s && colon1[-1] != ':')
-			colon1--;
-		if (colon1 > s) {
+		if (colon2 > s + 1) {
+			colon1 = colon2 - 1;
+			while (colon1 > s && colon1[-1] != ':')
+				colon1--;
 			l = strtoul(colon1, NULL, 10);
 			col = strtoul(colon2, NULL, 10);
 		}
-		m.line = (uint32_t)l;
-		m.col = (uint32_t)col;
+		if (l > 0 && l < UINT32_MAX && col < UINT32_MAX) {
+			m.line = (uint32_t)l;
+			m.col = (uint32_t)col;
+		}
 		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "%.*s", mlen > 200 ? 200 : mlen, hit + 9);
 	}
 }
@@ -1982,6 +1984,12 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	cfg.diag = diag;
 	if (diag == NULL) {
 		problem(&c, top, ARM_ENOMEM, "limit", "out of memory");
+	} else if (c.nproblems > 0) {
+		/*
+		 * Bytes that are not note text are never a valid agreement, and
+		 * libfyaml 0.7.12 can loop on some invalid UTF-8 after a '%'
+		 * (found by fuzz_agreement): do not hand them to the parser.
+		 */
 	} else if (len == 0) {
 		problem(&c, top, ARM_ESYNTAX, "yaml-syntax", "the document is empty");
 	} else {
