@@ -1266,7 +1266,12 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_FORCE;
 	cfg.diag = quiet_diag();
-	if (b.len > 0 && cfg.diag != NULL)
+	/*
+	 * JSON has no line that starts with '%', and libfyaml 0.7.12 can loop
+	 * scanning such a line as a directive: refuse it before parsing.
+	 */
+	if (b.len > 0 && cfg.diag != NULL && b.data[0] != '%' &&
+	    memmem(b.data, b.len, "\n%", 2) == NULL)
 		d = fy_document_build_from_string(&cfg, (const char *)b.data, b.len);
 	if (d == NULL || !geojson_ok(fy_document_root(d))) {
 		problem(c, z->mark, ARM_ESYNTAX, "zone-geojson",
