@@ -73,21 +73,6 @@ append_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct
 	return ARM_OK;
 }
 
-/* Default zone directory: DIR/zones if it exists. */
-static const char *
-zones_default(const char *dir, char *buf, size_t cap)
-{
-	FILE *f;
-
-	if ((size_t)snprintf(buf, cap, "%s/zones/.", dir) >= cap)
-		return NULL;
-	if ((f = fopen(buf, "r")) == NULL)
-		return NULL;
-	fclose(f);
-	buf[strlen(buf) - 2] = '\0';
-	return buf;
-}
-
 static void
 print_entry_json(const char *src, uint64_t index, bool dup, const uint8_t *note, size_t len)
 {
@@ -149,7 +134,7 @@ cmd_append(int argc, char **argv)
 	dir = argv[optind];
 	n = (size_t)(argc - optind - 1);
 	if (zones == NULL)
-		zones = zones_default(dir, zbuf, sizeof(zbuf));
+		zones = cli_zones_default(dir, zbuf, sizeof(zbuf));
 
 	/* Read every entry first: a missing file writes nothing. */
 	files = calloc(n, sizeof(*files));

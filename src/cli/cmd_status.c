@@ -225,8 +225,9 @@ scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct a
 	return ARM_OK;
 }
 
-static const char *
-zones_default(const char *dir, char *buf, size_t cap)
+/* See cli.h: DIR/zones, where `armistice init` copies the zone files, if it exists. */
+const char *
+cli_zones_default(const char *dir, char *buf, size_t cap)
 {
 	FILE *f;
 
@@ -245,7 +246,7 @@ load(struct view *v, struct arm_err *e)
 	uint64_t size, upto;
 
 	if (v->zones == NULL)
-		v->zones = zones_default(v->dir, v->zbuf, sizeof(v->zbuf));
+		v->zones = cli_zones_default(v->dir, v->zbuf, sizeof(v->zbuf));
 	ARM_TRY(log_open(&v->l, v->dir, NULL, e));
 	size = log_size(v->l);
 	upto = v->index < size ? v->index : size;
