@@ -126,6 +126,13 @@ int log_config_read(const char *dir, struct log_config *c, struct arm_err *e) AR
 int log_open(struct log **out, const char *dir, const struct log_opts *opts,
              struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Replaces the rules hook (h is copied; NULL removes it), e.g. once the
+ * caller has replayed the committed entries into its engine. Waits for a
+ * batch in progress.
+ */
+void log_set_hooks(struct log *l, const struct log_hooks *h);
+
 /* Flushes nothing (every acknowledged entry is already durable); NULL-safe. */
 void log_close(struct log *l);
 

@@ -9,13 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
+#include "cli/cli_replay.h"
 #include "armistice/b64.h"
 #include "armistice/bundle.h"
 #include "armistice/ckpt.h"
+#include "armistice/engine.h"
+#include "armistice/entry.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
@@ -211,6 +215,54 @@ open_writer(const char *dir, const char *keyarg, struct note_signer *s, struct l
 
 /* ---- append ---- */
 
+/* Does this entry look like an armistice entry (a signed note of one)? */
+static bool
+is_armistice_entry(const uint8_t *p, size_t n)
+{
+	size_t m = sizeof(ENTRY_MAGIC) - 1;
+
+	return n > m && memcmp(p, ENTRY_MAGIC, m) == 0 && p[m] == '\n';
+}
+
+/*
+ * A log whose entry 0 is an armistice entry holds an agreement: every
+ * append then goes through the agreement's rules, in order, before
+ * anything is written (the engine as the log's rules hook, after a replay
+ * of the committed entries). Other logs are plain transparency logs.
+ */
+static int
+rules_hook(struct log *l, const char *dir, struct cli_replay *r, struct arm_err *e)
+{
+	struct buf first = BUF_INIT(BUNDLE_ENTRY_MAX);
+	struct log_hooks h;
+	char zones[4200];
+	struct stat sb;
+	int rc;
+
+	if (log_size(l) == 0)
+		return ARM_OK;
+	if ((rc = log_get(l, 0, &first, e)) != ARM_OK)
+		goto out;
+	if (!is_armistice_entry(first.data, first.len))
+		goto out;
+	snprintf(zones, sizeof(zones), "%s/zones", dir);
+	if ((rc = cli_replay_init(r, stat(zones, &sb) == 0 ? zones : NULL, ENGINE_NO_TIME, false,
+	                          e)) != ARM_OK)
+		goto out;
+	if ((rc = log_scan(l, 0, log_size(l), cli_replay_apply, r, e)) != ARM_OK) {
+		arm_err_prefix(e, "replaying the agreement log '%s'", dir);
+		goto out;
+	}
+	memset(&h, 0, sizeof(h));
+	h.ctx = r->eng;
+	h.check = engine_log_check;
+	h.done = engine_log_done;
+	log_set_hooks(l, &h);
+out:
+	buf_release(&first);
+	return rc;
+}
+
 struct appender {
 	struct log *l;
 	int json;
@@ -235,6 +287,11 @@ app_flush(struct appender *ap, struct arm_err *e)
 
 	if (ap->n == 0)
 		return ARM_OK;
+	/* An agreement log starts with 'armistice init', which checks it. */
+	if (log_size(ap->l) == 0 && is_armistice_entry(ap->ents[0], ap->lens[0]))
+		return arm_err_set(e, ARM_ERULE,
+		                   "%s would be entry 0, the agreement: start an agreement log with "
+		                   "'armistice init'", ap->srcs[0]);
 	if ((res = calloc(ap->n, sizeof(*res))) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for %zu results", ap->n);
 	rc = log_append_many(ap->l, ap->ents, ap->lens, ap->n, res, e);
@@ -387,16 +444,24 @@ log_append_cmd(struct log_args *a)
 {
 	struct appender ap;
 	struct note_signer s;
+	struct cli_replay replay;
 	struct arm_err e = {0};
 	struct buf *files = NULL;
 	int i, nfiles, rc = ARM_OK;
 
 	memset(&ap, 0, sizeof(ap));
+	memset(&replay, 0, sizeof(replay));
 	memset(&s, 0, sizeof(s));
 	buf_init(&ap.store, SIZE_MAX);
 	if (a->npos < 1)
 		return cli_usage_error("log", "append wants DIR [FILE...]");
 	if ((rc = open_writer(a->pos[0], a->key, &s, &ap.l, &e)) != ARM_OK) {
+		note_signer_release(&s);
+		return cli_fail(&e);
+	}
+	if ((rc = rules_hook(ap.l, a->pos[0], &replay, &e)) != ARM_OK) {
+		log_close(ap.l);
+		cli_replay_release(&replay);
 		note_signer_release(&s);
 		return cli_fail(&e);
 	}
@@ -407,6 +472,7 @@ log_append_cmd(struct log_args *a)
 		uint64_t v = 0;
 		if ((rc = parse_u64("--batch", a->batch, &v)) >= 0 || v == 0 || v > LOG_BATCH_MAX) {
 			log_close(ap.l);
+			cli_replay_release(&replay);
 			note_signer_release(&s);
 			return rc >= 0 ? rc
 			               : cli_usage_error("log", "--batch is 1..%d", LOG_BATCH_MAX);
@@ -469,6 +535,7 @@ log_append_cmd(struct log_args *a)
 	free(ap.srcs);
 	buf_release(&ap.store);
 	log_close(ap.l);
+	cli_replay_release(&replay);
 	note_signer_release(&s);
 	if (rc != ARM_OK)
 		return cli_fail(&e);

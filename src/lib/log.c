@@ -794,6 +794,17 @@ out:
 	return ARM_OK;
 }
 
+void
+log_set_hooks(struct log *l, const struct log_hooks *h)
+{
+	lock(&l->seq);
+	if (h != NULL)
+		l->opts.hooks = *h;
+	else
+		memset(&l->opts.hooks, 0, sizeof(l->opts.hooks));
+	unlock(&l->seq);
+}
+
 /* ---------------------------------------------------------------- */
 /* the sequencer                                                     */
 

@@ -28,7 +28,9 @@
 #define LOCKFILE PRIV "/lock"
 #define PATH_CAP 4096
 /* Batches of more files than this are synced with syncfs() (see below). */
+#ifndef STORE_FS_SYNCFS_FILES
 #define STORE_FS_SYNCFS_FILES 8
+#endif
 
 struct store_fs {
 	char *dir;  /* as given, for messages */
