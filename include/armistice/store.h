@@ -50,6 +50,14 @@ struct store_file {
 	size_t len;
 };
 
+/* How far a commit() got. */
+enum store_stage {
+	STORE_STAGE_NONE,   /* the commit record is the old one: nothing committed */
+	STORE_STAGE_MAYBE,  /* the new record is in place, not known durable */
+	STORE_STAGE_RECORD, /* committed; the public checkpoint was not replaced */
+	STORE_STAGE_ALL,    /* committed and published */
+};
+
 /* Called by list() once per name found; return non-zero to stop. */
 typedef int (*store_list_fn)(void *ctx, const char *name);
 
@@ -76,6 +84,16 @@ struct store_ops {
 	int (*read_meta)(struct store *s, const char *name, struct buf *out, struct arm_err *e);
 	int (*write_meta)(struct store *s, const char *name, const uint8_t *data, size_t len,
 	                  struct arm_err *e);
+	/*
+	 * Optional (NULL: the log uses write_batch, write_commit and publish).
+	 * One append's commit with as few durability barriers as the store
+	 * can manage, in this order: files durable; then the commit record
+	 * rec replaced atomically and durably; then, if pub is not NULL, the
+	 * public checkpoint. *stage says how far it got, also on failure.
+	 */
+	int (*commit)(struct store *s, const struct store_file *files, size_t n,
+	              const uint8_t *rec, size_t rec_len, const uint8_t *pub, size_t pub_len,
+	              enum store_stage *stage, struct arm_err *e);
 	/* Replaces the public checkpoint atomically and durably. */
 	int (*publish)(struct store *s, const uint8_t *data, size_t len, struct arm_err *e);
 	/*

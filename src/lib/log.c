@@ -54,7 +54,8 @@ struct log {
 	pthread_mutex_t seq;    /* one batch (or publish of the log) at a time */
 	pthread_mutex_t pub_mu; /* one publish at a time */
 	pthread_mutex_t mu;     /* the fields below */
-	pthread_cond_t cv;
+	pthread_cond_t cv;      /* a batch is done (followers wait here) */
+	pthread_cond_t cv_pool; /* the pool grew (the leader waits here) */
 	uint64_t size;          /* committed */
 	uint8_t root[HASH_SIZE];
 	struct buf commit;      /* the commit record: log-signed checkpoint note */
@@ -408,6 +409,7 @@ log_close(struct log *l)
 	pthread_mutex_destroy(&l->pub_mu);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cv);
+	pthread_cond_destroy(&l->cv_pool);
 	free(l->dir);
 	free(l);
 }
@@ -551,6 +553,8 @@ static int
 scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn,
              void *ctx, struct arm_err *e);
 static int log_publish_auto(struct log *l, struct arm_err *e);
+static int after_publish(struct log *l, uint64_t at, uint64_t prev, bool had,
+                         const struct buf *note, struct arm_err *e);
 
 struct idx_fill {
 	struct log *l;
@@ -739,6 +743,7 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 	pthread_mutex_init(&l->pub_mu, NULL);
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_cond_init(&l->cv_pool, NULL);
 	if (l->opts.store != NULL) {
 		l->st = l->opts.store;
 	} else if ((rc = store_fs_open(&l->st, dir, false, e)) != ARM_OK) {
@@ -990,29 +995,51 @@ out:
 	return rc;
 }
 
+/* Reads tiles from the batch being built, else from the store. */
+struct overlay {
+	struct log *l;
+	const struct fileset *files;
+};
+
+static int
+overlay_read(void *ctx, const struct tile *t, struct buf *out, struct arm_err *e)
+{
+	struct overlay *o = ctx;
+	char p[TILE_PATH_MAX];
+	size_t i;
+
+	ARM_TRY(tile_path(t, p, sizeof(p), e));
+	for (i = 0; i < o->files->n; i++)
+		if (strcmp(o->files->paths[i], p) == 0)
+			return buf_append(out, o->files->datas[i], o->files->f[i].len, e);
+	return tile_read_cb(o->l, t, out, e);
+}
+
 /*
- * Before signing, the new tree is checked against what is now on disk:
- * its root recomputed from the tiles just written, and a consistency proof
- * from the committed tree verified, so that no bug upstream can make the
- * log sign a checkpoint inconsistent with one it signed before.
+ * Before signing, the new tree is checked against the tiles of the batch
+ * (over the committed ones): its root recomputed from them, and a
+ * consistency proof from the committed tree verified, so that no bug
+ * upstream can make the log sign a checkpoint inconsistent with one it
+ * signed before.
  */
 static int
-check_extends(struct log *l, uint64_t old, const uint8_t old_root[HASH_SIZE], uint64_t new_size,
+check_extends(struct log *l, const struct fileset *files, uint64_t old,
+              const uint8_t old_root[HASH_SIZE], uint64_t new_size,
               const uint8_t new_root[HASH_SIZE], struct arm_err *e)
 {
-	struct tile_reader r;
+	struct overlay ov = {l, files};
+	struct tile_reader r = {&ov, overlay_read};
 	struct tile_src ts;
 	struct merkle_src src;
 	uint8_t proof[MERKLE_MAX_PROOF][HASH_SIZE], root[HASH_SIZE];
 	size_t np = 0;
 	int rc;
 
-	log_tile_reader(l, &r);
 	ARM_TRY(tile_src_init(&ts, &r, new_size, &src, e));
 	rc = merkle_root(&src, new_size, root, e);
 	if (rc == ARM_OK && memcmp(root, new_root, HASH_SIZE) != 0)
 		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "log '%s': tiles written for size %" PRIu64
+		                 "log '%s': the tiles for size %" PRIu64
 		                 " do not give the computed root; not signing", l->dir, new_size);
 	if (rc == ARM_OK && old > 0) {
 		rc = merkle_prove_consistency(&src, old, new_size, proof, &np, e);
@@ -1083,6 +1110,7 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	uint8_t old_root[HASH_SIZE], new_root[HASH_SIZE], h[HASH_SIZE];
 	uint64_t old;
 	size_t i, k = 0;
+	bool published = false;
 	int rc = ARM_OK;
 
 	if (!l->writer || l->key == NULL)
@@ -1179,11 +1207,59 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	if ((rc = tile_append(&r, old, (const uint8_t(*)[HASH_SIZE])leaves, k, emit_cb, &files,
 	                      new_root, e)) != ARM_OK)
 		goto out;
-	if ((rc = l->st->ops->write_batch(l->st, files.f, files.n, e)) != ARM_OK)
-		goto undo;
-	if ((rc = check_extends(l, old, old_root, old + k, new_root, e)) != ARM_OK)
-		goto undo;
+	if ((rc = check_extends(l, &files, old, old_root, old + k, new_root, e)) != ARM_OK)
+		goto out;
 	if ((rc = sign_checkpoint(l->key, l->cfg.origin, old + k, new_root, &note, e)) != ARM_OK)
+		goto out;
+	if (l->st->ops->commit != NULL) {
+		/* Files, commit point and (auto) publish in one store call. */
+		enum store_stage stage = STORE_STAGE_NONE;
+		bool pub = !l->opts.manual_publish, had;
+		uint64_t prev;
+
+		if (pub)
+			lock(&l->pub_mu); /* no publish of an older checkpoint may overtake */
+		lock(&l->mu);
+		prev = l->pub_size;
+		had = l->have_pub;
+		unlock(&l->mu);
+		rc = l->st->ops->commit(l->st, files.f, files.n, note.data, note.len,
+		                        pub ? note.data : NULL, note.len, &stage, e);
+		if (stage == STORE_STAGE_NONE || stage == STORE_STAGE_MAYBE) {
+			if (pub)
+				unlock(&l->pub_mu);
+			if (stage == STORE_STAGE_MAYBE && commit_rollback(l, &note) != ARM_OK)
+				goto out; /* the new record may stand: its files must stay */
+			goto undo;
+		}
+		lock(&l->mu);
+		if (stage == STORE_STAGE_RECORD && pub)
+			l->pub_err = *e; /* committed; the publish is retried */
+		buf_reset(&l->commit);
+		rc = buf_append(&l->commit, note.data, note.len, e);
+		l->size = old + k;
+		memcpy(l->root, new_root, HASH_SIZE);
+		unlock(&l->mu);
+		if (stage == STORE_STAGE_ALL && pub) {
+			struct arm_err pe;
+			published = true;
+			if (after_publish(l, old + k, prev, had, &note, &pe) != ARM_OK) {
+				lock(&l->mu);
+				l->pub_err = pe;
+				unlock(&l->mu);
+			} else {
+				lock(&l->mu);
+				arm_err_clear(&l->pub_err);
+				unlock(&l->mu);
+			}
+		}
+		if (pub)
+			unlock(&l->pub_mu);
+		if (rc != ARM_OK)
+			goto out;
+		goto index;
+	}
+	if ((rc = l->st->ops->write_batch(l->st, files.f, files.n, e)) != ARM_OK)
 		goto undo;
 	/* The commit point. */
 	if ((rc = l->st->ops->write_commit(l->st, note.data, note.len, e)) != ARM_OK) {
@@ -1199,6 +1275,7 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	unlock(&l->mu);
 	if (rc != ARM_OK)
 		goto out;
+index:
 	{
 		/* A failure here is repaired by the next batch's catch-up. */
 		struct arm_err ie;
@@ -1227,7 +1304,7 @@ out:
 	}
 	if (l->opts.hooks.done != NULL && (k > 0 || rc != ARM_OK))
 		l->opts.hooks.done(l->opts.hooks.ctx, rc == ARM_OK ? old + k : old, rc);
-	if (rc == ARM_OK && k > 0 && !l->opts.manual_publish) {
+	if (rc == ARM_OK && k > 0 && !l->opts.manual_publish && !published) {
 		/*
 		 * The entries are committed: a failed publish does not undo them.
 		 * It is retried by the next batch and at open; log_publish_status()
@@ -1297,7 +1374,7 @@ leader_wait(struct log *l)
 			until.tv_nsec -= 1000000000L;
 		}
 		while (l->npool < l->opts.batch_max &&
-		       pthread_cond_timedwait(&l->cv, &l->mu, &until) != ETIMEDOUT)
+		       pthread_cond_timedwait(&l->cv_pool, &l->mu, &until) != ETIMEDOUT)
 			;
 		waited++;
 		if (l->npool == before)
@@ -1326,8 +1403,8 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 		l->cappool = nc;
 	}
 	l->pool[l->npool++] = &me;
-	if (l->npool >= l->opts.batch_max)
-		pthread_cond_broadcast(&l->cv);
+	if (l->leader)
+		pthread_cond_signal(&l->cv_pool); /* only the leader waits for the pool */
 	while (!me.done) {
 		if (!l->leader) {
 			struct add_slot **take;
@@ -1405,6 +1482,35 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 /* ---------------------------------------------------------------- */
 /* publishing                                                        */
 
+/*
+ * The bookkeeping of a publish of size at (pub_mu held): the published
+ * size, the checkpoint history in the index, and the collection of
+ * partial tiles older than the previously published checkpoint prev.
+ */
+static int
+after_publish(struct log *l, uint64_t at, uint64_t prev, bool had, const struct buf *note,
+              struct arm_err *e)
+{
+	int rc = ARM_OK;
+
+	lock(&l->mu);
+	l->pub_size = at;
+	l->have_pub = true;
+	unlock(&l->mu);
+	lock(&l->idx_mu);
+	if (l->idx != NULL &&
+	    (rc = logidx_put_checkpoint(l->idx, at, note->data, note->len, e)) != ARM_OK)
+		arm_err_prefix(e, "checkpoint of size %" PRIu64 " published, but", at);
+	unlock(&l->idx_mu);
+	if (rc != ARM_OK)
+		return rc;
+	if (had && prev > l->gc_lo) {
+		ARM_TRY(collect_partials(l, l->gc_lo, prev, e));
+		l->gc_lo = prev;
+	}
+	return ARM_OK;
+}
+
 int
 log_publish(struct log *l, log_cosign_fn cosign, void *ctx, uint64_t *size, struct arm_err *e)
 {
@@ -1435,22 +1541,7 @@ log_publish(struct log *l, log_cosign_fn cosign, void *ctx, uint64_t *size, stru
 		goto out;
 	if ((rc = l->st->ops->publish(l->st, note.data, note.len, e)) != ARM_OK)
 		goto out;
-	lock(&l->mu);
-	l->pub_size = at;
-	l->have_pub = true;
-	unlock(&l->mu);
-	lock(&l->idx_mu);
-	if (l->idx != NULL && (rc = logidx_put_checkpoint(l->idx, at, note.data, note.len, e)) != ARM_OK)
-		arm_err_prefix(e, "checkpoint of size %" PRIu64 " published, but", at);
-	unlock(&l->idx_mu);
-	if (rc != ARM_OK)
-		goto out;
-	/* Partials older than the previously published checkpoint go. */
-	if (had && prev > l->gc_lo) {
-		if ((rc = collect_partials(l, l->gc_lo, prev, e)) != ARM_OK)
-			goto out;
-		l->gc_lo = prev;
-	}
+	rc = after_publish(l, at, prev, had, &note, e);
 out:
 	unlock(&l->pub_mu);
 	if (rc == ARM_OK && size != NULL)

@@ -344,9 +344,9 @@ cmp_str(const void *a, const void *b)
 }
 
 static int
-fs_write_batch(struct store *s, const struct store_file *files, size_t n, struct arm_err *e)
+write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool force_syncfs,
+            struct arm_err *e)
 {
-	struct store_fs *fs = fs_of(s);
 	char (*names)[64] = NULL;
 	char **parents = NULL;
 	size_t i, done = 0, np = 0;
@@ -371,7 +371,7 @@ fs_write_batch(struct store *s, const struct store_file *files, size_t n, struct
 	 * a journal commit of its own, and a batch of 65,536 entries has over
 	 * 500 files.
 	 */
-	many = n > STORE_FS_SYNCFS_FILES;
+	many = force_syncfs || n > STORE_FS_SYNCFS_FILES;
 	for (done = 0; done < n; done++)
 		if ((rc = write_tmp(fs, files[done].data, files[done].len, !many, names[done], e)) !=
 		    ARM_OK)
@@ -423,6 +423,66 @@ out:
 			free(parents[i]);
 	free(parents);
 	free(names);
+	return rc;
+}
+
+static int
+fs_write_batch(struct store *s, const struct store_file *files, size_t n, struct arm_err *e)
+{
+	return write_files(fs_of(s), files, n, false, e);
+}
+
+/*
+ * One append in four barriers: the batch's files, the commit record's and
+ * the checkpoint's bytes all written to temporary files and made durable
+ * by one syncfs(); the files renamed into place and their names made
+ * durable by a second one; then the commit record renamed and its
+ * directory synced (the commit point); then the public checkpoint.
+ */
+static int
+fs_commit(struct store *s, const struct store_file *files, size_t n, const uint8_t *rec,
+          size_t rec_len, const uint8_t *pub, size_t pub_len, enum store_stage *stage,
+          struct arm_err *e)
+{
+	struct store_fs *fs = fs_of(s);
+	char rname[64] = "", pname[64] = "";
+	int rc;
+
+	*stage = STORE_STAGE_NONE;
+	if ((rc = write_tmp(fs, rec, rec_len, false, rname, e)) != ARM_OK)
+		goto out;
+	if (pub != NULL && (rc = write_tmp(fs, pub, pub_len, false, pname, e)) != ARM_OK)
+		goto out;
+	if (n == 0 && fs_syncfs(fs->tmpfd) != 0) {
+		rc = io_err(e, errno, "sync the file system of", fs->dir, TMPDIR);
+		goto out;
+	}
+	if ((rc = write_files(fs, files, n, true, e)) != ARM_OK)
+		goto out;
+	if (fs_rename(fs->tmpfd, rname, fs->dirfd, COMMIT) != 0) {
+		rc = io_err(e, errno, "rename into", fs->dir, COMMIT);
+		goto out;
+	}
+	rname[0] = '\0';
+	*stage = STORE_STAGE_MAYBE;
+	if ((rc = fsync_dirat(fs, PRIV, e)) != ARM_OK)
+		goto out;
+	*stage = STORE_STAGE_RECORD;
+	if (pub != NULL) {
+		if (fs_rename(fs->tmpfd, pname, fs->dirfd, "checkpoint") != 0) {
+			rc = io_err(e, errno, "rename into", fs->dir, "checkpoint");
+			goto out;
+		}
+		pname[0] = '\0';
+		if ((rc = fsync_dirat(fs, ".", e)) != ARM_OK)
+			goto out;
+	}
+	*stage = STORE_STAGE_ALL;
+out:
+	if (rname[0] != '\0')
+		unlinkat(fs->tmpfd, rname, 0);
+	if (pname[0] != '\0')
+		unlinkat(fs->tmpfd, pname, 0);
 	return rc;
 }
 
@@ -628,6 +688,7 @@ static const struct store_ops fs_ops = {
 	.write_commit = fs_write_commit,
 	.read_meta = fs_read_meta,
 	.write_meta = fs_write_meta,
+	.commit = fs_commit,
 	.publish = fs_publish,
 	.lock = fs_lock,
 	.recover = fs_recover,
