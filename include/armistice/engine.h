@@ -259,6 +259,8 @@ struct engine_incident {
 	bool confirmed;
 	bool dismissed;
 	size_t nbreached;           /* standing commitments it breached */
+	bool has_pos;               /* the entry gave a position */
+	int64_t lat_e7, lon_e7;     /* WGS-84 degrees x 1e7, as written in the entry */
 };
 size_t engine_nincidents(const struct engine *eng);
 void engine_incident(const struct engine *eng, size_t i, struct engine_incident *out);

@@ -2006,11 +2006,12 @@ engine_nincidents(const struct engine *eng)
 void
 engine_incident(const struct engine *eng, size_t i, struct engine_incident *out)
 {
-	const struct incident *inc = &eng->inc[i];
+	const struct incident *inc;
 
 	memset(out, 0, sizeof(*out));
 	if (i >= eng->ninc)
 		return;
+	inc = &eng->inc[i];
 	out->index = inc->index;
 	out->author = inc->author;
 	out->seq = inc->seq;
@@ -2020,6 +2021,9 @@ engine_incident(const struct engine *eng, size_t i, struct engine_incident *out)
 	out->confirmed = inc->confirmed;
 	out->dismissed = inc->dismissed;
 	out->nbreached = inc->nbreached;
+	out->has_pos = inc->has_pos;
+	out->lat_e7 = inc->lat_e7;
+	out->lon_e7 = inc->lon_e7;
 }
 
 void

@@ -105,6 +105,26 @@ tz_text(int32_t off, char out[16])
 	return out;
 }
 
+/*
+ * Degrees x 1e7 as a JSON number without trailing zeros ("37.9558"), made
+ * from the integer: no floating point is formatted, so every replay on
+ * every machine gives the same bytes.
+ */
+static int
+jdeg(struct buf *b, int64_t e7, struct arm_err *e)
+{
+	uint64_t a = e7 < 0 ? (uint64_t)0 - (uint64_t)e7 : (uint64_t)e7;
+	char frac[8];
+	int n = 7;
+
+	snprintf(frac, sizeof(frac), "%07llu", (unsigned long long)(a % 10000000u));
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	frac[n] = '\0';
+	return buf_printf(b, e, "%s%llu%s%s", e7 < 0 ? "-" : "", (unsigned long long)(a / 10000000u),
+	                  n ? "." : "", frac);
+}
+
 static int
 commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -128,6 +148,10 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(jstr(b, cm->id, e));
 	J(buf_puts(b, ",\"phase\":", e));
 	J(jstr(b, a->phases[cm->phase].id, e));
+	J(buf_puts(b, ",\"category\":", e));
+	J(cm->category ? jstr(b, cm->category, e) : buf_puts(b, "null", e));
+	J(buf_puts(b, ",\"text\":", e));
+	J(jstr(b, cm->text ? cm->text : "", e));
 	J(buf_puts(b, ",\"owners\":", e));
 	J(jids(b, a, cm->owners, cm->nowners, true, e));
 	J(buf_puts(b, ",\"standing\":", e));
@@ -226,6 +250,15 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jtime(b, now, e));
 	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
 	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
+	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
+	for (i = 0; i < a->nzones; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, a->zones[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"name\":", e));
+		ARM_TRY(jstr(b, a->zones[i].name ? a->zones[i].name : "", e));
+		ARM_TRY(buf_puts(b, "}", e));
+	}
+	ARM_TRY(buf_puts(b, "]", e));
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	ARM_TRY(buf_printf(b, e, ",\"progress\":{\"done\":%zu,\"total\":%zu,\"phases\":[", done,
@@ -315,6 +348,8 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		engine_record(eng, i, now, &r);
 		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
 		ARM_TRY(jstr(b, a->actors[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"name\":", e));
+		ARM_TRY(jstr(b, a->actors[i].name ? a->actors[i].name : "", e));
 		ARM_TRY(buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
 		ARM_TRY(buf_printf(b, e,
 		                   ",\"owned\":%zu,\"done\":%zu,\"claims\":%zu,\"disputed\":%zu,"
@@ -349,6 +384,10 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 			ARM_TRY(buf_puts(b, "null", e));
 		ARM_TRY(buf_puts(b, ",\"occurred\":", e));
 		ARM_TRY(jtime(b, inc.occurred, e));
+		ARM_TRY(buf_puts(b, ",\"lat\":", e));
+		ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
+		ARM_TRY(buf_puts(b, ",\"lon\":", e));
+		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
 		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu}",
 		                   inc.confirmed ? "true" : "false", inc.dismissed ? "true" : "false",
 		                   inc.nbreached));
