@@ -73,7 +73,10 @@ void merkle_edge_init(struct merkle_edge *m);
 void merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE]);
 void merkle_edge_root(const struct merkle_edge *m, uint8_t out[HASH_SIZE]);
 
-/* A merkle_src over an in-memory array of leaf hashes (borrowed). */
+/*
+ * A merkle_src over an in-memory array of leaf hashes (borrowed). Each
+ * lookup rehashes the 2^level leaves below it: for tests and small trees.
+ */
 struct merkle_mem {
 	const uint8_t (*leaves)[HASH_SIZE];
 	uint64_t n;

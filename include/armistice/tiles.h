@@ -54,16 +54,26 @@ bool tile_for_size(int level, uint64_t n, uint64_t size, struct tile *t);
 /* Number of hash levels with at least one tile for a tree of size. */
 unsigned tile_levels(uint64_t size);
 
-/* Reads a tile's bytes (hash tiles: width*32 bytes; bundles: the bundle). */
+/*
+ * Reads a tile's bytes (hash tiles: width*32 bytes; bundles: the bundle),
+ * appending them to out. A store that keeps only the widest version of a
+ * tile may serve the first width*32 bytes of it: hashes never change once
+ * written, a tile only grows.
+ */
 struct tile_reader {
 	void *ctx;
 	int (*read)(void *ctx, const struct tile *t, struct buf *out, struct arm_err *e);
 };
 
 /*
- * A merkle_src over tiles of a tree of size `size`. Tiles read are cached
- * (owned by the tile_src; tile_src_release() frees them). Hashes are not
- * authenticated here: check merkle_root() against a signed checkpoint.
+ * A merkle_src over tiles of a tree of size `size`. The subtree of 2^k
+ * leaves comes from the one tile at level k/8 that covers it; levels in
+ * between are computed inside that tile (its in-tile tree is built once).
+ * Up to 64 tiles are cached (owned by the tile_src; tile_src_release()
+ * frees them, and is NULL-safe and idempotent). r is borrowed and must
+ * outlive the tile_src. Only tiles that exist at `size` are read. Hashes
+ * are not authenticated here: check merkle_root() against a signed
+ * checkpoint. Not thread-safe: one tile_src per thread.
  */
 struct tile_src {
 	const struct tile_reader *r;
@@ -75,11 +85,15 @@ int tile_src_init(struct tile_src *ts, const struct tile_reader *r, uint64_t siz
 void tile_src_release(struct tile_src *ts);
 
 /*
- * Appending leaves [old, old + n) to a tree of size old: reads the
- * existing right-edge tiles through r, and calls emit once per hash tile
- * that is new or grows (in order of level, then index), with its bytes.
- * Sets new_root to the root of size old + n. Entry bundles are the
- * caller's (bundle.h). Pure apart from r and emit.
+ * Appending leaves [old, old + n) (leaf hashes, borrowed) to a tree of
+ * size old: reads through r only the right-edge partial tiles of the old
+ * tree (at most one per level, tile_levels(old) in all), and calls emit
+ * once per hash tile that is new or grows (in order of level, then
+ * index), with its bytes (borrowed for the call). Sets new_root to the
+ * root of size old + n; n may be 0. Entry bundles are the caller's
+ * (bundle.h). Pure apart from r and emit; memory is O(n) hashes. The tiles
+ * read are not authenticated: a log checks its root against its last
+ * checkpoint (or trusts its own store).
  */
 typedef int (*tile_emit_fn)(void *ctx, const struct tile *t, const uint8_t *data, size_t len,
                             struct arm_err *e);

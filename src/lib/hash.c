@@ -30,9 +30,12 @@ static pthread_key_t hash_key;
 static EVP_MD *hash_md; /* fetched once, lives for the process */
 static _Thread_local EVP_MD_CTX *hash_ctx;
 
+/* Runs in the exiting thread, so it can forget that thread's pointer too. */
 static void
 hash_ctx_free(void *p)
 {
+	if (p == hash_ctx)
+		hash_ctx = NULL;
 	EVP_MD_CTX_free(p);
 }
 
