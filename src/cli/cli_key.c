@@ -15,7 +15,7 @@
 /* A key line is at most "PRIVATE+KEY+" + 255-byte name + id + 44 base64. */
 #define KEY_FILE_MAX 512
 
-/* Length of the first line of p[0..n), without "\n" or a final "\r\n". */
+/* Length of the first line of p[0..n), without its "\n" (a "\r" stays and is refused). */
 static size_t
 first_line(const char *p, size_t n)
 {
