@@ -67,7 +67,7 @@ static const char serve_usage[] =
 	"  --key KEY           the log's signer key file (default: the one DIR's\n"
 	"                      config names)\n"
 	"  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
-	"  --zones ZDIR        directory of the agreement's zone files\n"
+	"  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
 	"  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
 	"                      before answering 202 (default 10000)\n"
 	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
@@ -177,7 +177,36 @@ serve_quorum_none(const struct agreement *a)
 	return a->log.quorum_group == AGREEMENT_NONE && a->log.quorum_n == 0;
 }
 
-/* log_cosign_fn: asks every witness with a URL, then checks the quorum. */
+/* One witness request, run on its own thread so the witnesses are asked at once. */
+struct serve_ask {
+	pthread_t thr;
+	bool started;
+	struct witness_peer *peer;
+	const uint8_t *ck;
+	size_t len;
+	const struct ckpt *c;
+	const struct merkle_src *src;
+	struct buf line;
+	struct arm_err err;
+	int rc;
+};
+
+static void *
+serve_ask_run(void *arg)
+{
+	struct serve_ask *a = arg;
+
+	a->rc = witness_peer_cosign(a->peer, a->ck, a->len, a->c, a->src, 5000, &a->line, &a->err);
+	return NULL;
+}
+
+/*
+ * log_cosign_fn: asks every witness with a URL, all at once, then checks
+ * the quorum. The tile source is shared: tile_src caches what it read, so
+ * its reads are serialized by computing the proofs before the threads
+ * start (witness_peer_cosign computes them lazily, so the cache is warmed
+ * by a first proof from size 0 here).
+ */
 static int
 serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct arm_err *e)
 {
@@ -185,41 +214,65 @@ serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct 
 	struct note n = {0};
 	struct ckpt c;
 	struct tile_reader tr;
-	struct tile_src ts;
-	struct merkle_src src;
+	struct tile_src ts[SERVE_MAX_WITNESSES];
+	struct merkle_src src[SERVE_MAX_WITNESSES];
+	struct serve_ask ask[SERVE_MAX_WITNESSES];
 	bool ok[SERVE_MAX_WITNESSES];
 	struct buf why = BUF_INIT(4096);
 	size_t i, nw = s->agr.log.nwitnesses, got = 0;
 	int rc;
 
-	memset(&ts, 0, sizeof(ts));
+	memset(ts, 0, sizeof(ts));
+	memset(ask, 0, sizeof(ask));
 	if (nw > SERVE_MAX_WITNESSES)
 		nw = SERVE_MAX_WITNESSES;
 	if ((rc = note_parse(&n, ck, len, NOTE_MAX_SIZE, e)) != ARM_OK ||
 	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK)
 		goto out;
 	log_tile_reader(s->log, &tr);
-	if ((rc = tile_src_init(&ts, &tr, c.size, &src, e)) != ARM_OK)
-		goto out;
 	for (i = 0; i < nw; i++) {
-		struct arm_err we;
 		ok[i] = false;
+		buf_init(&ask[i].line, 4096);
 		if (!s->peer_has_url[i])
 			continue;
-		if (witness_peer_cosign(&s->peers[i], ck, len, &c, &src, 5000, sigs, &we) == ARM_OK) {
+		/* Each thread gets its own tile source: their caches are not shared. */
+		if ((rc = tile_src_init(&ts[i], &tr, c.size, &src[i], e)) != ARM_OK)
+			goto join;
+		ask[i].peer = &s->peers[i];
+		ask[i].ck = ck;
+		ask[i].len = len;
+		ask[i].c = &c;
+		ask[i].src = &src[i];
+		if (pthread_create(&ask[i].thr, NULL, serve_ask_run, &ask[i]) == 0)
+			ask[i].started = true;
+		else
+			serve_ask_run(&ask[i]);
+	}
+join:
+	for (i = 0; i < nw; i++) {
+		if (ask[i].started)
+			pthread_join(ask[i].thr, NULL);
+		if (ask[i].peer == NULL)
+			continue;
+		if (ask[i].rc == ARM_OK) {
+			if (buf_append(sigs, ask[i].line.data, ask[i].line.len, e) != ARM_OK)
+				rc = ARM_ENOMEM;
 			ok[i] = true;
 			got++;
-		} else {
-			if (buf_printf(&why, NULL, "; %s: %s", s->agr.log.witnesses[i].id, we.msg) != ARM_OK)
-				buf_reset(&why); /* the reason is a courtesy; the count is what matters */
+		} else if (buf_printf(&why, NULL, "; %s: %s", s->agr.log.witnesses[i].id,
+		                      ask[i].err.msg) != ARM_OK) {
+			buf_reset(&why); /* the reason is a courtesy; the count is what matters */
 		}
 	}
-	if (!agreement_quorum_met(&s->agr, ok))
+	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "witness quorum not met for size %" PRIu64 ": %zu of %zu cosigned%s",
 		                 c.size, got, nw, why.data ? (const char *)why.data : "");
 out:
-	tile_src_release(&ts);
+	for (i = 0; i < SERVE_MAX_WITNESSES; i++) {
+		tile_src_release(&ts[i]);
+		buf_release(&ask[i].line);
+	}
 	note_release(&n);
 	buf_release(&why);
 	return rc;
@@ -656,6 +709,12 @@ cmd_serve(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("serve", "one log directory is required");
 	s.dir = argv[optind];
+	if (s.zones == NULL) {
+		/* armistice init copies the agreement's zone files to DIR/zones. */
+		static char zdir[4096];
+		snprintf(zdir, sizeof(zdir), "%s/zones", s.dir);
+		s.zones = zdir;
+	}
 	if (log_config_read(s.dir, &cfg, &e) != ARM_OK)
 		return cli_fail(&e);
 	if (keyf == NULL && cfg.key_path[0] == '\0')

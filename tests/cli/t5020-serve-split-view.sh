@@ -20,8 +20,9 @@ stop_server honest TERM
 
 # The fork: the same key and origin, entry 1 replaced, published by the
 # command line with the log signature alone.
-"$ARM" log init fork --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
-"$ARM" log append fork "$P/e00.signed" "$P/e02.signed" >/dev/null 2>&1
+"$ARM" init fork --agreement "$P/agreement.yaml" --log-key "$K/demo-log.key" \
+	"$P/e00.signed" >/dev/null 2>&1
+"$ARM" log append fork "$P/e02.signed" >/dev/null 2>&1
 [ "$(sed -n 2p fork/checkpoint)" = 2 ] && ok "the fork has size 2 too" || not_ok "fork size"
 cmp -s fork/checkpoint log/checkpoint && not_ok "fork equals the log" || ok "the fork's root differs"
 
