@@ -289,10 +289,10 @@ main(void)
 	if (log_create(dir, ORIGIN, &key, NULL, &e) != ARM_OK)
 		die("log_create", &e);
 	l = open_writer(dir, 256);
-	raw256 = raw_rate(256, 4.0);
-	r256 = log_rate(l, 256, 4.0, &total);
-	raw4096 = raw_rate(4096, 4.0);
-	r4096 = log_rate(l, 4096, 4.0, &total);
+	raw256 = raw_rate(256, 3.0);
+	r256 = log_rate(l, 256, 3.0, &total);
+	raw4096 = raw_rate(4096, 3.0);
+	r4096 = log_rate(l, 4096, 3.0, &total);
 	rgroup = group_rate(l, 256, 24, &total);
 	log_close(l);
 	du_walk(dir, &d, 0);
