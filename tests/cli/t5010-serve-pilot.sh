@@ -61,6 +61,8 @@ cmp -s "$T/body" "$P/agreement.yaml" && ok "/agreement is the agreement YAML" ||
 	not_ok "/agreement differs"
 http 200 "GET /state" GET "$S/state"
 expect_grep "state is JSON" '^\{' "$T/body"
+http 200 "GET /state?now=1700000000" GET "$S/state?now=1700000000"
+cp "$T/body" state-now.json
 http 200 "GET /state?index=1" GET "$S/state?index=1"
 http 200 "GET /state?at=2018-12-01T00:00:00Z" GET "$S/state?at=2018-12-01T00:00:00Z"
 http 404 "GET /state?index=99 is 404" GET "$S/state?index=99"
@@ -83,6 +85,10 @@ stop_server srv TERM
 [ "$SERVER_RC" -eq 0 ] && ok "server stops cleanly on SIGTERM" || not_ok "serve exit $SERVER_RC"
 expect_grep "server access log is Combined Log Format" \
 	'^127\.0\.0\.1 - - \[[^]]+\] "POST /add HTTP/1\.1" 200 [0-9]+ "-" "armistice/' "$T/srv.log"
+
+"$ARM" status log --json --now 1700000000 --zones "$P" >status-now.json 2>"$T/err"
+cmp -s status-now.json state-now.json && ok "/state is byte for byte 'status --json' for the same now" ||
+	not_ok "/state differs from status --json: $(head -c 200 "$T/err")"
 
 # Directory audits, and their tampered twins.
 expect_ok "verify DIR" "$ARM" verify log --state vd --zones "$P"
