@@ -513,14 +513,25 @@ func (k *keyFlags) load(logArg string) (note.Verifier, []note.Verifier, error) {
 	return vs[0], ws, nil
 }
 
-func cmdVerifyCheckpoint(args []string) error {
-	fs := flag.NewFlagSet("verify-checkpoint", flag.ContinueOnError)
-	var kf keyFlags
+// parseVerifyArgs parses the -witness and -quorum options that the verify
+// commands share, plus any that more registers, wants exactly nargs
+// arguments, and loads the log key from argument keyAt.
+func parseVerifyArgs(name, usage string, args []string, nargs, keyAt int, more func(*flag.FlagSet)) (*flag.FlagSet, *keyFlags, note.Verifier, []note.Verifier, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	kf := &keyFlags{}
 	kf.register(fs)
-	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
-		return usagef("usage: verify-checkpoint [-witness VKEY]... [-quorum N] FILE LOGVKEY")
+	if more != nil {
+		more(fs)
 	}
-	logKey, ws, err := kf.load(fs.Arg(1))
+	if err := fs.Parse(args); err != nil || fs.NArg() != nargs {
+		return nil, nil, nil, nil, usagef("usage: %s [-witness VKEY]... [-quorum N] %s", name, usage)
+	}
+	logKey, ws, err := kf.load(fs.Arg(keyAt))
+	return fs, kf, logKey, ws, err
+}
+
+func cmdVerifyCheckpoint(args []string) error {
+	fs, kf, logKey, ws, err := parseVerifyArgs("verify-checkpoint", "FILE LOGVKEY", args, 2, 1, nil)
 	if err != nil {
 		return err
 	}
@@ -643,20 +654,17 @@ func readBundle(dir string, n, size int64) ([][]byte, error) {
 // verify-log
 
 func cmdVerifyLog(args []string) error {
-	fs := flag.NewFlagSet("verify-log", flag.ContinueOnError)
-	var kf keyFlags
-	kf.register(fs)
-	sample := fs.Int("sample", 64, "entries whose inclusion proofs are built and checked")
+	var sample *int
 	var olds stringList
-	fs.Var(&olds, "old", "an older signed checkpoint to prove consistency with (repeatable)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
-		return usagef("usage: verify-log [-witness VKEY]... [-quorum N] [-sample K] [-old CKPT]... DIR LOGVKEY")
-	}
-	dir := fs.Arg(0)
-	logKey, ws, err := kf.load(fs.Arg(1))
+	fs, kf, logKey, ws, err := parseVerifyArgs("verify-log", "[-sample K] [-old CKPT]... DIR LOGVKEY", args, 2, 1,
+		func(fs *flag.FlagSet) {
+			sample = fs.Int("sample", 64, "entries whose inclusion proofs are built and checked")
+			fs.Var(&olds, "old", "an older signed checkpoint to prove consistency with (repeatable)")
+		})
 	if err != nil {
 		return err
 	}
+	dir := fs.Arg(0)
 	start := time.Now()
 	msg, err := readLimited(filepath.Join(dir, "checkpoint"), maxNoteBytes)
 	if err != nil {
@@ -977,13 +985,7 @@ func parseHashList(data []byte) ([]tlog.Hash, error) {
 }
 
 func cmdVerifyProof(args []string) error {
-	fs := flag.NewFlagSet("verify-proof", flag.ContinueOnError)
-	var kf keyFlags
-	kf.register(fs)
-	if err := fs.Parse(args); err != nil || fs.NArg() != 3 {
-		return usagef("usage: verify-proof [-witness VKEY]... [-quorum N] LOGVKEY ENTRY PROOF")
-	}
-	logKey, ws, err := kf.load(fs.Arg(0))
+	fs, kf, logKey, ws, err := parseVerifyArgs("verify-proof", "LOGVKEY ENTRY PROOF", args, 3, 0, nil)
 	if err != nil {
 		return err
 	}
