@@ -67,8 +67,8 @@ mkentries() { # WHO FROM TO
 		i=$((i + 1))
 	done
 }
-NPRE=511
-NSUB=${BENCH_HTTP_SUBMISSIONS:-100}
+NPRE=255
+NSUB=${BENCH_HTTP_SUBMISSIONS:-50}
 mkentries south 1 $NPRE
 for who in north nnsc press; do mkentries $who 1 "$NSUB"; done
 mkentries south $((NPRE + 1)) $((NPRE + NSUB))
