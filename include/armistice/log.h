@@ -116,6 +116,9 @@ int log_create(const char *dir, const char *origin, const struct note_signer *ke
                const char *key_path, struct arm_err *e) ARM_MUST_CHECK;
 
 int log_config_read(const char *dir, struct log_config *c, struct arm_err *e) ARM_MUST_CHECK;
+/* Parses config text (pure, bounded by len; fuzzed): needs origin and vkey. */
+int log_config_parse(const char *text, size_t len, struct log_config *c,
+                     struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * Opens the log in dir. Writers get ARM_EBUSY "log 'DIR' is locked by

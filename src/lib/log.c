@@ -224,14 +224,19 @@ open_ckpt(struct log *l, const uint8_t *msg, size_t len, const struct note_verif
 /* ---------------------------------------------------------------- */
 /* config                                                            */
 
-static int
-config_parse(const char *text, size_t len, struct log_config *c, struct arm_err *e)
+static bool origin_valid(const char *o);
+
+int
+log_config_parse(const char *text, size_t len, struct log_config *c, struct arm_err *e)
 {
 	const char *p = text, *end = text + len;
 	bool have_origin = false, have_vkey = false;
 	unsigned line = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (memchr(text, '\0', len) != NULL)
+		return arm_err_set(e, ARM_ESYNTAX, "config: NUL byte at offset %zu",
+		                   (size_t)((const char *)memchr(text, '\0', len) - text));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *sp;
@@ -247,6 +252,10 @@ config_parse(const char *text, size_t len, struct log_config *c, struct arm_err 
 					return arm_err_set(e, ARM_ESYNTAX, "config:%u: bad origin", line);
 				memcpy(c->origin, sp + 1, vl);
 				c->origin[vl] = '\0';
+				if (!origin_valid(c->origin))
+					return arm_err_set(e, ARM_ESYNTAX,
+					                   "config:%u: origin '%.100s' has a space, '+' or "
+					                   "control character", line, c->origin);
 				have_origin = true;
 			} else if (kl == 4 && memcmp(p, "vkey", 4) == 0) {
 				ARM_TRY(note_verifier_parse(&c->vkey, sp + 1, vl, e));
@@ -273,7 +282,7 @@ config_load(struct store *st, struct log_config *c, struct arm_err *e)
 	int rc;
 
 	if ((rc = st->ops->read_meta(st, "config", &b, e)) == ARM_OK)
-		rc = config_parse((const char *)b.data, b.len, c, e);
+		rc = log_config_parse((const char *)b.data, b.len, c, e);
 	buf_release(&b);
 	return rc;
 }
