@@ -71,8 +71,8 @@ req r6 7 oth
 http 403 "a checkpoint signed by an untrusted key gets 403" POST "$W/add-checkpoint" r6
 # A known key's signature that does not verify: 403.
 # Q and U keep the base64 canonical (the last character carries only 4 bits).
-sed '$ s/[A-Za-z]\(=*\)$/Q\1/' log/checkpoint >badsig
-cmp -s badsig log/checkpoint && sed -i '$ s/[A-Za-z]\(=*\)$/U\1/' badsig
+sed '$ s/[A-Za-z0-9+/]\(=*\)$/Q\1/' log/checkpoint >badsig
+cmp -s badsig log/checkpoint && sed -i '$ s/[A-Za-z0-9+/]\(=*\)$/U\1/' badsig
 { printf 'old 7\n\n'; cat badsig; } >r7
 cmp -s badsig log/checkpoint && not_ok "tamper did not change the signature" || true
 http 403 "a bad signature by the log key gets 403" POST "$W/add-checkpoint" r7
