@@ -60,6 +60,7 @@ struct log {
 	uint8_t root[HASH_SIZE];
 	struct buf commit;      /* the commit record: log-signed checkpoint note */
 	uint64_t pub_size;
+	uint8_t pub_root[HASH_SIZE]; /* as read at open */
 	bool have_pub;
 	uint64_t gc_lo;         /* partial tiles below this size were collected */
 	struct add_slot **pool;
@@ -671,8 +672,6 @@ load_state(struct log *l, struct arm_err *e)
 			                 PRIu64, l->dir, p.size);
 			goto out;
 		}
-		memcpy(c.root, p.root, HASH_SIZE); /* kept for the writer's check below */
-		c.size = p.size;
 	} else if (rc == ARM_ENOTFOUND && l->commit.len > 0) {
 		l->have_pub = false; /* a crash between the first commit and publish */
 		l->pub_size = 0;
@@ -682,18 +681,7 @@ load_state(struct log *l, struct arm_err *e)
 			rc = arm_err_set(e, ARM_ENOTFOUND, "'%s' is not a log (no checkpoint)", l->dir);
 		goto out;
 	}
-	if (l->writer && l->have_pub && p.size < l->size) {
-		uint8_t r[HASH_SIZE];
-		/* The public checkpoint must be a prefix of the committed tree. */
-		if ((rc = log_root(l, p.size, r, e)) != ARM_OK)
-			goto out;
-		if (memcmp(r, p.root, HASH_SIZE) != 0) {
-			rc = arm_err_set(e, ARM_ECONFLICT,
-			                 "log '%s': public checkpoint (size %" PRIu64
-			                 ") is not a prefix of the commit record", l->dir, p.size);
-			goto out;
-		}
-	}
+	memcpy(l->pub_root, p.root, HASH_SIZE);
 out:
 	buf_release(&pub);
 	return rc;
@@ -785,6 +773,18 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 		goto out;
 	if (l->writer && (rc = drop_beyond(l, l->size, e)) != ARM_OK)
 		goto out;
+	if (l->writer && l->have_pub && l->pub_size < l->size) {
+		uint8_t r[HASH_SIZE];
+		/* The public checkpoint must be a prefix of the committed tree. */
+		if ((rc = log_root(l, l->pub_size, r, e)) != ARM_OK)
+			goto out;
+		if (memcmp(r, l->pub_root, HASH_SIZE) != 0) {
+			rc = arm_err_set(e, ARM_ECONFLICT,
+			                 "log '%s': public checkpoint (size %" PRIu64
+			                 ") is not a prefix of the commit record", l->dir, l->pub_size);
+			goto out;
+		}
+	}
 	if ((rc = open_index(l, e)) != ARM_OK)
 		goto out;
 	if (l->writer) {

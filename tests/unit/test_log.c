@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "armistice/b64.h"
+#include "armistice/ckpt.h"
 #include "armistice/cosig.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
@@ -721,9 +722,31 @@ test_recovery(void)
 		CHECK(log_open(&l, dir, &o, &e) == ARM_ECONFLICT);
 		CHECKM(strstr(e.msg, "is ahead of the commit record") != NULL, e.msg);
 	}
+	/* A signed public checkpoint that is not a prefix of the tree is refused. */
+	{
+		struct ckpt c;
+		struct buf text = BUF_INIT(1 << 16), note = BUF_INIT(1 << 16);
+		const struct note_signer *signers[1] = {&key};
+		struct log_opts o = {0};
+		CHECK(read_file(dir, "checkpoint", &b) == 0);
+		write_file(dir, ".armistice/commit", b.data, b.len); /* back in step */
+		memset(&c, 0, sizeof(c));
+		snprintf(c.origin, sizeof(c.origin), "%s", ORIGIN);
+		c.size = 5;
+		memset(c.root, 0x42, sizeof(c.root));
+		CHECK(ckpt_format(&c, &text, &e) == ARM_OK);
+		CHECK(note_sign((const char *)text.data, text.len, signers, 1, &note, &e) == ARM_OK);
+		write_file(dir, "checkpoint", note.data, note.len);
+		o.writer = true;
+		o.key = &key;
+		l = NULL;
+		CHECK(log_open(&l, dir, &o, &e) == ARM_ECONFLICT);
+		CHECKM(strstr(e.msg, "is not a prefix of the commit record") != NULL, e.msg);
+		write_file(dir, "checkpoint", b.data, b.len);
+		buf_release(&text);
+		buf_release(&note);
+	}
 	/* A lost index is rebuilt at open; reindex rebuilds it on demand. */
-	CHECK(read_file(dir, "checkpoint", &b) == 0);
-	write_file(dir, ".armistice/commit", b.data, b.len);
 	{
 		char p[600];
 		uint64_t at = 0;
