@@ -58,28 +58,24 @@ run_batch(enum kind k, const uint8_t *in, size_t n)
 
 	for (int i = 0; i < BATCH; i++) {
 		switch (k) {
-		case RAW_SODIUM:
-			crypto_hash_sha256(out, in, n);
-			break;
+		case RAW_SODIUM: crypto_hash_sha256(out, in, n); break;
 		case RAW_OPENSSL:
-			if (EVP_DigestInit_ex2(mctx, md, NULL) != 1 || EVP_DigestUpdate(mctx, in, n) != 1 ||
+			if (EVP_DigestInit_ex2(mctx, md, NULL) != 1 ||
+			    EVP_DigestUpdate(mctx, in, n) != 1 ||
 			    EVP_DigestFinal_ex(mctx, out, &ol) != 1)
 				die("openssl digest failed");
 			break;
 		case RAW_OPENSSL_LOW: {
 			SHA256_CTX c;
 
-			if (SHA256_Init(&c) != 1 || SHA256_Update(&c, in, n) != 1 || SHA256_Final(out, &c) != 1)
+			if (SHA256_Init(&c) != 1 || SHA256_Update(&c, in, n) != 1 ||
+			    SHA256_Final(out, &c) != 1)
 				die("openssl SHA256_* failed");
 			break;
 		}
-		case OUR_LEAF:
-			hash_leaf(out, in, n);
-			break;
+		case OUR_LEAF: hash_leaf(out, in, n); break;
 		case OUR_NODE:
-		default:
-			hash_node(out, in, in + HASH_SIZE);
-			break;
+		default: hash_node(out, in, in + HASH_SIZE); break;
 		}
 		sink[i % HASH_SIZE] ^= out[0];
 	}
@@ -157,7 +153,10 @@ main(void)
 		die(e.msg);
 
 	printf("## SHA-256 and RFC 9162 tree hashes (CPU sha_ni: %s, %s)\n\n",
-	       sha_ni < 0 ? "unknown" : sha_ni ? "yes" : "no", OpenSSL_version(OPENSSL_VERSION));
+	       sha_ni < 0 ? "unknown"
+	       : sha_ni   ? "yes"
+	                  : "no",
+	       OpenSSL_version(OPENSSL_VERSION));
 	printf("| library | raw 64 B (MB/s) | raw 64 B (hashes/s) | raw 1 KiB (MB/s) | "
 	       "hash_leaf 63 B (/s) | hash_node (/s) | node / raw 64 B |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|\n");

@@ -54,7 +54,7 @@ die(const char *what, const struct arm_err *e)
 
 /* Tiles in memory: levels 0..2 of a 1,000,000-leaf tree, the widest version of each. */
 struct mem_tiles {
-	uint8_t *data[3];   /* level l: tile n at data[l] + n * 8192 */
+	uint8_t *data[3]; /* level l: tile n at data[l] + n * 8192 */
 	unsigned width[3][4096];
 };
 
@@ -126,7 +126,8 @@ raw_rate(void)
 
 		do {
 			for (int i = 0; i < 4096; i++) {
-				if (EVP_DigestInit_ex2(c, md, NULL) != 1 || EVP_DigestUpdate(c, in, 64) != 1 ||
+				if (EVP_DigestInit_ex2(c, md, NULL) != 1 ||
+				    EVP_DigestUpdate(c, in, 64) != 1 ||
 				    EVP_DigestFinal_ex(c, out, &ol) != 1)
 					die("openssl digest failed", NULL);
 				in[i % 64] ^= out[0];
@@ -176,9 +177,9 @@ consistency_hashes(uint64_t old, uint64_t new_size, size_t np)
 enum op { GEN_INC, GEN_CON, VER_INC, VER_CON };
 
 struct result {
-	double rate;          /* ops per CPU second, best round */
-	double mean_len;      /* proof hashes per op */
-	double mean_min;      /* minimum node hashes per op */
+	double rate;     /* ops per CPU second, best round */
+	double mean_len; /* proof hashes per op */
+	double mean_min; /* minimum node hashes per op */
 };
 
 static struct mem_tiles tiles;
@@ -219,29 +220,34 @@ run(enum op op, int warm)
 			switch (op) {
 			case GEN_INC:
 			case GEN_CON:
-				if (!warm && tile_src_init(&ts, &reader, NLEAVES, &src, &e) != ARM_OK)
+				if (!warm &&
+				    tile_src_init(&ts, &reader, NLEAVES, &src, &e) != ARM_OK)
 					die("tile_src_init", &e);
 				cnt.inner = &src;
 				cnt.min_hashes = 0;
 				if (op == GEN_INC)
-					rc = merkle_prove_inclusion(&csrc, prep[i].a, NLEAVES, p, &np, &e);
+					rc = merkle_prove_inclusion(&csrc, prep[i].a, NLEAVES, p,
+					                            &np, &e);
 				else
-					rc = merkle_prove_consistency(&csrc, prep[i].a, NLEAVES, p, &np, &e);
+					rc = merkle_prove_consistency(&csrc, prep[i].a, NLEAVES, p,
+					                              &np, &e);
 				minh += cnt.min_hashes;
 				if (!warm)
 					tile_src_release(&ts);
 				break;
 			case VER_INC:
 				np = prep[i].np;
-				rc = merkle_verify_inclusion(leaves[prep[i].a], prep[i].a, NLEAVES, root,
-				                             (const uint8_t(*)[HASH_SIZE])prep[i].p, np, &e);
+				rc = merkle_verify_inclusion(
+				    leaves[prep[i].a], prep[i].a, NLEAVES, root,
+				    (const uint8_t(*)[HASH_SIZE])prep[i].p, np, &e);
 				minh += np;
 				break;
 			case VER_CON:
 			default:
 				np = prep[i].np;
-				rc = merkle_verify_consistency(prep[i].a, NLEAVES, prep[i].old_root, root,
-				                               (const uint8_t(*)[HASH_SIZE])prep[i].p, np, &e);
+				rc = merkle_verify_consistency(
+				    prep[i].a, NLEAVES, prep[i].old_root, root,
+				    (const uint8_t(*)[HASH_SIZE])prep[i].p, np, &e);
 				minh += consistency_hashes(prep[i].a, NLEAVES, np);
 				break;
 			}
@@ -297,20 +303,32 @@ main(void)
 	double raw, t0;
 	struct result r[6];
 	static const char *names[6] = {
-		"inclusion: generate from tiles, cold", "inclusion: generate from tiles, warm",
-		"inclusion: verify",                    "consistency: generate from tiles, cold",
-		"consistency: generate from tiles, warm", "consistency: verify",
+	    "inclusion: generate from tiles, cold",
+	    "inclusion: generate from tiles, warm",
+	    "inclusion: verify",
+	    "consistency: generate from tiles, cold",
+	    "consistency: generate from tiles, warm",
+	    "consistency: verify",
 	};
 
 	leaves = malloc((size_t)NLEAVES * HASH_SIZE);
 	for (int l = 0; l < 3; l++)
 		tiles.data[l] = calloc(4096, TILE_WIDTH * HASH_SIZE);
-	if (leaves == NULL || tiles.data[0] == NULL || tiles.data[1] == NULL || tiles.data[2] == NULL)
+	if (leaves == NULL || tiles.data[0] == NULL || tiles.data[1] == NULL ||
+	    tiles.data[2] == NULL)
 		die("out of memory", NULL);
 	t0 = cpu_now();
 	for (uint32_t i = 0; i < NLEAVES; i++) {
-		uint8_t d[16] = {'e', 'n', 't', 'r', 'y', ' ', (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-		                 (uint8_t)(i >> 8), (uint8_t)i};
+		uint8_t d[16] = {'e',
+		                 'n',
+		                 't',
+		                 'r',
+		                 'y',
+		                 ' ',
+		                 (uint8_t)(i >> 24),
+		                 (uint8_t)(i >> 16),
+		                 (uint8_t)(i >> 8),
+		                 (uint8_t)i};
 
 		hash_leaf(leaves[i], d, sizeof(d));
 	}
@@ -318,8 +336,8 @@ main(void)
 	for (uint64_t at = 0; at < NLEAVES; at += 4096) {
 		uint64_t n = NLEAVES - at < 4096 ? NLEAVES - at : 4096;
 
-		if (tile_append(&reader, at, (const uint8_t(*)[HASH_SIZE])leaves + at, n, mt_emit, &tiles,
-		                root, &e) != ARM_OK)
+		if (tile_append(&reader, at, (const uint8_t(*)[HASH_SIZE])leaves + at, n, mt_emit,
+		                &tiles, root, &e) != ARM_OK)
 			die("tile_append", &e);
 	}
 	fprintf(stderr, "bench_proof: built %u leaves in %.2f s CPU\n", NLEAVES, cpu_now() - t0);
@@ -349,8 +367,8 @@ main(void)
 	for (int i = 0; i < 6; i++) {
 		double ideal = raw / (r[i].mean_min > 0 ? r[i].mean_min : 1);
 
-		printf("| %s | %.0f | %.1f | %.1f | %.0f | %.2f |\n", names[i], r[i].rate, r[i].mean_len,
-		       r[i].mean_min, ideal, r[i].rate / ideal);
+		printf("| %s | %.0f | %.1f | %.1f | %.0f | %.2f |\n", names[i], r[i].rate,
+		       r[i].mean_len, r[i].mean_min, ideal, r[i].rate / ideal);
 	}
 	for (int l = 0; l < 3; l++)
 		free(tiles.data[l]);

@@ -44,9 +44,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The seeds prove "demo entry <index>" under the demo key, so verify succeeds on them. */
 	{
 		char entry[64];
-		int k = snprintf(entry, sizeof(entry), "demo entry %llu", (unsigned long long)p.index);
+		int k =
+		    snprintf(entry, sizeof(entry), "demo entry %llu", (unsigned long long)p.index);
 
-		if (tproof_verify(&p, (const uint8_t *)entry, (size_t)k, &logkey, &c, &n, &e) == ARM_OK) {
+		if (tproof_verify(&p, (const uint8_t *)entry, (size_t)k, &logkey, &c, &n, &e) ==
+		    ARM_OK) {
 			if (c.size <= p.index)
 				abort();
 			note_release(&n);

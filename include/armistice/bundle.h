@@ -19,7 +19,8 @@ struct bundle_entry {
 };
 
 /* Appends one length-prefixed entry; ARM_ELIMIT past 65,535 bytes. */
-int bundle_append(struct buf *b, const uint8_t *entry, size_t len, struct arm_err *e) ARM_MUST_CHECK;
+int bundle_append(struct buf *b, const uint8_t *entry, size_t len,
+                  struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * Splits data[0..len) into exactly `count` entries (1..256). ARM_ESYNTAX

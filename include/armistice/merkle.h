@@ -45,9 +45,8 @@ int merkle_prove_consistency(const struct merkle_src *src, uint64_t old, uint64_
 
 /* ARM_OK or ARM_EVERIFY with a message that says which check failed. */
 int merkle_verify_inclusion(const uint8_t leaf[HASH_SIZE], uint64_t index, uint64_t size,
-                            const uint8_t root[HASH_SIZE],
-                            const uint8_t proof[][HASH_SIZE], size_t nproof,
-                            struct arm_err *e) ARM_MUST_CHECK;
+                            const uint8_t root[HASH_SIZE], const uint8_t proof[][HASH_SIZE],
+                            size_t nproof, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * old == new: the proof must be empty and the roots equal. old == 0: the
@@ -55,9 +54,8 @@ int merkle_verify_inclusion(const uint8_t leaf[HASH_SIZE], uint64_t index, uint6
  * "old 0" case; transparency-dev/merkle refuses every old == 0 instead).
  */
 int merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_root[HASH_SIZE],
-                              const uint8_t new_root[HASH_SIZE],
-                              const uint8_t proof[][HASH_SIZE], size_t nproof,
-                              struct arm_err *e) ARM_MUST_CHECK;
+                              const uint8_t new_root[HASH_SIZE], const uint8_t proof[][HASH_SIZE],
+                              size_t nproof, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * The right edge of a growing tree (a compact range from leaf 0): the

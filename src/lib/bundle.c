@@ -34,7 +34,8 @@ bundle_parse(const uint8_t *data, size_t len, unsigned count, struct bundle_entr
 	unsigned i;
 
 	if (count < 1 || count > 256)
-		return arm_err_set(e, ARM_EUSAGE, "bundle: %u entries asked for, want 1..256", count);
+		return arm_err_set(e, ARM_EUSAGE, "bundle: %u entries asked for, want 1..256",
+		                   count);
 	for (i = 0; i < count; i++) {
 		size_t n;
 
@@ -45,16 +46,17 @@ bundle_parse(const uint8_t *data, size_t len, unsigned count, struct bundle_entr
 			                   i, off, (size_t)count);
 		n = (size_t)data[off] << 8 | data[off + 1];
 		if (len - off - 2 < n)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "bundle: entry %u: %zu bytes declared at byte %zu, only %zu left",
-			                   i, n, off, len - off - 2);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "bundle: entry %u: %zu bytes declared at byte %zu, only %zu left", i, n,
+			    off, len - off - 2);
 		out[i].data = data + off + 2;
 		out[i].len = n;
 		off += 2 + n;
 	}
 	if (off != len)
 		return arm_err_set(e, ARM_ESYNTAX,
-		                   "bundle: %zu trailing bytes at byte %zu after %u entries", len - off,
-		                   off, count);
+		                   "bundle: %zu trailing bytes at byte %zu after %u entries",
+		                   len - off, off, count);
 	return ARM_OK;
 }

@@ -77,7 +77,8 @@ hash_parts(uint8_t out[HASH_SIZE], const void *a, size_t an, const void *b, size
 		unsigned int len = 0;
 
 		if (ctx != NULL && EVP_DigestInit_ex2(ctx, hash_md, NULL) == 1 &&
-		    EVP_DigestUpdate(ctx, a, an) == 1 && (bn == 0 || EVP_DigestUpdate(ctx, b, bn) == 1) &&
+		    EVP_DigestUpdate(ctx, a, an) == 1 &&
+		    (bn == 0 || EVP_DigestUpdate(ctx, b, bn) == 1) &&
 		    (cn == 0 || EVP_DigestUpdate(ctx, c, cn) == 1) &&
 		    EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == HASH_SIZE)
 			return;

@@ -58,8 +58,7 @@ range_hash(const struct merkle_src *src, uint64_t start, uint64_t end, uint8_t o
 }
 
 int
-merkle_root(const struct merkle_src *src, uint64_t size, uint8_t out[HASH_SIZE],
-            struct arm_err *e)
+merkle_root(const struct merkle_src *src, uint64_t size, uint8_t out[HASH_SIZE], struct arm_err *e)
 {
 	if (size == 0) {
 		/* RFC 9162 §2.1.1: the hash of an empty list is SHA-256(""). */
@@ -139,7 +138,8 @@ merkle_prove_consistency(const struct merkle_src *src, uint64_t old, uint64_t ne
 		uint64_t k = split_point(hi - lo);
 
 		if (d >= MERKLE_MAX_PROOF)
-			return arm_err_set(e, ARM_EUSAGE, "merkle: consistency proof longer than %d",
+			return arm_err_set(e, ARM_EUSAGE,
+			                   "merkle: consistency proof longer than %d",
 			                   MERKLE_MAX_PROOF);
 		if (m - lo <= k) {
 			ARM_TRY(range_hash(src, lo + k, hi, tmp[d], e));
@@ -153,7 +153,8 @@ merkle_prove_consistency(const struct merkle_src *src, uint64_t old, uint64_t ne
 	}
 	if (!b) {
 		if (d >= MERKLE_MAX_PROOF)
-			return arm_err_set(e, ARM_EUSAGE, "merkle: consistency proof longer than %d",
+			return arm_err_set(e, ARM_EUSAGE,
+			                   "merkle: consistency proof longer than %d",
 			                   MERKLE_MAX_PROOF);
 		ARM_TRY(range_hash(src, lo, hi, tmp[d], e));
 		d++;
@@ -186,10 +187,11 @@ merkle_verify_inclusion(const uint8_t leaf[HASH_SIZE], uint64_t index, uint64_t 
 	for (size_t i = 0; i < nproof; i++) {
 		/* a. If sn is 0, stop the iteration and fail the proof verification. */
 		if (sn == 0)
-			return arm_err_set(e, ARM_EVERIFY,
-			                   "inclusion proof: too long: %zu hashes, index %llu in size %llu "
-			                   "needs %zu",
-			                   nproof, (unsigned long long)index, (unsigned long long)size, i);
+			return arm_err_set(
+			    e, ARM_EVERIFY,
+			    "inclusion proof: too long: %zu hashes, index %llu in size %llu "
+			    "needs %zu",
+			    nproof, (unsigned long long)index, (unsigned long long)size, i);
 		if ((fn & 1) || fn == sn) {
 			/* b. r = HASH(0x01 || p || r); shift until LSB(fn) set or fn 0. */
 			hash_node(r, proof[i], r);
@@ -207,9 +209,10 @@ merkle_verify_inclusion(const uint8_t leaf[HASH_SIZE], uint64_t index, uint64_t 
 	}
 	/* 4. Compare: sn must be 0 and r must equal the root. */
 	if (sn != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "inclusion proof: too short: %zu hashes for index %llu in size %llu",
-		                   nproof, (unsigned long long)index, (unsigned long long)size);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "inclusion proof: too short: %zu hashes for index %llu in size %llu", nproof,
+		    (unsigned long long)index, (unsigned long long)size);
 	if (memcmp(r, root, HASH_SIZE) != 0) {
 		char want[2 * HASH_SIZE + 1], got[2 * HASH_SIZE + 1];
 
@@ -247,7 +250,8 @@ merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_roo
 		 */
 		if (nproof != 0)
 			return arm_err_set(e, ARM_EVERIFY,
-			                   "consistency proof: %zu hashes from size 0, want none", nproof);
+			                   "consistency proof: %zu hashes from size 0, want none",
+			                   nproof);
 		hash_sha256(empty, "", 0);
 		if (memcmp(old_root, empty, HASH_SIZE) != 0)
 			return arm_err_set(e, ARM_EVERIFY,
@@ -262,9 +266,10 @@ merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_roo
 	if (old == new_size) {
 		/* Equal sizes: nothing to prove; the trees must be the same. */
 		if (nproof != 0)
-			return arm_err_set(e, ARM_EVERIFY,
-			                   "consistency proof: %zu hashes for equal sizes %llu, want none",
-			                   nproof, (unsigned long long)old);
+			return arm_err_set(
+			    e, ARM_EVERIFY,
+			    "consistency proof: %zu hashes for equal sizes %llu, want none", nproof,
+			    (unsigned long long)old);
 		if (memcmp(old_root, new_root, HASH_SIZE) != 0)
 			return arm_err_set(e, ARM_EVERIFY,
 			                   "consistency proof: two different roots for size %llu",
@@ -301,9 +306,10 @@ merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_roo
 	for (; i < nproof; i++) {
 		/* a. If sn is 0, stop the iteration and fail the proof verification. */
 		if (sn == 0)
-			return arm_err_set(e, ARM_EVERIFY,
-			                   "consistency proof: too long: %zu hashes from size %llu to %llu",
-			                   nproof, (unsigned long long)old, (unsigned long long)new_size);
+			return arm_err_set(
+			    e, ARM_EVERIFY,
+			    "consistency proof: too long: %zu hashes from size %llu to %llu",
+			    nproof, (unsigned long long)old, (unsigned long long)new_size);
 		if ((fn & 1) || fn == sn) {
 			/* b. fr = HASH(0x01 || c || fr), sr = HASH(0x01 || c || sr). */
 			hash_node(fr, proof[i], fr);
@@ -322,17 +328,20 @@ merkle_verify_consistency(uint64_t old, uint64_t new_size, const uint8_t old_roo
 	}
 	/* 6. fr == first_hash, sr == second_hash and sn == 0. */
 	if (sn != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "consistency proof: too short: %zu hashes from size %llu to %llu",
-		                   nproof, (unsigned long long)old, (unsigned long long)new_size);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "consistency proof: too short: %zu hashes from size %llu to %llu", nproof,
+		    (unsigned long long)old, (unsigned long long)new_size);
 	if (memcmp(fr, old_root, HASH_SIZE) != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "consistency proof: does not reproduce the old root of size %llu",
-		                   (unsigned long long)old);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "consistency proof: does not reproduce the old root of size %llu",
+		    (unsigned long long)old);
 	if (memcmp(sr, new_root, HASH_SIZE) != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "consistency proof: does not reproduce the new root of size %llu",
-		                   (unsigned long long)new_size);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "consistency proof: does not reproduce the new root of size %llu",
+		    (unsigned long long)new_size);
 	return ARM_OK;
 }
 
@@ -383,9 +392,10 @@ mem_hash(void *ctx, unsigned level, uint64_t n, uint8_t out[HASH_SIZE], struct a
 	uint64_t start, count;
 
 	if (level >= 64 || n > (m->n >> level) || (n << level) + ((uint64_t)1 << level) > m->n)
-		return arm_err_set(e, ARM_ENOTFOUND,
-		                   "merkle: no complete subtree at level %u index %llu in %llu leaves",
-		                   level, (unsigned long long)n, (unsigned long long)m->n);
+		return arm_err_set(
+		    e, ARM_ENOTFOUND,
+		    "merkle: no complete subtree at level %u index %llu in %llu leaves", level,
+		    (unsigned long long)n, (unsigned long long)m->n);
 	start = n << level;
 	count = (uint64_t)1 << level;
 	if (count == 1) {

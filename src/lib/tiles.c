@@ -48,8 +48,7 @@ tile_path(const struct tile *t, char *out, size_t cap, struct arm_err *e)
 	size_t len;
 	int k;
 
-	if (t->level < TILE_LEVEL_ENTRIES || t->level > 63 || t->width < 1 ||
-	    t->width > TILE_WIDTH)
+	if (t->level < TILE_LEVEL_ENTRIES || t->level > 63 || t->width < 1 || t->width > TILE_WIDTH)
 		return arm_err_set(e, ARM_EUSAGE, "tile path: level %d width %u is not a tile",
 		                   t->level, t->width);
 	do {
@@ -80,8 +79,8 @@ path_err(struct arm_err *e, const char *p, size_t len, size_t at, const char *ru
 	char q[TILE_PATH_MAX];
 
 	quote(q, sizeof(q), p, len);
-	return arm_err_set(e, ARM_ESYNTAX, "tile path: %s at byte %zu in \"%s\" (tlog-tiles v0.1.0)",
-	                   rule, at, q);
+	return arm_err_set(e, ARM_ESYNTAX,
+	                   "tile path: %s at byte %zu in \"%s\" (tlog-tiles v0.1.0)", rule, at, q);
 }
 
 static int
@@ -145,7 +144,8 @@ tile_parse_path(const char *p, size_t len, struct tile *t, struct arm_err *e)
 		i += 3;
 		if (!x) {
 			if (i < len && is_digit(p[i]))
-				return path_err(e, p, len, i, "index group is not exactly 3 digits");
+				return path_err(e, p, len, i,
+				                "index group is not exactly 3 digits");
 			break;
 		}
 		if (i >= len || p[i] != '/')
@@ -170,7 +170,8 @@ tile_parse_path(const char *p, size_t len, struct tile *t, struct arm_err *e)
 			w = w * 10 + (unsigned)(p[i++] - '0');
 		if (i < len || i == s || (i - s > 1 && p[s] == '0') || w < 1 || w > 255) {
 			memset(t, 0, sizeof(*t));
-			return path_err(e, p, len, s, "partial width is not 1..255 without leading zeros");
+			return path_err(e, p, len, s,
+			                "partial width is not 1..255 without leading zeros");
 		}
 		t->width = w;
 	}
@@ -279,7 +280,8 @@ cache_get(struct tile_src *ts, int level, uint64_t n, struct tile_cache_slot **o
 			victim = s;
 	}
 	if (!tile_for_size(level, n, ts->size, &t))
-		return arm_err_set(e, ARM_ENOTFOUND, "tile: no tile %llu at level %d in a tree of size %llu",
+		return arm_err_set(e, ARM_ENOTFOUND,
+		                   "tile: no tile %llu at level %d in a tree of size %llu",
 		                   (unsigned long long)n, level, (unsigned long long)ts->size);
 	ARM_TRY(tile_read(ts->r, &t, &c->io, e));
 	if (victim->nodes == NULL) {
@@ -313,8 +315,8 @@ tile_src_hash(void *ctx, unsigned k, uint64_t n, uint8_t out[HASH_SIZE], struct 
 
 	if (k >= 64 || n >= (ts->size >> k))
 		return arm_err_set(e, ARM_EUSAGE,
-		                   "tile: subtree at level %u index %llu is not inside size %llu", k,
-		                   (unsigned long long)n, (unsigned long long)ts->size);
+		                   "tile: subtree at level %u index %llu is not inside size %llu",
+		                   k, (unsigned long long)n, (unsigned long long)ts->size);
 	l = k / TILE_HEIGHT;
 	j = k % TILE_HEIGHT;
 	idx = n << j; /* index of its first hash at level 8l */
@@ -384,7 +386,8 @@ tile_append(const struct tile_reader *r, uint64_t old, const uint8_t (*leaves)[H
 	int rc = ARM_OK;
 
 	if (n > UINT64_MAX - old)
-		return arm_err_set(e, ARM_EUSAGE, "tile: appending %llu leaves to size %llu overflows",
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "tile: appending %llu leaves to size %llu overflows",
 		                   (unsigned long long)n, (unsigned long long)old);
 	size = old + n;
 	for (l = 0; l < 8 && (size >> (8 * l)) != 0; l++) {
@@ -412,10 +415,12 @@ tile_append(const struct tile_reader *r, uint64_t old, const uint8_t (*leaves)[H
 			memcpy(cur + w0, fresh, nfresh * HASH_SIZE);
 		/* Emit every tile holding a new hash, full or partial, left to right. */
 		for (at = 0; nfresh > 0 && at < total; at += TILE_WIDTH) {
-			struct tile t = {(int)l, (base + at) / TILE_WIDTH,
-			                 (unsigned)(total - at < TILE_WIDTH ? total - at : TILE_WIDTH)};
+			struct tile t = {
+			    (int)l, (base + at) / TILE_WIDTH,
+			    (unsigned)(total - at < TILE_WIDTH ? total - at : TILE_WIDTH)};
 
-			if ((rc = emit(emit_ctx, &t, cur[at], (size_t)t.width * HASH_SIZE, e)) != ARM_OK)
+			if ((rc = emit(emit_ctx, &t, cur[at], (size_t)t.width * HASH_SIZE, e)) !=
+			    ARM_OK)
 				goto out;
 		}
 		/*
@@ -423,13 +428,15 @@ tile_append(const struct tile_reader *r, uint64_t old, const uint8_t (*leaves)[H
 		 * root is a new hash one tile level up. Partial tiles never are.
 		 */
 		for (uint64_t i = 0; i < nfull; i++)
-			block_hash((const uint8_t(*)[HASH_SIZE])cur[i * TILE_WIDTH], TILE_WIDTH, up[i]);
+			block_hash((const uint8_t(*)[HASH_SIZE])cur[i * TILE_WIDTH], TILE_WIDTH,
+			           up[i]);
 		/* The new tree's complete subtrees inside the final partial tile. */
 		at = total - wf;
 		for (unsigned j = TILE_HEIGHT; j-- > 0;) {
 			if (!(wf & (1u << j)))
 				continue;
-			block_hash((const uint8_t(*)[HASH_SIZE])cur[at], 1u << j, parts[l][nparts[l]++]);
+			block_hash((const uint8_t(*)[HASH_SIZE])cur[at], 1u << j,
+			           parts[l][nparts[l]++]);
 			at += 1u << j;
 		}
 		free(cur);

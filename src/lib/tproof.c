@@ -21,13 +21,15 @@ next_line(const uint8_t *msg, size_t len, size_t *off, const char **line, size_t
 	const uint8_t *nl;
 
 	if (*off >= len)
-		return arm_err_set(e, ARM_ESYNTAX, "tlog-proof: line %u: missing (proof ends at byte %zu)",
-		                   lineno, len);
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "tlog-proof: line %u: missing (proof ends at byte %zu)", lineno,
+		                   len);
 	nl = memchr(msg + *off, '\n', len - *off);
 	if (nl == NULL)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "tlog-proof: line %u: no newline after byte %zu (lines end in \"\\n\")",
-		                   lineno, *off);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "tlog-proof: line %u: no newline after byte %zu (lines end in \"\\n\")", lineno,
+		    *off);
 	*line = (const char *)msg + *off;
 	*llen = (size_t)(nl - (msg + *off));
 	*off += *llen + 1;
@@ -97,8 +99,8 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 
 	memset(p, 0, sizeof(*p));
 	if (len > max || len > TPROOF_MAX_SIZE)
-		return arm_err_set(e, ARM_ELIMIT, "tlog-proof: %zu bytes, over the limit of %zu", len,
-		                   max < TPROOF_MAX_SIZE ? max : (size_t)TPROOF_MAX_SIZE);
+		return arm_err_set(e, ARM_ELIMIT, "tlog-proof: %zu bytes, over the limit of %zu",
+		                   len, max < TPROOF_MAX_SIZE ? max : (size_t)TPROOF_MAX_SIZE);
 	/* The first line MUST be the string c2sp.org/tlog-proof@v1. */
 	if ((rc = next_line(msg, len, &off, &line, &llen, lineno, e)) != ARM_OK)
 		goto fail;
@@ -118,11 +120,13 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 			goto fail;
 		}
 		if (!b64_alphabet(line + 6, llen - 6)) {
-			rc = arm_err_set(e, ARM_ESYNTAX,
-			                 "tlog-proof: line %u: extra data has a byte outside base64", lineno);
+			rc = arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "tlog-proof: line %u: extra data has a byte outside base64", lineno);
 			goto fail;
 		}
-		if ((rc = b64_decode(line + 6, llen - 6, p->extra, cap, &p->extra_len, e)) != ARM_OK) {
+		if ((rc = b64_decode(line + 6, llen - 6, p->extra, cap, &p->extra_len, e)) !=
+		    ARM_OK) {
 			arm_err_prefix(e, "tlog-proof: line %u: extra data", lineno);
 			goto fail;
 		}
@@ -130,7 +134,8 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 			goto fail;
 	}
 	/* "index " and the zero-based index, no leading zeroes. */
-	if (llen < 6 || memcmp(line, "index ", 6) != 0 || parse_index(line + 6, llen - 6, &p->index)) {
+	if (llen < 6 || memcmp(line, "index ", 6) != 0 ||
+	    parse_index(line + 6, llen - 6, &p->index)) {
 		char q[41];
 
 		quote_line(q, line, llen);
@@ -150,25 +155,26 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 			break;
 		if (p->npath == MERKLE_MAX_PROOF) {
 			rc = arm_err_set(e, ARM_ESYNTAX,
-			                 "tlog-proof: line %u: more than %d inclusion-path hashes", lineno,
-			                 MERKLE_MAX_PROOF);
+			                 "tlog-proof: line %u: more than %d inclusion-path hashes",
+			                 lineno, MERKLE_MAX_PROOF);
 			goto fail;
 		}
 		if (llen != 44 || !b64_alphabet(line, llen) ||
 		    b64_decode(line, llen, p->path[p->npath], HASH_SIZE, &hl, e) != ARM_OK ||
 		    hl != HASH_SIZE) {
-			rc = arm_err_set(e, ARM_ESYNTAX,
-			                 "tlog-proof: line %u: inclusion-path hash is not 44 characters of "
-			                 "base64 for 32 bytes",
-			                 lineno);
+			rc = arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "tlog-proof: line %u: inclusion-path hash is not 44 characters of "
+			    "base64 for 32 bytes",
+			    lineno);
 			goto fail;
 		}
 		p->npath++;
 	}
 	/* The rest is the checkpoint, verbatim: a signed note with a checkpoint body. */
 	if (off == len) {
-		rc = arm_err_set(e, ARM_ESYNTAX, "tlog-proof: no checkpoint after the empty line %u",
-		                 lineno);
+		rc = arm_err_set(e, ARM_ESYNTAX,
+		                 "tlog-proof: no checkpoint after the empty line %u", lineno);
 		goto fail;
 	}
 	if ((rc = note_parse(&n, msg + off, len - off, len - off, e)) != ARM_OK ||
@@ -198,9 +204,10 @@ tproof_format(const struct tproof *p, struct buf *out, struct arm_err *e)
 	int rc;
 
 	if (p->npath > MERKLE_MAX_PROOF || p->checkpoint == NULL || p->checkpoint_len == 0)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "tlog-proof: nothing to format (%zu path hashes, %zu checkpoint bytes)",
-		                   p->npath, p->checkpoint_len);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "tlog-proof: nothing to format (%zu path hashes, %zu checkpoint bytes)",
+		    p->npath, p->checkpoint_len);
 	rc = buf_puts(out, tproof_magic, e);
 	if (rc == ARM_OK)
 		rc = buf_puts(out, "\n", e);
@@ -232,8 +239,7 @@ tproof_format(const struct tproof *p, struct buf *out, struct arm_err *e)
 /* tlog-proof "Verifying a tlog proof", steps 1, 2 and 4; step 3 is the caller's policy. */
 int
 tproof_verify(const struct tproof *p, const uint8_t *entry, size_t len,
-              const struct note_verifier *logkey, struct ckpt *c, struct note *n,
-              struct arm_err *e)
+              const struct note_verifier *logkey, struct ckpt *c, struct note *n, struct arm_err *e)
 {
 	uint8_t leaf[HASH_SIZE];
 	int rc;
@@ -244,7 +250,8 @@ tproof_verify(const struct tproof *p, const uint8_t *entry, size_t len,
 	                             (const uint8_t(*)[HASH_SIZE])p->path, p->npath, e);
 	if (rc != ARM_OK) {
 		arm_err_prefix(e, "tlog-proof: entry %llu in \"%.100s\" size %llu",
-		               (unsigned long long)p->index, c->origin, (unsigned long long)c->size);
+		               (unsigned long long)p->index, c->origin,
+		               (unsigned long long)c->size);
 		note_release(n);
 		memset(c, 0, sizeof(*c));
 	}

@@ -29,8 +29,8 @@ struct mstore {
 	} * t;
 	size_t nt;
 	/* checks made by the reader and the emitter */
-	uint64_t size;       /* reader: the tree size the tiles are read for */
-	int edge_only;       /* reader: only right-edge partial tiles of size */
+	uint64_t size; /* reader: the tree size the tiles are read for */
+	int edge_only; /* reader: only right-edge partial tiles of size */
 	unsigned reads, bad_reads;
 	unsigned emits, bad_emits;
 	uint64_t app_old, app_new; /* emitter: the append in progress */
@@ -60,8 +60,8 @@ ms_read(void *ctx, const struct tile *t, struct buf *out, struct arm_err *e)
 	    (t->width == TILE_WIDTH || t->level < 0 || t->n != s->size >> (8 * (t->level + 1))))
 		s->bad_reads++;
 	if (i < 0 || s->t[i].width < t->width)
-		return arm_err_set(e, ARM_ENOTFOUND, "test store: no tile %d/%llu width %u", t->level,
-		                   (unsigned long long)t->n, t->width);
+		return arm_err_set(e, ARM_ENOTFOUND, "test store: no tile %d/%llu width %u",
+		                   t->level, (unsigned long long)t->n, t->width);
 	/* A wider tile serves a narrower one as a prefix. */
 	return buf_append(out, s->t[i].data, (size_t)t->width * HASH_SIZE - (s->short_read ? 1 : 0),
 	                  e);
@@ -123,15 +123,15 @@ test_path_examples(void)
 		unsigned w;
 		const char *path;
 	} ex[] = {
-		{0, 1234067, 256, "tile/0/x001/x234/067"},
-		{0, 1000, 256, "tile/0/x001/000"},
-		{0, 5, 256, "tile/0/005"},
-		{1, 0, 17, "tile/1/000.p/17"},
-		{TILE_LEVEL_ENTRIES, 0, 8, "tile/entries/000.p/8"},
-		{TILE_LEVEL_ENTRIES, 1234067, 255, "tile/entries/x001/x234/067.p/255"},
-		{63, UINT64_MAX, 1, "tile/63/x018/x446/x744/x073/x709/x551/615.p/1"},
-		{2, 999, 256, "tile/2/999"},
-		{0, 1000000, 256, "tile/0/x001/x000/000"},
+	    {0, 1234067, 256, "tile/0/x001/x234/067"},
+	    {0, 1000, 256, "tile/0/x001/000"},
+	    {0, 5, 256, "tile/0/005"},
+	    {1, 0, 17, "tile/1/000.p/17"},
+	    {TILE_LEVEL_ENTRIES, 0, 8, "tile/entries/000.p/8"},
+	    {TILE_LEVEL_ENTRIES, 1234067, 255, "tile/entries/x001/x234/067.p/255"},
+	    {63, UINT64_MAX, 1, "tile/63/x018/x446/x744/x073/x709/x551/615.p/1"},
+	    {2, 999, 256, "tile/2/999"},
+	    {0, 1000000, 256, "tile/0/x001/x000/000"},
 	};
 	char buf[TILE_PATH_MAX];
 	struct arm_err e;
@@ -188,8 +188,8 @@ test_path_round_trip(void)
 		t.n = x >> (x % 64);
 		t.width = (unsigned)((x >> 8) % 256) + 1;
 		if (tile_path(&t, buf, sizeof(buf), &e) != ARM_OK ||
-		    tile_parse_path(buf, strlen(buf), &back, &e) != ARM_OK || back.level != t.level ||
-		    back.n != t.n || back.width != t.width)
+		    tile_parse_path(buf, strlen(buf), &back, &e) != ARM_OK ||
+		    back.level != t.level || back.n != t.n || back.width != t.width)
 			bad++;
 	}
 	CHECK(bad == 0);
@@ -199,83 +199,83 @@ static void
 test_path_negatives(void)
 {
 	static const char *neg[] = {
-		"",
-		"tile",
-		"tile/",
-		"tile/0",
-		"tile/0/",
-		"/tile/0/005",
-		"tiles/0/005",
-		"TILE/0/005",
-		"tile/0/../005",
-		"tile/../0/005",
-		"tile/0/%2e%2e/005",
-		"tile/%2e/005",
-		"tile/0/./005",
-		"tile/00/005",
-		"tile/01/005",
-		"tile/000/005",
-		"tile/64/005",
-		"tile/99/005",
-		"tile/100/005",
-		"tile/-1/005",
-		"tile/+1/005",
-		"tile/ 0/005",
-		"tile//005",
-		"tile/0//005",
-		"tile/0/5",
-		"tile/0/05",
-		"tile/0/0005",
-		"tile/0/00a",
-		"tile/0/001/234",
-		"tile/0/x001/x234",
-		"tile/0/x001/234/",
-		"tile/0/005/",
-		"tile/0/x001",
-		"tile/0/x001/",
-		"tile/0/x001//234",
-		"tile/0/X001/234",
-		"tile/0/x01/234",
-		"tile/0/x1/234",
-		"tile/0/x0001/234",
-		"tile/0/x000/005",
-		"tile/0/x000/x001/005",
-		"tile/0/xx001/005",
-		"tile/0/x001/x234/67",
-		"tile/0/x018/x446/x744/x073/x709/x551/616",
-		"tile/0/x001/x018/x446/x744/x073/x709/x551/615",
-		"tile/0/x001/x001/x001/x001/x001/x001/x001/001",
-		"tile/0/005.p/0",
-		"tile/0/005.p/256",
-		"tile/0/005.p/999",
-		"tile/0/005.p/1000",
-		"tile/entries/005.p/256",
-		"tile/0/005.p/",
-		"tile/0/005.p",
-		"tile/0/005.",
-		"tile/0/005.p/08",
-		"tile/0/005.p/008",
-		"tile/0/005.p/1x",
-		"tile/0/005.p/1/",
-		"tile/0/005.p/-1",
-		"tile/0/005.p/+1",
-		"tile/0/005.q/1",
-		"tile/0/005p/1",
-		"tile/0/005.p/1.p/1",
-		"tile/entries",
-		"tile/entries/",
-		"tile/entries005",
-		"tile/entries/x001",
-		"tile/entries/../005",
-		"tile/entry/005",
-		"tile/data/005",
-		"tile/8/0/005",
-		"tile/0/005?x=1",
-		"tile/0/005#",
-		"tile/0/005 ",
-		"tile/0/005\n",
-		"tile/0/005\\",
-		"tile/0\\005",
+	    "",
+	    "tile",
+	    "tile/",
+	    "tile/0",
+	    "tile/0/",
+	    "/tile/0/005",
+	    "tiles/0/005",
+	    "TILE/0/005",
+	    "tile/0/../005",
+	    "tile/../0/005",
+	    "tile/0/%2e%2e/005",
+	    "tile/%2e/005",
+	    "tile/0/./005",
+	    "tile/00/005",
+	    "tile/01/005",
+	    "tile/000/005",
+	    "tile/64/005",
+	    "tile/99/005",
+	    "tile/100/005",
+	    "tile/-1/005",
+	    "tile/+1/005",
+	    "tile/ 0/005",
+	    "tile//005",
+	    "tile/0//005",
+	    "tile/0/5",
+	    "tile/0/05",
+	    "tile/0/0005",
+	    "tile/0/00a",
+	    "tile/0/001/234",
+	    "tile/0/x001/x234",
+	    "tile/0/x001/234/",
+	    "tile/0/005/",
+	    "tile/0/x001",
+	    "tile/0/x001/",
+	    "tile/0/x001//234",
+	    "tile/0/X001/234",
+	    "tile/0/x01/234",
+	    "tile/0/x1/234",
+	    "tile/0/x0001/234",
+	    "tile/0/x000/005",
+	    "tile/0/x000/x001/005",
+	    "tile/0/xx001/005",
+	    "tile/0/x001/x234/67",
+	    "tile/0/x018/x446/x744/x073/x709/x551/616",
+	    "tile/0/x001/x018/x446/x744/x073/x709/x551/615",
+	    "tile/0/x001/x001/x001/x001/x001/x001/x001/001",
+	    "tile/0/005.p/0",
+	    "tile/0/005.p/256",
+	    "tile/0/005.p/999",
+	    "tile/0/005.p/1000",
+	    "tile/entries/005.p/256",
+	    "tile/0/005.p/",
+	    "tile/0/005.p",
+	    "tile/0/005.",
+	    "tile/0/005.p/08",
+	    "tile/0/005.p/008",
+	    "tile/0/005.p/1x",
+	    "tile/0/005.p/1/",
+	    "tile/0/005.p/-1",
+	    "tile/0/005.p/+1",
+	    "tile/0/005.q/1",
+	    "tile/0/005p/1",
+	    "tile/0/005.p/1.p/1",
+	    "tile/entries",
+	    "tile/entries/",
+	    "tile/entries005",
+	    "tile/entries/x001",
+	    "tile/entries/../005",
+	    "tile/entry/005",
+	    "tile/data/005",
+	    "tile/8/0/005",
+	    "tile/0/005?x=1",
+	    "tile/0/005#",
+	    "tile/0/005 ",
+	    "tile/0/005\n",
+	    "tile/0/005\\",
+	    "tile/0\\005",
 	};
 	struct arm_err e;
 	struct tile t;
@@ -285,7 +285,8 @@ test_path_negatives(void)
 
 		CHECKM(rc == ARM_ESYNTAX, neg[i]);
 		if (rc == ARM_ESYNTAX)
-			CHECKM(strstr(e.msg, "tile path: ") == e.msg && strstr(e.msg, "at byte ") != NULL,
+			CHECKM(strstr(e.msg, "tile path: ") == e.msg &&
+			           strstr(e.msg, "at byte ") != NULL,
 			       e.msg);
 	}
 	/* An embedded NUL inside len is a byte like any other: refused. */
@@ -378,7 +379,8 @@ leaves_init(void)
 {
 	app_leaves = malloc((size_t)N_LEAVES * HASH_SIZE);
 	for (uint32_t i = 0; i < N_LEAVES; i++) {
-		uint8_t d[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+		uint8_t d[4] = {(uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+		                (uint8_t)i};
 
 		hash_leaf(app_leaves[i], d, sizeof(d));
 	}
@@ -462,8 +464,8 @@ test_append_random_batches(void)
 		s.app_old = size;
 		s.app_new = size + n;
 		CHECKM(tile_append(&(struct tile_reader){&s, ms_read}, size,
-		                   (const uint8_t(*)[HASH_SIZE])app_leaves + size, n, ms_emit, &s, root,
-		                   &e) == ARM_OK,
+		                   (const uint8_t(*)[HASH_SIZE])app_leaves + size, n, ms_emit, &s,
+		                   root, &e) == ARM_OK,
 		       e.msg);
 		CHECK(s.reads - reads0 <= tile_levels(size));
 		for (uint64_t i = size; i < size + n; i++)
@@ -483,7 +485,8 @@ test_append_random_batches(void)
 			a = ms_find(&s, l, tn);
 			b = ms_find(&ref_store, l, tn);
 			if (a < 0 || b < 0 || s.t[a].width != t.width ||
-			    memcmp(s.t[a].data, ref_store.t[b].data, (size_t)t.width * HASH_SIZE) != 0)
+			    memcmp(s.t[a].data, ref_store.t[b].data, (size_t)t.width * HASH_SIZE) !=
+			        0)
 				bad_edge++;
 		}
 	}
@@ -500,8 +503,8 @@ test_append_random_batches(void)
 		scratch.app_old = 0;
 		scratch.app_new = N_APP;
 		CHECK(tile_append(&(struct tile_reader){&scratch, ms_read}, 0,
-		                  (const uint8_t(*)[HASH_SIZE])app_leaves, N_APP, ms_emit, &scratch, root,
-		                  &e) == ARM_OK);
+		                  (const uint8_t(*)[HASH_SIZE])app_leaves, N_APP, ms_emit, &scratch,
+		                  root, &e) == ARM_OK);
 		CHECK(scratch.reads == 0 && scratch.bad_emits == 0);
 		CHECK(same_tiles(&scratch, &ref_store));
 		merkle_edge_root(&edge, want);
@@ -513,8 +516,8 @@ test_append_random_batches(void)
 		unsigned emits = s.emits;
 
 		s.size = N_APP;
-		CHECK(tile_append(&(struct tile_reader){&s, ms_read}, N_APP, NULL, 0, ms_emit, &s, root,
-		                  &e) == ARM_OK);
+		CHECK(tile_append(&(struct tile_reader){&s, ms_read}, N_APP, NULL, 0, ms_emit, &s,
+		                  root, &e) == ARM_OK);
 		CHECK(s.emits == emits);
 		merkle_edge_root(&edge, want);
 		CHECK_EQ_MEM(root, want, HASH_SIZE);
@@ -531,13 +534,13 @@ test_append_touches(void)
 		uint64_t old, n;
 		unsigned reads, emits;
 	} c[] = {
-		{70000, 1, 3, 1},     /* L0 .p/112 -> .p/113; reads L0, L1, L2 partials */
-		{70143, 1, 3, 2},     /* L0 tile 273 fills; L1 .p/17 -> .p/18 */
-		{65535, 1, 2, 3},     /* fills L0 and L1; L2 .p/1 appears */
-		{0, 1, 0, 1},         /* the first leaf */
-		{255, 1, 1, 2},       /* full L0 tile 0 and L1 .p/1 */
-		{256, 256, 1, 2},     /* L0 tile 1 (full), L1 .p/1 -> .p/2 */
-		{69000, 1000, 3, 6},  /* L0 .p/136 fills, 3 more full and .p/112; L1 .p/13 -> .p/17 */
+	    {70000, 1, 3, 1},    /* L0 .p/112 -> .p/113; reads L0, L1, L2 partials */
+	    {70143, 1, 3, 2},    /* L0 tile 273 fills; L1 .p/17 -> .p/18 */
+	    {65535, 1, 2, 3},    /* fills L0 and L1; L2 .p/1 appears */
+	    {0, 1, 0, 1},        /* the first leaf */
+	    {255, 1, 1, 2},      /* full L0 tile 0 and L1 .p/1 */
+	    {256, 256, 1, 2},    /* L0 tile 1 (full), L1 .p/1 -> .p/2 */
+	    {69000, 1000, 3, 6}, /* L0 .p/136 fills, 3 more full and .p/112; L1 .p/13 -> .p/17 */
 	};
 	struct arm_err e;
 
@@ -554,8 +557,8 @@ test_append_touches(void)
 		s.app_old = c[i].old;
 		s.app_new = c[i].old + c[i].n;
 		CHECKM(tile_append(&(struct tile_reader){&s, ms_read}, c[i].old,
-		                   (const uint8_t(*)[HASH_SIZE])app_leaves + c[i].old, c[i].n, ms_emit, &s,
-		                   root, &e) == ARM_OK,
+		                   (const uint8_t(*)[HASH_SIZE])app_leaves + c[i].old, c[i].n,
+		                   ms_emit, &s, root, &e) == ARM_OK,
 		       e.msg);
 		CHECK(s.reads == c[i].reads && s.bad_reads == 0);
 		CHECK(s.emits == c[i].emits && s.bad_emits == 0);
@@ -617,7 +620,8 @@ test_append_big_tree(void)
 	uint64_t old = f.size, n = 4096, nw = old + n;
 
 	CHECKM(tile_append(&(struct tile_reader){&f, fake_read}, old,
-	                   (const uint8_t(*)[HASH_SIZE])app_leaves, n, fake_emit, &f, root, &e) == ARM_OK,
+	                   (const uint8_t(*)[HASH_SIZE])app_leaves, n, fake_emit, &f, root,
+	                   &e) == ARM_OK,
 	       e.msg);
 	CHECK(f.bad == 0);
 	CHECK(f.reads == tile_levels(old));
@@ -688,7 +692,8 @@ lv_hash(void *ctx, unsigned level, uint64_t n, uint8_t out[HASH_SIZE], struct ar
 	uint64_t size = *(const uint64_t *)ctx;
 
 	if (level >= 18 || n >= (size >> level))
-		return arm_err_set(e, ARM_EUSAGE, "lv: no subtree %u/%llu", level, (unsigned long long)n);
+		return arm_err_set(e, ARM_EUSAGE, "lv: no subtree %u/%llu", level,
+		                   (unsigned long long)n);
 	memcpy(out, lv[level][n], HASH_SIZE);
 	return ARM_OK;
 }
@@ -710,8 +715,7 @@ test_tile_proofs(void)
 		ref_store.size = size;
 		ref_store.edge_only = 0;
 		ref_store.bad_reads = 0;
-		CHECK(tile_src_init(&ts, &ref_reader, size, &tsrc, &e) ==
-		      ARM_OK);
+		CHECK(tile_src_init(&ts, &ref_reader, size, &tsrc, &e) == ARM_OK);
 		CHECKM(merkle_root(&tsrc, size, a, &e) == ARM_OK, e.msg);
 		CHECK(merkle_root(&msrc, size, b, &e) == ARM_OK);
 		CHECK_EQ_MEM(a, b, HASH_SIZE);
@@ -726,14 +730,15 @@ test_tile_proofs(void)
 			i = k == 0 ? 0 : k == 1 ? size - 1 : x % size;
 			old = k == 2 ? size : i + 1;
 			if (merkle_prove_inclusion(&tsrc, i, size, p1, &n1, &e) != ARM_OK ||
-			    merkle_prove_inclusion(&msrc, i, size, p2, &n2, &e) != ARM_OK || n1 != n2 ||
-			    memcmp(p1, p2, n1 * HASH_SIZE) != 0 ||
+			    merkle_prove_inclusion(&msrc, i, size, p2, &n2, &e) != ARM_OK ||
+			    n1 != n2 || memcmp(p1, p2, n1 * HASH_SIZE) != 0 ||
 			    merkle_verify_inclusion(app_leaves[i], i, size, b,
-			                            (const uint8_t(*)[HASH_SIZE])p1, n1, &e) != ARM_OK)
+			                            (const uint8_t(*)[HASH_SIZE])p1, n1,
+			                            &e) != ARM_OK)
 				bad++;
 			if (merkle_prove_consistency(&tsrc, old, size, p1, &n1, &e) != ARM_OK ||
-			    merkle_prove_consistency(&msrc, old, size, p2, &n2, &e) != ARM_OK || n1 != n2 ||
-			    memcmp(p1, p2, n1 * HASH_SIZE) != 0)
+			    merkle_prove_consistency(&msrc, old, size, p2, &n2, &e) != ARM_OK ||
+			    n1 != n2 || memcmp(p1, p2, n1 * HASH_SIZE) != 0)
 				bad++;
 			n++;
 		}
@@ -759,24 +764,21 @@ test_tile_src_tampered(void)
 	long i = ms_find(&ref_store, 1, 1); /* L1 .p/17: the root of 70000 reads it */
 
 	ref_store.size = 70000;
-	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) ==
-	      ARM_OK);
+	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) == ARM_OK);
 	CHECK(merkle_root(&src, 70000, a, &e) == ARM_OK);
 	tile_src_release(&ts);
 	CHECK(i >= 0);
 	if (i < 0)
 		return;
 	ref_store.t[i].data[100] ^= 1;
-	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) ==
-	      ARM_OK);
+	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) == ARM_OK);
 	CHECK(merkle_root(&src, 70000, b, &e) == ARM_OK);
 	CHECK(memcmp(a, b, HASH_SIZE) != 0);
 	tile_src_release(&ts);
 	ref_store.t[i].data[100] ^= 1;
 	/* A short tile is refused with its path. */
 	ref_store.short_read = 1;
-	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) ==
-	      ARM_OK);
+	CHECK(tile_src_init(&ts, &ref_reader, 70000, &src, &e) == ARM_OK);
 	CHECK(merkle_root(&src, 70000, b, &e) == ARM_ESYNTAX);
 	CHECKM(strstr(e.msg, "tile tile/") != NULL, e.msg);
 	tile_src_release(&ts);
@@ -788,10 +790,17 @@ test_tile_src_tampered(void)
 static void
 test_bundle_vector(void)
 {
-	static const char *leaves[8] = {"", "00", "10", "2021", "3031", "40414243",
-	                                "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
-	static const char *want_hex = "00000001000001100002202100023031000440414243000850515253545556"
-	                              "570010606162636465666768696a6b6c6d6e6f";
+	static const char *leaves[8] = {"",
+	                                "00",
+	                                "10",
+	                                "2021",
+	                                "3031",
+	                                "40414243",
+	                                "5051525354555657",
+	                                "606162636465666768696a6b6c6d6e6f"};
+	static const char *want_hex =
+	    "00000001000001100002202100023031000440414243000850515253545556"
+	    "570010606162636465666768696a6b6c6d6e6f";
 	uint8_t want[64], tile[8 * HASH_SIZE], h[HASH_SIZE];
 	struct buf b = BUF_INIT(1 << 20);
 	struct bundle_entry ent[256];
@@ -809,7 +818,8 @@ test_bundle_vector(void)
 		hash_leaf(tile + i * HASH_SIZE, d, n);
 	}
 	CHECK(b.len == 50 && memcmp(b.data, want, 50) == 0);
-	CHECK(tile_for_size(TILE_LEVEL_ENTRIES, 0, 8, &t) && tile_path(&t, path, sizeof(path), &e) == ARM_OK);
+	CHECK(tile_for_size(TILE_LEVEL_ENTRIES, 0, 8, &t) &&
+	      tile_path(&t, path, sizeof(path), &e) == ARM_OK);
 	CHECK(strcmp(path, "tile/entries/000.p/8") == 0);
 	CHECK(tile_for_size(0, 0, 8, &t) && tile_path(&t, path, sizeof(path), &e) == ARM_OK);
 	CHECK(strcmp(path, "tile/0/000.p/8") == 0);
@@ -825,11 +835,14 @@ test_bundle_vector(void)
 		ms_init(&s);
 		s.app_new = 8;
 		CHECK(tile_append(&(struct tile_reader){&s, ms_read}, 0,
-		                  (const uint8_t(*)[HASH_SIZE])tile, 8, ms_emit, &s, root, &e) == ARM_OK);
+		                  (const uint8_t(*)[HASH_SIZE])tile, 8, ms_emit, &s, root,
+		                  &e) == ARM_OK);
 		CHECK(s.nt == 1 && s.t[0].level == 0 && s.t[0].width == 8 &&
 		      memcmp(s.t[0].data, tile, sizeof(tile)) == 0);
 		hash_hex(rh, root);
-		CHECK(strcmp(rh, "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328") == 0);
+		CHECK(strcmp(rh,
+		             "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328") ==
+		      0);
 		ms_free(&s);
 	}
 	/* Parse back, and the malformed twins. */

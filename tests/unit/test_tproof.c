@@ -88,13 +88,15 @@ test_round_trip(void)
 				struct tproof p, q;
 				struct buf a = BUF_INIT(1 << 16), b = BUF_INIT(1 << 16);
 
-				CHECK(make_proof(&p, i, size, with_extra ? "opaque \x01 extra" : NULL) == 0);
+				CHECK(make_proof(&p, i, size,
+				                 with_extra ? "opaque \x01 extra" : NULL) == 0);
 				CHECK(tproof_format(&p, &a, &e) == ARM_OK);
 				CHECKM(tproof_parse(&q, a.data, a.len, a.len, &e) == ARM_OK, e.msg);
 				CHECK(q.index == i && q.npath == p.npath &&
 				      memcmp(q.path, p.path, p.npath * HASH_SIZE) == 0);
 				CHECK(q.extra_len == p.extra_len &&
-				      (p.extra_len == 0 || memcmp(q.extra, p.extra, p.extra_len) == 0));
+				      (p.extra_len == 0 ||
+				       memcmp(q.extra, p.extra, p.extra_len) == 0));
 				CHECK(q.checkpoint_len == p.checkpoint_len &&
 				      memcmp(q.checkpoint, p.checkpoint, p.checkpoint_len) == 0);
 				CHECK(tproof_format(&q, &b, &e) == ARM_OK);
@@ -124,7 +126,8 @@ test_shape(void)
 	CHECK(a.len > strlen(want) && memcmp(a.data, want, strlen(want)) == 0);
 	/* 13 leaves: index 6 has a 4-hash path, then an empty line, then the note. */
 	CHECK(p.npath == 4);
-	CHECK(memcmp(a.data + strlen(want) + 4 * 45, "\n" ORIGIN "\n13\n", strlen(ORIGIN) + 5) == 0);
+	CHECK(memcmp(a.data + strlen(want) + 4 * 45, "\n" ORIGIN "\n13\n", strlen(ORIGIN) + 5) ==
+	      0);
 	tproof_release(&p);
 	buf_release(&a);
 }
@@ -239,38 +242,39 @@ test_parse_refusals(void)
 	cp = (const char *)a.data + hdr + 4 * 45 + 1;
 	{
 		static const char *heads[] = {
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n%C", /* the control: parses */
-			"c2sp.org/tlog-proof@v2\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\r\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1 \nindex 6\n%P\n%C",
-			"\nc2sp.org/tlog-proof@v1\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 06\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex -6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex +6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6 \n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex  6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 18446744073709551616\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nIndex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nextra \nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nextra eA=\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nextra eB==\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nextra eA==\nextra eA==\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\nextra eA==\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n",
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\n %P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\nAAAA\n%P\n%C",
-			/* 44 bytes, one of them outside the alphabet (libsodium lets 0xb5 through). */
-			"c2sp.org/tlog-proof@v1\nindex 6\nneD36/uFaNuSMGo8hACBToOv89Vy0/k77\xb5LUVOiW1H4=\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nextra ZGVt\xb5\xb5\xb5\xb5\nindex 6\n%P\n%C",
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P\nnot a note\n",
-			"c2sp.org/tlog-proof@v1\nindex 6\n%P\n" ORIGIN "\n13\n",
-			"c2sp.org/tlog-proof@v1\nindex 6",
-			"c2sp.org/tlog-proof@v1",
-			"",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P\n%C", /* the control: parses */
+		    "c2sp.org/tlog-proof@v2\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\r\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1 \nindex 6\n%P\n%C",
+		    "\nc2sp.org/tlog-proof@v1\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 06\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex -6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex +6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6 \n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex  6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 18446744073709551616\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nIndex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nextra \nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nextra eA=\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nextra eB==\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nextra eA==\nextra eA==\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\nextra eA==\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P\n",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P\n\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n %P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\nAAAA\n%P\n%C",
+		    /* 44 bytes, one of them outside the alphabet (libsodium lets 0xb5 through). */
+		    "c2sp.org/tlog-proof@v1\nindex "
+		    "6\nneD36/uFaNuSMGo8hACBToOv89Vy0/k77\xb5LUVOiW1H4=\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nextra ZGVt\xb5\xb5\xb5\xb5\nindex 6\n%P\n%C",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P\nnot a note\n",
+		    "c2sp.org/tlog-proof@v1\nindex 6\n%P\n" ORIGIN "\n13\n",
+		    "c2sp.org/tlog-proof@v1\nindex 6",
+		    "c2sp.org/tlog-proof@v1",
+		    "",
 		};
 		for (size_t i = 0; i < ARM_ARRAY_LEN(heads); i++) {
 			size_t n = 0;
