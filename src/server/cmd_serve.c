@@ -103,7 +103,13 @@ struct serve {
 	const char *zones;
 	struct log *log;
 	struct note_signer key;
-	struct cli_replay hook; /* the rules hook's engine, used by the sequencer only */
+	struct cli_replay *hook; /* the rules hook's engine (owned), used by the sequencer only */
+	/*
+	 * Every log_add() holds this for reading; rebuilding a stale hook
+	 * engine (after a batch failed to commit) holds it for writing, so
+	 * no check() runs while the engine is replaced.
+	 */
+	pthread_rwlock_t hooklk;
 
 	struct serve_wurl wurls[SERVE_MAX_WITNESSES];
 	size_t nwurls;
@@ -430,6 +436,45 @@ serve_tile(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 	serve_file(s, rel, "application/octet-stream", "public, max-age=31536000, immutable", rs);
 }
 
+/*
+ * A batch that failed to commit leaves the hook engine stale (engine.h):
+ * it holds entries that were never written. Replay the committed log into
+ * a fresh engine, with no append in flight.
+ */
+static int
+serve_rebuild_hook(struct serve *s, struct arm_err *e)
+{
+	struct cli_replay *fresh;
+	int rc = ARM_OK;
+
+	pthread_rwlock_wrlock(&s->hooklk);
+	if (!engine_stale(s->hook->eng))
+		goto out; /* another request rebuilt it first */
+	/* On the heap: the engine keeps pointers into its cli_replay. */
+	if ((fresh = calloc(1, sizeof(*fresh))) == NULL) {
+		rc = arm_err_set(e, ARM_ENOMEM, "out of memory rebuilding the rules engine");
+		goto out;
+	}
+	if ((rc = cli_replay_init(fresh, s->zones, ENGINE_NO_TIME, true, e)) != ARM_OK) {
+		free(fresh);
+		goto out;
+	}
+	if ((rc = log_scan(s->log, 0, log_size(s->log), cli_replay_apply, fresh, e)) != ARM_OK) {
+		cli_replay_release(fresh);
+		free(fresh);
+		arm_err_prefix(e, "rebuilding the rules engine");
+		goto out;
+	}
+	cli_replay_release(s->hook);
+	free(s->hook);
+	s->hook = fresh;
+	fprintf(stderr, "armistice serve: rules engine rebuilt at size %" PRIu64 "\n",
+	        log_size(s->log));
+out:
+	pthread_rwlock_unlock(&s->hooklk);
+	return rc;
+}
+
 static void
 serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
@@ -445,7 +490,14 @@ serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
 		return;
 	}
-	if ((rc = log_add(s->log, rq->body, rq->body_len, &index, &dup, &e)) != ARM_OK) {
+	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, &e)) != ARM_OK) {
+		serve_fail(rs, &e);
+		return;
+	}
+	pthread_rwlock_rdlock(&s->hooklk);
+	rc = log_add(s->log, rq->body, rq->body_len, &index, &dup, &e);
+	pthread_rwlock_unlock(&s->hooklk);
+	if (rc != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}
@@ -633,7 +685,7 @@ serve_hook_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, st
 {
 	struct serve *s = ctx;
 
-	return engine_log_check(s->hook.eng, index, entry, len, e);
+	return engine_log_check(s->hook->eng, index, entry, len, e);
 }
 
 static void
@@ -641,7 +693,7 @@ serve_hook_done(void *ctx, uint64_t size, int rc)
 {
 	struct serve *s = ctx;
 
-	engine_log_done(s->hook.eng, size, rc);
+	engine_log_done(s->hook->eng, size, rc);
 }
 
 static int
@@ -721,7 +773,13 @@ cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "no --key and '%s' names no key file", s.dir);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);
-	if (cli_replay_init(&s.hook, s.zones, ENGINE_NO_TIME, true, &e) != ARM_OK) {
+	if ((s.hook = calloc(1, sizeof(*s.hook))) == NULL) {
+		note_signer_release(&s.key);
+		arm_err_set(&e, ARM_ENOMEM, "out of memory");
+		return cli_fail(&e);
+	}
+	if (cli_replay_init(s.hook, s.zones, ENGINE_NO_TIME, true, &e) != ARM_OK) {
+		free(s.hook);
 		note_signer_release(&s.key);
 		return cli_fail(&e);
 	}
@@ -736,11 +794,12 @@ cmd_serve(int argc, char **argv)
 	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
 		goto fail;
 	/* The rules engine starts from every committed entry. */
-	if ((rc = log_scan(s.log, 0, log_size(s.log), cli_replay_apply, &s.hook, &e)) != ARM_OK) {
+	if ((rc = log_scan(s.log, 0, log_size(s.log), cli_replay_apply, s.hook, &e)) != ARM_OK) {
 		arm_err_prefix(&e, "replaying '%s'", s.dir);
 		goto fail;
 	}
 	pthread_mutex_init(&s.agrmu, NULL);
+	pthread_rwlock_init(&s.hooklk, NULL);
 	pthread_mutex_init(&s.pubmu, NULL);
 	pthread_cond_init(&s.pubcv, NULL);
 	memset(&o, 0, sizeof(o));
@@ -780,7 +839,8 @@ fail:
 	}
 	if (s.have_agr)
 		agreement_release(&s.agr);
-	cli_replay_release(&s.hook);
+	cli_replay_release(s.hook);
+	free(s.hook);
 	note_signer_release(&s.key);
 	return ret;
 }
