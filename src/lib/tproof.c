@@ -47,24 +47,6 @@ quote_line(char out[41], const char *s, size_t n)
 	out[i] = '\0';
 }
 
-/*
- * Only the RFC 4648 §4 alphabet and "=". b64_decode() (libsodium 1.0.18
- * underneath) lets some bytes >= 0x80 through, which would give one
- * proof two spellings; checked here until b64.c refuses them itself.
- */
-static int
-b64_alphabet(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || c == '='))
-			return 0;
-	}
-	return 1;
-}
-
 /* ASCII decimal with no leading zeroes (unless "0"), at most 2^64 - 1. */
 static int
 parse_index(const char *s, size_t n, uint64_t *out)
@@ -119,12 +101,6 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 			rc = arm_err_set(e, ARM_ENOMEM, "tlog-proof: out of memory for extra data");
 			goto fail;
 		}
-		if (!b64_alphabet(line + 6, llen - 6)) {
-			rc = arm_err_set(
-			    e, ARM_ESYNTAX,
-			    "tlog-proof: line %u: extra data has a byte outside base64", lineno);
-			goto fail;
-		}
 		if ((rc = b64_decode(line + 6, llen - 6, p->extra, cap, &p->extra_len, e)) !=
 		    ARM_OK) {
 			arm_err_prefix(e, "tlog-proof: line %u: extra data", lineno);
@@ -159,7 +135,7 @@ tproof_parse(struct tproof *p, const uint8_t *msg, size_t len, size_t max, struc
 			                 lineno, MERKLE_MAX_PROOF);
 			goto fail;
 		}
-		if (llen != 44 || !b64_alphabet(line, llen) ||
+		if (llen != 44 ||
 		    b64_decode(line, llen, p->path[p->npath], HASH_SIZE, &hl, e) != ARM_OK ||
 		    hl != HASH_SIZE) {
 			rc = arm_err_set(
