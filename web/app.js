@@ -226,9 +226,8 @@ async function loadZones() {
   if (zonesCache) return zonesCache;
   zonesCache = [];
   for (const z of state.zones || []) {
-    if (!z.file) continue;
     try {
-      zonesCache.push({ id: z.id, name: z.name, geo: JSON.parse(await fetchText(`/zones/${z.file}`)) });
+      zonesCache.push({ id: z.id, name: z.name, geo: JSON.parse(await fetchText(`/zone/${encodeURIComponent(z.id)}`)) });
     } catch (err) {
       zonesCache.push({ id: z.id, name: z.name, geo: null, err: String(err) });
     }
@@ -237,7 +236,7 @@ async function loadZones() {
 }
 
 function coords(geo, out) {
-  if (!geo) return;
+  if (!geo || !geo.type) return;
   if (geo.type === "FeatureCollection") geo.features.forEach((f) => coords(f, out));
   else if (geo.type === "Feature") coords(geo.geometry, out);
   else if (geo.type === "LineString") out.push(geo.coordinates);
@@ -295,9 +294,15 @@ async function renderMap() {
   root.append(el("p", { class: "rule", text:
     `${placed.length} incidents with a position (red: confirmed, orange: not yet, grey: dismissed); ${unplaced} without one. Lines: ${zones.map((z) => z.id).join(", ") || "none"}.` }));
   root.append(el("div", { class: "map-wrap" }, svg));
+  const legend = el("div", { class: "legend" });
+  zones.forEach((z, n) => legend.append(el("span", { class: "chip", style: `background:${palette[n % palette.length]}`,
+    title: z.err || "", text: z.name || z.id })));
+  root.append(legend);
 }
 
 function selectTab(name) {
+  if (!document.getElementById(`tab-${name}`)) name = "board";
+  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
   for (const b of document.querySelectorAll(".tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== `tab-${name}`;
 }
@@ -312,4 +317,5 @@ function showError(err) {
   p.textContent = `Could not load the log: ${err.message || err}`;
 }
 
+selectTab(location.hash.slice(1) || "board");
 load(0).then(() => { document.body.dataset.ready = "1"; }).catch(showError);

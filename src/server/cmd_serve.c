@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "server/webasset.h"
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "armistice/agreement.h"
@@ -60,8 +61,9 @@ static const char serve_usage[] =
 	"\n"
 	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-	"/proof/N, /agreement and /state. A checkpoint is published only once the\n"
-	"witness quorum named in the agreement has cosigned it (C2SP tlog-witness).\n"
+	"/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+	"checkpoint is published only once the witness quorum named in the\n"
+	"agreement has cosigned it (C2SP tlog-witness).\n"
 	"\n"
 	"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	"  --key KEY           the log's signer key file (default: the one DIR's\n"
@@ -598,6 +600,64 @@ serve_agreement(struct serve *s, struct httpd_resp *rs)
 	rs->cache = "no-cache";
 }
 
+/*
+ * GET /zone/<id>: the GeoJSON of an agreed zone, as entry 0 pins it (its
+ * digest is in the agreement entry, checked when the agreement loaded), so
+ * the dashboard's map draws exactly the zones the engine decides with.
+ */
+static void
+serve_zone(struct serve *s, const char *id, struct httpd_resp *rs)
+{
+	struct arm_err e;
+	size_t i;
+
+	pthread_mutex_lock(&s->agrmu);
+	if (serve_load_agreement(s, &e) != ARM_OK) {
+		pthread_mutex_unlock(&s->agrmu);
+		serve_fail(rs, &e);
+		return;
+	}
+	for (i = 0; s->have_agr && i < s->agr.nzones; i++)
+		if (strcmp(s->agr.zones[i].id, id) == 0 && s->agr.zones[i].geojson != NULL)
+			break;
+	if (!s->have_agr || i == s->agr.nzones) {
+		pthread_mutex_unlock(&s->agrmu);
+		httpd_text(rs, 404, "no zone '%.64s' in the agreement", id);
+		return;
+	}
+	buf_reset(&rs->body);
+	if (buf_puts(&rs->body, s->agr.zones[i].geojson, &e) != ARM_OK) {
+		pthread_mutex_unlock(&s->agrmu);
+		serve_fail(rs, &e);
+		return;
+	}
+	pthread_mutex_unlock(&s->agrmu);
+	rs->status = 200;
+	rs->ctype = "application/geo+json";
+	rs->cache = "no-cache";
+}
+
+/* GET / and /dashboard/<file>: the dashboard compiled into the binary. */
+static void
+serve_dashboard(const char *name, struct httpd_resp *rs)
+{
+	const struct webasset *w = webasset_find(name);
+	struct arm_err e;
+
+	if (w == NULL) {
+		httpd_text(rs, 404, "no dashboard file '%.64s'", name);
+		return;
+	}
+	buf_reset(&rs->body);
+	if (buf_append(&rs->body, w->data, w->len, &e) != ARM_OK) {
+		serve_fail(rs, &e);
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = w->type;
+	rs->cache = "no-cache";
+}
+
 static void
 serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
@@ -673,6 +733,12 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_agreement(s, rs);
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
+	} else if (strncmp(path, "/zone/", 6) == 0) {
+		serve_zone(s, path + 6, rs);
+	} else if (strcmp(path, "/") == 0 || strcmp(path, "/dashboard/") == 0) {
+		serve_dashboard("index.html", rs);
+	} else if (strncmp(path, "/dashboard/", 11) == 0) {
+		serve_dashboard(path + 11, rs);
 	} else {
 		httpd_text(rs, 404, "no such resource '%.100s'", path);
 	}

@@ -1,0 +1,107 @@
+#!/bin/sh
+# The dashboard, checked in a real headless Chromium: a log server with
+# three witnesses serves the pilot agreement and its entries; the page
+# must render the same numbers as /state (steps, days, open, overdue), a
+# card and a graph node for every commitment, the zones on the map, and
+# follow the log: a page taken before the last entries shows the state of
+# that moment, not the latest one.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-http.sh"
+
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+	not_ok "chromium is not installed (scripts/setup.sh installs it)"
+	exit 1
+fi
+
+cd "$T" || exit 1
+pilot_entries
+"$ARM" log init log --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
+pilot_witnesses || exit 1
+pilot_serve srv log || exit 1
+S=$URL
+submit() {
+	for n in "$@"; do
+		"$ARM" submit "$S" "$P/e$n.signed" --log "$K/demo-log.vkey" >/dev/null 2>&1 ||
+			not_ok "submit e$n"
+	done
+}
+submit 00 01 02
+
+http 200 "GET / serves the dashboard" GET "$S/"
+expect_grep "dashboard is HTML" 'Content-Type: text/html' "$T/headers"
+http 200 "GET /dashboard/app.js" GET "$S/dashboard/app.js"
+expect_grep "app.js is JavaScript" 'Content-Type: text/javascript' "$T/headers"
+http 404 "an unknown dashboard file is 404" GET "$S/dashboard/nope.js"
+http 404 "no path traversal out of the dashboard" GET "$S/dashboard/..%2f..%2fcheckpoint"
+http 200 "GET /zone/jsa gives the zone's GeoJSON" GET "$S/zone/jsa"
+expect_grep "zone is GeoJSON" '"type"' "$T/body"
+http 404 "an unknown zone is 404" GET "$S/zone/nowhere"
+chrome() {
+	cname=$1
+	shift
+	# The flags keep Chromium off the network (this machine has none) and
+	# out of any profile: a new empty user-data-dir each run.
+	timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic \
+		--no-first-run --disable-background-networking --disable-component-update \
+		--disable-sync --user-data-dir="$T/chrome-$cname" --window-size=1300,1600 \
+		--virtual-time-budget=8000 "$@" 2>"$T/chrome.err"
+}
+
+# The page before the verifications: taken now, checked at the end.
+curl -s "$S/state" >state-early.json
+chrome early --dump-dom "$S/#board" >dom-early.html
+submit 03 04 05 06
+curl -s "$S/state" >state.json
+
+for tab in board graph map; do
+	chrome "$tab" --dump-dom "$S/#$tab" >"dom-$tab.html"
+	[ -s "dom-$tab.html" ] && ok "chromium rendered the $tab tab" ||
+		not_ok "chromium rendered nothing for $tab: $(tail -n 3 "$T/chrome.err")"
+done
+
+# The numbers on the page are the numbers in /state.
+done_n=$(jq -r '.progress.done' state.json)
+total=$(jq -r '.progress.total' state.json)
+grep -q "<div class=\"big\">$done_n of $total</div>" dom-board.html &&
+	ok "steps on the page match /state ($done_n of $total)" ||
+	not_ok "steps '$done_n of $total' not on the page"
+open_n=$(jq -r '.open | length' state.json)
+grep -q "id=\"stat-open\"><div class=\"big\">$open_n</div>" dom-board.html &&
+	ok "open count matches /state ($open_n)" || not_ok "open count $open_n not on the page"
+calm=$(jq -r 'if .calm.days == null then "none" else .calm.days end' state.json)
+grep -q "id=\"stat-calm\"><div class=\"big\">$calm</div>" dom-board.html &&
+	ok "days since the last provocation match /state ($calm)" ||
+	not_ok "calm '$calm' not on the page"
+title=$(jq -r '.agreement.title' state.json)
+grep -qF "$title" dom-board.html && ok "the agreement's title is shown" ||
+	not_ok "title '$title' missing"
+missing=""
+for id in $(jq -r '.commitments[].id' state.json); do
+	grep -q "id=\"c-$id\"" dom-board.html || missing="$missing $id"
+	grep -q "data-id=\"$id\"" dom-graph.html || missing="$missing graph:$id"
+done
+[ -z "$missing" ] && ok "every commitment has a card and a graph node" ||
+	not_ok "missing on the page:$missing"
+status=$(jq -r '.commitments[] | select(.id=="gp-south") | .status' state.json)
+grep -q "id=\"c-gp-south\"" dom-board.html &&
+	grep -A3 "id=\"c-gp-south\"" dom-board.html | grep -q "chip s-$status" &&
+	ok "gp-south's card shows its status ($status)" || not_ok "gp-south's status chip wrong"
+grep -q '<svg[^>]*aria-label="Map of zones and incidents"' dom-map.html &&
+	ok "the map is drawn" || not_ok "no map svg"
+grep -q 'Lines: jsa' dom-map.html && ok "the map names the agreement's zones" ||
+	not_ok "zones not listed on the map"
+
+chrome shot --screenshot="$T/board.png" "$S/" >/dev/null
+[ -s "$T/board.png" ] && ok "a screenshot was taken" || not_ok "no screenshot"
+
+# The twin: the page taken before the last entries shows that moment's
+# numbers, which differ from the latest ones.
+e_done=$(jq -r '.progress.done' state-early.json)
+[ "$e_done" != "$done_n" ] && ok "the pilot's progress changed ($e_done -> $done_n)" ||
+	not_ok "the pilot's progress did not change: the twin proves nothing"
+grep -q "<div class=\"big\">$e_done of $total</div>" dom-early.html &&
+	ok "the earlier page shows the earlier state ($e_done of $total)" ||
+	not_ok "the earlier page does not show '$e_done of $total'"
+grep -q "<div class=\"big\">$done_n of $total</div>" dom-early.html &&
+	not_ok "the earlier page shows the later numbers" || ok "the earlier page does not show the later numbers"
