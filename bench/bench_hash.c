@@ -22,20 +22,12 @@
 #include <sodium.h>
 
 #include "armistice/hash.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 #define ROUNDS 3
 #define SLICE 0.25 /* seconds of CPU per round */
 #define BATCH 4096
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(const char *what)
@@ -88,13 +80,13 @@ rate(enum kind k, const uint8_t *in, size_t n)
 	double best = 0;
 
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = cpu_now(), t;
+		double t0 = bench_cpu_now(), t;
 		unsigned long ops = 0;
 
 		do {
 			run_batch(k, in, n);
 			ops += BATCH;
-			t = cpu_now() - t0;
+			t = bench_cpu_now() - t0;
 		} while (t < SLICE);
 		if (ops / t > best)
 			best = ops / t;

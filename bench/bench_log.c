@@ -33,6 +33,7 @@
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 #define ENTRY 1024
@@ -43,15 +44,6 @@
 static char base[256];
 static struct note_signer key;
 static uint64_t counter;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(const char *what, const struct arm_err *e)
@@ -85,7 +77,7 @@ raw_rate(size_t batch, double seconds)
 {
 	char p[400];
 	uint8_t *b = malloc(batch * ENTRY);
-	double t0 = now(), t;
+	double t0 = bench_wall_now(), t;
 	uint64_t n = 0;
 	int fd;
 
@@ -98,7 +90,7 @@ raw_rate(size_t batch, double seconds)
 		if (write(fd, b, batch * ENTRY) != (ssize_t)(batch * ENTRY) || fsync(fd) != 0)
 			die("raw write", NULL);
 		n += batch;
-		t = now() - t0;
+		t = bench_wall_now() - t0;
 	} while (t < seconds);
 	close(fd);
 	unlink(p);
@@ -128,7 +120,7 @@ log_rate(struct log *l, size_t batch, double seconds, uint64_t *total)
 	size_t *lens = calloc(batch, sizeof(*lens));
 	struct log_result *res = calloc(batch, sizeof(*res));
 	struct arm_err e = {0};
-	double t0 = now(), t;
+	double t0 = bench_wall_now(), t;
 	uint64_t n = 0;
 
 	do {
@@ -137,7 +129,7 @@ log_rate(struct log *l, size_t batch, double seconds, uint64_t *total)
 			die("log_append_many", &e);
 		free(arena);
 		n += batch;
-		t = now() - t0;
+		t = bench_wall_now() - t0;
 	} while (t < seconds);
 	*total += n;
 	free(ents);
@@ -176,7 +168,7 @@ group_rate(struct log *l, unsigned threads, unsigned each, uint64_t *total)
 {
 	pthread_t t[256];
 	struct adder a[256];
-	double t0 = now();
+	double t0 = bench_wall_now();
 	unsigned i;
 
 	for (i = 0; i < threads; i++) {
@@ -187,7 +179,7 @@ group_rate(struct log *l, unsigned threads, unsigned each, uint64_t *total)
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	*total += (uint64_t)threads * each;
-	return (double)threads * each / (now() - t0);
+	return (double)threads * each / (bench_wall_now() - t0);
 }
 
 struct du {
@@ -247,11 +239,11 @@ raw_leaf_seconds(size_t n, size_t len)
 	if (b == NULL)
 		die("out of memory", NULL);
 	randombytes_buf(b, 65536 * len);
-	t0 = now();
+	t0 = bench_wall_now();
 	for (i = 0; i < n; i++)
 		hash_leaf(h, b + (i % 65536) * len, len);
 	free(b);
-	return now() - t0;
+	return bench_wall_now() - t0;
 }
 
 static int
@@ -308,7 +300,7 @@ main(void)
 	if (log_create(vdir, ORIGIN, &key, NULL, &e) != ARM_OK)
 		die("log_create", &e);
 	l = open_writer(vdir, 256);
-	t0 = now();
+	t0 = bench_wall_now();
 	{
 		const uint8_t **ents = calloc(LOG_BATCH_MAX, sizeof(*ents));
 		size_t *lens = calloc(LOG_BATCH_MAX, sizeof(*lens));
@@ -326,25 +318,25 @@ main(void)
 		free(lens);
 		free(res);
 	}
-	tgen = now() - t0;
+	tgen = bench_wall_now() - t0;
 	log_close(l);
 	l = NULL;
 	if (log_open(&l, vdir, NULL, &e) != ARM_OK)
 		die("log_open reader", &e);
-	t0 = now();
+	t0 = bench_wall_now();
 	if (log_verify(l, NULL, &rep, &e) != ARM_OK)
 		die("log_verify", &e);
-	tver = now() - t0;
+	tver = bench_wall_now() - t0;
 	rawver = raw_leaf_seconds(VERIFY_N, VERIFY_ENTRY);
 
 	/* 3. Proofs from tiles on disk, pinned to the published checkpoint. */
 	for (i = 0; i < 1000; i++) {
 		struct tproof p;
 		uint64_t idx = (uint64_t)randombytes_uniform(VERIFY_N);
-		t0 = now();
+		t0 = bench_wall_now();
 		if (log_prove(l, idx, 0, &p, &e) != ARM_OK)
 			die("log_prove", &e);
-		lat[i] = now() - t0;
+		lat[i] = bench_wall_now() - t0;
 		tproof_release(&p);
 	}
 	qsort(lat, 1000, sizeof(lat[0]), cmp_d);
@@ -352,10 +344,10 @@ main(void)
 		struct buf b = BUF_INIT(1 << 20);
 		char p[64];
 		snprintf(p, sizeof(p), "tile/0/%03d", (int)randombytes_uniform(900) % 1000);
-		t0 = now();
+		t0 = bench_wall_now();
 		if (log_read_file(l, p, &b, &e) != ARM_OK)
 			die("read tile", &e);
-		tile_lat += now() - t0;
+		tile_lat += bench_wall_now() - t0;
 		buf_release(&b);
 	}
 	tile_lat /= 1000;

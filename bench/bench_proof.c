@@ -30,20 +30,12 @@
 #include "armistice/hash.h"
 #include "armistice/merkle.h"
 #include "armistice/tiles.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 #define NLEAVES 1000000u
 #define ROUNDS 3
 #define NPROOF 4000 /* proofs per round */
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(const char *what, const struct arm_err *e)
@@ -121,7 +113,7 @@ raw_rate(void)
 	if (md == NULL || c == NULL)
 		die("no OpenSSL SHA-256", NULL);
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = cpu_now(), t;
+		double t0 = bench_cpu_now(), t;
 		unsigned long ops = 0;
 
 		do {
@@ -133,7 +125,7 @@ raw_rate(void)
 				in[i % 64] ^= out[0];
 			}
 			ops += 4096;
-			t = cpu_now() - t0;
+			t = bench_cpu_now() - t0;
 		} while (t < 0.25);
 		if (ops / t > best)
 			best = ops / t;
@@ -206,7 +198,7 @@ run(enum op op, int warm)
 		struct tile_src ts;
 		struct merkle_src src;
 		unsigned long len = 0, minh = 0;
-		double t0 = cpu_now(), t;
+		double t0 = bench_cpu_now(), t;
 
 		if (warm && tile_src_init(&ts, &reader, NLEAVES, &src, &e) != ARM_OK)
 			die("tile_src_init", &e);
@@ -255,7 +247,7 @@ run(enum op op, int warm)
 				die("proof", &e);
 			len += np;
 		}
-		t = cpu_now() - t0;
+		t = bench_cpu_now() - t0;
 		if (warm)
 			tile_src_release(&ts);
 		if (NPROOF / t > res.rate) {
@@ -317,7 +309,7 @@ main(void)
 	if (leaves == NULL || tiles.data[0] == NULL || tiles.data[1] == NULL ||
 	    tiles.data[2] == NULL)
 		die("out of memory", NULL);
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	for (uint32_t i = 0; i < NLEAVES; i++) {
 		uint8_t d[16] = {'e',
 		                 'n',
@@ -340,7 +332,7 @@ main(void)
 		                &tiles, root, &e) != ARM_OK)
 			die("tile_append", &e);
 	}
-	fprintf(stderr, "bench_proof: built %u leaves in %.2f s CPU\n", NLEAVES, cpu_now() - t0);
+	fprintf(stderr, "bench_proof: built %u leaves in %.2f s CPU\n", NLEAVES, bench_cpu_now() - t0);
 
 	raw = raw_rate();
 	prepare(0);

@@ -31,6 +31,7 @@
 #include "armistice/engine.h"
 #include "armistice/entry.h"
 #include "armistice/note.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 #define TOTAL 1000000u
@@ -38,15 +39,6 @@
 #define NCOMMIT 400u
 #define NSTANDING 10u
 #define ROUNDS 2
-
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 die(const char *what, const struct arm_err *e)
@@ -263,11 +255,11 @@ replay(const struct hist *h, size_t n, const struct buf *yaml, bool verify, size
 
 	m0 = mallinfo2();
 	eng = fresh(yaml, verify);
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	for (i = 0; i < n; i++)
 		if (engine_apply_note(eng, i + 1, h->all.data + h->off[i], h->len[i], &e) != ARM_OK)
 			die("replay", &e);
-	t = cpu_now() - t0;
+	t = bench_cpu_now() - t0;
 	m1 = mallinfo2();
 	/* uordblks: in-use heap; hblkhd: large blocks in their own mmap */
 	if (mem != NULL)
@@ -312,12 +304,12 @@ raw_verify_rate(const struct hist *h, size_t n)
 		jobs[i].len = nt.text_len;
 		note_release(&nt);
 	}
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	do {
 		for (i = 0; i < n && i < 4096; i++, done++)
 			if (crypto_sign_verify_detached(jobs[i].sig, jobs[i].msg, jobs[i].len, jobs[i].pk) != 0)
 				die("raw verify failed", NULL);
-		t = cpu_now() - t0;
+		t = bench_cpu_now() - t0;
 	} while (t < 1.0);
 	free(jobs);
 	return (double)done / t;
@@ -353,9 +345,9 @@ main(void)
 	if (agreement_parse(&a, yaml.data, yaml.len, "bench", NULL, NULL, NULL, &e) != ARM_OK)
 		die("agreement", &e);
 	memset(&h, 0, sizeof(h));
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	generate(&h, a.id);
-	gen = cpu_now() - t0;
+	gen = bench_cpu_now() - t0;
 	agreement_release(&a);
 
 	raw = raw_verify_rate(&h, SIGNED);
@@ -368,10 +360,10 @@ main(void)
 		t = replay(&h, SIGNED, &yaml, false, NULL, NULL);
 		tn_small = t < tn_small ? t : tn_small;
 	}
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	if (engine_state_json(eng, t_base + (int64_t)TOTAL * 60, &js, &e) != ARM_OK)
 		die("state json", &e);
-	tj = cpu_now() - t0;
+	tj = bench_cpu_now() - t0;
 
 	printf("## State engine replay (bench/bench_replay.c)\n\n");
 	printf("Generated history: %u entries (%zu MB of signed notes, %.1f s to generate), "

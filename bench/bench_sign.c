@@ -20,20 +20,11 @@
 
 #include "armistice/cosig.h"
 #include "armistice/note.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 #define BENCH_SECONDS 0.25
 #define BENCH_ROUNDS 4
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	/* CPU time of this thread: time spent descheduled on a shared machine does not count. */
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A job is one operation; it returns non-zero on failure. */
 typedef int (*bench_fn)(void *);
@@ -42,7 +33,7 @@ typedef int (*bench_fn)(void *);
 static double
 rate(bench_fn fn, void *arg)
 {
-	double t0 = now(), t;
+	double t0 = bench_cpu_now(), t;
 	unsigned long n = 0;
 	int i;
 
@@ -53,7 +44,7 @@ rate(bench_fn fn, void *arg)
 				exit(1);
 			}
 		n += 64;
-		t = now() - t0;
+		t = bench_cpu_now() - t0;
 	} while (t < BENCH_SECONDS);
 	return (double)n / t;
 }
