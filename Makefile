@@ -96,11 +96,25 @@ bench: $(BIN) $(BENCH_BIN)
 
 # Fuzz targets are built with clang's libFuzzer, ASan and UBSan, whatever CC
 # is, in their own build directory.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
-$(BUILD)-fuzz/%: fuzz/%.c $(LIB_SRC)
+# The library is compiled once with coverage instrumentation
+# (fuzzer-no-link) into its own archive; each target links against it.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -g -O1 $(FUZZ_SAN) \
+	$(PKG_CFLAGS) $(GEOS_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)-fuzz/%.o)
+FUZZ_LIBA := $(BUILD)-fuzz/libarmistice-fuzz.a
+
+$(BUILD)-fuzz/src/lib/%.o: src/lib/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIBA): $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_LIBA)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
 
 fuzz: $(FUZZ_BIN)
 	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_BIN)
@@ -123,4 +137,4 @@ format:
 clean:
 	rm -rf build build-* 
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
