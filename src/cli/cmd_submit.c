@@ -3,10 +3,12 @@
  * (POST /add) and keeps each receipt, a c2sp.org/tlog-proof@v1 inclusion
  * proof pinned to the cosigned checkpoint that first included the entry.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
@@ -25,7 +27,7 @@ static const char submit_usage[] =
 	"With --log the receipt is checked against the log's key before it is\n"
 	"kept. Stops at the first entry the server refuses.\n"
 	"\n"
-	"  --receipts DIR  where to write the receipts\n"
+	"  --receipts DIR  where to write the receipts (made if missing)\n"
 	"  --log VKEY      the log's verifier key (or a file holding one)\n"
 	"  --json          one JSON object per entry on standard output\n"
 	"\n"
@@ -147,6 +149,12 @@ cmd_submit(int argc, char **argv)
 	}
 	if (argc - optind < 2)
 		return cli_usage_error("submit", "a URL and at least one signed entry are required");
+	/* The receipts directory is made if missing, so a first run just works. */
+	if (rdir != NULL && mkdir(rdir, 0755) != 0 && errno != EEXIST) {
+		arm_err_set(&e, ARM_EIO, "cannot create the receipts directory '%s': %s", rdir,
+		            strerror(errno));
+		return cli_fail(&e);
+	}
 	for (i = optind + 1; i < argc; i++) {
 		fprintf(stderr, "armistice submit: %s (%d of %d)\n", argv[i], i - optind, argc - optind - 1);
 		if (submit_one(argv[optind], argv[i], rdir, have_log ? &logv : NULL, json, &e) != ARM_OK)
