@@ -15,6 +15,17 @@ cli_fail(const struct arm_err *e)
 }
 
 int
+cli_fail_json(const struct arm_err *e, int json)
+{
+	if (json) {
+		printf("{\"ok\":false,\"error\":\"%s\",\"message\":", arm_rc_name(e->rc));
+		cli_json_str(stdout, e->msg, strlen(e->msg));
+		printf("}\n");
+	}
+	return cli_fail(e);
+}
+
+int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -22,6 +22,13 @@ struct cli_cmd {
 /* Prints "armistice: <msg>" on stderr and returns the exit code for e->rc. */
 int cli_fail(const struct arm_err *e);
 
+/*
+ * cli_fail(), and first, when json is set, the error as one JSON object on
+ * standard output ({"ok":false,"error":"<rc name>","message":"..."}) so a
+ * script reading --json output always gets a document.
+ */
+int cli_fail_json(const struct arm_err *e, int json);
+
 /* Prints a usage error on stderr with a hint to --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

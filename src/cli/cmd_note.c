@@ -157,15 +157,6 @@ format_time(uint64_t ts, char out[32])
 		snprintf(out, 32, "unrepresentable");
 }
 
-static int
-note_json_error(const struct arm_err *e)
-{
-	printf("{\"ok\":false,\"error\":\"%s\",\"message\":", arm_rc_name(e->rc));
-	cli_json_str(stdout, e->msg, strlen(e->msg));
-	printf("}\n");
-	return cli_fail(e);
-}
-
 static void
 note_print_json(const struct note *n, const struct note_verifier *keys, size_t nkeys,
                 const struct note_check *checks)
@@ -255,7 +246,7 @@ note_verify_cmd(int argc, char **argv)
 			arm_err_prefix(&e, "'%s'", a.file);
 	}
 	if (rc != ARM_OK) {
-		status = a.json ? note_json_error(&e) : cli_fail(&e);
+		status = cli_fail_json(&e, a.json);
 	} else {
 		if (a.json)
 			note_print_json(&n, keys, a.nkeys, checks);

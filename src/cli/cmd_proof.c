@@ -123,15 +123,6 @@ proof_parse_args(const char *verb, int argc, char **argv, int want_files, struct
 	return -1;
 }
 
-static int
-proof_json_error(const struct arm_err *e)
-{
-	printf("{\"ok\":false,\"error\":\"%s\",\"message\":", arm_rc_name(e->rc));
-	cli_json_str(stdout, e->msg, strlen(e->msg));
-	printf("}\n");
-	return cli_fail(e);
-}
-
 static void
 root_b64(const uint8_t root[HASH_SIZE], char out[B64_ENCLEN(HASH_SIZE) + 1])
 {
@@ -208,7 +199,7 @@ proof_verify_cmd(int argc, char **argv)
 			arm_err_prefix(&e, "'%s'", a.files[1]);
 	}
 	if (rc != ARM_OK) {
-		status = a.json ? proof_json_error(&e) : cli_fail(&e);
+		status = cli_fail_json(&e, a.json);
 		goto out;
 	}
 	root_b64(c.root, root);
@@ -347,7 +338,7 @@ proof_consistency_cmd(int argc, char **argv)
 			               a.files[0], old_c.size, a.files[1], new_c.size);
 	}
 	if (rc != ARM_OK) {
-		status = a.json ? proof_json_error(&e) : cli_fail(&e);
+		status = cli_fail_json(&e, a.json);
 		goto out;
 	}
 	root_b64(old_c.root, oroot);

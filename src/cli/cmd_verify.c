@@ -510,13 +510,7 @@ cmd_verify(int argc, char **argv)
 	note_release(&v.n);
 	free(v.leaves);
 	buf_release(&v.ck);
-	if (rc != ARM_OK) {
-		if (v.json) {
-			printf("{\"ok\":false,\"error\":\"%s\",\"message\":", arm_rc_name(e.rc));
-			cli_json_str(stdout, e.msg, strlen(e.msg));
-			printf("}\n");
-		}
-		return cli_fail(&e);
-	}
+	if (rc != ARM_OK)
+		return cli_fail_json(&e, v.json);
 	return 0;
 }
