@@ -34,6 +34,13 @@ int buf_append(struct buf *b, const void *p, size_t n, struct arm_err *e) ARM_MU
 int buf_puts(struct buf *b, const char *s, struct arm_err *e) ARM_MUST_CHECK;
 int buf_printf(struct buf *b, struct arm_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4))) ARM_MUST_CHECK;
+/*
+ * Appends everything readable from fd until end of file (EINTR retried),
+ * bounded by b->max like every append. name is the file's name for the
+ * message ("cannot read 'name': ..."). Does not close fd.
+ */
+int buf_read_fd(struct buf *b, int fd, const char *name, struct arm_err *e) ARM_MUST_CHECK;
+
 /* Returns the data, which the caller now owns and frees; b is emptied. */
 uint8_t *buf_detach(struct buf *b, size_t *len);
 

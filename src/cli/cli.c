@@ -1,8 +1,10 @@
 /* cli.c - helpers shared by the subcommands; see cli.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "armistice/common.h"
@@ -41,27 +43,15 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 int
 cli_read_file(const char *path, struct buf *out, struct arm_err *e)
 {
-	FILE *f;
-	uint8_t chunk[65536];
-	size_t n;
-	int rc = ARM_OK;
+	int fd, rc;
 
-	if (strcmp(path, "-") == 0) {
-		f = stdin;
-	} else if ((f = fopen(path, "rb")) == NULL) {
+	if (strcmp(path, "-") == 0)
+		return buf_read_fd(out, STDIN_FILENO, "standard input", e);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
 		                   "cannot open '%s': %s", path, strerror(errno));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if ((rc = buf_append(out, chunk, n, e)) != ARM_OK) {
-			arm_err_prefix(e, "'%s'", path);
-			break;
-		}
-	}
-	if (rc == ARM_OK && ferror(f))
-		rc = arm_err_set(e, ARM_EIO, "cannot read '%s': %s", path, strerror(errno));
-	if (f != stdin)
-		fclose(f);
+	rc = buf_read_fd(out, fd, path, e);
+	close(fd);
 	return rc;
 }
 

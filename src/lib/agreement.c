@@ -2027,29 +2027,13 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 static int
 read_bounded(int dirfd, const char *path, int flags, struct buf *out, struct arm_err *e)
 {
-	uint8_t chunk[8192];
-	int fd, rc = ARM_OK;
-	ssize_t got;
+	int fd, rc;
 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0)
 		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO, "cannot open \"%s\": %s",
 		                   path, strerror(errno));
-	for (;;) {
-		got = read(fd, chunk, sizeof(chunk));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = arm_err_set(e, ARM_EIO, "cannot read \"%s\": %s", path, strerror(errno));
-			break;
-		}
-		if (got == 0)
-			break;
-		if ((rc = buf_append(out, chunk, (size_t)got, e)) != ARM_OK) {
-			arm_err_prefix(e, "%s", path);
-			break;
-		}
-	}
+	rc = buf_read_fd(out, fd, path, e);
 	close(fd);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* buf.c - see buf.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "armistice/common.h"
 
@@ -104,4 +106,25 @@ buf_detach(struct buf *b, size_t *len)
 	b->len = 0;
 	b->cap = 0;
 	return p;
+}
+
+int
+buf_read_fd(struct buf *b, int fd, const char *name, struct arm_err *e)
+{
+	uint8_t chunk[8192];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return arm_err_set(e, ARM_EIO, "cannot read '%s': %s", name, strerror(errno));
+		if (n == 0)
+			return ARM_OK;
+		if (buf_append(b, chunk, (size_t)n, e) != ARM_OK) {
+			arm_err_prefix(e, "'%s'", name);
+			return e != NULL ? (int)e->rc : ARM_ELIMIT;
+		}
+	}
 }

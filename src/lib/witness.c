@@ -182,28 +182,12 @@ witness_origin_file(const char *origin, char out[2 * HASH_SIZE + 1])
 static int
 witness_read_file(const char *path, struct buf *out, struct arm_err *e)
 {
-	uint8_t chunk[8192];
-	int fd, rc = ARM_OK;
-	ssize_t n;
+	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO, "cannot open '%s': %s",
 		                   path, strerror(errno));
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = arm_err_set(e, ARM_EIO, "cannot read '%s': %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((rc = buf_append(out, chunk, (size_t)n, e)) != ARM_OK) {
-			arm_err_prefix(e, "'%s'", path);
-			break;
-		}
-	}
+	rc = buf_read_fd(out, fd, path, e);
 	close(fd);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* test_base.c - err, buf and b64. */
 #include <sodium.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "armistice/b64.h"
 #include "armistice/common.h"
@@ -45,6 +46,29 @@ test_b64_strict(void)
 }
 
 static void
+test_read_fd(void)
+{
+	struct buf small = BUF_INIT(10), big = BUF_INIT(100);
+	struct arm_err e;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789abcdefghij", 20) == 20);
+	close(p[1]);
+	CHECK(buf_read_fd(&small, p[0], "pipe", &e) == ARM_ELIMIT);
+	CHECK(strstr(e.msg, "'pipe'") != NULL);
+	close(p[0]);
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "0123456789abcdefghij", 20) == 20);
+	close(p[1]);
+	CHECK(buf_read_fd(&big, p[0], "pipe", &e) == ARM_OK);
+	CHECK(big.len == 20 && memcmp(big.data, "0123456789abcdefghij", 20) == 0);
+	close(p[0]);
+	buf_release(&small);
+	buf_release(&big);
+}
+
+static void
 test_exit_codes(void)
 {
 	CHECK(arm_rc_exit(ARM_OK) == 0);
@@ -61,6 +85,7 @@ main(void)
 		return 1;
 	RUN(test_buf_limit);
 	RUN(test_b64_strict);
+	RUN(test_read_fd);
 	RUN(test_exit_codes);
 	return HARNESS_DONE();
 }
