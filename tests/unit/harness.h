@@ -7,6 +7,7 @@
 #define ARMISTICE_TEST_HARNESS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int harness_pass, harness_fail;
@@ -62,6 +63,46 @@ harness_unhex(const char *hex, unsigned char *out, size_t cap)
 		hex += 2;
 	}
 	return n;
+}
+
+/* Reports one named case directly (table-driven tests). */
+static inline void
+case_result(const char *name, int good, const char *why)
+{
+	if (good) {
+		harness_pass++;
+		printf("ok - %s\n", name);
+	} else {
+		harness_fail++;
+		printf("not ok - %s: %s\n", name, why);
+	}
+}
+
+/* Reads a whole test-data file; NULL if it cannot. The caller frees it. */
+static inline char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	p = malloc((size_t)n + 1);
+	if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	if (p != NULL) {
+		p[n] = '\0';
+		*len = (size_t)n;
+	}
+	fclose(f);
+	return p;
 }
 
 #endif

@@ -1,4 +1,5 @@
 /* test_base.c - err, buf and b64. */
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>

@@ -21,44 +21,6 @@
 static struct agreement pilot;
 static char pilot_hex[2 * HASH_SIZE + 1];
 
-static void
-case_result(const char *name, int good, const char *why)
-{
-	if (good) {
-		harness_pass++;
-		printf("ok - %s\n", name);
-	} else {
-		harness_fail++;
-		printf("not ok - %s: %s\n", name, why);
-	}
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	p = malloc((size_t)n + 1);
-	if (p != NULL && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	if (p != NULL) {
-		p[n] = '\0';
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return p;
-}
-
 static int
 read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 {

@@ -3,6 +3,7 @@
  * korea-record.md §C (facts marked "recalled" there are approximate, so
  * the tolerances here are a few hundred metres).
  */
+#include <stdlib.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
  * to 80 leaves checked against a naive transcription of MTH, PATH and
  * PROOF and against their corrupted twins.
  */
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
