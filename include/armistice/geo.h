@@ -45,6 +45,7 @@
 #define ARMISTICE_GEO_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -132,5 +133,13 @@ int geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *l
 
 /* Great-circle distance in km between two points in degrees (haversine). */
 double geo_haversine_km(double lat1, double lon1, double lat2, double lon2);
+
+/*
+ * Checks text before it is parsed as GeoJSON: valid UTF-8, a JSON object,
+ * no raw control character inside a string (RFC 8259 §7) and no line
+ * starting with '%'. libfyaml 0.7.12 crashes or loops on the last two;
+ * every GeoJSON parse (zones in agreements, the MDL lines) checks first.
+ */
+int geo_json_check(const uint8_t *p, size_t n, struct arm_err *e) ARM_MUST_CHECK;
 
 #endif

@@ -19,6 +19,7 @@
 #include <libfyaml.h>
 
 #include "armistice/agreement.h"
+#include "armistice/geo.h"
 #include "armistice/common.h"
 
 #define MAX_DEPTH 64 /* nesting of YAML collections we walk */
@@ -1267,11 +1268,10 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_FORCE;
 	cfg.diag = quiet_diag();
 	/*
-	 * JSON has no line that starts with '%', and libfyaml 0.7.12 can loop
-	 * scanning such a line as a directive: refuse it before parsing.
+	 * libfyaml 0.7.12 loops on a line starting with '%' and crashes on a
+	 * tab inside a string: geo_json_check() refuses both before parsing.
 	 */
-	if (b.len > 0 && cfg.diag != NULL && b.data[0] != '%' &&
-	    memmem(b.data, b.len, "\n%", 2) == NULL)
+	if (b.len > 0 && cfg.diag != NULL && geo_json_check(b.data, b.len, NULL) == ARM_OK)
 		d = fy_document_build_from_string(&cfg, (const char *)b.data, b.len);
 	if (d == NULL || !geojson_ok(fy_document_root(d))) {
 		problem(c, z->mark, ARM_ESYNTAX, "zone-geojson",

@@ -160,15 +160,16 @@ fy_quiet(struct fy_diag *diag, void *user, const char *msg, size_t len)
 }
 
 /*
- * GeoJSON is a JSON object in UTF-8 (RFC 7946 §2, RFC 8259 §8.1). Checking
- * that before libfyaml sees the bytes keeps them out of its YAML-only
- * paths: libfyaml 0.8 loops forever on a "%" directive followed by an
- * invalid UTF-8 byte (found by fuzz/fuzz_geo.c).
+ * What libfyaml is given as GeoJSON: valid UTF-8, an object, and strict
+ * JSON where libfyaml 0.7.12 is not: no raw control character inside a
+ * string (RFC 8259 §7; a tab there crashes its error formatting) and no
+ * line starting with '%' (it may loop scanning a YAML directive). Pure.
  */
-static int
-json_precheck(const uint8_t *p, size_t n, struct arm_err *e)
+int
+geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 {
 	size_t i = 0, k;
+	bool in_str = false, esc = false;
 
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
@@ -179,6 +180,20 @@ json_precheck(const uint8_t *p, size_t n, struct arm_err *e)
 		if (k == 0)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "geo: byte 0x%02x at offset %zu is not UTF-8 text", p[i], i);
+		if (in_str && p[i] < 0x20)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: control character 0x%02x inside a string at offset %zu "
+			                   "(RFC 8259 §7: escape it)",
+			                   p[i], i);
+		if (!in_str && p[i] == '%' && (i == 0 || p[i - 1] == '\n'))
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: a line starts with '%%' at offset %zu: not JSON", i);
+		if (esc)
+			esc = false;
+		else if (in_str && p[i] == '\\')
+			esc = true;
+		else if (p[i] == '"')
+			in_str = !in_str;
 	}
 	return ARM_OK;
 }
@@ -197,7 +212,7 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 		            GEO_INPUT_MAX);
 		return NULL;
 	}
-	if (json_precheck((const uint8_t *)text, len, e) != ARM_OK)
+	if (geo_json_check((const uint8_t *)text, len, e) != ARM_OK)
 		return NULL;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;

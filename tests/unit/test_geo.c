@@ -232,6 +232,25 @@ test_refusals(void)
 	geo_map_free(NULL);
 }
 
+/* What libfyaml is never given (it crashes or loops on these). */
+static void
+test_json_check(void)
+{
+	struct arm_err e;
+	const char *good = "{\"type\":\"Point\",\"name\":\"a\\tb \\\"q\\\" %\"}";
+	const char *tab = "{\"type\":\"Po\tint\"}";
+	const char *nl = "{\"type\":\"Po\nint\"}";
+	const char *pct = "{\"type\":\n%YAML 1.2\n\"Point\"}";
+
+	CHECKM(geo_json_check((const uint8_t *)good, strlen(good), &e) == ARM_OK, e.msg);
+	CHECK(geo_json_check((const uint8_t *)tab, strlen(tab), &e) == ARM_ESYNTAX);
+	CHECK(strstr(e.msg, "control character 0x09") != NULL);
+	CHECK(geo_json_check((const uint8_t *)nl, strlen(nl), &e) == ARM_ESYNTAX);
+	CHECK(geo_json_check((const uint8_t *)pct, strlen(pct), &e) == ARM_ESYNTAX);
+	CHECK(strstr(e.msg, "'%'") != NULL);
+	CHECK(geo_json_check((const uint8_t *)"[1]", 3, &e) == ARM_ESYNTAX);
+}
+
 int
 main(void)
 {
@@ -253,6 +272,7 @@ main(void)
 	RUN(test_arrowhead_straddles);
 	RUN(test_zones);
 	RUN(test_refusals);
+	RUN(test_json_check);
 	buf_release(&lsib);
 	return HARNESS_DONE();
 }
