@@ -17,6 +17,7 @@ BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 15
+FUZZ_RUNS ?=
 
 PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -117,7 +118,7 @@ $(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_LIBA)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
 
 fuzz: $(FUZZ_BIN)
-	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_BIN)
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) sh fuzz/run.sh $(FUZZ_BIN)
 
 demo: $(BIN)
 	BUILD=$(BUILD) sh examples/korea-2018/demo.sh
