@@ -10,6 +10,9 @@ set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 TOP=${ARMISTICE_TOP:-$(pwd)}
 SHARED=${ARMISTICE_SHARED:-$TOP/../shared}
+# Outside this workplace there is no ../shared: the worked example keeps
+# byte-exact copies of the data files the tests read (its data/README.md).
+[ -d "$SHARED/data" ] || SHARED=$TOP/examples/korea-2018
 T=$(mktemp -d "${TMPDIR:-/tmp}/armistice-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 script=$(basename "$0" .sh)
