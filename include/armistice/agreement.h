@@ -131,7 +131,19 @@ struct agreement_log {
 	 */
 	size_t quorum_group;
 	size_t quorum_n;
+	/*
+	 * The log clock (logclock.h; log.clock in docs/agreement.md). The
+	 * tolerances apply wherever the log records its time; clock (the
+	 * section was written) also makes that time required.
+	 */
+	bool clock;
+	int64_t clock_future;   /* s: refuse an entry dated later than the log's time + this */
+	int64_t clock_backdate; /* s: flag an entry dated earlier than the log's time - this; -1 never */
+	bool clock_deadlines;   /* judge deadlines and lateness on the log's time */
 };
+
+#define AGREEMENT_CLOCK_FUTURE 600     /* 10 minutes of clock skew */
+#define AGREEMENT_CLOCK_BACKDATE 259200 /* 3 days: a report written in the field */
 
 struct agreement_phase {
 	char *id;

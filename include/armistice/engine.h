@@ -149,6 +149,32 @@ int engine_log_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len
 void engine_log_done(void *ctx, uint64_t size, int rc);
 bool engine_stale(const struct engine *eng);
 
+/*
+ * The log clock (logclock.h). engine_log_clock() is the log's clock hook:
+ * the text of the clock leaf at index for the sequencer's time now, never
+ * earlier than the clock before it (nothing before the agreement).
+ * engine_log_retract() forgets the clock leaf at index that its batch
+ * dropped (no entry accepted). engine_log_hooks() fills h with check,
+ * done, clock and retract on eng: what a writer passes to log_open().
+ *
+ * Replayed, a clock leaf (a signed note whose text starts
+ * "armistice/clock/v1") must be signed by the agreement's log key (when
+ * opts.verify_sigs), name its log's origin and its own index, and not go
+ * back in time (rules clock-signed, clock-origin, clock-index,
+ * clock-order). It changes no commitment; it sets the log's time that the
+ * entries after it are judged by (rules clock-missing, clock-future; the
+ * backdated flag; log.clock.deadlines).
+ */
+struct log_hooks;
+int engine_log_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, struct arm_err *e);
+void engine_log_retract(void *ctx, uint64_t index);
+void engine_log_hooks(struct engine *eng, struct log_hooks *h);
+
+/* The log's time (ENGINE_NO_TIME before any clock leaf), its leaf's index and the clock leaves seen. */
+int64_t engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks);
+/* Entries flagged backdated (dated before the log's time by more than log.clock.backdate). */
+size_t engine_nbackdated(const struct engine *eng);
+
 /* ---- what the last successful apply changed (for timelines) ---- */
 
 struct engine_change {
@@ -167,6 +193,8 @@ struct engine_event {
 	int64_t time;               /* that entry's event time */
 	enum engine_status from, to;
 	bool reversal;
+	int64_t logged;             /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated;             /* the entry was flagged backdated (log.clock.backdate) */
 };
 
 struct engine_cview {
@@ -261,6 +289,8 @@ struct engine_incident {
 	size_t nbreached;           /* standing commitments it breached */
 	bool has_pos;               /* the entry gave a position */
 	int64_t lat_e7, lon_e7;     /* WGS-84 degrees x 1e7, as written in the entry */
+	int64_t logged;             /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated;             /* reported (time) long before it was sequenced */
 };
 size_t engine_nincidents(const struct engine *eng);
 void engine_incident(const struct engine *eng, size_t i, struct engine_incident *out);

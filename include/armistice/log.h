@@ -75,6 +75,19 @@ struct log_hooks {
 	int (*check)(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
 	             struct arm_err *e);
 	void (*done)(void *ctx, uint64_t size, int rc);
+	/*
+	 * The log clock (logclock.h), optional. Before the first new entry of
+	 * a batch the sequencer calls clock() with the index the clock leaf
+	 * will get and its own time (UTC seconds); clock() appends the clock
+	 * text to text (or nothing: no clock leaf for this batch, e.g. before
+	 * the agreement). The log signs it with its key, passes the signed
+	 * leaf through check() like any entry, and puts it first in the
+	 * batch. If no entry of the batch is then accepted, the clock leaf is
+	 * dropped and retract() is told (the clock leaf at index was never
+	 * appended): a batch is never only a clock.
+	 */
+	int (*clock)(void *ctx, uint64_t index, int64_t now, struct buf *text, struct arm_err *e);
+	void (*retract)(void *ctx, uint64_t index);
 };
 
 struct log_opts {

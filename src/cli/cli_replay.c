@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/cli_replay.h"
 #include "armistice/entry.h"
+#include "armistice/logclock.h"
 #include "armistice/common.h"
 
 int
@@ -88,4 +90,21 @@ cli_replay_time(const char *s, int64_t *t, struct arm_err *e)
 	ARM_TRY(entry_time_parse(&et, s, strlen(s), e));
 	*t = et.t;
 	return ARM_OK;
+}
+
+int
+cli_replay_clock(struct cli_replay *r, uint64_t index, const struct note_signer *logkey,
+                 struct buf *note, struct arm_err *e)
+{
+	struct buf text = BUF_INIT(LOGCLOCK_TEXT_MAX);
+	int rc;
+
+	buf_reset(note);
+	rc = engine_log_clock(r->eng, index, (int64_t)time(NULL), &text, e);
+	if (rc == ARM_OK && text.len > 0)
+		rc = note_sign((const char *)text.data, text.len, &logkey, 1, note, e);
+	if (rc == ARM_OK && note->len > 0)
+		rc = engine_log_check(r->eng, index, note->data, note->len, e);
+	buf_release(&text);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include "armistice/engine.h"
 #include "armistice/err.h"
 #include "armistice/geo.h"
+#include "armistice/note.h"
 
 struct cli_replay {
 	struct engine *eng;
@@ -40,6 +41,15 @@ int cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm
 /* A log_scan_fn (ctx = struct cli_replay) that applies each entry. */
 int cli_replay_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
                      struct arm_err *e);
+
+/*
+ * For a dry run that must see what the sequencer will append: the signed
+ * clock leaf (logclock.h) at index for the current time, made with the
+ * log's key and applied to r's engine. note is left empty when the engine
+ * takes no clock (no agreement yet).
+ */
+int cli_replay_clock(struct cli_replay *r, uint64_t index, const struct note_signer *logkey,
+                     struct buf *note, struct arm_err *e) ARM_MUST_CHECK;
 
 /* Parses an RFC 3339 time or POSIX seconds into *t. */
 int cli_replay_time(const char *s, int64_t *t, struct arm_err *e) ARM_MUST_CHECK;

@@ -20,6 +20,8 @@
 #include "armistice/engine.h"
 #include "armistice/entry.h"
 #include "armistice/log.h"
+#include "armistice/logclock.h"
+#include "armistice/note.h"
 #include "armistice/common.h"
 
 static const char append_usage[] =
@@ -51,6 +53,8 @@ struct pending {
 	size_t n;
 	uint64_t base; /* index of ents[0] */
 	bool conflict;
+	/* The batch's clock leaf (logclock.h) at base - 1, as the dry run made it. */
+	struct buf clock_text, clock_note;
 };
 
 /*
@@ -64,6 +68,10 @@ append_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct
 	struct pending *p = ctx;
 	uint64_t k = index - p->base;
 
+	if (p->clock_note.len > 0 && index + 1 == p->base && len == p->clock_note.len &&
+	    memcmp(entry, p->clock_note.data, len) == 0)
+		return ARM_OK;
+
 	if (index < p->base || k >= p->n || p->lens[k] != len || memcmp(p->ents[k], entry, len) != 0) {
 		p->conflict = true;
 		return arm_err_set(e, ARM_ECONFLICT,
@@ -71,6 +79,32 @@ append_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct
 		                   (unsigned long long)index);
 	}
 	return ARM_OK;
+}
+
+/* The log's clock hook: exactly the clock text the dry run checked. */
+static int
+append_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, struct arm_err *e)
+{
+	struct pending *p = ctx;
+
+	(void)now;
+	if (p->clock_text.len == 0)
+		return ARM_OK;
+	if (index + 1 != p->base) {
+		p->conflict = true;
+		return arm_err_set(e, ARM_ECONFLICT, "the log clock leaf moved to %llu: refused",
+		                   (unsigned long long)index);
+	}
+	return buf_append(text, p->clock_text.data, p->clock_text.len, e);
+}
+
+static void
+append_retract(void *ctx, uint64_t index)
+{
+	struct pending *p = ctx;
+
+	(void)index;
+	p->conflict = true;
 }
 
 static void
@@ -119,6 +153,8 @@ cmd_append(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	memset(&s, 0, sizeof(s));
 	memset(&p, 0, sizeof(p));
+	buf_init(&p.clock_text, LOGCLOCK_TEXT_MAX);
+	buf_init(&p.clock_note, LOGCLOCK_NOTE_MAX);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", append_opts, NULL)) != -1) {
 		switch (c) {
@@ -168,6 +204,8 @@ cmd_append(int argc, char **argv)
 	o.key = &s;
 	o.hooks.ctx = &p;
 	o.hooks.check = append_check;
+	o.hooks.clock = append_clock;
+	o.hooks.retract = append_retract;
 	if ((rc = log_open(&l, dir, &o, &e)) != ARM_OK)
 		goto fail;
 	/* The committed log was checked when it was written: replay without signatures. */
@@ -181,7 +219,22 @@ cmd_append(int argc, char **argv)
 		goto fail;
 	}
 
-	/* Dry run: every new entry through signatures and rules, in order. */
+	/*
+	 * Dry run: the batch's clock leaf as the sequencer will put it first,
+	 * then every new entry through signatures and rules, in order.
+	 */
+	if ((rc = cli_replay_clock(&r, p.base, &s, &p.clock_note, &e)) != ARM_OK)
+		goto fail;
+	if (p.clock_note.len > 0) {
+		struct note cn;
+		if ((rc = note_parse(&cn, p.clock_note.data, p.clock_note.len, 0, &e)) != ARM_OK)
+			goto fail;
+		rc = buf_append(&p.clock_text, cn.text, cn.text_len, &e);
+		note_release(&cn);
+		if (rc != ARM_OK)
+			goto fail;
+		p.base++;
+	}
 	for (i = 0; i < n; i++) {
 		if ((rc = engine_log_check(r.eng, p.base + i, p.ents[i], p.lens[i], &e)) != ARM_OK) {
 			arm_err_prefix(&e, "'%s' refused, nothing written", argv[optind + 1 + (int)i]);
@@ -212,6 +265,8 @@ out:
 	log_close(l);
 	cli_replay_release(&r);
 	note_signer_release(&s);
+	buf_release(&p.clock_text);
+	buf_release(&p.clock_note);
 	if (files != NULL)
 		for (i = 0; i < n; i++)
 			buf_release(&files[i]);

@@ -28,6 +28,7 @@
 #include "armistice/entry.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
+#include "armistice/logclock.h"
 #include "armistice/note.h"
 #include "armistice/common.h"
 
@@ -514,8 +515,8 @@ seen_add(void *ctx, uint64_t index, const uint8_t *note, size_t len, struct arm_
 	struct entry en;
 	int rc;
 
-	if (index == 0)
-		return ARM_OK; /* the agreement */
+	if (index == 0 || logclock_is(note, len))
+		return ARM_OK; /* the agreement, a clock leaf */
 	memset(&n, 0, sizeof(n));
 	entry_init(&en);
 	if ((rc = note_parse(&n, note, len, ENTRY_MAX_SIZE, e)) == ARM_OK)
@@ -649,9 +650,7 @@ open_log(const struct import_args *a, struct note_signer *ls, struct cli_replay 
 	o.writer = true;
 	o.key = ls;
 	o.batch_max = LOG_BATCH_MAX;
-	o.hooks.ctx = hook->eng;
-	o.hooks.check = engine_log_check;
-	o.hooks.done = engine_log_done;
+	engine_log_hooks(hook->eng, &o.hooks);
 	return log_open(l, a->dir, &o, e);
 }
 
@@ -698,7 +697,7 @@ import_incidents(const struct import_args *a)
 	const struct agreement *ag;
 	struct engine_record er;
 	struct seen sn = {NULL, 0, 0};
-	uint64_t size = 0, seq0 = 0, i;
+	uint64_t size = 0, size0 = 0, seq0 = 0, i;
 	size_t dups = 0;
 	size_t author;
 	int rc;
@@ -718,7 +717,7 @@ import_incidents(const struct import_args *a)
 	    (rc = cli_replay_init(&scratch, a->zones, ENGINE_NO_TIME, true, &e)) != ARM_OK ||
 	    (rc = open_log(a, &ls, &hook, &l, &e)) != ARM_OK)
 		goto out;
-	size = log_size(l);
+	size = size0 = log_size(l);
 	if (size == 0) {
 		rc = arm_err_set(&e, ARM_ENOTFOUND,
 		                 "log '%s' is empty: it needs its agreement first (armistice init)",
@@ -765,6 +764,16 @@ import_incidents(const struct import_args *a)
 	}
 	if (rd.nrows > 100)
 		fprintf(stderr, "armistice import: signing and checking %zu incidents\n", rd.nrows);
+	/* The dry run sees the clock leaf that the sequencer puts first. */
+	{
+		struct buf cn = BUF_INIT(LOGCLOCK_NOTE_MAX);
+		rc = cli_replay_clock(&scratch, size, &ls, &cn, &e);
+		if (cn.len > 0)
+			size0 = size + 1;
+		buf_release(&cn);
+		if (rc != ARM_OK)
+			goto out;
+	}
 	for (i = 0; i < rd.nrows; i++) {
 		struct buf note = BUF_INIT(ENTRY_MAX_SIZE);
 		bool dup = false;
@@ -777,7 +786,7 @@ import_incidents(const struct import_args *a)
 			continue;
 		}
 		if (rc == ARM_OK)
-			rc = engine_apply_note(scratch.eng, size + b.n, note.data, note.len, &e);
+			rc = engine_apply_note(scratch.eng, size0 + b.n, note.data, note.len, &e);
 		if (rc != ARM_OK) {
 			buf_release(&note);
 			if (strncmp(e.msg, "line ", 5) != 0)
@@ -803,7 +812,8 @@ import_incidents(const struct import_args *a)
 		if (rc != ARM_OK)
 			goto out;
 	}
-	print_result(a, ag->actors[author].id, b.n, seq0, size, &rd, dups,
+	print_result(a, ag->actors[author].id, b.n, seq0,
+	             !a->dry_run && b.n > 0 ? res[0].index : size0, &rd, dups,
 	             a->dry_run ? size : log_size(l));
 out:
 	log_close(l);

@@ -253,10 +253,7 @@ rules_hook(struct log *l, const char *dir, struct cli_replay *r, struct arm_err 
 		arm_err_prefix(e, "replaying the agreement log '%s'", dir);
 		goto out;
 	}
-	memset(&h, 0, sizeof(h));
-	h.ctx = r->eng;
-	h.check = engine_log_check;
-	h.done = engine_log_done;
+	engine_log_hooks(r->eng, &h);
 	log_set_hooks(l, &h);
 out:
 	buf_release(&first);

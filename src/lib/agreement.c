@@ -758,6 +758,8 @@ agreement_init(struct agreement *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->log.quorum_group = AGREEMENT_NONE;
+	a->log.clock_future = AGREEMENT_CLOCK_FUTURE;
+	a->log.clock_backdate = AGREEMENT_CLOCK_BACKDATE;
 }
 
 void
@@ -983,20 +985,90 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		CHECK_DUPS(c, a->phases, a->nphases, "phase");
 }
 
+/*
+ * A duration "<n>s", "<n>m", "<n>h" or "<n>d" (at most 366 days) in
+ * seconds; "none" gives -1 where allowed. false with a problem.
+ */
+static bool
+get_duration(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+             bool none_ok, int64_t *out)
+{
+	const char *s;
+	size_t len;
+	uint64_t v, mult;
+
+	if (none_ok && scalar_is(n, "none")) {
+		*out = -1;
+		return true;
+	}
+	if (!is_scalar(n) || is_null(n) || (s = fy_node_get_scalar(n, &len)) == NULL || len < 2)
+		goto bad;
+	switch (s[len - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default: goto bad;
+	}
+	if (!agreement_uint_parse(s, len - 1, 366 * 86400 / mult, &v))
+		goto bad;
+	*out = (int64_t)(v * mult);
+	return true;
+bad:
+	problem(c, node_mark(n, at), ARM_ESYNTAX, "bad-value",
+	        "%s must be a duration such as 90s, 10m, 12h or 3d (at most 366d)%s", what,
+	        none_ok ? ", or none" : "");
+	return false;
+}
+
+/*
+ * log.clock (docs/agreement.md): the rules on the log's own time
+ * (logclock.h). Writing the section at all makes the log's time
+ * required for every entry after the agreement.
+ */
+static void
+parse_clock(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"future", "backdate", "deadlines"};
+	struct agreement_log *l = &c->a->log;
+	struct fy_node *v[3];
+	struct agreement_mark m[3];
+
+	if (!get_map(c, n, at, "log clock", keys, 3, v, m))
+		return;
+	l->clock = true;
+	if (has(v[0]))
+		(void)get_duration(c, v[0], m[0], "log clock future", false, &l->clock_future);
+	if (has(v[1]))
+		(void)get_duration(c, v[1], m[1], "log clock backdate", true, &l->clock_backdate);
+	if (has(v[2])) {
+		if (scalar_is(v[2], "log"))
+			l->clock_deadlines = true;
+		else if (scalar_is(v[2], "claimed"))
+			l->clock_deadlines = false;
+		else
+			problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "bad-value",
+			        "log clock deadlines must be \"log\" (judge deadlines on the log's "
+			        "time) or \"claimed\" (on the time each entry states)");
+	}
+}
+
 static void
 parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 {
-	static const char *const keys[] = {"origin", "key", "witnesses", "groups", "quorum"};
+	static const char *const keys[] = {"origin", "key", "witnesses", "groups", "quorum", "clock"};
 	static const char *const wkeys[] = {"id", "key"};
 	static const char *const gkeys[] = {"id", "threshold", "members"};
 	struct agreement_log *l = &c->a->log;
-	struct fy_node *v[5], *item;
-	struct agreement_mark m[5];
+	struct fy_node *v[6], *item;
+	struct agreement_mark m[6];
 	void *it = NULL;
 	size_t count, i;
 
-	if (!get_map(c, n, at, "log", keys, 5, v, m))
+	if (!get_map(c, n, at, "log", keys, 6, v, m))
 		return;
+	if (has(v[5]))
+		parse_clock(c, v[5], m[5]);
 	need(c, v[0], at, "log origin");
 	need(c, v[1], at, "log key");
 	need(c, v[4], at, "log quorum");

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "armistice/engine.h"
+#include "armistice/log.h"
+#include "armistice/logclock.h"
 #include "armistice/common.h"
 
 /* Verdict slots, one per actor, per commitment. */
@@ -70,6 +72,8 @@ struct incident {
 	bool dismissed;
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
+	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated;   /* dated earlier than the log's time by more than the tolerance */
 };
 
 struct engine {
@@ -103,6 +107,15 @@ struct engine {
 	size_t *blist;    /* collect_breaches() result, ncs long */
 	size_t nwork;
 	bool oom;         /* a history record could not be stored */
+
+	/* The log clock (logclock.h): the latest clock leaf before the next entry. */
+	int64_t log_time;         /* ENGINE_NO_TIME before the first clock leaf */
+	uint64_t log_time_index;
+	int64_t prev_log_time;    /* before the latest clock leaf, for engine_log_retract() */
+	uint64_t prev_log_index;
+	size_t nclocks;
+	size_t nbackdated;        /* entries flagged backdated */
+	bool cur_backdated;       /* the entry being applied */
 };
 
 /* ---------------------------------------------------------------- names */
@@ -192,6 +205,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, struct arm_err *
 	else
 		engine_opts_init(&eng->opts);
 	agreement_init(&eng->a);
+	eng->log_time = ENGINE_NO_TIME;
+	eng->prev_log_time = ENGINE_NO_TIME;
 	*out = eng;
 	return ARM_OK;
 }
@@ -534,6 +549,8 @@ record(struct engine *eng, size_t c, enum engine_status from, enum engine_status
 	s->hist[s->nhist].from = from;
 	s->hist[s->nhist].to = to;
 	s->hist[s->nhist].reversal = rev;
+	s->hist[s->nhist].logged = eng->log_time;
+	s->hist[s->nhist].backdated = eng->cur_backdated;
 	s->nhist++;
 	eng->chg[eng->nchg].commitment = c;
 	eng->chg[eng->nchg].from = from;
@@ -737,6 +754,42 @@ time_after(const struct entry *en, uint64_t index, int64_t t, int64_t dep, const
 	engine_time_utc(t, a);
 	engine_time_utc(dep, b);
 	return RULE(e, "time-order", "dated %s, before %s at %s", a, what, b);
+}
+
+/*
+ * The log clock rules (docs/rules.md "The log clock"). With the log's time
+ * known (a clock leaf came before), an entry may not be dated later than
+ * it by more than log.clock.future: once in the log, a far-future claim
+ * could never be attested or refuted (time-order). One dated earlier than
+ * it by more than log.clock.backdate is accepted (reports are written
+ * after the fact) but flagged. An agreement that writes log.clock needs
+ * the log's time for every entry.
+ */
+static int
+check_clock(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	const struct agreement_log *l = &eng->a.log;
+	char a[21], b[21];
+
+	eng->cur_backdated = false;
+	if (eng->log_time == ENGINE_NO_TIME) {
+		if (l->clock)
+			return RULE(e, "clock-missing",
+			            "the agreement requires the log's time (log.clock) and no clock leaf "
+			            "precedes this entry: append through armistice append or serve");
+		return ARM_OK;
+	}
+	if (en->time.t > eng->log_time + l->clock_future) {
+		engine_time_utc(en->time.t, a);
+		engine_time_utc(eng->log_time, b);
+		return RULE(e, "clock-future",
+		            "dated %s, later than the log's time %s by more than the %llds the "
+		            "agreement allows (log.clock.future)",
+		            a, b, (long long)l->clock_future);
+	}
+	eng->cur_backdated =
+		l->clock_backdate >= 0 && en->time.t < eng->log_time - l->clock_backdate;
+	return ARM_OK;
 }
 
 static size_t
@@ -1252,6 +1305,8 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 	inc.has_pos = en->has_position;
 	inc.lat_e7 = en->lat_e7;
 	inc.lon_e7 = en->lon_e7;
+	inc.logged = eng->log_time;
+	inc.backdated = eng->cur_backdated;
 	/* A verifier's own report is its finding (docs/rules.md, "confirmed"). */
 	inc.confirmed = eng->a.actors[author].role == AGREEMENT_VERIFIER;
 	ARM_TRY(inc_reserve(eng, e));
@@ -1527,7 +1582,12 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		return ARM_OK;
 	}
 	ARM_TRY(check_times(en, index, e));
+	ARM_TRY(check_clock(eng, en, index, e));
 	t = event_time(en);
+	/* log.clock deadlines: log (docs/rules.md): steps take effect when sequenced. */
+	if (eng->a.log.clock_deadlines && eng->log_time != ENGINE_NO_TIME &&
+	    en->kind != ENTRY_INCIDENT)
+		t = eng->log_time;
 	if (en->kind == ENTRY_AMEND) {
 		if (eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time) {
 			eng->frozen = true;
@@ -1602,6 +1662,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	}
 	eng->last_seq[author] = en->seq;
 	eng->nauthored[author]++;
+	if (eng->cur_backdated)
+		eng->nbackdated++;
 	eng->size++;
 	return ARM_OK;
 }
@@ -1628,6 +1690,60 @@ engine_apply(struct engine *eng, const struct entry *en, uint64_t index, struct 
 	return rc;
 }
 
+/*
+ * A clock leaf (logclock.h): signed by the log key the agreement names
+ * (unless the caller trusts an audited log), for this log's origin, at
+ * its own index, and never earlier than the clock before it.
+ */
+static int
+apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
+            struct arm_err *e)
+{
+	struct logclock c;
+	char a[21], b[21];
+	int rc;
+
+	if (eng->stale)
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "engine: entry %llu: the state is out of date; replay the log",
+		                   (unsigned long long)index);
+	if (index != eng->size)
+		return arm_err_set(e, ARM_EUSAGE, "engine: entry %llu applied out of order (expected %llu)",
+		                   (unsigned long long)index, (unsigned long long)eng->size);
+	rc = logclock_open(&c, note, len, eng->opts.verify_sigs ? &eng->a.log.key : NULL, e);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "rule clock-signed: entry %llu", (unsigned long long)index);
+		return rc == ARM_EVERIFY ? ARM_EVERIFY : ARM_ERULE;
+	}
+	if (eng->a.log.origin == NULL || strcmp(c.origin, eng->a.log.origin) != 0)
+		return arm_err_set(e, ARM_ERULE,
+		                   "rule clock-origin: entry %llu: a clock of log \"%.80s\", not of "
+		                   "this agreement's log \"%.80s\"",
+		                   (unsigned long long)index, c.origin,
+		                   eng->a.log.origin ? eng->a.log.origin : "");
+	if (c.index != index)
+		return arm_err_set(e, ARM_ERULE,
+		                   "rule clock-index: entry %llu: a clock leaf written for index %llu "
+		                   "(a replayed clock)",
+		                   (unsigned long long)index, (unsigned long long)c.index);
+	if (eng->log_time != ENGINE_NO_TIME && c.time < eng->log_time) {
+		engine_time_utc(c.time, a);
+		engine_time_utc(eng->log_time, b);
+		return arm_err_set(e, ARM_ERULE,
+		                   "rule clock-order: entry %llu: the log's time %s goes back before %s "
+		                   "(entry %llu)",
+		                   (unsigned long long)index, a, b,
+		                   (unsigned long long)eng->log_time_index);
+	}
+	eng->prev_log_time = eng->log_time;
+	eng->prev_log_index = eng->log_time_index;
+	eng->log_time = c.time;
+	eng->log_time_index = index;
+	eng->nclocks++;
+	eng->size++;
+	return ARM_OK;
+}
+
 int
 engine_apply_note(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
                   struct arm_err *e)
@@ -1637,6 +1753,8 @@ engine_apply_note(struct engine *eng, uint64_t index, const uint8_t *note, size_
 
 	entry_init(&en);
 	eng->nchg = 0;
+	if (eng->have_agreement && logclock_is(note, len))
+		return apply_clock(eng, index, note, len, e);
 	if (index == 0 && !eng->have_agreement) {
 		struct agreement a;
 		agreement_init(&a);
@@ -1684,6 +1802,67 @@ engine_log_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, st
 	rc = engine_apply_note(eng, index, entry, len, e);
 	eng->opts.verify_sigs = v;
 	return rc;
+}
+
+int
+engine_log_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, struct arm_err *e)
+{
+	struct engine *eng = ctx;
+	struct logclock c;
+
+	if (!eng->have_agreement || eng->a.log.origin == NULL)
+		return ARM_OK; /* entry 0 first: no clock before the agreement */
+	memset(&c, 0, sizeof(c));
+	if (strlen(eng->a.log.origin) >= sizeof(c.origin))
+		return arm_err_set(e, ARM_EUSAGE, "log origin too long for a clock leaf");
+	memcpy(c.origin, eng->a.log.origin, strlen(eng->a.log.origin) + 1);
+	c.index = index;
+	/* The log's time never goes back, whatever the system clock does. */
+	c.time = eng->log_time != ENGINE_NO_TIME && now < eng->log_time ? eng->log_time : now;
+	return logclock_format(&c, text, e);
+}
+
+void
+engine_log_retract(void *ctx, uint64_t index)
+{
+	struct engine *eng = ctx;
+
+	if (eng->size != index + 1 || eng->log_time_index != index || eng->nclocks == 0) {
+		eng->stale = true;
+		return;
+	}
+	eng->log_time = eng->prev_log_time;
+	eng->log_time_index = eng->prev_log_index;
+	eng->prev_log_time = ENGINE_NO_TIME;
+	eng->nclocks--;
+	eng->size--;
+}
+
+void
+engine_log_hooks(struct engine *eng, struct log_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = eng;
+	h->check = engine_log_check;
+	h->done = engine_log_done;
+	h->clock = engine_log_clock;
+	h->retract = engine_log_retract;
+}
+
+int64_t
+engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks)
+{
+	if (index != NULL)
+		*index = eng->log_time_index;
+	if (nclocks != NULL)
+		*nclocks = eng->nclocks;
+	return eng->log_time;
+}
+
+size_t
+engine_nbackdated(const struct engine *eng)
+{
+	return eng->nbackdated;
 }
 
 void
@@ -2024,6 +2203,8 @@ engine_incident(const struct engine *eng, size_t i, struct engine_incident *out)
 	out->has_pos = inc->has_pos;
 	out->lat_e7 = inc->lat_e7;
 	out->lon_e7 = inc->lon_e7;
+	out->logged = inc->logged;
+	out->backdated = inc->backdated;
 }
 
 void

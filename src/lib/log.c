@@ -15,6 +15,7 @@
 #include "armistice/ckpt.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
+#include "armistice/logclock.h"
 #include "armistice/logidx.h"
 #include "armistice/merkle.h"
 #include "armistice/note.h"
@@ -25,6 +26,13 @@
 
 #define CKPT_NOTE_MAX (64u * 1024)
 #define CONFIG_MAX 16384
+
+/*
+ * Submitted entries per commit: one leaf of the LOG_BATCH_MAX that a
+ * commit may write (and recovery clears) is kept for the batch's clock
+ * leaf (logclock.h).
+ */
+#define LOG_BATCH_ENTRIES (LOG_BATCH_MAX - 1)
 
 static int partial_dir(int level, uint64_t n, char out[TILE_PATH_MAX], struct arm_err *e);
 
@@ -730,8 +738,8 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 	l->key = l->opts.key;
 	if (l->opts.batch_max == 0)
 		l->opts.batch_max = LOG_BATCH_DEFAULT;
-	if (l->opts.batch_max > LOG_BATCH_MAX)
-		l->opts.batch_max = LOG_BATCH_MAX;
+	if (l->opts.batch_max > LOG_BATCH_ENTRIES)
+		l->opts.batch_max = LOG_BATCH_ENTRIES;
 	if (l->opts.batch_ms == 0)
 		l->opts.batch_ms = LOG_BATCH_MS_DEFAULT;
 	buf_init(&l->commit, CKPT_NOTE_MAX);
@@ -1099,6 +1107,26 @@ undo_files(struct log *l, const struct fileset *files)
 }
 
 /*
+ * The batch's clock leaf (logclock.h), signed with the log's key, in out
+ * (left empty when the hook gives no text). The time is the sequencer's:
+ * the hook keeps it from going backwards.
+ */
+static int
+clock_leaf(struct log *l, uint64_t index, struct buf *out, struct arm_err *e)
+{
+	struct buf text = BUF_INIT(LOGCLOCK_TEXT_MAX);
+	const struct note_signer *k = l->key;
+	int rc;
+
+	buf_reset(out);
+	rc = l->opts.hooks.clock(l->opts.hooks.ctx, index, (int64_t)time(NULL), &text, e);
+	if (rc == ARM_OK && text.len > 0)
+		rc = note_sign((const char *)text.data, text.len, &k, 1, out, e);
+	buf_release(&text);
+	return rc;
+}
+
+/*
  * One durable batch, with l->seq held: dedupe, rules, bundles and tiles,
  * write, check, sign, commit; then index, hooks and (auto) publish.
  * n <= LOG_BATCH_MAX. res[i] says what became of ents[i].
@@ -1115,11 +1143,12 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	struct fileset files = {0};
 	struct hset hs = {0};
 	struct buf note = BUF_INIT(CKPT_NOTE_MAX);
+	struct buf clock = BUF_INIT(LOGCLOCK_NOTE_MAX);
 	struct tile_reader r;
 	uint8_t old_root[HASH_SIZE], new_root[HASH_SIZE], h[HASH_SIZE];
 	uint64_t old;
 	size_t i, k = 0;
-	bool published = false;
+	bool published = false, clocked = false;
 	int rc = ARM_OK;
 
 	if (!l->writer || l->key == NULL)
@@ -1134,15 +1163,16 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	old = l->size;
 	memcpy(old_root, l->root, HASH_SIZE);
 	unlock(&l->mu);
-	leaves = malloc((n ? n : 1) * sizeof(*leaves));
-	acc = malloc((n ? n : 1) * sizeof(*acc));
-	acclen = malloc((n ? n : 1) * sizeof(*acclen));
-	accpos = malloc((n ? n : 1) * sizeof(*accpos));
+	/* n + 1: the batch's clock leaf comes first (logclock.h). */
+	leaves = malloc((n + 1) * sizeof(*leaves));
+	acc = malloc((n + 1) * sizeof(*acc));
+	acclen = malloc((n + 1) * sizeof(*acclen));
+	accpos = malloc((n + 1) * sizeof(*accpos));
 	if (leaves == NULL || acc == NULL || acclen == NULL || accpos == NULL) {
 		rc = arm_err_set(e, ARM_ENOMEM, "out of memory for a batch of %zu entries", n);
 		goto out;
 	}
-	if ((rc = hset_init(&hs, n, e)) != ARM_OK)
+	if ((rc = hset_init(&hs, n + 1, e)) != ARM_OK)
 		goto out;
 	/* The index lags only after an index write failed: repair it first. */
 	if (l->idx_stale) {
@@ -1192,6 +1222,25 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 			res[i].dup = true;
 			continue;
 		}
+		if (k == 0 && !clocked && l->opts.hooks.clock != NULL) {
+			clocked = true;
+			if ((rc = clock_leaf(l, old, &clock, e)) != ARM_OK)
+				goto out;
+			if (clock.len > 0 && l->opts.hooks.check != NULL &&
+			    (rc = l->opts.hooks.check(l->opts.hooks.ctx, old, clock.data, clock.len,
+			                              e)) != ARM_OK) {
+				arm_err_prefix(e, "log clock leaf %" PRIu64, old);
+				goto out;
+			}
+			if (clock.len > 0) {
+				hash_leaf(leaves[0], clock.data, clock.len);
+				hset_add(&hs, (const uint8_t(*)[HASH_SIZE])leaves, 0);
+				acc[0] = clock.data;
+				acclen[0] = clock.len;
+				accpos[0] = SIZE_MAX;
+				k = 1;
+			}
+		}
 		if (l->opts.hooks.check != NULL) {
 			int crc = l->opts.hooks.check(l->opts.hooks.ctx, old + k, ents[i], lens[i],
 			                              &res[i].err);
@@ -1207,6 +1256,12 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 		acclen[k] = lens[i];
 		accpos[k] = i;
 		k++;
+	}
+	if (k == 1 && clock.len > 0) {
+		/* Every entry was refused: no batch of a clock alone. */
+		if (l->opts.hooks.retract != NULL)
+			l->opts.hooks.retract(l->opts.hooks.ctx, old);
+		k = 0;
 	}
 	if (k == 0)
 		goto out;
@@ -1300,7 +1355,10 @@ undo:
 out:
 	if (rc != ARM_OK) {
 		for (i = 0; i < k; i++) {
-			struct log_result *x = &res[accpos[i]];
+			struct log_result *x;
+			if (accpos[i] == SIZE_MAX)
+				continue; /* the clock leaf */
+			x = &res[accpos[i]];
 			x->err = e ? *e : (struct arm_err){.rc = rc};
 			x->err.rc = rc;
 		}
@@ -1326,6 +1384,7 @@ out:
 	free(hs.slot);
 	fileset_release(&files);
 	buf_release(&note);
+	buf_release(&clock);
 	free(leaves);
 	free(hashes);
 	free(seen_at);
@@ -1345,7 +1404,7 @@ log_append_many(struct log *l, const uint8_t *const *entries, const size_t *lens
 
 	lock(&l->seq);
 	while (off < n) {
-		size_t m = n - off > LOG_BATCH_MAX ? LOG_BATCH_MAX : n - off;
+		size_t m = n - off > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : n - off;
 		if ((rc = commit_batch(l, entries + off, lens + off, m, res + off, e)) != ARM_OK)
 			break;
 		off += m;
@@ -1425,7 +1484,7 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 
 			l->leader = true;
 			leader_wait(l);
-			m = l->npool > LOG_BATCH_MAX ? LOG_BATCH_MAX : l->npool;
+			m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
 			take = malloc(m * sizeof(*take));
 			ents = malloc(m * sizeof(*ents));
 			lens = malloc(m * sizeof(*lens));

@@ -217,9 +217,11 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 		J(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", i ? "," : "",
 		             (unsigned long long)ev->index));
 		J(jtime(b, ev->time, e));
-		J(buf_printf(b, e, ",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s}",
+		J(buf_printf(b, e, ",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s,\"logged\":",
 		             engine_status_name(ev->from), engine_status_name(ev->to),
 		             ev->reversal ? "true" : "false"));
+		J(jtime(b, ev->logged, e));
+		J(buf_printf(b, e, ",\"backdated\":%s}", ev->backdated ? "true" : "false"));
 	}
 	J(buf_puts(b, "]}", e));
 #undef J
@@ -248,6 +250,20 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jstr(b, a->title, e));
 	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
 	ARM_TRY(jtime(b, now, e));
+	{
+		uint64_t ci;
+		size_t nclocks;
+		int64_t lt = engine_log_time(eng, &ci, &nclocks);
+		ARM_TRY(buf_puts(b, ",\"clock\":{\"log_time\":", e));
+		ARM_TRY(jtime(b, lt, e));
+		ARM_TRY(buf_puts(b, ",\"index\":", e));
+		if (lt == ENGINE_NO_TIME)
+			ARM_TRY(buf_puts(b, "null", e));
+		else
+			ARM_TRY(buf_printf(b, e, "%llu", (unsigned long long)ci));
+		ARM_TRY(buf_printf(b, e, ",\"leaves\":%zu,\"backdated\":%zu}", nclocks,
+		                   engine_nbackdated(eng)));
+	}
 	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
 	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
 	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
@@ -388,9 +404,12 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
 		ARM_TRY(buf_puts(b, ",\"lon\":", e));
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
-		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu}",
+		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
 		                   inc.confirmed ? "true" : "false", inc.dismissed ? "true" : "false",
 		                   inc.nbreached));
+		ARM_TRY(buf_puts(b, ",\"logged\":", e));
+		ARM_TRY(jtime(b, inc.logged, e));
+		ARM_TRY(buf_printf(b, e, ",\"backdated\":%s}", inc.backdated ? "true" : "false"));
 	}
 	return buf_puts(b, "]}\n", e);
 }

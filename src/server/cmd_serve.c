@@ -819,6 +819,22 @@ serve_hook_done(void *ctx, uint64_t size, int rc)
 }
 
 static int
+serve_hook_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, struct arm_err *e)
+{
+	struct serve *s = ctx;
+
+	return engine_log_clock(s->hook->eng, index, now, text, e);
+}
+
+static void
+serve_hook_retract(void *ctx, uint64_t index)
+{
+	struct serve *s = ctx;
+
+	engine_log_retract(s->hook->eng, index);
+}
+
+static int
 serve_parse_long(const char *arg, long lo, long hi, long *out)
 {
 	char *end;
@@ -913,6 +929,8 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.ctx = &s;
 	lo.hooks.check = serve_hook_check;
 	lo.hooks.done = serve_hook_done;
+	lo.hooks.clock = serve_hook_clock;
+	lo.hooks.retract = serve_hook_retract;
 	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
 		goto fail;
 	/* The rules engine starts from every committed entry. */
