@@ -99,10 +99,11 @@ say "6. Tour: anyone can check the whole log (armistice log verify)"
 
 say "7. Tour: one entry and its inclusion proof, checked offline"
 # The guard-post mutual verification of 12 December 2018. Entry 0 is the
-# agreement and 1..275 the imported table, so the record's N-th file is
-# entry 275 + N.
+# agreement, 1 the log's clock leaf for the import, 2..276 the imported
+# table and 277 the clock leaf of the append, so the record's N-th file is
+# entry 277 + N.
 pick=entries/043-gp-verify-by-rok.entry
-idx=$((275 + $(ls entries/*.entry | grep -n -F "$pick" | cut -d: -f1)))
+idx=$((277 + $(ls entries/*.entry | grep -n -F "$pick" | cut -d: -f1)))
 "$ARM" log get "$log" "$idx" >"$work/entry-$idx"
 "$ARM" log prove "$log" "$idx" >"$work/entry-$idx.tlog-proof"
 sed -n '1,12p' "$work/entry-$idx"

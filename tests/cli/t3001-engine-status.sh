@@ -57,7 +57,7 @@ if command -v jq >/dev/null 2>&1; then
 		ok "jq: mutual verification scores 3" || not_ok "jq: strength not 3"
 	[ "$(jq -r '.withdrawn | join(",")' "$T/j1")" = gp-north ] && ok "jq: gp-north withdrawn" ||
 		not_ok "jq: withdrawn list wrong"
-	[ "$(jq -r '.entries' "$T/j1")" = 9 ] && ok "jq: 9 entries" || not_ok "jq: entries wrong"
+	[ "$(jq -r '.entries' "$T/j1")" = 10 ] && ok "jq: 10 entries (the agreement, one clock leaf, 8 entries)" || not_ok "jq: entries wrong"
 else
 	not_ok "jq is not installed"
 fi
@@ -82,7 +82,7 @@ expect_ok "show a commitment" "$ARM" show "$L" gp-north --now 2019-06-01T00:00:0
 expect_grep "show: history with the reversal" 'done -> withdrawn +REVERSAL' "$T/out"
 expect_ok "show --json" "$ARM" show "$L" gp-south --json --now 2019-06-01T00:00:00Z
 expect_grep "show --json is the commitment object" '^\{"id":"gp-south",.*"history":\[.*\]\}$' "$T/out"
-expect_ok "show an entry" "$ARM" show "$L" 1
+expect_ok "show an entry" "$ARM" show "$L" 2
 expect_grep "show prints the signed entry" '^kind: incident$' "$T/out"
 expect_exit 5 "show an unknown id" "$ARM" show "$L" no-such
 expect_ok "graph" "$ARM" graph "$L" --now 2019-06-01T00:00:00Z
