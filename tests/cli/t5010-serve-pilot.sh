@@ -20,12 +20,13 @@ for n in 01 02 03 04 05 06; do
 	expect_ok "entry $n is submitted with a verified receipt" \
 		"$ARM" submit "$S" "$P/e$n.signed" --log "$K/demo-log.vkey"
 done
-expect_grep "the last entry gets index 6" 'index 6,' "$T/out"
+# Each submission was its own batch: a clock leaf, then the entry.
+expect_grep "the last entry gets index 12" 'index 12,' "$T/out"
 expect_ok "a receipt checks out offline against the log key and the quorum" \
 	"$ARM" proof verify --key "$K/demo-log.vkey" --witness "$K/demo-w-south.vkey" \
 	--witness "$K/demo-w-north.vkey" --witness "$K/demo-w-nnsc.vkey" --quorum 3 \
 	"$P/e03.signed" "$P/e03.signed.tlog-proof"
-sed 's/^index 3$/index 2/' "$P/e03.signed.tlog-proof" >bad.tlog-proof
+sed 's/^index 6$/index 5/' "$P/e03.signed.tlog-proof" >bad.tlog-proof
 expect_exit 1 "a receipt with another index does not" \
 	"$ARM" proof verify --key "$K/demo-log.vkey" "$P/e03.signed" bad.tlog-proof
 expect_exit 3 "a resubmitted entry is refused (seq already used) or returns its index" \
@@ -33,26 +34,26 @@ expect_exit 3 "a resubmitted entry is refused (seq already used) or returns its 
 
 # The read API.
 http 200 "GET /checkpoint" GET "$S/checkpoint"
-expect_grep "checkpoint is size 7" '^7$' "$T/body"
+expect_grep "checkpoint is size 13" '^13$' "$T/body"
 n=$(grep -c '^— demo-w-' "$T/body")
 [ "$n" -eq 3 ] && ok "the published checkpoint carries the 3 cosignatures" ||
 	not_ok "$n cosignatures on the checkpoint"
 expect_grep "checkpoint is text/plain" 'Content-Type: text/plain; charset=utf-8' "$T/headers"
 expect_grep "checkpoint is cached a few seconds only" 'Cache-Control: public, max-age=2' \
 	"$T/headers"
-http 200 "GET a partial hash tile" GET "$S/tile/0/000.p/7"
-[ "$(wc -c <"$T/body")" -eq 224 ] && ok "tile/0/000.p/7 is 7 hashes" || not_ok "tile size"
+http 200 "GET a partial hash tile" GET "$S/tile/0/000.p/13"
+[ "$(wc -c <"$T/body")" -eq 416 ] && ok "tile/0/000.p/13 is 13 hashes" || not_ok "tile size"
 expect_grep "tiles are immutable" 'Cache-Control: public, max-age=31536000, immutable' \
 	"$T/headers"
 expect_grep "tiles are application/octet-stream" 'Content-Type: application/octet-stream' \
 	"$T/headers"
-http 200 "GET the entry bundle" GET "$S/tile/entries/000.p/7"
+http 200 "GET the entry bundle" GET "$S/tile/entries/000.p/13"
 http 404 "a wider tile than the tree has is 404" GET "$S/tile/0/000.p/8"
 http 404 "a full tile of a small tree is 404" GET "$S/tile/0/000"
 http 200 "GET /entry/0" GET "$S/entry/0"
 cmp -s "$T/body" "$P/e00.signed" && ok "/entry/0 is the signed agreement entry" ||
 	not_ok "/entry/0 differs"
-http 404 "GET /entry/7 (past the tree) is 404" GET "$S/entry/7"
+http 404 "GET /entry/13 (past the tree) is 404" GET "$S/entry/13"
 http 400 "GET /entry/01 (not canonical) is 400" GET "$S/entry/01"
 http 200 "GET /proof/4" GET "$S/proof/4"
 expect_grep "a proof is a tlog-proof" '^c2sp.org/tlog-proof@v1$' "$T/body"
@@ -75,7 +76,7 @@ expect_ok "verify URL from an empty state directory" "$ARM" verify "$S" --state 
 expect_grep "the audit compared the state with /state" "equals the server's /state" "$T/out"
 expect_ok "verify again: consistent with the checkpoint seen" \
 	"$ARM" verify "$S" --state vs --zones "$P" --json
-expect_grep "the second audit checked size 7 against size 7" '"size":7,.*"since":7' "$T/out"
+expect_grep "the second audit checked size 13 against size 13" '"size":13,.*"since":13' "$T/out"
 expect_ok "verify with the agreement id pinned" "$ARM" verify "$S" --state vs2 --zones "$P" \
 	--agreement "$AID"
 expect_exit 1 "verify with another agreement id pinned fails" "$ARM" verify "$S" --state vs3 \
@@ -93,12 +94,12 @@ cmp -s status-now.json state-now.json && ok "/state is byte for byte 'status --j
 # Directory audits, and their tampered twins.
 expect_ok "verify DIR" "$ARM" verify log --state vd --zones "$P"
 cp -r log t1
-printf 'X' | dd of=t1/tile/entries/000.p/7 bs=1 seek=40 conv=notrunc 2>/dev/null
+printf 'X' | dd of=t1/tile/entries/000.p/13 bs=1 seek=40 conv=notrunc 2>/dev/null
 expect_exit 1 "verify refuses a tampered entry bundle" "$ARM" verify t1 --state vt1 --zones "$P"
 cp -r log t2
-printf 'X' | dd of=t2/tile/0/000.p/7 bs=1 seek=100 conv=notrunc 2>/dev/null
+printf 'X' | dd of=t2/tile/0/000.p/13 bs=1 seek=100 conv=notrunc 2>/dev/null
 expect_exit 1 "verify refuses a tampered hash tile" "$ARM" verify t2 --state vt2 --zones "$P"
-expect_grep "and says which tile" 'tile/0/000\.p/7' "$T/err"
+expect_grep "and says which tile" 'tile/0/000\.p/13' "$T/err"
 cp -r log t3
 grep -v '^— demo-w-north ' log/checkpoint >t3/checkpoint
 expect_exit 1 "verify refuses a checkpoint without the quorum" "$ARM" verify t3 --state vt3 \

@@ -23,11 +23,11 @@ stop_server honest TERM
 "$ARM" init fork --agreement "$P/agreement.yaml" --log-key "$K/demo-log.key" \
 	"$P/e00.signed" >/dev/null 2>&1
 "$ARM" log append fork "$P/e02.signed" >/dev/null 2>&1
-[ "$(sed -n 2p fork/checkpoint)" = 2 ] && ok "the fork has size 2 too" || not_ok "fork size"
+[ "$(sed -n 2p fork/checkpoint)" = 3 ] && ok "the fork has size 3 too (agreement, clock leaf, entry)" || not_ok "fork size"
 cmp -s fork/checkpoint log/checkpoint && not_ok "fork equals the log" || ok "the fork's root differs"
 
 # Same size, different root, straight to a witness: 409.
-{ printf 'old 2\n\n'; cat fork/checkpoint; } >same
+{ printf 'old 3\n\n'; cat fork/checkpoint; } >same
 http 409 "a witness refuses the same-size fork with 409" POST "$W_south/add-checkpoint" same
 
 # The operator serves the fork and asks the witnesses to cosign its growth.
@@ -65,4 +65,4 @@ start_server w-south2 "$ARM" witness --key "$K/demo-w-south.key" --state "$T/w-s
 http 409 "after a restart the witness still refuses the fork" POST "$URL/add-checkpoint" same
 { printf 'old 0\n\n'; cat fork/checkpoint; } >zero
 http 409 "and tells a client with old 0 its size" POST "$URL/add-checkpoint" zero
-expect_grep "which is the honest size 2" '^2$' "$T/body"
+expect_grep "which is the honest size 3" '^3$' "$T/body"
