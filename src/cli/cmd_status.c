@@ -328,8 +328,32 @@ status_text(struct view *v)
 	agreement_id_hex(a, hex);
 	engine_time_utc(v->now, t);
 	printf("%s\n", a->title);
-	printf("agreement %.16s..., %llu entries, as of %s%s\n\n", hex,
+	printf("agreement %.16s..., %llu entries, as of %s%s\n", hex,
 	       (unsigned long long)engine_size(eng), t, v->at != ENGINE_NO_TIME ? " (--at)" : "");
+	{
+		uint64_t ci;
+		size_t nclocks, nb = engine_nbackdated(eng);
+		int64_t lt = engine_log_time(eng, &ci, &nclocks);
+		char lts[21];
+		if (lt == ENGINE_NO_TIME) {
+			printf("log clock: none (the log does not record when it sequenced entries)\n");
+		} else {
+			engine_time_utc(lt, lts);
+			printf("log clock: last sequenced at %s (entry %llu)\n", lts, (unsigned long long)ci);
+		}
+		if (nb > 0) {
+			int64_t bd = a->log.clock_backdate;
+			if (bd % 86400 == 0)
+				printf("  %zu entr%s dated more than %lld day%s before the log sequenced them "
+				       "(backdated)\n",
+				       nb, nb == 1 ? "y" : "ies", (long long)(bd / 86400), bd == 86400 ? "" : "s");
+			else
+				printf("  %zu entr%s dated more than %llds before the log sequenced them "
+				       "(backdated)\n",
+				       nb, nb == 1 ? "y" : "ies", (long long)bd);
+		}
+	}
+	printf("\n");
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	printf("Progress: step %zu of %zu done or kept\n", done, total);

@@ -127,10 +127,15 @@ logclock_open(struct logclock *c, const uint8_t *note, size_t len,
 		arm_err_prefix(e, "clock");
 		return rc;
 	}
-	/* Parse, then verify the signature, then use the contents. */
-	rc = logclock_parse(c, n.text, n.text_len, e);
-	if (rc == ARM_OK && key != NULL && (rc = note_verify(&n, key, 1, NULL, e)) != ARM_OK)
+	/*
+	 * Parse the note, verify the signature, then read the contents: an
+	 * edited clock reads as a bad signature, whatever the edit made of it.
+	 */
+	rc = ARM_OK;
+	if (key != NULL && (rc = note_verify(&n, key, 1, NULL, e)) != ARM_OK)
 		arm_err_prefix(e, "clock: not signed by the log key %s", key->name);
+	if (rc == ARM_OK)
+		rc = logclock_parse(c, n.text, n.text_len, e);
 	note_release(&n);
 	if (rc != ARM_OK)
 		memset(c, 0, sizeof(*c));
