@@ -247,6 +247,16 @@ void log_tile_reader(struct log *l, struct tile_reader *r);
 int log_prove(struct log *l, uint64_t index, uint64_t size, struct tproof *p,
               struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Adds the sequencing time to a receipt made by log_prove(): the latest
+ * clock leaf (logclock.h) before p->index, found within the LOG_BATCH_MAX
+ * entries a batch can hold, with its inclusion proof in p's checkpoint,
+ * as p's extra data (logclock_receipt_format()). ARM_ENOTFOUND (p
+ * unchanged) when no clock leaf precedes the entry in that span: a log
+ * without a clock, or entry 0.
+ */
+int log_prove_sequenced(struct log *l, struct tproof *p, struct arm_err *e) ARM_MUST_CHECK;
+
 /* RFC 9162 §2.1.4.1 PROOF(old, D[new]) from tiles; new <= log_size(). */
 int log_consistency(struct log *l, uint64_t old, uint64_t new_size,
                     uint8_t proof[MERKLE_MAX_PROOF][HASH_SIZE], size_t *nproof,

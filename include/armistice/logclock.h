@@ -71,4 +71,38 @@ int logclock_format(const struct logclock *c, struct buf *out, struct arm_err *e
 int logclock_open(struct logclock *c, const uint8_t *note, size_t len,
                   const struct note_verifier *key, struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * A receipt's sequencing time. A tlog-proof receipt (tproof.h) may carry
+ * opaque "extra" data; armistice puts there the latest clock leaf before
+ * the entry and its inclusion proof in the same checkpoint:
+ *
+ *   armistice/receipt-clock/v1\n
+ *   index <clock leaf index>\n
+ *   <base64 hash>\n ...        its inclusion path, sibling first
+ *   \n
+ *   <the clock leaf: a signed note by the log key>
+ *
+ * so that the receipt alone shows, offline, that the entry was sequenced
+ * at or after that time (clock leaves only move forward and come before
+ * the entries they date). The witnesses' cosignature timestamps on the
+ * checkpoint bound it from above.
+ */
+#define LOGCLOCK_RECEIPT_MAGIC "armistice/receipt-clock/v1"
+
+int logclock_receipt_format(uint64_t index, const uint8_t (*path)[32], size_t npath,
+                            const uint8_t *note, size_t len, struct buf *out,
+                            struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Checks receipt extra data for the entry at entry_index in the tree of
+ * tree_size with root: the clock leaf comes before the entry, is included
+ * in that tree, is signed by key (the log's key) and names its own index.
+ * *c is the clock on success. ARM_ESYNTAX for malformed data, ARM_EVERIFY
+ * for a proof or signature that does not check.
+ */
+int logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index,
+                            uint64_t tree_size, const uint8_t root[32],
+                            const struct note_verifier *key, struct logclock *c,
+                            struct arm_err *e) ARM_MUST_CHECK;
+
 #endif

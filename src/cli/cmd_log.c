@@ -647,6 +647,9 @@ log_prove_cmd(struct log_args *a)
 		return cli_fail(&e);
 	if ((rc = log_prove(l, idx, size, &p, &e)) != ARM_OK)
 		goto out;
+	/* The receipt carries the entry's sequencing time where the log keeps a clock. */
+	if ((rc = log_prove_sequenced(l, &p, &e)) != ARM_OK && rc != ARM_ENOTFOUND)
+		goto out;
 	if ((rc = tproof_format(&p, &b, &e)) != ARM_OK)
 		goto out;
 	if (a->json) {

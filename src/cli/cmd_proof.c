@@ -11,6 +11,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "armistice/b64.h"
 #include "armistice/bundle.h"
 #include "armistice/ckpt.h"
+#include "armistice/engine.h"
+#include "armistice/logclock.h"
 #include "armistice/merkle.h"
 #include "armistice/note.h"
 #include "armistice/tproof.h"
@@ -173,6 +176,10 @@ proof_verify_cmd(int argc, char **argv)
 	char root[B64_ENCLEN(HASH_SIZE) + 1];
 	size_t i, ncos = 0;
 	int rc, status, have_proof = 0;
+	struct logclock clk;
+	bool have_clk = false;
+	uint64_t cos_min = UINT64_MAX;
+	char ts[21];
 
 	if ((status = proof_parse_args("verify", argc, argv, 2, &a)) >= 0)
 		return status;
@@ -195,6 +202,15 @@ proof_verify_cmd(int argc, char **argv)
 			                 c.origin, a.origin);
 		if (rc == ARM_OK)
 			rc = check_quorum(&n, keys, 1 + a.nwitness, checks, a.quorum, &ncos, &e);
+		/* The sequencing time (logclock.h): the clock leaf must check too. */
+		if (rc == ARM_OK && p.extra_len > 0) {
+			rc = logclock_receipt_verify(p.extra, p.extra_len, p.index, c.size, c.root, &keys[0],
+			                             &clk, &e);
+			have_clk = rc == ARM_OK;
+			/* An edited receipt fails verification, whatever the edit made of it. */
+			if (rc != ARM_OK)
+				rc = e.rc = ARM_EVERIFY;
+		}
 		if (rc != ARM_OK)
 			arm_err_prefix(&e, "'%s'", a.files[1]);
 	}
@@ -203,6 +219,9 @@ proof_verify_cmd(int argc, char **argv)
 		goto out;
 	}
 	root_b64(c.root, root);
+	for (i = 0; i < a.nwitness; i++)
+		if (checks[1 + i].ok && checks[1 + i].timestamp < cos_min)
+			cos_min = checks[1 + i].timestamp;
 	if (a.json) {
 		printf("{\"ok\":true,\"index\":%" PRIu64 ",\"origin\":", p.index);
 		cli_json_str(stdout, c.origin, strlen(c.origin));
@@ -217,10 +236,32 @@ proof_verify_cmd(int argc, char **argv)
 				printf(",\"time\":%" PRIu64, checks[1 + i].timestamp);
 			printf("}");
 		}
-		printf("]}\n");
+		printf("]");
+		if (have_clk) {
+			engine_time_utc(clk.time, ts);
+			printf(",\"sequenced\":{\"after\":\"%s\",\"clock_index\":%" PRIu64 ",\"before\":",
+			       ts, clk.index);
+			if (cos_min != UINT64_MAX) {
+				engine_time_utc((int64_t)cos_min, ts);
+				printf("\"%s\"}", ts);
+			} else {
+				printf("null}");
+			}
+		}
+		printf("}\n");
 	} else {
 		printf("ok: entry %" PRIu64 " of %s, checkpoint size %" PRIu64 " root %s\n", p.index,
 		       c.origin, c.size, root);
+		if (have_clk) {
+			engine_time_utc(clk.time, ts);
+			printf("sequenced at or after %s (the log's clock, entry %" PRIu64 ")", ts,
+			       clk.index);
+			if (cos_min != UINT64_MAX) {
+				engine_time_utc((int64_t)cos_min, ts);
+				printf(" and before %s (the earliest cosignature)", ts);
+			}
+			printf("\n");
+		}
 		for (i = 0; i < a.nwitness; i++) {
 			printf("%s %s+%08x", checks[1 + i].ok ? "cosigned" : "absent  ", keys[1 + i].name,
 			       (unsigned)keys[1 + i].key_id);

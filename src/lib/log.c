@@ -1958,6 +1958,81 @@ out:
 	return rc;
 }
 
+struct last_clock {
+	bool found;
+	uint64_t index;
+	struct buf note;
+};
+
+static int
+last_clock_cb(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct arm_err *e)
+{
+	struct last_clock *lc = ctx;
+
+	if (!logclock_is(entry, len))
+		return ARM_OK;
+	lc->found = true;
+	lc->index = index;
+	buf_reset(&lc->note);
+	return buf_append(&lc->note, entry, len, e);
+}
+
+int
+log_prove_sequenced(struct log *l, struct tproof *p, struct arm_err *e)
+{
+	struct last_clock lc = {false, 0, BUF_INIT(LOGCLOCK_NOTE_MAX)};
+	uint8_t path[MERKLE_MAX_PROOF][HASH_SIZE];
+	size_t npath;
+	struct buf extra = BUF_INIT(1 << 16);
+	struct tile_reader r;
+	struct tile_src ts;
+	struct merkle_src src;
+	struct ckpt c;
+	struct note n;
+	uint64_t hi = p->index, lo, floor;
+	int rc;
+
+	if ((rc = ckpt_open(p->checkpoint, p->checkpoint_len, &l->cfg.vkey, NULL, &c, &n, e)) !=
+	    ARM_OK)
+		return rc;
+	note_release(&n);
+	/* Backwards a bundle at a time: the clock leaf starts the entry's batch. */
+	floor = p->index > LOG_BATCH_MAX ? p->index - LOG_BATCH_MAX : 0;
+	while (!lc.found && hi > floor) {
+		lo = hi > floor + 256 ? hi - 256 : floor;
+		if ((rc = scan_bundles(l, lo, hi, c.size, last_clock_cb, &lc, e)) != ARM_OK)
+			goto out;
+		hi = lo;
+	}
+	if (!lc.found) {
+		rc = arm_err_set(e, ARM_ENOTFOUND, "no clock leaf before entry %" PRIu64, p->index);
+		goto out;
+	}
+	log_tile_reader(l, &r);
+	if ((rc = tile_src_init(&ts, &r, c.size, &src, e)) != ARM_OK)
+		goto out;
+	rc = merkle_prove_inclusion(&src, lc.index, c.size, path, &npath, e);
+	tile_src_release(&ts);
+	if (rc == ARM_OK)
+		rc = logclock_receipt_format(lc.index, (const uint8_t(*)[32])path, npath, lc.note.data,
+		                             lc.note.len, &extra, e);
+	if (rc != ARM_OK)
+		goto out;
+	{
+		/* Never hand out what does not check. */
+		struct logclock k;
+		if ((rc = logclock_receipt_verify(extra.data, extra.len, p->index, c.size, c.root,
+		                                  &l->cfg.vkey, &k, e)) != ARM_OK)
+			goto out;
+	}
+	free(p->extra);
+	p->extra = buf_detach(&extra, &p->extra_len);
+out:
+	buf_release(&lc.note);
+	buf_release(&extra);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- */
 /* audit                                                             */
 

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "armistice/b64.h"
 #include "armistice/entry.h"
+#include "armistice/hash.h"
+#include "armistice/merkle.h"
 #include "armistice/logclock.h"
 #include "armistice/common.h"
 
@@ -140,4 +143,83 @@ logclock_open(struct logclock *c, const uint8_t *note, size_t len,
 	if (rc != ARM_OK)
 		memset(c, 0, sizeof(*c));
 	return rc;
+}
+
+int
+logclock_receipt_format(uint64_t index, const uint8_t (*path)[32], size_t npath,
+                        const uint8_t *note, size_t len, struct buf *out, struct arm_err *e)
+{
+	size_t i;
+
+	ARM_TRY(buf_printf(out, e, LOGCLOCK_RECEIPT_MAGIC "\nindex %" PRIu64 "\n", index));
+	for (i = 0; i < npath; i++) {
+		ARM_TRY(b64_encode(out, path[i], HASH_SIZE, e));
+		ARM_TRY(buf_append(out, "\n", 1, e));
+	}
+	ARM_TRY(buf_append(out, "\n", 1, e));
+	return buf_append(out, note, len, e);
+}
+
+int
+logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index,
+                        uint64_t tree_size, const uint8_t root[32],
+                        const struct note_verifier *key, struct logclock *c, struct arm_err *e)
+{
+	static const char magic[] = LOGCLOCK_RECEIPT_MAGIC "\n";
+	uint8_t path[MERKLE_MAX_PROOF][HASH_SIZE], leaf[HASH_SIZE];
+	size_t off = sizeof(magic) - 1, npath = 0, end, dl;
+	uint64_t index = 0;
+	const char *p = (const char *)extra;
+
+	memset(c, 0, sizeof(*c));
+	if (len < off || memcmp(extra, magic, off) != 0)
+		return arm_err_set(e, ARM_ESYNTAX, "receipt clock: the extra data is not \"%s\"",
+		                   LOGCLOCK_RECEIPT_MAGIC);
+	/* "index <n>\n", canonical decimal */
+	if (len - off < 8 || memcmp(p + off, "index ", 6) != 0)
+		return arm_err_set(e, ARM_ESYNTAX, "receipt clock line 2: expected \"index <n>\"");
+	off += 6;
+	for (end = off; end < len && p[end] >= '0' && p[end] <= '9'; end++)
+		;
+	if (end == off || end - off > 19 || end >= len || p[end] != '\n' ||
+	    (end - off > 1 && p[off] == '0'))
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "receipt clock line 2: the index must be a canonical decimal");
+	for (; off < end; off++)
+		index = index * 10 + (uint64_t)(p[off] - '0');
+	off = end + 1;
+	/* inclusion path, then a blank line */
+	while (off < len && p[off] != '\n') {
+		if (npath == MERKLE_MAX_PROOF)
+			return arm_err_set(e, ARM_ESYNTAX, "receipt clock: more than %d path hashes",
+			                   MERKLE_MAX_PROOF);
+		if (len - off < 45 || p[off + 44] != '\n' ||
+		    b64_decode(p + off, 44, path[npath], HASH_SIZE, &dl, e) != ARM_OK || dl != HASH_SIZE)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "receipt clock line %zu: expected a base64 SHA-256 hash",
+			                   npath + 3);
+		npath++;
+		off += 45;
+	}
+	if (off >= len)
+		return arm_err_set(e, ARM_ESYNTAX, "receipt clock: no blank line before the clock leaf");
+	off++;
+	if (index >= entry_index)
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "receipt clock: clock leaf %" PRIu64 " does not come before entry %" PRIu64,
+		                   index, entry_index);
+	hash_leaf(leaf, extra + off, len - off);
+	if (merkle_verify_inclusion(leaf, index, tree_size, root, (const uint8_t(*)[HASH_SIZE])path,
+	                            npath, e) != ARM_OK) {
+		arm_err_prefix(e, "receipt clock: leaf %" PRIu64 " is not in the checkpoint's tree", index);
+		return ARM_EVERIFY;
+	}
+	ARM_TRY(logclock_open(c, extra + off, len - off, key, e));
+	if (c->index != index) {
+		memset(c, 0, sizeof(*c));
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "receipt clock: the clock leaf names index %" PRIu64 ", not %" PRIu64,
+		                   c->index, index);
+	}
+	return ARM_OK;
 }

@@ -490,6 +490,15 @@ out:
 	return rc;
 }
 
+/* A receipt shows the sequencing time where the log keeps a clock (logclock.h). */
+static int
+serve_sequenced(struct serve *s, struct tproof *p, struct arm_err *e)
+{
+	int rc = log_prove_sequenced(s->log, p, e);
+
+	return rc == ARM_ENOTFOUND ? ARM_OK : rc;
+}
+
 static void
 serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
@@ -531,7 +540,9 @@ serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		return;
 	}
 	pthread_mutex_unlock(&s->pubmu);
-	if ((rc = log_prove(s->log, index, 0, &p, &e)) != ARM_OK) {
+	if ((rc = log_prove(s->log, index, 0, &p, &e)) != ARM_OK ||
+	    (rc = serve_sequenced(s, &p, &e)) != ARM_OK) {
+		tproof_release(&p);
 		serve_fail(rs, &e);
 		return;
 	}
@@ -573,7 +584,7 @@ serve_entry(struct serve *s, const char *arg, bool proof, struct httpd_resp *rs)
 	} else {
 		memset(&p, 0, sizeof(p));
 		if (log_prove(s->log, index, 0, &p, &e) != ARM_OK ||
-		    tproof_format(&p, &rs->body, &e) != ARM_OK) {
+		    serve_sequenced(s, &p, &e) != ARM_OK || tproof_format(&p, &rs->body, &e) != ARM_OK) {
 			tproof_release(&p);
 			serve_fail(rs, &e);
 			return;

@@ -95,3 +95,18 @@ accepted "gp-north verified by dates of 2018" "$L2" "$T/v1.signed" "$T/v2.signed
 # A log kept without clock leaves under log.clock (an operator's own
 # sequencer) is refused on replay: tests/unit/test_engine.c, "clock-missing".
 expect_ok "the log kept with the clock replays" "$ARM" status "$L2"
+
+# ---- a receipt shows the sequencing time, offline ----
+"$ARM" log get "$L" 2 >"$T/e2"
+"$ARM" log prove "$L" 2 >"$T/e2.proof"
+expect_grep "the receipt carries the clock leaf as its extra data" '^extra ' "$T/e2.proof"
+expect_ok "the receipt verifies" "$ARM" proof verify --key "$K/demo-log.vkey" "$T/e2" "$T/e2.proof"
+expect_grep "... and says when the log sequenced the entry" '^sequenced at or after 20[2-9][0-9]-.* \(the log.s clock, entry 1\)$' "$T/out"
+expect_ok "... also in JSON" "$ARM" proof verify --json --key "$K/demo-log.vkey" "$T/e2" "$T/e2.proof"
+expect_grep "... with the clock leaf's index" '"sequenced":\{"after":"20[2-9][0-9]-[^"]*","clock_index":1,' "$T/out"
+# Tampered twin: one character of the extra data changed (canonical base64).
+awk '/^extra / { c = substr($0, 30, 1); r = (c == "A") ? "B" : "A"; $0 = substr($0, 1, 29) r substr($0, 31) } { print }' \
+	"$T/e2.proof" >"$T/e2.bad"
+cmp -s "$T/e2.proof" "$T/e2.bad" && not_ok "the tamper changed nothing" ||
+	expect_exit 1 "a receipt whose sequencing time was edited is refused" \
+		"$ARM" proof verify --key "$K/demo-log.vkey" "$T/e2" "$T/e2.bad"
