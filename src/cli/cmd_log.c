@@ -778,29 +778,6 @@ struct quorum {
 	char rule[200];
 };
 
-static void
-quorum_rule_text(const struct agreement *a, char *out, size_t cap)
-{
-	const struct agreement_log *l = &a->log;
-
-	if (l->quorum_group != AGREEMENT_NONE) {
-		const struct agreement_group *g = &l->groups[l->quorum_group];
-		size_t i, m, used;
-		used = (size_t)snprintf(out, cap, "group %s = %zu of [", g->id, g->threshold);
-		for (i = 0; i < g->nmembers && used < cap; i++) {
-			m = g->members[i];
-			used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "",
-			                         m < l->nwitnesses ? l->witnesses[m].id
-			                                           : l->groups[m - l->nwitnesses].id);
-		}
-		if (used < cap)
-			snprintf(out + used, cap - used, "]");
-	} else if (l->quorum_n == 0)
-		snprintf(out, cap, "none");
-	else
-		snprintf(out, cap, "%zu of the %zu witnesses", l->quorum_n, l->nwitnesses);
-}
-
 /*
  * Checks the cosignatures of the public checkpoint against the witness
  * keys that entry 0 names. The checkpoint is read again here: it must be
@@ -845,7 +822,7 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 		goto out;
 	}
 	q->have_a = true;
-	quorum_rule_text(&q->a, q->rule, sizeof(q->rule));
+	agreement_quorum_describe(&q->a, q->rule, sizeof(q->rule));
 	q->nw = q->a.log.nwitnesses;
 	if (q->nw > ARM_ARRAY_LEN(q->cosigned)) {
 		rc = arm_err_set(e, ARM_ELIMIT, "the agreement names %zu witnesses, more than %zu", q->nw,
