@@ -817,16 +817,19 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 	if ((rc = entry_open_agreement(&en, &q->a, first.data, first.len, "entry 0",
 	                               agreement_read_dir, (void *)zones, NULL, e)) != ARM_OK) {
 		arm_err_prefix(e, "entry 0 (the agreement, which names the witnesses)");
-		if (rc == ARM_ENOTFOUND)
-			arm_err_set(e, ARM_ENOTFOUND, "%s; give its zone files with --zones ZDIR", e->msg);
+		if (rc == ARM_ENOTFOUND) {
+			char why[ARM_ERR_MAX];
+			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg cannot be its own argument */
+			arm_err_set(e, ARM_ENOTFOUND, "%s; give its zone files with --zones ZDIR", why);
+		}
 		goto out;
 	}
 	q->have_a = true;
 	agreement_quorum_describe(&q->a, q->rule, sizeof(q->rule));
 	q->nw = q->a.log.nwitnesses;
 	if (q->nw > ARM_ARRAY_LEN(q->cosigned)) {
-		rc = arm_err_set(e, ARM_ELIMIT, "the agreement names %zu witnesses, more than %zu", q->nw,
-		                 ARM_ARRAY_LEN(q->cosigned));
+		rc = arm_err_set(e, ARM_ELIMIT, "the agreement names %zu witnesses, more than %zu",
+		                 q->nw, ARM_ARRAY_LEN(q->cosigned));
 		goto out;
 	}
 	if ((rc = log_checkpoint(l, &ck, e)) != ARM_OK)
@@ -853,25 +856,31 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 	if (memcmp(root, c.root, HASH_SIZE) != 0) {
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "log '%s': the public checkpoint of size %" PRIu64
-		                 " is not a prefix of the verified tree", dir, c.size);
+		                 " is not a prefix of the verified tree",
+		                 dir, c.size);
 		goto out;
 	}
 	if (strcmp(c.origin, q->a.log.origin) != 0) {
-		rc = arm_err_set(e, ARM_EVERIFY, "log '%s': checkpoint origin '%s' is not the log '%s' "
-		                 "that the agreement names", dir, c.origin, q->a.log.origin);
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "log '%s': checkpoint origin '%s' is not the log '%s' "
+		                 "that the agreement names",
+		                 dir, c.origin, q->a.log.origin);
 		goto out;
 	}
 	if (key->key_id != q->a.log.key.key_id || memcmp(key->pk, q->a.log.key.pk, 32) != 0) {
-		rc = arm_err_set(e, ARM_EVERIFY, "log '%s': the log key '%s' is not the key '%s' that "
-		                 "the agreement names", dir, key->name, q->a.log.key.name);
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "log '%s': the log key '%s' is not the key '%s' that "
+		                 "the agreement names",
+		                 dir, key->name, q->a.log.key.name);
 		goto out;
 	}
 	q->size = c.size;
 	for (i = 0; i < q->nw; i++) {
 		/* A known witness key with a bad cosignature refuses the checkpoint. */
-		if ((rc = witness_count_cosigs(&n, &q->a.log.witnesses[i].key, 1, &one, e)) != ARM_OK) {
-			arm_err_prefix(e, "log '%s': checkpoint of size %" PRIu64 ", witness %s", dir,
-			               c.size, q->a.log.witnesses[i].id);
+		if ((rc = witness_count_cosigs(&n, &q->a.log.witnesses[i].key, 1, &one, e)) !=
+		    ARM_OK) {
+			arm_err_prefix(e, "log '%s': checkpoint of size %" PRIu64 ", witness %s",
+			               dir, c.size, q->a.log.witnesses[i].id);
 			rc = e->rc = ARM_EVERIFY;
 			goto out;
 		}
@@ -912,22 +921,27 @@ quorum_text(FILE *f, const struct quorum *q, bool enforced)
 {
 	switch (q->kind) {
 	case QUORUM_EMPTY:
-		fprintf(f, "witness quorum: no rule (the log is empty: no agreement names witnesses)\n");
+		fprintf(
+		    f,
+		    "witness quorum: no rule (the log is empty: no agreement names witnesses)\n");
 		return;
 	case QUORUM_PLAIN:
-		fprintf(f, "witness quorum: no rule (a plain log: entry 0 is not an agreement, so no "
-		           "witnesses are named)\n");
+		fprintf(f,
+		        "witness quorum: no rule (a plain log: entry 0 is not an agreement, so no "
+		        "witnesses are named)\n");
 		return;
 	case QUORUM_NONE:
-		fprintf(f, "witness quorum: none required (the agreement says quorum: none); %zu of %zu "
-		           "witnesses cosigned the checkpoint of size %" PRIu64 "\n",
-		        q->got, q->nw, q->size);
+		fprintf(
+		    f,
+		    "witness quorum: none required (the agreement says quorum: none); %zu of %zu "
+		    "witnesses cosigned the checkpoint of size %" PRIu64 "\n",
+		    q->got, q->nw, q->size);
 		return;
-	case QUORUM_RULE:
-		break;
+	case QUORUM_RULE: break;
 	}
-	fprintf(f, "witness quorum: %zu of %zu cosigned: %s (rule: %s; checkpoint size %" PRIu64
-	           "; cosigned: ",
+	fprintf(f,
+	        "witness quorum: %zu of %zu cosigned: %s (rule: %s; checkpoint size %" PRIu64
+	        "; cosigned: ",
 	        q->got, q->nw, q->met ? "met" : "NOT MET", q->rule, q->size);
 	quorum_names(f, q, true);
 	fputs("; missing: ", f);
@@ -953,7 +967,8 @@ quorum_json(FILE *f, const struct quorum *q, bool enforced)
 			cli_json_str(f, q->a.log.witnesses[i].key.name,
 			             strlen(q->a.log.witnesses[i].key.name));
 			fprintf(f, ",\"key_id\":\"%08" PRIx32 "\",\"cosigned\":%s}",
-			        q->a.log.witnesses[i].key.key_id, q->cosigned[i] ? "true" : "false");
+			        q->a.log.witnesses[i].key.key_id,
+			        q->cosigned[i] ? "true" : "false");
 		}
 		fprintf(f, "],\"cosigned\":%zu,\"of\":%zu", q->got, q->nw);
 	}
@@ -1012,13 +1027,14 @@ log_verify_cmd(struct log_args *a)
 		if (rc == ARM_OK) {
 			have_q = true;
 			if (q.kind == QUORUM_RULE && !q.met && !a->no_quorum)
-				rc = arm_err_set(&e, ARM_EVERIFY,
-				                 "log '%s': the public checkpoint of size %" PRIu64
-				                 " lacks the witness quorum (%s): %zu of %zu witnesses "
-				                 "cosigned; serve it with the agreement's witnesses to publish "
-				                 "a cosigned checkpoint, or check a log not yet published with "
-				                 "--no-quorum",
-				                 a->pos[0], q.size, q.rule, q.got, q.nw);
+				rc = arm_err_set(
+				    &e, ARM_EVERIFY,
+				    "log '%s': the public checkpoint of size %" PRIu64
+				    " lacks the witness quorum (%s): %zu of %zu witnesses "
+				    "cosigned; serve it with the agreement's witnesses to publish "
+				    "a cosigned checkpoint, or check a log not yet published with "
+				    "--no-quorum",
+				    a->pos[0], q.size, q.rule, q.got, q.nw);
 		}
 	}
 	if (a->json) {
@@ -1045,8 +1061,9 @@ log_verify_cmd(struct log_args *a)
 	} else if (tree_ok) {
 		hash_hex(hex, r.root);
 		printf("log '%s' %s: %" PRIu64 " entries in %" PRIu64 " bundles, %" PRIu64
-		       " tiles, root %s; checkpoint signature good", a->pos[0],
-		       rc == ARM_OK ? "verified" : "tree verified", r.entries, r.bundles, r.tiles, hex);
+		       " tiles, root %s; checkpoint signature good",
+		       a->pos[0], rc == ARM_OK ? "verified" : "tree verified", r.entries, r.bundles,
+		       r.tiles, hex);
 		if (a->since != NULL)
 			printf("; consistent with the checkpoint of size %" PRIu64, r.since_size);
 		printf("\n");

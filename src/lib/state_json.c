@@ -256,13 +256,16 @@ jlog(struct buf *b, const struct agreement *a, struct arm_err *e)
 	for (i = 0; i < l->ngroups; i++) {
 		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
 		ARM_TRY(jstr(b, l->groups[i].id, e));
-		ARM_TRY(buf_printf(b, e, ",\"threshold\":%zu,\"members\":[", l->groups[i].threshold));
+		ARM_TRY(
+		    buf_printf(b, e, ",\"threshold\":%zu,\"members\":[", l->groups[i].threshold));
 		for (j = 0; j < l->groups[i].nmembers; j++) {
 			m = l->groups[i].members[j];
 			if (j)
 				ARM_TRY(buf_puts(b, ",", e));
-			ARM_TRY(jstr(b, m < l->nwitnesses ? l->witnesses[m].id
-			                                  : l->groups[m - l->nwitnesses].id, e));
+			ARM_TRY(jstr(b,
+			             m < l->nwitnesses ? l->witnesses[m].id
+			                               : l->groups[m - l->nwitnesses].id,
+			             e));
 		}
 		ARM_TRY(buf_puts(b, "]}", e));
 	}

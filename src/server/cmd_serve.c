@@ -124,11 +124,11 @@ enum serve_kind {
  * answer: copied out under pubmu so that POST /add never needs agrmu.
  */
 enum serve_wstate {
-	SERVE_W_UNASKED = 0,  /* no attempt yet */
-	SERVE_W_NO_URL,       /* the agreement names it, no --witness gives its URL */
+	SERVE_W_UNASKED = 0, /* no attempt yet */
+	SERVE_W_NO_URL,      /* the agreement names it, no --witness gives its URL */
 	SERVE_W_COSIGNED,
-	SERVE_W_NO_ANSWER,    /* unreachable, or no answer in time */
-	SERVE_W_REFUSED,      /* it answered, and refused (its message kept) */
+	SERVE_W_NO_ANSWER, /* unreachable, or no answer in time */
+	SERVE_W_REFUSED,   /* it answered, and refused (its message kept) */
 };
 
 struct serve_wstat {
@@ -232,7 +232,8 @@ static void
 serve_match_witnesses(struct serve *s)
 {
 	const struct agreement_log *al = &s->agr.log;
-	size_t i, j, nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
+	size_t i, j,
+	    nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
 	size_t nurl = 0;
 	bool named;
 
@@ -247,7 +248,8 @@ serve_match_witnesses(struct serve *s)
 		for (j = 0; j < s->nwurls; j++) {
 			if (strlen(w->id) == s->wurls[j].idlen &&
 			    memcmp(w->id, s->wurls[j].id, s->wurls[j].idlen) == 0) {
-				snprintf(s->peers[i].url, sizeof(s->peers[i].url), "%s", s->wurls[j].url);
+				snprintf(s->peers[i].url, sizeof(s->peers[i].url), "%s",
+				         s->wurls[j].url);
 				s->peer_has_url[i] = true;
 			}
 		}
@@ -258,8 +260,10 @@ serve_match_witnesses(struct serve *s)
 		ws->st = s->peer_has_url[i] ? SERVE_W_UNASKED : SERVE_W_NO_URL;
 		nurl += s->peer_has_url[i];
 		if (!s->peer_has_url[i])
-			fprintf(stderr, "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
-			                "will not be asked to cosign\n", w->id, w->key.name, w->id);
+			fprintf(stderr,
+			        "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
+			        "will not be asked to cosign\n",
+			        w->id, w->key.name, w->id);
 	}
 	s->nwstat = nw;
 	s->quorum_possible = serve_quorum_none_or_met(&s->agr, s->peer_has_url);
@@ -269,21 +273,28 @@ serve_match_witnesses(struct serve *s)
 			named = strlen(al->witnesses[i].id) == s->wurls[j].idlen &&
 			        memcmp(al->witnesses[i].id, s->wurls[j].id, s->wurls[j].idlen) == 0;
 		if (!named)
-			fprintf(stderr, "armistice serve: --witness %.*s=%s: the agreement names no witness "
-			                "'%.*s': ignored\n", (int)s->wurls[j].idlen, s->wurls[j].id,
-			        s->wurls[j].url, (int)s->wurls[j].idlen, s->wurls[j].id);
+			fprintf(
+			    stderr,
+			    "armistice serve: --witness %.*s=%s: the agreement names no witness "
+			    "'%.*s': ignored\n",
+			    (int)s->wurls[j].idlen, s->wurls[j].id, s->wurls[j].url,
+			    (int)s->wurls[j].idlen, s->wurls[j].id);
 	}
 	if (serve_quorum_none(&s->agr))
 		fprintf(stderr, "armistice serve: the agreement says quorum: none: checkpoints are "
 		                "published with the log's signature alone\n");
 	else if (!s->quorum_possible)
-		fprintf(stderr, "armistice serve: the witness quorum (%s) cannot be met by the %zu of %zu "
-		                "witnesses configured: no new checkpoint will be published until the "
-		                "missing ones run and this server is restarted with --witness ID=URL "
-		                "for each\n", s->rule, nurl, nw);
+		fprintf(stderr,
+		        "armistice serve: the witness quorum (%s) cannot be met by the %zu of %zu "
+		        "witnesses configured: no new checkpoint will be published until the "
+		        "missing ones run and this server is restarted with --witness ID=URL "
+		        "for each\n",
+		        s->rule, nurl, nw);
 	else
-		fprintf(stderr, "armistice serve: the witness quorum (%s) can be met by the %zu of %zu "
-		                "witnesses configured\n", s->rule, nurl, nw);
+		fprintf(stderr,
+		        "armistice serve: the witness quorum (%s) can be met by the %zu of %zu "
+		        "witnesses configured\n",
+		        s->rule, nurl, nw);
 }
 
 /*
@@ -309,9 +320,10 @@ serve_load_agreement(struct serve *s, struct arm_err *e)
 	if (!serve_is_armistice(note.data, note.len)) {
 		s->kind = SERVE_PLAIN;
 		for (j = 0; j < s->nwurls; j++)
-			fprintf(stderr, "armistice serve: --witness %.*s: ignored: log '%s' is a plain log "
-			                "(entry 0 is not an agreement), which names no witness keys; its "
-			                "checkpoints are published with the log's signature alone\n",
+			fprintf(stderr,
+			        "armistice serve: --witness %.*s: ignored: log '%s' is a plain log "
+			        "(entry 0 is not an agreement), which names no witness keys; its "
+			        "checkpoints are published with the log's signature alone\n",
 			        (int)s->wurls[j].idlen, s->wurls[j].id, s->dir);
 		goto out;
 	}
@@ -322,7 +334,8 @@ serve_load_agreement(struct serve *s, struct arm_err *e)
 		goto out;
 	if (s->agr.log.nwitnesses > SERVE_MAX_WITNESSES) {
 		agreement_release(&s->agr);
-		rc = arm_err_set(e, ARM_ELIMIT, "the agreement names %zu witnesses; serve asks at most %d",
+		rc = arm_err_set(e, ARM_ELIMIT,
+		                 "the agreement names %zu witnesses; serve asks at most %d",
 		                 s->agr.log.nwitnesses, SERVE_MAX_WITNESSES);
 		goto out;
 	}
@@ -334,7 +347,6 @@ out:
 	buf_release(&note);
 	return rc;
 }
-
 
 /* The log's kind for a request: known once entry 0 is committed. */
 static enum serve_kind
@@ -666,7 +678,8 @@ out:
  * Appending courtesy text to an answer: a failure (out of memory, past the
  * body's limit) only shortens the text, so it is not reported.
  */
-static void serve_bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void serve_bprintf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void
 serve_bprintf(struct buf *b, const char *fmt, ...)
 {
@@ -733,8 +746,10 @@ serve_witness_cmd(struct serve *s, const struct serve_wstat *ws, const char *lis
 
 	if (log_vkey(s->log) == NULL || note_verifier_format(log_vkey(s->log), &vk, NULL) != ARM_OK)
 		buf_reset(&vk);
-	serve_bprintf(out, "armistice witness --key <the cosigner key of %s> --state DIR --log %s=%s "
-	                   "--listen %s", ws->key, log_origin(s->log),
+	serve_bprintf(out,
+	              "armistice witness --key <the cosigner key of %s> --state DIR --log %s=%s "
+	              "--listen %s",
+	              ws->key, log_origin(s->log),
 	              vk.len ? (const char *)vk.data : "<this log's public key>", listen);
 	buf_release(&vk);
 }
@@ -753,14 +768,17 @@ serve_wadvice(struct serve *s, const struct serve_wstat *ws, struct buf *out)
 		serve_cmdline(s, out);
 		break;
 	case SERVE_W_NO_ANSWER:
-		serve_bprintf(out, "check that witness %s runs and listens at %s (", ws->id, ws->url);
+		serve_bprintf(out, "check that witness %s runs and listens at %s (", ws->id,
+		              ws->url);
 		serve_witness_cmd(s, ws, hp ? hp + 3 : ws->url, out);
 		serve_bputs(out, ")");
 		break;
 	case SERVE_W_REFUSED:
-		serve_bprintf(out, "witness %s refuses to cosign: read its message; a witness "
-		                   "that saw another history keeps the checkpoint it refused "
-		                   "as evidence in its state directory", ws->id);
+		serve_bprintf(out,
+		              "witness %s refuses to cosign: read its message; a witness "
+		              "that saw another history keeps the checkpoint it refused "
+		              "as evidence in its state directory",
+		              ws->id);
 		break;
 	default: break;
 	}
@@ -788,18 +806,20 @@ serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 	rs->cache = "no-store";
 	if (json) {
 		rs->ctype = "application/json";
-		serve_bprintf(b, "{\"index\":%" PRIu64 ",\"durable\":true,\"published\":false,"
-		                          "\"published_size\":%" PRIu64 ",\"quorum\":",
-		                 index, log_published_size(s->log));
+		serve_bprintf(b,
+		              "{\"index\":%" PRIu64 ",\"durable\":true,\"published\":false,"
+		              "\"published_size\":%" PRIu64 ",\"quorum\":",
+		              index, log_published_size(s->log));
 		if (s->nwstat == 0) {
 			serve_bputs(b, "null,\"witnesses\":[]");
 		} else {
 			serve_bputs(b, "{\"rule\":");
 			serve_json_str(b, s->rule);
-			serve_bprintf(b, ",\"possible\":%s,\"attempt_size\":%" PRIu64
-			                          ",\"cosigned\":%zu,\"of\":%zu},\"witnesses\":[",
-			                 s->quorum_possible ? "true" : "false", s->last_size, s->last_got,
-			                 s->nwstat);
+			serve_bprintf(b,
+			              ",\"possible\":%s,\"attempt_size\":%" PRIu64
+			              ",\"cosigned\":%zu,\"of\":%zu},\"witnesses\":[",
+			              s->quorum_possible ? "true" : "false", s->last_size,
+			              s->last_got, s->nwstat);
 			for (i = 0; i < s->nwstat; i++) {
 				const struct serve_wstat *ws = &s->wstat[i];
 				serve_bprintf(b, "%s{\"id\":", i ? "," : "");
@@ -829,32 +849,36 @@ serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 		return;
 	}
 	rs->ctype = "text/plain; charset=utf-8";
-	serve_bprintf(b, "entry %" PRIu64 " is durable but not yet in a cosigned checkpoint: ",
-	                 index);
+	serve_bprintf(b,
+	              "entry %" PRIu64 " is durable but not yet in a cosigned checkpoint: ", index);
 	if (s->nwstat == 0) {
-		serve_bprintf(b, "%s\n", s->pub_err[0] ? s->pub_err
-		                                                : "still waiting for the witnesses");
+		serve_bprintf(b, "%s\n",
+		              s->pub_err[0] ? s->pub_err : "still waiting for the witnesses");
 		return;
 	}
 	if (s->last_size == 0)
 		serve_bprintf(b, "the witnesses have not answered yet; the quorum (%s) %s\n",
-		                 s->rule, s->quorum_possible ? "can be met by the witnesses configured"
-		                                             : "cannot be met by the witnesses configured");
+		              s->rule,
+		              s->quorum_possible ? "can be met by the witnesses configured"
+		                                 : "cannot be met by the witnesses configured");
 	else
-		serve_bprintf(b, "the witness quorum (%s) was not met: %zu of %zu witnesses "
-		                          "cosigned the checkpoint of size %" PRIu64 "\n",
-		                 s->rule, s->last_got, s->nwstat, s->last_size);
+		serve_bprintf(b,
+		              "the witness quorum (%s) was not met: %zu of %zu witnesses "
+		              "cosigned the checkpoint of size %" PRIu64 "\n",
+		              s->rule, s->last_got, s->nwstat, s->last_size);
 	for (i = 0; i < s->nwstat; i++) {
 		const struct serve_wstat *ws = &s->wstat[i];
 		if (ws->st == SERVE_W_COSIGNED || ws->st == SERVE_W_UNASKED)
 			continue;
 		serve_bprintf(b, "witness %s: %s%s%s\n  what to do: ", ws->id, names[ws->st],
-		                 ws->msg[0] ? ": " : "", ws->msg);
+		              ws->msg[0] ? ": " : "", ws->msg);
 		serve_wadvice(s, ws, b);
 		serve_bputs(b, "\n");
 	}
-	serve_bprintf(b, "the server asks again every second; once the quorum cosigns, the "
-	                          "entry's receipt is at /proof/%" PRIu64 "\n", index);
+	serve_bprintf(b,
+	              "the server asks again every second; once the quorum cosigns, the "
+	              "entry's receipt is at /proof/%" PRIu64 "\n",
+	              index);
 	buf_release(&adv);
 }
 
@@ -1164,9 +1188,11 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	} else if (strcmp(path, "/agreement") == 0) {
 		serve_agreement(s, rs);
 	} else if (strcmp(path, "/state") == 0 && serve_kind_of(s) == SERVE_PLAIN) {
-		httpd_text(rs, 404, "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
-		                    "there is no state to replay; it serves /checkpoint, /tile/..., "
-		                    "/entry/N and /proof/N", log_origin(s->log));
+		httpd_text(rs, 404,
+		           "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
+		           "there is no state to replay; it serves /checkpoint, /tile/..., "
+		           "/entry/N and /proof/N",
+		           log_origin(s->log));
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
 	} else if (strncmp(path, "/zone/", 6) == 0) {
@@ -1330,8 +1356,10 @@ cmd_serve(int argc, char **argv)
 		goto fail;
 	}
 	if (s.kind == SERVE_PLAIN)
-		fprintf(stderr, "armistice serve: log '%s' is a plain log (entry 0 is not an "
-		                "agreement): no rules, no witnesses, no /state\n", s.dir);
+		fprintf(stderr,
+		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
+		        "agreement): no rules, no witnesses, no /state\n",
+		        s.dir);
 	memset(&o, 0, sizeof(o));
 	o.name = "serve";
 	o.listen = listen;

@@ -87,3 +87,13 @@ cmp -s "$L/checkpoint" t2/checkpoint && not_ok "the twin is not tampered"
 expect_exit 1 "a flipped byte in one cosignature fails, even with --no-quorum" \
 	"$ARM" log verify t2 --key "$EX/keys/log.pub" --no-quorum
 expect_grep "... naming the witness" 'w-dprk' "$T/err"
+
+# A copy as a web server publishes it (no .armistice/, no zones/): the
+# agreement in entry 0 cannot be opened without its zone files.
+mkdir mirror && cp -r "$L/checkpoint" "$L/tile" mirror/
+expect_exit 5 "log verify of a copy without the zone files cannot open the agreement" \
+	"$ARM" log verify mirror --key "$EX/keys/log.pub"
+expect_grep "... and says to give them" 'give its zone files with --zones ZDIR' "$T/err"
+expect_ok "with --zones it verifies, quorum included" \
+	"$ARM" log verify mirror --key "$EX/keys/log.pub" --zones "$L/zones"
+expect_grep "... 4 of 4" '^witness quorum: 4 of 4 cosigned: met' "$T/out"
