@@ -165,6 +165,12 @@ struct serve {
 	struct agreement agr;
 	bool have_agr;
 	enum serve_kind kind; /* known once entry 0 is committed (agrmu) */
+	/*
+	 * A copy of kind for requests, so that GET /state never waits on agrmu,
+	 * which the publisher holds while it asks the witnesses (kindmu).
+	 */
+	pthread_mutex_t kindmu;
+	enum serve_kind kind_seen;
 	struct witness_peer peers[SERVE_MAX_WITNESSES];
 	bool peer_has_url[SERVE_MAX_WITNESSES];
 
@@ -355,11 +361,19 @@ serve_kind_of(struct serve *s)
 	struct arm_err e;
 	enum serve_kind k;
 
+	pthread_mutex_lock(&s->kindmu);
+	k = s->kind_seen;
+	pthread_mutex_unlock(&s->kindmu);
+	if (k != SERVE_EMPTY)
+		return k; /* entry 0 never changes */
 	pthread_mutex_lock(&s->agrmu);
 	if (serve_load_agreement(s, &e) != ARM_OK)
 		fprintf(stderr, "armistice serve: %s\n", e.msg);
 	k = s->kind;
 	pthread_mutex_unlock(&s->agrmu);
+	pthread_mutex_lock(&s->kindmu);
+	s->kind_seen = k;
+	pthread_mutex_unlock(&s->kindmu);
 	return k;
 }
 
@@ -1336,6 +1350,7 @@ cmd_serve(int argc, char **argv)
 	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
 		goto fail;
 	pthread_mutex_init(&s.agrmu, NULL);
+	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
 	pthread_rwlock_init(&s.hooklk, NULL);
 	pthread_mutex_init(&s.pubmu, NULL);
