@@ -869,9 +869,9 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 	}
 	if (key->key_id != q->a.log.key.key_id || memcmp(key->pk, q->a.log.key.pk, 32) != 0) {
 		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "log '%s': the log key '%s' is not the key '%s' that "
-		                 "the agreement names",
-		                 dir, key->name, q->a.log.key.name);
+		                 "log '%s': the log key '%s+%08" PRIx32 "' is not the key '%s+%08" PRIx32
+		                 "' that the agreement names",
+		                 dir, key->name, key->key_id, q->a.log.key.name, q->a.log.key.key_id);
 		goto out;
 	}
 	q->size = c.size;

@@ -742,10 +742,23 @@ serve_cmdline(struct serve *s, struct buf *out)
 	size_t i;
 	int j;
 
+	/*
+	 * The answer goes to whoever submitted: the path of the log's secret
+	 * key file stays out of it (the operator knows it).
+	 */
 	serve_bprintf(out, "armistice serve %s", s->dir);
-	for (j = 1; j < s->argc; j++)
-		if (s->argv[j] != s->dir)
+	for (j = 1; j < s->argc; j++) {
+		if (s->argv[j] == s->dir)
+			continue;
+		if (strcmp(s->argv[j], "--key") == 0 && j + 1 < s->argc) {
+			serve_bputs(out, " --key LOG.key");
+			j++;
+		} else if (strncmp(s->argv[j], "--key=", 6) == 0) {
+			serve_bputs(out, " --key LOG.key");
+		} else {
 			serve_bprintf(out, " %s", s->argv[j]);
+		}
+	}
 	for (i = 0; i < s->nwstat; i++)
 		if (s->wstat[i].st == SERVE_W_NO_URL)
 			serve_bprintf(out, " --witness %s=http://HOST:PORT", s->wstat[i].id);

@@ -97,3 +97,19 @@ expect_grep "... and says to give them" 'give its zone files with --zones ZDIR' 
 expect_ok "with --zones it verifies, quorum included" \
 	"$ARM" log verify mirror --key "$EX/keys/log.pub" --zones "$L/zones"
 expect_grep "... 4 of 4" '^witness quorum: 4 of 4 cosigned: met' "$T/out"
+
+# The log key swapped: the checkpoint re-signed by another key that takes
+# the log's name, the witnesses' cosignatures (over the same text) kept.
+# The tree and the quorum alone would pass; the agreement names the log's
+# key, so log verify refuses.
+"$ARM" keygen demo.log.armistice-example/korea-2018 --out other --dir "$T" >/dev/null 2>&1 ||
+	not_ok "keygen of the other key"
+mkdir t3 && cp -r "$L/tile" t3/
+sed -n '1,/^$/p' "$L/checkpoint" | sed '$d' >ck.text
+"$ARM" note sign --key "$T/other.key" ck.text >ck.other 2>/dev/null || not_ok "note sign"
+{ cat ck.other; grep '^— demo.witness-' "$L/checkpoint"; } >t3/checkpoint
+expect_exit 1 "a checkpoint signed by another log key, with the witnesses' cosignatures, fails" \
+	"$ARM" log verify t3 --key "$T/other.pub" --zones "$L/zones" --no-quorum
+expect_grep "... naming the key the agreement names" \
+	"the log key 'demo.log.armistice-example/korea-2018\\+[0-9a-f]{8}' is not the key 'demo.log.armistice-example/korea-2018\\+78bf13a3' that the agreement names" \
+	"$T/err"

@@ -106,6 +106,8 @@ expect_grep "... w-north is named as not configured" '^witness w-north: not-conf
 expect_grep "... with the command to run" \
 	"restart this server as: armistice serve log .*--witness w-north=http://HOST:PORT" "$T/body"
 expect_grep "... w-nnsc too" '^witness w-nnsc: not-configured' "$T/body"
+grep -q 'demo-log.key' "$T/body" && not_ok "the 202 shows the path of the log's secret key" ||
+	ok "... and not the path of the log's secret key (--key LOG.key)"
 grep -q '^witness w-south' "$T/body" && not_ok "w-south (which cosigned) is listed as missing" ||
 	ok "... and w-south, which can cosign, is not listed"
 
