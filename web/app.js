@@ -36,7 +36,10 @@ let zonesCache = null;
 
 async function fetchText(url) {
   const r = await fetch(url, { cache: "no-store" });
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  if (!r.ok) {
+    const why = (await r.text().catch(() => "")).trim();
+    throw new Error(`${url}: HTTP ${r.status}${why ? ": " + why : ""}`);
+  }
   return r.text();
 }
 
@@ -46,10 +49,120 @@ async function load(index) {
   state = JSON.parse(st);
   const lines = ck.split("\n");
   latestSize = parseInt(lines[1], 10) || state.entries;
-  const cosigs = lines.filter((l) => l.startsWith("\u2014 ")).length - 1;
+  const w = await checkWitnesses(ck, state.agreement.log);
   $("#ckpt").textContent =
-    `${lines[0]} · size ${lines[1]} · root ${lines[2].slice(0, 12)}… · ${Math.max(cosigs, 0)} cosignature(s)`;
+    `${lines[0]} · size ${lines[1]} · root ${lines[2].slice(0, 12)}… · ${w ? `${w.got} of ${w.rows.length} witnesses cosigned` : "no witnesses named"}`;
+  renderWitnesses(w, lines[1]);
   await render();
+}
+
+/*
+ * Who cosigned the published checkpoint. The witnesses and their cosigner
+ * keys come from the agreement (state.agreement.log); each cosignature line
+ * of /checkpoint ("— name base64", C2SP signed-note) is matched to a
+ * witness by key name and 4-byte key id, then its Ed25519 signature is
+ * checked over "cosignature/v1\ntime T\n" and the checkpoint body (C2SP
+ * tlog-cosignature v1.0.1) with WebCrypto. A browser without Ed25519 in
+ * WebCrypto gets key-id matching only, and the page says so.
+ */
+const b64bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+function parseVkey(vkey) {
+  /* name+hexid+base64(type || key): a key name has no "+" (signed-note). */
+  const parts = vkey.split("+");
+  if (parts.length < 3) return null;
+  const raw = b64bytes(parts.slice(2).join("+"));
+  return { name: parts[0], id: parts[1].toLowerCase(), type: raw[0], pk: raw.slice(1) };
+}
+
+async function ed25519Verify(pk, sig, msg) {
+  try {
+    const key = await crypto.subtle.importKey("raw", pk, { name: "Ed25519" }, false, ["verify"]);
+    return await crypto.subtle.verify({ name: "Ed25519" }, key, sig, msg);
+  } catch (err) {
+    return null; /* no Ed25519 in this browser's WebCrypto (or no WebCrypto) */
+  }
+}
+
+function quorumMet(log, ok) {
+  const groups = new Map(log.groups.map((g) => [g.id, g]));
+  const met = (id, depth) => {
+    if (ok.has(id)) return ok.get(id);
+    const g = groups.get(id);
+    if (!g || depth > 64) return false;
+    return g.members.filter((m) => met(m, depth + 1)).length >= g.threshold;
+  };
+  if (log.quorum.kind === "none") return true;
+  if (log.quorum.kind === "count") return [...ok.values()].filter(Boolean).length >= log.quorum.n;
+  return met(log.quorum.group, 0);
+}
+
+async function checkWitnesses(ck, log) {
+  if (!log || !log.witnesses.length) return null;
+  const cut = ck.indexOf("\n\n");
+  const body = cut >= 0 ? ck.slice(0, cut + 1) : ck;
+  const sigs = [];
+  for (const line of (cut >= 0 ? ck.slice(cut + 2) : "").split("\n")) {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+    if (!m) continue;
+    try { sigs.push({ name: m[1], blob: b64bytes(m[2]) }); } catch (err) { /* not base64: ignored */ }
+  }
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const rows = [];
+  let signatureChecked = true;
+  for (const w of log.witnesses) {
+    const k = parseVkey(w.key);
+    const row = { id: w.id, key: k ? `${k.name}+${k.id}` : w.key, check: "missing" };
+    const sig = k && sigs.find((s) => s.name === k.name && s.blob.length === 76 && hex(s.blob.slice(0, 4)) === k.id);
+    if (sig) {
+      const ts = new DataView(sig.blob.buffer, sig.blob.byteOffset + 4, 8).getBigUint64(0);
+      const msg = new TextEncoder().encode(`cosignature/v1\ntime ${ts}\n${body}`);
+      const v = await ed25519Verify(k.pk, sig.blob.slice(12), msg);
+      row.check = v === true ? "verified" : v === false ? "bad" : "key-id";
+      if (v === null) signatureChecked = false;
+      row.time = Number(ts);
+    }
+    rows.push(row);
+  }
+  const ok = new Map(rows.map((r) => [r.id, r.check === "verified" || r.check === "key-id"]));
+  return { rows, got: rows.filter((r) => ok.get(r.id)).length, met: quorumMet(log, ok),
+    rule: log.quorum.rule, signatureChecked };
+}
+
+function renderWitnesses(w, size) {
+  const root = $("#witnesses");
+  const warn = $("#quorum-warning");
+  root.replaceChildren();
+  if (!w) {
+    root.dataset.quorum = "none";
+    root.append(el("span", { text: "The agreement names no witnesses: nobody but the log's operator vouches for its checkpoints." }));
+    warn.hidden = true;
+    return;
+  }
+  root.dataset.quorum = w.met ? "met" : "not-met";
+  root.append(el("span", { class: "label", text: `Checkpoint of size ${size} cosigned by:` }));
+  const label = { verified: "✓ cosigned", "key-id": "✓ key id matches", missing: "✗ missing", bad: "✗ BAD signature" };
+  for (const r of w.rows) {
+    root.append(el("span", { class: `witness w-${r.check}`, "data-witness": r.id, "data-check": r.check,
+      title: `${r.key}${r.time ? " · cosigned at " + new Date(r.time * 1000).toISOString() : ""}`,
+      text: `${r.id} ${label[r.check]}` }));
+  }
+  root.append(el("span", { class: `quorum ${w.met ? "met" : "not-met"}`,
+    text: `quorum (${w.rule}): ${w.met ? "met" : "NOT MET"}` }));
+  const found = w.rows.some((r) => r.check !== "missing");
+  root.append(el("div", { class: "rule", text: !found
+    ? "Checked in this browser: no cosignature line of this checkpoint carries the name and key id of a witness key the agreement names."
+    : w.signatureChecked
+    ? "Checked in this browser: each cosignature's Ed25519 signature over this checkpoint, against the witness keys the agreement names (C2SP tlog-cosignature v1.0.1)."
+    : "Checked in this browser: the cosignatures' key names and key ids against the witness keys the agreement names; this browser cannot check Ed25519 signatures, so run armistice verify for that." }));
+  if (w.met) {
+    warn.hidden = true;
+    warn.textContent = "";
+  } else {
+    const missing = w.rows.filter((r) => r.check === "missing" || r.check === "bad").map((r) => r.id);
+    warn.hidden = false;
+    warn.textContent = `Warning: the witness quorum is not met. ${w.got} of ${w.rows.length} witnesses cosigned this checkpoint (rule: ${w.rule}); not cosigned: ${missing.join(", ") || "none"}. Until the quorum cosigns, only the log operator's signature vouches that every party sees this same log.`;
+  }
 }
 
 async function render() {

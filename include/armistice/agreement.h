@@ -312,6 +312,12 @@ bool agreement_is_owner(const struct agreement_commitment *c, size_t actor);
  */
 bool agreement_quorum_met(const struct agreement *a, const bool *witness_ok);
 
+/*
+ * The log's quorum rule in words, for messages: "none", "3 of the 4
+ * witnesses" or "group both = 2 of [parties, neutrals]" (truncated to cap).
+ */
+void agreement_quorum_describe(const struct agreement *a, char *out, size_t cap);
+
 /* Names and parsers for the enums ("on-site", "party", ...). */
 const char *agreement_method_name(enum agreement_method m);
 int agreement_method_parse(const char *s, enum agreement_method *m);   /* 0 ok, -1 */

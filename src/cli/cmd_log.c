@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
+#include "armistice/agreement.h"
 #include "armistice/b64.h"
 #include "armistice/bundle.h"
 #include "armistice/ckpt.h"
@@ -24,6 +25,7 @@
 #include "armistice/log.h"
 #include "armistice/note.h"
 #include "armistice/tproof.h"
+#include "armistice/witness.h"
 #include "armistice/common.h"
 
 /* --lines reads at most this many bytes of entries before committing. */
@@ -36,7 +38,8 @@ static const char log_usage[] =
 	"       armistice log get DIR INDEX [--json]\n"
 	"       armistice log prove DIR INDEX [--size N] [--json]\n"
 	"       armistice log consistency DIR OLD NEW [--json]\n"
-	"       armistice log verify DIR [--key VKEY] [--since CHECKPOINT_FILE] [--json]\n"
+	"       armistice log verify DIR [--key VKEY] [--since CHECKPOINT_FILE] [--zones ZDIR]\n"
+	"                            [--no-quorum] [--json]\n"
 	"       armistice log reindex DIR\n"
 	"\n"
 	"init         creates an empty log in DIR (C2SP tlog-tiles layout) signed by\n"
@@ -51,7 +54,10 @@ static const char log_usage[] =
 	"consistency  prints the RFC 9162 consistency proof from size OLD to NEW\n"
 	"reindex      rebuilds the SQLite index from the entry bundles\n"
 	"verify       recomputes every tile and the root from the entries, checks\n"
-	"             the checkpoint signatures and consistency with an older one\n"
+	"             the checkpoint signatures and consistency with an older one;\n"
+	"             when entry 0 is an agreement, says which of its witnesses\n"
+	"             cosigned the public checkpoint and whether their quorum is met\n"
+	"             (not met: exit 1)\n"
 	"\n"
 	"  --key K      init/append: the log's signer key file (append: default, the\n"
 	"               one recorded by init); verify: the log's verifier key\n"
@@ -61,6 +67,11 @@ static const char log_usage[] =
 	"  --batch N    append --lines: commit every N entries (default 65536)\n"
 	"  --size N     prove: the tree size of the checkpoint to pin the proof to\n"
 	"  --since F    verify: a checkpoint seen before, which the log must extend\n"
+	"  --zones Z    verify: the agreement's zone files (default DIR/zones), needed\n"
+	"               to open entry 0\n"
+	"  --no-quorum  verify: report the witness quorum but do not fail on it, for\n"
+	"               a log built locally that no witness has seen yet (before\n"
+	"               'armistice serve' publishes it through its witnesses)\n"
 	"  --json       print the result as JSON\n"
 	"\n"
 	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
@@ -74,14 +85,16 @@ static const struct option log_opts_long[] = {
 	{"lines", no_argument, NULL, 'l'},
 	{"batch", required_argument, NULL, 'b'},
 	{"json", no_argument, NULL, 'j'},
+	{"zones", required_argument, NULL, 'z'},
+	{"no-quorum", no_argument, NULL, 'Q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
 struct log_args {
-	const char *key, *origin, *since;
+	const char *key, *origin, *since, *zones;
 	const char *size, *batch;
-	int lines, json;
+	int lines, json, no_quorum;
 	char **pos; /* positional arguments after the verb */
 	int npos;
 };
@@ -95,7 +108,7 @@ parse_args(int argc, char **argv, struct log_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:o:s:S:lb:jh", log_opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:o:s:S:lb:jz:Qh", log_opts_long, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->key = optarg; break;
 		case 'o': a->origin = optarg; break;
@@ -104,6 +117,8 @@ parse_args(int argc, char **argv, struct log_args *a)
 		case 'l': a->lines = 1; break;
 		case 'b': a->batch = optarg; break;
 		case 'j': a->json = 1; break;
+		case 'z': a->zones = optarg; break;
+		case 'Q': a->no_quorum = 1; break;
 		case 'h': fputs(log_usage, stdout); return 0;
 		default:
 			return cli_usage_error("log", "unknown option or missing argument '%s'",
@@ -738,6 +753,231 @@ verify_progress(void *ctx, uint64_t done, uint64_t total)
 	*next = done + (1u << 18);
 }
 
+/*
+ * The witness quorum of a verified log (C2SP tlog-witness: a checkpoint is
+ * published only once the agreement's quorum has cosigned it). Entry 0
+ * decides which rule applies: an agreement names its witnesses' cosigner
+ * keys and the quorum (agreement.h, log.quorum); any other log is a plain
+ * transparency log and has no quorum rule.
+ */
+enum quorum_kind {
+	QUORUM_EMPTY, /* no entry 0 yet */
+	QUORUM_PLAIN, /* entry 0 is not an agreement */
+	QUORUM_NONE,  /* the agreement says quorum: none */
+	QUORUM_RULE,  /* the agreement names a quorum */
+};
+
+struct quorum {
+	enum quorum_kind kind;
+	struct agreement a;
+	bool have_a;
+	uint64_t size; /* the public checkpoint's size */
+	bool cosigned[256];
+	size_t nw, got;
+	bool met;
+	char rule[200];
+};
+
+/*
+ * Checks the cosignatures of the public checkpoint against the witness
+ * keys that entry 0 names. The checkpoint is read again here: it must be
+ * signed by key and be a prefix of the tree log_verify() just recomputed
+ * (a server may publish meanwhile; its tiles only grow).
+ */
+static int
+log_quorum(struct log *l, const char *dir, const char *zones, const struct note_verifier *key,
+           const struct log_verify_report *r, struct quorum *q, struct arm_err *e)
+{
+	struct buf first = BUF_INIT(BUNDLE_ENTRY_MAX), ck = BUF_INIT(1 << 20);
+	struct entry en;
+	struct note n = {0};
+	struct note_check chk;
+	struct ckpt c;
+	uint8_t root[HASH_SIZE];
+	char zdir[4200];
+	size_t i, one;
+	int rc = ARM_OK;
+
+	entry_init(&en);
+	if (r->size == 0) {
+		q->kind = QUORUM_EMPTY;
+		goto out;
+	}
+	if ((rc = log_get(l, 0, &first, e)) != ARM_OK)
+		goto out;
+	if (!is_armistice_entry(first.data, first.len)) {
+		q->kind = QUORUM_PLAIN;
+		goto out;
+	}
+	if (zones == NULL) {
+		snprintf(zdir, sizeof(zdir), "%s/zones", dir);
+		zones = zdir;
+	}
+	agreement_init(&q->a);
+	if ((rc = entry_open_agreement(&en, &q->a, first.data, first.len, "entry 0",
+	                               agreement_read_dir, (void *)zones, NULL, e)) != ARM_OK) {
+		arm_err_prefix(e, "entry 0 (the agreement, which names the witnesses)");
+		if (rc == ARM_ENOTFOUND) {
+			char why[ARM_ERR_MAX];
+			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg cannot be its own argument */
+			arm_err_set(e, ARM_ENOTFOUND, "%s; give its zone files with --zones ZDIR", why);
+		}
+		goto out;
+	}
+	q->have_a = true;
+	agreement_quorum_describe(&q->a, q->rule, sizeof(q->rule));
+	q->nw = q->a.log.nwitnesses;
+	if (q->nw > ARM_ARRAY_LEN(q->cosigned)) {
+		rc = arm_err_set(e, ARM_ELIMIT, "the agreement names %zu witnesses, more than %zu",
+		                 q->nw, ARM_ARRAY_LEN(q->cosigned));
+		goto out;
+	}
+	if ((rc = log_checkpoint(l, &ck, e)) != ARM_OK)
+		goto out;
+	if ((rc = note_parse(&n, ck.data, ck.len, 1 << 20, e)) != ARM_OK ||
+	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK) {
+		arm_err_prefix(e, "log '%s': checkpoint", dir);
+		rc = e->rc = ARM_EVERIFY;
+		goto out;
+	}
+	if ((rc = note_verify(&n, key, 1, &chk, e)) != ARM_OK) {
+		arm_err_prefix(e, "log '%s': checkpoint", dir);
+		goto out;
+	}
+	if (c.size > r->size) {
+		rc = arm_err_set(e, ARM_EIO,
+		                 "log '%s': the public checkpoint grew to size %" PRIu64
+		                 " while it was verified (a server is publishing): run again",
+		                 dir, c.size);
+		goto out;
+	}
+	if ((rc = log_root(l, c.size, root, e)) != ARM_OK)
+		goto out;
+	if (memcmp(root, c.root, HASH_SIZE) != 0) {
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "log '%s': the public checkpoint of size %" PRIu64
+		                 " is not a prefix of the verified tree",
+		                 dir, c.size);
+		goto out;
+	}
+	if (strcmp(c.origin, q->a.log.origin) != 0) {
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "log '%s': checkpoint origin '%s' is not the log '%s' "
+		                 "that the agreement names",
+		                 dir, c.origin, q->a.log.origin);
+		goto out;
+	}
+	if (key->key_id != q->a.log.key.key_id || memcmp(key->pk, q->a.log.key.pk, 32) != 0) {
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "log '%s': the log key '%s+%08" PRIx32 "' is not the key '%s+%08" PRIx32
+		                 "' that the agreement names",
+		                 dir, key->name, key->key_id, q->a.log.key.name, q->a.log.key.key_id);
+		goto out;
+	}
+	q->size = c.size;
+	for (i = 0; i < q->nw; i++) {
+		/* A known witness key with a bad cosignature refuses the checkpoint. */
+		if ((rc = witness_count_cosigs(&n, &q->a.log.witnesses[i].key, 1, &one, e)) !=
+		    ARM_OK) {
+			arm_err_prefix(e, "log '%s': checkpoint of size %" PRIu64 ", witness %s",
+			               dir, c.size, q->a.log.witnesses[i].id);
+			rc = e->rc = ARM_EVERIFY;
+			goto out;
+		}
+		q->cosigned[i] = one > 0;
+		q->got += q->cosigned[i];
+	}
+	if (q->a.log.quorum_group == AGREEMENT_NONE && q->a.log.quorum_n == 0) {
+		q->kind = QUORUM_NONE;
+		q->met = true;
+	} else {
+		q->kind = QUORUM_RULE;
+		q->met = agreement_quorum_met(&q->a, q->cosigned);
+	}
+out:
+	note_release(&n);
+	entry_release(&en);
+	buf_release(&first);
+	buf_release(&ck);
+	return rc;
+}
+
+/* "w-rok, w-dprk" for the witnesses whose cosigned flag is want. */
+static void
+quorum_names(FILE *f, const struct quorum *q, bool want)
+{
+	size_t i;
+	int k = 0;
+
+	for (i = 0; i < q->nw; i++)
+		if (q->cosigned[i] == want)
+			fprintf(f, "%s%s", k++ ? ", " : "", q->a.log.witnesses[i].id);
+	if (k == 0)
+		fputs("none", f);
+}
+
+static void
+quorum_text(FILE *f, const struct quorum *q, bool enforced)
+{
+	switch (q->kind) {
+	case QUORUM_EMPTY:
+		fprintf(
+		    f,
+		    "witness quorum: no rule (the log is empty: no agreement names witnesses)\n");
+		return;
+	case QUORUM_PLAIN:
+		fprintf(f,
+		        "witness quorum: no rule (a plain log: entry 0 is not an agreement, so no "
+		        "witnesses are named)\n");
+		return;
+	case QUORUM_NONE:
+		fprintf(
+		    f,
+		    "witness quorum: none required (the agreement says quorum: none); %zu of %zu "
+		    "witnesses cosigned the checkpoint of size %" PRIu64 "\n",
+		    q->got, q->nw, q->size);
+		return;
+	case QUORUM_RULE: break;
+	}
+	fprintf(f,
+	        "witness quorum: %zu of %zu cosigned: %s (rule: %s; checkpoint size %" PRIu64
+	        "; cosigned: ",
+	        q->got, q->nw, q->met ? "met" : "NOT MET", q->rule, q->size);
+	quorum_names(f, q, true);
+	fputs("; missing: ", f);
+	quorum_names(f, q, false);
+	fprintf(f, ")%s\n", !q->met && !enforced ? "; not enforced (--no-quorum)" : "");
+}
+
+static void
+quorum_json(FILE *f, const struct quorum *q, bool enforced)
+{
+	static const char *const kinds[] = {"empty", "plain", "none", "rule"};
+	size_t i;
+
+	fprintf(f, "{\"kind\":\"%s\"", kinds[q->kind]);
+	if (q->kind == QUORUM_NONE || q->kind == QUORUM_RULE) {
+		fprintf(f, ",\"rule\":");
+		cli_json_str(f, q->rule, strlen(q->rule));
+		fprintf(f, ",\"size\":%" PRIu64 ",\"witnesses\":[", q->size);
+		for (i = 0; i < q->nw; i++) {
+			fprintf(f, "%s{\"id\":", i ? "," : "");
+			cli_json_str(f, q->a.log.witnesses[i].id, strlen(q->a.log.witnesses[i].id));
+			fprintf(f, ",\"key\":");
+			cli_json_str(f, q->a.log.witnesses[i].key.name,
+			             strlen(q->a.log.witnesses[i].key.name));
+			fprintf(f, ",\"key_id\":\"%08" PRIx32 "\",\"cosigned\":%s}",
+			        q->a.log.witnesses[i].key.key_id,
+			        q->cosigned[i] ? "true" : "false");
+		}
+		fprintf(f, "],\"cosigned\":%zu,\"of\":%zu", q->got, q->nw);
+	}
+	fprintf(f, ",\"met\":%s,\"enforced\":%s}",
+	        q->kind == QUORUM_RULE ? (q->met ? "true" : "false")
+	                               : (q->kind == QUORUM_NONE ? "true" : "null"),
+	        enforced ? "true" : "false");
+}
+
 static int
 log_verify_cmd(struct log_args *a)
 {
@@ -745,13 +985,16 @@ log_verify_cmd(struct log_args *a)
 	struct log_verify_opts o;
 	struct log_verify_report r;
 	struct note_verifier v;
+	struct quorum q;
 	struct buf since = BUF_INIT(1 << 20);
 	struct arm_err e = {0};
 	uint64_t next = 1u << 18;
 	char hex[2 * HASH_SIZE + 1];
+	bool tree_ok = false, have_q = false;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&q, 0, sizeof(q));
 	if (a->npos != 1)
 		return cli_usage_error("log", "verify wants exactly one DIR");
 	if (a->key != NULL) {
@@ -778,31 +1021,57 @@ log_verify_cmd(struct log_args *a)
 	rc = log_verify(l, &o, &r, &e);
 	if (rc == ARM_ESYNTAX || rc == ARM_ELIMIT || rc == ARM_ENOTFOUND)
 		e.rc = rc = ARM_EVERIFY; /* damaged bytes in the log: verification failed */
+	if (rc == ARM_OK) {
+		tree_ok = true;
+		rc = log_quorum(l, a->pos[0], a->zones, o.key ? o.key : log_vkey(l), &r, &q, &e);
+		if (rc == ARM_OK) {
+			have_q = true;
+			if (q.kind == QUORUM_RULE && !q.met && !a->no_quorum)
+				rc = arm_err_set(
+				    &e, ARM_EVERIFY,
+				    "log '%s': the public checkpoint of size %" PRIu64
+				    " lacks the witness quorum (%s): %zu of %zu witnesses "
+				    "cosigned; serve it with the agreement's witnesses to publish "
+				    "a cosigned checkpoint, or check a log not yet published with "
+				    "--no-quorum",
+				    a->pos[0], q.size, q.rule, q.got, q.nw);
+		}
+	}
 	if (a->json) {
 		printf("{\"dir\":");
 		cli_json_str(stdout, a->pos[0], strlen(a->pos[0]));
 		printf(",\"ok\":%s", rc == ARM_OK ? "true" : "false");
-		if (rc == ARM_OK) {
+		if (tree_ok) {
 			printf(",\"size\":%" PRIu64 ",\"root\":", r.size);
 			print_hex_json(stdout, r.root);
 			printf(",\"entries\":%" PRIu64 ",\"bundles\":%" PRIu64 ",\"tiles\":%" PRIu64,
 			       r.entries, r.bundles, r.tiles);
 			if (a->since != NULL)
 				printf(",\"consistent_with_size\":%" PRIu64, r.since_size);
-		} else {
+		}
+		if (have_q) {
+			printf(",\"quorum\":");
+			quorum_json(stdout, &q, !a->no_quorum);
+		}
+		if (rc != ARM_OK) {
 			printf(",\"error\":\"%s\",\"message\":", arm_rc_name(e.rc));
 			cli_json_str(stdout, e.msg, strlen(e.msg));
 		}
 		printf("}\n");
-	} else if (rc == ARM_OK) {
+	} else if (tree_ok) {
 		hash_hex(hex, r.root);
-		printf("log '%s' verified: %" PRIu64 " entries in %" PRIu64 " bundles, %" PRIu64
-		       " tiles, root %s; checkpoint signature good", a->pos[0], r.entries, r.bundles,
+		printf("log '%s' %s: %" PRIu64 " entries in %" PRIu64 " bundles, %" PRIu64
+		       " tiles, root %s; checkpoint signature good",
+		       a->pos[0], rc == ARM_OK ? "verified" : "tree verified", r.entries, r.bundles,
 		       r.tiles, hex);
 		if (a->since != NULL)
 			printf("; consistent with the checkpoint of size %" PRIu64, r.since_size);
 		printf("\n");
+		if (have_q)
+			quorum_text(stdout, &q, !a->no_quorum);
 	}
+	if (q.have_a)
+		agreement_release(&q.a);
 	buf_release(&since);
 	log_close(l);
 	return rc == ARM_OK ? 0 : cli_fail(&e);

@@ -701,6 +701,34 @@ agreement_quorum_met(const struct agreement *a, const bool *witness_ok)
 	return got >= l->quorum_n;
 }
 
+void
+agreement_quorum_describe(const struct agreement *a, char *out, size_t cap)
+{
+	const struct agreement_log *l = &a->log;
+	const struct agreement_group *g;
+	size_t i, m, used;
+
+	if (cap == 0)
+		return;
+	if (l->quorum_group == AGREEMENT_NONE) {
+		if (l->quorum_n == 0)
+			snprintf(out, cap, "none");
+		else
+			snprintf(out, cap, "%zu of the %zu witnesses", l->quorum_n, l->nwitnesses);
+		return;
+	}
+	g = &l->groups[l->quorum_group];
+	used = (size_t)snprintf(out, cap, "group %s = %zu of [", g->id, g->threshold);
+	for (i = 0; i < g->nmembers && used < cap; i++) {
+		m = g->members[i];
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "",
+		                         m < l->nwitnesses ? l->witnesses[m].id
+		                                           : l->groups[m - l->nwitnesses].id);
+	}
+	if (used < cap)
+		snprintf(out + used, cap - used, "]");
+}
+
 static const char *const method_names[] = {
 	"none", "self", "media", "imagery", "on-site", "mutual", "trilateral", "forensic",
 	"investigation",

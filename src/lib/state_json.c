@@ -230,6 +230,62 @@ out:
 	return rc;
 }
 
+/*
+ * ,"log":{...}: the log the agreement names, its witnesses' cosigner keys
+ * and the quorum (docs/state-json.md), so that a reader of the state can
+ * check who cosigned a checkpoint without parsing the agreement's YAML.
+ */
+static int
+jlog(struct buf *b, const struct agreement *a, struct arm_err *e)
+{
+	const struct agreement_log *l = &a->log;
+	char rule[256];
+	size_t i, j, m;
+
+	ARM_TRY(buf_puts(b, ",\"log\":{\"origin\":", e));
+	ARM_TRY(jstr(b, l->origin, e));
+	ARM_TRY(buf_puts(b, ",\"key\":\"", e));
+	ARM_TRY(note_verifier_format(&l->key, b, e));
+	ARM_TRY(buf_puts(b, "\",\"witnesses\":[", e));
+	for (i = 0; i < l->nwitnesses; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, l->witnesses[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"key\":\"", e));
+		ARM_TRY(note_verifier_format(&l->witnesses[i].key, b, e));
+		ARM_TRY(buf_puts(b, "\"}", e));
+	}
+	ARM_TRY(buf_puts(b, "],\"groups\":[", e));
+	for (i = 0; i < l->ngroups; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, l->groups[i].id, e));
+		ARM_TRY(
+		    buf_printf(b, e, ",\"threshold\":%zu,\"members\":[", l->groups[i].threshold));
+		for (j = 0; j < l->groups[i].nmembers; j++) {
+			m = l->groups[i].members[j];
+			if (j)
+				ARM_TRY(buf_puts(b, ",", e));
+			ARM_TRY(jstr(b,
+			             m < l->nwitnesses ? l->witnesses[m].id
+			                               : l->groups[m - l->nwitnesses].id,
+			             e));
+		}
+		ARM_TRY(buf_puts(b, "]}", e));
+	}
+	ARM_TRY(buf_puts(b, "],\"quorum\":", e));
+	if (l->quorum_group != AGREEMENT_NONE) {
+		ARM_TRY(buf_puts(b, "{\"kind\":\"group\",\"group\":", e));
+		ARM_TRY(jstr(b, l->groups[l->quorum_group].id, e));
+	} else if (l->quorum_n > 0) {
+		ARM_TRY(buf_printf(b, e, "{\"kind\":\"count\",\"n\":%zu", l->quorum_n));
+	} else {
+		ARM_TRY(buf_puts(b, "{\"kind\":\"none\"", e));
+	}
+	agreement_quorum_describe(a, rule, sizeof(rule));
+	ARM_TRY(buf_puts(b, ",\"rule\":", e));
+	ARM_TRY(jstr(b, rule, e));
+	return buf_puts(b, "}}", e);
+}
+
 int
 engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -248,6 +304,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jstr(b, a->name, e));
 	ARM_TRY(buf_puts(b, ",\"title\":", e));
 	ARM_TRY(jstr(b, a->title, e));
+	ARM_TRY(jlog(b, a, e));
 	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
 	ARM_TRY(jtime(b, now, e));
 	{

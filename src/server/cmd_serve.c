@@ -22,6 +22,13 @@
  * still durable: the answer is 202 with its index, and publication is
  * retried every second.
  *
+ * Any log can be served. Entry 0 decides what it is: an agreement makes
+ * it an agreement log (rules, witnesses, /state); anything else makes it
+ * a plain transparency log, served with the tile API, /checkpoint,
+ * /entry, /proof and POST /add with no rules, published under the log's
+ * signature alone (no agreement names witness keys), and no /state. An
+ * empty log becomes one or the other with its first entry.
+ *
  * Reads never build a filesystem path from request text: tile paths go
  * through tile_parse_path() (strict) and are re-made with tile_path().
  */
@@ -30,6 +37,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +71,11 @@ static const char serve_usage[] =
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
 	"/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
 	"checkpoint is published only once the witness quorum named in the\n"
-	"agreement has cosigned it (C2SP tlog-witness).\n"
+	"agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
+	"an agreement (armistice log init) is served as a plain log: no rules, no\n"
+	"witnesses, no /state. At start-up one line on standard error names each\n"
+	"witness of the agreement with no --witness, and says whether the quorum\n"
+	"can be met by those configured.\n"
 	"\n"
 	"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	"  --key KEY           the log's signer key file (default: the one DIR's\n"
@@ -100,6 +112,33 @@ struct serve_wurl {
 	const char *url;
 };
 
+/* What entry 0 makes of the log (serve.h comment at the top). */
+enum serve_kind {
+	SERVE_EMPTY = 0, /* no entry 0 yet */
+	SERVE_AGREEMENT,
+	SERVE_PLAIN,
+};
+
+/*
+ * One witness as the last publication attempt left it, for the 202
+ * answer: copied out under pubmu so that POST /add never needs agrmu.
+ */
+enum serve_wstate {
+	SERVE_W_UNASKED = 0, /* no attempt yet */
+	SERVE_W_NO_URL,      /* the agreement names it, no --witness gives its URL */
+	SERVE_W_COSIGNED,
+	SERVE_W_NO_ANSWER, /* unreachable, or no answer in time */
+	SERVE_W_REFUSED,   /* it answered, and refused (its message kept) */
+};
+
+struct serve_wstat {
+	char id[AGREEMENT_ID_MAX + 1];
+	char key[NOTE_NAME_MAX + 1];
+	char url[512];
+	enum serve_wstate st;
+	char msg[300];
+};
+
 struct serve {
 	const char *dir;
 	const char *zones;
@@ -115,11 +154,23 @@ struct serve {
 
 	struct serve_wurl wurls[SERVE_MAX_WITNESSES];
 	size_t nwurls;
+	int argc; /* the command line, to say what to run */
+	char **argv;
+
+	/* Sequencer only (rules hook): what the entries checked so far make of the log. */
+	enum serve_kind hook_kind;
 
 	/* Entry 0, for the quorum policy and GET /agreement (publisher lock). */
 	pthread_mutex_t agrmu;
 	struct agreement agr;
 	bool have_agr;
+	enum serve_kind kind; /* known once entry 0 is committed (agrmu) */
+	/*
+	 * A copy of kind for requests, so that GET /state never waits on agrmu,
+	 * which the publisher holds while it asks the witnesses (kindmu).
+	 */
+	pthread_mutex_t kindmu;
+	enum serve_kind kind_seen;
 	struct witness_peer peers[SERVE_MAX_WITNESSES];
 	bool peer_has_url[SERVE_MAX_WITNESSES];
 
@@ -131,6 +182,13 @@ struct serve {
 	bool want;
 	char pub_err[ARM_ERR_MAX];
 	long wait_ms;
+	/* The witnesses as the last attempt left them (pubmu). */
+	struct serve_wstat wstat[SERVE_MAX_WITNESSES];
+	size_t nwstat;
+	char rule[256];       /* the quorum rule in words */
+	bool quorum_possible; /* can the configured witnesses meet it at all? */
+	size_t last_got;      /* how many cosigned at the last attempt */
+	uint64_t last_size;   /* the checkpoint size of the last attempt (0: none yet) */
 
 	/*
 	 * GET /state of the published tree (no ?index, no ?at), the question
@@ -148,54 +206,175 @@ struct serve {
 
 /* ---- publishing ---- */
 
-static int
-serve_load_agreement(struct serve *s, struct arm_err *e)
+static bool
+serve_quorum_none(const struct agreement *a)
 {
-	struct buf note = BUF_INIT(BUNDLE_ENTRY_MAX + 1);
-	struct entry en;
-	struct cli_replay tmp;
-	size_t i, j;
-	int rc;
+	return a->log.quorum_group == AGREEMENT_NONE && a->log.quorum_n == 0;
+}
 
-	if (s->have_agr || log_size(s->log) == 0)
-		return ARM_OK;
-	entry_init(&en);
-	memset(&tmp, 0, sizeof(tmp));
-	snprintf(tmp.zones, sizeof(tmp.zones), "%s", s->zones ? s->zones : "");
-	if ((rc = log_get(s->log, 0, &note, e)) != ARM_OK)
-		goto out;
-	/* Zone files come through the same reader as the engine's. */
-	agreement_init(&s->agr);
-	if ((rc = entry_open_agreement(&en, &s->agr, note.data, note.len, "entry 0",
-	                               cli_replay_read_zone, &tmp, NULL, e)) != ARM_OK)
-		goto out;
-	for (i = 0; i < s->agr.log.nwitnesses && i < SERVE_MAX_WITNESSES; i++) {
-		const struct agreement_witness *w = &s->agr.log.witnesses[i];
+static bool
+serve_quorum_none_or_met(const struct agreement *a, const bool *ok)
+{
+	return serve_quorum_none(a) || agreement_quorum_met(a, ok);
+}
+
+/* Is this entry an armistice entry (then, as entry 0, the agreement)? */
+static bool
+serve_is_armistice(const uint8_t *p, size_t n)
+{
+	size_t m = sizeof(ENTRY_MAGIC) - 1;
+
+	return n > m && memcmp(p, ENTRY_MAGIC, m) == 0 && p[m] == '\n';
+}
+
+/*
+ * Matches the agreement's witnesses with the --witness options and says,
+ * one line each on stderr, what cannot work: a witness with no URL, a
+ * --witness the agreement does not name, a quorum the configured
+ * witnesses cannot meet. Fills the 202 snapshot (wstat) with who is
+ * configured. Called once, when entry 0 is first loaded (agrmu held).
+ */
+static void
+serve_match_witnesses(struct serve *s)
+{
+	const struct agreement_log *al = &s->agr.log;
+	size_t i, j,
+	    nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
+	size_t nurl = 0;
+	bool named;
+
+	agreement_quorum_describe(&s->agr, s->rule, sizeof(s->rule));
+	pthread_mutex_lock(&s->pubmu);
+	for (i = 0; i < nw; i++) {
+		const struct agreement_witness *w = &al->witnesses[i];
+		struct serve_wstat *ws = &s->wstat[i];
 		memset(&s->peers[i], 0, sizeof(s->peers[i]));
 		s->peers[i].key = w->key;
 		s->peer_has_url[i] = false;
 		for (j = 0; j < s->nwurls; j++) {
 			if (strlen(w->id) == s->wurls[j].idlen &&
 			    memcmp(w->id, s->wurls[j].id, s->wurls[j].idlen) == 0) {
-				snprintf(s->peers[i].url, sizeof(s->peers[i].url), "%s", s->wurls[j].url);
+				snprintf(s->peers[i].url, sizeof(s->peers[i].url), "%s",
+				         s->wurls[j].url);
 				s->peer_has_url[i] = true;
 			}
 		}
+		memset(ws, 0, sizeof(*ws));
+		snprintf(ws->id, sizeof(ws->id), "%s", w->id);
+		snprintf(ws->key, sizeof(ws->key), "%s", w->key.name);
+		snprintf(ws->url, sizeof(ws->url), "%s", s->peers[i].url);
+		ws->st = s->peer_has_url[i] ? SERVE_W_UNASKED : SERVE_W_NO_URL;
+		nurl += s->peer_has_url[i];
 		if (!s->peer_has_url[i])
-			fprintf(stderr, "armistice serve: no --witness %s=URL: witness '%s' will not be asked\n",
-			        w->id, w->id);
+			fprintf(stderr,
+			        "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
+			        "will not be asked to cosign\n",
+			        w->id, w->key.name, w->id);
+	}
+	s->nwstat = nw;
+	s->quorum_possible = serve_quorum_none_or_met(&s->agr, s->peer_has_url);
+	pthread_mutex_unlock(&s->pubmu);
+	for (j = 0; j < s->nwurls; j++) {
+		for (named = false, i = 0; i < nw && !named; i++)
+			named = strlen(al->witnesses[i].id) == s->wurls[j].idlen &&
+			        memcmp(al->witnesses[i].id, s->wurls[j].id, s->wurls[j].idlen) == 0;
+		if (!named)
+			fprintf(
+			    stderr,
+			    "armistice serve: --witness %.*s=%s: the agreement names no witness "
+			    "'%.*s': ignored\n",
+			    (int)s->wurls[j].idlen, s->wurls[j].id, s->wurls[j].url,
+			    (int)s->wurls[j].idlen, s->wurls[j].id);
+	}
+	if (serve_quorum_none(&s->agr))
+		fprintf(stderr, "armistice serve: the agreement says quorum: none: checkpoints are "
+		                "published with the log's signature alone\n");
+	else if (!s->quorum_possible)
+		fprintf(stderr,
+		        "armistice serve: the witness quorum (%s) cannot be met by the %zu of %zu "
+		        "witnesses configured: no new checkpoint will be published until the "
+		        "missing ones run and this server is restarted with --witness ID=URL "
+		        "for each\n",
+		        s->rule, nurl, nw);
+	else
+		fprintf(stderr,
+		        "armistice serve: the witness quorum (%s) can be met by the %zu of %zu "
+		        "witnesses configured\n",
+		        s->rule, nurl, nw);
+}
+
+/*
+ * Loads entry 0 once it is committed: an agreement (kept for the quorum,
+ * GET /agreement and /zone) or, for any other entry, a plain log.
+ */
+static int
+serve_load_agreement(struct serve *s, struct arm_err *e)
+{
+	struct buf note = BUF_INIT(BUNDLE_ENTRY_MAX + 1);
+	struct entry en;
+	struct cli_replay tmp;
+	size_t j;
+	int rc;
+
+	if (s->kind != SERVE_EMPTY || log_size(s->log) == 0)
+		return ARM_OK;
+	entry_init(&en);
+	memset(&tmp, 0, sizeof(tmp));
+	snprintf(tmp.zones, sizeof(tmp.zones), "%s", s->zones ? s->zones : "");
+	if ((rc = log_get(s->log, 0, &note, e)) != ARM_OK)
+		goto out;
+	if (!serve_is_armistice(note.data, note.len)) {
+		s->kind = SERVE_PLAIN;
+		for (j = 0; j < s->nwurls; j++)
+			fprintf(stderr,
+			        "armistice serve: --witness %.*s: ignored: log '%s' is a plain log "
+			        "(entry 0 is not an agreement), which names no witness keys; its "
+			        "checkpoints are published with the log's signature alone\n",
+			        (int)s->wurls[j].idlen, s->wurls[j].id, s->dir);
+		goto out;
+	}
+	/* Zone files come through the same reader as the engine's. */
+	agreement_init(&s->agr);
+	if ((rc = entry_open_agreement(&en, &s->agr, note.data, note.len, "entry 0",
+	                               cli_replay_read_zone, &tmp, NULL, e)) != ARM_OK)
+		goto out;
+	if (s->agr.log.nwitnesses > SERVE_MAX_WITNESSES) {
+		agreement_release(&s->agr);
+		rc = arm_err_set(e, ARM_ELIMIT,
+		                 "the agreement names %zu witnesses; serve asks at most %d",
+		                 s->agr.log.nwitnesses, SERVE_MAX_WITNESSES);
+		goto out;
 	}
 	s->have_agr = true;
+	s->kind = SERVE_AGREEMENT;
+	serve_match_witnesses(s);
 out:
 	entry_release(&en);
 	buf_release(&note);
 	return rc;
 }
 
-static bool
-serve_quorum_none(const struct agreement *a)
+/* The log's kind for a request: known once entry 0 is committed. */
+static enum serve_kind
+serve_kind_of(struct serve *s)
 {
-	return a->log.quorum_group == AGREEMENT_NONE && a->log.quorum_n == 0;
+	struct arm_err e;
+	enum serve_kind k;
+
+	pthread_mutex_lock(&s->kindmu);
+	k = s->kind_seen;
+	pthread_mutex_unlock(&s->kindmu);
+	if (k != SERVE_EMPTY)
+		return k; /* entry 0 never changes */
+	pthread_mutex_lock(&s->agrmu);
+	if (serve_load_agreement(s, &e) != ARM_OK)
+		fprintf(stderr, "armistice serve: %s\n", e.msg);
+	k = s->kind;
+	pthread_mutex_unlock(&s->agrmu);
+	pthread_mutex_lock(&s->kindmu);
+	s->kind_seen = k;
+	pthread_mutex_unlock(&s->kindmu);
+	return k;
 }
 
 /* One witness request, run on its own thread so the witnesses are asked at once. */
@@ -245,6 +424,7 @@ serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct 
 
 	memset(ts, 0, sizeof(ts));
 	memset(ask, 0, sizeof(ask));
+	memset(ok, 0, sizeof(ok));
 	if (nw > SERVE_MAX_WITNESSES)
 		nw = SERVE_MAX_WITNESSES;
 	if ((rc = note_parse(&n, ck, len, NOTE_MAX_SIZE, e)) != ARM_OK ||
@@ -285,6 +465,24 @@ join:
 			buf_reset(&why); /* the reason is a courtesy; the count is what matters */
 		}
 	}
+	/* What each witness did, for the 202 answers (serve_add_202). */
+	pthread_mutex_lock(&s->pubmu);
+	for (i = 0; i < nw && i < s->nwstat; i++) {
+		struct serve_wstat *ws = &s->wstat[i];
+		if (!s->peer_has_url[i]) {
+			ws->st = SERVE_W_NO_URL;
+			ws->msg[0] = '\0';
+		} else if (ok[i]) {
+			ws->st = SERVE_W_COSIGNED;
+			ws->msg[0] = '\0';
+		} else {
+			ws->st = ask[i].rc == ARM_ECONFLICT ? SERVE_W_REFUSED : SERVE_W_NO_ANSWER;
+			snprintf(ws->msg, sizeof(ws->msg), "%s", ask[i].err.msg);
+		}
+	}
+	s->last_got = got;
+	s->last_size = c.size;
+	pthread_mutex_unlock(&s->pubmu);
 	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "witness quorum not met for size %" PRIu64 ": %zu of %zu cosigned%s",
@@ -499,6 +697,227 @@ serve_sequenced(struct serve *s, struct tproof *p, struct arm_err *e)
 	return rc == ARM_ENOTFOUND ? ARM_OK : rc;
 }
 
+/*
+ * Appending courtesy text to an answer: a failure (out of memory, past the
+ * body's limit) only shortens the text, so it is not reported.
+ */
+static void serve_bprintf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+serve_bprintf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (buf_puts(b, tmp, NULL) != ARM_OK)
+		return;
+}
+
+static void
+serve_bputs(struct buf *b, const char *str)
+{
+	if (buf_puts(b, str, NULL) != ARM_OK)
+		return;
+}
+
+/* A JSON string into b (RFC 8259 escapes); errors only lose the courtesy text. */
+static void
+serve_json_str(struct buf *b, const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	serve_bputs(b, "\"");
+	for (; *u; u++) {
+		if (*u == '"' || *u == '\\')
+			serve_bprintf(b, "\\%c", *u);
+		else if (*u < 0x20)
+			serve_bprintf(b, "\\u%04x", *u);
+		else
+			serve_bprintf(b, "%c", *u);
+	}
+	serve_bputs(b, "\"");
+}
+
+/*
+ * The command line this server runs with (the log directory first), and a
+ * --witness for each witness of the agreement that has none (pubmu held).
+ */
+static void
+serve_cmdline(struct serve *s, struct buf *out)
+{
+	size_t i;
+	int j;
+
+	/*
+	 * The answer goes to whoever submitted: the path of the log's secret
+	 * key file stays out of it (the operator knows it).
+	 */
+	serve_bprintf(out, "armistice serve %s", s->dir);
+	for (j = 1; j < s->argc; j++) {
+		if (s->argv[j] == s->dir)
+			continue;
+		if (strcmp(s->argv[j], "--key") == 0 && j + 1 < s->argc) {
+			serve_bputs(out, " --key LOG.key");
+			j++;
+		} else if (strncmp(s->argv[j], "--key=", 6) == 0) {
+			serve_bputs(out, " --key LOG.key");
+		} else {
+			serve_bprintf(out, " %s", s->argv[j]);
+		}
+	}
+	for (i = 0; i < s->nwstat; i++)
+		if (s->wstat[i].st == SERVE_W_NO_URL)
+			serve_bprintf(out, " --witness %s=http://HOST:PORT", s->wstat[i].id);
+}
+
+/* How a witness is started for this log, to quote in advice. */
+static void
+serve_witness_cmd(struct serve *s, const struct serve_wstat *ws, const char *listen,
+                  struct buf *out)
+{
+	struct buf vk = BUF_INIT(256);
+
+	if (log_vkey(s->log) == NULL || note_verifier_format(log_vkey(s->log), &vk, NULL) != ARM_OK)
+		buf_reset(&vk);
+	serve_bprintf(out,
+	              "armistice witness --key <the cosigner key of %s> --state DIR --log %s=%s "
+	              "--listen %s",
+	              ws->key, log_origin(s->log),
+	              vk.len ? (const char *)vk.data : "<this log's public key>", listen);
+	buf_release(&vk);
+}
+
+/* What to run so that witness ws can cosign (pubmu held). */
+static void
+serve_wadvice(struct serve *s, const struct serve_wstat *ws, struct buf *out)
+{
+	const char *hp = strstr(ws->url, "://");
+
+	switch (ws->st) {
+	case SERVE_W_NO_URL:
+		serve_bprintf(out, "start witness %s (", ws->id);
+		serve_witness_cmd(s, ws, "HOST:PORT", out);
+		serve_bputs(out, ") and restart this server as: ");
+		serve_cmdline(s, out);
+		break;
+	case SERVE_W_NO_ANSWER:
+		serve_bprintf(out, "check that witness %s runs and listens at %s (", ws->id,
+		              ws->url);
+		serve_witness_cmd(s, ws, hp ? hp + 3 : ws->url, out);
+		serve_bputs(out, ")");
+		break;
+	case SERVE_W_REFUSED:
+		serve_bprintf(out,
+		              "witness %s refuses to cosign: read its message; a witness "
+		              "that saw another history keeps the checkpoint it refused "
+		              "as evidence in its state directory",
+		              ws->id);
+		break;
+	default: break;
+	}
+}
+
+/*
+ * The 202 answer (pubmu held): the entry is durable, its checkpoint not
+ * yet cosigned by the quorum. It says which witnesses did not cosign at
+ * the last attempt and what to run, as text or, when the client asks for
+ * JSON (Accept: application/json), as one JSON object.
+ */
+static void
+serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs, uint64_t index)
+{
+	static const char *const names[] = {"not-asked-yet", "not-configured", "cosigned",
+	                                    "no-answer", "refused"};
+	const char *accept = httpd_header(rq, "Accept");
+	bool json = accept != NULL && strstr(accept, "application/json") != NULL;
+	struct buf *b = &rs->body;
+	struct buf adv = BUF_INIT(4096);
+	size_t i;
+
+	buf_reset(b);
+	rs->status = 202;
+	rs->cache = "no-store";
+	if (json) {
+		rs->ctype = "application/json";
+		serve_bprintf(b,
+		              "{\"index\":%" PRIu64 ",\"durable\":true,\"published\":false,"
+		              "\"published_size\":%" PRIu64 ",\"quorum\":",
+		              index, log_published_size(s->log));
+		if (s->nwstat == 0) {
+			serve_bputs(b, "null,\"witnesses\":[]");
+		} else {
+			serve_bputs(b, "{\"rule\":");
+			serve_json_str(b, s->rule);
+			serve_bprintf(b,
+			              ",\"possible\":%s,\"attempt_size\":%" PRIu64
+			              ",\"cosigned\":%zu,\"of\":%zu},\"witnesses\":[",
+			              s->quorum_possible ? "true" : "false", s->last_size,
+			              s->last_got, s->nwstat);
+			for (i = 0; i < s->nwstat; i++) {
+				const struct serve_wstat *ws = &s->wstat[i];
+				serve_bprintf(b, "%s{\"id\":", i ? "," : "");
+				serve_json_str(b, ws->id);
+				serve_bputs(b, ",\"url\":");
+				if (ws->url[0])
+					serve_json_str(b, ws->url);
+				else
+					serve_bputs(b, "null");
+				serve_bprintf(b, ",\"status\":\"%s\",\"message\":", names[ws->st]);
+				serve_json_str(b, ws->msg);
+				serve_bputs(b, ",\"run\":");
+				buf_reset(&adv);
+				serve_wadvice(s, ws, &adv);
+				if (adv.len > 0)
+					serve_json_str(b, (const char *)adv.data);
+				else
+					serve_bputs(b, "null");
+				serve_bputs(b, "}");
+			}
+			serve_bputs(b, "]");
+		}
+		serve_bputs(b, ",\"message\":");
+		serve_json_str(b, s->pub_err[0] ? s->pub_err : "still waiting for the witnesses");
+		serve_bputs(b, "}\n");
+		buf_release(&adv);
+		return;
+	}
+	rs->ctype = "text/plain; charset=utf-8";
+	serve_bprintf(b,
+	              "entry %" PRIu64 " is durable but not yet in a cosigned checkpoint: ", index);
+	if (s->nwstat == 0) {
+		serve_bprintf(b, "%s\n",
+		              s->pub_err[0] ? s->pub_err : "still waiting for the witnesses");
+		return;
+	}
+	if (s->last_size == 0)
+		serve_bprintf(b, "the witnesses have not answered yet; the quorum (%s) %s\n",
+		              s->rule,
+		              s->quorum_possible ? "can be met by the witnesses configured"
+		                                 : "cannot be met by the witnesses configured");
+	else
+		serve_bprintf(b,
+		              "the witness quorum (%s) was not met: %zu of %zu witnesses "
+		              "cosigned the checkpoint of size %" PRIu64 "\n",
+		              s->rule, s->last_got, s->nwstat, s->last_size);
+	for (i = 0; i < s->nwstat; i++) {
+		const struct serve_wstat *ws = &s->wstat[i];
+		if (ws->st == SERVE_W_COSIGNED || ws->st == SERVE_W_UNASKED)
+			continue;
+		serve_bprintf(b, "witness %s: %s%s%s\n  what to do: ", ws->id, names[ws->st],
+		              ws->msg[0] ? ": " : "", ws->msg);
+		serve_wadvice(s, ws, b);
+		serve_bputs(b, "\n");
+	}
+	serve_bprintf(b,
+	              "the server asks again every second; once the quorum cosigns, the "
+	              "entry's receipt is at /proof/%" PRIu64 "\n",
+	              index);
+	buf_release(&adv);
+}
+
 static void
 serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
@@ -528,14 +947,18 @@ serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 	pthread_mutex_lock(&s->pubmu);
 	s->want = true;
 	pthread_cond_broadcast(&s->pubcv);
-	serve_deadline(&ts, s->wait_ms);
+	/*
+	 * Wait for the cosigned checkpoint, unless the witnesses configured
+	 * cannot meet the quorum at all: then waiting cannot help, and the
+	 * answer says at once what is missing.
+	 */
+	serve_deadline(&ts, s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms);
 	while (!s->stop && log_published_size(s->log) <= index &&
 	       pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
 		;
 	published = log_published_size(s->log) > index;
 	if (!published) {
-		httpd_text(rs, 202, "entry %" PRIu64 " is durable but not yet in a cosigned checkpoint: %s",
-		           index, s->pub_err[0] ? s->pub_err : "still waiting for the witnesses");
+		serve_add_202(s, rq, rs, index);
 		pthread_mutex_unlock(&s->pubmu);
 		return;
 	}
@@ -609,7 +1032,11 @@ serve_agreement(struct serve *s, struct httpd_resp *rs)
 	}
 	if (!s->have_agr || log_published_size(s->log) == 0) {
 		pthread_mutex_unlock(&s->agrmu);
-		httpd_text(rs, 404, "the log has no agreement yet");
+		if (s->kind == SERVE_PLAIN)
+			httpd_text(rs, 404, "log '%s' is a plain log: entry 0 is not an agreement",
+			           log_origin(s->log));
+		else
+			httpd_text(rs, 404, "the log has no agreement yet");
 		return;
 	}
 	buf_reset(&rs->body);
@@ -798,6 +1225,12 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_entry(s, path + 7, true, rs);
 	} else if (strcmp(path, "/agreement") == 0) {
 		serve_agreement(s, rs);
+	} else if (strcmp(path, "/state") == 0 && serve_kind_of(s) == SERVE_PLAIN) {
+		httpd_text(rs, 404,
+		           "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
+		           "there is no state to replay; it serves /checkpoint, /tile/..., "
+		           "/entry/N and /proof/N",
+		           log_origin(s->log));
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
 	} else if (strncmp(path, "/zone/", 6) == 0) {
@@ -813,11 +1246,20 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 
 /* ---- the command ---- */
 
+/*
+ * The rules hook. Entry 0 decides: an armistice entry starts an agreement
+ * log and every entry goes through the engine; anything else starts a
+ * plain log, which has no rules. Both run on the sequencer only.
+ */
 static int
 serve_hook_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct arm_err *e)
 {
 	struct serve *s = ctx;
 
+	if (index == 0)
+		s->hook_kind = serve_is_armistice(entry, len) ? SERVE_AGREEMENT : SERVE_PLAIN;
+	if (s->hook_kind == SERVE_PLAIN)
+		return ARM_OK;
 	return engine_log_check(s->hook->eng, index, entry, len, e);
 }
 
@@ -826,7 +1268,10 @@ serve_hook_done(void *ctx, uint64_t size, int rc)
 {
 	struct serve *s = ctx;
 
-	engine_log_done(s->hook->eng, size, rc);
+	if (size == 0)
+		s->hook_kind = SERVE_EMPTY; /* the batch with entry 0 failed: undecided again */
+	if (s->hook_kind != SERVE_PLAIN)
+		engine_log_done(s->hook->eng, size, rc);
 }
 
 static int
@@ -834,6 +1279,8 @@ serve_hook_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, struc
 {
 	struct serve *s = ctx;
 
+	if (s->hook_kind != SERVE_AGREEMENT)
+		return ARM_OK; /* a plain log keeps no clock; none before entry 0 */
 	return engine_log_clock(s->hook->eng, index, now, text, e);
 }
 
@@ -842,7 +1289,8 @@ serve_hook_retract(void *ctx, uint64_t index)
 {
 	struct serve *s = ctx;
 
-	engine_log_retract(s->hook->eng, index);
+	if (s->hook_kind == SERVE_AGREEMENT)
+		engine_log_retract(s->hook->eng, index);
 }
 
 static int
@@ -875,6 +1323,8 @@ cmd_serve(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.wait_ms = 10000;
+	s.argc = argc;
+	s.argv = argv;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", serve_opts, NULL)) != -1) {
 		switch (c) {
@@ -944,16 +1394,32 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.retract = serve_hook_retract;
 	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
 		goto fail;
-	/* The rules engine starts from every committed entry. */
-	if ((rc = log_scan(s.log, 0, log_size(s.log), cli_replay_apply, s.hook, &e)) != ARM_OK) {
-		arm_err_prefix(&e, "replaying '%s'", s.dir);
-		goto fail;
-	}
 	pthread_mutex_init(&s.agrmu, NULL);
+	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
 	pthread_rwlock_init(&s.hooklk, NULL);
 	pthread_mutex_init(&s.pubmu, NULL);
 	pthread_cond_init(&s.pubcv, NULL);
+	/*
+	 * Entry 0 says what the log is; for an agreement, the start-up lines
+	 * about its witnesses are printed here (serve_match_witnesses).
+	 */
+	if ((rc = serve_load_agreement(&s, &e)) != ARM_OK) {
+		arm_err_prefix(&e, "log '%s': entry 0", s.dir);
+		goto fail;
+	}
+	s.hook_kind = s.kind;
+	/* The rules engine of an agreement log starts from every committed entry. */
+	if (s.kind != SERVE_PLAIN &&
+	    (rc = log_scan(s.log, 0, log_size(s.log), cli_replay_apply, s.hook, &e)) != ARM_OK) {
+		arm_err_prefix(&e, "replaying '%s'", s.dir);
+		goto fail;
+	}
+	if (s.kind == SERVE_PLAIN)
+		fprintf(stderr,
+		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
+		        "agreement): no rules, no witnesses, no /state\n",
+		        s.dir);
 	memset(&o, 0, sizeof(o));
 	o.name = "serve";
 	o.listen = listen;

@@ -98,4 +98,4 @@ before=$(log_size "$L")
 expect_exit 1 "a tampered entry fails its signature" "$ARM" append "$L" "$T/tampered.signed"
 [ "$(log_size "$L")" = "$before" ] && ok "tampered: nothing written" || not_ok "tampered: the log grew"
 accepted "the untampered twin" "$L" "$T/good.signed"
-expect_ok "the log verifies" "$ARM" log verify "$L"
+expect_ok "the log verifies (built locally: no witness yet)" "$ARM" log verify "$L" --no-quorum

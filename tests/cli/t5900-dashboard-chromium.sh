@@ -105,3 +105,60 @@ grep -q "<div class=\"big\">$e_done of $total</div>" dom-early.html &&
 	not_ok "the earlier page does not show '$e_done of $total'"
 grep -q "<div class=\"big\">$done_n of $total</div>" dom-early.html &&
 	not_ok "the earlier page shows the later numbers" || ok "the earlier page does not show the later numbers"
+
+# ---- who cosigned: the witnesses, checked in the browser ----
+# The pilot's published checkpoint carries the quorum (both parties' and
+# the neutral witnesses): each is shown as cosigned, its Ed25519
+# cosignature checked in the page against the agreement's witness keys.
+for w in w-south w-north w-nnsc; do
+	grep -q "data-witness=\"$w\" data-check=\"verified\"" dom-board.html &&
+		ok "the page shows $w's cosignature, verified" ||
+		not_ok "$w not shown as verified: $(grep -o "data-witness=\"$w\"[^>]*" dom-board.html)"
+done
+grep -q 'id="witnesses"[^>]*data-quorum="met"' dom-board.html && ok "the page says the quorum is met" ||
+	not_ok "quorum not shown as met"
+grep -q 'quorum (group both = 2 of \[parties, neutrals\]): met' dom-board.html &&
+	ok "... naming the agreement's rule" || not_ok "the quorum rule is not shown"
+grep -q 'Ed25519 signature over this checkpoint' dom-board.html &&
+	ok "the page says what it checked" || not_ok "the page does not say what it checked"
+grep -q 'id="quorum-warning"[^>]*hidden' dom-board.html && ok "no quorum warning when it is met" ||
+	not_ok "a quorum warning is shown though the quorum is met"
+
+# The twin: a log built locally (armistice init and append, no witness saw
+# it) served without witnesses: its checkpoint has no cosignature, and the
+# page warns.
+"$ARM" sign --key "$K/demo-south.key" --agreement "$P/agreement.yaml" >south.signed &&
+	"$ARM" sign --key "$K/demo-north.key" --agreement "$P/agreement.yaml" >north.signed &&
+	"$ARM" init local --agreement "$P/agreement.yaml" --log-key "$K/demo-log.key" \
+		south.signed north.signed >/dev/null 2>&1 ||
+	not_ok "the local log could not be made"
+"$ARM" append local "$P/e01.signed" "$P/e02.signed" >/dev/null 2>&1 || not_ok "append to the local log"
+start_server local "$ARM" serve local --listen 127.0.0.1:0 || exit 1
+chrome local --dump-dom "$URL/#board" >dom-local.html
+grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-local.html &&
+	ok "an uncosigned checkpoint: the page says the quorum is not met" ||
+	not_ok "the uncosigned log's page does not say not-met"
+grep -q 'id="quorum-warning" class="warning" role="alert">Warning: the witness quorum is not met. 0 of 3 witnesses cosigned' \
+	dom-local.html && ok "... and shows a visible warning" ||
+	not_ok "no visible warning: $(grep -o '<p id="quorum-warning"[^<]*' dom-local.html)"
+n=$(grep -o 'data-check="missing"' dom-local.html | wc -l)
+[ "$n" -eq 3 ] && ok "... with the three witnesses shown as missing" || not_ok "$n missing witnesses shown"
+stop_server local
+
+# The tampered twin: the pilot's checkpoint with one flipped byte in
+# w-north's cosignature. The page must not count it.
+stop_server srv
+awk '/^— demo-w-north / { s = $3; c = substr(s, 20, 1); c = (c == "A") ? "B" : "A";
+	$3 = substr(s, 1, 19) c substr(s, 21) } { print }' log/checkpoint >ck.bad
+cmp -s log/checkpoint ck.bad && not_ok "the tampered checkpoint is not tampered"
+cat ck.bad >log/checkpoint
+start_server srv2 "$ARM" serve log --listen 127.0.0.1:0 --key "$K/demo-log.key" --zones "$P" || exit 1
+chrome bad --dump-dom "$URL/#board" >dom-bad.html
+grep -q 'data-witness="w-north" data-check="bad"' dom-bad.html &&
+	ok "a flipped cosignature byte is shown as a bad signature" ||
+	not_ok "w-north: $(grep -o 'data-witness="w-north"[^>]*' dom-bad.html)"
+grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-bad.html &&
+	grep -q 'id="quorum-warning" class="warning" role="alert">Warning' dom-bad.html &&
+	ok "... and the quorum is not met, with the warning shown" ||
+	not_ok "the bad cosignature still meets the quorum on the page"
+stop_server srv2

@@ -126,6 +126,20 @@ test_pilot_loads(void)
 	CHECK(agreement_quorum_met(&a, ok));
 	ok[1] = false;
 	CHECK(!agreement_quorum_met(&a, ok)); /* parties group is all */
+	{
+		char rule[64];
+		agreement_quorum_describe(&a, rule, sizeof(rule));
+		CHECKM(strcmp(rule, "group both = 2 of [parties, neutrals]") == 0, rule);
+		agreement_quorum_describe(&a, rule, 12); /* truncated, still a C string */
+		CHECKM(strcmp(rule, "group both ") == 0, rule);
+		a.log.quorum_group = AGREEMENT_NONE, a.log.quorum_n = 2;
+		agreement_quorum_describe(&a, rule, sizeof(rule));
+		CHECKM(strcmp(rule, "2 of the 3 witnesses") == 0, rule);
+		a.log.quorum_n = 0;
+		agreement_quorum_describe(&a, rule, sizeof(rule));
+		CHECKM(strcmp(rule, "none") == 0, rule);
+		a.log.quorum_group = 2;
+	}
 	CHECK(a.kinds[0].provocation && !a.kinds[1].provocation);
 	CHECK(a.zones[0].file != NULL && a.zones[0].geojson != NULL);
 	CHECK(a.zones[1].file == NULL && strstr(a.zones[1].geojson, "\"Point\"") != NULL);
