@@ -1031,6 +1031,16 @@ cmd_serve(int argc, char **argv)
 	pthread_join(s.pubthr, NULL);
 	fprintf(stderr, "armistice serve: stopped at size %" PRIu64 ", published %" PRIu64 "\n",
 	        log_size(s.log), log_published_size(s.log));
+	{
+		struct scache_stats st;
+		scache_stats(s.sc, &st);
+		fprintf(stderr,
+		        "armistice serve: /state?index=,?at=: %" PRIu64 " answers, %" PRIu64
+		        " from recent answers, %" PRIu64 " entries replayed (at most %" PRIu64
+		        " for one ?index=); %zu copies every %" PRIu64 " entries, %zu KiB\n",
+		        st.requests, st.hits, st.replayed, st.max_index, st.copies, st.every,
+		        st.bytes >> 10);
+	}
 	rc = ARM_OK;
 fail:
 	if (rc != ARM_OK)

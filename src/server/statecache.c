@@ -50,7 +50,7 @@ struct scache {
 	size_t ans_bytes;
 	uint64_t clock;
 
-	uint64_t replayed, hits;
+	uint64_t requests, replayed, max_index, hits;
 };
 
 void
@@ -321,6 +321,7 @@ scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct bu
 	if ((a = scache_answer_find(c, size, at, now)) != NULL) {
 		a->used = ++c->clock;
 		c->hits++;
+		c->requests++;
 		rc = buf_append(out, a->body.data, a->body.len, e);
 		pthread_mutex_unlock(&c->mu);
 		return rc;
@@ -365,7 +366,10 @@ done:
 	}
 	pthread_mutex_lock(&c->mu);
 	if (rc == ARM_OK) {
+		c->requests++;
 		c->replayed += size - first;
+		if (at == ENGINE_NO_TIME && size - first > c->max_index)
+			c->max_index = size - first;
 		scache_answer_put(c, size, at, now, out->data + start, out->len - start);
 	}
 	if (from != NULL && --from->refs == 0 && from->dropped)
@@ -381,7 +385,9 @@ scache_stats(struct scache *c, struct scache_stats *st)
 	st->copies = c->n;
 	st->every = c->every;
 	st->bytes = c->bytes;
+	st->requests = c->requests;
 	st->replayed = c->replayed;
+	st->max_index = c->max_index;
 	st->hits = c->hits;
 	pthread_mutex_unlock(&c->mu);
 }

@@ -75,7 +75,9 @@ struct scache_stats {
 	size_t copies;
 	uint64_t every;
 	size_t bytes;
+	uint64_t requests;   /* answered */
 	uint64_t replayed;   /* entries applied to answer requests (not to build copies) */
+	uint64_t max_index;  /* the most one ?index= request applied */
 	uint64_t hits;       /* answers served from the answer cache */
 };
 void scache_stats(struct scache *c, struct scache_stats *st);
