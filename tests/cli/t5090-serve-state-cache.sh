@@ -167,3 +167,14 @@ c=$(curl -s -o /dev/null -w '%{http_code}' "$S/state?index=2&now=$NOW")
 	not_ok "after the wait: $c"
 stop_server srv2
 [ "$SERVER_RC" = 0 ] && ok "the server stops cleanly" || not_ok "exit $SERVER_RC"
+
+# ---- a memory budget smaller than the copies: they thin out, answers stay right ----
+start_server srv3 "$ARM" serve srv --listen 127.0.0.1:0 --key "$KK/log.key" \
+	--zones "$L/zones" --state-every 4 --state-mem 1 --rate 0 || exit 1
+S=$URL
+check_index "copies every 4 in 1 MiB" "$n" 1 2 3 4 5 63 64 65 127 128 129 $((n - 1)) 200 5
+stop_server srv3
+every=$(sed -n 's/.*copies every \([0-9]*\) entries.*/\1/p' srv3.log)
+[ -n "$every" ] && [ "$every" -gt 4 ] &&
+	ok "past the budget the copies thin out (now every $every entries)" ||
+	not_ok "copies: $(grep 'copies every' srv3.log)"
