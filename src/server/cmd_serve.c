@@ -78,7 +78,7 @@ static const char serve_usage[] =
 	"  --max-conns N       simultaneous connections (default 256)\n"
 	"  --state-every N     keep a copy of the state every N entries, so that\n"
 	"                      GET /state?index= replays at most N-1 entries\n"
-	"                      (default 1024; 0: replay from entry 0 every time)\n"
+	"                      (default 256; 0: replay from entry 0 every time)\n"
 	"  --state-mem MIB     memory for those copies; past it they thin out\n"
 	"                      (default 64)\n"
 	"  --rate R            per client address, R costly requests per second\n"
@@ -891,7 +891,7 @@ cmd_serve(int argc, char **argv)
 	struct httpd *h = NULL;
 	struct httpd_opts o;
 	struct arm_err e;
-	long batch_ms = 0, max_conns = 256, state_every = 1024, state_mib = 64, rate = 10,
+	long batch_ms = 0, max_conns = 256, state_every = 256, state_mib = 64, rate = 10,
 	     rate_burst = 40, rate_table = 4096;
 	struct scache_opts sco;
 	char url[128];

@@ -56,7 +56,7 @@ struct scache {
 void
 scache_opts_init(struct scache_opts *o)
 {
-	o->every = 1024;
+	o->every = 256;
 	o->mem_bytes = (size_t)64 << 20;
 	o->answers = 32;
 	o->answer_bytes = (size_t)16 << 20;

@@ -55,7 +55,7 @@ struct scache_opts {
 	size_t answer_bytes; /* budget for the kept answers */
 };
 
-/* Defaults: a copy every 1024 entries, 64 MiB, 32 answers within 16 MiB. */
+/* Defaults: a copy every 256 entries, 64 MiB, 32 answers within 16 MiB. */
 void scache_opts_init(struct scache_opts *o);
 
 int scache_new(struct scache **out, struct log *log, const char *zones,
