@@ -108,18 +108,22 @@ main(int argc, char **argv)
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			seq[a]++;
 			if (a == 3)
-				len = snprintf(text, sizeof(text),
-				               "armistice/entry/v1\nkind: incident\nagreement: %s\nauthor: %s\n"
-				               "seq: %llu\ntime: %s\ntype: mine-accident\noccurred: %s\n"
-				               "actor: north\ntext: mine accident report %llu\n",
-				               argv[4], who[a], (unsigned long long)seq[a], when, when,
-				               (unsigned long long)idx);
+				len = snprintf(
+				    text, sizeof(text),
+				    "armistice/entry/v1\nkind: incident\nagreement: %s\nauthor: "
+				    "%s\n"
+				    "seq: %llu\ntime: %s\ntype: mine-accident\noccurred: %s\n"
+				    "actor: north\ntext: mine accident report %llu\n",
+				    argv[4], who[a], (unsigned long long)seq[a], when, when,
+				    (unsigned long long)idx);
 			else
-				len = snprintf(text, sizeof(text),
-				               "armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: %s\n"
-				               "seq: %llu\ntime: %s\ntext: statement %llu of the bench log\n",
-				               argv[4], who[a], (unsigned long long)seq[a], when,
-				               (unsigned long long)idx);
+				len = snprintf(
+				    text, sizeof(text),
+				    "armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: "
+				    "%s\n"
+				    "seq: %llu\ntime: %s\ntext: statement %llu of the bench log\n",
+				    argv[4], who[a], (unsigned long long)seq[a], when,
+				    (unsigned long long)idx);
 			buf_reset(&notes[k]);
 			if (len <= 0 || (size_t)len >= sizeof(text) ||
 			    note_sign(text, (size_t)len, &one, 1, &notes[k], &e) != ARM_OK)

@@ -32,10 +32,12 @@ rlimit_new(struct rlimit **out, double rate, double burst, size_t slots, struct 
 
 	*out = NULL;
 	if (!(rate > 0) || !(burst >= 1) || slots == 0 || slots > ((size_t)1 << 24))
-		return arm_err_set(e, ARM_EUSAGE, "rate limit: rate > 0, burst >= 1, 1..2^24 addresses");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "rate limit: rate > 0, burst >= 1, 1..2^24 addresses");
 	while (n < slots)
 		n <<= 1;
-	if ((r = calloc(1, sizeof(*r))) == NULL || (r->slots = calloc(n, sizeof(*r->slots))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->slots = calloc(n, sizeof(*r->slots))) == NULL) {
 		free(r);
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for the rate-limit table");
 	}

@@ -42,7 +42,6 @@ void rlimit_free(struct rlimit *r);
  * now (seconds, monotonic). Returns true if the request may go on; false
  * with *retry_s the whole seconds (>= 1) until a token is back.
  */
-bool rlimit_take(struct rlimit *r, const uint8_t *addr, size_t len, double now,
-                 unsigned *retry_s);
+bool rlimit_take(struct rlimit *r, const uint8_t *addr, size_t len, double now, unsigned *retry_s);
 
 #endif

@@ -14,18 +14,18 @@
 /* A copy of the replay after the first `size` entries. */
 struct scopy {
 	uint64_t size;
-	int64_t maxt;      /* latest event time of entries [1, size), ENGINE_NO_TIME if none */
+	int64_t maxt; /* latest event time of entries [1, size), ENGINE_NO_TIME if none */
 	struct engine *eng;
-	size_t bytes;      /* engine_footprint() when taken */
-	unsigned refs;     /* requests answering from it */
-	bool dropped;      /* out of the list; freed by the last reference */
+	size_t bytes;  /* engine_footprint() when taken */
+	unsigned refs; /* requests answering from it */
+	bool dropped;  /* out of the list; freed by the last reference */
 };
 
 struct sanswer {
 	bool valid;
 	uint64_t size;
 	int64_t at, now;
-	uint64_t used;     /* LRU clock */
+	uint64_t used; /* LRU clock */
 	struct buf body;
 };
 
@@ -35,16 +35,16 @@ struct scache {
 	struct scache_opts o;
 	pthread_mutex_t mu;
 
-	struct scopy **v;  /* by size, ascending */
+	struct scopy **v; /* by size, ascending */
 	size_t n, cap;
 	size_t bytes;
-	uint64_t every;    /* current spacing: o.every doubled as the budget asks */
+	uint64_t every; /* current spacing: o.every doubled as the budget asks */
 
 	/* The one replay that goes forward and leaves copies behind it. */
 	struct cli_replay *bld;
 	uint64_t bld_size;
 	int64_t bld_maxt;
-	int bld_rc;        /* an error from inside the scan callback */
+	int bld_rc; /* an error from inside the scan callback */
 
 	struct sanswer *ans;
 	size_t ans_bytes;
@@ -204,7 +204,8 @@ scache_build_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, 
 		} else {
 			int64_t t = engine_entry_time(&en);
 			rc = engine_apply(c->bld->eng, &en, index, e);
-			if (rc == ARM_OK && t != ENGINE_NO_TIME && (c->bld_maxt == ENGINE_NO_TIME || t > c->bld_maxt))
+			if (rc == ARM_OK && t != ENGINE_NO_TIME &&
+			    (c->bld_maxt == ENGINE_NO_TIME || t > c->bld_maxt))
 				c->bld_maxt = t;
 		}
 		entry_release(&en);
@@ -229,8 +230,9 @@ scache_build(struct scache *c, uint64_t to, struct arm_err *e)
 		const struct scopy *last = c->n > 0 ? c->v[c->n - 1] : NULL;
 		if ((c->bld = calloc(1, sizeof(*c->bld))) == NULL)
 			return arm_err_set(e, ARM_ENOMEM, "out of memory for the state replay");
-		rc = last != NULL ? cli_replay_init_from(c->bld, c->zones, ENGINE_NO_TIME, last->eng, e)
-		                  : cli_replay_init(c->bld, c->zones, ENGINE_NO_TIME, false, e);
+		rc = last != NULL
+		         ? cli_replay_init_from(c->bld, c->zones, ENGINE_NO_TIME, last->eng, e)
+		         : cli_replay_init(c->bld, c->zones, ENGINE_NO_TIME, false, e);
 		if (rc != ARM_OK) {
 			free(c->bld);
 			c->bld = NULL;
@@ -242,7 +244,8 @@ scache_build(struct scache *c, uint64_t to, struct arm_err *e)
 	if (to <= c->bld_size)
 		return ARM_OK;
 	if ((rc = log_scan(c->log, c->bld_size, to, scache_build_apply, c, e)) != ARM_OK) {
-		/* Part of the range may be applied: start again from the last copy's end next time. */
+		/* Part of the range may be applied: start again from the last copy's end next time.
+		 */
 		scache_builder_drop(c);
 		return rc;
 	}
@@ -271,7 +274,8 @@ scache_answer_put(struct scache *c, uint64_t size, int64_t at, int64_t now, cons
 	struct arm_err e;
 	size_t i;
 
-	if (c->ans == NULL || len > c->o.answer_bytes || scache_answer_find(c, size, at, now) != NULL)
+	if (c->ans == NULL || len > c->o.answer_bytes ||
+	    scache_answer_find(c, size, at, now) != NULL)
 		return;
 	for (;;) {
 		struct sanswer *lru = NULL;
@@ -332,7 +336,8 @@ scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct bu
 	}
 	for (i = c->n; i > 0; i--) {
 		struct scopy *p = c->v[i - 1];
-		if (p->size <= size && (at == ENGINE_NO_TIME || p->maxt == ENGINE_NO_TIME || p->maxt <= at)) {
+		if (p->size <= size &&
+		    (at == ENGINE_NO_TIME || p->maxt == ENGINE_NO_TIME || p->maxt <= at)) {
 			from = p;
 			from->refs++;
 			break;

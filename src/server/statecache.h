@@ -58,8 +58,8 @@ struct scache_opts {
 /* Defaults: a copy every 256 entries, 64 MiB, 32 answers within 16 MiB. */
 void scache_opts_init(struct scache_opts *o);
 
-int scache_new(struct scache **out, struct log *log, const char *zones,
-               const struct scache_opts *o, struct arm_err *e) ARM_MUST_CHECK;
+int scache_new(struct scache **out, struct log *log, const char *zones, const struct scache_opts *o,
+               struct arm_err *e) ARM_MUST_CHECK;
 void scache_free(struct scache *c);
 
 /*
@@ -75,10 +75,10 @@ struct scache_stats {
 	size_t copies;
 	uint64_t every;
 	size_t bytes;
-	uint64_t requests;   /* answered */
-	uint64_t replayed;   /* entries applied to answer requests (not to build copies) */
-	uint64_t max_index;  /* the most one ?index= request applied */
-	uint64_t hits;       /* answers served from the answer cache */
+	uint64_t requests;  /* answered */
+	uint64_t replayed;  /* entries applied to answer requests (not to build copies) */
+	uint64_t max_index; /* the most one ?index= request applied */
+	uint64_t hits;      /* answers served from the answer cache */
 };
 void scache_stats(struct scache *c, struct scache_stats *st);
 
