@@ -2164,7 +2164,8 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 
 	*out = NULL;
 	if (src->nwork != 0)
-		return arm_err_set(e, ARM_EUSAGE, "engine_clone: the engine is in the middle of an apply");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine_clone: the engine is in the middle of an apply");
 	ARM_TRY(engine_new(&d, opts != NULL ? opts : &src->opts, e));
 	d->frozen = src->frozen;
 	d->stale = src->stale;
@@ -2184,7 +2185,8 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 	if (memcmp(d->a.id, src->a.id, HASH_SIZE) != 0 || d->a.ncommitments != src->ncs ||
 	    d->a.nactors != src->a.nactors) {
 		engine_free(d);
-		return arm_err_set(e, ARM_EVERIFY, "engine_clone: the agreement did not parse the same");
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "engine_clone: the agreement did not parse the same");
 	}
 	if ((rc = size_work(d, src->ncs, e)) != ARM_OK) {
 		engine_free(d);
@@ -2208,8 +2210,8 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 		if (!clone_cstate(&d->cs[i], &src->cs[i], na))
 			ok = false;
 		else if (src->nrdeps[i] > 0 &&
-		         (d->rdeps[i] = clone_mem(src->rdeps[i], src->nrdeps[i], sizeof(size_t), &ok)) ==
-		                 NULL)
+		         (d->rdeps[i] = clone_mem(src->rdeps[i], src->nrdeps[i], sizeof(size_t),
+		                                  &ok)) == NULL)
 			ok = false;
 	}
 	if (ok && src->capinc > 0) {
@@ -2221,7 +2223,8 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 		d->capinc = src->capinc;
 	}
 	if (ok && src->inc_hcap > 0) {
-		if ((d->inc_hash = clone_mem(src->inc_hash, src->inc_hcap, sizeof(size_t), &ok)) != NULL)
+		if ((d->inc_hash = clone_mem(src->inc_hash, src->inc_hcap, sizeof(size_t), &ok)) !=
+		    NULL)
 			d->inc_hcap = src->inc_hcap;
 	}
 	if (ok && src->nchg > 0) {
@@ -2244,7 +2247,8 @@ engine_footprint(const struct engine *eng)
 	if (!eng->have_agreement)
 		return n;
 	na = eng->a.nactors ? eng->a.nactors : 1;
-	n += eng->a.yaml_len * 4; /* the parsed agreement: its bytes and the structs made from them */
+	/* The parsed agreement: its bytes and the structs made from them. */
+	n += eng->a.yaml_len * 4;
 	for (i = 0; i < eng->a.nzones; i++)
 		n += eng->a.zones[i].geojson_len;
 	n += eng->ncs * (sizeof(struct cstate) + 3 * na + sizeof(size_t) * 2);

@@ -937,7 +937,7 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 1003:
 			if (serve_parse_long(optarg, 0, 1000000, &rate) != 0)
-				return cli_usage_error("serve", "--rate takes 0..1000000 (per second)");
+				return cli_usage_error("serve", "--rate takes 0..1000000 per second");
 			break;
 		case 1004:
 			if (serve_parse_long(optarg, 1, 1000000, &rate_burst) != 0)
@@ -995,8 +995,8 @@ cmd_serve(int argc, char **argv)
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
-	    (rate > 0 &&
-	     (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst, (size_t)rate_table, &e)) != ARM_OK))
+	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
+	                                  (size_t)rate_table, &e)) != ARM_OK))
 		goto fail;
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);

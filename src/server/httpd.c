@@ -479,7 +479,7 @@ int
 httpd_peer(const struct httpd_req *r, uint8_t out[16], size_t *len)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa;
 
 	*len = 0;
