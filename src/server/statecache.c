@@ -51,6 +51,10 @@ struct scache {
 	uint64_t clock;
 
 	uint64_t requests, replayed, max_index, hits;
+
+	/* Replays running at once (each holds a copy of the state): at most max_active. */
+	pthread_cond_t slot;
+	unsigned active, max_active;
 };
 
 void
@@ -60,6 +64,7 @@ scache_opts_init(struct scache_opts *o)
 	o->mem_bytes = (size_t)64 << 20;
 	o->answers = 32;
 	o->answer_bytes = (size_t)16 << 20;
+	o->max_active = 4;
 }
 
 int
@@ -80,6 +85,8 @@ scache_new(struct scache **out, struct log *log, const char *zones, const struct
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for the state cache");
 	}
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->slot, NULL);
+	c->max_active = o->max_active > 0 ? o->max_active : 1;
 	*out = c;
 	return ARM_OK;
 }
@@ -117,6 +124,7 @@ scache_free(struct scache *c)
 	for (i = 0; c->ans != NULL && i < c->o.answers; i++)
 		buf_release(&c->ans[i].body);
 	free(c->ans);
+	pthread_cond_destroy(&c->slot);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -334,6 +342,10 @@ scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct bu
 		pthread_mutex_unlock(&c->mu);
 		return rc;
 	}
+	/* Wait for a replay slot: memory and CPU for answers stay bounded. */
+	while (c->active >= c->max_active)
+		pthread_cond_wait(&c->slot, &c->mu);
+	c->active++;
 	for (i = c->n; i > 0; i--) {
 		struct scopy *p = c->v[i - 1];
 		if (p->size <= size &&
@@ -370,6 +382,8 @@ done:
 		free(r);
 	}
 	pthread_mutex_lock(&c->mu);
+	c->active--;
+	pthread_cond_signal(&c->slot);
 	if (rc == ARM_OK) {
 		c->requests++;
 		c->replayed += size - first;

@@ -30,7 +30,10 @@
  *
  * Threads: every call may run concurrently; one mutex guards the copies,
  * the builder and the answers. Building copies holds it (one replay at a
- * time); answering from a copy does not (a reference keeps it alive).
+ * time); answering from a copy does not (a reference keeps it alive), but
+ * at most max_active answers are computed at once, each on its own copy
+ * of the state, so that many slow questions wait instead of holding a
+ * copy each (memory) and every core (CPU).
  *
  * Ownership: struct scache is returned by scache_new() and freed by
  * scache_free() (NULL-safe); the log and the zones path are borrowed and
@@ -53,9 +56,10 @@ struct scache_opts {
 	size_t mem_bytes;    /* budget for the copies */
 	size_t answers;      /* recent answers kept; 0: none */
 	size_t answer_bytes; /* budget for the kept answers */
+	unsigned max_active; /* answers computed at once (each holds a copy); others wait */
 };
 
-/* Defaults: a copy every 256 entries, 64 MiB, 32 answers within 16 MiB. */
+/* Defaults: a copy every 256 entries, 64 MiB, 32 answers within 16 MiB, 4 at once. */
 void scache_opts_init(struct scache_opts *o);
 
 int scache_new(struct scache **out, struct log *log, const char *zones, const struct scache_opts *o,
