@@ -330,4 +330,35 @@ int engine_state_json(const struct engine *eng, int64_t now, struct buf *out,
 /* RFC 3339 UTC ("2018-07-21T00:00:00Z") into out[21]; "" for ENGINE_NO_TIME. */
 void engine_time_utc(int64_t t, char out[21]);
 
+/* ---- copies (snapshots of a replay, e.g. for GET /state?index=N) ---- */
+
+/*
+ * A deep copy of src in *out (returned to the caller, engine_free()):
+ * applying the same entries to the copy and to src, or asking either the
+ * same query, gives the same results (engine_state_json() bytes included).
+ * src is only read, so copies may be taken of one engine from several
+ * threads at once while nobody applies to it. The agreement is parsed
+ * again from the bytes src holds (no file is read), so a copy costs about
+ * one agreement parse plus the size of the state.
+ *
+ * opts replaces the copy's options (NULL: src's); its pointers are
+ * borrowed as for engine_new(). Giving a different asof_time is sound
+ * only when no entry src applied is dated after the new horizon, nor was
+ * skipped by src's (the copy then holds what a replay with the new
+ * horizon would hold): the caller checks that, e.g. by keeping the latest
+ * event time of the entries it applied.
+ */
+int engine_clone(struct engine **out, const struct engine *src, const struct engine_opts *opts,
+                 struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * The event time the as-of horizon compares (an incident's `occurred`,
+ * else `time`; ENGINE_NO_TIME if the entry has none), so a caller can
+ * keep the latest one of the entries it applied (see engine_clone()).
+ */
+int64_t engine_entry_time(const struct entry *en);
+
+/* About how many bytes of memory eng holds (for budgets of kept copies). */
+size_t engine_footprint(const struct engine *eng);
+
 #endif

@@ -47,6 +47,9 @@ const char *httpd_query(const struct httpd_req *r, const char *key);
 /* The value of request header name, or NULL. */
 const char *httpd_header(const struct httpd_req *r, const char *name);
 
+/* The client's address: 4 bytes (IPv4, also when IPv4-mapped) or 16 (IPv6); -1 if unknown. */
+int httpd_peer(const struct httpd_req *r, uint8_t out[16], size_t *len);
+
 struct httpd_resp {
 	int status;
 	const char *ctype; /* static string; default "text/plain; charset=utf-8" */
@@ -54,6 +57,7 @@ struct httpd_resp {
 	struct buf body;   /* the body, unless fd >= 0 */
 	int fd;            /* a file to send instead (consumed), or -1 */
 	uint64_t fd_len;
+	unsigned retry_after; /* seconds: a Retry-After header when > 0 (429, 503) */
 };
 
 /* Fills rs with status and one line of text "msg\n"; returns nothing. */

@@ -27,11 +27,13 @@ cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err
 	return cli_read_file(path, out, e);
 }
 
-int
-cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
-                struct arm_err *e)
+/* Both set-ups: the engine's options point into r, so r must not move. */
+static int
+cli_replay_setup(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
+                 const struct engine *from, struct arm_err *e)
 {
 	struct engine_opts o;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	if (zones_dir != NULL)
@@ -45,12 +47,27 @@ cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool 
 	o.geo = &r->geo;
 	o.read_file = cli_replay_read_zone;
 	o.read_ctx = r;
-	if (engine_new(&r->eng, &o, e) != ARM_OK) {
+	rc = from != NULL ? engine_clone(&r->eng, from, &o, e) : engine_new(&r->eng, &o, e);
+	if (rc != ARM_OK) {
 		geo_map_free(r->map);
 		r->map = NULL;
-		return e ? e->rc : ARM_ENOMEM;
+		return rc;
 	}
 	return ARM_OK;
+}
+
+int
+cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
+                struct arm_err *e)
+{
+	return cli_replay_setup(r, zones_dir, asof, verify_sigs, NULL, e);
+}
+
+int
+cli_replay_init_from(struct cli_replay *r, const char *zones_dir, int64_t asof,
+                     const struct engine *from, struct arm_err *e)
+{
+	return cli_replay_setup(r, zones_dir, asof, false, from, e);
 }
 
 void

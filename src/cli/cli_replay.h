@@ -33,6 +33,13 @@ struct cli_replay {
  */
 int cli_replay_init(struct cli_replay *r, const char *zones_dir, int64_t asof, bool verify_sigs,
                     struct arm_err *e) ARM_MUST_CHECK;
+/*
+ * The same set-up, with the engine a copy of `from` (engine_clone(): the
+ * caller keeps `from` and vouches for asof as engine_clone() says) and
+ * signatures not checked (a replay of entries the log already holds).
+ */
+int cli_replay_init_from(struct cli_replay *r, const char *zones_dir, int64_t asof,
+                         const struct engine *from, struct arm_err *e) ARM_MUST_CHECK;
 void cli_replay_release(struct cli_replay *r);
 
 /* An agreement_read_fn (ctx = struct cli_replay): a zone file under r->zones. */

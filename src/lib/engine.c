@@ -2246,3 +2246,212 @@ engine_progress_items(const struct engine *eng, size_t c, const struct engine_pr
 	*out = eng->cs[c].prog;
 	return eng->cs[c].nprog;
 }
+
+/* ---------------------------------------------------------------- copies */
+
+/*
+ * The copy's agreement is parsed again from the bytes the original was
+ * parsed from (agreement.yaml, owned, and each file zone's GeoJSON, kept
+ * as the file's bytes): agreement_parse() is a function of those bytes,
+ * so the copy is the same agreement without a deep-copy routine that would
+ * have to follow every field of agreement.h. Zone files are served from
+ * the original, never read from disk again.
+ */
+static int
+clone_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
+{
+	const struct agreement *src = ctx;
+	size_t i;
+
+	for (i = 0; i < src->nzones; i++) {
+		const struct agreement_zone *z = &src->zones[i];
+		if (z->file != NULL && z->geojson != NULL && strcmp(z->file, rel) == 0)
+			return buf_append(out, z->geojson, z->geojson_len, e);
+	}
+	return arm_err_set(e, ARM_ENOTFOUND, "engine_clone: zone file '%s' is not in the agreement",
+	                   rel);
+}
+
+static void *
+clone_mem(const void *p, size_t n, size_t elem, bool *ok)
+{
+	void *q;
+
+	if (p == NULL || n == 0)
+		return NULL;
+	if ((q = malloc(n * elem)) == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	memcpy(q, p, n * elem);
+	return q;
+}
+
+static char *
+clone_str(const char *s, bool *ok)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*ok = false;
+	return d;
+}
+
+static bool
+clone_cstate(struct cstate *d, const struct cstate *s, size_t na)
+{
+	bool ok = true;
+	size_t i;
+
+	*d = *s;
+	d->claimed = d->verdict = d->vmethod = NULL;
+	d->hist = NULL;
+	d->prog = NULL;
+	d->caphist = d->nprog = 0;
+	d->nhist = 0;
+	if ((d->claimed = clone_mem(s->claimed, na, 1, &ok)) == NULL ||
+	    (d->verdict = clone_mem(s->verdict, na, 1, &ok)) == NULL ||
+	    (d->vmethod = clone_mem(s->vmethod, na, 1, &ok)) == NULL)
+		return false;
+	if (s->nhist > 0) {
+		if ((d->hist = clone_mem(s->hist, s->nhist, sizeof(*s->hist), &ok)) == NULL)
+			return false;
+		d->nhist = d->caphist = s->nhist;
+	}
+	if (s->nprog > 0) {
+		if ((d->prog = calloc(s->nprog, sizeof(*d->prog))) == NULL)
+			return false;
+		d->nprog = s->nprog;
+		for (i = 0; i < s->nprog; i++) {
+			d->prog[i].index = s->prog[i].index;
+			d->prog[i].quantity = clone_str(s->prog[i].quantity, &ok);
+			d->prog[i].value = clone_str(s->prog[i].value, &ok);
+			d->prog[i].unit = clone_str(s->prog[i].unit, &ok);
+		}
+	}
+	return ok;
+}
+
+int
+engine_clone(struct engine **out, const struct engine *src, const struct engine_opts *opts,
+             struct arm_err *e)
+{
+	struct engine *d;
+	size_t i, na;
+	bool ok = true;
+	int rc;
+
+	*out = NULL;
+	if (src->nwork != 0)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine_clone: the engine is in the middle of an apply");
+	ARM_TRY(engine_new(&d, opts != NULL ? opts : &src->opts, e));
+	d->frozen = src->frozen;
+	d->stale = src->stale;
+	d->oom = src->oom;
+	d->size = src->size;
+	d->log_time = src->log_time;
+	d->log_time_index = src->log_time_index;
+	d->prev_log_time = src->prev_log_time;
+	d->prev_log_index = src->prev_log_index;
+	d->nclocks = src->nclocks;
+	d->nbackdated = src->nbackdated;
+	if (!src->have_agreement) {
+		*out = d;
+		return ARM_OK;
+	}
+	if ((rc = agreement_parse(&d->a, src->a.yaml, src->a.yaml_len, src->a.file, clone_read_zone,
+	                          (void *)(uintptr_t)&src->a, NULL, e)) != ARM_OK) {
+		arm_err_prefix(e, "engine_clone");
+		engine_free(d);
+		return rc;
+	}
+	d->have_agreement = true;
+	if (memcmp(d->a.id, src->a.id, HASH_SIZE) != 0 || d->a.ncommitments != src->ncs ||
+	    d->a.nactors != src->a.nactors) {
+		engine_free(d);
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "engine_clone: the agreement did not parse the same");
+	}
+	if ((rc = size_work(d, src->ncs, e)) != ARM_OK) {
+		engine_free(d);
+		return rc;
+	}
+	na = src->a.nactors ? src->a.nactors : 1;
+	d->ncs = src->ncs;
+	d->cs = calloc(d->ncs ? d->ncs : 1, sizeof(*d->cs));
+	d->rdeps = calloc(d->ncs ? d->ncs : 1, sizeof(*d->rdeps));
+	d->nrdeps = clone_mem(src->nrdeps, d->ncs ? d->ncs : 1, sizeof(*d->nrdeps), &ok);
+	d->last_seq = clone_mem(src->last_seq, na, sizeof(*d->last_seq), &ok);
+	d->nauthored = clone_mem(src->nauthored, na, sizeof(*d->nauthored), &ok);
+	d->nclaims_by = clone_mem(src->nclaims_by, na, sizeof(*d->nclaims_by), &ok);
+	d->nattests_by = clone_mem(src->nattests_by, na, sizeof(*d->nattests_by), &ok);
+	if (d->cs == NULL || d->rdeps == NULL || d->nrdeps == NULL || d->last_seq == NULL ||
+	    d->nauthored == NULL || d->nclaims_by == NULL || d->nattests_by == NULL)
+		ok = false;
+	if (d->cs == NULL || d->rdeps == NULL)
+		d->ncs = 0; /* so that free_tables() does not walk missing arrays */
+	for (i = 0; ok && i < d->ncs; i++) {
+		if (!clone_cstate(&d->cs[i], &src->cs[i], na))
+			ok = false;
+		else if (src->nrdeps[i] > 0 &&
+		         (d->rdeps[i] = clone_mem(src->rdeps[i], src->nrdeps[i], sizeof(size_t),
+		                                  &ok)) == NULL)
+			ok = false;
+	}
+	if (ok && src->capinc > 0) {
+		if ((d->inc = malloc(src->capinc * sizeof(*d->inc))) == NULL)
+			ok = false;
+		else if (src->ninc > 0)
+			memcpy(d->inc, src->inc, src->ninc * sizeof(*d->inc));
+		d->ninc = src->ninc;
+		d->capinc = src->capinc;
+	}
+	if (ok && src->inc_hcap > 0) {
+		if ((d->inc_hash = clone_mem(src->inc_hash, src->inc_hcap, sizeof(size_t), &ok)) !=
+		    NULL)
+			d->inc_hcap = src->inc_hcap;
+	}
+	if (ok && src->nchg > 0) {
+		if ((d->chg = clone_mem(src->chg, src->nchg, sizeof(*d->chg), &ok)) != NULL)
+			d->nchg = d->capchg = src->nchg;
+	}
+	if (!ok) {
+		engine_free(d); /* free_tables() walks ncs entries, each NULL-safe */
+		return arm_err_set(e, ARM_ENOMEM, "engine_clone: out of memory copying the state");
+	}
+	*out = d;
+	return ARM_OK;
+}
+
+size_t
+engine_footprint(const struct engine *eng)
+{
+	size_t n = sizeof(*eng), na, i;
+
+	if (!eng->have_agreement)
+		return n;
+	na = eng->a.nactors ? eng->a.nactors : 1;
+	/* The parsed agreement: its bytes and the structs made from them. */
+	n += eng->a.yaml_len * 4;
+	for (i = 0; i < eng->a.nzones; i++)
+		n += eng->a.zones[i].geojson_len;
+	n += eng->ncs * (sizeof(struct cstate) + 3 * na + sizeof(size_t) * 2);
+	for (i = 0; i < eng->ncs; i++) {
+		n += eng->cs[i].caphist * sizeof(struct engine_event);
+		n += eng->cs[i].nprog * (sizeof(struct engine_progress_item) + 64);
+		n += eng->nrdeps[i] * sizeof(size_t);
+	}
+	n += na * 4 * sizeof(uint64_t);
+	n += eng->capinc * sizeof(struct incident) + eng->inc_hcap * sizeof(size_t);
+	n += eng->capchg * sizeof(struct engine_change);
+	return n;
+}
+
+int64_t
+engine_entry_time(const struct entry *en)
+{
+	return event_time(en);
+}

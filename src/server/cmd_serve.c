@@ -49,6 +49,8 @@
 #include "server/webasset.h"
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
+#include "server/ratelimit.h"
+#include "server/statecache.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
 #include "armistice/engine.h"
@@ -86,6 +88,16 @@ static const char serve_usage[] =
 	"                      before answering 202 (default 10000)\n"
 	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
 	"  --max-conns N       simultaneous connections (default 256)\n"
+	"  --state-every N     keep a copy of the state every N entries, so that\n"
+	"                      GET /state?index= replays at most N-1 entries\n"
+	"                      (default 256; 0: replay from entry 0 every time)\n"
+	"  --state-mem MIB     memory for those copies; past it they thin out\n"
+	"                      (default 64)\n"
+	"  --rate R            per client address, R costly requests per second\n"
+	"                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
+	"                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
+	"  --rate-burst N      how many at once before the rate applies (default 40)\n"
+	"  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -102,6 +114,11 @@ static const struct option serve_opts[] = {
 	{"wait-ms", required_argument, NULL, 'W'},
 	{"batch-ms", required_argument, NULL, 'b'},
 	{"max-conns", required_argument, NULL, 'c'},
+	{"state-every", required_argument, NULL, 1001},
+	{"state-mem", required_argument, NULL, 1002},
+	{"rate", required_argument, NULL, 1003},
+	{"rate-burst", required_argument, NULL, 1004},
+	{"rate-table", required_argument, NULL, 1005},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -202,6 +219,11 @@ struct serve {
 	struct cli_replay live;
 	bool have_live;
 	uint64_t live_size;
+
+	/* GET /state?index=, ?at=: from kept copies (statecache.h). */
+	struct scache *sc;
+	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
+	struct rlimit *rl;
 };
 
 /* ---- publishing ---- */
@@ -1151,7 +1173,6 @@ out:
 static void
 serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
-	struct cli_replay r;
 	struct arm_err e;
 	const char *qi = httpd_query(rq, "index"), *qa = httpd_query(rq, "at"),
 	           *qn = httpd_query(rq, "now");
@@ -1179,21 +1200,46 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_state_live(s, index, now, rs);
 		return;
 	}
-	if (cli_replay_init(&r, s->zones, at, false, &e) != ARM_OK) {
-		serve_fail(rs, &e);
-		return;
-	}
 	buf_reset(&rs->body);
-	if (log_scan(s->log, 0, index, cli_replay_apply, &r, &e) != ARM_OK ||
-	    engine_state_json(r.eng, now, &rs->body, &e) != ARM_OK) {
-		cli_replay_release(&r);
+	if (scache_state(s->sc, index, at, now, &rs->body, &e) != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}
-	cli_replay_release(&r);
 	rs->status = 200;
 	rs->ctype = "application/json";
 	rs->cache = "no-cache";
+}
+
+/*
+ * Requests that make the server replay or compute (a state other than the
+ * kept live one, a proof) take a token from the client's bucket first;
+ * false when it is empty (429 filled in).
+ */
+static bool
+serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
+{
+	const char *path = rq->path;
+	struct timespec ts;
+	uint8_t addr[16];
+	size_t alen;
+	unsigned retry = 1;
+
+	if (s->rl == NULL)
+		return true;
+	if (!(strncmp(path, "/proof/", 7) == 0 ||
+	      (strcmp(path, "/state") == 0 &&
+	       (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
+	        httpd_query(rq, "now") != NULL))))
+		return true;
+	if (httpd_peer(rq, addr, &alen) != 0)
+		return true; /* not a network client */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (rlimit_take(s->rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
+		return true;
+	httpd_text(rs, 429, "too many requests from this address for '%.100s'; retry after %u s",
+	           path, retry);
+	rs->retry_after = retry;
+	return false;
 }
 
 static void
@@ -1202,6 +1248,9 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	struct serve *s = ctx;
 	bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
 	const char *path = rq->path;
+
+	if (get && !serve_rate_ok(s, rq, rs))
+		return;
 
 	if (strcmp(path, "/add") == 0) {
 		if (strcmp(rq->method, "POST") != 0)
@@ -1317,7 +1366,9 @@ cmd_serve(int argc, char **argv)
 	struct httpd *h = NULL;
 	struct httpd_opts o;
 	struct arm_err e;
-	long batch_ms = 0, max_conns = 256;
+	long batch_ms = 0, max_conns = 256, state_every = 256, state_mib = 64, rate = 10,
+	     rate_burst = 40, rate_table = 4096;
+	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
 
@@ -1352,6 +1403,26 @@ cmd_serve(int argc, char **argv)
 		case 'c':
 			if (serve_parse_long(optarg, 1, 4096, &max_conns) != 0)
 				return cli_usage_error("serve", "--max-conns takes 1..4096");
+			break;
+		case 1001:
+			if (serve_parse_long(optarg, 0, 1L << 30, &state_every) != 0)
+				return cli_usage_error("serve", "--state-every takes 0..2^30");
+			break;
+		case 1002:
+			if (serve_parse_long(optarg, 1, 1L << 20, &state_mib) != 0)
+				return cli_usage_error("serve", "--state-mem takes 1..2^20 (MiB)");
+			break;
+		case 1003:
+			if (serve_parse_long(optarg, 0, 1000000, &rate) != 0)
+				return cli_usage_error("serve", "--rate takes 0..1000000 per second");
+			break;
+		case 1004:
+			if (serve_parse_long(optarg, 1, 1000000, &rate_burst) != 0)
+				return cli_usage_error("serve", "--rate-burst takes 1..1000000");
+			break;
+		case 1005:
+			if (serve_parse_long(optarg, 1, 1L << 24, &rate_table) != 0)
+				return cli_usage_error("serve", "--rate-table takes 1..2^24");
 			break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown option");
@@ -1393,6 +1464,13 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.clock = serve_hook_clock;
 	lo.hooks.retract = serve_hook_retract;
 	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
+		goto fail;
+	scache_opts_init(&sco);
+	sco.every = (uint64_t)state_every;
+	sco.mem_bytes = (size_t)state_mib << 20;
+	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
+	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
+	                                  (size_t)rate_table, &e)) != ARM_OK))
 		goto fail;
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
@@ -1448,6 +1526,16 @@ cmd_serve(int argc, char **argv)
 	pthread_join(s.pubthr, NULL);
 	fprintf(stderr, "armistice serve: stopped at size %" PRIu64 ", published %" PRIu64 "\n",
 	        log_size(s.log), log_published_size(s.log));
+	{
+		struct scache_stats st;
+		scache_stats(s.sc, &st);
+		fprintf(stderr,
+		        "armistice serve: /state?index=,?at=: %" PRIu64 " answers, %" PRIu64
+		        " from recent answers, %" PRIu64 " entries replayed (at most %" PRIu64
+		        " for one ?index=); %zu copies every %" PRIu64 " entries, %zu KiB\n",
+		        st.requests, st.hits, st.replayed, st.max_index, st.copies, st.every,
+		        st.bytes >> 10);
+	}
 	rc = ARM_OK;
 fail:
 	if (rc != ARM_OK)
@@ -1461,6 +1549,8 @@ fail:
 	free(s.hook);
 	if (s.have_live)
 		cli_replay_release(&s.live);
+	scache_free(s.sc);
+	rlimit_free(s.rl);
 	note_signer_release(&s.key);
 	return ret;
 }

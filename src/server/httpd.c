@@ -261,6 +261,11 @@ httpd_queue(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 	if (rs->cache != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, rs->cache);
+	if (rs->retry_after > 0) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", rs->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	rc->status = rs->status;
 	rc->answered = true;
 	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
@@ -468,4 +473,34 @@ httpd_stop(struct httpd *h)
 	MHD_stop_daemon(h->d);
 	pthread_mutex_destroy(&h->logmu);
 	free(h);
+}
+
+int
+httpd_peer(const struct httpd_req *r, uint8_t out[16], size_t *len)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa;
+
+	*len = 0;
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return -1;
+	if (sa->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*len = 4;
+	} else if (sa->sa_family == AF_INET6) {
+		const uint8_t *a6 = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		/* An IPv4 client on a dual-stack socket is an IPv4 client. */
+		if (memcmp(a6, v4mapped, 12) == 0) {
+			memcpy(out, a6 + 12, 4);
+			*len = 4;
+		} else {
+			memcpy(out, a6, 16);
+			*len = 16;
+		}
+	} else {
+		return -1;
+	}
+	return 0;
 }

@@ -13,7 +13,7 @@
 HTTP_PIDS=""
 http_cleanup() {
 	for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap http_cleanup EXIT
 trap 'http_cleanup; exit 1' INT TERM HUP

@@ -14,7 +14,7 @@ SHARED=${ARMISTICE_SHARED:-$TOP/../shared}
 # byte-exact copies of the data files the tests read (its data/README.md).
 [ -d "$SHARED/data" ] || SHARED=$TOP/examples/korea-2018
 T=$(mktemp -d "${TMPDIR:-/tmp}/armistice-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 script=$(basename "$0" .sh)
 
 ok() { echo "ok - $script: $*"; }

@@ -802,6 +802,134 @@ test_asof(void)
 	engine_free(idx);
 }
 
+/* ------------------------------------------------------------- copies */
+
+static struct engine *
+clone_of(const struct engine *src, const struct engine_opts *o)
+{
+	struct engine *c = NULL;
+	struct arm_err e;
+
+	if (engine_clone(&c, src, o, &e) != ARM_OK) {
+		printf("not ok - engine_clone: %s\n", e.msg);
+		exit(1);
+	}
+	return c;
+}
+
+/* Both engines give the same JSON; frees nothing. */
+static bool
+same_state(const struct engine *a, const struct engine *b)
+{
+	char *ja = state_of(a), *jb = state_of(b);
+	bool same = strcmp(ja, jb) == 0 && engine_size(a) == engine_size(b);
+
+	free(ja);
+	free(jb);
+	return same;
+}
+
+static void
+apply_script(struct engine *eng, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < ARM_ARRAY_LEN(script); i++)
+		ACCEPT(eng, script[i].kind, script[i].author, script[i].seq, script[i].time,
+		       script[i].commitment, script[i].verdict, script[i].method, script[i].type,
+		       script[i].occurred, script[i].actor, script[i].lat, script[i].inc_author,
+		       script[i].inc_seq);
+}
+
+static void
+test_clone(void)
+{
+	size_t k, nsteps = ARM_ARRAY_LEN(script);
+	struct engine_opts o;
+	int64_t horizon = T("2018-07-21T23:59:59+09:00");
+	struct engine *want = replay(horizon, 100);
+
+	state_now = T("2020-01-01T00:00:00Z");
+	/* A copy at every prefix: same state, and the same after the rest of the script. */
+	for (k = 0; k <= nsteps; k++) {
+		struct engine *a = replay(ENGINE_NO_TIME, k), *c = clone_of(a, NULL);
+		CHECK(same_state(a, c));
+		apply_script(a, k);
+		apply_script(c, k);
+		CHECK(same_state(a, c));
+		engine_free(c);
+		/* a copy of a copy, and the original freed first: nothing is shared */
+		c = clone_of(a, NULL);
+		engine_free(a);
+		a = clone_of(c, NULL);
+		engine_free(c);
+		c = replay(ENGINE_NO_TIME, nsteps);
+		CHECK(same_state(a, c));
+		engine_free(a);
+		engine_free(c);
+	}
+	/*
+	 * A copy given an as-of horizon that every entry it holds is within
+	 * continues as a replay with that horizon would (statecache.h).
+	 */
+	engine_opts_init(&o);
+	o.geo = &fake_geo;
+	o.asof_time = horizon;
+	for (k = 0; k <= 5; k++) { /* script[5] is dated after the horizon */
+		struct engine *a = replay(ENGINE_NO_TIME, k), *c = clone_of(a, &o);
+		apply_script(c, k);
+		CHECKM(same_state(c, want), "as-of copy");
+		engine_free(a);
+		engine_free(c);
+	}
+	engine_free(want);
+}
+
+static void
+test_clone_amended(void)
+{
+	struct engine *eng = new_engine(false, "+09:00", ENGINE_NO_TIME), *before, *after;
+	struct buf y = BUF_INIT(1 << 20);
+	struct entry en;
+	struct arm_err e;
+	struct step s = {ENTRY_AMEND, 0, 0, "2021-01-01T00:00:00Z", 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+	state_now = T("2022-01-01T00:00:00Z");
+	ACCEPT(eng, CL, "north", 1, "2018-07-22T00:00:00Z", "sohae");
+	ACCEPT(eng, AT, "nnsc", 1, "2018-07-23T00:00:00Z", "sohae", ENTRY_VERIFIED,
+	       AGREEMENT_METHOD_IMAGERY);
+	ACCEPT(eng, WD, "north", 2, "2019-03-06T00:00:00Z", "sohae");
+	before = clone_of(eng, NULL);
+	agreement_yaml(&y, false, "Test agreement, amended", "+09:00");
+	mk(&en, eng, &s);
+	en.body = y.data;
+	en.body_len = y.len;
+	hash_sha256(en.body_id, y.data, y.len);
+	/* the amendment applied to the original and to a copy taken before it */
+	CHECKM(engine_apply(eng, &en, engine_size(eng), &e) == ARM_OK, e.msg);
+	CHECKM(engine_apply(before, &en, engine_size(before), &e) == ARM_OK, e.msg);
+	CHECK(same_state(eng, before));
+	/* a copy of the amended engine holds the amended agreement */
+	after = clone_of(eng, NULL);
+	CHECK(strcmp(engine_agreement(after)->title, "Test agreement, amended") == 0);
+	CHECK(memcmp(engine_agreement(after)->id, engine_agreement(eng)->id, HASH_SIZE) == 0);
+	ACCEPT(eng, CL, "north", 3, "2021-02-01T00:00:00Z", "sohae");
+	ACCEPT(after, CL, "north", 3, "2021-02-01T00:00:00Z", "sohae");
+	ACCEPT(before, CL, "north", 3, "2021-02-01T00:00:00Z", "sohae");
+	CHECK(st(after, "sohae") == ENGINE_CLAIMED);
+	CHECK(same_state(eng, after));
+	CHECK(same_state(eng, before));
+	/* the twin: one more entry on one side, and the states differ */
+	ACCEPT(after, AT, "nnsc", 2, "2021-02-02T00:00:00Z", "sohae", ENTRY_VERIFIED,
+	       AGREEMENT_METHOD_IMAGERY);
+	CHECK(!same_state(eng, after));
+	CHECK(engine_footprint(eng) > sizeof(void *));
+	buf_release(&y);
+	engine_free(eng);
+	engine_free(before);
+	engine_free(after);
+}
+
 static void
 test_wait_chain(void)
 {
@@ -863,6 +991,8 @@ main(void)
 	RUN(test_calm_dismissed_and_gap);
 	RUN(test_replay_deterministic);
 	RUN(test_asof);
+	RUN(test_clone);
+	RUN(test_clone_amended);
 	RUN(test_wait_chain);
 	RUN(test_strength_mapping);
 	return HARNESS_DONE();
