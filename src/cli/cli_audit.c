@@ -175,6 +175,15 @@ cli_audit_open(struct cli_audit *au, struct arm_err *e)
 	else if (rc != ARM_ENOTFOUND)
 		return rc;
 	arm_err_clear(e);
+	if (au->have_pinned && au->pin_set && memcmp(au->pinned.agreement, au->pin_id, HASH_SIZE)) {
+		char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
+		hash_hex(hx, au->pinned.agreement);
+		hash_hex(hy, au->pin_id);
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "trust: the state pins agreement %s for %s, %s pins %s; audit with "
+		                   "another --state to start over",
+		                   hx, au->base, au->pin_what, hy);
+	}
 	rc = trust_read_file(au->logdir, "checkpoint", &au->last, e);
 	if (rc == ARM_ENOTFOUND) {
 		arm_err_clear(e);
@@ -494,6 +503,41 @@ quorum(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
 	return ARM_OK;
 }
 
+/*
+ * After a rollback or split view by a checkpoint the pinned key signed:
+ * if entry 0 is another agreement, that is the finding to report (the
+ * operator replaced the log), not the size. The size is verified here.
+ */
+static int
+entry0_changed(struct cli_audit *au, struct arm_err *e)
+{
+	struct buf e0 = BUF_INIT(BUNDLE_ENTRY_MAX);
+	struct entry en;
+	struct agreement a;
+	struct arm_err ign;
+	int rc = ARM_OK;
+
+	if (first_entry(au, &e0, &ign) != ARM_OK)
+		goto out;
+	zone_prepare(au, e0.data, e0.len);
+	if (au->zones != NULL)
+		snprintf(au->rp.zones, sizeof(au->rp.zones), "%s", au->zones);
+	if (entry_open_agreement(&en, &a, e0.data, e0.len, "entry 0", zone_read, au, NULL, &ign) !=
+	    ARM_OK) {
+		entry_release(&en);
+		goto out;
+	}
+	entry_release(&en);
+	if (memcmp(a.id, au->pinned.agreement, HASH_SIZE) != 0) {
+		pin_mismatch(au, a.id, &a, e);
+		rc = ARM_EVERIFY;
+	}
+	agreement_release(&a);
+out:
+	buf_release(&e0);
+	return rc;
+}
+
 int
 cli_audit_round(struct cli_audit *au, struct arm_err *e)
 {
@@ -583,9 +627,12 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 
 	/* 3. Rollback, and nothing new. */
 	if (au->have_last && !deferred) {
+		if ((au->c.size < au->lastc.size ||
+		     (au->c.size == au->lastc.size &&
+		      memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0)) &&
+		    (rc = entry0_changed(au, e)) != ARM_OK)
+			goto out;
 		if (au->c.size < au->lastc.size) {
-			char ts[21];
-			engine_time_utc(au->pinned.pinned, ts);
 			rc = arm_err_set(e, ARM_ECONFLICT,
 			                 "rollback: the log shows size %" PRIu64 ", smaller than the %" PRIu64
 			                 " verified before (state %s/checkpoint)",
@@ -700,7 +747,7 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	if ((rc = check_tiles(au, old, e)) != ARM_OK)
 		goto out;
 	au->nleaves = au->c.size;
-	if (!au->rp_open) {
+	if (!au->rp_open && !deferred) {
 		/* The leaves were rebuilt here: the last checkpoint must be a prefix. */
 		if (au->have_last &&
 		    (rc = consistent(au, au->last.data, au->last.len, &au->pinned.log_key,
