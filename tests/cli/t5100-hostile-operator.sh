@@ -253,6 +253,23 @@ for n in 0 6 70000 18446744073709551615; do
 done
 serve_static snap7
 expect_ok "the twin: the unedited checkpoint passes" "$ARM" verify "$NG" --state st-n
+# Every other reader of checkpoints checks the signature before the size.
+sed -i '2s/^.*$/8/' zsnap/checkpoint
+{ printf 'old 0\n\n'; cat zsnap/checkpoint; } >edited.req
+http 403 "a witness answers an edited size with 403 (signature), not 400 or 409" \
+	POST "$W_nnsc/add-checkpoint" edited.req
+expect_grep "and names the log signature" 'log signature' "$T/body"
+R=$(ls "$P"/e03*.tlog-proof 2>/dev/null | head -n 1)
+if [ -n "$R" ]; then
+	expect_ok "the twin: a receipt checks out" "$ARM" proof verify --key "$K/demo-log.vkey" \
+		"$P/e03.signed" "$R"
+	awk 'p == 1 { n++; if (n == 2) { print "9"; next } } /^$/ { p = 1 } { print }' "$R" >edited.proof
+	expect_exit 1 "a receipt whose checkpoint size was edited is refused" \
+		"$ARM" proof verify --key "$K/demo-log.vkey" "$P/e03.signed" edited.proof
+	expect_grep "as a signature that does not verify" 'does not verify' "$T/err"
+else
+	not_ok "submit kept no receipt for e03"
+fi
 
 # ---- the log clock (far-future and backdated entries) ----
 # HOSTILE-CLOCK: the cases "an entry dated far in the future" and "an entry
