@@ -337,10 +337,12 @@ grow_leaves(struct cli_audit *au, uint64_t n, struct arm_err *e)
 
 	if (n <= au->capleaves)
 		return ARM_OK;
-	/* The size is signed by now; still bound it by what a host can hold. */
+	/* Bound it by what a host can hold (128 GiB of hashes). */
 	if (n > ((uint64_t)1 << 32))
 		return arm_err_set(e, ARM_ELIMIT, "checkpoint size %" PRIu64 " is more than this "
 		                   "auditor holds in memory", n);
+	if (n < 2 * au->capleaves && 2 * au->capleaves <= ((uint64_t)1 << 32))
+		n = 2 * au->capleaves;
 	p = realloc(au->leaves, (size_t)n * HASH_SIZE);
 	if (p == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for %" PRIu64 " leaf hashes", n);
@@ -550,7 +552,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	const char *origin = NULL;
 	const struct agreement *inforce;
 	uint8_t e0leaf[HASH_SIZE], pin[HASH_SIZE], root[HASH_SIZE];
-	uint64_t first_b = 0, nb = 0, b, idx, old = au->nleaves;
+	uint64_t first_b = 0, nb = 0, b, idx, old = au->nleaves, nbund = 0;
+	size_t bcap = 0;
 	struct merkle_mem mm;
 	struct merkle_src src;
 	struct tile t;
@@ -657,8 +660,6 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	}
 
 	/* 4. The entries: what is new, and the partial bundle again. */
-	if ((rc = grow_leaves(au, au->c.size, e)) != ARM_OK)
-		goto out;
 	if (au->c.size < au->nleaves) {
 		rc = arm_err_set(e, ARM_ECONFLICT,
 		                 "rollback: the log shows size %" PRIu64 ", smaller than the %" PRIu64
@@ -669,15 +670,35 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	first_b = au->nleaves / TILE_WIDTH;
 	nb = (au->c.size + TILE_WIDTH - 1) / TILE_WIDTH;
 	keep_release(au);
-	if ((bundles = calloc(nb - first_b + 1, sizeof(*bundles))) == NULL ||
-	    (au->keep = calloc(nb - first_b + 1, sizeof(*au->keep))) == NULL ||
-	    (au->keep_idx = calloc(nb - first_b + 1, sizeof(*au->keep_idx))) == NULL) {
-		rc = arm_err_set(e, ARM_ENOMEM, "out of memory");
-		goto out;
-	}
+	/*
+	 * Memory grows bundle by bundle, never from the size alone: a size
+	 * that no bundles back ends at the first one missing, not in a huge
+	 * allocation.
+	 */
 	for (b = first_b; b < nb; b++) {
-		struct buf *bb = &bundles[b - first_b];
+		struct buf *bb;
+		uint64_t upto = (b + 1) * TILE_WIDTH < au->c.size ? (b + 1) * TILE_WIDTH : au->c.size;
+		if (b - first_b == bcap) {
+			size_t nc = bcap ? 2 * bcap : 4;
+			void *p1 = realloc(bundles, nc * sizeof(*bundles));
+			if (p1 != NULL)
+				bundles = p1;
+			void *p2 = p1 ? realloc(au->keep, nc * sizeof(*au->keep)) : NULL;
+			if (p2 != NULL)
+				au->keep = p2;
+			void *p3 = p2 ? realloc(au->keep_idx, nc * sizeof(*au->keep_idx)) : NULL;
+			if (p3 == NULL) {
+				rc = arm_err_set(e, ARM_ENOMEM, "out of memory for %zu entry bundles", nc);
+				goto out;
+			}
+			au->keep_idx = p3;
+			bcap = nc;
+		}
+		if ((rc = grow_leaves(au, upto, e)) != ARM_OK)
+			goto out;
+		bb = &bundles[b - first_b];
 		buf_init(bb, 256u * (BUNDLE_ENTRY_MAX + 2));
+		nbund++;
 		if (!tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t)) {
 			rc = arm_err_set(e, ARM_EUSAGE, "no entry bundle %" PRIu64, b);
 			goto out;
@@ -884,11 +905,9 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 out:
 	if (rc != ARM_OK && e != NULL && e->rc == ARM_OK)
 		e->rc = rc;
-	if (bundles != NULL) {
-		for (b = first_b; b < nb && b - first_b <= nb; b++)
-			buf_release(&bundles[b - first_b]);
-		free(bundles);
-	}
+	for (b = 0; b < nbund; b++)
+		buf_release(&bundles[b]);
+	free(bundles);
 	if (have_cand)
 		agreement_release(&cand);
 	if (rc != ARM_OK && old < au->nleaves)
