@@ -279,4 +279,59 @@ fi
 # ---- nothing was written by a failed audit ----
 cmp -s st-n/logs/*/checkpoint snap7/checkpoint && ok "the state holds the last sound checkpoint" ||
 	not_ok "the state's checkpoint is not the sound one"
-ngx_stop
+
+
+# ---- an amendment signed by the parties may change the roots ----
+# A directory log whose agreement needs no witness quorum; the parties then
+# amend it to replace w-north's key. The pinned auditor accepts the change
+# (and says what changed); the same change without the amendment, as a
+# new entry 0, is a substituted log.
+mkdir -p am/zones
+cp "$P/zones/jsa-buffer.geojson" am/zones/
+sed 's/^  quorum: both$/  quorum: none/' "$P/agreement.yaml" >am/agreement.yaml
+"$ARM" sign --agreement am/agreement.yaml --key "$K/demo-south.key" >am/p1 2>/dev/null
+"$ARM" sign --agreement am/agreement.yaml --key "$K/demo-north.key" >am/p2 2>/dev/null
+"$ARM" init amlog --agreement am/agreement.yaml --log-key "$K/demo-log.key" am/p1 am/p2 \
+	>/dev/null 2>&1
+expect_ok "a log without a witness quorum: first audit" "$ARM" verify amlog --state st-am
+A1=$(sha256sum am/agreement.yaml | cut -d' ' -f1)
+sed "s|key: demo-w-north+[^}]*|key: $(cat fake/evil-w.pub)|" am/agreement.yaml >am/new.yaml
+{
+	printf 'armistice/entry/v1\nkind: amend\nagreement: %s\ntime: 2018-10-01T00:00:00Z\n' "$A1"
+	printf 'zone: jsa sha256:%s\n\n' "$(sha256sum am/zones/jsa-buffer.geojson | cut -d' ' -f1)"
+	cat am/new.yaml
+} >am/amend.txt
+"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" am/amend.txt >am/amend.signed
+expect_ok "the parties' amendment enters the log" "$ARM" append amlog am/amend.signed
+expect_ok "the pinned auditor accepts a witness key changed by amendment" \
+	"$ARM" verify amlog --state st-am
+expect_grep "and says what the amendment changed" \
+	"changed by amendment .*witness 'w-north' key is demo-w-north\+" "$T/err"
+grep -q "^in-force $(sha256sum am/new.yaml | cut -d' ' -f1)\$" st-am/logs/*/trust &&
+	ok "the record now pins the agreement in force" || not_ok "the record was not updated"
+expect_ok "and the next audit is quiet" "$ARM" verify amlog --state st-am
+grep -q 'amendment' "$T/err" && not_ok "the amendment is reported again" || ok "reported once"
+rm -f am/p1 am/p2
+"$ARM" sign --agreement am/new.yaml --key "$K/demo-south.key" >am/p1 2>/dev/null
+"$ARM" sign --agreement am/new.yaml --key "$K/demo-north.key" >am/p2 2>/dev/null
+rm -rf amlog2
+"$ARM" init amlog2 --agreement am/new.yaml --log-key "$K/demo-log.key" am/p1 am/p2 >/dev/null 2>&1
+rm -rf amlog/tile amlog/checkpoint
+cp -r amlog2/tile amlog2/checkpoint amlog/
+expect_exit 1 "the same change without an amendment is a substituted log" \
+	"$ARM" verify amlog --state st-am
+expect_grep "naming entry 0" 'not the log pinned on .*: agreement \(entry 0\) is' "$T/err"
+expect_exit 1 "and so is it for an auditor pinned before the amendment" \
+	"$ARM" verify amlog --state st-am0 --trust am/agreement.yaml
+expect_grep "naming the witness key too" "witness 'w-north' key is demo-w-north\+[0-9a-f]{8}, pinned demo-w-north\+36bdbc5e" "$T/err"
+
+# ---- a checkpoint by another key claiming a huge size ----
+printf '%s\n9223372036854775807\n%s\n' "$ORIGIN" "$(sed -n 3p snap7/checkpoint)" >huge.txt
+"$ARM" note sign --key fake/fake-log2.key huge.txt >huge.ckpt 2>/dev/null
+rm -rf hsnap && cp -r snap7 hsnap && cp huge.ckpt hsnap/checkpoint
+serve_static hsnap
+expect_exit 1 "a checkpoint by another key claiming 2^63-1 entries is refused" \
+	"$ARM" verify "$NG" --state st-n
+expect_grep "as a signature, not as memory" 'checkpoint: no signature by the log key demo-log' "$T/err"
+serve_static snap7
+expect_ok "the twin: the real checkpoint passes" "$ARM" verify "$NG" --state st-n
