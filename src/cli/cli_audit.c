@@ -84,7 +84,8 @@ cli_audit_fetch(const struct cli_audit *au, const char *rel, struct buf *out, st
 	}
 	httpc_resp_init(&r, out->max);
 	if ((rc = httpc_url(&url, au->base, rel, e)) != ARM_OK ||
-	    (rc = httpc_request("GET", (const char *)url.data, NULL, 0, NULL, 30000, &r, e)) != ARM_OK)
+	    (rc = httpc_request("GET", (const char *)url.data, NULL, 0, NULL, 30000, &r, e)) !=
+	        ARM_OK)
 		goto out;
 	if (r.status != 200) {
 		rc = arm_err_set(e, r.status == 404 ? ARM_ENOTFOUND : ARM_EIO, "GET %s: status %ld",
@@ -140,8 +141,8 @@ zone_fetch(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 	int rc;
 
 	if (au->zone_next >= au->nzone_ids)
-		return arm_err_set(e, ARM_ENOTFOUND, "zone file '%s': the entry has no zone line for it",
-		                   rel);
+		return arm_err_set(e, ARM_ENOTFOUND,
+		                   "zone file '%s': the entry has no zone line for it", rel);
 	id = au->zone_ids[au->zone_next++];
 	if (!agreement_id_valid(id, strlen(id)))
 		return arm_err_set(e, ARM_ESYNTAX, "zone line '%s' is not a zone id", id);
@@ -179,10 +180,11 @@ cli_audit_open(struct cli_audit *au, struct arm_err *e)
 		char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
 		hash_hex(hx, au->pinned.agreement);
 		hash_hex(hy, au->pin_id);
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "trust: the state pins agreement %s for %s, %s pins %s; audit with "
-		                   "another --state to start over",
-		                   hx, au->base, au->pin_what, hy);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "trust: the state pins agreement %s for %s, %s pins %s; audit with "
+		    "another --state to start over",
+		    hx, au->base, au->pin_what, hy);
 	}
 	rc = trust_read_file(au->logdir, "checkpoint", &au->last, e);
 	if (rc == ARM_ENOTFOUND) {
@@ -192,7 +194,8 @@ cli_audit_open(struct cli_audit *au, struct arm_err *e)
 	if (rc != ARM_OK)
 		return rc;
 	if (!au->have_pinned)
-		return arm_err_set(e, ARM_ESYNTAX, "%s: a checkpoint without a trust record", au->logdir);
+		return arm_err_set(e, ARM_ESYNTAX, "%s: a checkpoint without a trust record",
+		                   au->logdir);
 	au->have_last = true;
 	return ARM_OK;
 }
@@ -238,10 +241,11 @@ check_sig(struct cli_audit *au, const struct note_verifier *k, const char *origi
 		return bad(e);
 	}
 	if (strcmp(au->c.origin, origin) != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "checkpoint: origin '%s' is not the log's origin '%s' (signed by its "
-		                   "key, but for another log)",
-		                   au->c.origin, origin);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "checkpoint: origin '%s' is not the log's origin '%s' (signed by its "
+		    "key, but for another log)",
+		    au->c.origin, origin);
 	return ARM_OK;
 }
 
@@ -273,11 +277,13 @@ first_entry(struct cli_audit *au, struct buf *out, struct arm_err *e)
 		goto out;
 	if ((rc = cli_audit_fetch(au, rel, &b, e)) != ARM_OK ||
 	    (rc = bundle_parse(b.data, b.len, t.width, ents, e)) != ARM_OK) {
-		arm_err_prefix(e, "checkpoint: signature cannot be checked: the log key is named by "
-		                  "entry 0, and the first entry bundle for the checkpoint's size %" PRIu64
-		                  " is not there (a size that was altered?); pin the agreement with "
-		                  "--trust to check the signature first",
-		                  au->c.size);
+		arm_err_prefix(
+		    e,
+		    "checkpoint: signature cannot be checked: the log key is named by "
+		    "entry 0, and the first entry bundle for the checkpoint's size %" PRIu64
+		    " is not there (a size that was altered?); pin the agreement with "
+		    "--trust to check the signature first",
+		    au->c.size);
 		rc = bad(e);
 		goto out;
 	}
@@ -294,20 +300,22 @@ pin_mismatch(struct cli_audit *au, const uint8_t seen_a0[HASH_SIZE], const struc
 	struct trust_roots seen;
 	struct buf d = BUF_INIT(4096);
 	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1], ts[21];
-	const struct trust_roots *p = au->have_pinned ? &au->pinned
+	const struct trust_roots *p = au->have_pinned      ? &au->pinned
 	                              : au->have_pin_roots ? &au->pin_roots
 	                                                   : NULL;
 
 	memset(&seen, 0, sizeof(seen));
 	hash_hex(hx, seen_a0);
 	if (p != NULL && trust_from_agreement(&seen, in, in, 0, NULL) == ARM_OK &&
-	    (memcpy(seen.agreement, seen_a0, HASH_SIZE), true) && trust_diff(p, &seen, &d) > 0 && buf_append(&d, "", 1, NULL) == ARM_OK) {
+	    (memcpy(seen.agreement, seen_a0, HASH_SIZE), true) && trust_diff(p, &seen, &d) > 0 &&
+	    buf_append(&d, "", 1, NULL) == ARM_OK) {
 		engine_time_utc(p->pinned, ts);
-		arm_err_set(e, ARM_EVERIFY,
-		            "trust: the log at %s is not the log pinned %s%s: %s; a change of agreement "
-		            "comes only by an amendment in the same log",
-		            au->base, au->have_pinned ? "on " : "by ",
-		            au->have_pinned ? ts : au->pin_what, (const char *)d.data);
+		arm_err_set(
+		    e, ARM_EVERIFY,
+		    "trust: the log at %s is not the log pinned %s%s: %s; a change of agreement "
+		    "comes only by an amendment in the same log",
+		    au->base, au->have_pinned ? "on " : "by ", au->have_pinned ? ts : au->pin_what,
+		    (const char *)d.data);
 	} else {
 		hash_hex(hy, au->pin_id);
 		arm_err_set(e, ARM_EVERIFY,
@@ -339,8 +347,10 @@ grow_leaves(struct cli_audit *au, uint64_t n, struct arm_err *e)
 		return ARM_OK;
 	/* Bound it by what a host can hold (128 GiB of hashes). */
 	if (n > ((uint64_t)1 << 32))
-		return arm_err_set(e, ARM_ELIMIT, "checkpoint size %" PRIu64 " is more than this "
-		                   "auditor holds in memory", n);
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "checkpoint size %" PRIu64 " is more than this "
+		                   "auditor holds in memory",
+		                   n);
 	if (n < 2 * au->capleaves && 2 * au->capleaves <= ((uint64_t)1 << 32))
 		n = 2 * au->capleaves;
 	p = realloc(au->leaves, (size_t)n * HASH_SIZE);
@@ -393,16 +403,19 @@ check_tiles(struct cli_audit *au, uint64_t from, struct arm_err *e)
 			    (rc = cli_audit_fetch(au, rel, &b, e)) != ARM_OK)
 				goto out;
 			if (b.len != (size_t)t.width * HASH_SIZE) {
-				rc = arm_err_set(e, ARM_EVERIFY, "%s: %zu bytes, not %u hashes", rel, b.len,
-				                 t.width);
+				rc = arm_err_set(e, ARM_EVERIFY, "%s: %zu bytes, not %u hashes",
+				                 rel, b.len, t.width);
 				goto out;
 			}
 			for (i = 0; i < t.width; i++) {
-				if ((rc = src.hash(src.ctx, l * TILE_HEIGHT, n * TILE_WIDTH + i, h, e)) != ARM_OK)
+				if ((rc = src.hash(src.ctx, l * TILE_HEIGHT, n * TILE_WIDTH + i, h,
+				                   e)) != ARM_OK)
 					goto out;
 				if (memcmp(h, b.data + (size_t)i * HASH_SIZE, HASH_SIZE) != 0) {
-					rc = arm_err_set(e, ARM_EVERIFY,
-					                 "%s: hash %u differs from the one the entries give", rel, i);
+					rc = arm_err_set(
+					    e, ARM_EVERIFY,
+					    "%s: hash %u differs from the one the entries give",
+					    rel, i);
 					goto out;
 				}
 			}
@@ -441,8 +454,8 @@ consistent(struct cli_audit *au, const uint8_t *prev, size_t len, const struct n
 	au->since_size = pc.size;
 	if (pc.size > au->c.size) {
 		rc = arm_err_set(e, ARM_ECONFLICT,
-		                 "rollback: the log shows size %" PRIu64 ", smaller than the %" PRIu64
-		                 " of %s",
+		                 "rollback: the log shows size %" PRIu64
+		                 ", smaller than the %" PRIu64 " of %s",
 		                 au->c.size, pc.size, what);
 		goto out;
 	}
@@ -452,7 +465,8 @@ consistent(struct cli_audit *au, const uint8_t *prev, size_t len, const struct n
 	if (memcmp(root, pc.root, HASH_SIZE) != 0) {
 		hash_hex(hx, root);
 		rc = arm_err_set(e, ARM_ECONFLICT,
-		                 "split view: the log's first %" PRIu64 " entries have root %s, not the "
+		                 "split view: the log's first %" PRIu64
+		                 " entries have root %s, not the "
 		                 "root of %s: the log showed another history before",
 		                 pc.size, hx, what);
 	}
@@ -480,7 +494,9 @@ quorum(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
 		ok[i] = one > 0;
 		au->cosigs += one;
 		if (ok[i])
-			n += (size_t)snprintf(au->cosigners + n, n < sizeof(au->cosigners) ? sizeof(au->cosigners) - n : 0,
+			n += (size_t)snprintf(au->cosigners + n,
+			                      n < sizeof(au->cosigners) ? sizeof(au->cosigners) - n
+			                                                : 0,
 			                      "%s%s", n ? ", " : "", a->log.witnesses[i].id);
 		if (n >= sizeof(au->cosigners))
 			n = sizeof(au->cosigners) - 1;
@@ -492,16 +508,18 @@ quorum(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
 			known = strcmp(au->n.sigs[j].name, a->log.witnesses[i].key.name) == 0 &&
 			        au->n.sigs[j].key_id == a->log.witnesses[i].key.key_id;
 		if (!known && n < sizeof(unknown))
-			n += (size_t)snprintf(unknown + n, sizeof(unknown) - n, "%s%s+%08x", n ? ", " : "",
-			                      au->n.sigs[j].name, (unsigned)au->n.sigs[j].key_id);
+			n += (size_t)snprintf(unknown + n, sizeof(unknown) - n, "%s%s+%08x",
+			                      n ? ", " : "", au->n.sigs[j].name,
+			                      (unsigned)au->n.sigs[j].key_id);
 	}
 	if (!agreement_quorum_met(a, ok))
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "checkpoint size %" PRIu64 " lacks the witness quorum: %zu of %zu "
-		                   "witnesses cosigned (%s)%s%s",
-		                   au->c.size, au->cosigs, nw, au->cosigners[0] ? au->cosigners : "none",
-		                   unknown[0] ? "; signatures by keys the agreement does not name: " : "",
-		                   unknown);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "checkpoint size %" PRIu64 " lacks the witness quorum: %zu of %zu "
+		    "witnesses cosigned (%s)%s%s",
+		    au->c.size, au->cosigs, nw, au->cosigners[0] ? au->cosigners : "none",
+		    unknown[0] ? "; signatures by keys the agreement does not name: " : "",
+		    unknown);
 	return ARM_OK;
 }
 
@@ -564,7 +582,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 
 	agreement_init(&cand);
 	if (au->broken)
-		return arm_err_set(e, ARM_EUSAGE, "an earlier round failed after changing the replay");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "an earlier round failed after changing the replay");
 	au->bundles = au->tiles = 0;
 	au->unchanged = au->amended = au->first_visit = false;
 	au->amend_note[0] = '\0';
@@ -599,7 +618,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 		zone_prepare(au, e0.data, e0.len);
 		if (au->zones != NULL)
 			snprintf(au->rp.zones, sizeof(au->rp.zones), "%s", au->zones);
-		rc = entry_open_agreement(&en, &cand, e0.data, e0.len, "entry 0", zone_read, au, NULL, e);
+		rc = entry_open_agreement(&en, &cand, e0.data, e0.len, "entry 0", zone_read, au,
+		                          NULL, e);
 		entry_release(&en);
 		if (rc != ARM_OK) {
 			arm_err_prefix(e, "entry 0 (the agreement)");
@@ -624,7 +644,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 		deferred = true;
 	}
 	if (au->c.size == 0) {
-		rc = arm_err_set(e, ARM_ENOTFOUND, "the log is empty: no agreement to audit against");
+		rc = arm_err_set(e, ARM_ENOTFOUND,
+		                 "the log is empty: no agreement to audit against");
 		goto out;
 	}
 
@@ -637,12 +658,14 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			goto out;
 		if (au->c.size < au->lastc.size) {
 			rc = arm_err_set(e, ARM_ECONFLICT,
-			                 "rollback: the log shows size %" PRIu64 ", smaller than the %" PRIu64
+			                 "rollback: the log shows size %" PRIu64
+			                 ", smaller than the %" PRIu64
 			                 " verified before (state %s/checkpoint)",
 			                 au->c.size, au->lastc.size, au->logdir);
 			goto out;
 		}
-		if (au->c.size == au->lastc.size && memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0) {
+		if (au->c.size == au->lastc.size &&
+		    memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0) {
 			hash_hex(hx, au->c.root);
 			hash_hex(hy, au->lastc.root);
 			rc = arm_err_set(e, ARM_ECONFLICT,
@@ -662,8 +685,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	/* 4. The entries: what is new, and the partial bundle again. */
 	if (au->c.size < au->nleaves) {
 		rc = arm_err_set(e, ARM_ECONFLICT,
-		                 "rollback: the log shows size %" PRIu64 ", smaller than the %" PRIu64
-		                 " entries seen before",
+		                 "rollback: the log shows size %" PRIu64
+		                 ", smaller than the %" PRIu64 " entries seen before",
 		                 au->c.size, au->nleaves);
 		goto out;
 	}
@@ -677,7 +700,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	 */
 	for (b = first_b; b < nb; b++) {
 		struct buf *bb;
-		uint64_t upto = (b + 1) * TILE_WIDTH < au->c.size ? (b + 1) * TILE_WIDTH : au->c.size;
+		uint64_t upto =
+		    (b + 1) * TILE_WIDTH < au->c.size ? (b + 1) * TILE_WIDTH : au->c.size;
 		if (b - first_b == bcap) {
 			size_t nc = bcap ? 2 * bcap : 4;
 			void *p1 = realloc(bundles, nc * sizeof(*bundles));
@@ -688,7 +712,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 				au->keep = p2;
 			void *p3 = p2 ? realloc(au->keep_idx, nc * sizeof(*au->keep_idx)) : NULL;
 			if (p3 == NULL) {
-				rc = arm_err_set(e, ARM_ENOMEM, "out of memory for %zu entry bundles", nc);
+				rc = arm_err_set(e, ARM_ENOMEM,
+				                 "out of memory for %zu entry bundles", nc);
 				goto out;
 			}
 			au->keep_idx = p3;
@@ -705,10 +730,12 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 		}
 		if ((rc = bundle_get(au, &t, bb, &cached, e)) != ARM_OK) {
 			if (deferred)
-				arm_err_prefix(e, "checkpoint: no signature by the log key %s+%08x, and the "
-				                  "entries that could show an amendment changing it cannot be "
-				                  "read",
-				               key->name, (unsigned)key->key_id);
+				arm_err_prefix(
+				    e,
+				    "checkpoint: no signature by the log key %s+%08x, and the "
+				    "entries that could show an amendment changing it cannot be "
+				    "read",
+				    key->name, (unsigned)key->key_id);
 			if (deferred)
 				rc = bad(e);
 			goto out;
@@ -735,7 +762,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			if (idx < au->nleaves) {
 				if (memcmp(h, au->leaves[idx], HASH_SIZE) != 0) {
 					rc = arm_err_set(e, ARM_ECONFLICT,
-					                 "split view: entry %" PRIu64 " differs from the entry "
+					                 "split view: entry %" PRIu64
+					                 " differs from the entry "
 					                 "seen at that index before",
 					                 idx);
 					goto out;
@@ -744,8 +772,9 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			}
 			memcpy(au->leaves[idx], h, HASH_SIZE);
 			if (idx == 0 && have_cand && memcmp(h, e0leaf, HASH_SIZE) != 0) {
-				rc = arm_err_set(e, ARM_EVERIFY,
-				                 "entry 0 served at /entry/0 is not entry 0 of the tree");
+				rc = arm_err_set(
+				    e, ARM_EVERIFY,
+				    "entry 0 served at /entry/0 is not entry 0 of the tree");
 				goto out;
 			}
 		}
@@ -758,11 +787,11 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	if (memcmp(root, au->c.root, HASH_SIZE) != 0) {
 		hash_hex(hx, root);
 		hash_hex(hy, au->c.root);
-		rc = arm_err_set(e, old == 0 || deferred ? ARM_EVERIFY : ARM_ECONFLICT,
-		                 "the %" PRIu64 " entries hash to root %s, the checkpoint says %s%s",
-		                 au->c.size, hx, hy,
-		                 old > 0 ? " (split view: the entries seen before do not lead to it)"
-		                         : "");
+		rc = arm_err_set(
+		    e, old == 0 || deferred ? ARM_EVERIFY : ARM_ECONFLICT,
+		    "the %" PRIu64 " entries hash to root %s, the checkpoint says %s%s", au->c.size,
+		    hx, hy,
+		    old > 0 ? " (split view: the entries seen before do not lead to it)" : "");
 		goto out;
 	}
 	if ((rc = check_tiles(au, old, e)) != ARM_OK)
@@ -808,7 +837,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			if (idx < au->applied)
 				continue;
 			zone_prepare(au, ents[i].data, ents[i].len);
-			if ((rc = cli_replay_apply(&au->rp, idx, ents[i].data, ents[i].len, e)) != ARM_OK) {
+			if ((rc = cli_replay_apply(&au->rp, idx, ents[i].data, ents[i].len, e)) !=
+			    ARM_OK) {
 				arm_err_prefix(e, "rule break: replay of entry %" PRIu64, idx);
 				rc = bad(e);
 				au->broken = true;
@@ -826,11 +856,13 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 				}
 				/* Keep entry 0's id: the pinned roots name it. */
 				memcpy(au->a0_id, a->id, HASH_SIZE);
-				n = (size_t)snprintf(au->a0_desc, sizeof(au->a0_desc), "'%s'", a->name);
+				n = (size_t)snprintf(au->a0_desc, sizeof(au->a0_desc), "'%s'",
+				                     a->name);
 				np = agreement_parties(a, parties, ARM_ARRAY_LEN(parties));
 				for (k = 0; k < np && n < sizeof(au->a0_desc); k++)
-					n += (size_t)snprintf(au->a0_desc + n, sizeof(au->a0_desc) - n, "%s%s",
-					                      k ? ", " : "; signed by ", a->actors[parties[k]].id);
+					n += (size_t)snprintf(
+					    au->a0_desc + n, sizeof(au->a0_desc) - n, "%s%s",
+					    k ? ", " : "; signed by ", a->actors[parties[k]].id);
 				au->have_a0 = true;
 			}
 		}
@@ -841,16 +873,18 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	/* The signature again with the key in force (an amendment may rotate it). */
 	if (deferred || !signed_by(&au->n, &inforce->log.key)) {
 		if (!signed_by(&au->n, &inforce->log.key)) {
-			if (pin_known(au, pin) && au->have_a0 && memcmp(au->a0_id, pin, HASH_SIZE) != 0) {
+			if (pin_known(au, pin) && au->have_a0 &&
+			    memcmp(au->a0_id, pin, HASH_SIZE) != 0) {
 				pin_mismatch(au, au->a0_id, inforce, e);
 				rc = ARM_EVERIFY;
 				goto out;
 			}
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "checkpoint: signature invalid: no signature by the log key %s+%08x "
-			                 "that the agreement in force names%s",
-			                 inforce->log.key.name, (unsigned)inforce->log.key.key_id,
-			                 au->have_pinned ? " (and none by the pinned key)" : "");
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "checkpoint: signature invalid: no signature by the log key %s+%08x "
+			    "that the agreement in force names%s",
+			    inforce->log.key.name, (unsigned)inforce->log.key.key_id,
+			    au->have_pinned ? " (and none by the pinned key)" : "");
 			goto out;
 		}
 	}
@@ -984,10 +1018,11 @@ cli_audit_print_pinned(const struct cli_audit *au, FILE *f)
 			fprintf(f, "  witness    %-10s %.*s\n", in->log.witnesses[i].id, (int)k.len,
 			        (const char *)k.data);
 	}
-	fprintf(f, "Check the agreement id with a party out of band (sha256sum of the agreement\n"
-	           "YAML they signed) before relying on this audit. Later runs refuse any other\n"
-	           "agreement, log key or witness set at this URL unless an amendment signed by\n"
-	           "the parties changes it. The record: %s/trust\n",
+	fprintf(f,
+	        "Check the agreement id with a party out of band (sha256sum of the agreement\n"
+	        "YAML they signed) before relying on this audit. Later runs refuse any other\n"
+	        "agreement, log key or witness set at this URL unless an amendment signed by\n"
+	        "the parties changes it. The record: %s/trust\n",
 	        au->logdir);
 	buf_release(&k);
 }

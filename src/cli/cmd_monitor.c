@@ -37,50 +37,50 @@
 #include "armistice/common.h"
 
 static const char monitor_usage[] =
-	"usage: armistice monitor URL|DIR --party ID [--state SDIR] [--interval SECS]\n"
-	"                         [--days N] [--once] [--exec CMD] [--json] [--now TIME]\n"
-	"                         [--agreement ID | --trust FILE] [--zones ZDIR]\n"
-	"\n"
-	"Follows a log: polls its checkpoint every SECS seconds (default 60),\n"
-	"audits each new one incrementally as `armistice verify` does, and\n"
-	"reports what concerns party ID: claims it is to verify, deadlines it\n"
-	"owes within N days (default 14), incidents alleged against it. A split\n"
-	"view, a rollback, a rule break, a bad signature, a missing witness\n"
-	"quorum or a substituted log is an alarm: one line on standard error,\n"
-	"--exec CMD run with the event as JSON on its standard input, and a\n"
-	"non-zero exit. The state in SDIR lets a restart resume.\n"
-	"\n"
-	"  --party ID       the actor whose concerns are reported\n"
-	"  --state SDIR     the auditor's state (default $ARMISTICE_STATE, else\n"
-	"                   $HOME/.armistice/verify); shared with verify\n"
-	"  --interval SECS  seconds between polls (default 60; fractions allowed)\n"
-	"  --days N         report deadlines due within N days (default 14)\n"
-	"  --once           one round, then exit\n"
-	"  --exec CMD       run CMD (by /bin/sh) for every event, the event as\n"
-	"                   one JSON object on its standard input\n"
-	"  --json           one JSON object per line on standard output\n"
-	"  --now TIME       the clock for deadlines (RFC 3339 or POSIX seconds;\n"
-	"                   default the system clock at each poll)\n"
-	"  --agreement ID, --trust FILE, --zones ZDIR   as for verify\n"
-	"\n"
-	"exit status: 0 stopped (SIGTERM/SIGINT, or --once with no alarm), 1 an\n"
-	"alarm: verification failed, 2 usage, 3 an alarm: rollback or split view,\n"
-	"4 system error, 5 not found (--once: the log could not be read).\n";
+    "usage: armistice monitor URL|DIR --party ID [--state SDIR] [--interval SECS]\n"
+    "                         [--days N] [--once] [--exec CMD] [--json] [--now TIME]\n"
+    "                         [--agreement ID | --trust FILE] [--zones ZDIR]\n"
+    "\n"
+    "Follows a log: polls its checkpoint every SECS seconds (default 60),\n"
+    "audits each new one incrementally as `armistice verify` does, and\n"
+    "reports what concerns party ID: claims it is to verify, deadlines it\n"
+    "owes within N days (default 14), incidents alleged against it. A split\n"
+    "view, a rollback, a rule break, a bad signature, a missing witness\n"
+    "quorum or a substituted log is an alarm: one line on standard error,\n"
+    "--exec CMD run with the event as JSON on its standard input, and a\n"
+    "non-zero exit. The state in SDIR lets a restart resume.\n"
+    "\n"
+    "  --party ID       the actor whose concerns are reported\n"
+    "  --state SDIR     the auditor's state (default $ARMISTICE_STATE, else\n"
+    "                   $HOME/.armistice/verify); shared with verify\n"
+    "  --interval SECS  seconds between polls (default 60; fractions allowed)\n"
+    "  --days N         report deadlines due within N days (default 14)\n"
+    "  --once           one round, then exit\n"
+    "  --exec CMD       run CMD (by /bin/sh) for every event, the event as\n"
+    "                   one JSON object on its standard input\n"
+    "  --json           one JSON object per line on standard output\n"
+    "  --now TIME       the clock for deadlines (RFC 3339 or POSIX seconds;\n"
+    "                   default the system clock at each poll)\n"
+    "  --agreement ID, --trust FILE, --zones ZDIR   as for verify\n"
+    "\n"
+    "exit status: 0 stopped (SIGTERM/SIGINT, or --once with no alarm), 1 an\n"
+    "alarm: verification failed, 2 usage, 3 an alarm: rollback or split view,\n"
+    "4 system error, 5 not found (--once: the log could not be read).\n";
 
 static const struct option monitor_opts[] = {
-	{"party", required_argument, NULL, 'p'},
-	{"state", required_argument, NULL, 'S'},
-	{"interval", required_argument, NULL, 'i'},
-	{"days", required_argument, NULL, 'd'},
-	{"once", no_argument, NULL, 'o'},
-	{"exec", required_argument, NULL, 'x'},
-	{"json", no_argument, NULL, 'j'},
-	{"now", required_argument, NULL, 'n'},
-	{"agreement", required_argument, NULL, 'a'},
-	{"trust", required_argument, NULL, 't'},
-	{"zones", required_argument, NULL, 'z'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"party", required_argument, NULL, 'p'},
+    {"state", required_argument, NULL, 'S'},
+    {"interval", required_argument, NULL, 'i'},
+    {"days", required_argument, NULL, 'd'},
+    {"once", no_argument, NULL, 'o'},
+    {"exec", required_argument, NULL, 'x'},
+    {"json", no_argument, NULL, 'j'},
+    {"now", required_argument, NULL, 'n'},
+    {"agreement", required_argument, NULL, 'a'},
+    {"trust", required_argument, NULL, 't'},
+    {"zones", required_argument, NULL, 'z'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static volatile sig_atomic_t monitor_stop;
@@ -165,7 +165,8 @@ mon_exec(const struct mon *m, const struct buf *json)
 	fwrite(json->data, 1, json->len, f);
 	st = pclose(f);
 	if (st != 0)
-		fprintf(stderr, "armistice monitor: --exec '%s' exited with status %d\n", m->exec, st);
+		fprintf(stderr, "armistice monitor: --exec '%s' exited with status %d\n", m->exec,
+		        st);
 }
 
 /*
@@ -262,8 +263,9 @@ mon_report(struct mon *m, uint64_t from, int64_t now)
 	char text[1024], key[128], due[21], occ[21];
 
 	if (me == AGREEMENT_NONE) {
-		fprintf(stderr, "armistice monitor: --party '%s' is not an actor of the agreement in "
-		                "force\n",
+		fprintf(stderr,
+		        "armistice monitor: --party '%s' is not an actor of the agreement in "
+		        "force\n",
 		        m->party);
 		buf_release(&f);
 		return 2;
@@ -282,28 +284,31 @@ mon_report(struct mon *m, uint64_t from, int64_t now)
 				buf_reset(&f);
 				(void)!buf_puts(&f, "\"commitment\":", NULL);
 				jstr(&f, cm->id);
-				(void)!buf_printf(&f, NULL, ",\"index\":%" PRIu64 ",\"status\":\"%s\"",
+				(void)!buf_printf(&f, NULL,
+				                  ",\"index\":%" PRIu64 ",\"status\":\"%s\"",
 				                  v.last_index, engine_status_name(v.status));
 				snprintf(text, sizeof(text),
-				         "'%s' was claimed (entry %" PRIu64 "); %s is to verify it", cm->id,
-				         v.last_index, m->party);
+				         "'%s' was claimed (entry %" PRIu64 "); %s is to verify it",
+				         cm->id, v.last_index, m->party);
 				mon_event(m, "verify", &f, text);
 			}
 		}
 		/* A deadline the party owes, within the window, reported once. */
-		if (agreement_is_owner(cm, me) && v.due != ENGINE_NO_TIME && !engine_status_done(v.status) &&
-		    v.status != ENGINE_WITHDRAWN && v.due - now <= m->days * 86400) {
+		if (agreement_is_owner(cm, me) && v.due != ENGINE_NO_TIME &&
+		    !engine_status_done(v.status) && v.status != ENGINE_WITHDRAWN &&
+		    v.due - now <= m->days * 86400) {
 			snprintf(key, sizeof(key), "deadline %.100s", cm->id);
 			if (!mon_seen(m, key)) {
 				engine_time_utc(v.due, due);
 				buf_reset(&f);
 				(void)!buf_puts(&f, "\"commitment\":", NULL);
 				jstr(&f, cm->id);
-				(void)!buf_printf(&f, NULL, ",\"due\":\"%s\",\"overdue\":%s,\"status\":\"%s\"",
-				                  due, v.overdue ? "true" : "false",
-				                  engine_status_name(v.status));
-				snprintf(text, sizeof(text), "'%s' (owed by %s, %s) is due %s%s", cm->id,
-				         m->party, engine_status_name(v.status), due,
+				(void)!buf_printf(
+				    &f, NULL, ",\"due\":\"%s\",\"overdue\":%s,\"status\":\"%s\"",
+				    due, v.overdue ? "true" : "false",
+				    engine_status_name(v.status));
+				snprintf(text, sizeof(text), "'%s' (owed by %s, %s) is due %s%s",
+				         cm->id, m->party, engine_status_name(v.status), due,
 				         v.overdue ? ": OVERDUE" : "");
 				mon_event(m, "deadline", &f, text);
 			}
@@ -318,11 +323,12 @@ mon_report(struct mon *m, uint64_t from, int64_t now)
 		buf_reset(&f);
 		(void)!buf_puts(&f, "\"type\":", NULL);
 		jstr(&f, a->kinds[inc.kind].id);
-		(void)!buf_printf(&f, NULL, ",\"index\":%" PRIu64 ",\"occurred\":\"%s\",\"by\":", inc.index,
-		                  occ);
+		(void)!buf_printf(
+		    &f, NULL, ",\"index\":%" PRIu64 ",\"occurred\":\"%s\",\"by\":", inc.index, occ);
 		jstr(&f, a->actors[inc.author].id);
 		(void)!buf_printf(&f, NULL, ",\"confirmed\":%s", inc.confirmed ? "true" : "false");
-		snprintf(text, sizeof(text), "%s alleged against %s by %s (entry %" PRIu64 ", occurred %s)",
+		snprintf(text, sizeof(text),
+		         "%s alleged against %s by %s (entry %" PRIu64 ", occurred %s)",
 		         a->kinds[inc.kind].id, m->party, a->actors[inc.author].id, inc.index, occ);
 		mon_event(m, "incident", &f, text);
 	}
@@ -368,7 +374,8 @@ cmd_monitor(int argc, char **argv)
 		case 'i':
 			interval = strtod(optarg, &end);
 			if (*end != '\0' || !(interval >= 0.05 && interval <= 86400))
-				return cli_usage_error("monitor", "--interval takes seconds, 0.05 to 86400");
+				return cli_usage_error("monitor",
+				                       "--interval takes seconds, 0.05 to 86400");
 			break;
 		case 'd':
 			m.days = strtoll(optarg, &end, 10);
@@ -384,7 +391,8 @@ cmd_monitor(int argc, char **argv)
 			break;
 		case 'a':
 			if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdef") != 64)
-				return cli_usage_error("monitor", "--agreement takes 64 lowercase hex digits");
+				return cli_usage_error("monitor",
+				                       "--agreement takes 64 lowercase hex digits");
 			agr = optarg;
 			break;
 		case 't': trust = optarg; break;
@@ -416,7 +424,8 @@ cmd_monitor(int argc, char **argv)
 		for (i = 0; i < HASH_SIZE; i++) {
 			unsigned v;
 			if (sscanf(agr + 2 * i, "%2x", &v) != 1)
-				return cli_usage_error("monitor", "--agreement takes 64 lowercase hex digits");
+				return cli_usage_error("monitor",
+				                       "--agreement takes 64 lowercase hex digits");
 			m.au.pin_id[i] = (uint8_t)v;
 		}
 		m.au.pin_set = true;
@@ -456,8 +465,8 @@ cmd_monitor(int argc, char **argv)
 		rc = cli_audit_round(&m.au, &e);
 		if (rc == ARM_EIO || rc == ARM_ENOTFOUND || rc == ARM_ENOMEM) {
 			/* Not reachable is not an attack: say so, try again. */
-			fprintf(stderr, "armistice monitor: %s: %s\n", once ? "cannot audit" : "will retry",
-			        e.msg);
+			fprintf(stderr, "armistice monitor: %s: %s\n",
+			        once ? "cannot audit" : "will retry", e.msg);
 			if (once) {
 				code = arm_rc_exit(e.rc);
 				break;
@@ -475,16 +484,18 @@ cmd_monitor(int argc, char **argv)
 			if (first && m.au.first_visit)
 				cli_audit_print_pinned(&m.au, stderr);
 			if (m.au.amended)
-				fprintf(stderr, "armistice monitor: the agreement in force changed by "
-				                "amendment: %s\n",
+				fprintf(stderr,
+				        "armistice monitor: the agreement in force changed by "
+				        "amendment: %s\n",
 				        m.au.amend_note);
 			if ((rc = cli_audit_save(&m.au, now, &e)) != ARM_OK) {
 				code = cli_fail(&e);
 				break;
 			}
 			if (!m.json)
-				fprintf(stderr, "armistice monitor: size %" PRIu64 " verified (%" PRIu64
-				                " new entries, %zu cosignatures: %s)\n",
+				fprintf(stderr,
+				        "armistice monitor: size %" PRIu64 " verified (%" PRIu64
+				        " new entries, %zu cosignatures: %s)\n",
 				        m.au.c.size, m.au.c.size - m.au.prev_size, m.au.cosigs,
 				        m.au.cosigners[0] ? m.au.cosigners : "none needed");
 			if ((code = mon_report(&m, first && m.au.first_visit ? 0 : from, now)) != 0)

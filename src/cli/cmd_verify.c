@@ -32,48 +32,48 @@
 #include "armistice/common.h"
 
 static const char verify_usage[] =
-	"usage: armistice verify URL|DIR [--state SDIR] [--agreement ID | --trust FILE]\n"
-	"                        [--since CHECKPOINT] [--now TIME] [--zones ZDIR] [--json]\n"
-	"\n"
-	"Audits a log: checks the checkpoint's log signature before using it,\n"
-	"fetches every new entry bundle and hash tile and recomputes the tree,\n"
-	"checks consistency with the last checkpoint verified (kept in SDIR) and\n"
-	"with --since, replays every entry through the rules, checks the witness\n"
-	"quorum of the agreement in force and, for a URL, compares the state with\n"
-	"the server's /state. Nothing local is needed: zone files come from the\n"
-	"server's /zone/<id>, checked against the digests the agreement entry pins.\n"
-	"\n"
-	"The first audit of a URL pins its agreement, log key, witness keys and\n"
-	"quorum in SDIR (trust on first use, printed on standard error); a later\n"
-	"audit that finds others fails unless an amendment signed by the parties\n"
-	"made the change. The state is written only if all of it passes.\n"
-	"\n"
-	"  --state SDIR     the auditor's state (default $ARMISTICE_STATE, else\n"
-	"                   $HOME/.armistice/verify); layout in docs/audit.md\n"
-	"  --agreement ID   pin the agreement (hex SHA-256) before the first visit\n"
-	"  --trust FILE     pin from a file the parties exchanged: the agreement id,\n"
-	"                   the agreement YAML, or a trust record from SDIR\n"
-	"  --since FILE     a checkpoint seen before (signed note) to check against\n"
-	"  --now TIME       the time for overdue flags (RFC 3339 or POSIX seconds)\n"
-	"  --zones ZDIR     read zone files here instead of fetching them\n"
-	"                   (default for a directory: DIR/zones if it exists)\n"
-	"  --json           print the result as JSON\n"
-	"\n"
-	"exit status: 0 the log checks out, 1 verification failed (a signature,\n"
-	"root, tile, rule, quorum or pinned root; what and where on standard\n"
-	"error), 2 usage, 3 a rollback or split view (inconsistent with a\n"
-	"checkpoint verified before), 4 system error, 5 not found.\n";
+    "usage: armistice verify URL|DIR [--state SDIR] [--agreement ID | --trust FILE]\n"
+    "                        [--since CHECKPOINT] [--now TIME] [--zones ZDIR] [--json]\n"
+    "\n"
+    "Audits a log: checks the checkpoint's log signature before using it,\n"
+    "fetches every new entry bundle and hash tile and recomputes the tree,\n"
+    "checks consistency with the last checkpoint verified (kept in SDIR) and\n"
+    "with --since, replays every entry through the rules, checks the witness\n"
+    "quorum of the agreement in force and, for a URL, compares the state with\n"
+    "the server's /state. Nothing local is needed: zone files come from the\n"
+    "server's /zone/<id>, checked against the digests the agreement entry pins.\n"
+    "\n"
+    "The first audit of a URL pins its agreement, log key, witness keys and\n"
+    "quorum in SDIR (trust on first use, printed on standard error); a later\n"
+    "audit that finds others fails unless an amendment signed by the parties\n"
+    "made the change. The state is written only if all of it passes.\n"
+    "\n"
+    "  --state SDIR     the auditor's state (default $ARMISTICE_STATE, else\n"
+    "                   $HOME/.armistice/verify); layout in docs/audit.md\n"
+    "  --agreement ID   pin the agreement (hex SHA-256) before the first visit\n"
+    "  --trust FILE     pin from a file the parties exchanged: the agreement id,\n"
+    "                   the agreement YAML, or a trust record from SDIR\n"
+    "  --since FILE     a checkpoint seen before (signed note) to check against\n"
+    "  --now TIME       the time for overdue flags (RFC 3339 or POSIX seconds)\n"
+    "  --zones ZDIR     read zone files here instead of fetching them\n"
+    "                   (default for a directory: DIR/zones if it exists)\n"
+    "  --json           print the result as JSON\n"
+    "\n"
+    "exit status: 0 the log checks out, 1 verification failed (a signature,\n"
+    "root, tile, rule, quorum or pinned root; what and where on standard\n"
+    "error), 2 usage, 3 a rollback or split view (inconsistent with a\n"
+    "checkpoint verified before), 4 system error, 5 not found.\n";
 
 static const struct option verify_opts[] = {
-	{"since", required_argument, NULL, 's'},
-	{"state", required_argument, NULL, 'S'},
-	{"agreement", required_argument, NULL, 'a'},
-	{"trust", required_argument, NULL, 't'},
-	{"now", required_argument, NULL, 'n'},
-	{"zones", required_argument, NULL, 'z'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"since", required_argument, NULL, 's'},
+    {"state", required_argument, NULL, 'S'},
+    {"agreement", required_argument, NULL, 'a'},
+    {"trust", required_argument, NULL, 't'},
+    {"now", required_argument, NULL, 'n'},
+    {"zones", required_argument, NULL, 'z'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -104,7 +104,8 @@ verify_state_json(struct cli_audit *au, int64_t now, bool *checked, struct arm_e
 		for (i = 0; i < mine.len && i < theirs.len && mine.data[i] == theirs.data[i]; i++)
 			;
 		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "the server's /state for size %" PRIu64 " differs from the replay at "
+		                 "the server's /state for size %" PRIu64
+		                 " differs from the replay at "
 		                 "byte %zu (server %zu bytes, replay %zu)",
 		                 au->c.size, i, theirs.len, mine.len);
 	}
@@ -153,8 +154,8 @@ verify_pin_file(struct cli_audit *au, const char *path, struct arm_err *e)
 				*slash = '\0';
 			else
 				snprintf(dir, sizeof(dir), ".");
-			if (agreement_parse(&a, b.data, b.len, path, verify_trust_zone, dir, NULL, NULL) ==
-			    ARM_OK) {
+			if (agreement_parse(&a, b.data, b.len, path, verify_trust_zone, dir, NULL,
+			                    NULL) == ARM_OK) {
 				memset(&au->pin_roots, 0, sizeof(au->pin_roots));
 				if (trust_from_agreement(&au->pin_roots, &a, &a, 0, NULL) == ARM_OK)
 					au->have_pin_roots = true;
@@ -188,7 +189,8 @@ cmd_verify(int argc, char **argv)
 		case 'S': au.sdir = optarg; break;
 		case 'a':
 			if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdef") != 64)
-				return cli_usage_error("verify", "--agreement takes 64 lowercase hex digits");
+				return cli_usage_error("verify",
+				                       "--agreement takes 64 lowercase hex digits");
 			agr = optarg;
 			break;
 		case 't': trust = optarg; break;
@@ -223,7 +225,8 @@ cmd_verify(int argc, char **argv)
 		for (c = 0; c < HASH_SIZE; c++) {
 			unsigned v;
 			if (sscanf(agr + 2 * c, "%2x", &v) != 1)
-				return cli_usage_error("verify", "--agreement takes 64 lowercase hex digits");
+				return cli_usage_error("verify",
+				                       "--agreement takes 64 lowercase hex digits");
 			au.pin_id[c] = (uint8_t)v;
 		}
 		au.pin_set = true;
@@ -249,8 +252,9 @@ cmd_verify(int argc, char **argv)
 		if (au.first_visit)
 			cli_audit_print_pinned(&au, stderr);
 		if (au.amended)
-			fprintf(stderr, "armistice verify: the agreement in force changed by amendment "
-			                "since the last audit: %s\n",
+			fprintf(stderr,
+			        "armistice verify: the agreement in force changed by amendment "
+			        "since the last audit: %s\n",
 			        au.amend_note);
 		if (json) {
 			printf("{\"ok\":true,\"origin\":");
@@ -273,11 +277,14 @@ cmd_verify(int argc, char **argv)
 			if (au.unchanged) {
 				printf("the checkpoint verified last time (state %s)\n", au.logdir);
 			} else {
-				printf("agreement %s; %zu witness cosignatures meet the quorum (%s)\n", idhex,
-				       au.cosigs, au.cosigners[0] ? au.cosigners : "none needed");
+				printf(
+				    "agreement %s; %zu witness cosignatures meet the quorum (%s)\n",
+				    idhex, au.cosigs,
+				    au.cosigners[0] ? au.cosigners : "none needed");
 				printf("%" PRIu64 " bundles and %" PRIu64 " hash tiles fetched and "
 				       "recomputed; consistent with size %" PRIu64 "; state %s\n",
-				       au.bundles, au.tiles, au.prev_size > au.since_size ? au.prev_size : au.since_size,
+				       au.bundles, au.tiles,
+				       au.prev_size > au.since_size ? au.prev_size : au.since_size,
 				       checked ? "equals the server's /state" : "replayed");
 			}
 		}

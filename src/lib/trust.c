@@ -199,7 +199,7 @@ parse_inner(struct trust_roots *t, const uint8_t *text, size_t len, struct arm_e
 	}
 	while (rd_take(&r, "group")) {
 		struct trust_group *g;
-		size_t rest;
+		size_t rest, i;
 		if (t->ngroups == TRUST_MAX_GROUPS)
 			return arm_err_set(e, ARM_ELIMIT,
 			                   "trust record line %u: more than %d groups", r.line,
@@ -216,6 +216,12 @@ parse_inner(struct trust_roots *t, const uint8_t *text, size_t len, struct arm_e
 			              "expected 'group <id> <threshold> <member>...'");
 		memcpy(g->id, r.field, (size_t)(sp - r.field));
 		g->id[sp - r.field] = '\0';
+		for (i = 0; i < t->ngroups; i++)
+			if (strcmp(t->groups[i].id, g->id) == 0)
+				return rd_bad(&r, e, "group", "a group id appears twice");
+		for (i = 0; i < t->nwitnesses; i++)
+			if (strcmp(t->witnesses[i].id, g->id) == 0)
+				return rd_bad(&r, e, "group", "a group has a witness's id");
 		memcpy(g->spec, sp + 1, rest);
 		g->spec[rest] = '\0';
 		t->ngroups++;
