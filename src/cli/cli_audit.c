@@ -1000,24 +1000,27 @@ cli_audit_save(struct cli_audit *au, int64_t now, struct arm_err *e)
 void
 cli_audit_print_pinned(const struct cli_audit *au, FILE *f)
 {
-	const struct agreement *in = engine_agreement(au->rp.eng);
+	const struct trust_roots *r = &au->pinned;
 	char hx[2 * HASH_SIZE + 1];
 	struct buf k = BUF_INIT(1024);
 	size_t i;
 
-	hash_hex(hx, au->a0_id);
+	hash_hex(hx, r->agreement);
 	fprintf(f, "armistice: FIRST VISIT to %s: pinned (trust on first use%s%s):\n", au->base,
 	        au->pin_set ? "; agreement given by " : "", au->pin_set ? au->pin_what : "");
 	fprintf(f, "  agreement  %s  (entry 0, %s)\n", hx, au->a0_desc);
-	if (note_verifier_format(&in->log.key, &k, NULL) == ARM_OK)
-		fprintf(f, "  log        %s\n  log key    %.*s\n", in->log.origin, (int)k.len,
+	if (note_verifier_format(&r->log_key, &k, NULL) == ARM_OK)
+		fprintf(f, "  log        %s\n  log key    %.*s\n", r->origin, (int)k.len,
 		        (const char *)k.data);
-	for (i = 0; i < in->log.nwitnesses; i++) {
+	for (i = 0; i < r->nwitnesses; i++) {
 		buf_reset(&k);
-		if (note_verifier_format(&in->log.witnesses[i].key, &k, NULL) == ARM_OK)
-			fprintf(f, "  witness    %-10s %.*s\n", in->log.witnesses[i].id, (int)k.len,
+		if (note_verifier_format(&r->witnesses[i].key, &k, NULL) == ARM_OK)
+			fprintf(f, "  witness    %-10s %.*s\n", r->witnesses[i].id, (int)k.len,
 			        (const char *)k.data);
 	}
+	for (i = 0; i < r->ngroups; i++)
+		fprintf(f, "  group      %-10s %s\n", r->groups[i].id, r->groups[i].spec);
+	fprintf(f, "  quorum     %s\n", r->quorum);
 	fprintf(f,
 	        "Check the agreement id with a party out of band (sha256sum of the agreement\n"
 	        "YAML they signed) before relying on this audit. Later runs refuse any other\n"

@@ -120,7 +120,7 @@ int cli_audit_round(struct cli_audit *au, struct arm_err *e) ARM_MUST_CHECK;
 /* Writes what the round verified into the state (atomically, file by file). */
 int cli_audit_save(struct cli_audit *au, int64_t now, struct arm_err *e) ARM_MUST_CHECK;
 
-/* The pinned-roots banner for a first visit, on f. */
+/* The pinned-roots banner for a first visit, on f (after cli_audit_save()). */
 void cli_audit_print_pinned(const struct cli_audit *au, FILE *f);
 
 /* Fetches rel (a path under the log) into out. */

@@ -481,6 +481,10 @@ cmd_monitor(int argc, char **argv)
 		if (!m.au.unchanged) {
 			/* Entries before the last size were reported by an earlier run. */
 			from = first && !m.au.have_pinned ? 0 : m.au.prev_size;
+			if ((rc = cli_audit_save(&m.au, now, &e)) != ARM_OK) {
+				code = cli_fail(&e);
+				break;
+			}
 			if (first && m.au.first_visit)
 				cli_audit_print_pinned(&m.au, stderr);
 			if (m.au.amended)
@@ -488,10 +492,6 @@ cmd_monitor(int argc, char **argv)
 				        "armistice monitor: the agreement in force changed by "
 				        "amendment: %s\n",
 				        m.au.amend_note);
-			if ((rc = cli_audit_save(&m.au, now, &e)) != ARM_OK) {
-				code = cli_fail(&e);
-				break;
-			}
 			if (!m.json)
 				fprintf(stderr,
 				        "armistice monitor: size %" PRIu64 " verified (%" PRIu64

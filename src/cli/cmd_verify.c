@@ -282,9 +282,15 @@ cmd_verify(int argc, char **argv)
 				    idhex, au.cosigs,
 				    au.cosigners[0] ? au.cosigners : "none needed");
 				printf("%" PRIu64 " bundles and %" PRIu64 " hash tiles fetched and "
-				       "recomputed; consistent with size %" PRIu64 "; state %s\n",
-				       au.bundles, au.tiles,
-				       au.prev_size > au.since_size ? au.prev_size : au.since_size,
+				       "recomputed; ",
+				       au.bundles, au.tiles);
+				if (au.first_visit && au.since_size == 0)
+					printf("first visit; ");
+				else
+					printf("consistent with size %" PRIu64 "; ",
+					       au.prev_size > au.since_size ? au.prev_size
+					                                    : au.since_size);
+				printf("state %s\n",
 				       checked ? "equals the server's /state" : "replayed");
 			}
 		}
