@@ -86,6 +86,7 @@ mkdir empty
 expect_grep "it says loudly what it pinned" 'FIRST VISIT to http://.*pinned \(trust on first use' err
 expect_grep "the pinned log key is shown" '^  log key    demo-log\+' err
 expect_grep "and each witness" '^  witness    w-nnsc ' err
+expect_grep "and the quorum" '^  quorum     group both' err
 expect_grep "and how to check it out of band" 'out of band' err
 expect_ok "a second audit passes, quietly" "$ARM" verify "$S" --state st-a --json
 grep -q 'FIRST VISIT' "$T/err" && not_ok "the second audit still says first visit" ||
