@@ -116,3 +116,24 @@ expect_grep "in the same words" 'split view' "$T/err"
 expect_exit 1 "a fresh monitor refuses the fork: no witness cosigned it" \
 	"$ARM" monitor "$S" --party north --state mfresh --once
 expect_grep "as a missing quorum" 'ALARM no-quorum' "$T/err"
+
+# A substituted log: the operator replaces the log the monitor pinned by
+# another agreement's log (here a directory, with no witness quorum).
+mkdir -p sub/zones
+cp "$P/zones/jsa-buffer.geojson" sub/zones/
+sed 's/^  quorum: both$/  quorum: none/' "$P/agreement.yaml" >sub/agreement.yaml
+"$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-south.key" >sub/p1 2>/dev/null
+"$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-north.key" >sub/p2 2>/dev/null
+"$ARM" init sublog --agreement sub/agreement.yaml --log-key "$K/demo-log.key" sub/p1 sub/p2 \
+	>/dev/null 2>&1
+expect_ok "the monitor pins a directory log" "$ARM" monitor sublog --party north --state ms --once
+sed -i 's/^title: .*/title: Another agreement/' sub/agreement.yaml
+"$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-south.key" >sub/p1 2>/dev/null
+"$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-north.key" >sub/p2 2>/dev/null
+"$ARM" init sublog2 --agreement sub/agreement.yaml --log-key "$K/demo-log.key" sub/p1 sub/p2 \
+	>/dev/null 2>&1
+expect_ok "the twin: the same log again is fine" "$ARM" monitor sublog --party north --state ms --once
+rm -rf sublog/tile sublog/checkpoint
+cp -r sublog2/tile sublog2/checkpoint sublog/
+expect_exit 1 "the substituted log is an alarm" "$ARM" monitor sublog --party north --state ms --once
+expect_grep "named as such" '^armistice monitor: ALARM substituted-log: sublog: trust: the log at sublog is not the log pinned on ' "$T/err"
