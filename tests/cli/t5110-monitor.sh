@@ -137,3 +137,64 @@ rm -rf sublog/tile sublog/checkpoint
 cp -r sublog2/tile sublog2/checkpoint sublog/
 expect_exit 1 "the substituted log is an alarm" "$ARM" monitor sublog --party north --state ms --once
 expect_grep "named as such" '^armistice monitor: ALARM substituted-log: sublog: trust: the log at sublog is not the log pinned on ' "$T/err"
+
+# A rule break: the operator, who holds the log key, builds a tree the
+# rules refuse (the same statement twice: seq 1 used again) and signs its
+# checkpoint. Bundles, hash tile and root are made here by hand
+# (tlog-tiles v0.1.0, RFC 9162 §2.1.1); the twin built the same way
+# without the duplicate passes, which shows the construction is right.
+hex2bin() {
+	s=$1
+	while [ -n "$s" ]; do
+		p=${s%"${s#??}"}
+		s=${s#??}
+		# shellcheck disable=SC2059
+		printf "\\$(printf '%03o' "0x$p")"
+	done
+}
+sha() { sha256sum | cut -d' ' -f1; }
+leaf() { { printf '\000'; cat "$1"; } | sha; }
+node() { { printf '\001'; hex2bin "$1"; hex2bin "$2"; } | sha; }
+u16() {
+	u16n=$(wc -c <"$1")
+	# shellcheck disable=SC2059
+	printf "\\$(printf '%03o' $((u16n / 256)))\\$(printf '%03o' $((u16n % 256)))"
+}
+handmade() { # handmade DIR ENTRY...: a static log of these entries, signed by the log key
+	d=$1
+	shift
+	n=$#
+	mkdir -p "$d/tile/entries/000.p" "$d/tile/0/000.p" "$d/zones/zones"
+	cp "$P/zones/jsa-buffer.geojson" "$d/zones/zones/"
+	: >"$d/tile/entries/000.p/$n"
+	: >"$d/tile/0/000.p/$n"
+	hs=""
+	for f in "$@"; do
+		{ u16 "$f"; cat "$f"; } >>"$d/tile/entries/000.p/$n"
+		l=$(leaf "$f")
+		hex2bin "$l" >>"$d/tile/0/000.p/$n"
+		hs="$hs $l"
+	done
+	set -- $hs
+	if [ $# -eq 2 ]; then
+		root=$(node "$1" "$2")
+	else
+		root=$(node "$(node "$1" "$2")" "$3")
+	fi
+	printf '%s\n%s\n%s\n' "$ORIGIN" "$n" "$(hex2bin "$root" | base64)" >"$d/ckpt.txt"
+	"$ARM" note sign --key "$K/demo-log.key" "$d/ckpt.txt" >"$d/checkpoint"
+	rm -f "$d/ckpt.txt"
+}
+"$ARM" log get sublog2 0 >rb-e0
+SID=$(sha256sum sub/agreement.yaml | cut -d' ' -f1)
+printf 'armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: north\nseq: 1\ntime: 2018-12-20T09:00:00+09:00\ntext: Once.\n' \
+	"$SID" >rb-s.txt
+"$ARM" note sign --key "$K/demo-north.key" rb-s.txt >rb-s1
+handmade rbok rb-e0 rb-s1
+expect_ok "the twin: a handmade sound log passes verify" "$ARM" verify rbok --state mr0
+expect_ok "and the monitor" "$ARM" monitor rbok --party north --state mr1 --once
+handmade rbbad rb-e0 rb-s1 rb-s1
+expect_exit 1 "the handmade log with a rule break fails verify" "$ARM" verify rbbad --state mr2
+expect_grep "naming the rule" 'rule break: replay of entry 2: rule seq-order' "$T/err"
+expect_exit 1 "and is a monitor alarm" "$ARM" monitor rbbad --party north --state mr3 --once
+expect_grep "named rule-break" '^armistice monitor: ALARM rule-break: rbbad: .*seq-order' "$T/err"
