@@ -104,6 +104,14 @@ struct cli_audit {
 void cli_audit_init(struct cli_audit *au);
 void cli_audit_release(struct cli_audit *au);
 
+/*
+ * Reads a --trust FILE (trust_pin_parse()): sets pin_id, and pin_roots for
+ * a record or for agreement YAML whose log section parses (zone files
+ * beside it if there, else empty), so that the log key is known before
+ * the first checkpoint is read. The caller sets pin_what.
+ */
+int cli_audit_pin_file(struct cli_audit *au, const char *path, struct arm_err *e) ARM_MUST_CHECK;
+
 /* Reads the pinned record and the last checkpoint from the state. */
 int cli_audit_open(struct cli_audit *au, struct arm_err *e) ARM_MUST_CHECK;
 

@@ -431,19 +431,12 @@ cmd_monitor(int argc, char **argv)
 		m.au.pin_set = true;
 		m.au.pin_what = "--agreement";
 	} else if (trust != NULL) {
-		struct buf b = BUF_INIT(AGREEMENT_MAX_SIZE);
-		enum trust_pin_kind k;
 		snprintf(what, sizeof(what), "--trust %s", trust);
 		m.au.pin_what = what;
-		if ((rc = cli_read_file(trust, &b, &e)) == ARM_OK)
-			rc = trust_pin_parse(b.data, b.len, &k, m.au.pin_id, &m.au.pin_roots, &e);
-		buf_release(&b);
-		if (rc != ARM_OK) {
+		if ((rc = cli_audit_pin_file(&m.au, trust, &e)) != ARM_OK) {
 			cli_audit_release(&m.au);
 			return cli_fail(&e);
 		}
-		m.au.pin_set = true;
-		m.au.have_pin_roots = k == TRUST_PIN_RECORD;
 	}
 
 	memset(&sa, 0, sizeof(sa));

@@ -115,60 +115,6 @@ out:
 	return rc;
 }
 
-/*
- * Zone files of a --trust agreement: only its log section matters here (the
- * agreement id covers the YAML bytes; the log's entry 0 pins the zone
- * digests), so a zone file that is not beside it reads as an empty
- * collection. A `sha256:` stated in the YAML then fails, and the file
- * pins the id alone.
- */
-static int
-verify_trust_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
-{
-	static const char empty[] = "{\"type\":\"GeometryCollection\",\"geometries\":[]}";
-
-	if (agreement_read_dir(ctx, rel, out, e) == ARM_OK)
-		return ARM_OK;
-	buf_reset(out);
-	return buf_puts(out, empty, e);
-}
-
-static int
-verify_pin_file(struct cli_audit *au, const char *path, struct arm_err *e)
-{
-	struct buf b = BUF_INIT(AGREEMENT_MAX_SIZE);
-	struct agreement a;
-	enum trust_pin_kind k;
-	char dir[4096], *slash;
-	int rc;
-
-	if ((rc = cli_read_file(path, &b, e)) == ARM_OK &&
-	    (rc = trust_pin_parse(b.data, b.len, &k, au->pin_id, &au->pin_roots, e)) == ARM_OK) {
-		au->pin_set = true;
-		au->have_pin_roots = k == TRUST_PIN_RECORD;
-		if (k == TRUST_PIN_YAML) {
-			/* The log key is known before the first checkpoint is read. */
-			snprintf(dir, sizeof(dir), "%s", path);
-			slash = strrchr(dir, '/');
-			if (slash != NULL)
-				*slash = '\0';
-			else
-				snprintf(dir, sizeof(dir), ".");
-			if (agreement_parse(&a, b.data, b.len, path, verify_trust_zone, dir, NULL,
-			                    NULL) == ARM_OK) {
-				memset(&au->pin_roots, 0, sizeof(au->pin_roots));
-				if (trust_from_agreement(&au->pin_roots, &a, &a, 0, NULL) == ARM_OK)
-					au->have_pin_roots = true;
-				agreement_release(&a);
-			}
-		}
-	} else {
-		arm_err_prefix(e, "--trust %s", path);
-	}
-	buf_release(&b);
-	return rc;
-}
-
 int
 cmd_verify(int argc, char **argv)
 {
@@ -234,7 +180,7 @@ cmd_verify(int argc, char **argv)
 	} else if (trust != NULL) {
 		snprintf(what, sizeof(what), "--trust %s", trust);
 		au.pin_what = what;
-		if ((rc = verify_pin_file(&au, trust, &e)) != ARM_OK) {
+		if ((rc = cli_audit_pin_file(&au, trust, &e)) != ARM_OK) {
 			cli_audit_release(&au);
 			return cli_fail_json(&e, json);
 		}

@@ -127,6 +127,7 @@ sed 's/^  quorum: both$/  quorum: none/' "$P/agreement.yaml" >sub/agreement.yaml
 "$ARM" init sublog --agreement sub/agreement.yaml --log-key "$K/demo-log.key" sub/p1 sub/p2 \
 	>/dev/null 2>&1
 expect_ok "the monitor pins a directory log" "$ARM" monitor sublog --party north --state ms --once
+cp sub/agreement.yaml sub/first.yaml
 sed -i 's/^title: .*/title: Another agreement/' sub/agreement.yaml
 "$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-south.key" >sub/p1 2>/dev/null
 "$ARM" sign --agreement sub/agreement.yaml --key "$K/demo-north.key" >sub/p2 2>/dev/null
@@ -137,6 +138,11 @@ rm -rf sublog/tile sublog/checkpoint
 cp -r sublog2/tile sublog2/checkpoint sublog/
 expect_exit 1 "the substituted log is an alarm" "$ARM" monitor sublog --party north --state ms --once
 expect_grep "named as such" '^armistice monitor: ALARM substituted-log: sublog: trust: the log at sublog is not the log pinned on ' "$T/err"
+expect_exit 1 "a first run pinned by --trust agreement.yaml refuses it too" \
+	"$ARM" monitor sublog --party north --state ms2 --once --trust sub/first.yaml
+expect_grep "naming the pin" 'ALARM substituted-log: .*not the log pinned by --trust sub/first.yaml' "$T/err"
+expect_ok "the twin: --trust with the agreement now in the log" \
+	"$ARM" monitor sublog --party north --state ms3 --once --trust sub/agreement.yaml
 
 # A rule break: the operator, who holds the log key, builds a tree the
 # rules refuse (the same statement twice: seq 1 used again) and signs its
