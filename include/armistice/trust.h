@@ -143,7 +143,10 @@ int trust_pin_parse(const uint8_t *data, size_t len, enum trust_pin_kind *kind,
 int trust_log_dir(const char *sdir, const char *url, char *out, size_t cap,
                   struct arm_err *e) ARM_MUST_CHECK;
 
-/* Creates dir and its parents, mode 0700 (an existing directory is fine). */
+/*
+ * Creates dir and its parents, mode 0700 (an existing directory is fine),
+ * each new one made durable by an fsync of its parent.
+ */
 int trust_mkdirs(const char *dir, struct arm_err *e) ARM_MUST_CHECK;
 
 /*

@@ -489,6 +489,36 @@ trust_log_dir(const char *sdir, const char *url, char *out, size_t cap, struct a
 	return ARM_OK;
 }
 
+/* mkdir, and on creation fsync the parent so the new entry is durable. */
+static int
+mkdir_durable(char *p, struct arm_err *e)
+{
+	char *slash;
+	int fd;
+
+	if (mkdir(p, 0700) != 0) {
+		if (errno == EEXIST)
+			return ARM_OK;
+		return arm_err_set(e, ARM_EIO, "cannot create '%s': %s", p, strerror(errno));
+	}
+	slash = strrchr(p, '/');
+	if (slash == NULL || slash == p)
+		return ARM_OK;
+	*slash = '\0';
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		*slash = '/';
+		return arm_err_set(e, ARM_EIO, "cannot fsync directory of '%s': %s", p,
+		                   strerror(err));
+	}
+	close(fd);
+	*slash = '/';
+	return ARM_OK;
+}
+
 int
 trust_mkdirs(const char *p, struct arm_err *e)
 {
@@ -501,14 +531,10 @@ trust_mkdirs(const char *p, struct arm_err *e)
 		if (tmp[i] != '/')
 			continue;
 		tmp[i] = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return arm_err_set(e, ARM_EIO, "cannot create '%s': %s", tmp,
-			                   strerror(errno));
+		ARM_TRY(mkdir_durable(tmp, e));
 		tmp[i] = '/';
 	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return arm_err_set(e, ARM_EIO, "cannot create '%s': %s", tmp, strerror(errno));
-	return ARM_OK;
+	return mkdir_durable(tmp, e);
 }
 
 int
