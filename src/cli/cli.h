@@ -51,6 +51,7 @@ int cmd_proof(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -17,6 +17,8 @@ cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err
 	struct cli_replay *r = ctx;
 	char path[8192];
 
+	if (r->zones[0] == '\0' && r->fetch != NULL)
+		return r->fetch(r->fetch_ctx, rel, out, e);
 	if (r->zones[0] == '\0')
 		return arm_err_set(e, ARM_ENOTFOUND, "zone file '%s': no zone directory given", rel);
 	if (rel[0] == '/' || strstr(rel, "..") != NULL)

@@ -24,6 +24,13 @@ struct cli_replay {
 	struct geo_map *map;
 	struct engine_geo geo;
 	char zones[4096]; /* directory of zone files; "" for none */
+	/*
+	 * Where zone files come from when there is no directory (zones ""):
+	 * an agreement_read_fn and its context, e.g. `verify` fetching
+	 * /zone/<id> from the server (cli_audit.h). NULL: none.
+	 */
+	agreement_read_fn fetch;
+	void *fetch_ctx;
 };
 
 /*

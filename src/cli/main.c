@@ -21,6 +21,7 @@ static const struct cli_cmd commands[] = {
 	{"witness", cmd_witness, "run a C2SP tlog-witness that cosigns consistent checkpoints"},
 	{"serve", cmd_serve, "serve a log over HTTP: tiles, submissions, state"},
 	{"verify", cmd_verify, "audit a log (URL or directory): signatures, quorum, tree, state"},
+	{"monitor", cmd_monitor, "follow a log, audit each new checkpoint, report what concerns a party"},
 	{"submit", cmd_submit, "submit signed entries to a log server and keep the receipts"},
 	{"sign", cmd_sign, "sign an entry, or the agreement entry, with the author's key"},
 	{"init", cmd_init, "start a log with the agreement, signed by every party, as entry 0"},
