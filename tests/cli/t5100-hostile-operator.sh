@@ -206,8 +206,10 @@ expect_ok "the twin: the real checkpoint passes" "$ARM" verify "$NG" --state st-
 serve_static snap3
 expect_ok "a fresh auditor accepts the old checkpoint (nothing to compare with)" \
 	"$ARM" verify "$NG" --state st-r0
-expect_exit 3 "an auditor that saw size 7 refuses the rollback to 3" "$ARM" verify "$NG" --state st-n
-expect_grep "naming it" 'rollback: the log shows size 3, smaller than the 7 verified before' "$T/err"
+s3=$(sed -n 2p snap3/checkpoint)
+s7=$(sed -n 2p snap7/checkpoint)
+expect_exit 3 "an auditor that saw size $s7 refuses the rollback to $s3" "$ARM" verify "$NG" --state st-n
+expect_grep "naming it" "rollback: the log shows size $s3, smaller than the $s7 verified before" "$T/err"
 serve_static snap7
 expect_ok "the twin: the current checkpoint passes" "$ARM" verify "$NG" --state st-n
 
@@ -221,12 +223,20 @@ expect_ok "the twin: the current checkpoint passes" "$ARM" verify "$NG" --state 
 pilot_sign north e07 "kind: statement" "author: north" "seq: 3" \
 	"time: 2018-12-20T09:00:00+09:00" "text: Only the fork carries this."
 "$ARM" log append fork "$P/e07.signed" >/dev/null 2>&1
-[ "$(sed -n 2p fork/checkpoint)" = 8 ] && ok "the fork has 8 entries" || not_ok "fork size"
+# Longer than the honest tree (each append adds its own clock leaf), so
+# that the fork is not taken for a rollback.
+for k in 4 5; do
+	pilot_sign north "f0$k" "kind: statement" "author: north" "seq: $k" \
+		"time: 2018-12-2${k}T09:00:00+09:00" "text: The fork goes on ($k)."
+	"$ARM" log append fork "$P/f0$k.signed" >/dev/null 2>&1
+done
+[ "$(sed -n 2p fork/checkpoint)" -gt "$s7" ] && ok "the fork is longer than the honest tree" ||
+	not_ok "fork size $(sed -n 2p fork/checkpoint), honest $s7"
 rm -rf fsn && mkdir -p fsn/zone && cp -r fork/tile fork/checkpoint fsn/ &&
 	cp "$P/zones/jsa-buffer.geojson" fsn/zone/jsa
 serve_static fsn
 expect_exit 3 "auditor B, who saw the honest log, sees the split view" "$ARM" verify "$NG" --state st-n
-expect_grep "and names it" 'split view: the log.s first 7 entries have root' "$T/err"
+expect_grep "and names it" "split view: the log.s first $s7 entries have root" "$T/err"
 expect_exit 1 "a fresh auditor refuses the fork: no witness cosigned it" \
 	"$ARM" verify "$NG" --state st-f0
 expect_grep "naming the quorum" 'lacks the witness quorum: 0 of 3' "$T/err"
@@ -236,7 +246,7 @@ expect_ok "the twin: B passes once shown the honest log again" "$ARM" verify "$N
 
 # ---- an edited checkpoint size ----
 rm -rf zsnap && cp -r snap7 zsnap
-sed -i '2s/^7$/8/' zsnap/checkpoint
+sed -i "2s/^$s7\$/$((s7 + 1))/" zsnap/checkpoint
 serve_static zsnap
 expect_exit 1 "an edited size is refused after a first visit" "$ARM" verify "$NG" --state st-n
 expect_grep "as an invalid signature" '^armistice: checkpoint: signature invalid' "$T/err"
@@ -273,9 +283,37 @@ else
 fi
 
 # ---- the log clock (far-future and backdated entries) ----
-# HOSTILE-CLOCK: the cases "an entry dated far in the future" and "an entry
-# backdated far before its sequencing" belong here, each with its sound
-# twin, once the log records its own sequencing time (issue 8, item 2).
+# The log records when it sequenced each batch (a clock leaf signed by
+# the log key, docs/formats.md "The log clock"). A party that dates its
+# report at the end of time is refused; one that dates it back is accepted
+# and flagged; the receipt shows when the log really sequenced it.
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+before=$(curl -s "$S/checkpoint" | sed -n 2p)
+pilot_sign press c1 "kind: incident" "author: press" "seq: 1" "time: 9999-12-31T00:00:00Z" \
+	"type: gunfire" "occurred: 9999-12-30T00:00:00Z" "lat: 37.956" "lon: 126.677" \
+	"text: Dated at the end of time, so that no finding could ever come after it."
+http 422 "an entry dated 9999-12-31 is refused" POST "$S/add" "$P/c1.signed"
+expect_grep "naming the rule and the log's time" "rule clock-future: .*later than the log.s time" "$T/body"
+[ "$(curl -s "$S/checkpoint" | sed -n 2p)" = "$before" ] && ok "and nothing was added to the log" ||
+	not_ok "the log grew"
+pilot_sign press c2 "kind: incident" "author: press" "seq: 1" "time: $now" \
+	"type: gunfire" "occurred: $now" "lat: 37.956" "lon: 126.677" \
+	"text: Reported as it happened."
+http 200 "the twin: the same report dated now is accepted" POST "$S/add" "$P/c2.signed"
+pilot_sign press c3 "kind: incident" "author: press" "seq: 2" "time: 2019-01-01T00:00:00Z" \
+	"type: gunfire" "occurred: 2018-12-31T23:00:00Z" "lat: 37.956" "lon: 126.677" \
+	"text: Dated back by years."
+http 200 "an entry dated years back is accepted (reports come late)" POST "$S/add" "$P/c3.signed"
+cp "$T/body" c3.proof
+curl -s "$S/state" >clock.state
+[ "$(jq -r '[.incidents[] | select(.author == "press") | .backdated] | join(",")' clock.state)" = "false,true" ] &&
+	ok "... and flagged backdated in /state, while the one dated now is not" ||
+	not_ok "flags: $(jq -c '[.incidents[] | {author, seq, backdated, logged}]' clock.state)"
+expect_ok "its receipt checks out offline" "$ARM" proof verify --key "$K/demo-log.vkey" \
+	--witness "$K/demo-w-south.vkey" --witness "$K/demo-w-north.vkey" \
+	--witness "$K/demo-w-nnsc.vkey" --quorum 3 "$P/c3.signed" c3.proof
+expect_grep "and shows when the log sequenced it, not the date it claims" \
+	"^sequenced at or after ${now%%T*}T.* \(the log.s clock, entry [0-9]+\) and before " "$T/out"
 
 # ---- nothing was written by a failed audit ----
 cmp -s st-n/logs/*/checkpoint snap7/checkpoint && ok "the state holds the last sound checkpoint" ||

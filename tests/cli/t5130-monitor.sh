@@ -24,8 +24,8 @@ expect_ok "the log takes entries 0 to 2" \
 
 NOW=2018-12-14T00:00:00Z
 expect_ok "monitor --once for nnsc" "$ARM" monitor "$S" --party nnsc --state m0 --once --now "$NOW"
-expect_grep "nnsc is to verify gp-south" "^verify: 'gp-south' was claimed \(entry 1\); nnsc is to verify it" "$T/out"
-expect_grep "and gp-north" "^verify: 'gp-north' was claimed \(entry 2\)" "$T/out"
+expect_grep "nnsc is to verify gp-south" "^verify: 'gp-south' was claimed \(entry 2\); nnsc is to verify it" "$T/out"
+expect_grep "and gp-north" "^verify: 'gp-north' was claimed \(entry 4\)" "$T/out"
 expect_grep "the first run pins what it found" 'FIRST VISIT to http' "$T/err"
 expect_ok "again: nothing new, nothing reported" "$ARM" monitor "$S" --party nnsc --state m0 --once \
 	--now "$NOW"
@@ -34,7 +34,7 @@ expect_ok "again: nothing new, nothing reported" "$ARM" monitor "$S" --party nns
 expect_ok "north, --json, deadlines within 30 days" "$ARM" monitor "$S" --party north --state m1 \
 	--once --json --days 30 --now "$NOW"
 expect_grep "north owes gp-north by 2018-12-31" \
-	'^\{"event":"deadline","url":"http://[^"]*","size":3,"party":"north","commitment":"gp-north","due":"2018-12-31T15:00:00Z","overdue":false' \
+	'^\{"event":"deadline","url":"http://[^"]*","size":5,"party":"north","commitment":"gp-north","due":"2018-12-31T15:00:00Z","overdue":false' \
 	"$T/out"
 expect_grep "and is to verify gp-south" '"event":"verify".*"commitment":"gp-south"' "$T/out"
 expect_ok "with --days 3 no deadline is near" "$ARM" monitor "$S" --party north --state m2 --once \
@@ -62,7 +62,7 @@ wait_for '"event":"verify".*"gp-south"' follow.out && ok "the follower reports t
 	not_ok "no verify event: $(head -c 300 follow.err)"
 expect_ok "the log grows by an attestation and an incident" \
 	"$ARM" submit "$S" "$P/e03.signed" "$P/e07.signed"
-wait_for '"event":"incident".*"type":"gunfire".*"index":4' follow.out &&
+wait_for '"event":"incident".*"type":"gunfire".*"index":8' follow.out &&
 	ok "the incident alleged against north is reported" ||
 	not_ok "no incident event: $(head -c 300 follow.out) $(head -c 300 follow.err)"
 wait_for '"event":"incident"' exec.jsonl && ok "and --exec got it as JSON on stdin" ||
@@ -79,7 +79,7 @@ expect_ok "the restarted monitor resumes" "$ARM" monitor "$S" --party north --st
 expect_grep "from the state" 'resuming from the state' "$T/err"
 grep -q 'incident' "$T/out" && not_ok "the restart reported the old incident again" ||
 	ok "the restart does not report the old incident again"
-expect_grep "and it verified the new size" 'size 6 verified \(1 new entries' "$T/err"
+expect_grep "and it verified the new size" 'size 11 verified \(2 new entries' "$T/err"
 
 # The fork, mid-run: the honest server stops; on the same port the operator
 # serves another history signed by the same key.
@@ -92,9 +92,12 @@ kill -0 "$MON" 2>/dev/null && ok "the monitor follows the honest log" ||
 	not_ok "the monitor stopped: $(head -c 300 fork.err)"
 "$ARM" init fork --agreement "$P/agreement.yaml" --log-key "$K/demo-log.key" \
 	"$P/e00.signed" >/dev/null 2>&1
-"$ARM" log append fork "$P/e02.signed" "$P/e01.signed" "$P/e03.signed" "$P/e07.signed" \
-	"$P/e04.signed" "$P/e06.signed" >/dev/null 2>&1
-[ "$(sed -n 2p fork/checkpoint)" = 7 ] && ok "the fork has grown to 7" || not_ok "fork size"
+# One append each (a clock leaf and the entry), so that the fork grows
+# past the 11 leaves the monitor verified.
+for f in e02 e01 e03 e07 e04 e06; do
+	"$ARM" log append fork "$P/$f.signed" >/dev/null 2>&1
+done
+[ "$(sed -n 2p fork/checkpoint)" = 13 ] && ok "the fork has grown to 13" || not_ok "fork size"
 stop_server honest TERM
 start_server forked "$ARM" serve fork --listen "127.0.0.1:$PORT" --key "$K/demo-log.key" \
 	--zones "$P" --wait-ms 500 || exit 1
