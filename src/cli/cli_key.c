@@ -27,6 +27,38 @@ first_line(const char *p, size_t n)
 }
 
 int
+cli_key_private(int fd, const char *what, const char *path, struct arm_err *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return arm_err_set(e, ARM_EIO, "cannot stat %s '%s': %s", what, path, strerror(errno));
+	/*
+	 * As ssh refuses an identity file (sshkey_perm_ok) or a config file
+	 * (secure_filename): a secret anyone else can read is no longer
+	 * secret, and one anyone else can write is theirs to swap. The owner
+	 * must be the running user, or root (a key root provisioned for a
+	 * service it starts, as /etc/ssh/ssh_host_*_key).
+	 */
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return arm_err_set(e, ARM_ERULE,
+		                   "%s '%s' is owned by uid %u, not by the running user (uid %u) "
+		                   "or root: a secret key must belong to whoever uses it "
+		                   "(chown %u '%s')",
+		                   what, path, (unsigned)st.st_uid, (unsigned)geteuid(),
+		                   (unsigned)geteuid(), path);
+	if ((st.st_mode & 077) != 0)
+		return arm_err_set(e, ARM_ERULE,
+		                   "%s '%s' is %s by others (mode %04o): a secret key must be "
+		                   "private to its owner; run 'chmod 600 %s'",
+		                   what, path,
+		                   (st.st_mode & 022) != 0 ? ((st.st_mode & 044) != 0 ? "readable and writable" : "writable")
+		                                           : "readable",
+		                   (unsigned)(st.st_mode & 07777), path);
+	return ARM_OK;
+}
+
+int
 cli_key_signer(const char *path, struct note_signer *s, struct arm_err *e)
 {
 	char *raw;
@@ -45,6 +77,10 @@ cli_key_signer(const char *path, struct note_signer *s, struct arm_err *e)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
 		                 "cannot open signer key '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if ((rc = cli_key_private(fd, "signer key", path, e)) != ARM_OK) {
+		close(fd);
 		goto out;
 	}
 	while (len <= KEY_FILE_MAX) {

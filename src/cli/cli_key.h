@@ -22,6 +22,15 @@
 int cli_key_signer(const char *path, struct note_signer *s, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * Refuses (ARM_ERULE, exit 3) the open file fd holding a secret (a signer
+ * key, an encrypted key, a PIN) unless it is private to its owner, as ssh
+ * does: no permission bit for group or others, and owned by the effective
+ * user or root. The message names what and path and says the fix
+ * ("chmod 600 FILE").
+ */
+int cli_key_private(int fd, const char *what, const char *path, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Fills *v from arg: the name of a file holding a verifier key (first
  * line), or, if no such file exists and arg looks like one, the key string
  * itself. Errors name the file or quote the key.
