@@ -65,7 +65,8 @@ struct p11uri {
 bool p11uri_is(const char *s);
 
 /*
- * Parses s[0..len). ARM_ESYNTAX naming the attribute for the refusals
+ * Parses s[0..len); a URI that names no object (a token, for keygen) is
+ * valid here, and the signer refuses it. ARM_ESYNTAX naming the attribute for the refusals
  * above; ARM_ELIMIT past P11URI_MAX. On failure *u is zeroed.
  */
 int p11uri_parse(struct p11uri *u, const char *s, size_t len, struct arm_err *e) ARM_MUST_CHECK;

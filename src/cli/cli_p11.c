@@ -443,6 +443,9 @@ cli_p11_signer(const char *uri, struct note_signer *s, struct arm_err *e)
 
 	memset(s, 0, sizeof(*s));
 	ARM_TRY(p11uri_parse(&u, uri, strlen(uri), e));
+	if (!(u.have & (P11URI_OBJECT | P11URI_ID)))
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "pkcs11 uri names no key: give object=LABEL (and/or id=)");
 	ARM_TRY(module_get(u.module_path, &m, e));
 	if ((rc = open_session(m, &u, false, &sess, e)) != ARM_OK) {
 		module_put(m);

@@ -243,9 +243,6 @@ p11uri_parse(struct p11uri *u, const char *s, size_t len, struct arm_err *e)
 	if (rc == ARM_OK && q != NULL)
 		rc = parse_list(u, q + 1, len - pl - 1, '&', query_attrs, ARM_ARRAY_LEN(query_attrs),
 		                "query", e);
-	if (rc == ARM_OK && !(u->have & P11URI_OBJECT) && !(u->have & P11URI_ID))
-		rc = arm_err_set(e, ARM_ESYNTAX,
-		                 "pkcs11 uri: names no key: give object=LABEL (and/or id=)");
 	if (rc == ARM_OK && !(u->have & P11URI_MODULE_PATH))
 		rc = arm_err_set(e, ARM_ESYNTAX,
 		                 "pkcs11 uri: no module-path: say which PKCS#11 library to load, "
