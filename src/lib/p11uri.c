@@ -159,16 +159,20 @@ set_attr(struct p11uri *u, unsigned bit, const char *v, size_t vl, const char *k
 		return ARM_OK;
 	case P11URI_PIN_SOURCE: {
 		const char *p = (const char *)tmp;
-		/* RFC 7512 §2.4: a pin-source is a URI; file: and a bare path are what it names. */
+		/*
+		 * RFC 7512 §2.4: a pin-source is a URI; what armistice reads is a
+		 * local file, "file:/abs", "file:///abs" (RFC 8089, empty
+		 * authority) or "/abs". A host, a relative path or another scheme
+		 * is refused: a service must not read its PIN from wherever its
+		 * working directory happens to be.
+		 */
 		if (strncmp(p, "file:", 5) == 0)
 			p += 5;
-		if (strncmp(p, "//", 2) == 0)
+		if (strncmp(p, "///", 3) == 0)
 			p += 2;
-		if (p[0] != '/' && strchr(p, ':') != NULL)
+		if (p[0] != '/' || p[1] == '/')
 			return arm_err_set(e, ARM_ESYNTAX,
-			                   "pkcs11 uri: pin-source must be file:PATH or a path");
-		if (p[0] == '\0')
-			return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: pin-source names no file");
+			                   "pkcs11 uri: pin-source must be file:/ABSOLUTE/PATH");
 		memcpy(u->pin_source, p, strlen(p) + 1);
 		return ARM_OK;
 	}
