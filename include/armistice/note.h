@@ -178,6 +178,14 @@ int note_signer_parse(struct note_signer *s, const char *skey, size_t len,
                       struct arm_err *e) ARM_MUST_CHECK;
 int note_signer_format(const struct note_signer *s, struct buf *out,
                        struct arm_err *e) ARM_MUST_CHECK;
+/*
+ * The signer key line of s (as note_signer_format, without a newline) in
+ * new sodium_malloc memory, NUL-terminated: *line, *len. The caller
+ * releases it with sodium_free(), which wipes it. No ordinary heap memory
+ * ever holds the line.
+ */
+int note_signer_format_secret(const struct note_signer *s, char **line, size_t *len,
+                              struct arm_err *e) ARM_MUST_CHECK;
 /* A fresh key of the given type (0x01 or 0x04) from the system RNG. */
 int note_signer_generate(struct note_signer *s, const char *name, uint8_t type,
                          struct arm_err *e) ARM_MUST_CHECK;

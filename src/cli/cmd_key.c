@@ -114,9 +114,8 @@ static int
 key_encrypt(const char *path, int mode, struct arm_err *e)
 {
 	struct note_signer s;
-	struct buf plain = BUF_INIT(1024);
-	char *raw = NULL;
-	size_t len = 0;
+	char *raw = NULL, *line = NULL;
+	size_t len = 0, ll = 0;
 	int rc, enc;
 
 	memset(&s, 0, sizeof(s));
@@ -132,17 +131,20 @@ key_encrypt(const char *path, int mode, struct arm_err *e)
 	if ((rc = cli_key_signer(path, &s, e)) != ARM_OK)
 		return rc;
 	if (mode == 'd') {
-		/* Reserved once: no realloc may leave a copy of the key line behind. */
-		rc = buf_reserve(&plain, 1000, e);
-		if (rc == ARM_OK)
-			rc = note_signer_format(&s, &plain, e);
-		if (rc == ARM_OK)
-			rc = buf_puts(&plain, "\n", e);
-		if (rc == ARM_OK)
-			rc = replace_file(path, plain.data, plain.len, e);
-		if (plain.data != NULL)
-			sodium_memzero(plain.data, plain.cap);
-		buf_release(&plain);
+		/* The key line, and its newline, in sodium_malloc memory only. */
+		rc = note_signer_format_secret(&s, &line, &ll, e);
+		if (rc == ARM_OK) {
+			char *nl = sodium_malloc(ll + 1);
+			if (nl == NULL) {
+				rc = arm_err_set(e, ARM_ENOMEM, "key: sodium_malloc failed");
+			} else {
+				memcpy(nl, line, ll);
+				nl[ll] = '\n';
+				rc = replace_file(path, nl, ll + 1, e);
+				sodium_free(nl);
+			}
+		}
+		sodium_free(line);
 	} else {
 		rc = write_sealed(path, &s, e);
 	}

@@ -103,7 +103,7 @@ cmd_keygen(int argc, char **argv)
 	struct buf sk = BUF_INIT(KEYFILE_MAX), pk = BUF_INIT(1024), uri = BUF_INIT(P11URI_MAX * 3);
 	struct arm_err e = {0};
 	uint8_t type = NOTE_KEY_ED25519;
-	int c, json = 0, rc, encrypt = 0;
+	int c, json = 0, rc, encrypt = 0, sk_secure = 0;
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
@@ -187,11 +187,29 @@ cmd_keygen(int argc, char **argv)
 		if (rc != ARM_OK)
 			goto out;
 	} else if (p11 == NULL) {
-		/* Reserved once, so that no realloc leaves a copy of the secret behind. */
-		if ((rc = buf_reserve(&sk, 1000, &e)) != ARM_OK ||
-		    (rc = note_signer_format(&s, &sk, &e)) != ARM_OK ||
-		    (rc = buf_puts(&sk, "\n", &e)) != ARM_OK)
+		/*
+		 * The key line goes from sodium_malloc memory into sk, whose
+		 * buffer is sodium_malloc memory too (max keeps it from growing).
+		 */
+		char *line = NULL;
+		size_t ll = 0;
+
+		if ((rc = note_signer_format_secret(&s, &line, &ll, &e)) != ARM_OK)
 			goto out;
+		sk.data = sodium_malloc(ll + 2);
+		if (sk.data == NULL) {
+			sodium_free(line);
+			rc = arm_err_set(&e, ARM_ENOMEM, "keygen: sodium_malloc failed");
+			goto out;
+		}
+		sk_secure = 1;
+		memcpy(sk.data, line, ll);
+		sk.data[ll] = '\n';
+		sk.data[ll + 1] = '\0';
+		sk.len = ll + 1;
+		sk.cap = ll + 2;
+		sk.max = ll + 1;
+		sodium_free(line);
 	}
 	if (p11 == NULL && (rc = write_new(keypath, sk.data, sk.len, 0600, &e)) != ARM_OK)
 		goto out;
@@ -225,9 +243,13 @@ cmd_keygen(int argc, char **argv)
 			        encrypt ? ", encrypted" : "", pubpath);
 	}
 out:
-	if (sk.data != NULL)
-		sodium_memzero(sk.data, sk.cap);
-	buf_release(&sk);
+	if (sk_secure) {
+		sodium_free(sk.data); /* wipes */
+	} else {
+		if (sk.data != NULL)
+			sodium_memzero(sk.data, sk.cap);
+		buf_release(&sk);
+	}
 	buf_release(&pk);
 	buf_release(&uri);
 	note_signer_release(&s);

@@ -231,8 +231,9 @@ int
 keyfile_seal(struct keyfile *kf, const struct note_signer *s, const char *pass, size_t plen,
              uint64_t opslimit, uint64_t memlimit, struct arm_err *e)
 {
-	struct buf line = BUF_INIT(KEYFILE_PLAIN_MAX);
 	uint8_t *key = NULL;
+	char *line = NULL;
+	size_t ll = 0;
 	int rc;
 
 	memset(kf, 0, sizeof(*kf));
@@ -250,21 +251,17 @@ keyfile_seal(struct keyfile *kf, const struct note_signer *s, const char *pass, 
 	randombytes_buf(kf->salt, sizeof(kf->salt));
 	randombytes_buf(kf->nonce, sizeof(kf->nonce));
 	ARM_TRY(derive(&key, kf, pass, plen, e));
-	/* Reserved once: no realloc may leave a copy of the key line behind. */
-	rc = buf_reserve(&line, KEYFILE_PLAIN_MAX, e);
-	if (rc == ARM_OK)
-		rc = note_signer_format(s, &line, e);
-	if (rc == ARM_OK && line.len > KEYFILE_PLAIN_MAX)
+	/* The key line lives in sodium_malloc memory only. */
+	rc = note_signer_format_secret(s, &line, &ll, e);
+	if (rc == ARM_OK && ll > KEYFILE_PLAIN_MAX)
 		rc = arm_err_set(e, ARM_ELIMIT, "encrypted key: key line longer than %d bytes",
 		                 KEYFILE_PLAIN_MAX);
 	if (rc == ARM_OK &&
-	    crypto_secretbox_easy(kf->box, line.data, line.len, kf->nonce, key) != 0)
+	    crypto_secretbox_easy(kf->box, (const uint8_t *)line, ll, kf->nonce, key) != 0)
 		rc = arm_err_set(e, ARM_EIO, "encrypted key: libsodium refused to seal");
 	if (rc == ARM_OK)
-		kf->box_len = KEYFILE_TAG + line.len;
-	if (line.data != NULL)
-		sodium_memzero(line.data, line.cap);
-	buf_release(&line);
+		kf->box_len = KEYFILE_TAG + ll;
+	sodium_free(line); /* wipes, NULL-safe */
 	sodium_free(key);
 	if (rc != ARM_OK)
 		memset(kf, 0, sizeof(*kf));

@@ -774,6 +774,40 @@ note_signer_format(const struct note_signer *s, struct buf *out, struct arm_err 
 }
 
 int
+note_signer_format_secret(const struct note_signer *s, char **line, size_t *len,
+                          struct arm_err *e)
+{
+	/* "PRIVATE+KEY+" name "+" hex8 "+" base64(33) and a NUL. */
+	size_t cap = 12 + NOTE_NAME_MAX + 1 + 8 + 1 + KEY_B64_LEN + 1;
+	struct buf b;
+	int rc;
+
+	*line = NULL;
+	*len = 0;
+	if (sodium_init() < 0)
+		return arm_err_set(e, ARM_EIO, "signer key: libsodium failed to initialise");
+	/*
+	 * A buf over sodium_malloc memory whose max keeps buf_reserve from
+	 * ever reallocating: every byte of the line is written there only.
+	 */
+	b.data = sodium_malloc(cap);
+	if (b.data == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "signer key: sodium_malloc failed");
+	b.len = 0;
+	b.cap = cap;
+	b.max = cap - 1;
+	b.data[0] = '\0';
+	rc = note_signer_format(s, &b, e);
+	if (rc != ARM_OK) {
+		sodium_free(b.data);
+		return rc;
+	}
+	*line = (char *)b.data;
+	*len = b.len;
+	return ARM_OK;
+}
+
+int
 note_signer_generate(struct note_signer *s, const char *name, uint8_t type, struct arm_err *e)
 {
 	size_t nl = strlen(name);
