@@ -308,7 +308,7 @@ static const struct note_signer_ops fake_ops = {"fake", fake_sign, fake_release}
 static void
 test_external_signer(void)
 {
-	struct note_signer mem, ext, bad;
+	struct note_signer mem, ext, bad, ext_probe;
 	struct note_verifier v;
 	struct fake f, g;
 	struct buf a = BUF_INIT(4096), b = BUF_INIT(4096);
@@ -321,6 +321,20 @@ test_external_signer(void)
 	memset(&g, 0, sizeof(g));
 	CHECK(note_signer_parse(&mem, neumann_skey, strlen(neumann_skey), &e) == ARM_OK);
 	memcpy(f.sk, mem.sk, 64);
+	memset(&ext_probe, 0, sizeof(ext_probe));
+	memcpy(ext_probe.name, "PeterNeumann", 13);
+	ext_probe.ops = &fake_ops;
+	{
+		char *line = NULL;
+		size_t ll = 0;
+		/* the secret-memory formatter writes the same line as the ordinary one */
+		CHECK(note_signer_format_secret(&mem, &line, &ll, &e) == ARM_OK);
+		CHECK(ll == strlen(neumann_skey) && strcmp(line, neumann_skey) == 0);
+		sodium_free(line);
+		/* an external signer has no secret to write out */
+		CHECK(note_signer_format_secret(&ext_probe, &line, &ll, &e) == ARM_EUSAGE);
+		CHECK(line == NULL);
+	}
 	CHECKM(note_signer_external(&ext, "PeterNeumann", NOTE_KEY_ED25519, mem.pk, &fake_ops, &f,
 	                            &e) == ARM_OK,
 	       e.msg);
