@@ -37,15 +37,15 @@
 #include "note.h"
 
 #define KEYFILE_HEADER "armistice/encrypted-key/v1"
-#define KEYFILE_MAX 2048 /* a whole file; longer is refused */
-#define KEYFILE_SALT 16  /* crypto_pwhash_SALTBYTES */
-#define KEYFILE_NONCE 24 /* crypto_secretbox_NONCEBYTES */
-#define KEYFILE_TAG 16   /* crypto_secretbox_MACBYTES */
+#define KEYFILE_MAX 2048      /* a whole file; longer is refused */
+#define KEYFILE_SALT 16       /* crypto_pwhash_SALTBYTES */
+#define KEYFILE_NONCE 24      /* crypto_secretbox_NONCEBYTES */
+#define KEYFILE_TAG 16        /* crypto_secretbox_MACBYTES */
 #define KEYFILE_PLAIN_MAX 512 /* a signer key line is at most this */
 #define KEYFILE_OPS_MAX 16
-#define KEYFILE_MEM_MIN 8192u            /* crypto_pwhash_MEMLIMIT_MIN */
+#define KEYFILE_MEM_MIN 8192u              /* crypto_pwhash_MEMLIMIT_MIN */
 #define KEYFILE_MEM_MAX (1024u * 1048576u) /* 1 GiB: a file cannot ask more */
-#define KEYFILE_PASS_MAX 1024            /* longest passphrase accepted */
+#define KEYFILE_PASS_MAX 1024              /* longest passphrase accepted */
 
 struct keyfile {
 	struct note_verifier verifier;

@@ -46,7 +46,7 @@ enum {
 };
 
 struct p11uri {
-	unsigned have; /* P11URI_* bits of the attributes present */
+	unsigned have;         /* P11URI_* bits of the attributes present */
 	char token[33];        /* CK_TOKEN_INFO.label, at most 32 bytes */
 	char manufacturer[33]; /* CK_TOKEN_INFO.manufacturerID */
 	char model[17];        /* CK_TOKEN_INFO.model */

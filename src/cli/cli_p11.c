@@ -19,8 +19,8 @@
 /* DER of the curve OID 1.3.101.112 (id-Ed25519, RFC 8410): CKA_EC_PARAMS. */
 static const uint8_t ed25519_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 /* PKCS#11 3.0 also allows the curve name as a PrintableString. */
-static const uint8_t ed25519_name[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's',
-                                       '2', '5', '5', '1', '9'};
+static const uint8_t ed25519_name[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                       'd',  's',  '2', '5', '5', '1', '9'};
 
 /*
  * Loaded modules, shared by every signer of this process: C_Initialize
@@ -120,7 +120,8 @@ module_get(const char *path, struct p11_module **out, struct arm_err *e)
 	}
 	*(void **)&getfl = dlsym(m->dl, "C_GetFunctionList");
 	if (getfl == NULL || (rv = getfl(&m->f)) != CKR_OK || m->f == NULL) {
-		rc = arm_err_set(e, ARM_EIO, "pkcs11: '%s' is not a PKCS#11 module (no C_GetFunctionList)",
+		rc = arm_err_set(e, ARM_EIO,
+		                 "pkcs11: '%s' is not a PKCS#11 module (no C_GetFunctionList)",
 		                 path);
 		dlclose(m->dl);
 		goto out;
@@ -202,10 +203,11 @@ find_slot(struct p11_module *m, const struct p11uri *u, ck_slot_id_t *slot, stru
 		return arm_err_set(e, ARM_ENOTFOUND, "pkcs11: no token matches the uri (token=%s)",
 		                   u->have & P11URI_TOKEN ? u->token : "any");
 	if (found > 1)
-		return arm_err_set(e, ARM_ECONFLICT,
-		                   "pkcs11: %lu tokens match the uri: name one with token=, serial= "
-		                   "or slot-id=",
-		                   found);
+		return arm_err_set(
+		    e, ARM_ECONFLICT,
+		    "pkcs11: %lu tokens match the uri: name one with token=, serial= "
+		    "or slot-id=",
+		    found);
 	return ARM_OK;
 }
 
@@ -234,8 +236,8 @@ get_pin(const struct p11uri *u, char **pin, size_t *len, struct arm_err *e)
 		*len = l;
 		return ARM_OK;
 	}
-	snprintf(prompt, sizeof(prompt), "PIN for token %s: ",
-	         u->have & P11URI_TOKEN ? u->token : "(pkcs11)");
+	snprintf(prompt, sizeof(prompt),
+	         "PIN for token %s: ", u->have & P11URI_TOKEN ? u->token : "(pkcs11)");
 	return cli_key_prompt(prompt, pin, len, e);
 }
 
@@ -324,8 +326,9 @@ read_pk(struct p11_module *m, ck_session_handle_t sess, ck_object_handle_t o, ui
 	ARM_TRY(get_attr(m, sess, o, CKA_EC_PARAMS, b, sizeof(b), &l, "CKA_EC_PARAMS", e));
 	if (!(l == sizeof(ed25519_oid) && memcmp(b, ed25519_oid, l) == 0) &&
 	    !(l == sizeof(ed25519_name) && memcmp(b, ed25519_name, l) == 0))
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "pkcs11: the key is an Edwards key but not Ed25519 (CKA_EC_PARAMS)");
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "pkcs11: the key is an Edwards key but not Ed25519 (CKA_EC_PARAMS)");
 	ARM_TRY(get_attr(m, sess, o, CKA_EC_POINT, b, sizeof(b), &l, "CKA_EC_POINT", e));
 	/* PKCS#11 3.0 §2.3.5: a DER OCTET STRING; some tokens give the raw 32 bytes. */
 	if (l == 34 && b[0] == 0x04 && b[1] == 32)
@@ -354,7 +357,8 @@ p11_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64], struct arm_
 	if (rv != CKR_OK)
 		return p11_fail(e, ARM_EIO, "C_Sign (CKM_EDDSA)", rv);
 	if (sl != 64)
-		return arm_err_set(e, ARM_EIO, "pkcs11: the token returned a %lu-byte signature", sl);
+		return arm_err_set(e, ARM_EIO, "pkcs11: the token returned a %lu-byte signature",
+		                   sl);
 	return ARM_OK;
 }
 
@@ -424,10 +428,11 @@ find_pk(struct p11_module *m, ck_session_handle_t sess, ck_object_handle_t priv,
 		idl = 0;
 	ARM_TRY(find_objects(m, sess, CKO_PUBLIC_KEY, label, idl ? id : NULL, idl, pub, &n, e));
 	if (n != 1)
-		return arm_err_set(e, n == 0 ? ARM_ENOTFOUND : ARM_ECONFLICT,
-		                   "pkcs11: %s public key object with label \"%s\" beside the private "
-		                   "key",
-		                   n == 0 ? "no" : "more than one", label);
+		return arm_err_set(
+		    e, n == 0 ? ARM_ENOTFOUND : ARM_ECONFLICT,
+		    "pkcs11: %s public key object with label \"%s\" beside the private "
+		    "key",
+		    n == 0 ? "no" : "more than one", label);
 	return read_pk(m, sess, pub[0], pk, e);
 }
 
@@ -488,12 +493,14 @@ cli_p11_keygen(const char *uri, const char *name, uint8_t type, struct note_sign
 	memset(s, 0, sizeof(*s));
 	ARM_TRY(p11uri_parse(&u, uri, strlen(uri), e));
 	if ((u.have & P11URI_OBJECT) && strcmp(u.object, name) != 0)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "keygen: the uri's object=%s differs from NAME %s (the label is the "
-		                   "key name)",
-		                   u.object, name);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "keygen: the uri's object=%s differs from NAME %s (the label is the "
+		    "key name)",
+		    u.object, name);
 	if (u.have & P11URI_ID)
-		return arm_err_set(e, ARM_EUSAGE, "keygen: the uri must not give id= (keygen picks it)");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "keygen: the uri must not give id= (keygen picks it)");
 	snprintf(u.object, sizeof(u.object), "%s", name);
 	u.have |= P11URI_OBJECT;
 	u.note_type = type;
@@ -506,39 +513,41 @@ cli_p11_keygen(const char *uri, const char *name, uint8_t type, struct note_sign
 	}
 	rc = find_objects(m, sess, CKO_PRIVATE_KEY, name, NULL, 0, found, &n, e);
 	if (rc == ARM_OK && n != 0)
-		rc = arm_err_set(e, ARM_ECONFLICT,
-		                 "keygen: the token already holds a key labelled \"%s\"; keygen never "
-		                 "replaces a key",
-		                 name);
+		rc = arm_err_set(
+		    e, ARM_ECONFLICT,
+		    "keygen: the token already holds a key labelled \"%s\"; keygen never "
+		    "replaces a key",
+		    name);
 	if (rc == ARM_OK) {
 		ck_object_class_t pubc = CKO_PUBLIC_KEY, privc = CKO_PRIVATE_KEY;
 		ck_key_type_t kt = CKK_EC_EDWARDS;
 		struct ck_attribute pt[] = {
-			{CKA_CLASS, &pubc, sizeof(pubc)},
-			{CKA_KEY_TYPE, &kt, sizeof(kt)},
-			{CKA_TOKEN, &yes, 1},
-			{CKA_VERIFY, &yes, 1},
-			{CKA_EC_PARAMS, (void *)ed25519_oid, sizeof(ed25519_oid)},
-			{CKA_LABEL, (void *)name, strlen(name)},
-			{CKA_ID, id, sizeof(id)},
+		    {CKA_CLASS, &pubc, sizeof(pubc)},
+		    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+		    {CKA_TOKEN, &yes, 1},
+		    {CKA_VERIFY, &yes, 1},
+		    {CKA_EC_PARAMS, (void *)ed25519_oid, sizeof(ed25519_oid)},
+		    {CKA_LABEL, (void *)name, strlen(name)},
+		    {CKA_ID, id, sizeof(id)},
 		};
 		/* The secret never leaves the token: sensitive, never extractable. */
 		struct ck_attribute st[] = {
-			{CKA_CLASS, &privc, sizeof(privc)},
-			{CKA_KEY_TYPE, &kt, sizeof(kt)},
-			{CKA_TOKEN, &yes, 1},
-			{CKA_PRIVATE, &yes, 1},
-			{CKA_SENSITIVE, &yes, 1},
-			{CKA_EXTRACTABLE, &no, 1},
-			{CKA_SIGN, &yes, 1},
-			{CKA_LABEL, (void *)name, strlen(name)},
-			{CKA_ID, id, sizeof(id)},
+		    {CKA_CLASS, &privc, sizeof(privc)},
+		    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+		    {CKA_TOKEN, &yes, 1},
+		    {CKA_PRIVATE, &yes, 1},
+		    {CKA_SENSITIVE, &yes, 1},
+		    {CKA_EXTRACTABLE, &no, 1},
+		    {CKA_SIGN, &yes, 1},
+		    {CKA_LABEL, (void *)name, strlen(name)},
+		    {CKA_ID, id, sizeof(id)},
 		};
 		randombytes_buf(id, sizeof(id));
-		rv = m->f->C_GenerateKeyPair(sess, &mech, pt, ARM_ARRAY_LEN(pt), st, ARM_ARRAY_LEN(st),
-		                             &pub, &priv);
+		rv = m->f->C_GenerateKeyPair(sess, &mech, pt, ARM_ARRAY_LEN(pt), st,
+		                             ARM_ARRAY_LEN(st), &pub, &priv);
 		if (rv != CKR_OK)
-			rc = p11_fail(e, ARM_EIO, "C_GenerateKeyPair (CKM_EC_EDWARDS_KEY_PAIR_GEN, Ed25519)",
+			rc = p11_fail(e, ARM_EIO,
+			              "C_GenerateKeyPair (CKM_EC_EDWARDS_KEY_PAIR_GEN, Ed25519)",
 			              rv);
 	}
 	if (rc != ARM_OK) {

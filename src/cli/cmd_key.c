@@ -22,28 +22,28 @@
 #include "armistice/common.h"
 
 static const char key_usage[] =
-	"usage: armistice key encrypt FILE\n"
-	"       armistice key decrypt FILE\n"
-	"       armistice key passwd FILE\n"
-	"       armistice key show KEY [--json]\n"
-	"\n"
-	"encrypt seals the plain signer key in FILE with a new passphrase\n"
-	"(Argon2id, then XSalsa20-Poly1305: format armistice/encrypted-key/v1);\n"
-	"decrypt writes it back in clear; passwd changes the passphrase. FILE is\n"
-	"replaced atomically (mode 0600) only once everything has succeeded: a\n"
-	"wrong passphrase writes nothing. show prints the verifier key of KEY (a\n"
-	"key file, an encrypted key file or a pkcs11: URI).\n"
-	"\n"
-	"Passphrases: armistice --passphrase-fd N key ... reads them from\n"
-	"descriptor N, one a line (passwd: the current one, then the new one);\n"
-	"else $ARMISTICE_PASSPHRASE (and, for passwd, $ARMISTICE_NEW_PASSPHRASE);\n"
-	"else the terminal, with echo off. A new passphrase has at least 8 bytes.\n"
-	"\n"
-	"  --json   show: print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 1 wrong passphrase or altered file, 2 usage, 3 input\n"
-	"refused (not private, wrong format, already encrypted), 4 system error,\n"
-	"5 not found.\n";
+    "usage: armistice key encrypt FILE\n"
+    "       armistice key decrypt FILE\n"
+    "       armistice key passwd FILE\n"
+    "       armistice key show KEY [--json]\n"
+    "\n"
+    "encrypt seals the plain signer key in FILE with a new passphrase\n"
+    "(Argon2id, then XSalsa20-Poly1305: format armistice/encrypted-key/v1);\n"
+    "decrypt writes it back in clear; passwd changes the passphrase. FILE is\n"
+    "replaced atomically (mode 0600) only once everything has succeeded: a\n"
+    "wrong passphrase writes nothing. show prints the verifier key of KEY (a\n"
+    "key file, an encrypted key file or a pkcs11: URI).\n"
+    "\n"
+    "Passphrases: armistice --passphrase-fd N key ... reads them from\n"
+    "descriptor N, one a line (passwd: the current one, then the new one);\n"
+    "else $ARMISTICE_PASSPHRASE (and, for passwd, $ARMISTICE_NEW_PASSPHRASE);\n"
+    "else the terminal, with echo off. A new passphrase has at least 8 bytes.\n"
+    "\n"
+    "  --json   show: print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 1 wrong passphrase or altered file, 2 usage, 3 input\n"
+    "refused (not private, wrong format, already encrypted), 4 system error,\n"
+    "5 not found.\n";
 
 /* Replaces path with data: a private temporary file beside it, fsync, rename. */
 static int
@@ -123,9 +123,11 @@ key_encrypt(const char *path, int mode, struct arm_err *e)
 	enc = keyfile_is_encrypted(raw, len);
 	sodium_free(raw);
 	if (mode == 'e' && enc)
-		return arm_err_set(e, ARM_ECONFLICT,
-		                   "'%s' is already encrypted: use 'armistice key passwd' to change "
-		                   "its passphrase", path);
+		return arm_err_set(
+		    e, ARM_ECONFLICT,
+		    "'%s' is already encrypted: use 'armistice key passwd' to change "
+		    "its passphrase",
+		    path);
 	if (mode != 'e' && !enc)
 		return arm_err_set(e, ARM_ECONFLICT, "'%s' is not an encrypted key file", path);
 	if ((rc = cli_key_signer(path, &s, e)) != ARM_OK)
@@ -220,8 +222,8 @@ cmd_key(int argc, char **argv)
 	else if (strcmp(sub, "show") == 0)
 		rc = key_show(arg, json, &e);
 	else
-		return cli_usage_error("key", "unknown subcommand '%s' (encrypt, decrypt, passwd, show)",
-		                       sub);
+		return cli_usage_error(
+		    "key", "unknown subcommand '%s' (encrypt, decrypt, passwd, show)", sub);
 	if (rc != ARM_OK)
 		return cli_fail_json(&e, json);
 	if (strcmp(sub, "show") != 0)

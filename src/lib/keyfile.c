@@ -11,7 +11,7 @@
 /* The field names in file order; line 1 is the header. */
 enum { F_VERIFIER, F_KDF, F_OPS, F_MEM, F_SALT, F_NONCE, F_BOX, F_COUNT };
 static const char *const field_name[F_COUNT] = {
-	"verifier", "kdf", "opslimit", "memlimit", "salt", "nonce", "secretbox",
+    "verifier", "kdf", "opslimit", "memlimit", "salt", "nonce", "secretbox",
 };
 
 int
@@ -79,17 +79,18 @@ keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *
 
 		nl = memchr(line, '\n', len - off);
 		if (nl == NULL) {
-			rc = arm_err_set(e, ARM_ESYNTAX,
-			                 "encrypted key: line %zu: missing (want \"%s: ...\" ending in "
-			                 "a newline)",
-			                 lineno, field_name[f]);
+			rc = arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "encrypted key: line %zu: missing (want \"%s: ...\" ending in "
+			    "a newline)",
+			    lineno, field_name[f]);
 			goto fail;
 		}
 		ll = (size_t)(nl - line);
 		if (ll < nlen + 2 || memcmp(line, field_name[f], nlen) != 0 || line[nlen] != ':' ||
 		    line[nlen + 1] != ' ') {
-			rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: want \"%s: \"", lineno,
-			                 field_name[f]);
+			rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: want \"%s: \"",
+			                 lineno, field_name[f]);
 			goto fail;
 		}
 		v = line + nlen + 2;
@@ -98,59 +99,67 @@ keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *
 		case F_VERIFIER: {
 			struct arm_err ve;
 			if (note_verifier_parse(&kf->verifier, v, vl, &ve) != ARM_OK) {
-				rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: %s", lineno,
-				                 ve.msg);
+				rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: %s",
+				                 lineno, ve.msg);
 				goto fail;
 			}
 			break;
 		}
 		case F_KDF:
 			if (vl != 10 || memcmp(v, "argon2id13", 10) != 0) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: kdf must be \"argon2id13\"", lineno);
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: kdf must be \"argon2id13\"", lineno);
 				goto fail;
 			}
 			break;
 		case F_OPS:
 			if (parse_dec(v, vl, 1, KEYFILE_OPS_MAX, &kf->opslimit) != 0) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: opslimit must be a decimal in 1..%d",
-				                 lineno, KEYFILE_OPS_MAX);
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: opslimit must be a decimal in 1..%d",
+				    lineno, KEYFILE_OPS_MAX);
 				goto fail;
 			}
 			break;
 		case F_MEM:
-			if (parse_dec(v, vl, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX, &kf->memlimit) != 0) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: memlimit must be a decimal in "
-				                 "%u..%u bytes",
-				                 lineno, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX);
+			if (parse_dec(v, vl, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX, &kf->memlimit) !=
+			    0) {
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: memlimit must be a decimal in "
+				    "%u..%u bytes",
+				    lineno, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX);
 				goto fail;
 			}
 			break;
 		case F_SALT:
 			if (parse_b64(v, vl, kf->salt, sizeof(kf->salt), KEYFILE_SALT, &got) != 0) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: salt must be %d bytes of base64",
-				                 lineno, KEYFILE_SALT);
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: salt must be %d bytes of base64",
+				    lineno, KEYFILE_SALT);
 				goto fail;
 			}
 			break;
 		case F_NONCE:
-			if (parse_b64(v, vl, kf->nonce, sizeof(kf->nonce), KEYFILE_NONCE, &got) != 0) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: nonce must be %d bytes of base64",
-				                 lineno, KEYFILE_NONCE);
+			if (parse_b64(v, vl, kf->nonce, sizeof(kf->nonce), KEYFILE_NONCE, &got) !=
+			    0) {
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: nonce must be %d bytes of base64",
+				    lineno, KEYFILE_NONCE);
 				goto fail;
 			}
 			break;
 		case F_BOX:
 			if (parse_b64(v, vl, kf->box, sizeof(kf->box), 0, &got) != 0 ||
 			    got <= KEYFILE_TAG) {
-				rc = arm_err_set(e, ARM_ESYNTAX,
-				                 "encrypted key: line %zu: secretbox must be %d..%d bytes of "
-				                 "base64",
-				                 lineno, KEYFILE_TAG + 1, KEYFILE_TAG + KEYFILE_PLAIN_MAX);
+				rc = arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "encrypted key: line %zu: secretbox must be %d..%d bytes of "
+				    "base64",
+				    lineno, KEYFILE_TAG + 1, KEYFILE_TAG + KEYFILE_PLAIN_MAX);
 				goto fail;
 			}
 			kf->box_len = got;
@@ -159,8 +168,8 @@ keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *
 		off += ll + 1;
 	}
 	if (off != len) {
-		rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: text after the secretbox line",
-		                 lineno);
+		rc = arm_err_set(e, ARM_ESYNTAX,
+		                 "encrypted key: line %zu: text after the secretbox line", lineno);
 		goto fail;
 	}
 	return ARM_OK;
@@ -204,13 +213,13 @@ keyfile_format(const struct keyfile *kf, struct buf *out, struct arm_err *e)
 
 /* The secretbox key from the passphrase, into sodium_malloc memory. */
 static int
-derive(uint8_t **key, const struct keyfile *kf, const char *pass, size_t plen,
-       struct arm_err *e)
+derive(uint8_t **key, const struct keyfile *kf, const char *pass, size_t plen, struct arm_err *e)
 {
 	if (sodium_init() < 0)
 		return arm_err_set(e, ARM_EIO, "encrypted key: libsodium failed to initialise");
 	if (plen == 0 || plen > KEYFILE_PASS_MAX)
-		return arm_err_set(e, ARM_EUSAGE, "encrypted key: the passphrase must be 1..%d bytes",
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "encrypted key: the passphrase must be 1..%d bytes",
 		                   KEYFILE_PASS_MAX);
 	*key = sodium_malloc(crypto_secretbox_KEYBYTES);
 	if (*key == NULL)
@@ -221,7 +230,8 @@ derive(uint8_t **key, const struct keyfile *kf, const char *pass, size_t plen,
 		sodium_free(*key);
 		*key = NULL;
 		return arm_err_set(e, ARM_ENOMEM,
-		                   "encrypted key: Argon2id could not get %" PRIu64 " bytes of memory",
+		                   "encrypted key: Argon2id could not get %" PRIu64
+		                   " bytes of memory",
 		                   kf->memlimit);
 	}
 	return ARM_OK;
@@ -244,7 +254,8 @@ keyfile_seal(struct keyfile *kf, const struct note_signer *s, const char *pass, 
 	kf->memlimit = memlimit ? memlimit : crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	if (kf->opslimit > KEYFILE_OPS_MAX || kf->memlimit < KEYFILE_MEM_MIN ||
 	    kf->memlimit > KEYFILE_MEM_MAX)
-		return arm_err_set(e, ARM_EUSAGE, "encrypted key: cost outside the format's limits");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "encrypted key: cost outside the format's limits");
 	note_signer_verifier(s, &kf->verifier);
 	if (sodium_init() < 0)
 		return arm_err_set(e, ARM_EIO, "encrypted key: libsodium failed to initialise");
@@ -287,9 +298,10 @@ keyfile_open(const struct keyfile *kf, const char *pass, size_t plen, struct not
 		return arm_err_set(e, ARM_ENOMEM, "encrypted key: sodium_malloc failed");
 	}
 	if (crypto_secretbox_open_easy(plain, kf->box, kf->box_len, kf->nonce, key) != 0) {
-		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "encrypted key for \"%s\": wrong passphrase or the file was altered",
-		                 kf->verifier.name);
+		rc = arm_err_set(
+		    e, ARM_EVERIFY,
+		    "encrypted key for \"%s\": wrong passphrase or the file was altered",
+		    kf->verifier.name);
 	} else {
 		rc = note_signer_parse(s, (const char *)plain, pl, e);
 		if (rc == ARM_OK &&
@@ -297,10 +309,11 @@ keyfile_open(const struct keyfile *kf, const char *pass, size_t plen, struct not
 		     strcmp(s->name, kf->verifier.name) != 0 ||
 		     sodium_memcmp(s->pk, kf->verifier.pk, sizeof(s->pk)) != 0)) {
 			note_signer_release(s);
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "encrypted key for \"%s\": the sealed key is not the one the "
-			                 "verifier line names (the file was altered)",
-			                 kf->verifier.name);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "encrypted key for \"%s\": the sealed key is not the one the "
+			    "verifier line names (the file was altered)",
+			    kf->verifier.name);
 		}
 	}
 	sodium_free(plain);

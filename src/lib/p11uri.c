@@ -51,8 +51,9 @@ decode(const char *v, size_t n, uint8_t *out, size_t cap, bool text, size_t *ole
 			i += 2;
 			if (text && c == 0)
 				return -1;
-		} else if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' ||
-		           c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c == '#') {
+		} else if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' ||
+		           c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' ||
+		           c == '#') {
 			return -1;
 		}
 		if (o >= cap) /* text: out has one more byte, for the NUL */
@@ -71,16 +72,16 @@ struct attr {
 };
 
 static const struct attr path_attrs[] = {
-	{"token", P11URI_TOKEN},   {"manufacturer", P11URI_MANUFACTURER},
-	{"model", P11URI_MODEL},   {"serial", P11URI_SERIAL},
-	{"slot-id", P11URI_SLOT_ID}, {"object", P11URI_OBJECT},
-	{"id", P11URI_ID},         {"type", P11URI_TYPE},
+    {"token", P11URI_TOKEN},     {"manufacturer", P11URI_MANUFACTURER},
+    {"model", P11URI_MODEL},     {"serial", P11URI_SERIAL},
+    {"slot-id", P11URI_SLOT_ID}, {"object", P11URI_OBJECT},
+    {"id", P11URI_ID},           {"type", P11URI_TYPE},
 };
 static const struct attr query_attrs[] = {
-	{"module-path", P11URI_MODULE_PATH},
-	{"pin-source", P11URI_PIN_SOURCE},
-	{"pin-value", P11URI_PIN_VALUE},
-	{"x-note-type", P11URI_NOTE_TYPE},
+    {"module-path", P11URI_MODULE_PATH},
+    {"pin-source", P11URI_PIN_SOURCE},
+    {"pin-value", P11URI_PIN_VALUE},
+    {"x-note-type", P11URI_NOTE_TYPE},
 };
 
 static unsigned
@@ -127,17 +128,19 @@ set_attr(struct p11uri *u, unsigned bit, const char *v, size_t vl, const char *k
 	}
 	if (dst != NULL) {
 		if (decode(v, vl, (uint8_t *)dst, cap - 1, true, &l) != 0 || l == 0)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "pkcs11 uri: \"%.*s\" must be 1..%zu bytes, printable or "
-			                   "percent-encoded, without NUL",
-			                   (int)kl, k, cap - 1);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "pkcs11 uri: \"%.*s\" must be 1..%zu bytes, printable or "
+			    "percent-encoded, without NUL",
+			    (int)kl, k, cap - 1);
 		if (bit == P11URI_MODULE_PATH && dst[0] != '/')
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "pkcs11 uri: module-path must be an absolute path");
 		return ARM_OK;
 	}
 	if (decode(v, vl, tmp, sizeof(tmp) - 1, true, &l) != 0 || l == 0)
-		return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: \"%.*s\": malformed value", (int)kl, k);
+		return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: \"%.*s\": malformed value", (int)kl,
+		                   k);
 	switch (bit) {
 	case P11URI_SLOT_ID: {
 		uint64_t x = 0;
@@ -146,7 +149,8 @@ set_attr(struct p11uri *u, unsigned bit, const char *v, size_t vl, const char *k
 			return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: slot-id must be a decimal");
 		for (i = 0; i < l; i++) {
 			if (tmp[i] < '0' || tmp[i] > '9')
-				return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: slot-id must be a decimal");
+				return arm_err_set(e, ARM_ESYNTAX,
+				                   "pkcs11 uri: slot-id must be a decimal");
 			x = x * 10 + (uint64_t)(tmp[i] - '0');
 		}
 		u->slot_id = x;
@@ -185,15 +189,14 @@ set_attr(struct p11uri *u, unsigned bit, const char *v, size_t vl, const char *k
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "pkcs11 uri: x-note-type is \"log\" or \"cosigner\"");
 		return ARM_OK;
-	default:
-		return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: internal: unknown attribute");
+	default: return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: internal: unknown attribute");
 	}
 }
 
 /* Parses the ';'- or '&'-separated list s[0..n) of k=v against table t. */
 static int
-parse_list(struct p11uri *u, const char *s, size_t n, char sep, const struct attr *t,
-           size_t nt, const char *part, struct arm_err *e)
+parse_list(struct p11uri *u, const char *s, size_t n, char sep, const struct attr *t, size_t nt,
+           const char *part, struct arm_err *e)
 {
 	size_t i = 0;
 
@@ -207,18 +210,21 @@ parse_list(struct p11uri *u, const char *s, size_t n, char sep, const struct att
 		eq = memchr(a, '=', al);
 		if (eq == NULL || eq == a)
 			return arm_err_set(e, ARM_ESYNTAX,
-			                   "pkcs11 uri: %s attribute \"%.*s\" is not name=value", part,
-			                   (int)(al > 64 ? 64 : al), a);
+			                   "pkcs11 uri: %s attribute \"%.*s\" is not name=value",
+			                   part, (int)(al > 64 ? 64 : al), a);
 		bit = lookup(t, nt, a, (size_t)(eq - a));
 		if (bit == 0)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "pkcs11 uri: %s attribute \"%.*s\" is not one armistice "
 			                   "understands (docs/keys.md)",
-			                   part, (int)((size_t)(eq - a) > 64 ? 64 : (size_t)(eq - a)), a);
-		ARM_TRY(set_attr(u, bit, eq + 1, al - (size_t)(eq - a) - 1, a, (size_t)(eq - a), e));
+			                   part,
+			                   (int)((size_t)(eq - a) > 64 ? 64 : (size_t)(eq - a)), a);
+		ARM_TRY(
+		    set_attr(u, bit, eq + 1, al - (size_t)(eq - a) - 1, a, (size_t)(eq - a), e));
 		i += al + (end ? 1 : 0);
 		if (end != NULL && i == n)
-			return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: %s ends in '%c'", part, sep);
+			return arm_err_set(e, ARM_ESYNTAX, "pkcs11 uri: %s ends in '%c'", part,
+			                   sep);
 	}
 	return ARM_OK;
 }
@@ -245,8 +251,8 @@ p11uri_parse(struct p11uri *u, const char *s, size_t len, struct arm_err *e)
 	pl = q ? (size_t)(q - s) : len;
 	rc = parse_list(u, s, pl, ';', path_attrs, ARM_ARRAY_LEN(path_attrs), "path", e);
 	if (rc == ARM_OK && q != NULL)
-		rc = parse_list(u, q + 1, len - pl - 1, '&', query_attrs, ARM_ARRAY_LEN(query_attrs),
-		                "query", e);
+		rc = parse_list(u, q + 1, len - pl - 1, '&', query_attrs,
+		                ARM_ARRAY_LEN(query_attrs), "query", e);
 	if (rc == ARM_OK && !(u->have & P11URI_MODULE_PATH))
 		rc = arm_err_set(e, ARM_ESYNTAX,
 		                 "pkcs11 uri: no module-path: say which PKCS#11 library to load, "
@@ -272,7 +278,8 @@ encode(struct buf *out, const uint8_t *v, size_t n, bool slash, struct arm_err *
 
 	for (i = 0; i < n; i++) {
 		uint8_t c = v[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (slash && c == '/')) {
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+		    (slash && c == '/')) {
 			ARM_TRY(buf_append(out, &c, 1, e));
 		} else {
 			char t[3] = {'%', hx[c >> 4], hx[c & 15]};
@@ -301,8 +308,8 @@ p11uri_format(const struct p11uri *u, struct buf *out, struct arm_err *e)
 	char num[24];
 	int rc = buf_puts(out, "pkcs11:", e);
 
-#define PUT_S(bit, k, f, sep, sl)                                                          \
-	if (rc == ARM_OK && (u->have & (bit)))                                                \
+#define PUT_S(bit, k, f, sep, sl)                                                                  \
+	if (rc == ARM_OK && (u->have & (bit)))                                                     \
 	rc = put(out, &first, sep, k, u->f, strlen(u->f), sl, e)
 	PUT_S(P11URI_TOKEN, "token", token, ';', false);
 	PUT_S(P11URI_MANUFACTURER, "manufacturer", manufacturer, ';', false);
@@ -326,7 +333,8 @@ p11uri_format(const struct p11uri *u, struct buf *out, struct arm_err *e)
 		if (rc == ARM_OK)
 			rc = buf_puts(out, "file:", e);
 		if (rc == ARM_OK)
-			rc = encode(out, (const uint8_t *)u->pin_source, strlen(u->pin_source), true, e);
+			rc = encode(out, (const uint8_t *)u->pin_source, strlen(u->pin_source),
+			            true, e);
 	}
 	PUT_S(P11URI_PIN_VALUE, "pin-value", pin_value, '&', false);
 	if (rc == ARM_OK && (u->have & P11URI_NOTE_TYPE) && u->note_type == NOTE_KEY_COSIG_V1)

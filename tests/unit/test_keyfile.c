@@ -17,8 +17,9 @@
 #include "harness.h"
 
 static const char neumann_skey[] =
-	"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-static const char neumann_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char neumann_vkey[] =
+    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char pass[] = "correct horse battery staple";
 
 /* The cheapest Argon2id the format allows keeps the tests fast. */
@@ -71,7 +72,8 @@ test_roundtrip(void)
 
 	sealed(&t);
 	CHECK(keyfile_is_encrypted((char *)t.data, t.len));
-	CHECK(strncmp((char *)t.data, "armistice/encrypted-key/v1\nverifier: PeterNeumann+c74f20a3+", 59) == 0);
+	CHECK(strncmp((char *)t.data,
+	              "armistice/encrypted-key/v1\nverifier: PeterNeumann+c74f20a3+", 59) == 0);
 	CHECK(strstr((char *)t.data, "PRIVATE") == NULL);
 	CHECK(strstr((char *)t.data, "\nopslimit: 1\nmemlimit: 8192\n") != NULL);
 	CHECKM(open_text((char *)t.data, t.len, pass, &e) == ARM_OK, e.msg);
@@ -168,21 +170,21 @@ test_parse_refusals(void)
 	static const struct {
 		const char *field, *value, *msg;
 	} bad[] = {
-		{"\nkdf: ", "argon2i13", "line 3"},
-		{"\nopslimit: ", "0", "line 4"},
-		{"\nopslimit: ", "17", "line 4"},
-		{"\nopslimit: ", "02", "line 4"},
-		{"\nopslimit: ", "+2", "line 4"},
-		{"\nmemlimit: ", "8191", "line 5"},
-		{"\nmemlimit: ", "1073741825", "line 5"},
-		{"\nmemlimit: ", "99999999999999999999999", "line 5"},
-		{"\nsalt: ", "AAAAAAAAAAAAAAAAAAAAAA", "line 6"},   /* no padding */
-		{"\nsalt: ", "AAAAAAAAAAAAAAAAAAAAAB==", "line 6"}, /* non-canonical */
-		{"\nsalt: ", "AAAAAAAAAAAAAAAAAAAA", "line 6"},     /* 15 bytes */
-		{"\nnonce: ", "", "line 7"},
-		{"\nsecretbox: ", "AAAAAAAAAAAAAAAAAAAAAA==", "line 8"}, /* tag only */
-		{"\nverifier: ", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-		 "line 2"},
+	    {"\nkdf: ", "argon2i13", "line 3"},
+	    {"\nopslimit: ", "0", "line 4"},
+	    {"\nopslimit: ", "17", "line 4"},
+	    {"\nopslimit: ", "02", "line 4"},
+	    {"\nopslimit: ", "+2", "line 4"},
+	    {"\nmemlimit: ", "8191", "line 5"},
+	    {"\nmemlimit: ", "1073741825", "line 5"},
+	    {"\nmemlimit: ", "99999999999999999999999", "line 5"},
+	    {"\nsalt: ", "AAAAAAAAAAAAAAAAAAAAAA", "line 6"},   /* no padding */
+	    {"\nsalt: ", "AAAAAAAAAAAAAAAAAAAAAB==", "line 6"}, /* non-canonical */
+	    {"\nsalt: ", "AAAAAAAAAAAAAAAAAAAA", "line 6"},     /* 15 bytes */
+	    {"\nnonce: ", "", "line 7"},
+	    {"\nsecretbox: ", "AAAAAAAAAAAAAAAAAAAAAA==", "line 8"}, /* tag only */
+	    {"\nverifier: ", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+	     "line 2"},
 	};
 	size_t i;
 
@@ -227,34 +229,34 @@ static void
 test_p11uri(void)
 {
 	static const char u1[] =
-		"pkcs11:token=my%20token;object=demo.hsm%2Flog;id=%01%02?module-path=/usr/lib/"
-		"softhsm/libsofthsm2.so&pin-source=file:/etc/pin&x-note-type=cosigner";
+	    "pkcs11:token=my%20token;object=demo.hsm%2Flog;id=%01%02?module-path=/usr/lib/"
+	    "softhsm/libsofthsm2.so&pin-source=file:/etc/pin&x-note-type=cosigner";
 	struct p11uri u, v;
 	struct buf b = BUF_INIT(P11URI_MAX * 3);
 	struct arm_err e;
 	static const char *const bad[] = {
-		"pkcs11:token=a;token=b?module-path=/x.so",      /* repeated */
-		"pkcs11:colour=red?module-path=/x.so",           /* unknown path attribute */
-		"pkcs11:object=k?module-path=/x.so&color=red",   /* unknown query attribute */
-		"pkcs11:object=k",                               /* no module */
-		"pkcs11:object=k?module-path=x.so",              /* relative module */
-		"pkcs11:object=k%2?module-path=/x.so",           /* short escape */
-		"pkcs11:object=k%zz?module-path=/x.so",          /* bad escape */
-		"pkcs11:object=k%00?module-path=/x.so",          /* NUL in text */
-		"pkcs11:object=a b?module-path=/x.so",           /* raw space */
-		"pkcs11:object=k;?module-path=/x.so",            /* trailing ';' */
-		"pkcs11:object?module-path=/x.so",               /* no '=' */
-		"pkcs11:type=public;object=k?module-path=/x.so", /* not a private key */
-		"pkcs11:token=123456789012345678901234567890123?module-path=/x.so", /* 33 > 32 */
-		"pkcs11:object=k?module-path=/x.so#frag",
-		"pkcs11:object=k?module-path=/x.so&pin-value=1&pin-source=/p",
-		"pkcs11:object=k?module-path=/x.so&x-note-type=rsa",
-		"pkcs11:slot-id=01;object=k?module-path=/x.so",
-		"pkcs11:object=k?module-path=/x.so&pin-source=https://example.org/pin",
-		"pkcs11:object=k?module-path=/x.so&pin-source=pin",            /* relative */
-		"pkcs11:object=k?module-path=/x.so&pin-source=file://host/pin", /* a host */
-		"pkcs11:object=k?module-path=/x.so&pin-source=file:////pin",    /* found by fuzz_keyfile */
-		"https:object=k?module-path=/x.so",
+	    "pkcs11:token=a;token=b?module-path=/x.so",      /* repeated */
+	    "pkcs11:colour=red?module-path=/x.so",           /* unknown path attribute */
+	    "pkcs11:object=k?module-path=/x.so&color=red",   /* unknown query attribute */
+	    "pkcs11:object=k",                               /* no module */
+	    "pkcs11:object=k?module-path=x.so",              /* relative module */
+	    "pkcs11:object=k%2?module-path=/x.so",           /* short escape */
+	    "pkcs11:object=k%zz?module-path=/x.so",          /* bad escape */
+	    "pkcs11:object=k%00?module-path=/x.so",          /* NUL in text */
+	    "pkcs11:object=a b?module-path=/x.so",           /* raw space */
+	    "pkcs11:object=k;?module-path=/x.so",            /* trailing ';' */
+	    "pkcs11:object?module-path=/x.so",               /* no '=' */
+	    "pkcs11:type=public;object=k?module-path=/x.so", /* not a private key */
+	    "pkcs11:token=123456789012345678901234567890123?module-path=/x.so", /* 33 > 32 */
+	    "pkcs11:object=k?module-path=/x.so#frag",
+	    "pkcs11:object=k?module-path=/x.so&pin-value=1&pin-source=/p",
+	    "pkcs11:object=k?module-path=/x.so&x-note-type=rsa",
+	    "pkcs11:slot-id=01;object=k?module-path=/x.so",
+	    "pkcs11:object=k?module-path=/x.so&pin-source=https://example.org/pin",
+	    "pkcs11:object=k?module-path=/x.so&pin-source=pin",             /* relative */
+	    "pkcs11:object=k?module-path=/x.so&pin-source=file://host/pin", /* a host */
+	    "pkcs11:object=k?module-path=/x.so&pin-source=file:////pin", /* found by fuzz_keyfile */
+	    "https:object=k?module-path=/x.so",
 	};
 	size_t i;
 
