@@ -80,7 +80,12 @@ module_put(struct p11_module *m)
 	pthread_mutex_lock(&modules_mu);
 	if (m->refs > 0 && --m->refs == 0) {
 		m->f->C_Finalize(NULL);
-		dlclose(m->dl);
+		/*
+		 * The library stays mapped (no dlclose): modules leave thread
+		 * destructors and atexit handlers behind that would run in
+		 * unmapped code, and a later dlopen of the same path returns
+		 * the same handle anyway.
+		 */
 		memset(m, 0, sizeof(*m));
 	}
 	pthread_mutex_unlock(&modules_mu);
