@@ -13,8 +13,10 @@ set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 BUILD=${BUILD:-build}
 TOP=$(pwd)
-K="$TOP/tests/data/keys"
 W=$(mktemp -d "${TMPDIR:-/tmp}/armistice-bench-http.XXXXXX")
+# Private copies of the demo keys: a secret key at git's 0644 is refused.
+K="$W/keys"
+mkdir -p "$K" && cp "$TOP"/tests/data/keys/* "$K"/ && chmod 600 "$K"/*.key
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done

@@ -43,24 +43,31 @@ if [ -e "$log" ]; then
 fi
 mkdir -p "$work/signed"
 cd "$here"
+# A secret key must be private to its owner or armistice refuses it
+# (docs/keys.md); a git checkout leaves the demo keys at 0644. The demo
+# signs with private copies (mode 0600) in its work directory.
+keys=$work/keys
+mkdir -p "$keys"
+cp keys/*.key "$keys"/
+chmod 600 "$keys"/*.key
 
 say() { printf '\n== %s\n' "$*"; }
 now_opt() { if [ -n "${DEMO_NOW:-}" ]; then printf -- '--now\n%s\n' "$DEMO_NOW"; fi; }
 
 say "1. Every party signs the agreement (agreement.yaml, $(wc -c <agreement.yaml) bytes)"
 for p in rok dprk us; do
-	"$ARM" sign --key "keys/$p.key" --agreement agreement.yaml >"$work/agreement.$p.signed"
+	"$ARM" sign --key "$keys/$p.key" --agreement agreement.yaml >"$work/agreement.$p.signed"
 	echo "   signed by $p (keys/$p.key, a public demo key)"
 done
 
 say "2. The log starts with the agreement as entry 0"
-"$ARM" init "$log" --agreement agreement.yaml --log-key keys/log.key "$work"/agreement.*.signed
+"$ARM" init "$log" --agreement agreement.yaml --log-key "$keys/log.key" "$work"/agreement.*.signed
 
 say "3. The 1958-2017 provocations table becomes 275 signed incidents (CSIS Beyond Parallel)"
 # The table is Mac Roman text with bare-CR line ends, as published. Row types
 # map to the agreement's incident kinds; events refine them.
 "$ARM" import incidents "$log" data/nk-provocations-1958-2017.csv \
-	--key keys/csis.key --charset mac-roman --actor dprk --time occurred \
+	--key "$keys/csis.key" --charset mac-roman --actor dprk --time occurred \
 	--event "Nuclear Test=nuclear-test" \
 	--event "Inter-contin=icbm-launch" \
 	--event "Satellite Launch=satellite-launch" \
@@ -79,7 +86,7 @@ for f in entries/*.entry; do
 	b=$(basename "$f" .entry)
 	sed "2a\\
 agreement: $id" "$f" >"$work/$b.entry"
-	"$ARM" sign --key "keys/$author.key" "$work/$b.entry" >"$work/signed/$b.note"
+	"$ARM" sign --key "$keys/$author.key" "$work/$b.entry" >"$work/signed/$b.note"
 	n=$((n + 1))
 done
 echo "   $n entries signed by rok, dprk, us, unc, dpaa, osint and press"

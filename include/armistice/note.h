@@ -9,7 +9,8 @@
  *
  * Ownership: struct note owns its text and signature array; note_release()
  * frees them. struct note_signer holds its secret key in sodium_malloc()
- * memory, wiped and freed by note_signer_release(). Verifier keys are plain
+ * memory, wiped and freed by note_signer_release(), or a handle on an
+ * external key (note_signer_external()) that release closes. Verifier keys are plain
  * values. Every function here is pure (no I/O) except key generation, which
  * reads the system RNG through libsodium.
  */
@@ -52,12 +53,33 @@ struct note_verifier {
 	uint8_t pk[32];
 };
 
+/*
+ * A signer whose secret is elsewhere (a PKCS#11 token): sign() writes the
+ * 64-byte Ed25519 signature of msg[0..len) into sig, or fails with one
+ * line in e; it must be safe to call from several threads at once (serve
+ * signs from its publisher thread). release() frees ctx. The backend
+ * never sees anything but the bytes to sign.
+ */
+struct note_signer_ops {
+	const char *kind; /* for messages: "pkcs11" */
+	int (*sign)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64],
+	            struct arm_err *e);
+	void (*release)(void *ctx);
+};
+
+/*
+ * A signer is either an in-memory Ed25519 key (sk set) or an external one
+ * (ops and ctx set, sk NULL); every signature goes through
+ * note_signer_sign(), so note, cosig, log and witness do not know which.
+ */
 struct note_signer {
 	char name[NOTE_NAME_MAX + 1];
 	uint32_t key_id;
 	uint8_t type;
 	uint8_t pk[32];
 	uint8_t *sk; /* 64-byte libsodium secret key in sodium_malloc memory */
+	const struct note_signer_ops *ops; /* external signer, or NULL */
+	void *ctx;                         /* owned by ops */
 };
 
 /* Result for one verifier key after note_verify(). */
@@ -156,10 +178,39 @@ int note_signer_parse(struct note_signer *s, const char *skey, size_t len,
                       struct arm_err *e) ARM_MUST_CHECK;
 int note_signer_format(const struct note_signer *s, struct buf *out,
                        struct arm_err *e) ARM_MUST_CHECK;
+/*
+ * The signer key line of s (as note_signer_format, without a newline) in
+ * new sodium_malloc memory, NUL-terminated: *line, *len. The caller
+ * releases it with sodium_free(), which wipes it. No ordinary heap memory
+ * ever holds the line.
+ */
+int note_signer_format_secret(const struct note_signer *s, char **line, size_t *len,
+                              struct arm_err *e) ARM_MUST_CHECK;
 /* A fresh key of the given type (0x01 or 0x04) from the system RNG. */
 int note_signer_generate(struct note_signer *s, const char *name, uint8_t type,
                          struct arm_err *e) ARM_MUST_CHECK;
 void note_signer_verifier(const struct note_signer *s, struct note_verifier *v);
+
+/*
+ * Makes *s an external signer named name (a valid key name), of type 0x01
+ * or 0x04, for public key pk; it takes ctx (released through ops even on
+ * failure).
+ */
+int note_signer_external(struct note_signer *s, const char *name, uint8_t type,
+                         const uint8_t pk[32], const struct note_signer_ops *ops, void *ctx,
+                         struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * The Ed25519 signature of msg[0..len) by s, whichever kind it is. An
+ * external signer's signature is verified against s->pk before it is
+ * returned (ARM_EVERIFY if not): a token holding another key, or a faulty
+ * one, cannot publish a signature that nobody can check.
+ */
+int note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len,
+                     uint8_t sig[64], struct arm_err *e) ARM_MUST_CHECK;
+
+/* Does s hold a key it can sign with (in memory or external)? */
+bool note_signer_ready(const struct note_signer *s);
 void note_signer_release(struct note_signer *s);
 
 #endif

@@ -45,6 +45,7 @@ void cli_json_str(FILE *f, const char *s, size_t n);
 /* Subcommands. */
 int cmd_version(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_proof(int argc, char **argv);

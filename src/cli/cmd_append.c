@@ -33,6 +33,8 @@ static const char append_usage[] =
 	"is written.\n"
 	"\n"
 	"  --key LOG.key   the log's signer key (default: the one DIR records)\n"
+	"                  (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                  armistice-key(1))\n"
 	"  --zones ZDIR    directory of the agreement's zone files (default DIR/zones)\n"
 	"  --json          one JSON object per appended entry\n"
 	"\n"

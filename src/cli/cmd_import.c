@@ -55,6 +55,8 @@ static const char import_usage[] =
 	"\n"
 	"  --key KEY          signer key file of the reporting actor\n"
 	"  --log-key LOGKEY   the log's signer key (default: the one the log records)\n"
+	"                     (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                     armistice-key(1))\n"
 	"  --zones ZDIR       directory of the agreement's zone files (default DIR/zones)\n"
 	"  --charset CS       encoding of CSV (default utf-8; the CSIS table is mac-roman)\n"
 	"  --kind TYPE=KIND   incident kind for rows whose type is TYPE; without one,\n"

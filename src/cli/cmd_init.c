@@ -40,6 +40,8 @@ static const char init_usage[] =
 	"\n"
 	"  --agreement FILE  the agreement, with its zone files beside it\n"
 	"  --log-key KEY     the log's signer key file (Ed25519)\n"
+	"                    (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                    armistice-key(1))\n"
 	"  --json            print the result as JSON\n"
 	"\n"
 	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"

@@ -61,6 +61,8 @@ static const char log_usage[] =
 	"\n"
 	"  --key K      init/append: the log's signer key file (append: default, the\n"
 	"               one recorded by init); verify: the log's verifier key\n"
+	"               (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"               armistice-key(1))\n"
 	"  --origin O   init: the checkpoint origin line\n"
 	"  --lines      append: one entry per line (newline not included, empty\n"
 	"               lines skipped), committed in large durable batches\n"

@@ -32,6 +32,8 @@ static const char note_usage[] =
 	"        signed.\n"
 	"\n"
 	"  --key KEY    signer key file (sign) or verifier key (verify); repeatable\n"
+	"               (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"               armistice-key(1))\n"
 	"  --json       verify: print the result as JSON\n"
 	"  --text       verify: print only the signed text, once verified\n"
 	"\n"

@@ -32,6 +32,8 @@ static const char sign_usage[] =
 	"ones it has (the signed text does not change).\n"
 	"\n"
 	"  --key KEY         signer key file of the author (Ed25519, type 0x01)\n"
+	"                    (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                    armistice-key(1))\n"
 	"  --evidence FILE   add \"evidence: sha256:<digest of FILE>\"; repeatable\n"
 	"  --uri URI         where the evidence before it can be fetched\n"
 	"  --agreement FILE  build the agreement entry (log entry 0) from the\n"

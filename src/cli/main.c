@@ -3,11 +3,13 @@
  * its own options, prints its own --help and returns its exit status.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/cli_key.h"
 #include "armistice/common.h"
 
 #define ARMISTICE_VERSION "0.1.0"
@@ -15,6 +17,7 @@
 static const struct cli_cmd commands[] = {
 	{"version", cmd_version, "print the version"},
 	{"keygen", cmd_keygen, "make a signer key and its verifier key (log or cosigner)"},
+	{"key", cmd_key, "encrypt, decrypt or re-encrypt a signer key file; show a key's verifier"},
 	{"log", cmd_log, "create, append to, read, prove from and verify a log directory"},
 	{"note", cmd_note, "sign text as a signed note, or verify one against keys"},
 	{"proof", cmd_proof, "check a receipt or a consistency proof offline"},
@@ -49,11 +52,13 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: armistice COMMAND [ARGS...]\n"
+	fprintf(f, "usage: armistice [--passphrase-fd N] COMMAND [ARGS...]\n"
 	           "       armistice COMMAND --help\n\n"
 	           "A verifiable ledger for phased peace agreements.\n\ncommands:\n");
 	for (i = 0; i < ARM_ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n--passphrase-fd N reads the passphrase of encrypted signer keys from\n"
+	           "file descriptor N (docs/keys.md); else $ARMISTICE_PASSPHRASE, else a prompt.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
 	           "4 system error, 5 not found. See armistice(1).\n");
 }
@@ -78,6 +83,20 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(argc - 1, argv + 1);
+	/* armistice --passphrase-fd N COMMAND: for every encrypted key COMMAND opens. */
+	if (strcmp(argv[1], "--passphrase-fd") == 0) {
+		char *end = NULL;
+		long fd = argc > 2 ? strtol(argv[2], &end, 10) : -1;
+		if (argc < 4 || end == argv[2] || *end != '\0' || fd < 0 || fd > 65535) {
+			fprintf(stderr, "armistice: --passphrase-fd wants a descriptor number and a "
+			                "COMMAND\nTry 'armistice --help'.\n");
+			return 2;
+		}
+		cli_key_set_passphrase_fd((int)fd);
+		argc -= 2;
+		argv += 2;
+	}
+	atexit(cli_key_forget);
 	for (i = 0; i < ARM_ARRAY_LEN(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);

@@ -36,7 +36,7 @@ cosig_sign(const struct note_signer *s, uint64_t ts, const char *body, size_t le
 	struct ckpt c;
 	int rc, i;
 
-	if (s->type != NOTE_KEY_COSIG_V1 || s->sk == NULL)
+	if (s->type != NOTE_KEY_COSIG_V1 || !note_signer_ready(s))
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "cosign: key \"%s\" is not a cosigner key (type 0x%02x, want 0x04)",
 		                   s->name, s->type);
@@ -53,10 +53,8 @@ cosig_sign(const struct note_signer *s, uint64_t ts, const char *body, size_t le
 		sig.sig[i] = (uint8_t)(ts >> (56 - 8 * i));
 	sig.sig_len = COSIG_LEN;
 	rc = cosig_message(&m, ts, body, len, e);
-	if (rc == ARM_OK &&
-	    crypto_sign_detached(sig.sig + 8, NULL, m.data, m.len, s->sk) != 0)
-		rc = arm_err_set(e, ARM_EIO, "cosign: libsodium refused to sign with key \"%s\"",
-		                 s->name);
+	if (rc == ARM_OK)
+		rc = note_signer_sign(s, m.data, m.len, sig.sig + 8, e);
 	if (rc == ARM_OK)
 		rc = note_sig_format(&sig, line, e);
 	buf_release(&m);

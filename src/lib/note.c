@@ -507,7 +507,7 @@ note_sign_line(const struct note_signer *s, const char *text, size_t len, struct
 {
 	struct note_sig sig;
 
-	if (s->type != NOTE_KEY_ED25519 || s->sk == NULL)
+	if (s->type != NOTE_KEY_ED25519 || !note_signer_ready(s))
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "sign: key \"%s\" is not an Ed25519 note key (type 0x%02x); "
 		                   "cosigner keys sign with cosig_sign", s->name, s->type);
@@ -515,9 +515,7 @@ note_sign_line(const struct note_signer *s, const char *text, size_t len, struct
 	memset(&sig, 0, sizeof(sig));
 	memcpy(sig.name, s->name, sizeof(sig.name));
 	sig.key_id = s->key_id;
-	if (crypto_sign_detached(sig.sig, NULL, (const unsigned char *)text, len, s->sk) != 0)
-		return arm_err_set(e, ARM_EIO, "sign: libsodium refused to sign with key \"%s\"",
-		                   s->name);
+	ARM_TRY(note_signer_sign(s, (const uint8_t *)text, len, sig.sig, e));
 	sig.sig_len = crypto_sign_BYTES;
 	return note_sig_format(&sig, line, e);
 }
@@ -776,6 +774,40 @@ note_signer_format(const struct note_signer *s, struct buf *out, struct arm_err 
 }
 
 int
+note_signer_format_secret(const struct note_signer *s, char **line, size_t *len,
+                          struct arm_err *e)
+{
+	/* "PRIVATE+KEY+" name "+" hex8 "+" base64(33) and a NUL. */
+	size_t cap = 12 + NOTE_NAME_MAX + 1 + 8 + 1 + KEY_B64_LEN + 1;
+	struct buf b;
+	int rc;
+
+	*line = NULL;
+	*len = 0;
+	if (sodium_init() < 0)
+		return arm_err_set(e, ARM_EIO, "signer key: libsodium failed to initialise");
+	/*
+	 * A buf over sodium_malloc memory whose max keeps buf_reserve from
+	 * ever reallocating: every byte of the line is written there only.
+	 */
+	b.data = sodium_malloc(cap);
+	if (b.data == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "signer key: sodium_malloc failed");
+	b.len = 0;
+	b.cap = cap;
+	b.max = cap - 1;
+	b.data[0] = '\0';
+	rc = note_signer_format(s, &b, e);
+	if (rc != ARM_OK) {
+		sodium_free(b.data);
+		return rc;
+	}
+	*line = (char *)b.data;
+	*len = b.len;
+	return ARM_OK;
+}
+
+int
 note_signer_generate(struct note_signer *s, const char *name, uint8_t type, struct arm_err *e)
 {
 	size_t nl = strlen(name);
@@ -808,11 +840,70 @@ note_signer_verifier(const struct note_signer *s, struct note_verifier *v)
 	memcpy(v->pk, s->pk, sizeof(v->pk));
 }
 
+int
+note_signer_external(struct note_signer *s, const char *name, uint8_t type,
+                     const uint8_t pk[32], const struct note_signer_ops *ops, void *ctx,
+                     struct arm_err *e)
+{
+	size_t nl = strlen(name);
+
+	memset(s, 0, sizeof(*s));
+	if (!note_name_valid(name, nl) || ops == NULL || ops->sign == NULL) {
+		if (ops != NULL && ops->release != NULL)
+			ops->release(ctx);
+		return arm_err_set(e, ARM_EUSAGE, "external signer: %s: \"%.64s\"",
+		                   ops == NULL || ops->sign == NULL ? "no sign operation"
+		                                                    : name_rule(name, nl),
+		                   name);
+	}
+	if (type != NOTE_KEY_ED25519 && type != NOTE_KEY_COSIG_V1) {
+		if (ops->release != NULL)
+			ops->release(ctx);
+		return check_type("external signer", name, type, e);
+	}
+	memcpy(s->name, name, nl + 1);
+	s->type = type;
+	memcpy(s->pk, pk, sizeof(s->pk));
+	s->key_id = note_key_id(s->name, type, s->pk);
+	s->ops = ops;
+	s->ctx = ctx;
+	return ARM_OK;
+}
+
+bool
+note_signer_ready(const struct note_signer *s)
+{
+	return s->sk != NULL || (s->ops != NULL && s->ops->sign != NULL);
+}
+
+int
+note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len, uint8_t sig[64],
+                 struct arm_err *e)
+{
+	if (s->sk != NULL) {
+		if (crypto_sign_detached(sig, NULL, msg, len, s->sk) != 0)
+			return arm_err_set(e, ARM_EIO, "sign: libsodium refused to sign with key \"%s\"",
+			                   s->name);
+		return ARM_OK;
+	}
+	if (s->ops == NULL || s->ops->sign == NULL)
+		return arm_err_set(e, ARM_EUSAGE, "sign: key \"%s\" holds no secret", s->name);
+	ARM_TRY(s->ops->sign(s->ctx, msg, len, sig, e));
+	if (crypto_sign_verify_detached(sig, msg, len, s->pk) != 0)
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "sign: the %s signer for \"%s\" returned a signature that does "
+		                   "not verify under its public key (wrong key object or a faulty "
+		                   "token)", s->ops->kind, s->name);
+	return ARM_OK;
+}
+
 void
 note_signer_release(struct note_signer *s)
 {
 	if (s == NULL)
 		return;
+	if (s->ops != NULL && s->ops->release != NULL)
+		s->ops->release(s->ctx);
 	sodium_free(s->sk); /* wipes, NULL-safe */
 	sodium_memzero(s, sizeof(*s));
 }

@@ -82,6 +82,8 @@ static const char serve_usage[] =
 	"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	"  --key KEY           the log's signer key file (default: the one DIR's\n"
 	"                      config names)\n"
+	"                      (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                      armistice-key(1))\n"
 	"  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
 	"  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
 	"  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"

@@ -25,6 +25,8 @@ static const char witness_usage[] =
 	"refused inconsistent checkpoints are kept in DIR/evidence/.\n"
 	"\n"
 	"  --key KEY          cosigner key file (type 0x04, keygen --type cosigner)\n"
+	"                     (a key file, an encrypted key file or a pkcs11: URI;\n"
+	"                     armistice-key(1))\n"
 	"  --state DIR        state directory (created if missing)\n"
 	"  --log [ORIGIN=]VKEY  a log's verifier key, or a file holding one, and\n"
 	"                     the checkpoint origin it signs for (default: the\n"

@@ -6,7 +6,7 @@
 #   entry NAME AUTHOR SEQ TIME KIND [LINE...]
 #                               writes $T/NAME.signed: the entry with the given
 #                               header lines after `time:`, signed by AUTHOR
-K=$TOP/tests/data/keys
+K=$DEMO_KEYS
 AG=$TOP/tests/data/agreements
 
 new_log() {

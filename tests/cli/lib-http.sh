@@ -77,7 +77,7 @@ http() {
 #   pilot_witnesses        starts the three witnesses; sets $WARGS and
 #                          $W_south, $W_north, $W_nnsc
 #   pilot_serve NAME DIR [ARGS...]  starts a server on log DIR; sets $URL
-K="$TOP/tests/data/keys"
+K="$DEMO_KEYS"
 P="$T/pilot"
 ORIGIN=demo.armistice.example/gp-pilot
 

@@ -17,6 +17,16 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/armistice-test.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 script=$(basename "$0" .sh)
 
+# A secret key must be private to its owner or every command refuses it
+# (docs/keys.md), and a git checkout leaves the shipped demo keys at 0644:
+# each script works on private copies (mode 0600, owned by the tester).
+DEMO_KEYS=$T/demo-keys
+EX_KEYS=$T/example-keys
+mkdir -p "$DEMO_KEYS" "$EX_KEYS"
+cp "$TOP"/tests/data/keys/* "$DEMO_KEYS"/
+cp "$TOP"/examples/korea-2018/keys/*.key "$TOP"/examples/korea-2018/keys/*.pub "$EX_KEYS"/
+chmod 600 "$DEMO_KEYS"/*.key "$EX_KEYS"/*.key
+
 ok() { echo "ok - $script: $*"; }
 not_ok() { echo "not ok - $script: $*"; }
 

@@ -31,7 +31,7 @@ expect_exit 1 "Go refuses armistice's note under a key that did not sign it" "$I
 # The Go sumdb/note doc vector, signed by armistice, opened by Go.
 neumann_key='PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz'
 neumann_pub='PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'
-printf '%s\n' "$neumann_key" >neumann.key
+(umask 077 && printf '%s\n' "$neumann_key" >neumann.key)
 printf "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n" >neumann.txt
 expect_ok "armistice signs the Neumann text" "$ARM" note sign --key neumann.key neumann.txt
 cp "$T/out" neumann.note

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 D=$TOP/tests/data
-K=$D/keys
+K=$DEMO_KEYS
 cp -r "$D/agreements" "$T/ag"
 A=$T/ag/pilot.yaml
 

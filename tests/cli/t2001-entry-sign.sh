@@ -5,7 +5,7 @@
 # copy does not.
 . "$(dirname "$0")/lib.sh"
 
-K=$TOP/tests/data/keys
+K=$DEMO_KEYS
 id=$(sha256sum "$TOP/tests/data/agreements/pilot.yaml" | cut -c1-64)
 
 cat >"$T/claim" <<EOF

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 EX=$TOP/examples/korea-2018
 CSV=$SHARED/data/nk-provocations-1958-2017.csv
-K=$EX/keys
+K=$EX_KEYS
 
 size() { "$ARM" log checkpoint "$T/log" | sed -n 2p; }
 imp() { # CSV [options...]

@@ -153,9 +153,9 @@ fi
 id=$(sha256sum "$EX/agreement.yaml" | cut -c1-64)
 sed "2a\\
 agreement: $id" "$EX/entries/002-loudspeakers-rok.entry" | sed 's/^seq: .*/seq: 29/' >"$T/forged"
-"$ARM" sign --key "$EX/keys/dprk.key" "$T/forged" >"$T/forged.note"
+"$ARM" sign --key "$EX_KEYS/dprk.key" "$T/forged" >"$T/forged.note"
 expect_exit 1 "a rok entry signed with the dprk key is refused" "$ARM" append "$L" "$T/forged.note"
-"$ARM" sign --key "$EX/keys/rok.key" "$T/forged" >"$T/replay.note"
+"$ARM" sign --key "$EX_KEYS/rok.key" "$T/forged" >"$T/replay.note"
 expect_exit 3 "a correctly signed claim made twice is refused by the rules" \
 	"$ARM" append "$L" "$T/replay.note"
 expect_grep "... naming the rule" 'rule claim-once' "$T/err"
@@ -175,7 +175,7 @@ place_case() { # name lat lon commitment want
 	rm -rf "$T/p"
 	cp -r "$L" "$T/p"
 	inc 5 "$2" "$3" >"$T/p.entry"
-	"$ARM" sign --key "$EX/keys/unc.key" "$T/p.entry" >"$T/p.note" &&
+	"$ARM" sign --key "$EX_KEYS/unc.key" "$T/p.entry" >"$T/p.note" &&
 		"$ARM" append "$T/p" "$T/p.note" >/dev/null 2>"$T/err" ||
 		not_ok "append the $1 incident: $(cat "$T/err")"
 	got=$(at_june "$T/p" "$4")

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib-http.sh"
 
 EX="$TOP/examples/korea-2018"
-KK="$EX/keys"
+KK="$EX_KEYS"
 ORIGIN=demo.log.armistice-example/korea-2018
 cd "$T" || exit 1
 
