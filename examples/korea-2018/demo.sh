@@ -136,7 +136,7 @@ mkdir -p "$out/servers" "$out/witnesses"
 say "5. The agreement's witnesses start, one per party and a neutral one (armistice witness)"
 wargs=""
 for w in rok dprk us nnsc; do
-	start "w-$w" "$ARM" witness --key "keys/witness-$w.key" --state "$out/witnesses/w-$w" \
+	start "w-$w" "$ARM" witness --key "$keys/witness-$w.key" --state "$out/witnesses/w-$w" \
 		--log "$origin=keys/log.pub" --listen 127.0.0.1:0
 	wargs="$wargs --witness w-$w=$url"
 	echo "   w-$w at $url (keys/witness-$w.key, a public demo key; state in $out/witnesses/w-$w)"
@@ -214,7 +214,7 @@ echo "   start the witnesses again (their state is kept in $out/witnesses), then
 p=8081
 sargs=""
 for w in rok dprk us nnsc; do
-	echo "        $ARM witness --key $here/keys/witness-$w.key --state $out/witnesses/w-$w \\"
+	echo "        $ARM witness --key $keys/witness-$w.key --state $out/witnesses/w-$w \\"
 	echo "            --log $origin=$here/keys/log.pub --listen 127.0.0.1:$p &"
 	sargs="$sargs --witness w-$w=http://127.0.0.1:$p"
 	p=$((p + 1))

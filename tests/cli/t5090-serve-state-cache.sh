@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib-http.sh"
 
 EX="$TOP/examples/korea-2018"
-KK="$EX/keys"
+KK="$EX_KEYS"
 ORIGIN=demo.log.armistice-example/korea-2018
 NOW=2024-12-01T00:00:00Z
 EVERY=16
