@@ -39,6 +39,7 @@
 
 #include "cli/cli.h"
 #include "server/webasset.h"
+#include "server/sandbox.h"
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "armistice/agreement.h"
@@ -58,6 +59,7 @@
 static const char serve_usage[] =
 	"usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
 	"                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
+	"                       [--user USER [--group GROUP]]\n"
 	"\n"
 	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
@@ -74,6 +76,10 @@ static const char serve_usage[] =
 	"                      before answering 202 (default 10000)\n"
 	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
 	"  --max-conns N       simultaneous connections (default 256)\n"
+	"  --user USER         started as root: after binding and reading the key, run\n"
+	"                      as USER (DIR must belong to it), no capabilities, no new\n"
+	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
+	"  --group GROUP       with --user: the group (default: the user's)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -90,6 +96,8 @@ static const struct option serve_opts[] = {
 	{"wait-ms", required_argument, NULL, 'W'},
 	{"batch-ms", required_argument, NULL, 'b'},
 	{"max-conns", required_argument, NULL, 'c'},
+	{"user", required_argument, NULL, 'u'},
+	{"group", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -837,6 +845,10 @@ cmd_serve(int argc, char **argv)
 {
 	static struct serve s; /* large; one per process */
 	const char *listen = "127.0.0.1:8080", *keyf = NULL;
+	const char *user = NULL, *group = NULL;
+	static struct sandbox sb;
+	struct stat zst;
+	int lfd = -1;
 	struct log_config cfg;
 	struct log_opts lo;
 	struct httpd *h = NULL;
@@ -876,6 +888,8 @@ cmd_serve(int argc, char **argv)
 			if (serve_parse_long(optarg, 1, 4096, &max_conns) != 0)
 				return cli_usage_error("serve", "--max-conns takes 1..4096");
 			break;
+		case 'u': user = optarg; break;
+		case 'g': group = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown option");
 		}
@@ -893,14 +907,31 @@ cmd_serve(int argc, char **argv)
 		return cli_fail(&e);
 	if (keyf == NULL && cfg.key_path[0] == '\0')
 		return cli_usage_error("serve", "no --key and '%s' names no key file", s.dir);
+	/* sandbox.h: check as the user, read the key and bind, then drop. */
+	if (sandbox_user(&sb, "serve", user, group, &e) != ARM_OK ||
+	    sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK ||
+	    (stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
+		return cli_fail(&e);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);
+	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
+	    sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK ||
+	    sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK ||
+	    sandbox_allow_http_client(&sb, &e) != ARM_OK || sandbox_enter(&sb, &e) != ARM_OK) {
+		if (lfd >= 0)
+			close(lfd);
+		note_signer_release(&s.key);
+		return cli_fail(&e);
+	}
+	sandbox_report(&sb, stderr);
 	if ((s.hook = calloc(1, sizeof(*s.hook))) == NULL) {
+		close(lfd);
 		note_signer_release(&s.key);
 		arm_err_set(&e, ARM_ENOMEM, "out of memory");
 		return cli_fail(&e);
 	}
 	if (cli_replay_init(s.hook, s.zones, ENGINE_NO_TIME, true, &e) != ARM_OK) {
+		close(lfd);
 		free(s.hook);
 		note_signer_release(&s.key);
 		return cli_fail(&e);
@@ -932,6 +963,8 @@ cmd_serve(int argc, char **argv)
 	o.max_conns = (unsigned)max_conns;
 	o.handler = serve_handle;
 	o.ctx = &s;
+	o.listen_fd = lfd;
+	lfd = -1; /* the daemon's now */
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK)
 		goto fail;
 	if (pthread_create(&s.pubthr, NULL, serve_publisher, &s) != 0) {
@@ -955,6 +988,8 @@ cmd_serve(int argc, char **argv)
 	        log_size(s.log), log_published_size(s.log));
 	rc = ARM_OK;
 fail:
+	if (lfd >= 0)
+		close(lfd);
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
 	if (started || s.log != NULL) {

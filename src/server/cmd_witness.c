@@ -150,8 +150,8 @@ cmd_witness(int argc, char **argv)
 		return cli_usage_error("witness", "--key, --state and at least one --log are required");
 	if (sandbox_user(&sb, "witness", user, group, &e) != ARM_OK)
 		return cli_fail(&e);
-	/* A state directory made here for --user is made that user's. */
-	if (sb.have_user && mkdir(state, 0700) == 0 && chown(state, sb.uid, sb.gid) != 0) {
+	/* Made before the sandbox, which allows only what exists; --user's own. */
+	if (mkdir(state, 0700) == 0 && sb.have_user && chown(state, sb.uid, sb.gid) != 0) {
 		arm_err_set(&e, ARM_EIO, "witness: chown '%s': %s", state, strerror(errno));
 		return cli_fail(&e);
 	}

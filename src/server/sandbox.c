@@ -173,9 +173,8 @@ sandbox_become(const struct sandbox *sb, struct arm_err *e)
 	return ARM_OK;
 }
 
-/* ---- the writability check, run as the user in a child process ---- */
+/* ---- the check, run as the user in a child process ---- */
 
-static enum sandbox_access check_access;
 static char check_bad[PATH_MAX + 64];
 
 static int
@@ -193,9 +192,9 @@ sandbox_check_one(const char *path, const struct stat *st, int flag, struct FTW 
 	if (flag == FTW_SL)
 		return 0; /* the log and state never hold symlinks; not followed */
 	if (flag == FTW_D)
-		want = check_access == SANDBOX_RW ? R_OK | W_OK | X_OK : R_OK | X_OK;
+		want = R_OK | W_OK | X_OK;
 	else
-		want = check_access == SANDBOX_RW ? R_OK | W_OK : R_OK;
+		want = R_OK | W_OK;
 	if (access(path, want) != 0) {
 		snprintf(check_bad, sizeof(check_bad), "%s' (%s", path, strerror(errno));
 		return 1;
@@ -231,8 +230,17 @@ sandbox_check(const struct sandbox *sb, const char *dir, enum sandbox_access acc
 			(void)!write(p[1], ce.msg, strlen(ce.msg));
 			_exit(2);
 		}
-		check_access = access;
-		if (nftw(dir, sandbox_check_one, 16, FTW_PHYS) != 0) {
+		/*
+		 * A read-only directory (zones) is checked itself, not walked:
+		 * the agreement names the files read from it, and an unrelated
+		 * unreadable file there must not stop the server.
+		 */
+		if (access == SANDBOX_RO && faccessat(AT_FDCWD, dir, R_OK | X_OK, 0) != 0) {
+			snprintf(check_bad, sizeof(check_bad), "%s' (%s", dir, strerror(errno));
+			(void)!write(p[1], check_bad, strlen(check_bad));
+			_exit(1);
+		}
+		if (access == SANDBOX_RW && nftw(dir, sandbox_check_one, 16, FTW_PHYS) != 0) {
 			if (check_bad[0] == '\0')
 				snprintf(check_bad, sizeof(check_bad), "%s' (%s", dir,
 				         strerror(errno));
@@ -349,9 +357,16 @@ sandbox_drop_caps(const struct sandbox *sb, struct arm_err *e)
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 	int cap;
 
-	/* The bounding set first: dropping it needs CAP_SETPCAP, still held. */
+	/*
+	 * The bounding set first: dropping it needs CAP_SETPCAP, which root
+	 * still holds. A user started with a capability (systemd's
+	 * AmbientCapabilities=CAP_NET_BIND_SERVICE) lacks it (EPERM): its
+	 * bounding set only matters across execve, which no-new-privileges
+	 * stops from adding anything.
+	 */
 	for (cap = 0; cap < 64; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL &&
+		    !(errno == EPERM && geteuid() != 0))
 			return arm_err_set(e, ARM_EIO,
 			                   "%s: cannot drop capability %d from the bounding "
 			                   "set: %s",
@@ -502,12 +517,19 @@ sandbox_enter(struct sandbox *sb, struct arm_err *e)
 	if (geteuid() == 0) {
 		sb->root_without_user = !sb->have_user;
 		ARM_TRY(sandbox_drop_caps(sb, e));
-		if (!sandbox_caps_empty())
-			return arm_err_set(e, ARM_EIO,
-			                   "%s: capabilities remain after dropping them", sb->name);
-	} else if (sb->have_user) {
-		ARM_TRY(sandbox_become(sb, e));
+	} else {
+		if (sb->have_user)
+			ARM_TRY(sandbox_become(sb, e));
+		if (!sandbox_caps_empty()) {
+			/* Started with a capability, e.g. to bind port 443 under systemd. */
+			struct sandbox plain = *sb;
+			plain.have_user = false;
+			ARM_TRY(sandbox_drop_caps(&plain, e));
+		}
 	}
+	if (!sandbox_caps_empty())
+		return arm_err_set(e, ARM_EIO, "%s: capabilities remain after dropping them",
+		                   sb->name);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return arm_err_set(e, ARM_EIO, "%s: PR_SET_NO_NEW_PRIVS: %s", sb->name,
 		                   strerror(errno));

@@ -90,10 +90,10 @@ int sandbox_user(struct sandbox *sb, const char *name, const char *user, const c
 
 /*
  * When a --user was given: checks, in a child process that has already
- * become that user, that every directory beneath dir can be written
- * (access RW) or read (RO) by it, and every file in it read (and, for RW,
- * written). The error names the first path that fails and the command
- * that fixes it. Without --user it checks nothing.
+ * become that user, that every directory beneath dir and every file in
+ * it can be read and written by it (access RW), or that dir can be read
+ * (RO). The error names the first path that fails and the command that
+ * fixes it. Without --user it checks nothing.
  */
 int sandbox_check(const struct sandbox *sb, const char *dir, enum sandbox_access access,
                   struct arm_err *e) ARM_MUST_CHECK;
