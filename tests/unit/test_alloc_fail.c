@@ -38,6 +38,7 @@
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/witness.h"
 #include "armistice/common.h"
 #include "harness.h"
 
@@ -222,7 +223,7 @@ static void
 walk(const struct op *op)
 {
 	unsigned long n, total = 0, clean = 0, other = 0, survived = 0;
-	int ok = 1;
+	int ok = 1, fails_before = harness_fail;
 	char name[160];
 
 	snprintf(name, sizeof(name), "alloc_fail %s", op->name);
@@ -284,6 +285,7 @@ walk(const struct op *op)
 	printf("# %s: %lu allocations; failing each: %lu out of memory, %lu another error, %lu "
 	       "still succeeded\n",
 	       op->name, total, clean, other, survived);
+	ok = ok && harness_fail == fails_before; /* and every check() passed */
 	if (ok)
 		printf("ok - %s\n", name);
 	else
@@ -577,14 +579,14 @@ struct snap {
 static struct snap before, after;
 
 static void
-snap_walk(struct snap *s, const char *rel)
+snap_walk(struct snap *s, const char *root, const char *rel)
 {
 	char p[800], sub[400];
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
 
-	snprintf(p, sizeof(p), "%s/%s", logdir, rel);
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
 	if ((d = opendir(p)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
@@ -592,11 +594,11 @@ snap_walk(struct snap *s, const char *rel)
 		    strcmp(de->d_name, "lock") == 0 || strncmp(de->d_name, "index.db", 8) == 0)
 			continue; /* the lock, and the index SQLite rebuilds on demand */
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
-		snprintf(p, sizeof(p), "%s/%s", logdir, sub);
+		snprintf(p, sizeof(p), "%s/%s", root, sub);
 		if (lstat(p, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			snap_walk(s, sub);
+			snap_walk(s, root, sub);
 		} else if (s->n < SNAP_MAX) {
 			struct buf b = BUF_INIT(1 << 24);
 			(void)slurp_into(p, &b);
@@ -664,6 +666,63 @@ run_log(void *ctx, struct arm_err *e)
 	log_close(l);
 	return rc;
 }
+static int
+replay_cb(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct arm_err *e)
+{
+	return engine_apply_note(ctx, index, entry, len, e);
+}
+
+/* As serve does: replay the log into the rules engine, then append through it. */
+static int
+run_log_rules(void *ctx, struct arm_err *e)
+{
+	struct log_opts o;
+	struct log *l = NULL;
+	struct engine_opts eo;
+	struct engine_geo g;
+	struct geo_map *map = NULL;
+	struct engine *eng = NULL;
+	struct log_result res[1];
+	const uint8_t *ents[1];
+	size_t lens[1];
+	int rc;
+
+	(void)ctx;
+	if ((rc = geo_map_new(&map, e)) != ARM_OK)
+		return rc;
+	g.in_zone = geo_engine_in_zone;
+	g.ctx = map;
+	engine_opts_init(&eo);
+	eo.geo = &g;
+	eo.read_file = fixture_read_zone;
+	if ((rc = engine_new(&eng, &eo, e)) != ARM_OK)
+		goto out;
+	memset(&o, 0, sizeof(o));
+	o.writer = true;
+	o.key = &signers[3];
+	o.hooks.ctx = eng;
+	o.hooks.check = engine_log_check;
+	o.hooks.done = engine_log_done;
+	/* One entry: the incident, whose zone the rules check with GEOS. */
+	ents[0] = notes[5].data;
+	lens[0] = notes[5].len;
+	if ((rc = log_open(&l, logdir, &o, e)) != ARM_OK)
+		goto out;
+	if ((rc = log_scan(l, 0, log_size(l), replay_cb, eng, e)) != ARM_OK)
+		goto out;
+	rc = log_append_many(l, ents, lens, 1, res, e);
+	/* A refused entry (the rules hook failed) is returned in res[], not as rc. */
+	if (rc == ARM_OK && res[0].err.rc != ARM_OK) {
+		*e = res[0].err;
+		rc = e->rc;
+	}
+out:
+	log_close(l);
+	engine_free(eng);
+	geo_map_free(map);
+	return rc;
+}
+
 static void
 clean_log(void *ctx)
 {
@@ -677,14 +736,13 @@ check_log(void *ctx, int rc, unsigned long n)
 	struct arm_err e;
 	char why[300];
 
-	(void)ctx;
 	arm_err_clear(&e);
 	if (log_open(&r, logdir, NULL, &e) != ARM_OK || log_verify(r, NULL, &rep, &e) != ARM_OK) {
 		printf("not ok - alloc_fail log: allocation %lu failing leaves a log that does not "
 		       "verify: %s\n",
 		       n, e.msg);
 		harness_fail++;
-	} else if (rep.size != (rc == ARM_OK ? log_want + 2 : log_want)) {
+	} else if (rep.size != (rc == ARM_OK ? log_want + *(const int *)ctx : log_want)) {
 		printf("not ok - alloc_fail log: allocation %lu failing (rc %d) leaves size %llu\n",
 		       n, rc, (unsigned long long)rep.size);
 		harness_fail++;
@@ -693,7 +751,7 @@ check_log(void *ctx, int rc, unsigned long n)
 	if (rc == ARM_OK)
 		return;
 	memset(&after, 0, sizeof(after));
-	snap_walk(&after, "");
+	snap_walk(&after, logdir, "");
 	if (!snap_same(&before, &after, why, sizeof(why))) {
 		printf("not ok - alloc_fail log: allocation %lu failing changes the log: %s\n", n,
 		       why);
@@ -701,6 +759,11 @@ check_log(void *ctx, int rc, unsigned long n)
 	}
 }
 
+static char tmproot[200];
+
+static void rm_rf(const char *path);
+
+/* A fresh log of 4 entries (notes 0..3) for each log operation. */
 static void
 log_setup(void)
 {
@@ -710,13 +773,9 @@ log_setup(void)
 	const uint8_t *ents[4];
 	size_t lens[4];
 	struct arm_err e;
-	char tmpl[] = "/tmp/armistice-allocfail.XXXXXX";
+	static int seq;
 
-	if (mkdtemp(tmpl) == NULL) {
-		printf("not ok - mkdtemp\n");
-		exit(1);
-	}
-	snprintf(logdir, sizeof(logdir), "%s/log", tmpl);
+	snprintf(logdir, sizeof(logdir), "%s/log%d", tmproot, seq++);
 	memset(&o, 0, sizeof(o));
 	o.writer = true;
 	o.key = &signers[3];
@@ -733,7 +792,88 @@ log_setup(void)
 	log_close(l);
 	log_want = 4;
 	memset(&before, 0, sizeof(before));
-	snap_walk(&before, "");
+	snap_walk(&before, logdir, "");
+}
+
+/* ---- a witness cosigning the log's checkpoint ---- */
+
+static char wdir[400];
+static struct buf wbody = BUF_INIT(1 << 16);
+static struct witness_reply wrep;
+static struct note_signer wkey;
+static struct snap wbefore;
+
+static int
+run_witness(void *ctx, struct arm_err *e)
+{
+	struct witness w;
+	const char *origins[1] = {origin};
+	int rc;
+
+	(void)ctx;
+	witness_reply_init(&wrep);
+	if ((rc = witness_open(&w, wdir, &wkey, &logvkey, origins, 1, e)) != ARM_OK)
+		return rc;
+	rc = witness_add_checkpoint(&w, wbody.data, wbody.len, 1700000000, &wrep, e);
+	witness_close(&w);
+	return rc;
+}
+static void
+clean_witness(void *ctx)
+{
+	(void)ctx;
+}
+static void
+check_witness(void *ctx, int rc, unsigned long n)
+{
+	struct snap now;
+	char why[300];
+
+	(void)ctx;
+	if (rc == ARM_OK && wrep.status != 200) {
+		/* Out of memory must not be told to the log as a bad checkpoint. */
+		printf("not ok - alloc_fail witness: allocation %lu failing answers %d: %s\n", n,
+		       wrep.status, wrep.body.data ? (const char *)wrep.body.data : "");
+		harness_fail++;
+	}
+	witness_reply_release(&wrep);
+	if (rc == ARM_OK)
+		return;
+	memset(&now, 0, sizeof(now));
+	snap_walk(&now, wdir, "");
+	if (!snap_same(&wbefore, &now, why, sizeof(why))) {
+		printf(
+		    "not ok - alloc_fail witness: allocation %lu failing changes its state: %s\n",
+		    n, why);
+		harness_fail++;
+	}
+}
+
+static void
+witness_setup(void)
+{
+	struct buf b = BUF_INIT(4096), ck = BUF_INIT(1 << 16);
+	char path[400];
+	struct arm_err e;
+	struct witness w;
+	const char *origins[1] = {origin};
+
+	snprintf(wdir, sizeof(wdir), "%s/witness", tmproot);
+	snprintf(path, sizeof(path), "%s/checkpoint", logdir);
+	if (slurp_into(TOP_KEYS "demo-w-south.key", &b) != 0 || b.len == 0 ||
+	    note_signer_parse(&wkey, (const char *)b.data, b.len - (b.data[b.len - 1] == '\n'),
+	                      &e) != ARM_OK ||
+	    slurp_into(path, &ck) != 0 ||
+	    witness_req_format(0, NULL, 0, ck.data, ck.len, &wbody, &e) != ARM_OK ||
+	    witness_open(&w, wdir, &wkey, &logvkey, origins, 1, &e) != ARM_OK) {
+		printf("not ok - witness setup\n");
+		exit(1);
+	}
+	witness_close(&w);
+	memset(&wbefore, 0, sizeof(wbefore));
+	snap_walk(&wbefore, wdir, "");
+	buf_release(&b);
+	buf_release(&ck);
 }
 
 static void
@@ -760,6 +900,7 @@ rm_rf(const char *path)
 int
 main(void)
 {
+	static int one = 1, two = 2; /* entries each log operation appends */
 	struct op ops[] = {
 	    {"note_parse", run_note, clean_note, NULL, NULL},
 	    {"entry_parse (claim)", run_entry, clean_entry, NULL, &notes[1]},
@@ -767,8 +908,11 @@ main(void)
 	    {"ckpt_open", run_ckpt, clean_ckpt, NULL, NULL},
 	    {"agreement_parse", run_agreement, clean_agreement, NULL, NULL},
 	    {"engine replay", run_engine, clean_engine, check_engine, NULL},
-	    {"log append", run_log, clean_log, check_log, NULL},
+	    {"log append", run_log, clean_log, check_log, &two},
+	    {"log append through the rules", run_log_rules, clean_log, check_log, &one},
+	    {"witness add-checkpoint", run_witness, clean_witness, check_witness, NULL},
 	};
+	char tmpl[] = "/tmp/armistice-allocfail.XXXXXX";
 	struct arm_err e;
 	size_t i;
 
@@ -779,9 +923,18 @@ main(void)
 		return 1;
 	}
 	state_want = (char *)buf_detach(&state_got, NULL);
-	log_setup();
-	for (i = 0; i < ARM_ARRAY_LEN(ops); i++)
+	if (mkdtemp(tmpl) == NULL) {
+		printf("not ok - mkdtemp\n");
+		return 1;
+	}
+	snprintf(tmproot, sizeof(tmproot), "%s", tmpl);
+	for (i = 0; i < ARM_ARRAY_LEN(ops); i++) {
+		if (ops[i].run == run_log || ops[i].run == run_log_rules)
+			log_setup();
+		if (ops[i].run == run_witness)
+			witness_setup();
 		walk(&ops[i]);
+	}
 	free(state_want);
 	for (i = 0; i < nnotes; i++)
 		buf_release(&notes[i]);
@@ -790,10 +943,8 @@ main(void)
 	buf_release(&yaml);
 	buf_release(&zone);
 	buf_release(&ckpt_note);
-	{
-		char *slash = strrchr(logdir, '/');
-		*slash = '\0';
-		rm_rf(logdir);
-	}
+	note_signer_release(&wkey);
+	buf_release(&wbody);
+	rm_rf(tmproot);
 	return HARNESS_DONE();
 }
