@@ -11,8 +11,11 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -501,6 +504,174 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* Whether a child of the sandboxed process can run a program (it should not). */
+static void
+sandbox_probe_exec(struct sandbox *sb)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		char *const argv[] = {(char *)"true", NULL};
+		execv("/bin/true", argv);
+		_exit(errno == EPERM ? 3 : errno == EACCES ? 4 : 5);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return;
+	snprintf(sb->probe_exec, sizeof(sb->probe_exec), "sandbox probe exec: %s",
+	         WEXITSTATUS(status) == 0   ? "ran /bin/true"
+	         : WEXITSTATUS(status) == 3 ? "refused (Operation not permitted)"
+	         : WEXITSTATUS(status) == 4 ? "refused (Permission denied)"
+	                                    : "failed");
+}
+
+/*
+ * The system calls a server never makes once it serves, refused with
+ * EPERM by a seccomp filter (seccomp(2)): running programs, debugging
+ * other processes or itself, namespaces and mounts, kernel modules and
+ * keyrings, BPF and perf, the clock and the host name. A denylist, not an
+ * allowlist: libmicrohttpd, libcurl, SQLite, GEOS and glibc choose their
+ * own calls across versions, and a missing one in an allowlist would
+ * take the log down; the systemd units add @system-service on top.
+ */
+static const long sandbox_denied[] = {
+    SYS_execve,
+    SYS_execveat,
+    SYS_ptrace,
+    SYS_process_vm_readv,
+    SYS_process_vm_writev,
+    SYS_mount,
+    SYS_umount2,
+    SYS_pivot_root,
+    SYS_chroot,
+    SYS_unshare,
+    SYS_setns,
+    SYS_init_module,
+    SYS_finit_module,
+    SYS_delete_module,
+    SYS_kexec_load,
+    SYS_reboot,
+    SYS_swapon,
+    SYS_swapoff,
+    SYS_bpf,
+    SYS_perf_event_open,
+    SYS_userfaultfd,
+    SYS_keyctl,
+    SYS_add_key,
+    SYS_request_key,
+    SYS_acct,
+    SYS_settimeofday,
+    SYS_clock_settime,
+    SYS_clock_adjtime,
+    SYS_adjtimex,
+    SYS_sethostname,
+    SYS_setdomainname,
+    SYS_open_by_handle_at,
+    SYS_name_to_handle_at,
+    SYS_quotactl,
+    SYS_fanotify_init,
+    SYS_vhangup,
+    SYS_personality,
+    SYS_syslog,
+    SYS_mknodat,
+#ifdef SYS_kexec_file_load
+    SYS_kexec_file_load,
+#endif
+#ifdef SYS_iopl
+    SYS_iopl,
+    SYS_ioperm,
+#endif
+#ifdef SYS_mknod
+    SYS_mknod,
+#endif
+#ifdef SYS_uselib
+    SYS_uselib,
+#endif
+#ifdef SYS_fsopen
+    SYS_fsopen,
+    SYS_fsmount,
+    SYS_move_mount,
+    SYS_open_tree,
+#endif
+};
+
+#if defined(__x86_64__)
+#define SANDBOX_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SANDBOX_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* LeakSanitizer stops the process's threads with ptrace at exit. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_ASAN 1
+#endif
+#endif
+
+static int
+sandbox_seccomp(struct sandbox *sb, struct arm_err *e)
+{
+#ifdef SANDBOX_AUDIT_ARCH
+	enum { N = sizeof(sandbox_denied) / sizeof(sandbox_denied[0]) };
+	struct sock_filter f[N + 8];
+	struct sock_fprog prog;
+	size_t n = 0, deny, i;
+
+	/* Another ABI (i386 through int 0x80) would get around the numbers: kill. */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	                                      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_AUDIT_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	                                      offsetof(struct seccomp_data, nr));
+	deny = n + 1 + N + 1; /* after the x32 check, the list and the allow */
+#if defined(__x86_64__)
+	/* x32 system calls carry bit 30; none is used. */
+	f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u,
+	                                    (uint8_t)(deny - n - 1), 0);
+#else
+	f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
+#endif
+	n++;
+	for (i = 0; i < N; i++, n++) {
+		long nr = sandbox_denied[i];
+#ifdef SANDBOX_ASAN
+		if (nr == SYS_ptrace)
+			nr = -1; /* never matches */
+#endif
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr,
+		                                    (uint8_t)(deny - n - 1), 0);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] =
+	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & 0xffff));
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) {
+		if (errno == EINVAL) {
+			snprintf(sb->seccomp_note, sizeof(sb->seccomp_note),
+			         "seccomp: not used (this kernel has no seccomp filters)");
+			return ARM_OK;
+		}
+		return arm_err_set(e, ARM_EIO, "%s: seccomp filter: %s", sb->name, strerror(errno));
+	}
+	snprintf(
+	    sb->seccomp_note, sizeof(sb->seccomp_note),
+	    "seccomp: on: %d system calls refused (no exec, ptrace, mount, namespaces, modules, "
+	    "bpf)",
+	    (int)N);
+	return ARM_OK;
+#else
+	(void)e;
+	snprintf(sb->seccomp_note, sizeof(sb->seccomp_note),
+	         "seccomp: not used (no filter for this architecture)");
+	return ARM_OK;
+#endif
+}
+
 int
 sandbox_enter(struct sandbox *sb, struct arm_err *e)
 {
@@ -534,6 +705,7 @@ sandbox_enter(struct sandbox *sb, struct arm_err *e)
 		return arm_err_set(e, ARM_EIO, "%s: PR_SET_NO_NEW_PRIVS: %s", sb->name,
 		                   strerror(errno));
 	ARM_TRY(sandbox_landlock(sb, e));
+	ARM_TRY(sandbox_seccomp(sb, e));
 
 	if ((probe = getenv("ARMISTICE_SANDBOX_PROBE")) != NULL && probe[0] != '\0') {
 		int fd = open(probe, O_RDONLY | O_CLOEXEC);
@@ -545,6 +717,7 @@ sandbox_enter(struct sandbox *sb, struct arm_err *e)
 			snprintf(sb->probe, sizeof(sb->probe),
 			         "sandbox probe '%.200s': refused (%s)", probe, strerror(errno));
 		}
+		sandbox_probe_exec(sb);
 	}
 	return ARM_OK;
 }
@@ -565,6 +738,10 @@ sandbox_report(const struct sandbox *sb, FILE *f)
 		        (unsigned long)sb->gid);
 	if (sb->landlock_note[0] != '\0')
 		fprintf(f, "armistice %s: %s\n", sb->name, sb->landlock_note);
+	if (sb->seccomp_note[0] != '\0')
+		fprintf(f, "armistice %s: %s\n", sb->name, sb->seccomp_note);
 	if (sb->probe[0] != '\0')
 		fprintf(f, "armistice %s: %s\n", sb->name, sb->probe);
+	if (sb->probe_exec[0] != '\0')
+		fprintf(f, "armistice %s: %s\n", sb->name, sb->probe_exec);
 }

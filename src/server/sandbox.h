@@ -17,8 +17,10 @@
  *   sandbox_enter()    drop to the user (setgroups, setgid, setuid, then
  *                      check that root cannot be regained) or, started as
  *                      root without --user, drop every capability; then
- *                      PR_SET_NO_NEW_PRIVS and a Landlock ruleset limited
- *                      to the allowed directories
+ *                      PR_SET_NO_NEW_PRIVS, a Landlock ruleset limited
+ *                      to the allowed directories and a seccomp filter
+ *                      refusing exec, ptrace, mount, namespaces, modules,
+ *                      bpf and the like (EPERM)
  *   ...                open the log/state as the user, start threads
  *
  * sandbox_enter() must run before the process starts any thread: no new
@@ -75,7 +77,9 @@ struct sandbox {
 	bool root_without_user;
 	int landlock_abi; /* 0: not used */
 	char landlock_note[160];
+	char seccomp_note[160];
 	char probe[300];
+	char probe_exec[80];
 };
 
 /*
@@ -128,7 +132,9 @@ int sandbox_enter(struct sandbox *sb, struct arm_err *e) ARM_MUST_CHECK;
  * the loud warning when root runs without --user, the user, and the
  * Landlock state. If the environment variable ARMISTICE_SANDBOX_PROBE
  * names a file, the line "sandbox probe 'FILE': opened|refused (...)"
- * shows whether the sandboxed process can open it (used by the tests).
+ * shows whether the sandboxed process can open it, and the line
+ * "sandbox probe exec: ..." whether a child of it can run /bin/true
+ * (used by the tests).
  */
 void sandbox_report(const struct sandbox *sb, FILE *f);
 

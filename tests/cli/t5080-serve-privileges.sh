@@ -35,8 +35,9 @@ check_status() {
 	[ "$v" = 1 ] && ok "$n: NoNewPrivs is 1" || not_ok "$n: NoNewPrivs is '$v'"
 }
 
-# check_probe NAME LOGFILE: with Landlock on, the probe of a world-readable
-# file outside the allowed paths was refused.
+# check_probe NAME LOGFILE PID: with Landlock on, the probe of a world-readable
+# file outside the allowed paths was refused; with seccomp on, a child
+# could not run /bin/true and /proc says the filter is on.
 check_probe() {
 	if grep -q 'landlock: on' "$2"; then
 		expect_grep "$1: a world-readable file outside its directories cannot be opened" \
@@ -45,6 +46,16 @@ check_probe() {
 		echo "# skip: $1: $(grep -o 'landlock: not used.*' "$2")"
 	else
 		not_ok "$1: no landlock line in its log: $(head -c 300 "$2")"
+	fi
+	if grep -q 'seccomp: on' "$2"; then
+		expect_grep "$1: a child of it cannot run a program (seccomp)" \
+			'sandbox probe exec: refused \(Operation not permitted\)' "$2"
+		v=$(status_field "$3" Seccomp)
+		[ "$v" = 2 ] && ok "$1: Seccomp is 2 (filter)" || not_ok "$1: Seccomp is '$v'"
+	elif grep -q 'seccomp: not used' "$2"; then
+		echo "# skip: $1: $(grep -o 'seccomp: not used.*' "$2")"
+	else
+		not_ok "$1: no seccomp line in its log: $(head -c 300 "$2")"
 	fi
 }
 
@@ -98,7 +109,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	pid=$(cat "$T/w-self.pid")
 	v=$(status_field "$pid" NoNewPrivs)
 	[ "$v" = 1 ] && ok "witness as a user: NoNewPrivs is 1" || not_ok "NoNewPrivs is '$v'"
-	check_probe "witness as a user" "$T/w-self.log"
+	check_probe "witness as a user" "$T/w-self.log" "$pid"
 	stop_server w-self
 	echo "# skip: not root; --user, setuid and capability checks not run"
 	exit 0
@@ -152,14 +163,14 @@ done
 	ok "a state directory the witness creates belongs to the user" ||
 	not_ok "w-south belongs to $(stat -c %U "$T/w-south")"
 check_status witness "$(cat "$T/w-south.pid")" "$UID_" "$GID_"
-check_probe witness "$T/w-south.log"
+check_probe witness "$T/w-south.log" "$(cat "$T/w-south.pid")"
 expect_grep "the witness says which user it runs as" "running as user $U" "$T/w-south.log"
 
 ARMISTICE_SANDBOX_PROBE="$T/outside/secret.txt" pilot_serve srv log --user "$U" || exit 1
 S=$URL
 SPID=$(cat "$T/srv.pid")
 check_status serve "$SPID" "$UID_" "$GID_"
-check_probe serve "$T/srv.log"
+check_probe serve "$T/srv.log" "$SPID"
 if ! grep -q 'WARNING' "$T/srv.log"; then ok "serve with --user prints no warning"; else
 	not_ok "serve with --user warns: $(grep WARNING "$T/srv.log")"; fi
 
@@ -194,7 +205,7 @@ ARMISTICE_SANDBOX_PROBE="$T/outside/secret.txt" start_server w-root "$ARM" witne
 expect_grep "root without --user prints a one-line warning" \
 	'armistice witness: WARNING: running as root without --user' "$T/w-root.log"
 check_status "witness as root without --user" "$(cat "$T/w-root.pid")" 0 0
-check_probe "witness as root without --user" "$T/w-root.log"
+check_probe "witness as root without --user" "$T/w-root.log" "$(cat "$T/w-root.pid")"
 stop_server w-root
 
 for w in south north nnsc; do stop_server "w-$w"; done
