@@ -32,12 +32,14 @@
 
 #include "armistice/agreement.h"
 #include "armistice/ckpt.h"
+#include "armistice/csv.h"
 #include "armistice/engine.h"
 #include "armistice/entry.h"
 #include "armistice/geo.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/tproof.h"
 #include "armistice/witness.h"
 #include "armistice/common.h"
 #include "harness.h"
@@ -418,6 +420,12 @@ fixtures(void)
 	      "type: gunfire\noccurred: 2019-01-01T23:10:00+09:00\nlat: 37.956\nlon: 126.677\n"
 	      "actor: north\ntext: Four rounds across the line.\n",
 	      aid);
+	/* A verifier confirms it: the days of calm count from it (engine_calm). */
+	ENTRY(
+	    2,
+	    "kind: finding\nagreement: %s\nauthor: nnsc\nseq: 2\ntime: 2019-01-03T10:00:00+09:00\n"
+	    "incident: south/2\nverdict: confirmed\nmethod: on-site\n",
+	    aid);
 #undef ENTRY
 	/* A log-signed checkpoint for ckpt_open. */
 	snprintf(text, sizeof(text), "%s\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
@@ -540,7 +548,7 @@ run_engine(void *ctx, struct arm_err *e)
 	for (i = 0; i < nnotes; i++)
 		if ((rc = engine_apply_note(eng, i, notes[i].data, notes[i].len, e)) != ARM_OK)
 			goto out;
-	rc = engine_state_json(eng, 1546300800 /* 2019-01-01 */, &state_got, e);
+	rc = engine_state_json(eng, 1548979200 /* 2019-02-01 */, &state_got, e);
 out:
 	engine_free(eng);
 	geo_map_free(map);
@@ -795,6 +803,193 @@ log_setup(void)
 	snap_walk(&before, logdir, "");
 }
 
+/* ---- the server's path: log_add with the rules, then log_publish ---- */
+
+static int
+run_log_add(void *ctx, struct arm_err *e)
+{
+	struct log_opts o;
+	struct log *l = NULL;
+	struct engine_opts eo;
+	struct engine_geo g;
+	struct geo_map *map = NULL;
+	struct engine *eng = NULL;
+	uint64_t index;
+	bool dup;
+	int rc;
+
+	(void)ctx;
+	if ((rc = geo_map_new(&map, e)) != ARM_OK)
+		return rc;
+	g.in_zone = geo_engine_in_zone;
+	g.ctx = map;
+	engine_opts_init(&eo);
+	eo.geo = &g;
+	eo.read_file = fixture_read_zone;
+	if ((rc = engine_new(&eng, &eo, e)) != ARM_OK)
+		goto out;
+	memset(&o, 0, sizeof(o));
+	o.writer = true;
+	o.key = &signers[3];
+	o.batch_ms = 1;
+	o.manual_publish = true; /* serve publishes once witnesses cosign */
+	o.hooks.ctx = eng;
+	o.hooks.check = engine_log_check;
+	o.hooks.done = engine_log_done;
+	if ((rc = log_open(&l, logdir, &o, e)) != ARM_OK)
+		goto out;
+	if ((rc = log_scan(l, 0, log_size(l), replay_cb, eng, e)) != ARM_OK)
+		goto out;
+	rc = log_add(l, notes[5].data, notes[5].len, &index, &dup, e);
+out:
+	log_close(l);
+	engine_free(eng);
+	geo_map_free(map);
+	return rc;
+}
+
+/* A cosigner that adds one (fake) cosignature line, as a witness would. */
+static int
+fake_cosign(void *ctx, const uint8_t *ckpt, size_t len, struct buf *sigs, struct arm_err *e)
+{
+	(void)ctx;
+	(void)ckpt;
+	(void)len;
+	return buf_puts(
+	    sigs, "— witness.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+	    e);
+}
+
+static int
+run_publish(void *ctx, struct arm_err *e)
+{
+	struct log_opts o;
+	struct log *l = NULL;
+	uint64_t size = 0;
+	int rc;
+
+	(void)ctx;
+	memset(&o, 0, sizeof(o));
+	o.writer = true;
+	o.key = &signers[3];
+	o.manual_publish = true;
+	if ((rc = log_open(&l, logdir, &o, e)) != ARM_OK)
+		return rc;
+	rc = log_publish(l, fake_cosign, NULL, &size, e);
+	log_close(l);
+	return rc;
+}
+
+/* Whatever happened, the log verifies; a failure changed no file. */
+static void
+check_log_any(void *ctx, int rc, unsigned long n)
+{
+	struct log *r = NULL;
+	struct log_verify_report rep;
+	struct arm_err e;
+	char why[300];
+	const char *name = ctx;
+
+	arm_err_clear(&e);
+	if (log_open(&r, logdir, NULL, &e) != ARM_OK || log_verify(r, NULL, &rep, &e) != ARM_OK) {
+		printf("not ok - alloc_fail %s: allocation %lu failing leaves a log that does not "
+		       "verify: %s\n",
+		       name, n, e.msg);
+		harness_fail++;
+	}
+	log_close(r);
+	if (rc == ARM_OK) {
+		memset(&before, 0, sizeof(before));
+		snap_walk(&before, logdir, ""); /* the next operation starts from here */
+		return;
+	}
+	memset(&after, 0, sizeof(after));
+	snap_walk(&after, logdir, "");
+	if (!snap_same(&before, &after, why, sizeof(why))) {
+		printf("not ok - alloc_fail %s: allocation %lu failing changes the log: %s\n", name,
+		       n, why);
+		harness_fail++;
+	}
+}
+
+/* ---- a receipt: tproof_parse and tproof_verify ---- */
+
+static struct buf receipt = BUF_INIT(1 << 16);
+
+static int
+run_tproof(void *ctx, struct arm_err *e)
+{
+	struct tproof p;
+	struct ckpt c;
+	struct note n;
+	int rc;
+
+	(void)ctx;
+	memset(&p, 0, sizeof(p));
+	memset(&n, 0, sizeof(n));
+	if ((rc = tproof_parse(&p, receipt.data, receipt.len, TPROOF_MAX_SIZE, e)) != ARM_OK)
+		return rc;
+	rc = tproof_verify(&p, notes[2].data, notes[2].len, &logvkey, &c, &n, e);
+	note_release(&n);
+	tproof_release(&p);
+	return rc;
+}
+
+static void
+receipt_setup(void)
+{
+	struct log *l = NULL;
+	struct tproof p;
+	struct arm_err e;
+
+	memset(&p, 0, sizeof(p));
+	if (log_open(&l, logdir, NULL, &e) != ARM_OK ||
+	    log_prove(l, 2, log_size(l), &p, &e) != ARM_OK ||
+	    tproof_format(&p, &receipt, &e) != ARM_OK) {
+		printf("not ok - receipt setup: %s\n", e.msg);
+		exit(1);
+	}
+	tproof_release(&p);
+	log_close(l);
+}
+
+/* ---- an incident import: csv_to_utf8 and the reader ---- */
+
+static const char csv_latin1[] =
+    "date,type,lat,lon,text\r\n"
+    "2019-01-01,gunfire,37.956,126.677,\"Tir \xe0 la ligne, \"\"4\"\"\"\r\n"
+    "2019-01-02,mine-accident,37.9,126.7,Mine\r\n";
+
+static int
+run_csv(void *ctx, struct arm_err *e)
+{
+	struct buf u = BUF_INIT(1 << 16);
+	struct csv_reader r;
+	struct csv_record rec;
+	bool done = false;
+	int rc;
+
+	(void)ctx;
+	memset(&r, 0, sizeof(r));
+	if ((rc = csv_to_utf8((const uint8_t *)csv_latin1, sizeof(csv_latin1) - 1, CSV_LATIN1, &u,
+	                      e)) != ARM_OK)
+		goto out;
+	if ((rc = csv_reader_init(&r, u.data, u.len, e)) != ARM_OK)
+		goto out;
+	while (rc == ARM_OK && !done)
+		rc = csv_next(&r, &rec, &done, e);
+out:
+	csv_reader_release(&r);
+	buf_release(&u);
+	return rc;
+}
+
+static void
+clean_none(void *ctx)
+{
+	(void)ctx;
+}
+
 /* ---- a witness cosigning the log's checkpoint ---- */
 
 static char wdir[400];
@@ -911,6 +1106,10 @@ main(void)
 	    {"log append", run_log, clean_log, check_log, &two},
 	    {"log append through the rules", run_log_rules, clean_log, check_log, &one},
 	    {"witness add-checkpoint", run_witness, clean_witness, check_witness, NULL},
+	    {"log_add as serve does", run_log_add, clean_none, check_log_any, "log_add"},
+	    {"log_publish with a cosignature", run_publish, clean_none, check_log_any, "publish"},
+	    {"tproof parse and verify", run_tproof, clean_none, NULL, NULL},
+	    {"csv import (latin-1)", run_csv, clean_none, NULL, NULL},
 	};
 	char tmpl[] = "/tmp/armistice-allocfail.XXXXXX";
 	struct arm_err e;
@@ -929,8 +1128,11 @@ main(void)
 	}
 	snprintf(tmproot, sizeof(tmproot), "%s", tmpl);
 	for (i = 0; i < ARM_ARRAY_LEN(ops); i++) {
-		if (ops[i].run == run_log || ops[i].run == run_log_rules)
+		if (ops[i].run == run_log || ops[i].run == run_log_rules ||
+		    ops[i].run == run_log_add)
 			log_setup();
+		if (ops[i].run == run_tproof)
+			receipt_setup();
 		if (ops[i].run == run_witness)
 			witness_setup();
 		walk(&ops[i]);
@@ -945,6 +1147,7 @@ main(void)
 	buf_release(&ckpt_note);
 	note_signer_release(&wkey);
 	buf_release(&wbody);
+	buf_release(&receipt);
 	rm_rf(tmproot);
 	return HARNESS_DONE();
 }
