@@ -426,6 +426,7 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 	size_t attr_size;
 	long abi;
 	int rfd;
+	size_t added = 0;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 0) {
@@ -489,6 +490,7 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 			                   sb->paths[i].path, strerror(err));
 		}
 		close(fd);
+		added++;
 	}
 	if (syscall(SYS_landlock_restrict_self, rfd, 0) != 0) {
 		int err = errno;
@@ -500,7 +502,7 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 	sb->landlock_abi = (int)abi;
 	snprintf(sb->landlock_note, sizeof(sb->landlock_note),
 	         "landlock: on (ABI %ld): files only beneath the %zu allowed paths%s", abi,
-	         sb->npaths, abi >= 4 ? ", no new listening port" : "");
+	         added, abi >= 4 ? ", no new listening port" : "");
 	return ARM_OK;
 }
 
