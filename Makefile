@@ -83,6 +83,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
 
+# test_alloc_fail fails the Nth allocation libarmistice makes: the linker
+# sends the library's (and the test's) calls to these functions to the
+# test's __wrap_ versions; shared libraries keep the real ones.
+$(BUILD)/tests/test_alloc_fail: ALL_LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=free
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LIBS)

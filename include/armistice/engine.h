@@ -271,7 +271,9 @@ struct engine_calm {
 	size_t confirmed;           /* confirmed provocations at or before now */
 	int64_t longest_gap;        /* longest gap (same counting) between two of them, -1 if < 2 */
 };
-void engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out);
+/* ARM_ENOMEM (out zeroed) if the sort index cannot be allocated. */
+int engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out,
+                struct arm_err *e) ARM_MUST_CHECK;
 
 /* Days between two instants by the agreement's counting rule. */
 int64_t engine_count_days(const struct engine *eng, int64_t from, int64_t to);

@@ -78,6 +78,9 @@ struct httpd_opts {
 	unsigned request_s;   /* wall-clock limit on reading one request; 0: 30 */
 	unsigned drain_s;     /* on stop, how long requests in flight may run; 0: 30 */
 	FILE *log;            /* access log; NULL: stderr */
+	int listen_fd;        /* > 0: a bound, listening socket to serve instead of
+	                         binding 'listen' (sandbox_listen(), before privileges
+	                         are dropped); the daemon owns it */
 	httpd_handler_fn handler;
 	void *ctx;
 };

@@ -322,6 +322,7 @@ status_text(struct view *v)
 	const struct agreement *a = engine_agreement(eng);
 	struct engine_calm calm;
 	struct engine_cview cv;
+	struct arm_err err;
 	size_t done, total, c, i, n;
 	char hex[2 * HASH_SIZE + 1], t[21], d[11];
 
@@ -362,7 +363,8 @@ status_text(struct view *v)
 		printf("  %-28s %zu of %zu\n", a->phases[i].name, done, total);
 	}
 
-	engine_calm(eng, v->now, &calm);
+	if (engine_calm(eng, v->now, &calm, &err) != ARM_OK)
+		return cli_fail(&err);
 	{
 		int32_t off = calm.tz_offset < 0 ? -calm.tz_offset : calm.tz_offset;
 		char tz[16];

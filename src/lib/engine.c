@@ -2116,8 +2116,8 @@ engine_count_days(const struct engine *eng, int64_t from, int64_t to)
 	return eng->a.inclusive ? n + 1 : n;
 }
 
-void
-engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out)
+int
+engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out, struct arm_err *e)
 {
 	size_t i, last = AGREEMENT_NONE;
 	int64_t prev = ENGINE_NO_TIME;
@@ -2135,7 +2135,9 @@ engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out)
 	{
 		size_t *ord = NULL, n = 0;
 		if (eng->ninc > 0 && (ord = malloc(eng->ninc * sizeof(*ord))) == NULL)
-			return;
+			/* Not a day count from half the incidents: a wrong "days of calm" is worse. */
+			return arm_err_set(e, ARM_ENOMEM, "out of memory ordering %zu incidents",
+			                   eng->ninc);
 		for (i = 0; i < eng->ninc; i++) {
 			const struct incident *inc = &eng->inc[i];
 			if (!inc->confirmed || inc->kind == AGREEMENT_NONE ||
@@ -2168,12 +2170,13 @@ engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out)
 		free(ord);
 	}
 	if (last == AGREEMENT_NONE)
-		return;
+		return ARM_OK;
 	out->found = true;
 	out->index = eng->inc[last].index;
 	out->occurred = eng->inc[last].occurred;
 	out->type = eng->a.kinds[eng->inc[last].kind].id;
 	out->days = engine_count_days(eng, out->occurred, now);
+	return ARM_OK;
 }
 
 size_t

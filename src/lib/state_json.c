@@ -346,7 +346,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_puts(b, "]}", e));
 
-	engine_calm(eng, now, &calm);
+	ARM_TRY(engine_calm(eng, now, &calm, e));
 	ARM_TRY(buf_puts(b, ",\"calm\":{\"rule\":", e));
 	{
 		char rule[160];

@@ -367,14 +367,17 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 	uint64_t st_size;
 	uint8_t st_root[HASH_SIZE];
 	char hex[2 * HASH_SIZE + 1];
+	struct buf sig;
 	int rc = ARM_OK, locked = 0;
 
+	buf_init(&sig, rep->body.max);
 	if (now == 0)
 		return arm_err_set(e, ARM_EUSAGE, "cosignature timestamp must be non-zero");
 	if (witness_req_parse(&rq, body, len, e) != ARM_OK ||
 	    note_parse(&n, rq.ckpt, rq.ckpt_len, WITNESS_MAX_BODY, e) != ARM_OK ||
 	    ckpt_parse(&c, n.text, n.text_len, e) != ARM_OK) {
-		rc = witness_refuse(rep, 400, e);
+		/* Out of memory is the witness's failure (500), not a bad request. */
+		rc = e->rc == ARM_ENOMEM ? ARM_ENOMEM : witness_refuse(rep, 400, e);
 		goto out;
 	}
 	for (i = 0; i < w->nlogs; i++)
@@ -387,7 +390,7 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 	}
 	if (note_verify(&n, keys, nkeys, checks, e) != ARM_OK) {
 		arm_err_prefix(e, "add-checkpoint: log signature for '%s'", c.origin);
-		rc = witness_refuse(rep, 403, e);
+		rc = e->rc == ARM_ENOMEM ? ARM_ENOMEM : witness_refuse(rep, 403, e);
 		goto out;
 	}
 	if (rq.old > c.size) {
@@ -428,15 +431,24 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 			rc = witness_keep_evidence(w, body, len, now, NULL);
 		goto out;
 	}
-	/* Persist before answering: the spec's guard against the rollback race. */
+	/*
+	 * Persist before answering: the spec's guard against the rollback
+	 * race. The cosignature is made first, so that nothing can fail
+	 * between storing the new state and answering with it (a failure
+	 * before the store leaves the state as it was).
+	 */
+	if ((rc = cosig_sign(w->signer, now, n.text, n.text_len, &sig, e)) != ARM_OK)
+		goto out;
 	witness_origin_file(c.origin, hex);
 	if ((rc = witness_write_atomic(w->dir, hex, rq.ckpt, rq.ckpt_len, e)) != ARM_OK)
 		goto out;
 	rep->status = 200;
 	rep->ctype = "text/plain; charset=utf-8";
-	buf_reset(&rep->body);
-	rc = cosig_sign(w->signer, now, n.text, n.text_len, &rep->body, e);
+	buf_release(&rep->body);
+	rep->body = sig; /* moved */
+	buf_init(&sig, sig.max);
 out:
+	buf_release(&sig);
 	if (locked)
 		pthread_mutex_unlock(&w->mu);
 	note_release(&n);

@@ -47,6 +47,7 @@
 
 #include "cli/cli.h"
 #include "server/webasset.h"
+#include "server/sandbox.h"
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
@@ -68,6 +69,7 @@
 static const char serve_usage[] =
 	"usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
 	"                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
+	"                       [--user USER [--group GROUP]]\n"
 	"\n"
 	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
@@ -100,6 +102,10 @@ static const char serve_usage[] =
 	"                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
 	"  --rate-burst N      how many at once before the rate applies (default 40)\n"
 	"  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
+	"  --user USER         started as root: after binding and reading the key, run\n"
+	"                      as USER (DIR must belong to it), no capabilities, no new\n"
+	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
+	"  --group GROUP       with --user: the group (default: the user's)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -121,6 +127,8 @@ static const struct option serve_opts[] = {
 	{"rate", required_argument, NULL, 1003},
 	{"rate-burst", required_argument, NULL, 1004},
 	{"rate-table", required_argument, NULL, 1005},
+	{"user", required_argument, NULL, 'u'},
+	{"group", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -1363,6 +1371,10 @@ cmd_serve(int argc, char **argv)
 {
 	static struct serve s; /* large; one per process */
 	const char *listen = "127.0.0.1:8080", *keyf = NULL;
+	const char *user = NULL, *group = NULL;
+	static struct sandbox sb;
+	struct stat zst;
+	int lfd = -1;
 	struct log_config cfg;
 	struct log_opts lo;
 	struct httpd *h = NULL;
@@ -1426,6 +1438,8 @@ cmd_serve(int argc, char **argv)
 			if (serve_parse_long(optarg, 1, 1L << 24, &rate_table) != 0)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
 			break;
+		case 'u': user = optarg; break;
+		case 'g': group = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown option");
 		}
@@ -1443,14 +1457,33 @@ cmd_serve(int argc, char **argv)
 		return cli_fail(&e);
 	if (keyf == NULL && cfg.key_path[0] == '\0')
 		return cli_usage_error("serve", "no --key and '%s' names no key file", s.dir);
+	/* sandbox.h: check as the user, read the key and bind, then drop. */
+	if (sandbox_user(&sb, "serve", user, group, &e) != ARM_OK ||
+	    sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK ||
+	    (stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
+		return cli_fail(&e);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);
+	if (s.key.ops != NULL)
+		sandbox_external_key(&sb);
+	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
+	    sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK ||
+	    sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK ||
+	    sandbox_allow_http_client(&sb, &e) != ARM_OK || sandbox_enter(&sb, &e) != ARM_OK) {
+		if (lfd >= 0)
+			close(lfd);
+		note_signer_release(&s.key);
+		return cli_fail(&e);
+	}
+	sandbox_report(&sb, stderr);
 	if ((s.hook = calloc(1, sizeof(*s.hook))) == NULL) {
+		close(lfd);
 		note_signer_release(&s.key);
 		arm_err_set(&e, ARM_ENOMEM, "out of memory");
 		return cli_fail(&e);
 	}
 	if (cli_replay_init(s.hook, s.zones, ENGINE_NO_TIME, true, &e) != ARM_OK) {
+		close(lfd);
 		free(s.hook);
 		note_signer_release(&s.key);
 		return cli_fail(&e);
@@ -1507,6 +1540,8 @@ cmd_serve(int argc, char **argv)
 	o.max_conns = (unsigned)max_conns;
 	o.handler = serve_handle;
 	o.ctx = &s;
+	o.listen_fd = lfd;
+	lfd = -1; /* the daemon's now */
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK)
 		goto fail;
 	if (pthread_create(&s.pubthr, NULL, serve_publisher, &s) != 0) {
@@ -1540,6 +1575,8 @@ cmd_serve(int argc, char **argv)
 	}
 	rc = ARM_OK;
 fail:
+	if (lfd >= 0)
+		close(lfd);
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
 	if (started || s.log != NULL) {

@@ -3,20 +3,24 @@
  * Each party runs one so that no log operator can show it a history that
  * is not a prefix of what every other party was shown (witness.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
+#include "server/sandbox.h"
 #include "armistice/httpd.h"
 #include "armistice/witness.h"
 #include "armistice/common.h"
 
 static const char witness_usage[] =
 	"usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
-	"                         [--listen ADDR:PORT]\n"
+	"                         [--listen ADDR:PORT] [--user USER [--group GROUP]]\n"
 	"\n"
 	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
 	"log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
@@ -32,6 +36,10 @@ static const char witness_usage[] =
 	"                     the checkpoint origin it signs for (default: the\n"
 	"                     key's name); repeatable\n"
 	"  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
+	"  --user USER        started as root: after binding and reading the key, run\n"
+	"                     as USER (DIR must belong to it), no capabilities, no new\n"
+	"                     privileges, files limited to DIR (Landlock)\n"
+	"  --group GROUP      with --user: the group (default: the user's)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
 	"line per request (Combined Log Format) on standard error.\n"
@@ -44,6 +52,8 @@ static const struct option witness_opts[] = {
 	{"state", required_argument, NULL, 's'},
 	{"log", required_argument, NULL, 'l'},
 	{"listen", required_argument, NULL, 'L'},
+	{"user", required_argument, NULL, 'u'},
+	{"group", required_argument, NULL, 'g'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -89,6 +99,9 @@ int
 cmd_witness(int argc, char **argv)
 {
 	const char *keyf = NULL, *state = NULL, *listen = "127.0.0.1:8081";
+	const char *user = NULL, *group = NULL;
+	static struct sandbox sb;
+	int lfd = -1;
 	struct note_verifier logs[WITNESS_MAX_LOGS];
 	char origin_buf[WITNESS_MAX_LOGS][CKPT_ORIGIN_MAX + 1];
 	const char *origins[WITNESS_MAX_LOGS];
@@ -107,6 +120,8 @@ cmd_witness(int argc, char **argv)
 		case 'k': keyf = optarg; break;
 		case 's': state = optarg; break;
 		case 'L': listen = optarg; break;
+		case 'u': user = optarg; break;
+		case 'g': group = optarg; break;
 		case 'l': {
 			/* [ORIGIN=]VKEY: a vkey has a '+' before any '=' (base64 padding). */
 			const char *eq = strchr(optarg, '='), *plus = strchr(optarg, '+');
@@ -135,9 +150,30 @@ cmd_witness(int argc, char **argv)
 		return cli_usage_error("witness", "unexpected argument '%s'", argv[optind]);
 	if (keyf == NULL || state == NULL || nlogs == 0)
 		return cli_usage_error("witness", "--key, --state and at least one --log are required");
+	if (sandbox_user(&sb, "witness", user, group, &e) != ARM_OK)
+		return cli_fail(&e);
+	/* Made before the sandbox, which allows only what exists; --user's own. */
+	if (mkdir(state, 0700) == 0 && sb.have_user && chown(state, sb.uid, sb.gid) != 0) {
+		arm_err_set(&e, ARM_EIO, "witness: chown '%s': %s", state, strerror(errno));
+		return cli_fail(&e);
+	}
+	if (sandbox_check(&sb, state, SANDBOX_RW, &e) != ARM_OK)
+		return cli_fail(&e);
 	if (cli_key_signer(keyf, &key, &e) != ARM_OK)
 		return cli_fail(&e);
+	if (key.ops != NULL)
+		sandbox_external_key(&sb);
+	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
+	    sandbox_allow(&sb, state, SANDBOX_RW, true, &e) != ARM_OK ||
+	    sandbox_enter(&sb, &e) != ARM_OK) {
+		if (lfd >= 0)
+			close(lfd);
+		note_signer_release(&key);
+		return cli_fail(&e);
+	}
+	sandbox_report(&sb, stderr);
 	if (witness_open(&w, state, &key, logs, origins, nlogs, &e) != ARM_OK) {
+		close(lfd);
 		note_signer_release(&key);
 		return cli_fail(&e);
 	}
@@ -147,7 +183,9 @@ cmd_witness(int argc, char **argv)
 	o.max_body = WITNESS_MAX_BODY;
 	o.handler = witness_handle;
 	o.ctx = &w;
+	o.listen_fd = lfd;
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK) {
+		close(lfd);
 		witness_close(&w);
 		note_signer_release(&key);
 		return cli_fail(&e);

@@ -404,6 +404,8 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, httpd_access, h,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		/* MHD_INVALID_SOCKET (-1) leaves MHD to bind SOCK_ADDR itself. */
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)(o->listen_fd > 0 ? o->listen_fd : -1),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->o.max_conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->o.idle_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
