@@ -74,10 +74,8 @@ $(BUILD)/web/.stamp: $(WEB_SRC) node_modules/.package-lock.json
 	node web/build.mjs $(BUILD)/web
 	@touch $@
 
-$(WEB_FILES): $(BUILD)/web/.stamp
-
 # The dashboard is compiled into the binary (scripts/embed-web.sh).
-$(BUILD)/gen/web_assets.c: $(WEB_FILES) scripts/embed-web.sh
+$(BUILD)/gen/web_assets.c: $(BUILD)/web/.stamp scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-web.sh $@ $(WEB_FILES)
 

@@ -287,7 +287,9 @@ function renderView() {
   const v = app.view;
   const id = ["entry", "commitment", "actor"].includes(v) ? "view-page" : `view-${v}`;
   showOnly(id);
+  $("#error").hidden = true;
   document.body.dataset.view = "";
+  document.body.dataset.route = v;
   const fn = { board: renderBoard, map: renderMap, chart: renderChartView, graph: renderGraph, timeline: renderTimeline,
     parties: renderParties, entry: renderEntry, commitment: renderCommitment, actor: renderActor }[v];
   Promise.resolve(fn()).catch(showError).finally(() => { document.body.dataset.view = v; });
@@ -347,8 +349,22 @@ function renderGraph() {
   const legend = el("ul", { class: "legend" });
   for (const st of Object.keys(STATUS_COLOR)) legend.append(el("li", {}, statusChip(st)));
   root.append(legend);
+  /* Commitments with no requirement, no dependant and no together group are
+   * listed apart: as graph nodes they would only stack up in one column. */
+  const cs = app.state.commitments;
+  const linked = new Set();
+  for (const c of cs) {
+    if (c.together) linked.add(c.id);
+    for (const r of c.requires || []) if (cs.some((x) => x.id === r)) { linked.add(r); linked.add(c.id); }
+  }
   root.append(el("div", { class: "graph-wrap", tabindex: "0", role: "region", "aria-label": t("graph_label") },
-    layoutGraph(app.state.commitments, STATUS_COLOR, narrow)));
+    layoutGraph(cs.filter((c) => linked.has(c.id)), STATUS_COLOR, narrow)));
+  const alone = cs.filter((c) => !linked.has(c.id));
+  if (alone.length) {
+    const ul = el("ul", { class: "alone" });
+    for (const c of alone) ul.append(el("li", {}, el("a", { href: `#/commitment/${encodeURIComponent(c.id)}`, class: `node-chip s-${c.status}${c.overdue ? " overdue" : ""}`, "data-id": c.id, text: `${c.id} · ${t(`status_${c.status}`)}` })));
+    root.append(el("h2", { class: "sub", text: t("graph_alone", { n: alone.length }) }), ul);
+  }
 }
 
 /* ---------- timeline ---------- */
@@ -571,7 +587,10 @@ async function renderEntry() {
   checks.push({ id: "ckpt", ok: ckSig, text: t("chk_ckpt") });
   checks.push({ id: "same", ok: same, text: t("chk_same", { size: app.ck.size }) });
   if (w) checks.push({ id: "cosig", ok: w.met, text: t("chk_cosig", { n: w.got, v: w.met ? t("quorum_met") : t("quorum_not_met") }) });
-  const all = checks.every((c) => c.ok === true);
+  /* In the log (signature, proof, checkpoint) is one verdict; the quorum is said apart. */
+  const all = checks.filter((c) => c.id !== "cosig").every((c) => c.ok === true);
+  const witnessed = !w || w.met;
+  const verdict = !all ? "fail" : witnessed ? "ok" : "unwitnessed";
   const permalink = `${location.origin}${location.pathname}#/entry/${n}`;
   const cite = `${app.latest.agreement.log.origin}, entry ${n} (leaf SHA-256 ${V.hex(leaf)}), in checkpoint size ${ck ? ck.size : "?"} root ${ck ? ck.root : "?"}. ${permalink}`;
   const list = el("ul", { class: "checks" });
@@ -593,8 +612,8 @@ async function renderEntry() {
   if (inc) fact("incident", `${inc.type}${inc.actor ? ` · ${inc.actor}` : ""} · ${inc.confirmed ? "confirmed" : inc.dismissed ? "dismissed" : "not yet confirmed"}`);
   root.replaceChildren(backLink(),
     el("h2", { text: t("entry_title", { n }) }),
-    el("p", { class: `verdict ${all ? "ok" : "bad"}`, role: "status", "data-verdict": all ? "ok" : "fail",
-      text: all ? t("verdict_ok", { n }) : t("verdict_fail") }),
+    el("p", { class: `verdict ${verdict}`, role: "status", "data-verdict": verdict,
+      text: verdict === "ok" ? t("verdict_ok", { n }) : verdict === "unwitnessed" ? t("verdict_unwitnessed", { n }) : t("verdict_fail") }),
     e.text ? el("blockquote", { class: "quote", text: e.text }) : null,
     facts,
     el("h3", { text: t("entry_checks") }), list,

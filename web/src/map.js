@@ -64,7 +64,7 @@ export function buildMap(container, legendEl, zones) {
   if (map) { map.remove(); map = null; }
   bands = [];
   mdlCoords = null;
-  map = L.map(container, { zoomSnap: 0.5, attributionControl: true, preferCanvas: false, keyboard: true, worldCopyJump: false });
+  map = L.map(container, { zoomSnap: 0.5, minZoom: 4, maxZoom: 14, attributionControl: true, preferCanvas: false, keyboard: true, worldCopyJump: false });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Natural Earth (world-atlas) · GeoNames");
   L.control.scale({ metric: true, imperial: false, maxWidth: 140 }).addTo(map);
@@ -145,7 +145,8 @@ function esc(s) {
 
 function renderLegend(root, items) {
   root.replaceChildren();
-  const h = document.createElement("h3");
+  const h = document.createElement("h2");
+  h.className = "sub";
   h.textContent = t("legend");
   const ul = document.createElement("ul");
   const add = (swatchClass, style, text) => {
