@@ -81,7 +81,7 @@ export function buildMap(container, legendEl, zones) {
   }
   const showPlaces = () => {
     const z = map.getZoom();
-    placeLayer.eachLayer((m) => { const e = m.getElement(); if (e) e.style.display = m.rank <= (z < 7 ? 1 : z < 8 ? 2 : 3) ? "" : "none"; });
+    placeLayer.eachLayer((m) => { const e = m.getElement(); if (e) e.style.display = m.rank <= (z < 8 ? 1 : z < 9 ? 2 : 3) ? "" : "none"; });
   };
   map.on("zoomend", () => { resizeBands(); showPlaces(); });
 
