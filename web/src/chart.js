@@ -57,7 +57,8 @@ export function renderChart(root, state, opts) {
     counts[b].set(i.type, (counts[b].get(i.type) || 0) + 1);
   }
   const max = Math.max(1, ...counts.map((c) => [...c.values()].reduce((a, b) => a + b, 0)));
-  const W = 1000, H = 260, L = 34, B = 40, T = 10;
+  /* Drawn at the width it is shown at, so that its text stays 11 px on a phone. */
+  const W = Math.max(320, Math.min(1400, root.clientWidth || 1000)), H = W < 600 ? 200 : 260, L = 34, B = 40, T = 10;
   const bw = (W - L - 6) / buckets.length;
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const svg = sv("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": t("chart_label") });
@@ -101,7 +102,7 @@ export function renderChart(root, state, opts) {
     const yr = b.slice(0, 4);
     if (yr === lastYear) return;
     lastYear = yr;
-    const every = Math.ceil(buckets.length / (byYear ? 12 : 96));
+    const every = Math.ceil(buckets.length / (byYear ? W / 50 : 96));
     if (byYear && n % every) return;
     svg.append(sv("line", { x1: L + n * bw, x2: L + n * bw, y1: H - B, y2: H - B + 5, class: "tick" }));
     const tx = sv("text", { x: L + n * bw + 2, y: H - B + 16 });
@@ -133,6 +134,7 @@ export function renderChart(root, state, opts) {
     sw.style.background = color.get(k);
     sw.setAttribute("aria-hidden", "true");
     const total = counts.reduce((a, c) => a + (c.get(k) || 0), 0);
+    if (!total) continue;
     li.append(sw, document.createTextNode(`${k}: ${fmtNum(total)}`));
     legend.append(li);
   }

@@ -17,9 +17,9 @@ const sv = (tag, attrs = {}) => {
 
 export function layoutGraph(commitments, colors, narrow) {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: narrow ? "TB" : "LR", nodesep: 14, ranksep: narrow ? 36 : 60, marginx: 12, marginy: 12 });
+  g.setGraph({ rankdir: narrow ? "TB" : "LR", nodesep: 14, ranksep: narrow ? 36 : 48, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
-  const W = narrow ? 150 : 200, H = 30;
+  const W = narrow ? 150 : 180, H = 30;
   const ids = new Set(commitments.map((c) => c.id));
   for (const c of commitments) {
     g.setNode(c.id, { width: W, height: H });
@@ -61,7 +61,7 @@ export function layoutGraph(commitments, colors, narrow) {
     a.append(sv("rect", { x: n.x - W / 2, y: n.y - H / 2, width: W, height: H, rx: 5, fill: colors[c.status] || "#5f6b76",
       stroke: c.overdue ? "#7f1010" : "none", "stroke-width": c.overdue ? 3 : 0 }));
     const tx = sv("text", { x: n.x - W / 2 + 8, y: n.y + 4, fill: "#fff" });
-    const max = narrow ? 19 : 26;
+    const max = narrow ? 19 : 23;
     tx.textContent = c.id.length > max ? `${c.id.slice(0, max - 1)}…` : c.id;
     a.append(tx);
     svg.append(a);

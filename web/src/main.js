@@ -197,7 +197,7 @@ function renderWitnesses(w, size) {
 
 function renderTop() {
   const s = app.state;
-  $("#stat-steps .big").textContent = `${s.progress.done} of ${s.progress.total}`;
+  $("#stat-steps .big").textContent = t("n_of", { a: fmtNum(s.progress.done), b: fmtNum(s.progress.total) });
   $("#stat-steps .label").textContent = t("steps_done");
   $("#stat-calm .big").textContent = s.calm.days === null ? "none" : String(s.calm.days);
   $("#stat-calm .label").textContent = t("calm_days");
