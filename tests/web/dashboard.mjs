@@ -105,6 +105,8 @@ for (const width of [1400, 390]) {
     await p.waitForTimeout(300);
     const name = v.replace("/", "-");
     await p.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: v !== "map" && v !== "timeline" });
+    if (v === "board") await p.screenshot({ path: `${SHOTS}/board-top-${width}.png` });
+    if (v === "map") await p.locator("#view-map").screenshot({ path: `${SHOTS}/map-only-${width}.png` });
     ok(await p.isHidden("#error"), `${v} at ${width} px: rendered without an error`, await p.textContent("#error"));
     const sw = await p.evaluate(() => document.documentElement.scrollWidth);
     ok(sw <= width, `${v} at ${width} px: no horizontal scrolling`, `page is ${sw} px wide`);
@@ -122,7 +124,7 @@ for (const width of [1400, 390]) {
   await open(p, "#/board");
   const txt = async (sel) => (await p.textContent(sel)).trim();
   ok(await txt("#stat-steps .big") === `${st.progress.done} of ${st.progress.total}`, "steps match /state");
-  ok(await txt("#stat-calm .big") === String(st.calm.days ?? "none"), `calm days match /state (${st.calm.days})`);
+  ok((await txt("#stat-calm .big")).replace(/,/g, "") === String(st.calm.days ?? "none"), `calm days match /state (${st.calm.days})`);
   ok(await txt("#stat-open .big") === String(st.open.length), "open count matches /state");
   ok(await txt("#stat-overdue .big") === String(st.overdue.length), "overdue count matches /state");
   const cards = await p.$$eval(".card[id^=c-]", (n) => n.length);
@@ -156,7 +158,7 @@ for (const width of [1400, 390]) {
   const at = "2018-04-27T14:59:59Z";
   const sa = await getJSON(`${URL0}/state?at=${at}&now=${at}`);
   ok((await txt("#stat-overdue .big")) === "0" && sa.overdue.length === 0, "as of 2018-04-27: nothing overdue");
-  ok((await txt("#stat-calm .big")) === String(sa.calm.days), `as of 2018-04-27: ${sa.calm.days} calm days, as /state?at= says`);
+  ok((await txt("#stat-calm .big")).replace(/,/g, "") === String(sa.calm.days), `as of 2018-04-27: ${sa.calm.days} calm days, as /state?at= says`);
   const lastBefore = st.incidents.filter((i) => i.confirmed && i.provocation && i.occurred <= at).pop();
   const days = Math.round((Date.parse(at.slice(0, 10)) - Date.parse(new Date(Date.parse(lastBefore.occurred) + 9 * 3600e3).toISOString().slice(0, 10))) / 864e5);
   ok(sa.calm.days === days, `... which is the count from the last confirmed provocation before it (${days})`);

@@ -150,7 +150,10 @@ function renderChrome() {
   $("#footer-text").textContent = t("footer");
   const ck = app.ck;
   const w = app.witnesses;
-  $("#ckpt").textContent = `${ck.origin} · size ${ck.size} · root ${ck.root.slice(0, 12)}… · ${w ? `${w.got}/${w.rows.length} witnesses` : "no witnesses"}`;
+  $("#ckpt").textContent = t("ckpt_line", { origin: ck.origin, size: fmtNum(ck.size), root: `${ck.root.slice(0, 12)}…`, w: w ? t("n_witnesses", { got: w.got, n: w.rows.length }) : t("no_witness_short") });
+  $(".skip").textContent = t("skip");
+  $("#witnesses").setAttribute("aria-label", t("aria_witnesses"));
+  $(".headline").setAttribute("aria-label", t("aria_headline"));
   renderWitnesses(w, ck.size);
   const nav = $("#views");
   nav.setAttribute("aria-label", t("nav_label"));
@@ -182,7 +185,7 @@ function renderWitnesses(w, size) {
     text: t("quorum", { rule: w.rule, v: w.met ? t("quorum_met") : t("quorum_not_met") }) }));
   const found = w.rows.some((r) => r.check !== "missing");
   root.append(el("div", { class: "rule", text: !found ? t("w_checked_none") : w.signatureChecked ? t("w_checked_sig") : t("w_checked_id") }));
-  const keys = el("details", { class: "keys" }, el("summary", { text: "keys" }));
+  const keys = el("details", { class: "keys" }, el("summary", { text: t("keys") }));
   for (const r of w.rows) keys.append(el("div", { class: "mono", text: `${r.id}: ${r.key}${r.time ? ` · ${new Date(r.time * 1000).toISOString()}` : ""}` }));
   root.append(keys);
   if (w.met) {
@@ -199,7 +202,7 @@ function renderTop() {
   const s = app.state;
   $("#stat-steps .big").textContent = t("n_of", { a: fmtNum(s.progress.done), b: fmtNum(s.progress.total) });
   $("#stat-steps .label").textContent = t("steps_done");
-  $("#stat-calm .big").textContent = s.calm.days === null ? "none" : String(s.calm.days);
+  $("#stat-calm .big").textContent = s.calm.days === null ? t("none") : fmtNum(s.calm.days);
   $("#stat-calm .label").textContent = t("calm_days");
   $("#stat-open .big").textContent = String(s.open.length);
   $("#stat-open .label").textContent = t("open_now");
@@ -563,7 +566,7 @@ async function renderEntry() {
   /* 1. Signatures over the entry, with the agreement's keys. */
   const sigs = note ? await V.checkNoteSigs(note, keys) : [];
   if (!sigs.length) checks.push({ id: "sig", ok: false, text: t("chk_sig", { who: e.author || "?", key: "?" }) });
-  for (const s of sigs) checks.push({ id: "sig", ok: s.ok, text: t("chk_sig", { who: s.name, key: s.key || "not in the agreement" }) });
+  for (const s of sigs) checks.push({ id: "sig", ok: s.ok, text: t("chk_sig", { who: s.name, key: s.key || t("key_unknown") }) });
   /* 2. Leaf hash and inclusion proof against the receipt's checkpoint. */
   const leaf = await V.leafHash(bytes);
   checks.push({ id: "leaf", ok: true, info: true, text: t("chk_leaf", { h: V.hex(leaf) }) });
@@ -603,13 +606,13 @@ async function renderEntry() {
   const inc = app.state.incidents.find((i) => i.index === n);
   const facts = el("dl", { class: "facts" });
   const fact = (k, v) => { if (v) facts.append(el("dt", { text: k }), el("dd", {}, v)); };
-  fact("kind", e.kind || e.f.header);
-  fact("author", e.author ? el("a", { href: `#/actor/${encodeURIComponent(e.author)}`, text: e.author }) : null);
-  fact("seq", e.f.seq);
-  if (e.f.time) fact("time", el("span", {}, timeEl(e.f.time), ` (${e.f.time})`));
-  if (e.f.occurred) fact("occurred", el("span", {}, timeEl(e.f.occurred), ` (${e.f.occurred})`));
-  fact("commitment", e.f.commitment ? el("a", { href: `#/commitment/${encodeURIComponent(e.f.commitment)}`, text: e.f.commitment }) : null);
-  if (inc) fact("incident", `${inc.type}${inc.actor ? ` · ${inc.actor}` : ""} · ${inc.confirmed ? "confirmed" : inc.dismissed ? "dismissed" : "not yet confirmed"}`);
+  fact(t("f_kind"), e.kind || e.f.header);
+  fact(t("f_author"), e.author ? el("a", { href: `#/actor/${encodeURIComponent(e.author)}`, text: e.author }) : null);
+  fact(t("f_seq"), e.f.seq);
+  if (e.f.time) fact(t("f_time"), el("span", {}, timeEl(e.f.time), ` (${e.f.time})`));
+  if (e.f.occurred) fact(t("f_occurred"), el("span", {}, timeEl(e.f.occurred), ` (${e.f.occurred})`));
+  fact(t("tl_commitment"), e.f.commitment ? el("a", { href: `#/commitment/${encodeURIComponent(e.f.commitment)}`, text: e.f.commitment }) : null);
+  if (inc) fact(t("f_incident"), `${inc.type}${inc.actor ? ` · ${inc.actor}` : ""} · ${t(inc.confirmed ? "lg_confirmed" : inc.dismissed ? "lg_dismissed" : "lg_pending")}`);
   root.replaceChildren(backLink(),
     el("h2", { text: t("entry_title", { n }) }),
     el("p", { class: `verdict ${verdict}`, role: "status", "data-verdict": verdict,
@@ -632,7 +635,7 @@ async function renderCommitment() {
   const links = (ids) => { const s = el("span"); ids.forEach((id, i) => { if (i) s.append(", "); s.append(el("a", { href: `#/commitment/${encodeURIComponent(id)}`, text: id })); }); return ids.length ? s : t("none"); };
   const facts = el("dl", { class: "facts" });
   const fact = (k, v) => facts.append(el("dt", { text: k }), el("dd", {}, v));
-  fact("status", el("span", {}, statusChip(c.status), c.overdue ? el("span", { class: "badge overdue", text: t("overdue_since", { date: fmtDay(c.due) }) }) : ""));
+  fact(t("f_status"), el("span", {}, statusChip(c.status), c.overdue ? el("span", { class: "badge overdue", text: t("overdue_since", { date: fmtDay(c.due) }) }) : ""));
   const owners = el("span");
   c.owners.forEach((o, i) => { if (i) owners.append(", "); owners.append(el("a", { href: `#/actor/${encodeURIComponent(o)}`, text: o })); });
   fact(t("owed_by", { who: "" }).replace(/[:\s]+$/, ""), owners);
@@ -660,7 +663,10 @@ async function renderActor() {
   const a = app.state.actors.find((x) => x.id === app.arg);
   if (!a) throw new Error(`no actor '${app.arg}'`);
   const facts = el("dl", { class: "facts" });
-  for (const [k, v] of Object.entries(a)) if (k !== "id") facts.append(el("dt", { text: k.replace("_", " ") }), el("dd", { text: typeof v === "number" ? fmtNum(v) : String(v) }));
+  const cols = t("parties_cols").split(",");
+  const akeys = ["id", "role", "owned", "done", "claims", "disputed", "withdrawn", "overdue", "breaches", "reversals", "attestations", "incidents_alleged", "entries"];
+  if (a.name) facts.append(el("dt", { text: t("f_name") }), el("dd", { text: a.name }));
+  akeys.forEach((k, i) => { if (k !== "id" && a[k] !== undefined) facts.append(el("dt", { text: cols[i] || k }), el("dd", { text: typeof a[k] === "number" ? fmtNum(a[k]) : String(a[k]) })); });
   const owned = el("div", { class: "cards" });
   for (const c of app.state.commitments.filter((c) => c.owners.includes(a.id))) owned.append(card(c));
   root.replaceChildren(backLink(), el("h2", { text: t("actor_title", { id: a.id }) }), facts, owned,
