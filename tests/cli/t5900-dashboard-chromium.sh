@@ -152,7 +152,7 @@ chrome local --dump-dom "$URL/#board" >dom-local.html
 grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-local.html &&
 	ok "an uncosigned checkpoint: the page says the quorum is not met" ||
 	not_ok "the uncosigned log's page does not say not-met"
-grep -q 'id="quorum-warning" class="warning" role="alert">Warning: the witness quorum is not met. 0 of 3 witnesses cosigned' \
+grep -q 'id="quorum-warning" class="warning" role="alert"><strong>Warning: the witness quorum is not met.</strong><span class="more"> 0 of 3 witnesses cosigned' \
 	dom-local.html && ok "... and shows a visible warning" ||
 	not_ok "no visible warning: $(grep -o '<p id="quorum-warning"[^<]*' dom-local.html)"
 n=$(grep -o 'data-check="missing"' dom-local.html | wc -l)
@@ -172,7 +172,7 @@ grep -q 'data-witness="w-north" data-check="bad"' dom-bad.html &&
 	ok "a flipped cosignature byte is shown as a bad signature" ||
 	not_ok "w-north: $(grep -o 'data-witness="w-north"[^>]*' dom-bad.html)"
 grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-bad.html &&
-	grep -q 'id="quorum-warning" class="warning" role="alert">Warning' dom-bad.html &&
+	grep -q 'id="quorum-warning" class="warning" role="alert"><strong>Warning' dom-bad.html &&
 	ok "... and the quorum is not met, with the warning shown" ||
 	not_ok "the bad cosignature still meets the quorum on the page"
 stop_server srv2

@@ -194,7 +194,10 @@ function renderWitnesses(w, size) {
   } else {
     const missing = w.rows.filter((r) => r.check === "missing" || r.check === "bad").map((r) => r.id);
     warn.hidden = false;
-    warn.textContent = t("quorum_warning", { got: w.got, n: w.rows.length, rule: w.rule, missing: missing.join(", ") || t("none") });
+    /* The first sentence always; the rest on the board (a phone's other views keep their screen). */
+    const full = t("quorum_warning", { got: w.got, n: w.rows.length, rule: w.rule, missing: missing.join(", ") || t("none") });
+    const cut = full.search(/[.。] /) + 1 || full.length;
+    warn.replaceChildren(el("strong", { text: full.slice(0, cut) }), el("span", { class: "more", text: full.slice(cut) }));
   }
 }
 
@@ -360,8 +363,34 @@ function renderGraph() {
     if (c.together) linked.add(c.id);
     for (const r of c.requires || []) if (cs.some((x) => x.id === r)) { linked.add(r); linked.add(c.id); }
   }
-  root.append(el("div", { class: "graph-wrap", tabindex: "0", role: "region", "aria-label": t("graph_label") },
-    layoutGraph(cs.filter((c) => linked.has(c.id)), STATUS_COLOR, narrow)));
+  const svg = layoutGraph(cs.filter((c) => linked.has(c.id)), STATUS_COLOR, narrow);
+  if (narrow) {
+    /* On a phone: the whole graph as an overview, then the same links as text, in order. */
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.classList.add("fit");
+  }
+  root.append(el("div", { class: "graph-wrap", tabindex: "0", role: "region", "aria-label": t("graph_label") }, svg));
+  if (narrow) {
+    const depth = new Map();
+    const d = (c, seen = new Set()) => {
+      if (depth.has(c.id)) return depth.get(c.id);
+      if (seen.has(c.id)) return 0;
+      seen.add(c.id);
+      let v = 0;
+      for (const r of c.requires || []) { const rc = cs.find((x) => x.id === r); if (rc) v = Math.max(v, d(rc, seen) + 1); }
+      depth.set(c.id, v);
+      return v;
+    };
+    const ol = el("ol", { class: "steps" });
+    for (const c of cs.filter((x) => linked.has(x.id)).sort((a, b) => d(a) - d(b))) {
+      const li = el("li", {}, el("a", { href: `#/commitment/${encodeURIComponent(c.id)}`, class: `node-chip s-${c.status}${c.overdue ? " overdue" : ""}`, text: `${c.id} · ${t(`status_${c.status}`)}` }));
+      if ((c.requires || []).length) li.append(el("div", { class: "waits", text: `${t("requires")}: ${c.requires.join(", ")}` }));
+      if (c.together) li.append(el("div", { class: "waits", text: t("together", { g: c.together }) }));
+      ol.append(li);
+    }
+    root.append(el("h2", { class: "sub", text: t("graph_steps") }), ol);
+  }
   const alone = cs.filter((c) => !linked.has(c.id));
   if (alone.length) {
     const ul = el("ul", { class: "alone" });
