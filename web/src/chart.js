@@ -139,6 +139,43 @@ export function renderChart(root, state, opts) {
     legend.append(li);
   }
   root.append(legend);
+  /* The same counts as a table: nothing is only in the picture or behind a hover. */
+  const det = document.createElement("details");
+  const sum = document.createElement("summary");
+  sum.textContent = t("chart_table");
+  det.append(sum);
+  const tbl = document.createElement("table");
+  const head = document.createElement("tr");
+  for (const h of [t("chart_period"), ...kinds.filter((k) => counts.some((c) => c.get(k)))]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    head.append(th);
+  }
+  const thead = document.createElement("thead");
+  thead.append(head);
+  const tb = document.createElement("tbody");
+  buckets.forEach((b, n) => {
+    if (!counts[n].size) return;
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = b;
+    tr.append(th);
+    for (const k of kinds.filter((k2) => counts.some((c) => c.get(k2)))) {
+      const td = document.createElement("td");
+      td.className = "num";
+      td.textContent = fmtNum(counts[n].get(k) || 0);
+      tr.append(td);
+    }
+    tb.append(tr);
+  });
+  tbl.append(thead, tb);
+  const wrap = document.createElement("div");
+  wrap.className = "table-wrap";
+  wrap.append(tbl);
+  det.append(wrap);
+  root.append(det);
   return { calm, ms };
 }
 
