@@ -200,6 +200,13 @@ for (const width of [1400, 390]) {
   ok((await p.$$eval(".place", (n) => n.length)) > 3, "place names are on the map");
   const h = await p.$eval("#map", (e) => e.getBoundingClientRect().height);
   ok(h > 300, `the map is usable on a 390 px phone (${Math.round(h)} px high)`);
+  await p.waitForFunction(() => document.querySelector(".leaflet-marker-icon.inc"));
+  await p.click(".leaflet-marker-icon.inc");
+  await p.waitForSelector(".leaflet-popup-content a[href^='#/entry/']");
+  const pop = await p.textContent(".leaflet-popup-content");
+  const pn = (await p.getAttribute(".leaflet-popup-content a[href^='#/entry/']", "href")).split("/").pop();
+  const ptext = /^text: (.*)$/m.exec(await getText(`${URL0}/entry/${pn}`));
+  ok(ptext && pop.includes(ptext[1].slice(0, 40)), `an incident's popup quotes its signed entry and links to it (#${pn})`, pop.slice(0, 120));
   await p.selectOption("#mf-kind", "gunfire");
   const g = st.incidents.filter((i) => i.lat !== null && i.type === "gunfire").length;
   ok(await p.getAttribute("#map", "data-incidents") === String(g), `the kind filter leaves ${g} gunfire incidents`);

@@ -427,6 +427,8 @@ async function renderTimeline() {
   let rows = entries.filter((e) => {
     const d = isoDay(e.when);
     if (limit && d && d > limit) return false;
+    /* Clock leaves are the log's own timestamps: listed only when asked for. */
+    if (!f.kind && e.kind === "clock") return false;
     if (f.actor && e.author !== f.actor && e.f.actor !== f.actor) return false;
     const k = e.kind === "incident" ? e.f.type : e.kind;
     if (f.kind && k !== f.kind && e.kind !== f.kind) return false;
