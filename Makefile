@@ -45,7 +45,9 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
+# The dashboard: web/ bundled by esbuild (web/build.mjs) into $(BUILD)/web.
+WEB_SRC := $(sort $(wildcard web/*.html web/*.css web/*.mjs web/src/*.js)) package-lock.json
+WEB_FILES := $(BUILD)/web/app.css $(BUILD)/web/app.js $(BUILD)/web/index.html
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web_assets.o
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -63,8 +65,17 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# npm packages pinned by package-lock.json (scripts/setup.sh runs npm ci too).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(BUILD)/web/.stamp: $(WEB_SRC) node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	node web/build.mjs $(BUILD)/web
+	@touch $@
+
 # The dashboard is compiled into the binary (scripts/embed-web.sh).
-$(BUILD)/gen/web_assets.c: $(WEB_FILES) scripts/embed-web.sh
+$(BUILD)/gen/web_assets.c: $(BUILD)/web/.stamp scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-web.sh $@ $(WEB_FILES)
 

@@ -4,7 +4,10 @@
 # must render the same numbers as /state (steps, days, open, overdue), a
 # card and a graph node for every commitment, the zones on the map, and
 # follow the log: a page taken before the last entries shows the state of
-# that moment, not the latest one.
+# that moment, not the latest one. Then the worked example's log (1958-2024)
+# in playwright-core (tests/web/dashboard.mjs): every view at 1400 and 390
+# px, axe-core, dates, the as-of date, in-browser proofs against a lying
+# server, the map, the graph, Korean. Screenshots: build/dashboard-shots/.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-http.sh"
 
@@ -32,6 +35,8 @@ http 200 "GET / serves the dashboard" GET "$S/"
 expect_grep "dashboard is HTML" 'Content-Type: text/html' "$T/headers"
 http 200 "GET /dashboard/app.js" GET "$S/dashboard/app.js"
 expect_grep "app.js is JavaScript" 'Content-Type: text/javascript' "$T/headers"
+http 200 "GET /dashboard/app.css" GET "$S/dashboard/app.css"
+expect_grep "app.css is CSS" 'Content-Type: text/css' "$T/headers"
 http 404 "an unknown dashboard file is 404" GET "$S/dashboard/nope.js"
 http 404 "no path traversal out of the dashboard" GET "$S/dashboard/..%2f..%2fcheckpoint"
 http 200 "GET /zone/jsa gives the zone's GeoJSON" GET "$S/zone/jsa"
@@ -87,10 +92,19 @@ status=$(jq -r '.commitments[] | select(.id=="gp-south") | .status' state.json)
 grep -q "id=\"c-gp-south\"" dom-board.html &&
 	grep -A3 "id=\"c-gp-south\"" dom-board.html | grep -q "chip s-$status" &&
 	ok "gp-south's card shows its status ($status)" || not_ok "gp-south's status chip wrong"
-grep -q '<svg[^>]*aria-label="Map of zones and incidents"' dom-map.html &&
-	ok "the map is drawn" || not_ok "no map svg"
-grep -q 'Lines: jsa' dom-map.html && ok "the map names the agreement's zones" ||
+grep -q 'leaflet-container' dom-map.html &&
+	ok "the map is drawn (Leaflet)" || not_ok "no map"
+grep -q 'data-zone="jsa"' dom-map.html && ok "the map's legend names the agreement's zones" ||
 	not_ok "zones not listed on the map"
+
+# An entry's page: signature, inclusion proof, checkpoint and cosignatures
+# checked in the browser; on this log the witnesses cosigned, so it passes.
+chrome entry --dump-dom "$S/#/entry/3" >dom-entry.html
+grep -q 'data-verdict="ok"' dom-entry.html && ok "entry 3's page: every check passes in the browser" ||
+	not_ok "entry 3: $(grep -o 'data-check="[a-z]*"[^<]*<span class="res">[^<]*' dom-entry.html | tr '\n' ' ')"
+n=$(grep -o 'class="pass" data-check=' dom-entry.html | wc -l)
+[ "$n" -ge 5 ] && ok "... $n checks shown as passed (signature, proof, checkpoint, same checkpoint, cosignatures)" ||
+	not_ok "only $n checks passed"
 
 chrome shot --screenshot="$T/board.png" "$S/" >/dev/null
 [ -s "$T/board.png" ] && ok "a screenshot was taken" || not_ok "no screenshot"
@@ -138,7 +152,7 @@ chrome local --dump-dom "$URL/#board" >dom-local.html
 grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-local.html &&
 	ok "an uncosigned checkpoint: the page says the quorum is not met" ||
 	not_ok "the uncosigned log's page does not say not-met"
-grep -q 'id="quorum-warning" class="warning" role="alert">Warning: the witness quorum is not met. 0 of 3 witnesses cosigned' \
+grep -q 'id="quorum-warning" class="warning" role="alert"><strong>Warning: the witness quorum is not met.</strong><span class="more"> 0 of 3 witnesses cosigned' \
 	dom-local.html && ok "... and shows a visible warning" ||
 	not_ok "no visible warning: $(grep -o '<p id="quorum-warning"[^<]*' dom-local.html)"
 n=$(grep -o 'data-check="missing"' dom-local.html | wc -l)
@@ -158,7 +172,24 @@ grep -q 'data-witness="w-north" data-check="bad"' dom-bad.html &&
 	ok "a flipped cosignature byte is shown as a bad signature" ||
 	not_ok "w-north: $(grep -o 'data-witness="w-north"[^>]*' dom-bad.html)"
 grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-bad.html &&
-	grep -q 'id="quorum-warning" class="warning" role="alert">Warning' dom-bad.html &&
+	grep -q 'id="quorum-warning" class="warning" role="alert"><strong>Warning' dom-bad.html &&
 	ok "... and the quorum is not met, with the warning shown" ||
 	not_ok "the bad cosignature still meets the quorum on the page"
 stop_server srv2
+
+# ---- the worked example's log, in playwright-core ----
+SHOTS="$(dirname "$ARM")/dashboard-shots"
+if ! [ -d "$TOP/node_modules/playwright-core" ]; then
+	not_ok "node_modules is missing: run scripts/setup.sh (npm ci)"
+	exit 1
+fi
+DEMO_QUIET=1 ARM="$ARM" sh "$TOP/examples/korea-2018/demo.sh" "$T/korea" >korea.out 2>&1 ||
+	not_ok "the worked example's log was not built: $(tail -n 3 korea.out)"
+start_server korea "$ARM" serve "$T/korea/log" --listen 127.0.0.1:0 --zones "$TOP/examples/korea-2018" || exit 1
+KURL=$URL
+(cd "$TOP" && timeout 300 node tests/web/dashboard.mjs "$KURL" "$SHOTS") >web.out 2>&1
+rc=$?
+grep -E '^(ok|not ok) - |^# ' web.out | sed "s/^\(ok\|not ok\) - /\1 - $script: /"
+[ "$rc" -eq 0 ] && ok "the dashboard's browser test passed (screenshots in $SHOTS)" ||
+	not_ok "the dashboard's browser test failed (exit $rc): $(grep -v -E '^(ok|not ok) - |^# ' web.out | tail -n 5)"
+stop_server korea
