@@ -365,21 +365,21 @@ write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool 
 		if ((rc = path_ok(files[i].path, e)) != ARM_OK)
 			goto out;
 	/*
-	 * 1. Every file's bytes durable under a temporary name. A batch of
-	 * many files is made durable with one syncfs() instead of an fsync()
-	 * per file: on a journaling file system each fsync() of a new file is
-	 * a journal commit of its own, and a batch of 65,536 entries has over
-	 * 500 files.
+	 * 1. Every file's bytes under a temporary name. A batch of many files
+	 * is made durable with one syncfs() instead of an fsync() per file: on
+	 * a journaling file system each fsync() of a new file is a journal
+	 * commit of its own, and a batch of 65,536 entries has over 500 files.
+	 * That one syncfs() comes after the renames (step 3): every name a
+	 * batch writes is new and beyond the commit record (tiles only grow,
+	 * a partial tile's width is in its name), so until the commit record
+	 * moves no reader looks at them and recovery removes them; the bytes
+	 * and the names need to be durable only before the commit record.
 	 */
 	many = force_syncfs || n > STORE_FS_SYNCFS_FILES;
 	for (done = 0; done < n; done++)
 		if ((rc = write_tmp(fs, files[done].data, files[done].len, !many, names[done], e)) !=
 		    ARM_OK)
 			goto out;
-	if (many && fs_syncfs(fs->tmpfd) != 0) {
-		rc = io_err(e, errno, "sync the file system of", fs->dir, TMPDIR);
-		goto out;
-	}
 	/* 2. Into place. A crash here leaves some files beyond the commit record. */
 	for (i = 0; i < n; i++) {
 		if ((rc = mkparents(fs, files[i].path, e)) != ARM_OK)
@@ -391,7 +391,11 @@ write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool 
 		}
 		names[i][0] = '\0';
 	}
-	/* 3. Each destination directory once, so the new names are durable. */
+	/*
+	 * 3. One syncfs() for the bytes and the names of the whole batch (and
+	 * whatever the caller wrote to tmp/ before: the commit record's next
+	 * version), or each destination directory once.
+	 */
 	if (many) {
 		if (fs_syncfs(fs->dirfd) != 0)
 			rc = io_err(e, errno, "sync the file system of", fs->dir, "tile");
@@ -433,11 +437,12 @@ fs_write_batch(struct store *s, const struct store_file *files, size_t n, struct
 }
 
 /*
- * One append in four barriers: the batch's files, the commit record's and
- * the checkpoint's bytes all written to temporary files and made durable
- * by one syncfs(); the files renamed into place and their names made
- * durable by a second one; then the commit record renamed and its
- * directory synced (the commit point); then the public checkpoint.
+ * One append in three barriers: the batch's files, the commit record's
+ * and the checkpoint's bytes written to temporary files, the batch's
+ * files renamed into place (new names beyond the commit record), and all
+ * of it made durable by one syncfs(); then the commit record renamed and
+ * its directory synced (the commit point); then the public checkpoint
+ * renamed and its directory synced.
  */
 static int
 fs_commit(struct store *s, const struct store_file *files, size_t n, const uint8_t *rec,
