@@ -1676,6 +1676,55 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 		parse_due(c, cm, v[K_DUE], m[K_DUE]);
 	if (has(v[K_AREA]))
 		cm->area = geojson_text(c, v[K_AREA], m[K_AREA], "commitment area", &cm->area_len);
+	if (cm->area != NULL) {
+		struct arm_err err = {ARM_OK, ""};
+		char label[96];
+
+		snprintf(label, sizeof(label), "area of commitment '%.64s'", who);
+		if (geo_check_geojson(label, cm->area, cm->area_len, &err) != ARM_OK)
+			problem(c, node_mark(v[K_AREA], m[K_AREA]), err.rc, "zone-geometry", "%s",
+			        err.msg);
+	}
+}
+
+/*
+ * Every zone's geometry is checked as the engine will read it (geo.h
+ * geo_check_zone), so that an agreement that signs and inits never fails
+ * later inside GEOS, in append or serve: a zone that a standing commitment
+ * names must be one the engine can test a point against; any other zone
+ * must be well-formed, valid GeoJSON.
+ */
+static void
+check_zones(struct ctx *c)
+{
+	const struct agreement *a = c->a;
+	size_t i, k, j;
+
+	for (i = 0; a->zones != NULL && i < a->nzones; i++) {
+		const struct agreement_zone *z = &a->zones[i];
+		struct arm_err err = {ARM_OK, ""};
+		char label[96];
+		bool standing = false;
+		int rc;
+
+		if (z->geojson == NULL || z->id == NULL)
+			continue;
+		for (k = 0; a->commitments != NULL && k < a->ncommitments && !standing; k++)
+			for (j = 0; j < a->commitments[k].standing.nzones; j++)
+				if (a->commitments[k].standing.zones != NULL &&
+				    a->commitments[k].standing.zones[j] == i)
+					standing = true;
+		snprintf(label, sizeof(label), "zone '%.64s'", z->id);
+		rc = standing ? geo_check_zone(z->id, z->geojson, z->geojson_len, &err)
+		              : geo_check_geojson(label, z->geojson, z->geojson_len, &err);
+		if (rc == ARM_OK)
+			continue;
+		if (z->file != NULL)
+			problem(c, z->mark, err.rc, "zone-geometry", "zone file \"%.80s\": %s", z->file,
+			        err.msg);
+		else
+			problem(c, z->mark, err.rc, "zone-geometry", "%s", err.msg);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1935,6 +1984,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_commitment(c, i, item, m[K_COMMIT]);
 	if (a->commitments != NULL)
 		check_graph(c);
+	check_zones(c);
 }
 
 int
