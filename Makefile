@@ -117,9 +117,32 @@ $(FUZZ_LIBA): $(FUZZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_LIBA)
+# The commands (all but main.c) in an archive of their own, so that
+# fuzz_serve can run the real `serve` in-process; other targets pull
+# nothing from it.
+FUZZ_CLI_OBJ := $(filter-out $(BUILD)-fuzz/src/cli/main.o,$(CLI_SRC:%.c=$(BUILD)-fuzz/%.o)) \
+	$(BUILD)-fuzz/gen/web_assets.o
+FUZZ_CLIA := $(BUILD)-fuzz/libarmistice-fuzz-cli.a
+
+$(BUILD)-fuzz/src/cli/%.o: src/cli/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)-fuzz/src/server/%.o: src/server/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)-fuzz/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_CLIA): $(FUZZ_CLI_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_CLIA) $(FUZZ_LIBA)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLIA) $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
 
 # FUZZ_TARGETS=fuzz_geo (names or paths) picks targets; fuzz/run.sh says
 # what FUZZ_RUNS, FUZZ_RANDOM_SECONDS, FUZZ_SEED and FUZZ_JOBS do.
@@ -157,4 +180,4 @@ format:
 clean:
 	rm -rf build build-* 
 
--include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
