@@ -21,6 +21,7 @@ FUZZ_SECONDS ?= 15
 FUZZ_RUNS ?=
 FUZZ_RANDOM_SECONDS ?=
 FUZZ_JOBS ?= 1
+FUZZ_SEED ?=
 FUZZ_LONG_SECONDS ?= 600
 
 PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
@@ -151,7 +152,7 @@ FUZZ_PICK = $(foreach t,$(FUZZ_TARGETS),$(BUILD)-fuzz/$(notdir $(t)))
 
 fuzz: $(FUZZ_BIN)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
-	FUZZ_RANDOM_SECONDS=$(FUZZ_RANDOM_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	FUZZ_RANDOM_SECONDS=$(FUZZ_RANDOM_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SEED=$(FUZZ_SEED) \
 	sh fuzz/run.sh $(FUZZ_PICK)
 
 # Every target explores for FUZZ_LONG_SECONDS from a random seed, two at a

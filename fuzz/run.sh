@@ -62,7 +62,8 @@ one() {
 			[ -f "$f" ] || continue
 			mkdir -p "$regress"
 			cp "$f" "$regress/"
-			echo "# kept $(basename "$f") in fuzz/regress/$short/ (commit it)"
+			echo "# kept $(basename "$f") in fuzz/regress/$short/ (commit it); its bytes, base64:"
+			echo "# $(base64 -w0 "$f" | head -c 100000)"
 			rm -f "$f"
 		done
 	}
