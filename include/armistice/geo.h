@@ -139,8 +139,10 @@ double geo_haversine_km(double lat1, double lon1, double lat2, double lon2);
 
 /*
  * Checks text before it is parsed as GeoJSON: valid UTF-8, a JSON object,
- * no raw control character inside a string (RFC 8259 §7) and no line
- * starting with '%'. libfyaml 0.7.12 crashes or loops on the last two;
+ * no raw control character inside a string (RFC 8259 §7), no line
+ * starting with '%', no single quote outside a string and at most
+ * GEO_MAX_DEPTH levels of nesting. libfyaml 0.7.12 crashes or loops on
+ * the first three, and a parser may recurse per level;
  * every GeoJSON parse (zones in agreements, the MDL lines) checks first.
  */
 int geo_json_check(const uint8_t *p, size_t n, struct arm_err *e) ARM_MUST_CHECK;

@@ -163,8 +163,10 @@ fy_quiet(struct fy_diag *diag, void *user, const char *msg, size_t len)
 /*
  * What libfyaml is given as GeoJSON: valid UTF-8, an object, and strict
  * JSON where libfyaml 0.7.12 is not: no raw control character inside a
- * string (RFC 8259 §7; a tab there crashes its error formatting) and no
- * line starting with '%' (it may loop scanning a YAML directive). Pure.
+ * string (RFC 8259 §7; a tab there crashes its error formatting), no
+ * line starting with '%' (it may loop scanning a YAML directive), no
+ * single quote outside a string (its single-quoted scalars can crash its
+ * error formatting too) and no deeper nesting than GEO_MAX_DEPTH. Pure.
  */
 int
 geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
@@ -189,6 +191,10 @@ geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 		if (!in_str && p[i] == '%' && (i == 0 || p[i - 1] == '\n'))
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "geo: a line starts with '%%' at offset %zu: not JSON", i);
+		/* JSON has no single-quoted strings; libfyaml 0.7.12 crashes on some (fuzz_geo). */
+		if (!in_str && p[i] == '\'')
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: a single quote outside a string at offset %zu: not JSON", i);
 		if (esc)
 			esc = false;
 		else if (in_str && p[i] == '\\')

@@ -250,6 +250,10 @@ test_json_check(void)
 	CHECK(geo_json_check((const uint8_t *)pct, strlen(pct), &e) == ARM_ESYNTAX);
 	CHECK(strstr(e.msg, "'%'") != NULL);
 	CHECK(geo_json_check((const uint8_t *)"[1]", 3, &e) == ARM_ESYNTAX);
+	/* A single-quoted scalar crashed libfyaml's error display (fuzz_geo). */
+	CHECK(geo_json_check((const uint8_t *)"{\"a\":'x'}", 9, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "single quote outside a string at offset 5") != NULL, e.msg);
+	CHECKM(geo_json_check((const uint8_t *)"{\"a\":\"it's\"}", 11, &e) == ARM_OK, e.msg);
 }
 
 
