@@ -386,23 +386,34 @@ build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl
           struct arm_err *e)
 {
 	size_t n = s->n + nl->n + 1, k = 0, i;
-	GEOSCoordSequence *cs = GEOSCoordSeq_create_r(m->h, (unsigned)n, 2);
+	GEOSCoordSequence *cs;
 	GEOSGeometry *ring, *poly, *valid;
+	int ok = 1;
+	char v;
 
-	if (cs == NULL)
+	m->geos_msg[0] = '\0';
+	if ((cs = GEOSCoordSeq_create_r(m->h, (unsigned)n, 2)) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory building the DMZ");
 	for (i = 0; i < s->n; i++, k++)
-		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[i], s->lat[i]);
+		ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[i], s->lat[i]);
 	for (i = nl->n; i-- > 0; k++)
-		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, nl->lon[i], nl->lat[i]);
-	GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[0], s->lat[0]);
+		ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, nl->lon[i], nl->lat[i]);
+	ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[0], s->lat[0]);
+	if (!ok) {
+		GEOSCoordSeq_destroy_r(m->h, cs);
+		return arm_err_set(e, ARM_EIO, "geo: DMZ boundary: GEOS: %s", m->geos_msg);
+	}
 	ring = GEOSGeom_createLinearRing_r(m->h, cs);
 	if (ring == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ boundary is not a ring: %s", m->geos_msg);
 	poly = GEOSGeom_createPolygon_r(m->h, ring, NULL, 0);
 	if (poly == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ polygon: %s", m->geos_msg);
-	if (GEOSisValid_r(m->h, poly) != 1) {
+	if ((v = GEOSisValid_r(m->h, poly)) == 2) {
+		GEOSGeom_destroy_r(m->h, poly);
+		return arm_err_set(e, ARM_EIO, "geo: DMZ polygon: GEOS: %s", m->geos_msg);
+	}
+	if (v != 1) {
 		valid = GEOSMakeValid_r(m->h, poly);
 		GEOSGeom_destroy_r(m->h, poly);
 		if (valid == NULL)
