@@ -407,8 +407,8 @@ test_check_geojson(void)
 		"{\"type\":\"MultiLineString\",\"coordinates\":[[[126,37],[127,38]]]}",
 		"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}",
 		"{\"type\":\"FeatureCollection\",\"features\":[]}",
-		"{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\","
-		"\"coordinates\":[1,2]}]}",
+		("{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\","
+		 "\"coordinates\":[1,2]}]}"),
 	};
 	static const char *const bad[][2] = {
 		{"{\"type\":\"Point\",\"coordinates\":[]}", "at coordinates: a position has 0"},
