@@ -163,3 +163,36 @@ http 200 "GET /state after the findings" GET "$S/state"
 [ "$(jq -r '.commitments[] | select(.id=="no-fire") | "\(.status) \(.breaches)"' "$T/body")" = "breached 1" ] &&
 	ok "the incident inside the zone breached no-fire, the one at the pole did not" ||
 	not_ok "no-fire: $(jq -c '.commitments[] | select(.id=="no-fire") | [.status, .breaches]' "$T/body")"
+
+# The crashing agreement submitted as entry 0 of an empty served log, then
+# the entries that made the engine test an incident against its zone: POST
+# /add refuses the agreement with the zone's line, so nothing reaches GEOS,
+# and the server keeps answering.
+"$ARM" log init log2 --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
+pilot_serve srv2 log2 || exit 1
+S2=$URL
+GOOD_AID=$AID
+AID=$(sha256sum "$FIX/zone-empty-position.yaml" | cut -d' ' -f1)
+{
+	printf 'armistice/entry/v1\nkind: agreement\nagreement: %s\n\n' "$AID"
+	cat "$FIX/zone-empty-position.yaml"
+} >"$P/bad-e00.txt"
+"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" "$P/bad-e00.txt" >"$P/bad-e00.signed"
+expect_exit 3 "POST /add of the agreement with the crashing zone is refused" \
+	"$ARM" submit "$S2" "$P/bad-e00.signed" --log "$K/demo-log.vkey"
+expect_grep "the refusal names the zone and the position" "zone 'jsa': at coordinates\\[0\\]\\[3\\]: a position has 0 numbers" "$T/err"
+pilot_sign south bc1 "kind: claim" "author: south" "seq: 1" "time: 2019-01-01T00:00:00Z" "commitment: no-fire"
+pilot_sign north bc2 "kind: claim" "author: north" "seq: 1" "time: 2019-01-01T00:00:00Z" "commitment: no-fire"
+pilot_sign press bi1 "kind: incident" "author: press" "seq: 1" "time: 2019-05-04T12:00:00+09:00" \
+	"type: gunfire" "occurred: 2019-05-04T09:00:00+09:00" "lat: 37.5" "lon: 126.5" \
+	"actor: north" "text: shots"
+pilot_sign nnsc bf1 "kind: finding" "author: nnsc" "seq: 1" "time: 2019-05-05T00:00:00Z" \
+	"incident: press/1" "verdict: confirmed" "method: imagery"
+for n in bc1 bc2 bi1 bf1; do
+	"$ARM" submit "$S2" "$P/$n.signed" --log "$K/demo-log.vkey" >/dev/null 2>&1
+done
+kill -0 "$(cat "$T/srv2.pid")" 2>/dev/null && ok "serve is still running after the entries" ||
+	not_ok "serve died"
+http 200 "GET /checkpoint still answers" GET "$S2/checkpoint"
+expect_grep "the log is still empty" '^0$' "$T/body"
+AID=$GOOD_AID
