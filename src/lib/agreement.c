@@ -1720,8 +1720,8 @@ check_zones(struct ctx *c)
 		if (rc == ARM_OK)
 			continue;
 		if (z->file != NULL)
-			problem(c, z->mark, err.rc, "zone-geometry", "zone file \"%.80s\": %s", z->file,
-			        err.msg);
+			problem(c, z->mark, err.rc, "zone-geometry", "zone file \"%.80s\": %s",
+			        z->file, err.msg);
 		else
 			problem(c, z->mark, err.rc, "zone-geometry", "%s", err.msg);
 	}

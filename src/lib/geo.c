@@ -743,7 +743,7 @@ struct gj {
 };
 
 static int gj_fail(struct gj *b, struct arm_err *e, enum arm_rc rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int
 gj_fail(struct gj *b, struct arm_err *e, enum arm_rc rc, const char *fmt, ...)
@@ -795,8 +795,8 @@ static int
 gj_part(struct gj *b, struct arm_err *e)
 {
 	if (++b->nparts > GEO_MAX_PARTS)
-		return gj_fail(b, e, ARM_ELIMIT, "more than %d rings and geometries in one document",
-		               GEO_MAX_PARTS);
+		return gj_fail(b, e, ARM_ELIMIT,
+		               "more than %d rings and geometries in one document", GEO_MAX_PARTS);
 	return ARM_OK;
 }
 
@@ -831,8 +831,8 @@ gj_position(struct gj *b, struct fy_node *pt, double *lon, double *lat, struct a
 			return gj_fail(b, e, ARM_ESYNTAX, "altitude must be a finite number");
 	}
 	if (!valid_position(*lat, *lon))
-		return gj_fail(b, e, ARM_ESYNTAX, "(%g, %g) is outside [-180, 180] x [-90, 90]", *lon,
-		               *lat);
+		return gj_fail(b, e, ARM_ESYNTAX, "(%g, %g) is outside [-180, 180] x [-90, 90]",
+		               *lon, *lat);
 	return ARM_OK;
 }
 
@@ -909,7 +909,8 @@ gj_polygon(struct gj *b, struct fy_node *arr, GEOSGeometry **out, struct arm_err
 
 	*out = NULL;
 	if (arr == NULL || fy_node_get_type(arr) != FYNT_SEQUENCE)
-		return gj_fail(b, e, ARM_ESYNTAX, "a Polygon's coordinates must be an array of rings");
+		return gj_fail(b, e, ARM_ESYNTAX,
+		               "a Polygon's coordinates must be an array of rings");
 	n = fy_node_sequence_item_count(arr);
 	if (n < 1)
 		return gj_fail(b, e, ARM_ESYNTAX, "a Polygon needs its exterior ring");
@@ -945,8 +946,7 @@ static int gj_geometry(struct gj *b, struct fy_node *g, int nest, GEOSGeometry *
  * of geometries or features), as a GEOS collection of type t.
  */
 static int
-gj_multi(struct gj *b, struct fy_node *arr, int t, int nest, GEOSGeometry **out,
-         struct arm_err *e)
+gj_multi(struct gj *b, struct fy_node *arr, int t, int nest, GEOSGeometry **out, struct arm_err *e)
 {
 	GEOSGeometry **parts;
 	GEOSCoordSequence *cs;
@@ -971,7 +971,8 @@ gj_multi(struct gj *b, struct fy_node *arr, int t, int nest, GEOSGeometry **out,
 			/* the budget is spent */
 		} else if (t == GEOS_MULTIPOINT) {
 			if (b->nverts++ >= GEO_MAX_VERTICES)
-				rc = gj_fail(b, e, ARM_ELIMIT, "more than %d positions in one document",
+				rc = gj_fail(b, e, ARM_ELIMIT,
+				             "more than %d positions in one document",
 				             GEO_MAX_VERTICES);
 			else if ((rc = gj_position(b, it_n, &lon, &lat, e)) == ARM_OK &&
 			         (g = GEOSGeom_createPointFromXY_r(b->m->h, lon, lat)) == NULL)
@@ -1035,16 +1036,18 @@ gj_geometry(struct gj *b, struct fy_node *g, int nest, GEOSGeometry **out, struc
 	if (strcmp(type, "FeatureCollection") == 0 || strcmp(type, "GeometryCollection") == 0) {
 		bool fc = type[0] == 'F';
 		struct fy_node *arr =
-			fy_node_mapping_lookup_by_string(g, fc ? "features" : "geometries", FY_NT);
+		    fy_node_mapping_lookup_by_string(g, fc ? "features" : "geometries", FY_NT);
 		struct fy_node *m;
 		void *it = NULL;
 
 		/* A FeatureCollection holds Features only (RFC 7946 §3.3). */
 		while (fc && arr != NULL && fy_node_get_type(arr) == FYNT_SEQUENCE &&
 		       (m = fy_node_sequence_iterate(arr, &it)) != NULL)
-			if (!json_str(m, "type", type, sizeof(type)) || strcmp(type, "Feature") != 0)
-				return gj_fail(b, e, ARM_ESYNTAX,
-				               "a FeatureCollection's features must all be Features");
+			if (!json_str(m, "type", type, sizeof(type)) ||
+			    strcmp(type, "Feature") != 0)
+				return gj_fail(
+				    b, e, ARM_ESYNTAX,
+				    "a FeatureCollection's features must all be Features");
 		old = gj_push(b, "%s%s", b->plen ? "." : "", fc ? "features" : "geometries");
 		rc = gj_multi(b, arr, GEOS_GEOMETRYCOLLECTION, nest, out, e);
 		gj_pop(b, old);
@@ -1057,7 +1060,8 @@ gj_geometry(struct gj *b, struct fy_node *g, int nest, GEOSGeometry **out, struc
 		if (rc == ARM_OK && b->nverts++ >= GEO_MAX_VERTICES)
 			rc = gj_fail(b, e, ARM_ELIMIT, "more than %d positions in one document",
 			             GEO_MAX_VERTICES);
-		if (rc == ARM_OK && (*out = GEOSGeom_createPointFromXY_r(b->m->h, lon, lat)) == NULL)
+		if (rc == ARM_OK &&
+		    (*out = GEOSGeom_createPointFromXY_r(b->m->h, lon, lat)) == NULL)
 			rc = gj_geos_fail(b, e, "make a point");
 	} else if (strcmp(type, "LineString") == 0) {
 		rc = gj_coords(b, coords, 2, false, &cs, e);
@@ -1141,7 +1145,8 @@ read_polygon(struct geo_map *m, const char *id, struct fy_node *root, struct geo
 	ARM_TRY(gj_geometry(&b, root, 0, &z->g, e));
 	if (z->g == NULL || (p = polygonal(m->h, z->g)) == 0)
 		return arm_err_set(e, ARM_ESYNTAX,
-		                   "geo: zone '%s': geometry must be a Polygon or MultiPolygon", id);
+		                   "geo: zone '%s': geometry must be a Polygon or MultiPolygon",
+		                   id);
 	if (p < 0)
 		return gj_geos_fail(&b, e, "read the geometry type");
 	ARM_TRY(gj_valid(&b, z->g, e));

@@ -256,7 +256,6 @@ test_json_check(void)
 	CHECKM(geo_json_check((const uint8_t *)"{\"a\":\"it's\"}", 11, &e) == ARM_OK, e.msg);
 }
 
-
 /* geo_map_add_zone and geo_check_zone both refuse text, naming want in e.msg. */
 static void
 refused(const char *text, size_t len, enum arm_rc rc, const char *want)
@@ -288,9 +287,9 @@ static void
 test_hostile_zones(void)
 {
 	static const char crash[] =
-		"{\"type\": \"Feature\",\n \"properties\": {\"name\": \"Arrowhead\"},\n"
-		" \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[\n"
-		"  [127.089444, 38.293056], [127.114444, 38.306389], []]]}}\n";
+	    "{\"type\": \"Feature\",\n \"properties\": {\"name\": \"Arrowhead\"},\n"
+	    " \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[\n"
+	    "  [127.089444, 38.293056], [127.114444, 38.306389], []]]}}\n";
 	static const char empty_pos[] = "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],"
 	                                "[127,38],[],[126,37]]]}";
 	struct buf big = BUF_INIT(64u << 20);
@@ -302,8 +301,9 @@ test_hostile_zones(void)
 	        "zone 'z': at coordinates[0][3]: a position has 0 numbers (RFC 7946");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],[126]]]}",
 	        ARM_ESYNTAX, "at coordinates[0][3]: a position has 1 numbers");
-	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37,0,0],[127,37],[127,38],[126,37]]]}",
-	        ARM_ESYNTAX, "at coordinates[0][0]: a position has 4 numbers");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37,0,0],[127,37],[127,38],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][0]: a position has 4 numbers");
 	/* Not finite, out of range, not numbers. */
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[1e999,38],[126,37]]]}",
 	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
@@ -311,10 +311,12 @@ test_hostile_zones(void)
 	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[-.inf,38],[126,37]]]}",
 	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
-	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38,1e400],[126,37]]]}",
-	        ARM_ESYNTAX, "at coordinates[0][2]: altitude must be a finite number");
-	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[\"127\",38],[126,37]]]}",
-	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38,1e400],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][2]: altitude must be a finite number");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[\"127\",38],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,91],[126,37]]]}",
 	        ARM_ESYNTAX, "at coordinates[0][2]: (127, 91) is outside");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[[127],38],[126,37]]]}",
@@ -322,8 +324,8 @@ test_hostile_zones(void)
 	/* Rings: unclosed, too short, empty; polygons without rings. */
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],[126,38]]]}",
 	        ARM_ESYNTAX, "at coordinates[0]: the ring is not closed");
-	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[126,37]]]}", ARM_ESYNTAX,
-	        "at coordinates[0]: a linear ring has 3 positions (want 4 or more)");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0]: a linear ring has 3 positions (want 4 or more)");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[]]}", ARM_ESYNTAX,
 	        "at coordinates[0]: a linear ring has 0 positions");
 	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[]}", ARM_ESYNTAX,
@@ -386,7 +388,8 @@ test_hostile_zones(void)
 	refused((const char *)big.data, big.len, ARM_ELIMIT, "over the 4194304-byte limit");
 	big.len = 0;
 	/* 10,001 holes (each a valid ring): over the parts limit. */
-	CHECK(buf_puts(&big, "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[9,0],[9,9],[0,9],[0,0]]",
+	CHECK(buf_puts(&big,
+	               "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[9,0],[9,9],[0,9],[0,0]]",
 	               &e) == ARM_OK);
 	for (i = 0; i < GEO_MAX_PARTS; i++)
 		CHECK(buf_puts(&big, ",[[1,1],[1,2],[2,2],[1,1]]", &e) == ARM_OK);
@@ -400,28 +403,29 @@ static void
 test_check_geojson(void)
 {
 	static const char *const good[] = {
-		"{\"type\":\"Point\",\"coordinates\":[126.677,37.956]}",
-		"{\"type\":\"Point\",\"coordinates\":[126.677,37.956,12.5]}",
-		"{\"type\":\"LineString\",\"coordinates\":[[126,37],[127,38]]}",
-		"{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[127,38]]}",
-		"{\"type\":\"MultiLineString\",\"coordinates\":[[[126,37],[127,38]]]}",
-		"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}",
-		"{\"type\":\"FeatureCollection\",\"features\":[]}",
-		("{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\","
-		 "\"coordinates\":[1,2]}]}"),
+	    "{\"type\":\"Point\",\"coordinates\":[126.677,37.956]}",
+	    "{\"type\":\"Point\",\"coordinates\":[126.677,37.956,12.5]}",
+	    "{\"type\":\"LineString\",\"coordinates\":[[126,37],[127,38]]}",
+	    "{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[127,38]]}",
+	    "{\"type\":\"MultiLineString\",\"coordinates\":[[[126,37],[127,38]]]}",
+	    "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}",
+	    "{\"type\":\"FeatureCollection\",\"features\":[]}",
+	    ("{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\","
+	     "\"coordinates\":[1,2]}]}"),
 	};
 	static const char *const bad[][2] = {
-		{"{\"type\":\"Point\",\"coordinates\":[]}", "at coordinates: a position has 0"},
-		{"{\"type\":\"Point\"}", "at coordinates: a position must be an array"},
-		{"{\"type\":\"LineString\",\"coordinates\":[[126,37]]}", "a line has 1 positions"},
-		{"{\"type\":\"LineString\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
-		{"{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
-		{"{\"type\":\"MultiLineString\",\"coordinates\":[[]]}", "at coordinates[0]: a line has 0"},
-		{"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"geometry\":"
-		 "{\"type\":\"Point\",\"coordinates\":[200,0]}}]}",
-		 "at features[0].geometry.coordinates: (200, 0) is outside"},
-		{"{\"type\":\"FeatureCollection\",\"features\":{}}", "at features: want an array"},
-		{"[]", "must be a JSON object"},
+	    {"{\"type\":\"Point\",\"coordinates\":[]}", "at coordinates: a position has 0"},
+	    {"{\"type\":\"Point\"}", "at coordinates: a position must be an array"},
+	    {"{\"type\":\"LineString\",\"coordinates\":[[126,37]]}", "a line has 1 positions"},
+	    {"{\"type\":\"LineString\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
+	    {"{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
+	    {"{\"type\":\"MultiLineString\",\"coordinates\":[[]]}",
+	     "at coordinates[0]: a line has 0"},
+	    {"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"geometry\":"
+	     "{\"type\":\"Point\",\"coordinates\":[200,0]}}]}",
+	     "at features[0].geometry.coordinates: (200, 0) is outside"},
+	    {"{\"type\":\"FeatureCollection\",\"features\":{}}", "at features: want an array"},
+	    {"[]", "must be a JSON object"},
 	};
 	static const char band5[] = "{\"type\":\"Feature\",\"geometry\":null,\"properties\":"
 	                            "{\"armistice:mdl_within_km\":5}}";
@@ -431,11 +435,13 @@ test_check_geojson(void)
 	size_t i;
 
 	for (i = 0; i < ARM_ARRAY_LEN(good); i++)
-		CHECKM(geo_check_geojson("zone 'p'", good[i], strlen(good[i]), &e) == ARM_OK, e.msg);
+		CHECKM(geo_check_geojson("zone 'p'", good[i], strlen(good[i]), &e) == ARM_OK,
+		       e.msg);
 	for (i = 0; i < ARM_ARRAY_LEN(bad); i++) {
 		CHECKM(geo_check_geojson("zone 'p'", bad[i][0], strlen(bad[i][0]), &e) != ARM_OK,
 		       bad[i][0]);
-		CHECKM(strstr(e.msg, bad[i][1]) != NULL && strstr(e.msg, "zone 'p'") != NULL, e.msg);
+		CHECKM(strstr(e.msg, bad[i][1]) != NULL && strstr(e.msg, "zone 'p'") != NULL,
+		       e.msg);
 	}
 	/* A band zone is checked without the MDL; a bad band is still refused. */
 	CHECKM(geo_check_zone("b", band5, strlen(band5), &e) == ARM_OK, e.msg);
