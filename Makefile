@@ -6,6 +6,7 @@
 #   make SANITIZE=address,undefined BUILD=build-san check
 #   make CC=clang             works too
 #   make fuzz                 short smoke run of every fuzz target (clang)
+#   make fuzz-long            every fuzz target for 10 minutes (docs/fuzzing.md)
 #   make bench                the benchmark table (docs/performance.md)
 #   make demo                 the worked example, examples/korea-2018
 #   make install PREFIX=/usr/local DESTDIR=
@@ -18,6 +19,10 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 15
 FUZZ_RUNS ?=
+FUZZ_RANDOM_SECONDS ?=
+FUZZ_JOBS ?= 1
+FUZZ_SEED ?=
+FUZZ_LONG_SECONDS ?= 600
 
 PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -58,7 +63,7 @@ LIBA := $(BUILD)/libarmistice.a
 BIN := $(BUILD)/armistice
 
 .SECONDARY:
-.PHONY: all check test bench fuzz demo install clean setup format tests-bin
+.PHONY: all check test bench fuzz fuzz-long demo install clean setup format tests-bin
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -130,12 +135,50 @@ $(FUZZ_LIBA): $(FUZZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_LIBA)
+# The commands (all but main.c) in an archive of their own, so that
+# fuzz_serve can run the real `serve` in-process; other targets pull
+# nothing from it.
+FUZZ_CLI_OBJ := $(filter-out $(BUILD)-fuzz/src/cli/main.o,$(CLI_SRC:%.c=$(BUILD)-fuzz/%.o)) \
+	$(BUILD)-fuzz/gen/web_assets.o
+FUZZ_CLIA := $(BUILD)-fuzz/libarmistice-fuzz-cli.a
+
+$(BUILD)-fuzz/src/cli/%.o: src/cli/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)-fuzz/src/server/%.o: src/server/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)-fuzz/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_CLIA): $(FUZZ_CLI_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)-fuzz/%: fuzz/%.c $(FUZZ_CLIA) $(FUZZ_LIBA)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CLIA) $(FUZZ_LIBA) $(PKG_LIBS) $(GEOS_LIBS) -lpthread -lm
+
+# FUZZ_TARGETS=fuzz_geo (names or paths) picks targets; fuzz/run.sh says
+# what FUZZ_RUNS, FUZZ_RANDOM_SECONDS, FUZZ_SEED and FUZZ_JOBS do.
+FUZZ_TARGETS ?= $(FUZZ_BIN)
+FUZZ_PICK = $(foreach t,$(FUZZ_TARGETS),$(BUILD)-fuzz/$(notdir $(t)))
 
 fuzz: $(FUZZ_BIN)
-	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) sh fuzz/run.sh $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+	FUZZ_RANDOM_SECONDS=$(FUZZ_RANDOM_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SEED=$(FUZZ_SEED) \
+	sh fuzz/run.sh $(FUZZ_PICK)
+
+# Every target explores for FUZZ_LONG_SECONDS from a random seed, two at a
+# time; one line per target goes to $(BUILD)-fuzz/long-stats.txt and the
+# grown corpora to $(BUILD)-fuzz/corpus-long/ (docs/fuzzing.md).
+fuzz-long: $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_RANDOM_SECONDS=$(FUZZ_LONG_SECONDS) \
+	FUZZ_RUNS= FUZZ_JOBS=2 FUZZ_STATS=$(CURDIR)/$(BUILD)-fuzz/long-stats.txt \
+	FUZZ_KEEP=$(CURDIR)/$(BUILD)-fuzz/corpus-long sh fuzz/run.sh $(FUZZ_PICK)
 
 demo: $(BIN)
 	BUILD=$(BUILD) sh examples/korea-2018/demo.sh
@@ -155,4 +198,4 @@ format:
 clean:
 	rm -rf build build-* 
 
--include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

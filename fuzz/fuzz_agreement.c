@@ -1,6 +1,6 @@
 /*
  * fuzz_agreement.c - agreement_parse() (agreement/v1 YAML via libfyaml).
- * Zone files come from a reader that serves the same small GeoJSON for
+ * Zone files come from a reader that serves the same small polygon for
  * any path. Properties: a refused agreement leaves the struct empty; an
  * accepted one has every index in range, an acyclic requires graph in
  * topological order, quorums within their lists, and a well-formed
@@ -19,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 {
-	static const char z[] = "{\"type\": \"Point\", \"coordinates\": [126.677, 37.956]}\n";
+	/* A polygon, so that standing commitments may name file zones (geo_check_zone). */
+	static const char z[] = "{\"type\": \"Polygon\", \"coordinates\": [[[126.6, 37.9], "
+	                        "[126.8, 37.9], [126.8, 38.0], [126.6, 37.9]]]}\n";
 
 	(void)ctx;
 	if (strcmp(rel, "missing.geojson") == 0)

@@ -52,6 +52,9 @@
 
 #define GEO_INPUT_MAX (4u << 20) /* bytes of GeoJSON accepted per document */
 #define GEO_MAX_VERTICES 100000  /* per line or polygon document */
+#define GEO_MAX_PARTS 10000     /* rings, polygons and geometries per document */
+#define GEO_MAX_NEST 2           /* collections within collections (RFC 7946 §3.1.8) */
+#define GEO_MAX_DEPTH 32         /* JSON arrays and objects within each other */
 #define GEO_MAX_ZONES 256
 #define GEO_ZONE_ID_MAX 64
 #define GEO_EARTH_KM 6371.0088   /* IUGG mean Earth radius */
@@ -136,10 +139,35 @@ double geo_haversine_km(double lat1, double lon1, double lat2, double lon2);
 
 /*
  * Checks text before it is parsed as GeoJSON: valid UTF-8, a JSON object,
- * no raw control character inside a string (RFC 8259 §7) and no line
- * starting with '%'. libfyaml 0.7.12 crashes or loops on the last two;
+ * no raw control character inside a string (RFC 8259 §7), no line
+ * starting with '%', no single quote outside a string and at most
+ * GEO_MAX_DEPTH levels of nesting. libfyaml 0.7.12 crashes or loops on
+ * the first three, and a parser may recurse per level;
  * every GeoJSON parse (zones in agreements, the MDL lines) checks first.
  */
 int geo_json_check(const uint8_t *p, size_t n, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Checks GeoJSON when it is read (an agreement's zones and commitment
+ * areas, before anything is signed or replayed), so that nothing signed
+ * can fail later inside GEOS. Coordinates are read here, not by GEOS's
+ * GeoJSON reader: every position is 2 or 3 finite numbers within WGS-84
+ * range, lines have 2 or more positions, rings 4 or more and are closed,
+ * the document holds at most GEO_MAX_VERTICES positions, GEO_MAX_PARTS
+ * rings and geometries, GEO_MAX_NEST levels of collections and
+ * GEO_MAX_DEPTH levels of JSON nesting, and the geometry is valid to GEOS
+ * (GEOSisValid; the message gives GEOS's reason, e.g. a self-intersection
+ * and where). Messages name the member by JSON path, e.g.
+ * "zone 'jsa': at geometry.coordinates[0][2]: a position has 0 numbers".
+ *
+ * geo_check_zone() is what geo_map_add_zone() accepts (a polygonal
+ * geometry, a band Feature, or the LSIB lines document), without needing
+ * the MDL for a band; geo_check_geojson() accepts any RFC 7946 object
+ * (label, e.g. "zone 'panmunjom'", starts its messages).
+ */
+int geo_check_zone(const char *id, const char *geojson, size_t len,
+                   struct arm_err *e) ARM_MUST_CHECK;
+int geo_check_geojson(const char *label, const char *geojson, size_t len,
+                      struct arm_err *e) ARM_MUST_CHECK;
 
 #endif

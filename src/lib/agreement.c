@@ -1266,11 +1266,129 @@ geojson_ok(struct fy_node *n)
 	return false;
 }
 
+/* A JSON number (RFC 8259 §6), byte for byte. */
+static bool
+json_number(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && s[i] == '-')
+		i++;
+	for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == d || (s[d] == '0' && i - d > 1))
+		return false;
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return false;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return false;
+	}
+	return i == n;
+}
+
+static int
+json_string(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int rc = buf_puts(b, "\"", NULL);
+
+	for (i = 0; i < n && rc == ARM_OK; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			rc = buf_printf(b, NULL, "\\%c", ch);
+		else if (ch < 0x20)
+			rc = buf_printf(b, NULL, "\\u%04x", ch);
+		else
+			rc = buf_append(b, &s[i], 1, NULL);
+	}
+	return rc == ARM_OK ? buf_puts(b, "\"", NULL) : rc;
+}
+
+/*
+ * An inline GeoJSON node as compact JSON. Written here rather than with
+ * fy_emit_node_to_string(): libfyaml 0.7.12's emitter leaks the buffer of
+ * a long escaped scalar it tests for a number (found by fuzz_session), and
+ * the agreement is parsed again on every replay. A plain scalar that is a
+ * JSON number or literal stays bare; anything else is a JSON string (so a
+ * YAML ".nan" is the string ".nan", which geo_check_* then refuses).
+ */
+static int
+json_emit(struct buf *b, struct fy_node *n)
+{
+	const char *s;
+	size_t len;
+	void *it = NULL;
+	int rc = ARM_OK;
+	bool first = true;
+
+	if (n == NULL || fy_node_is_alias(n))
+		return ARM_ESYNTAX;
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR:
+		if ((s = fy_node_get_scalar(n, &len)) == NULL)
+			return ARM_ENOMEM;
+		if (fy_node_get_style(n) == FYNS_PLAIN &&
+		    (json_number(s, len) || (len == 4 && memcmp(s, "null", 4) == 0) ||
+		     (len == 4 && memcmp(s, "true", 4) == 0) || (len == 5 && memcmp(s, "false", 5) == 0)))
+			return buf_append(b, s, len, NULL);
+		return json_string(b, s, len);
+	case FYNT_SEQUENCE: {
+		struct fy_node *item;
+
+		rc = buf_puts(b, "[", NULL);
+		while (rc == ARM_OK && (item = fy_node_sequence_iterate(n, &it)) != NULL) {
+			if (!first)
+				rc = buf_puts(b, ",", NULL);
+			if (rc == ARM_OK)
+				rc = json_emit(b, item);
+			first = false;
+		}
+		return rc == ARM_OK ? buf_puts(b, "]", NULL) : rc;
+	}
+	case FYNT_MAPPING: {
+		struct fy_node_pair *p;
+
+		rc = buf_puts(b, "{", NULL);
+		while (rc == ARM_OK && (p = fy_node_mapping_iterate(n, &it)) != NULL) {
+			struct fy_node *k = fy_node_pair_key(p);
+
+			if (k == NULL || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k) ||
+			    (s = fy_node_get_scalar(k, &len)) == NULL)
+				return ARM_ESYNTAX; /* JSON keys are strings */
+			if (!first)
+				rc = buf_puts(b, ",", NULL);
+			if (rc == ARM_OK)
+				rc = json_string(b, s, len);
+			if (rc == ARM_OK)
+				rc = buf_puts(b, ":", NULL);
+			if (rc == ARM_OK)
+				rc = json_emit(b, fy_node_pair_value(p));
+			first = false;
+		}
+		return rc == ARM_OK ? buf_puts(b, "}", NULL) : rc;
+	}
+	default:
+		return ARM_ESYNTAX;
+	}
+}
+
 static char *
 geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
              size_t *len)
 {
-	char *s;
+	struct buf b = BUF_INIT(AGREEMENT_MAX_SIZE * 2);
+	int rc;
 
 	if (!geojson_ok(n)) {
 		problem(c, node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
@@ -1278,13 +1396,16 @@ geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const c
 		        what);
 		return NULL;
 	}
-	s = fy_emit_node_to_string(n, FYECF_MODE_JSON_ONELINE);
-	if (s == NULL) {
-		oom(c, at);
+	if ((rc = json_emit(&b, n)) != ARM_OK) { /* b's data stays NUL-terminated */
+		buf_release(&b);
+		if (rc == ARM_ESYNTAX)
+			problem(c, node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
+			        "%s must be JSON: keys are strings, no aliases", what);
+		else
+			oom(c, at);
 		return NULL;
 	}
-	*len = strlen(s);
-	return s;
+	return (char *)buf_detach(&b, len);
 }
 
 static bool
@@ -1776,6 +1897,55 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 		parse_due(c, cm, v[K_DUE], m[K_DUE]);
 	if (has(v[K_AREA]))
 		cm->area = geojson_text(c, v[K_AREA], m[K_AREA], "commitment area", &cm->area_len);
+	if (cm->area != NULL) {
+		struct arm_err err = {ARM_OK, ""};
+		char label[96];
+
+		snprintf(label, sizeof(label), "area of commitment '%.64s'", who);
+		if (geo_check_geojson(label, cm->area, cm->area_len, &err) != ARM_OK)
+			problem(c, node_mark(v[K_AREA], m[K_AREA]), err.rc, "zone-geometry", "%s",
+			        err.msg);
+	}
+}
+
+/*
+ * Every zone's geometry is checked as the engine will read it (geo.h
+ * geo_check_zone), so that an agreement that signs and inits never fails
+ * later inside GEOS, in append or serve: a zone that a standing commitment
+ * names must be one the engine can test a point against; any other zone
+ * must be well-formed, valid GeoJSON.
+ */
+static void
+check_zones(struct ctx *c)
+{
+	const struct agreement *a = c->a;
+	size_t i, k, j;
+
+	for (i = 0; a->zones != NULL && i < a->nzones; i++) {
+		const struct agreement_zone *z = &a->zones[i];
+		struct arm_err err = {ARM_OK, ""};
+		char label[96];
+		bool standing = false;
+		int rc;
+
+		if (z->geojson == NULL || z->id == NULL)
+			continue;
+		for (k = 0; a->commitments != NULL && k < a->ncommitments && !standing; k++)
+			for (j = 0; j < a->commitments[k].standing.nzones; j++)
+				if (a->commitments[k].standing.zones != NULL &&
+				    a->commitments[k].standing.zones[j] == i)
+					standing = true;
+		snprintf(label, sizeof(label), "zone '%.64s'", z->id);
+		rc = standing ? geo_check_zone(z->id, z->geojson, z->geojson_len, &err)
+		              : geo_check_geojson(label, z->geojson, z->geojson_len, &err);
+		if (rc == ARM_OK)
+			continue;
+		if (z->file != NULL)
+			problem(c, z->mark, err.rc, "zone-geometry", "zone file \"%.80s\": %s",
+			        z->file, err.msg);
+		else
+			problem(c, z->mark, err.rc, "zone-geometry", "%s", err.msg);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -2035,6 +2205,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_commitment(c, i, item, m[K_COMMIT]);
 	if (a->commitments != NULL)
 		check_graph(c);
+	check_zones(c);
 }
 
 int

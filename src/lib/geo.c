@@ -1,5 +1,6 @@
 /* geo.c - see geo.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -162,13 +163,15 @@ fy_quiet(struct fy_diag *diag, void *user, const char *msg, size_t len)
 /*
  * What libfyaml is given as GeoJSON: valid UTF-8, an object, and strict
  * JSON where libfyaml 0.7.12 is not: no raw control character inside a
- * string (RFC 8259 §7; a tab there crashes its error formatting) and no
- * line starting with '%' (it may loop scanning a YAML directive). Pure.
+ * string (RFC 8259 §7; a tab there crashes its error formatting), no
+ * line starting with '%' (it may loop scanning a YAML directive), no
+ * single quote outside a string (its single-quoted scalars can crash its
+ * error formatting too) and no deeper nesting than GEO_MAX_DEPTH. Pure.
  */
 int
 geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 {
-	size_t i = 0, k;
+	size_t i = 0, k, depth = 0;
 	bool in_str = false, esc = false;
 
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
@@ -188,12 +191,23 @@ geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 		if (!in_str && p[i] == '%' && (i == 0 || p[i - 1] == '\n'))
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "geo: a line starts with '%%' at offset %zu: not JSON", i);
+		/* JSON has no single-quoted strings; libfyaml 0.7.12 crashes on some (fuzz_geo). */
+		if (!in_str && p[i] == '\'')
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "geo: a single quote outside a string at offset %zu: not JSON", i);
 		if (esc)
 			esc = false;
 		else if (in_str && p[i] == '\\')
 			esc = true;
 		else if (p[i] == '"')
 			in_str = !in_str;
+		else if (!in_str && (p[i] == '[' || p[i] == '{') && ++depth > GEO_MAX_DEPTH)
+			/* GeoJSON needs 6 levels at most; a parser may recurse per level. */
+			return arm_err_set(e, ARM_ELIMIT,
+			                   "geo: arrays and objects nested deeper than %d at offset %zu",
+			                   GEO_MAX_DEPTH, i);
+		else if (!in_str && (p[i] == ']' || p[i] == '}') && depth > 0)
+			depth--;
 	}
 	return ARM_OK;
 }
@@ -372,23 +386,34 @@ build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl
           struct arm_err *e)
 {
 	size_t n = s->n + nl->n + 1, k = 0, i;
-	GEOSCoordSequence *cs = GEOSCoordSeq_create_r(m->h, (unsigned)n, 2);
+	GEOSCoordSequence *cs;
 	GEOSGeometry *ring, *poly, *valid;
+	int ok = 1;
+	char v;
 
-	if (cs == NULL)
+	m->geos_msg[0] = '\0';
+	if ((cs = GEOSCoordSeq_create_r(m->h, (unsigned)n, 2)) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory building the DMZ");
 	for (i = 0; i < s->n; i++, k++)
-		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[i], s->lat[i]);
+		ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[i], s->lat[i]);
 	for (i = nl->n; i-- > 0; k++)
-		GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, nl->lon[i], nl->lat[i]);
-	GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[0], s->lat[0]);
+		ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, nl->lon[i], nl->lat[i]);
+	ok &= GEOSCoordSeq_setXY_r(m->h, cs, (unsigned)k, s->lon[0], s->lat[0]);
+	if (!ok) {
+		GEOSCoordSeq_destroy_r(m->h, cs);
+		return arm_err_set(e, ARM_EIO, "geo: DMZ boundary: GEOS: %s", m->geos_msg);
+	}
 	ring = GEOSGeom_createLinearRing_r(m->h, cs);
 	if (ring == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ boundary is not a ring: %s", m->geos_msg);
 	poly = GEOSGeom_createPolygon_r(m->h, ring, NULL, 0);
 	if (poly == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ polygon: %s", m->geos_msg);
-	if (GEOSisValid_r(m->h, poly) != 1) {
+	if ((v = GEOSisValid_r(m->h, poly)) == 2) {
+		GEOSGeom_destroy_r(m->h, poly);
+		return arm_err_set(e, ARM_EIO, "geo: DMZ polygon: GEOS: %s", m->geos_msg);
+	}
+	if (v != 1) {
 		valid = GEOSMakeValid_r(m->h, poly);
 		GEOSGeom_destroy_r(m->h, poly);
 		if (valid == NULL)
@@ -694,61 +719,440 @@ read_band(struct fy_node *props, const char *id, struct geo_zone *z, struct arm_
 	return ARM_OK;
 }
 
-/* Polygon, MultiPolygon, or a collection of nothing else. */
-static bool
-polygonal(GEOSContextHandle_t h, const GEOSGeometry *g)
-{
-	int t = GEOSGeomTypeId_r(h, g), i, n;
+/*
+ * ---- GeoJSON to GEOS, read here rather than by GEOS ----
+ *
+ * GEOS 3.11's GeoJSON reader indexes a position's numbers without
+ * counting them: an empty position ("[]") in signed agreement text read
+ * past the end of a vector and crashed append and serve. So the text is
+ * parsed by libfyaml (after geo_json_check) and each RFC 7946 §3.1 object
+ * is checked here before GEOS sees a coordinate: a position is 2 or 3
+ * finite numbers (§3.1.1) within WGS-84 range, a LineString has 2 or more
+ * positions (§3.1.4), a linear ring 4 or more with the last equal to the
+ * first (§3.1.6), and the whole document stays within GEO_MAX_VERTICES
+ * positions, GEO_MAX_PARTS rings and geometries, and GEO_MAX_NEST levels
+ * of collections. Every GEOS call's result is checked. Messages name the
+ * member by its JSON path, e.g. "geometry.coordinates[0][2]".
+ */
+struct gj {
+	struct geo_map *m;
+	const char *label; /* "zone 'jsa'": who the document is, for messages */
+	size_t nverts, nparts;
+	char path[192];
+	size_t plen;
+};
 
-	if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-		return true;
-	if (t != GEOS_GEOMETRYCOLLECTION)
-		return false;
-	n = GEOSGetNumGeometries_r(h, g);
-	if (n < 1)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!polygonal(h, GEOSGetGeometryN_r(h, g, i)))
-			return false;
-	return true;
+static int gj_fail(struct gj *b, struct arm_err *e, enum arm_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+gj_fail(struct gj *b, struct arm_err *e, enum arm_rc rc, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return arm_err_set(e, rc, "geo: %s: %s%s%s%s", b->label, b->plen ? "at " : "", b->path,
+	                   b->plen ? ": " : "", msg);
+}
+
+/* Appends to the JSON path; returns the length to restore with gj_pop(). */
+static size_t gj_push(struct gj *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static size_t
+gj_push(struct gj *b, const char *fmt, ...)
+{
+	size_t old = b->plen;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->path + old, sizeof(b->path) - old, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->plen = old + (size_t)n < sizeof(b->path) ? old + (size_t)n : sizeof(b->path) - 1;
+	return old;
+}
+
+static void
+gj_pop(struct gj *b, size_t old)
+{
+	b->plen = old;
+	b->path[old] = '\0';
 }
 
 static int
-read_polygon(struct geo_map *m, const char *id, const char *text, size_t len,
-             struct geo_zone *z, struct arm_err *e)
+gj_geos_fail(struct gj *b, struct arm_err *e, const char *what)
 {
-	GEOSGeoJSONReader *rd;
-	char *copy;
-	char *why;
+	return gj_fail(b, e, b->m->geos_msg[0] ? ARM_ESYNTAX : ARM_ENOMEM, "GEOS could not %s: %s",
+	               what, b->m->geos_msg[0] ? b->m->geos_msg : "out of memory");
+}
 
-	/* GEOS reads a NUL-terminated string. */
-	if ((copy = malloc(len + 1)) == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	m->geos_msg[0] = '\0';
-	rd = GEOSGeoJSONReader_create_r(m->h);
-	z->g = rd ? GEOSGeoJSONReader_readGeometry_r(m->h, rd, copy) : NULL;
-	if (rd != NULL)
-		GEOSGeoJSONReader_destroy_r(m->h, rd);
-	free(copy);
-	if (z->g == NULL)
-		return arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': not GeoJSON: %s", id,
-		                   m->geos_msg);
-	if (!polygonal(m->h, z->g))
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "geo: zone '%s': geometry must be a Polygon or MultiPolygon", id);
-	if (GEOSisValid_r(m->h, z->g) != 1) {
-		int rc;
+/* One more ring, polygon or geometry; the budget bounds GEOS's work. */
+static int
+gj_part(struct gj *b, struct arm_err *e)
+{
+	if (++b->nparts > GEO_MAX_PARTS)
+		return gj_fail(b, e, ARM_ELIMIT,
+		               "more than %d rings and geometries in one document", GEO_MAX_PARTS);
+	return ARM_OK;
+}
 
-		why = GEOSisValidReason_r(m->h, z->g);
-		rc = arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': invalid polygon: %s", id,
-		                 why ? why : "unknown reason");
-		GEOSFree_r(m->h, why);
+/* A JSON number: a plain scalar ("127" in quotes is a string, not a number). */
+static bool
+gj_num(struct fy_node *v, double *out)
+{
+	return v != NULL && fy_node_get_type(v) == FYNT_SCALAR &&
+	       fy_node_get_style(v) == FYNS_PLAIN && scalar_num(v, out);
+}
+
+static int
+gj_position(struct gj *b, struct fy_node *pt, double *lon, double *lat, struct arm_err *e)
+{
+	int n;
+
+	if (pt == NULL || fy_node_get_type(pt) != FYNT_SEQUENCE)
+		return gj_fail(b, e, ARM_ESYNTAX, "a position must be an array [lon, lat]");
+	n = fy_node_sequence_item_count(pt);
+	if (n < 2 || n > 3)
+		return gj_fail(b, e, ARM_ESYNTAX,
+		               "a position has %d numbers (RFC 7946 §3.1.1: [lon, lat] or "
+		               "[lon, lat, altitude])",
+		               n);
+	if (!gj_num(fy_node_sequence_get_by_index(pt, 0), lon) ||
+	    !gj_num(fy_node_sequence_get_by_index(pt, 1), lat))
+		return gj_fail(b, e, ARM_ESYNTAX, "longitude and latitude must be finite numbers");
+	if (n == 3) {
+		double alt;
+
+		if (!gj_num(fy_node_sequence_get_by_index(pt, 2), &alt))
+			return gj_fail(b, e, ARM_ESYNTAX, "altitude must be a finite number");
+	}
+	if (!valid_position(*lat, *lon))
+		return gj_fail(b, e, ARM_ESYNTAX, "(%g, %g) is outside [-180, 180] x [-90, 90]",
+		               *lon, *lat);
+	return ARM_OK;
+}
+
+/* A position array: >= min positions; a ring must also be closed. */
+static int
+gj_coords(struct gj *b, struct fy_node *arr, int min, bool ring, GEOSCoordSequence **out,
+          struct arm_err *e)
+{
+	GEOSCoordSequence *cs;
+	double lon0 = 0, lat0 = 0, lon = 0, lat = 0;
+	struct fy_node *pt;
+	void *it = NULL;
+	int n, i = 0, rc = ARM_OK;
+
+	*out = NULL;
+	if (arr == NULL || fy_node_get_type(arr) != FYNT_SEQUENCE)
+		return gj_fail(b, e, ARM_ESYNTAX, "want an array of positions");
+	n = fy_node_sequence_item_count(arr);
+	if (n < min)
+		return gj_fail(b, e, ARM_ESYNTAX, "%s has %d positions (want %d or more)",
+		               ring ? "a linear ring" : "a line", n, min);
+	if ((size_t)n > GEO_MAX_VERTICES - b->nverts)
+		return gj_fail(b, e, ARM_ELIMIT, "more than %d positions in one document",
+		               GEO_MAX_VERTICES);
+	b->nverts += (size_t)n;
+	b->m->geos_msg[0] = '\0';
+	if ((cs = GEOSCoordSeq_create_r(b->m->h, (unsigned)n, 2)) == NULL)
+		return gj_geos_fail(b, e, "make a coordinate sequence");
+	while (rc == ARM_OK && (pt = fy_node_sequence_iterate(arr, &it)) != NULL) {
+		size_t old = gj_push(b, "[%d]", i);
+
+		rc = gj_position(b, pt, &lon, &lat, e);
+		if (rc == ARM_OK && GEOSCoordSeq_setXY_r(b->m->h, cs, (unsigned)i, lon, lat) == 0)
+			rc = gj_geos_fail(b, e, "store a position");
+		gj_pop(b, old);
+		if (i == 0) {
+			lon0 = lon;
+			lat0 = lat;
+		}
+		i++;
+	}
+	if (rc == ARM_OK && ring && (lon != lon0 || lat != lat0))
+		rc = gj_fail(b, e, ARM_ESYNTAX,
+		             "the ring is not closed: its last position must equal its first "
+		             "(RFC 7946 §3.1.6)");
+	if (rc != ARM_OK) {
+		GEOSCoordSeq_destroy_r(b->m->h, cs);
 		return rc;
 	}
+	*out = cs;
+	return ARM_OK;
+}
+
+static void
+gj_destroy_all(struct gj *b, GEOSGeometry **g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (g[i] != NULL)
+			GEOSGeom_destroy_r(b->m->h, g[i]);
+	free(g);
+}
+
+/* A Polygon's coordinates: the exterior ring, then holes. */
+static int
+gj_polygon(struct gj *b, struct fy_node *arr, GEOSGeometry **out, struct arm_err *e)
+{
+	GEOSGeometry **rings;
+	GEOSCoordSequence *cs;
+	struct fy_node *r;
+	void *it = NULL;
+	int n, i = 0, rc = ARM_OK;
+
+	*out = NULL;
+	if (arr == NULL || fy_node_get_type(arr) != FYNT_SEQUENCE)
+		return gj_fail(b, e, ARM_ESYNTAX,
+		               "a Polygon's coordinates must be an array of rings");
+	n = fy_node_sequence_item_count(arr);
+	if (n < 1)
+		return gj_fail(b, e, ARM_ESYNTAX, "a Polygon needs its exterior ring");
+	if ((size_t)n > GEO_MAX_PARTS)
+		return gj_fail(b, e, ARM_ELIMIT, "more than %d rings", GEO_MAX_PARTS);
+	if ((rings = calloc((size_t)n, sizeof(*rings))) == NULL)
+		return gj_fail(b, e, ARM_ENOMEM, "out of memory");
+	while (rc == ARM_OK && (r = fy_node_sequence_iterate(arr, &it)) != NULL) {
+		size_t old = gj_push(b, "[%d]", i);
+
+		if ((rc = gj_part(b, e)) == ARM_OK &&
+		    (rc = gj_coords(b, r, 4, true, &cs, e)) == ARM_OK &&
+		    (rings[i] = GEOSGeom_createLinearRing_r(b->m->h, cs)) == NULL)
+			rc = gj_geos_fail(b, e, "make a linear ring");
+		gj_pop(b, old);
+		i++;
+	}
+	if (rc == ARM_OK) {
+		/* GEOS owns the rings from here, whether or not it succeeds. */
+		*out = GEOSGeom_createPolygon_r(b->m->h, rings[0], rings + 1, (unsigned)n - 1);
+		free(rings);
+		return *out ? ARM_OK : gj_geos_fail(b, e, "make a polygon");
+	}
+	gj_destroy_all(b, rings, (size_t)n);
+	return rc;
+}
+
+static int gj_geometry(struct gj *b, struct fy_node *g, int nest, GEOSGeometry **out,
+                       struct arm_err *e);
+
+/*
+ * The members of a Multi* (parts of coordinates) or a collection (objects
+ * of geometries or features), as a GEOS collection of type t.
+ */
+static int
+gj_multi(struct gj *b, struct fy_node *arr, int t, int nest, GEOSGeometry **out, struct arm_err *e)
+{
+	GEOSGeometry **parts;
+	GEOSCoordSequence *cs;
+	struct fy_node *it_n;
+	void *it = NULL;
+	int n, i = 0, k = 0, rc = ARM_OK;
+	double lon, lat;
+
+	*out = NULL;
+	if (arr == NULL || fy_node_get_type(arr) != FYNT_SEQUENCE)
+		return gj_fail(b, e, ARM_ESYNTAX, "want an array");
+	n = fy_node_sequence_item_count(arr);
+	if ((size_t)n > GEO_MAX_PARTS)
+		return gj_fail(b, e, ARM_ELIMIT, "more than %d members", GEO_MAX_PARTS);
+	if ((parts = calloc((size_t)n + 1, sizeof(*parts))) == NULL)
+		return gj_fail(b, e, ARM_ENOMEM, "out of memory");
+	while (rc == ARM_OK && (it_n = fy_node_sequence_iterate(arr, &it)) != NULL) {
+		size_t old = gj_push(b, "[%d]", i);
+		GEOSGeometry *g = NULL;
+
+		if ((rc = gj_part(b, e)) != ARM_OK) {
+			/* the budget is spent */
+		} else if (t == GEOS_MULTIPOINT) {
+			if (b->nverts++ >= GEO_MAX_VERTICES)
+				rc = gj_fail(b, e, ARM_ELIMIT,
+				             "more than %d positions in one document",
+				             GEO_MAX_VERTICES);
+			else if ((rc = gj_position(b, it_n, &lon, &lat, e)) == ARM_OK &&
+			         (g = GEOSGeom_createPointFromXY_r(b->m->h, lon, lat)) == NULL)
+				rc = gj_geos_fail(b, e, "make a point");
+		} else if (t == GEOS_MULTILINESTRING) {
+			if ((rc = gj_coords(b, it_n, 2, false, &cs, e)) == ARM_OK &&
+			    (g = GEOSGeom_createLineString_r(b->m->h, cs)) == NULL)
+				rc = gj_geos_fail(b, e, "make a line");
+		} else if (t == GEOS_MULTIPOLYGON) {
+			rc = gj_polygon(b, it_n, &g, e);
+		} else {
+			rc = gj_geometry(b, it_n, nest + 1, &g, e);
+		}
+		gj_pop(b, old);
+		if (g != NULL)
+			parts[k++] = g;
+		i++;
+	}
+	if (rc != ARM_OK) {
+		gj_destroy_all(b, parts, (size_t)k);
+		return rc;
+	}
+	*out = GEOSGeom_createCollection_r(b->m->h, t, parts, (unsigned)k);
+	free(parts);
+	return *out ? ARM_OK : gj_geos_fail(b, e, "make a collection");
+}
+
+/*
+ * Any RFC 7946 object. A null geometry (a Feature's, §3.2) gives *out
+ * NULL; collections leave such members out.
+ */
+static int
+gj_geometry(struct gj *b, struct fy_node *g, int nest, GEOSGeometry **out, struct arm_err *e)
+{
+	struct fy_node *coords;
+	GEOSCoordSequence *cs;
+	char type[32];
+	size_t old;
+	int rc;
+	double lon, lat;
+
+	*out = NULL;
+	if (nest > GEO_MAX_NEST)
+		return gj_fail(b, e, ARM_ELIMIT, "collections nested deeper than %d", GEO_MAX_NEST);
+	if (g == NULL || fy_node_get_type(g) != FYNT_MAPPING)
+		return gj_fail(b, e, ARM_ESYNTAX, "want a GeoJSON object");
+	if (!json_str(g, "type", type, sizeof(type)))
+		return gj_fail(b, e, ARM_ESYNTAX, "the object has no \"type\" string");
+	if (strcmp(type, "Feature") == 0) {
+		struct fy_node *geom = fy_node_mapping_lookup_by_string(g, "geometry", FY_NT);
+
+		if (geom == NULL)
+			return gj_fail(b, e, ARM_ESYNTAX, "a Feature needs a \"geometry\" member");
+		if (json_null(geom))
+			return ARM_OK;
+		old = gj_push(b, "%sgeometry", b->plen ? "." : "");
+		rc = gj_geometry(b, geom, nest, out, e);
+		gj_pop(b, old);
+		return rc;
+	}
+	if (strcmp(type, "FeatureCollection") == 0 || strcmp(type, "GeometryCollection") == 0) {
+		bool fc = type[0] == 'F';
+		struct fy_node *arr =
+		    fy_node_mapping_lookup_by_string(g, fc ? "features" : "geometries", FY_NT);
+		struct fy_node *m;
+		void *it = NULL;
+
+		/* A FeatureCollection holds Features only (RFC 7946 §3.3). */
+		while (fc && arr != NULL && fy_node_get_type(arr) == FYNT_SEQUENCE &&
+		       (m = fy_node_sequence_iterate(arr, &it)) != NULL)
+			if (!json_str(m, "type", type, sizeof(type)) ||
+			    strcmp(type, "Feature") != 0)
+				return gj_fail(
+				    b, e, ARM_ESYNTAX,
+				    "a FeatureCollection's features must all be Features");
+		old = gj_push(b, "%s%s", b->plen ? "." : "", fc ? "features" : "geometries");
+		rc = gj_multi(b, arr, GEOS_GEOMETRYCOLLECTION, nest, out, e);
+		gj_pop(b, old);
+		return rc;
+	}
+	coords = fy_node_mapping_lookup_by_string(g, "coordinates", FY_NT);
+	old = gj_push(b, "%scoordinates", b->plen ? "." : "");
+	if (strcmp(type, "Point") == 0) {
+		rc = gj_position(b, coords, &lon, &lat, e);
+		if (rc == ARM_OK && b->nverts++ >= GEO_MAX_VERTICES)
+			rc = gj_fail(b, e, ARM_ELIMIT, "more than %d positions in one document",
+			             GEO_MAX_VERTICES);
+		if (rc == ARM_OK &&
+		    (*out = GEOSGeom_createPointFromXY_r(b->m->h, lon, lat)) == NULL)
+			rc = gj_geos_fail(b, e, "make a point");
+	} else if (strcmp(type, "LineString") == 0) {
+		rc = gj_coords(b, coords, 2, false, &cs, e);
+		if (rc == ARM_OK && (*out = GEOSGeom_createLineString_r(b->m->h, cs)) == NULL)
+			rc = gj_geos_fail(b, e, "make a line");
+	} else if (strcmp(type, "Polygon") == 0) {
+		rc = gj_polygon(b, coords, out, e);
+	} else if (strcmp(type, "MultiPoint") == 0) {
+		rc = gj_multi(b, coords, GEOS_MULTIPOINT, nest, out, e);
+	} else if (strcmp(type, "MultiLineString") == 0) {
+		rc = gj_multi(b, coords, GEOS_MULTILINESTRING, nest, out, e);
+	} else if (strcmp(type, "MultiPolygon") == 0) {
+		rc = gj_multi(b, coords, GEOS_MULTIPOLYGON, nest, out, e);
+	} else {
+		gj_pop(b, old);
+		return gj_fail(b, e, ARM_ESYNTAX, "\"%s\" is not a GeoJSON type (RFC 7946 §1.4)",
+		               type);
+	}
+	gj_pop(b, old);
+	return rc;
+}
+
+/* GEOS validity (OGC simple features), with GEOS's reason on refusal. */
+static int
+gj_valid(struct gj *b, const GEOSGeometry *g, struct arm_err *e)
+{
+	char v, *why;
+	int rc;
+
+	b->m->geos_msg[0] = '\0';
+	v = GEOSisValid_r(b->m->h, g);
+	if (v == 1)
+		return ARM_OK;
+	if (v != 0)
+		return gj_geos_fail(b, e, "check validity");
+	why = GEOSisValidReason_r(b->m->h, g);
+	rc = gj_fail(b, e, ARM_ESYNTAX, "invalid geometry: %s", why ? why : "no reason given");
+	if (why != NULL)
+		GEOSFree_r(b->m->h, why);
+	return rc;
+}
+
+/* Polygon, MultiPolygon, or a collection of nothing else; -1 on a GEOS error. */
+static int
+polygonal(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+	int t = GEOSGeomTypeId_r(h, g), i, n, r;
+
+	if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+		return 1;
+	if (t != GEOS_GEOMETRYCOLLECTION)
+		return t < 0 ? -1 : 0;
+	n = GEOSGetNumGeometries_r(h, g);
+	if (n < 0)
+		return -1;
+	if (n < 1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+
+		if (part == NULL)
+			return -1;
+		if ((r = polygonal(h, part)) != 1)
+			return r;
+	}
+	return 1;
+}
+
+static int
+read_polygon(struct geo_map *m, const char *id, struct fy_node *root, struct geo_zone *z,
+             struct arm_err *e)
+{
+	char label[GEO_ZONE_ID_MAX + 16];
+	struct gj b;
+	int p;
+
+	snprintf(label, sizeof(label), "zone '%s'", id);
+	memset(&b, 0, sizeof(b));
+	b.m = m;
+	b.label = label;
+	ARM_TRY(gj_geometry(&b, root, 0, &z->g, e));
+	if (z->g == NULL || (p = polygonal(m->h, z->g)) == 0)
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': geometry must be a Polygon or MultiPolygon",
+		                   id);
+	if (p < 0)
+		return gj_geos_fail(&b, e, "read the geometry type");
+	ARM_TRY(gj_valid(&b, z->g, e));
+	m->geos_msg[0] = '\0';
 	if ((z->pg = GEOSPrepare_r(m->h, z->g)) == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "geo: zone '%s': %s", id, m->geos_msg);
+		return gj_geos_fail(&b, e, "prepare the polygon");
 	return ARM_OK;
 }
 
@@ -770,9 +1174,13 @@ is_lines_doc(struct fy_node *root)
 	return false;
 }
 
+/*
+ * Reads zone text into z. check_only: the zone is only being checked
+ * (geo_check_zone), so a band zone need not find the MDL loaded.
+ */
 static int
 classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len,
-              struct geo_zone *z, struct arm_err *e)
+              struct geo_zone *z, bool check_only, struct arm_err *e)
 {
 	struct fy_document *d;
 	struct fy_node *root, *props, *geom;
@@ -797,14 +1205,14 @@ classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len
 		if (!json_null(geom))
 			rc = arm_err_set(e, ARM_ESYNTAX,
 			                 "geo: zone '%s': a band zone must have \"geometry\": null", id);
-		else if (m->mdl.n < 2)
+		else if (m->mdl.n < 2 && !check_only)
 			rc = arm_err_set(e, ARM_EUSAGE,
 			                 "geo: zone '%s': band zones need the MDL loaded first", id);
 		else
 			rc = read_band(props, id, z, e);
 	} else {
 		z->kind = GEO_ZONE_POLYGON;
-		rc = read_polygon(m, id, geojson, len, z, e);
+		rc = read_polygon(m, id, root, z, e);
 	}
 	fy_document_destroy(d);
 	return rc;
@@ -826,7 +1234,7 @@ geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t 
 	if (m->nzones >= GEO_MAX_ZONES)
 		return arm_err_set(e, ARM_ELIMIT, "geo: more than %d zones", GEO_MAX_ZONES);
 	snprintf(z.id, sizeof(z.id), "%s", id);
-	if ((rc = classify_zone(m, id, geojson, len, &z, e)) == ARM_OK &&
+	if ((rc = classify_zone(m, id, geojson, len, &z, false, e)) == ARM_OK &&
 	    (z.text = malloc(len + 1)) == NULL)
 		rc = arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
 	if (rc != ARM_OK) {
@@ -938,4 +1346,49 @@ geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat
 	if (i == (size_t)-1)
 		ARM_TRY(geo_map_add_zone(m, az->id, az->geojson, az->geojson_len, &i, e));
 	return geo_in_zone(m, i, lat, lon, inside, e);
+}
+
+int
+geo_check_zone(const char *id, const char *geojson, size_t len, struct arm_err *e)
+{
+	struct geo_map *m = NULL;
+	struct geo_zone z;
+	int rc;
+
+	if (strlen(id) == 0 || strlen(id) > GEO_ZONE_ID_MAX)
+		return arm_err_set(e, ARM_EUSAGE, "geo: zone id '%s' is empty or too long", id);
+	ARM_TRY(geo_map_new(&m, e));
+	memset(&z, 0, sizeof(z));
+	rc = classify_zone(m, id, geojson, len, &z, true, e);
+	zone_release(m->h, &z);
+	geo_map_free(m);
+	return rc;
+}
+
+int
+geo_check_geojson(const char *label, const char *geojson, size_t len, struct arm_err *e)
+{
+	struct geo_map *m = NULL;
+	struct fy_document *d;
+	GEOSGeometry *g = NULL;
+	struct gj b;
+	int rc;
+
+	ARM_TRY(geo_map_new(&m, e));
+	if ((d = json_parse(geojson, len, e)) == NULL) {
+		geo_map_free(m);
+		arm_err_prefix(e, "%s", label);
+		return e ? e->rc : ARM_ESYNTAX;
+	}
+	memset(&b, 0, sizeof(b));
+	b.m = m;
+	b.label = label;
+	rc = gj_geometry(&b, fy_document_root(d), 0, &g, e);
+	if (rc == ARM_OK && g != NULL)
+		rc = gj_valid(&b, g, e);
+	if (g != NULL)
+		GEOSGeom_destroy_r(m->h, g);
+	fy_document_destroy(d);
+	geo_map_free(m);
+	return rc;
 }

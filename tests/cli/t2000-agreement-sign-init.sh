@@ -46,7 +46,7 @@ expect_exit 1 "init refuses a signature over other bytes" \
 
 # a zone file changed after the parties signed
 cp -r "$T/ag" "$T/ag2"
-printf '{"type": "Point", "coordinates": [126.0, 38.0]}\n' >"$T/ag2/zones/jsa-buffer.geojson"
+printf '{"type": "Polygon", "coordinates": [[[126.0, 38.0], [126.1, 38.0], [126.1, 38.1], [126.0, 38.0]]]}\n' >"$T/ag2/zones/jsa-buffer.geojson"
 expect_exit 1 "init refuses a zone file changed after signing" \
 	"$ARM" init "$T/log3" --agreement "$T/ag2/pilot.yaml" --log-key "$K/demo-log.key" "$T/south.signed" "$T/north.signed"
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "armistice/agreement.h"
 #include "armistice/geo.h"
 #include "armistice/common.h"
 #include "harness.h"
@@ -205,7 +206,7 @@ test_refusals(void)
 	if (m == NULL)
 		return;
 	CHECK(geo_map_add_zone(m, "bowtie", bowtie, strlen(bowtie), NULL, &e) == ARM_ESYNTAX);
-	CHECKM(strstr(e.msg, "zone 'bowtie': invalid polygon") != NULL, e.msg);
+	CHECKM(strstr(e.msg, "zone 'bowtie': invalid geometry: Self-intersection") != NULL, e.msg);
 	CHECK(geo_map_add_zone(m, "line", line, strlen(line), NULL, &e) == ARM_ESYNTAX);
 	CHECK(geo_map_add_zone(m, "band", band_no_km, strlen(band_no_km), NULL, &e) ==
 	      ARM_ESYNTAX);
@@ -249,6 +250,239 @@ test_json_check(void)
 	CHECK(geo_json_check((const uint8_t *)pct, strlen(pct), &e) == ARM_ESYNTAX);
 	CHECK(strstr(e.msg, "'%'") != NULL);
 	CHECK(geo_json_check((const uint8_t *)"[1]", 3, &e) == ARM_ESYNTAX);
+	/* A single-quoted scalar crashed libfyaml's error display (fuzz_geo). */
+	CHECK(geo_json_check((const uint8_t *)"{\"a\":'x'}", 9, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "single quote outside a string at offset 5") != NULL, e.msg);
+	CHECKM(geo_json_check((const uint8_t *)"{\"a\":\"it's\"}", 11, &e) == ARM_OK, e.msg);
+}
+
+/* geo_map_add_zone and geo_check_zone both refuse text, naming want in e.msg. */
+static void
+refused(const char *text, size_t len, enum arm_rc rc, const char *want)
+{
+	struct geo_map *m = NULL;
+	struct arm_err e, e2;
+	size_t idx;
+
+	CHECK(geo_map_new(&m, &e) == ARM_OK);
+	if (m == NULL)
+		return;
+	CHECKM(geo_map_add_zone(m, "z", text, len, &idx, &e) == (int)rc, e.msg);
+	CHECKM(strstr(e.msg, want) != NULL, e.msg);
+	CHECK(geo_zone_count(m) == 0);
+	CHECKM(geo_check_zone("z", text, len, &e2) == (int)rc, e2.msg);
+	CHECKM(strcmp(e.msg, e2.msg) == 0, e2.msg);
+	geo_map_free(m);
+}
+
+#define REFUSED(text, rc, want) refused((text), strlen(text), (rc), (want))
+
+/*
+ * Hostile zone geometry (issue 9): each is refused when read with the
+ * member's JSON path, never handed to GEOS to crash on. The first is the
+ * input that crashed append and serve in GEOS 3.11's GeoJSON reader (an
+ * empty position), as fuzz_geo found it.
+ */
+static void
+test_hostile_zones(void)
+{
+	static const char crash[] =
+	    "{\"type\": \"Feature\",\n \"properties\": {\"name\": \"Arrowhead\"},\n"
+	    " \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[\n"
+	    "  [127.089444, 38.293056], [127.114444, 38.306389], []]]}}\n";
+	static const char empty_pos[] = "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],"
+	                                "[127,38],[],[126,37]]]}";
+	struct buf big = BUF_INIT(64u << 20);
+	struct arm_err e;
+	size_t i;
+
+	REFUSED(crash, ARM_ESYNTAX, "zone 'z': at geometry.coordinates[0]: a linear ring has 3");
+	REFUSED(empty_pos, ARM_ESYNTAX,
+	        "zone 'z': at coordinates[0][3]: a position has 0 numbers (RFC 7946");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],[126]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][3]: a position has 1 numbers");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37,0,0],[127,37],[127,38],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][0]: a position has 4 numbers");
+	/* Not finite, out of range, not numbers. */
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[1e999,38],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[.nan,38],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[-.inf,38],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38,1e400],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][2]: altitude must be a finite number");
+	REFUSED(
+	    "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[\"127\",38],[126,37]]]}",
+	    ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,91],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][2]: (127, 91) is outside");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[[127],38],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0][2]: longitude and latitude must be finite");
+	/* Rings: unclosed, too short, empty; polygons without rings. */
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],[126,38]]]}",
+	        ARM_ESYNTAX, "at coordinates[0]: the ring is not closed");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[126,37]]]}",
+	        ARM_ESYNTAX, "at coordinates[0]: a linear ring has 3 positions (want 4 or more)");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[]]}", ARM_ESYNTAX,
+	        "at coordinates[0]: a linear ring has 0 positions");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[]}", ARM_ESYNTAX,
+	        "at coordinates: a Polygon needs its exterior ring");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],[126,37]],[]]}",
+	        ARM_ESYNTAX, "at coordinates[1]: a linear ring has 0 positions");
+	REFUSED("{\"type\":\"Polygon\"}", ARM_ESYNTAX, "at coordinates: a Polygon's coordinates");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":\"x\"}", ARM_ESYNTAX,
+	        "at coordinates: a Polygon's coordinates must be an array of rings");
+	REFUSED("{\"type\":\"MultiPolygon\",\"coordinates\":[[]]}", ARM_ESYNTAX,
+	        "at coordinates[0]: a Polygon needs its exterior ring");
+	/* GEOS validity: self-intersection, a hole outside its shell, a spike. */
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}",
+	        ARM_ESYNTAX, "invalid geometry: Self-intersection[0.5 0.5]");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]],"
+	        "[[5,5],[6,5],[6,6],[5,5]]]}",
+	        ARM_ESYNTAX, "invalid geometry: Hole lies outside shell");
+	REFUSED("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,0],[0,0]]]}", ARM_ESYNTAX,
+	        "invalid geometry: Too few points");
+	REFUSED("{\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[2,0],[2,2],[0,2],[0,0]]],"
+	        "[[[1,1],[3,1],[3,3],[1,3],[1,1]]]]}",
+	        ARM_ESYNTAX, "invalid geometry: Self-intersection");
+	/* Wrong types. */
+	REFUSED("{\"type\":\"Circle\",\"coordinates\":[0,0]}", ARM_ESYNTAX,
+	        "\"Circle\" is not a GeoJSON type");
+	REFUSED("{\"coordinates\":[0,0]}", ARM_ESYNTAX, "the object has no \"type\" string");
+	REFUSED("{\"type\":\"Point\",\"coordinates\":[126,37]}", ARM_ESYNTAX,
+	        "geometry must be a Polygon or MultiPolygon");
+	REFUSED("{\"type\":\"Feature\",\"geometry\":null}", ARM_ESYNTAX,
+	        "geometry must be a Polygon or MultiPolygon");
+	REFUSED("{\"type\":\"Feature\"}", ARM_ESYNTAX, "a Feature needs a \"geometry\" member");
+	REFUSED("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Polygon\","
+	        "\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}]}",
+	        ARM_ESYNTAX, "features must all be Features");
+	REFUSED("{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"GeometryCollection\","
+	        "\"geometries\":[{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":"
+	        "\"GeometryCollection\",\"geometries\":[]}]}]}]}",
+	        ARM_ELIMIT, "collections nested deeper than 2");
+	REFUSED("{\"type\":\"GeometryCollection\",\"geometries\":[]}", ARM_ESYNTAX,
+	        "geometry must be a Polygon or MultiPolygon");
+
+	/* Deeply nested arrays never reach the parser. */
+	CHECK(buf_puts(&big, "{\"type\":\"Polygon\",\"coordinates\":", &e) == ARM_OK);
+	for (i = 0; i < 100000; i++)
+		CHECK(buf_puts(&big, "[", &e) == ARM_OK);
+	refused((const char *)big.data, big.len, ARM_ELIMIT, "nested deeper than 32 at offset");
+	big.len = 0;
+	/* 100,001 positions: over the vertex limit, refused before GEOS. */
+	CHECK(buf_puts(&big, "{\"type\":\"Polygon\",\"coordinates\":[[", &e) == ARM_OK);
+	for (i = 0; i <= GEO_MAX_VERTICES; i++)
+		CHECK(buf_puts(&big, i ? ",[1,1]" : "[1,1]", &e) == ARM_OK);
+	CHECK(buf_puts(&big, "]]}", &e) == ARM_OK);
+	refused((const char *)big.data, big.len, ARM_ELIMIT, "more than 100000 positions");
+	big.len = 0;
+	/* A million vertices: over the byte limit before anything is parsed. */
+	CHECK(buf_puts(&big, "{\"type\":\"Polygon\",\"coordinates\":[[", &e) == ARM_OK);
+	for (i = 0; i < 1000000; i++)
+		CHECK(buf_puts(&big, i ? ",[126.5,37.5]" : "[126.5,37.5]", &e) == ARM_OK);
+	CHECK(buf_puts(&big, "]]}", &e) == ARM_OK);
+	refused((const char *)big.data, big.len, ARM_ELIMIT, "over the 4194304-byte limit");
+	big.len = 0;
+	/* 10,001 holes (each a valid ring): over the parts limit. */
+	CHECK(buf_puts(&big,
+	               "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[9,0],[9,9],[0,9],[0,0]]",
+	               &e) == ARM_OK);
+	for (i = 0; i < GEO_MAX_PARTS; i++)
+		CHECK(buf_puts(&big, ",[[1,1],[1,2],[2,2],[1,1]]", &e) == ARM_OK);
+	CHECK(buf_puts(&big, "]}", &e) == ARM_OK);
+	refused((const char *)big.data, big.len, ARM_ELIMIT, "more than 10000 rings");
+	buf_release(&big);
+}
+
+/* geo_check_geojson: any RFC 7946 object, checked the same way. */
+static void
+test_check_geojson(void)
+{
+	static const char *const good[] = {
+	    "{\"type\":\"Point\",\"coordinates\":[126.677,37.956]}",
+	    "{\"type\":\"Point\",\"coordinates\":[126.677,37.956,12.5]}",
+	    "{\"type\":\"LineString\",\"coordinates\":[[126,37],[127,38]]}",
+	    "{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[127,38]]}",
+	    "{\"type\":\"MultiLineString\",\"coordinates\":[[[126,37],[127,38]]]}",
+	    "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{}}",
+	    "{\"type\":\"FeatureCollection\",\"features\":[]}",
+	    ("{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"Point\","
+	     "\"coordinates\":[1,2]}]}"),
+	};
+	static const char *const bad[][2] = {
+	    {"{\"type\":\"Point\",\"coordinates\":[]}", "at coordinates: a position has 0"},
+	    {"{\"type\":\"Point\"}", "at coordinates: a position must be an array"},
+	    {"{\"type\":\"LineString\",\"coordinates\":[[126,37]]}", "a line has 1 positions"},
+	    {"{\"type\":\"LineString\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
+	    {"{\"type\":\"MultiPoint\",\"coordinates\":[[126,37],[]]}", "at coordinates[1]: a pos"},
+	    {"{\"type\":\"MultiLineString\",\"coordinates\":[[]]}",
+	     "at coordinates[0]: a line has 0"},
+	    {"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"geometry\":"
+	     "{\"type\":\"Point\",\"coordinates\":[200,0]}}]}",
+	     "at features[0].geometry.coordinates: (200, 0) is outside"},
+	    {"{\"type\":\"FeatureCollection\",\"features\":{}}", "at features: want an array"},
+	    {"[]", "must be a JSON object"},
+	};
+	static const char band5[] = "{\"type\":\"Feature\",\"geometry\":null,\"properties\":"
+	                            "{\"armistice:mdl_within_km\":5}}";
+	static const char band0[] = "{\"type\":\"Feature\",\"geometry\":null,\"properties\":"
+	                            "{\"armistice:mdl_within_km\":0}}";
+	struct arm_err e;
+	size_t i;
+
+	for (i = 0; i < ARM_ARRAY_LEN(good); i++)
+		CHECKM(geo_check_geojson("zone 'p'", good[i], strlen(good[i]), &e) == ARM_OK,
+		       e.msg);
+	for (i = 0; i < ARM_ARRAY_LEN(bad); i++) {
+		CHECKM(geo_check_geojson("zone 'p'", bad[i][0], strlen(bad[i][0]), &e) != ARM_OK,
+		       bad[i][0]);
+		CHECKM(strstr(e.msg, bad[i][1]) != NULL && strstr(e.msg, "zone 'p'") != NULL,
+		       e.msg);
+	}
+	/* A band zone is checked without the MDL; a bad band is still refused. */
+	CHECKM(geo_check_zone("b", band5, strlen(band5), &e) == ARM_OK, e.msg);
+	CHECK(geo_check_zone("b", band0, strlen(band0), &e) == ARM_ESYNTAX);
+	CHECKM(geo_check_zone("d", (const char *)lsib.data, lsib.len, &e) == ARM_OK, e.msg);
+	CHECKM(geo_check_zone("a", arrowhead_zone, strlen(arrowhead_zone), &e) == ARM_OK, e.msg);
+}
+
+/*
+ * An agreement that holds the crashing zone (as a log written before the
+ * check could): the engine's zone question answers an error, not a crash.
+ */
+static void
+test_engine_bad_zone(void)
+{
+	static char crash[] = "{\"type\":\"Polygon\",\"coordinates\":[[[126,37],[127,37],[127,38],"
+	                      "[],[126,37]]]}";
+	struct agreement a;
+	struct agreement_zone z;
+	struct geo_map *m = NULL;
+	struct arm_err e;
+	bool in = true;
+
+	memset(&a, 0, sizeof(a));
+	memset(&z, 0, sizeof(z));
+	z.id = "jsa";
+	z.geojson = crash;
+	z.geojson_len = strlen(crash);
+	a.zones = &z;
+	a.nzones = 1;
+	CHECK(geo_map_new(&m, &e) == ARM_OK);
+	if (m == NULL)
+		return;
+	CHECK(geo_engine_in_zone(m, &a, 0, 37.5, 126.5, &in, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "zone 'jsa': at coordinates[0][3]: a position has 0 numbers") != NULL,
+	       e.msg);
+	CHECK(!in);
+	/* Asked again (the next incident): the same answer, nothing half-added. */
+	CHECK(geo_engine_in_zone(m, &a, 0, 37.5, 126.5, &in, &e) == ARM_ESYNTAX);
+	CHECK(geo_zone_count(m) == 0);
+	geo_map_free(m);
 }
 
 int
@@ -273,6 +507,9 @@ main(void)
 	RUN(test_zones);
 	RUN(test_refusals);
 	RUN(test_json_check);
+	RUN(test_hostile_zones);
+	RUN(test_check_geojson);
+	RUN(test_engine_bad_zone);
 	buf_release(&lsib);
 	return HARNESS_DONE();
 }
