@@ -53,11 +53,14 @@
 #include "armistice/common.h"
 
 #define SERVE_MAX_WITNESSES 64
-#define SERVE_MAX_BODY (BUNDLE_ENTRY_MAX + 1)
+/* The largest body that can be an entry: a tlog-tiles bundle's u16 length. */
+#define SERVE_MAX_BODY BUNDLE_ENTRY_MAX
 
 static const char serve_usage[] =
 	"usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
 	"                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
+	"                       [--max-conns N] [--max-conns-per-ip N] [--head-timeout S]\n"
+	"                       [--body-timeout S] [--idle-timeout S]\n"
 	"\n"
 	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
@@ -73,7 +76,7 @@ static const char serve_usage[] =
 	"  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
 	"                      before answering 202 (default 10000)\n"
 	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
-	"  --max-conns N       simultaneous connections (default 256)\n"
+	"%s"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -89,7 +92,7 @@ static const struct option serve_opts[] = {
 	{"zones", required_argument, NULL, 'z'},
 	{"wait-ms", required_argument, NULL, 'W'},
 	{"batch-ms", required_argument, NULL, 'b'},
-	{"max-conns", required_argument, NULL, 'c'},
+	HTTPD_LIMIT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -842,11 +845,12 @@ cmd_serve(int argc, char **argv)
 	struct httpd *h = NULL;
 	struct httpd_opts o;
 	struct arm_err e;
-	long batch_ms = 0, max_conns = 256;
+	long batch_ms = 0;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
 
 	memset(&s, 0, sizeof(s));
+	memset(&o, 0, sizeof(o));
 	s.wait_ms = 10000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", serve_opts, NULL)) != -1) {
@@ -872,12 +876,13 @@ cmd_serve(int argc, char **argv)
 			if (serve_parse_long(optarg, 1, 10000, &batch_ms) != 0)
 				return cli_usage_error("serve", "--batch-ms takes 1..10000");
 			break;
-		case 'c':
-			if (serve_parse_long(optarg, 1, 4096, &max_conns) != 0)
-				return cli_usage_error("serve", "--max-conns takes 1..4096");
-			break;
-		case 'h': fputs(serve_usage, stdout); return 0;
-		default: return cli_usage_error("serve", "unknown option");
+		case 'h': printf(serve_usage, httpd_limits_usage); return 0;
+		default:
+			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
+				return cli_usage_error("serve", "bad value '%s' for a connection limit "
+				                       "(see --help)", optarg);
+			if (rc == 0)
+				return cli_usage_error("serve", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
@@ -925,11 +930,9 @@ cmd_serve(int argc, char **argv)
 	pthread_rwlock_init(&s.hooklk, NULL);
 	pthread_mutex_init(&s.pubmu, NULL);
 	pthread_cond_init(&s.pubcv, NULL);
-	memset(&o, 0, sizeof(o));
 	o.name = "serve";
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
-	o.max_conns = (unsigned)max_conns;
 	o.handler = serve_handle;
 	o.ctx = &s;
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK)

@@ -16,7 +16,8 @@
 
 static const char witness_usage[] =
 	"usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
-	"                         [--listen ADDR:PORT]\n"
+	"                         [--listen ADDR:PORT] [--max-conns N] [--max-conns-per-ip N]\n"
+	"                         [--head-timeout S] [--body-timeout S] [--idle-timeout S]\n"
 	"\n"
 	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
 	"log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
@@ -30,6 +31,7 @@ static const char witness_usage[] =
 	"                     the checkpoint origin it signs for (default: the\n"
 	"                     key's name); repeatable\n"
 	"  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
+	"%s"
 	"\n"
 	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
 	"line per request (Combined Log Format) on standard error.\n"
@@ -42,6 +44,7 @@ static const struct option witness_opts[] = {
 	{"state", required_argument, NULL, 's'},
 	{"log", required_argument, NULL, 'l'},
 	{"listen", required_argument, NULL, 'L'},
+	HTTPD_LIMIT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -99,6 +102,7 @@ cmd_witness(int argc, char **argv)
 	int c, rc, sig;
 
 	memset(&key, 0, sizeof(key));
+	memset(&o, 0, sizeof(o));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", witness_opts, NULL)) != -1) {
 		switch (c) {
@@ -125,8 +129,13 @@ cmd_witness(int argc, char **argv)
 			nlogs++;
 			break;
 		}
-		case 'h': fputs(witness_usage, stdout); return 0;
-		default: return cli_usage_error("witness", "unknown option");
+		case 'h': printf(witness_usage, httpd_limits_usage); return 0;
+		default:
+			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
+				return cli_usage_error("witness", "bad value '%s' for a connection limit "
+				                       "(see --help)", optarg);
+			if (rc == 0)
+				return cli_usage_error("witness", "unknown option");
 		}
 	}
 	if (optind != argc)
@@ -139,7 +148,6 @@ cmd_witness(int argc, char **argv)
 		note_signer_release(&key);
 		return cli_fail(&e);
 	}
-	memset(&o, 0, sizeof(o));
 	o.name = "witness";
 	o.listen = listen;
 	o.max_body = WITNESS_MAX_BODY;
