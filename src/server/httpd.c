@@ -201,8 +201,8 @@ httpd_now_ms(void)
 
 /* One access-log line for a connection refused or cut before a request could be logged. */
 static void
-httpd_log_conn(struct httpd *h, const struct httpd_conn *c, int status, const char *tag,
-               const char *why)
+httpd_log_conn(struct httpd *h, const struct httpd_conn *c, int status, long long ms,
+               const char *tag, const char *why)
 {
 	FILE *f = h->o.log ? h->o.log : stderr;
 	char when[64];
@@ -212,7 +212,7 @@ httpd_log_conn(struct httpd *h, const struct httpd_conn *c, int status, const ch
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 	pthread_mutex_lock(&h->logmu);
-	fprintf(f, "%s - - [%s] \"-\" %d 0 \"-\" \"-\" 0ms %s", c->addr, when, status, tag);
+	fprintf(f, "%s - - [%s] \"-\" %d 0 \"-\" \"-\" %lldms %s", c->addr, when, status, ms, tag);
 	if (why != NULL) {
 		fputs(": ", f);
 		httpd_log_str(f, why);
@@ -275,7 +275,7 @@ httpd_refuse(struct httpd_conn *c)
 	    send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		(void)0; /* the client is gone: nothing more to tell it */
 	shutdown(c->fd, SHUT_WR);
-	httpd_log_conn(c->h, c, 400, "refused", c->fr.why);
+	httpd_log_conn(c->h, c, 400, 0, "refused", c->fr.why);
 }
 
 ssize_t
@@ -423,7 +423,7 @@ httpd_reaper(void *arg)
 			atomic_store(&c->cut, true);
 			/* Wakes the connection's thread: its next read sees the end. */
 			shutdown(c->fd, SHUT_RDWR);
-			httpd_log_conn(h, c, 408,
+			httpd_log_conn(h, c, 408, now - atomic_load(&c->since_ms),
 			               ph == HTTPFRAME_HEAD ? "head-deadline" : "body-deadline",
 			               NULL);
 		}
