@@ -4,7 +4,8 @@
 #
 #   rawhttp.pl send HOST:PORT FILE
 #       sends FILE's bytes on one connection, then prints everything the
-#       server sends until it closes (at most 10 s)
+#       server sends and "[closed]" when it closes, or "[still open]"
+#       after 10 s
 #   rawhttp.pl hold HOST:PORT N SRC[,SRC...] SECONDS READY
 #       opens N connections, taking source addresses from the list in
 #       turn; each sends a request line and then one byte of a header line
@@ -46,11 +47,17 @@ if ($mode eq 'send') {
 	my $sel = IO::Select->new($s);
 	my $end = time + 10;
 	binmode STDOUT;
-	while (time < $end && $sel->can_read(1)) {
+	my $closed = 0;
+	while (time < $end) {
+		next unless $sel->can_read(1);
 		my $n = sysread($s, my $buf, 65536);
-		last unless $n;
+		if (!$n) {
+			$closed = 1;
+			last;
+		}
 		print $buf;
 	}
+	print $closed ? "\n[closed]\n" : "\n[still open]\n";
 	exit 0;
 }
 
