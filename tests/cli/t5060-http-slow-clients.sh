@@ -54,6 +54,11 @@ answered_fast "serve answers GET /checkpoint within 1 s while 300 slow connectio
 answered_fast "and GET /agreement" "$S/agreement"
 expect_ok "and a submission is sequenced, cosigned and published" \
 	"$ARM" submit "$S" "$P/e02.signed"
+if kill -0 "$HOLD_srv" 2>/dev/null; then
+	ok "answered while the slow connections were still held"
+else
+	not_ok "the submission was answered only after the slow connections ended"
+fi
 wait "$HOLD_srv"
 expect_grep "the 300 slow connections were all held until their own end" \
 	'^connected=300 open=300$' "$T/srv.out"
@@ -63,6 +68,11 @@ hold wit "${W_south#http://}" 300 "$SRCS" 6
 answered_fast "the witness answers within 1 s while 300 slow connections are held" "$W_south/"
 expect_ok "and serve still publishes (every witness cosigns, the quorum needs all three)" \
 	"$ARM" submit "$S" "$P/e03.signed"
+if kill -0 "$HOLD_wit" 2>/dev/null; then
+	ok "published while the slow connections were still held"
+else
+	not_ok "the submission was answered only after the slow connections ended"
+fi
 curl -s -o "$T/ckpt" "$S/checkpoint"
 expect_grep "the published checkpoint carries the held witness's cosignature" \
 	'^— demo-w-south ' "$T/ckpt"

@@ -5,7 +5,8 @@
 # chunk extensions each get 400 and the connection is closed; a second
 # request pipelined behind it on the same connection is never served.
 # Body limits at their exact edges (docs/http.md), and a port in use is
-# refused at start-up.
+# refused at start-up (bounded by timeout: a server that did start would
+# otherwise run on).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-http.sh"
 
@@ -99,11 +100,11 @@ http 413 "witness: a 65,537-byte body is 413" POST "$W_south/add-checkpoint" b65
 # A port in use is refused: two servers never answer on one port.
 port=${S##*:}
 "$ARM" log init log2 --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
-expect_exit 4 "a second serve on the same port exits 4" "$ARM" serve log2 --listen "127.0.0.1:$port" \
+expect_exit 4 "a second serve on the same port exits 4" timeout 10 "$ARM" serve log2 --listen "127.0.0.1:$port" \
 	--key "$K/demo-log.key" --zones "$P"
 expect_grep "naming the address" "cannot listen on 127\.0\.0\.1:$port: Address already in use" "$T/err"
 wport=${W_south##*:}
-expect_exit 4 "a second witness on the same port exits 4" "$ARM" witness \
+expect_exit 4 "a second witness on the same port exits 4" timeout 10 "$ARM" witness \
 	--key "$K/demo-w-south.key" --state "$T/w2" --log "$ORIGIN=$K/demo-log.vkey" \
 	--listen "127.0.0.1:$wport"
 expect_grep "naming the address" "cannot listen on 127\.0\.0\.1:$wport: Address already in use" "$T/err"
