@@ -5,6 +5,7 @@
 #     others within 1 s, nor the witness cosigning (the pilot's quorum needs
 #     every witness, so a stalled one would stop publication);
 #   - one address cannot take every slot (--max-conns-per-ip);
+#   - a server with 3/4 of its connections taken cuts heads at 2 s;
 #   - a request head and a request body are cut at their deadlines although
 #     their bytes keep coming (each byte resets the idle timeout, not these).
 # Raw sockets come from tests/cli/rawhttp.pl (perl-base only).
@@ -90,6 +91,16 @@ answered_fast "with one address trying to take all 64 slots, another client is a
 wait "$HOLD_cap"
 expect_grep "that address held only its 16 (--max-conns-per-ip)" '^connected=64 open=16$' \
 	"$T/cap.out"
+
+# --- a nearly full server makes room: at 3/4 of --max-conns, heads get 2 s
+start_server wfull "$ARM" witness --key "$K/demo-w-nnsc.key" --state "$T/wfull" \
+	--log "$ORIGIN=$K/demo-log.vkey" --listen 127.0.0.1:0 --max-conns 40 || exit 1
+WF=$URL
+hold full "${WF#http://}" 60 "$SRCS" 6
+wait "$HOLD_full"
+expect_grep "with 40 of 40 slots taken by slow heads, all are cut within 6 s (10 s otherwise)" \
+	'^connected=60 open=0$' "$T/full.out"
+answered_fast "and a new client is answered" "$WF/"
 
 # --- deadlines that bytes do not reset
 stop_server srv
