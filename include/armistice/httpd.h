@@ -4,9 +4,13 @@
  *
  * What it adds to libmicrohttpd, so that each server states only its
  * routes: request bodies collected into a bounded buffer (413 past the
- * limit, refused from Content-Length before the body is read), a cap on
- * connections, an idle timeout and a wall-clock limit per request (slow
- * clients), one access-log line per request in the Combined Log Format
+ * limit, refused from Content-Length before the body is read); a strict
+ * RFC 9112 framing check of every byte before libmicrohttpd parses it
+ * (httpframe.h: smuggling, bare LF, obs-fold, ... get 400 and the
+ * connection closed, nothing behind them is served); slow clients bounded
+ * by a deadline on the whole request head and one on the whole body that
+ * bytes do not reset (a reaper thread), a cap per client address and a
+ * cap on connections; one access-log line per request in the Combined Log Format
  * (the Apache/nginx default, so standard log tools read it), and a clean
  * stop on SIGTERM or SIGINT: stop accepting, let requests in flight finish
  * (bounded), then stop.
@@ -73,9 +77,11 @@ struct httpd_opts {
 	const char *name;     /* "serve", "witness": used in messages */
 	const char *listen;   /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
 	size_t max_body;      /* bytes; larger bodies get 413 */
-	unsigned max_conns;   /* simultaneous connections; 0: 256 */
-	unsigned idle_s;      /* idle connection timeout; 0: 10 */
-	unsigned request_s;   /* wall-clock limit on reading one request; 0: 30 */
+	unsigned max_conns;   /* simultaneous connections; 0: 1024 */
+	unsigned max_per_ip;  /* simultaneous connections from one address; 0: 64 */
+	unsigned idle_s;      /* idle connection timeout (reset by each byte); 0: 10 */
+	unsigned head_s;      /* a request head, from its first byte; 0: 10 */
+	unsigned body_s;      /* a request body, from the end of its head; 0: 30 */
 	unsigned drain_s;     /* on stop, how long requests in flight may run; 0: 30 */
 	FILE *log;            /* access log; NULL: stderr */
 	int listen_fd;        /* > 0: a bound, listening socket to serve instead of
@@ -84,6 +90,28 @@ struct httpd_opts {
 	httpd_handler_fn handler;
 	void *ctx;
 };
+
+/*
+ * The connection limits as command-line options, shared by serve and
+ * witness: put HTTPD_LIMIT_OPTIONS in the getopt_long table, pass every
+ * option code to httpd_limit_opt() (1: taken, 0: not one of these, -1: bad
+ * value), and print httpd_limits_usage in --help.
+ */
+enum {
+	HTTPD_OPT_MAX_CONNS = 0x1001,
+	HTTPD_OPT_MAX_PER_IP,
+	HTTPD_OPT_HEAD_TIMEOUT,
+	HTTPD_OPT_BODY_TIMEOUT,
+	HTTPD_OPT_IDLE_TIMEOUT,
+};
+#define HTTPD_LIMIT_OPTIONS                                                     \
+	{"max-conns", required_argument, NULL, HTTPD_OPT_MAX_CONNS},            \
+	{"max-conns-per-ip", required_argument, NULL, HTTPD_OPT_MAX_PER_IP},    \
+	{"head-timeout", required_argument, NULL, HTTPD_OPT_HEAD_TIMEOUT},      \
+	{"body-timeout", required_argument, NULL, HTTPD_OPT_BODY_TIMEOUT},      \
+	{"idle-timeout", required_argument, NULL, HTTPD_OPT_IDLE_TIMEOUT}
+extern const char httpd_limits_usage[];
+int httpd_limit_opt(struct httpd_opts *o, int c, const char *arg);
 
 /*
  * Blocks SIGTERM, SIGINT and SIGPIPE in the calling thread (and so in every

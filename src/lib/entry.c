@@ -1052,6 +1052,39 @@ entry_check_zones(const struct entry *en, const struct agreement *a, struct arm_
 	return ARM_OK;
 }
 
+/*
+ * Zone files read while entry 0's agreement is parsed: each must have one
+ * of the digests the parties signed in the entry's zone lines before its
+ * contents are used (parse, verify, then use): a substituted file is
+ * named as such, not by whatever its geometry would fail.
+ * entry_check_zones() then matches every zone to its own line.
+ */
+struct zone_gate {
+	const struct entry *en;
+	agreement_read_fn read_file;
+	void *ctx;
+};
+
+static int
+zone_gate_read(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
+{
+	struct zone_gate *g = ctx;
+	uint8_t d[HASH_SIZE];
+	char hex[2 * HASH_SIZE + 1];
+	size_t i;
+
+	ARM_TRY(g->read_file(g->ctx, rel, out, e));
+	hash_sha256(d, out->data, out->len);
+	for (i = 0; i < g->en->nzones; i++)
+		if (memcmp(d, g->en->zones[i].sha256, HASH_SIZE) == 0)
+			return ARM_OK;
+	hash_hex(hex, d);
+	return arm_err_set(e, ARM_EVERIFY,
+	                   "sha256 %s is not the digest the parties signed for any zone of "
+	                   "entry 0 (a substituted or edited zone file)",
+	                   hex);
+}
+
 int
 entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, size_t len,
                      const char *fname, agreement_read_fn read_file, void *ctx,
@@ -1068,7 +1101,11 @@ entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, 
 		                 "kind agreement, not %s", entry_kind_name(en->kind));
 		goto out;
 	}
-	rc = agreement_parse(a, en->body, en->body_len, fname, read_file, ctx, diags, e);
+	{
+		struct zone_gate g = {en, read_file, ctx};
+		rc = agreement_parse(a, en->body, en->body_len, fname,
+		                     read_file != NULL ? zone_gate_read : NULL, &g, diags, e);
+	}
 	if (rc != ARM_OK)
 		goto out;
 	rc = entry_check_zones(en, a, e);

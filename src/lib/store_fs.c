@@ -636,6 +636,8 @@ fs_lock(struct store *s, struct arm_err *e)
 	return ARM_OK;
 }
 
+static int mkdir_synced(int dirfd, const char *name, const char *dir, struct arm_err *e);
+
 static int
 fs_recover(struct store *s, struct arm_err *e)
 {
@@ -646,6 +648,16 @@ fs_recover(struct store *s, struct arm_err *e)
 
 	if (fs->lockfd < 0)
 		return arm_err_set(e, ARM_EUSAGE, "recovery of '%s' needs the writer lock", fs->dir);
+	if (fs->tmpfd < 0) {
+		/*
+		 * A log copied by a tool that keeps no empty directory (git, some
+		 * archivers) has .armistice/ without tmp/: the writer makes it.
+		 */
+		ARM_TRY(mkdir_synced(fs->dirfd, TMPDIR, fs->dir, e));
+		fs->tmpfd = openat(fs->dirfd, TMPDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fs->tmpfd < 0)
+			return io_err(e, errno, "open", fs->dir, TMPDIR);
+	}
 	fd = dup(fs->tmpfd);
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)

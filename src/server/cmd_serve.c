@@ -64,12 +64,15 @@
 #include "armistice/common.h"
 
 #define SERVE_MAX_WITNESSES 64
-#define SERVE_MAX_BODY (BUNDLE_ENTRY_MAX + 1)
+/* The largest body that can be an entry: a tlog-tiles bundle's u16 length. */
+#define SERVE_MAX_BODY BUNDLE_ENTRY_MAX
 
 static const char serve_usage[] =
 	"usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
 	"                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
 	"                       [--user USER [--group GROUP]]\n"
+	"                       [--max-conns N] [--max-conns-per-ip N] [--head-timeout S]\n"
+	"                       [--body-timeout S] [--idle-timeout S]\n"
 	"\n"
 	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
 	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
@@ -91,7 +94,6 @@ static const char serve_usage[] =
 	"  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
 	"                      before answering 202 (default 10000)\n"
 	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
-	"  --max-conns N       simultaneous connections (default 256)\n"
 	"  --state-every N     keep a copy of the state every N entries, so that\n"
 	"                      GET /state?index= replays at most N-1 entries\n"
 	"                      (default 256; 0: replay from entry 0 every time)\n"
@@ -106,6 +108,7 @@ static const char serve_usage[] =
 	"                      as USER (DIR must belong to it), no capabilities, no new\n"
 	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
 	"  --group GROUP       with --user: the group (default: the user's)\n"
+	"%s"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -121,7 +124,6 @@ static const struct option serve_opts[] = {
 	{"zones", required_argument, NULL, 'z'},
 	{"wait-ms", required_argument, NULL, 'W'},
 	{"batch-ms", required_argument, NULL, 'b'},
-	{"max-conns", required_argument, NULL, 'c'},
 	{"state-every", required_argument, NULL, 1001},
 	{"state-mem", required_argument, NULL, 1002},
 	{"rate", required_argument, NULL, 1003},
@@ -129,6 +131,7 @@ static const struct option serve_opts[] = {
 	{"rate-table", required_argument, NULL, 1005},
 	{"user", required_argument, NULL, 'u'},
 	{"group", required_argument, NULL, 'g'},
+	HTTPD_LIMIT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -1380,13 +1383,14 @@ cmd_serve(int argc, char **argv)
 	struct httpd *h = NULL;
 	struct httpd_opts o;
 	struct arm_err e;
-	long batch_ms = 0, max_conns = 256, state_every = 256, state_mib = 64, rate = 10,
+	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10,
 	     rate_burst = 40, rate_table = 4096;
 	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
 
 	memset(&s, 0, sizeof(s));
+	memset(&o, 0, sizeof(o));
 	s.wait_ms = 10000;
 	s.argc = argc;
 	s.argv = argv;
@@ -1414,10 +1418,6 @@ cmd_serve(int argc, char **argv)
 			if (serve_parse_long(optarg, 1, 10000, &batch_ms) != 0)
 				return cli_usage_error("serve", "--batch-ms takes 1..10000");
 			break;
-		case 'c':
-			if (serve_parse_long(optarg, 1, 4096, &max_conns) != 0)
-				return cli_usage_error("serve", "--max-conns takes 1..4096");
-			break;
 		case 1001:
 			if (serve_parse_long(optarg, 0, 1L << 30, &state_every) != 0)
 				return cli_usage_error("serve", "--state-every takes 0..2^30");
@@ -1440,8 +1440,13 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'u': user = optarg; break;
 		case 'g': group = optarg; break;
-		case 'h': fputs(serve_usage, stdout); return 0;
-		default: return cli_usage_error("serve", "unknown option");
+		case 'h': printf(serve_usage, httpd_limits_usage); return 0;
+		default:
+			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
+				return cli_usage_error("serve", "bad value '%s' for a connection limit "
+				                       "(see --help)", optarg);
+			if (rc == 0)
+				return cli_usage_error("serve", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
@@ -1533,11 +1538,9 @@ cmd_serve(int argc, char **argv)
 		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
 		        "agreement): no rules, no witnesses, no /state\n",
 		        s.dir);
-	memset(&o, 0, sizeof(o));
 	o.name = "serve";
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
-	o.max_conns = (unsigned)max_conns;
 	o.handler = serve_handle;
 	o.ctx = &s;
 	o.listen_fd = lfd;

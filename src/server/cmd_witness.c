@@ -21,6 +21,8 @@
 static const char witness_usage[] =
 	"usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
 	"                         [--listen ADDR:PORT] [--user USER [--group GROUP]]\n"
+	"                         [--listen ADDR:PORT] [--max-conns N] [--max-conns-per-ip N]\n"
+	"                         [--head-timeout S] [--body-timeout S] [--idle-timeout S]\n"
 	"\n"
 	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
 	"log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
@@ -40,6 +42,7 @@ static const char witness_usage[] =
 	"                     as USER (DIR must belong to it), no capabilities, no new\n"
 	"                     privileges, files limited to DIR (Landlock)\n"
 	"  --group GROUP      with --user: the group (default: the user's)\n"
+	"%s"
 	"\n"
 	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
 	"line per request (Combined Log Format) on standard error.\n"
@@ -54,6 +57,7 @@ static const struct option witness_opts[] = {
 	{"listen", required_argument, NULL, 'L'},
 	{"user", required_argument, NULL, 'u'},
 	{"group", required_argument, NULL, 'g'},
+	HTTPD_LIMIT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -114,6 +118,7 @@ cmd_witness(int argc, char **argv)
 	int c, rc, sig;
 
 	memset(&key, 0, sizeof(key));
+	memset(&o, 0, sizeof(o));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", witness_opts, NULL)) != -1) {
 		switch (c) {
@@ -142,8 +147,13 @@ cmd_witness(int argc, char **argv)
 			nlogs++;
 			break;
 		}
-		case 'h': fputs(witness_usage, stdout); return 0;
-		default: return cli_usage_error("witness", "unknown option");
+		case 'h': printf(witness_usage, httpd_limits_usage); return 0;
+		default:
+			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
+				return cli_usage_error("witness", "bad value '%s' for a connection limit "
+				                       "(see --help)", optarg);
+			if (rc == 0)
+				return cli_usage_error("witness", "unknown option");
 		}
 	}
 	if (optind != argc)
@@ -177,15 +187,14 @@ cmd_witness(int argc, char **argv)
 		note_signer_release(&key);
 		return cli_fail(&e);
 	}
-	memset(&o, 0, sizeof(o));
 	o.name = "witness";
 	o.listen = listen;
 	o.max_body = WITNESS_MAX_BODY;
 	o.handler = witness_handle;
 	o.ctx = &w;
 	o.listen_fd = lfd;
+	lfd = -1; /* the daemon's now, even if it does not start */
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK) {
-		close(lfd);
 		witness_close(&w);
 		note_signer_release(&key);
 		return cli_fail(&e);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,13 +19,44 @@
 #include <microhttpd.h>
 
 #include "armistice/httpd.h"
+#include "armistice/httpframe.h"
 #include "armistice/common.h"
+
+/*
+ * One connection, from libmicrohttpd's STARTED notification to its CLOSED
+ * one. fr is fed by the recv() below, in the connection's own thread;
+ * phase and since are read by the reaper.
+ */
+struct httpd_conn {
+	struct httpd *h;
+	int fd;
+	struct httpframe fr;
+	atomic_int phase;      /* enum httpframe_phase, as of the last read */
+	atomic_llong since_ms; /* when that phase (or that request) began */
+	bool refused;          /* fr refused the stream: answer 400 and close */
+	atomic_bool cut;       /* the reaper cut it at a deadline */
+	char addr[INET6_ADDRSTRLEN];
+	struct httpd_conn *prev, *next; /* h->conns, under h->connmu */
+};
 
 struct httpd {
 	struct MHD_Daemon *d;
 	struct httpd_opts o;
-	atomic_uint inflight;   /* requests between first byte and completion */
-	pthread_mutex_t logmu;  /* one access-log line at a time */
+	atomic_uint inflight;  /* requests between first byte and completion */
+	pthread_mutex_t logmu; /* one access-log line at a time */
+	/*
+	 * connmu guards conns and nconns, and every shutdown() the reaper
+	 * makes: a connection leaves conns (CLOSED notification, under connmu)
+	 * before libmicrohttpd closes its fd, so the reaper never shuts down
+	 * a descriptor that has been closed and handed to someone else.
+	 */
+	pthread_mutex_t connmu;
+	pthread_cond_t reapcv;
+	struct httpd_conn *conns;
+	unsigned nconns;
+	bool reaper_stop;
+	pthread_t reaper;
+	int lfd;
 	unsigned port;
 	char host[INET6_ADDRSTRLEN + 2]; /* as given, with brackets for IPv6 */
 };
@@ -138,7 +171,8 @@ httpd_parse_listen(const char *s, void *ss, size_t *slen, struct arm_err *e)
 bad:
 	return arm_err_set(e, ARM_EUSAGE,
 	                   "listen address '%s' is not HOST:PORT with a numeric host "
-	                   "(e.g. 127.0.0.1:8080)", s);
+	                   "(e.g. 127.0.0.1:8080)",
+	                   s);
 }
 
 /* Writes s into the log with quotes, backslashes and controls escaped. */
@@ -154,6 +188,248 @@ httpd_log_str(FILE *f, const char *s)
 		else
 			fputc(c, f);
 	}
+}
+
+static long long
+httpd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One access-log line for a connection refused or cut before a request could be logged. */
+static void
+httpd_log_conn(struct httpd *h, const struct httpd_conn *c, int status, long long ms,
+               const char *tag, const char *why)
+{
+	FILE *f = h->o.log ? h->o.log : stderr;
+	char when[64];
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	pthread_mutex_lock(&h->logmu);
+	fprintf(f, "%s - - [%s] \"-\" %d 0 \"-\" \"-\" %lldms %s", c->addr, when, status, ms, tag);
+	if (why != NULL) {
+		fputs(": ", f);
+		httpd_log_str(f, why);
+	}
+	fputc('\n', f);
+	fflush(f);
+	pthread_mutex_unlock(&h->logmu);
+}
+
+/*
+ * The framing check sits under libmicrohttpd's reads. libmicrohttpd 0.9.75
+ * reads a connection with recv(fd, buf, len, 0) through the dynamic
+ * linker, so this definition of recv() in the program is the one it calls
+ * (ELF symbol interposition); every other caller (libcurl, ...) passes
+ * straight through to the kernel. A descriptor is in httpd_fdmap from the
+ * STARTED notification to the CLOSED one, which libmicrohttpd sends
+ * before it closes the descriptor. If a future libmicrohttpd read some
+ * other way, no byte would pass the check and httpd_access() refuses
+ * every request (fail closed) instead of serving unchecked ones.
+ */
+struct httpd_fdmap {
+	size_t n;
+	_Atomic(struct httpd_conn *) *c;
+};
+static _Atomic(struct httpd_fdmap *) httpd_fdmap;
+
+static struct httpd_conn *
+httpd_fd_conn(int fd)
+{
+	struct httpd_fdmap *m = atomic_load_explicit(&httpd_fdmap, memory_order_acquire);
+
+	if (m == NULL || fd < 0 || (size_t)fd >= m->n)
+		return NULL;
+	return atomic_load_explicit(&m->c[fd], memory_order_acquire);
+}
+
+static void
+httpd_fd_set(int fd, struct httpd_conn *c)
+{
+	struct httpd_fdmap *m = atomic_load_explicit(&httpd_fdmap, memory_order_acquire);
+
+	if (m != NULL && fd >= 0 && (size_t)fd < m->n)
+		atomic_store_explicit(&m->c[fd], c, memory_order_release);
+}
+
+/* Answers 400 with the broken rule, then ends the stream (RFC 9112 §6.1, §6.3). */
+static void
+httpd_refuse(struct httpd_conn *c)
+{
+	char msg[512];
+	int n, body;
+
+	body = (int)strlen(c->fr.why) + 1;
+	n = snprintf(
+	    msg, sizeof(msg),
+	    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Connection: close\r\nCache-Control: no-store\r\nContent-Length: %d\r\n\r\n%s\n",
+	    body, c->fr.why);
+	if (n > 0 && (size_t)n < sizeof(msg) &&
+	    send(c->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		(void)0; /* the client is gone: nothing more to tell it */
+	shutdown(c->fd, SHUT_WR);
+	httpd_log_conn(c->h, c, 400, 0, "refused", c->fr.why);
+}
+
+ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	struct httpd_conn *c = flags == 0 && len > 0 ? httpd_fd_conn(fd) : NULL;
+	enum httpframe_phase before;
+	uint64_t reqs;
+	ssize_t r;
+	size_t ok;
+
+	if (c == NULL)
+		return recvfrom(fd, buf, len, flags, NULL, NULL);
+	if (c->refused) {
+		/* The bytes before the refused request have been answered. */
+		httpd_refuse(c);
+		return 0;
+	}
+	r = recvfrom(fd, buf, len, 0, NULL, NULL);
+	if (r <= 0)
+		return r;
+	before = c->fr.phase;
+	reqs = c->fr.requests;
+	ok = httpframe_feed(&c->fr, buf, (size_t)r);
+	if (c->fr.phase != before || c->fr.requests != reqs)
+		atomic_store(&c->since_ms, httpd_now_ms());
+	atomic_store(&c->phase, (int)c->fr.phase);
+	if (c->fr.phase != HTTPFRAME_BAD)
+		return r;
+	/*
+	 * Hand over only what precedes the refused byte, so a request before
+	 * it is still answered and the refused one is never complete. Reading
+	 * is shut: the socket stays readable, so libmicrohttpd comes back for
+	 * more once it has answered what it has, and gets the 400 and the end.
+	 */
+	c->refused = true;
+	shutdown(fd, SHUT_RD);
+	if (ok > 0)
+		return (ssize_t)ok;
+	httpd_refuse(c);
+	return 0;
+}
+
+static void
+httpd_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+             enum MHD_ConnectionNotificationCode code)
+{
+	struct httpd *h = cls;
+	struct httpd_conn *c = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return; /* never in httpd_fdmap: httpd_access refuses its requests */
+		c->h = h;
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->fd = ci != NULL ? ci->connect_fd : -1;
+		snprintf(c->addr, sizeof(c->addr), "-");
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+				          c->addr, sizeof(c->addr));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+				          c->addr, sizeof(c->addr));
+		}
+		httpframe_init(&c->fr);
+		atomic_init(&c->phase, HTTPFRAME_IDLE);
+		atomic_init(&c->since_ms, httpd_now_ms());
+		atomic_init(&c->cut, false);
+		pthread_mutex_lock(&h->connmu);
+		c->next = h->conns;
+		if (h->conns != NULL)
+			h->conns->prev = c;
+		h->conns = c;
+		h->nconns++;
+		pthread_mutex_unlock(&h->connmu);
+		httpd_fd_set(c->fd, c);
+		*socket_context = c;
+		return;
+	}
+	if (c == NULL)
+		return;
+	/* CLOSED: libmicrohttpd closes the descriptor after this returns. */
+	pthread_mutex_lock(&h->connmu);
+	httpd_fd_set(c->fd, NULL);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	h->nconns--;
+	pthread_mutex_unlock(&h->connmu);
+	*socket_context = NULL;
+	free(c);
+}
+
+/*
+ * The reaper: a request head must arrive within head_s of its first byte
+ * and a body within body_s of the end of its head, however the bytes are
+ * spaced (the idle timeout alone is reset by every byte). When three
+ * quarters of max_conns are taken, both limits drop to HTTPD_PRESSURE_MS,
+ * so clients still reading a request make room for new ones. Requests
+ * being answered (a POST /add waiting for its cosignatures) are never cut.
+ */
+#define HTTPD_PRESSURE_MS 2000
+#define HTTPD_REAP_MS 100
+
+static void *
+httpd_reaper(void *arg)
+{
+	struct httpd *h = arg;
+	struct httpd_conn *c;
+	struct timespec ts;
+	long long now, head_ms, body_ms, limit;
+	bool pressure;
+	int ph;
+
+	pthread_mutex_lock(&h->connmu);
+	while (!h->reaper_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += HTTPD_REAP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->reapcv, &h->connmu, &ts);
+		now = httpd_now_ms();
+		pressure = (unsigned long)h->nconns * 4 >= (unsigned long)h->o.max_conns * 3;
+		head_ms = (long long)h->o.head_s * 1000;
+		body_ms = (long long)h->o.body_s * 1000;
+		if (pressure) {
+			head_ms = head_ms < HTTPD_PRESSURE_MS ? head_ms : HTTPD_PRESSURE_MS;
+			body_ms = body_ms < HTTPD_PRESSURE_MS ? body_ms : HTTPD_PRESSURE_MS;
+		}
+		for (c = h->conns; c != NULL; c = c->next) {
+			ph = atomic_load(&c->phase);
+			limit = ph == HTTPFRAME_HEAD ? head_ms : ph == HTTPFRAME_BODY ? body_ms : 0;
+			if (limit == 0 || atomic_load(&c->cut) ||
+			    now - atomic_load(&c->since_ms) <= limit)
+				continue;
+			atomic_store(&c->cut, true);
+			/* Wakes the connection's thread: its next read sees the end. */
+			shutdown(c->fd, SHUT_RDWR);
+			httpd_log_conn(h, c, 408, now - atomic_load(&c->since_ms),
+			               ph == HTTPFRAME_HEAD ? "head-deadline" : "body-deadline",
+			               NULL);
+		}
+	}
+	pthread_mutex_unlock(&h->connmu);
+	return NULL;
 }
 
 static void *
@@ -180,6 +456,7 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct httpd *h = cls;
 	struct httpd_rctx *rc = *con_cls;
 	const union MHD_ConnectionInfo *ci;
+	struct httpd_conn *hc;
 	char addr[INET6_ADDRSTRLEN] = "-", when[64];
 	const char *ref, *ua;
 	struct timespec now;
@@ -190,11 +467,16 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (rc == NULL)
 		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hc = ci != NULL ? ci->socket_context : NULL;
+	if (hc != NULL && (hc->refused || atomic_load(&hc->cut)) && !rc->answered)
+		goto done; /* its line was written when it was refused or cut */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr,
+			          sizeof(addr));
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
 			          sizeof(addr));
@@ -203,7 +485,8 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)((now.tv_sec - rc->start.tv_sec) * 1000 + (now.tv_nsec - rc->start.tv_nsec) / 1000000);
+	ms = (long)((now.tv_sec - rc->start.tv_sec) * 1000 +
+	            (now.tv_nsec - rc->start.tv_nsec) / 1000000);
 	ref = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
 	ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	/* Combined Log Format, plus the duration in ms and how the request ended. */
@@ -220,10 +503,13 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	httpd_log_str(f, ref ? ref : "-");
 	fputs("\" \"", f);
 	httpd_log_str(f, ua ? ua : "-");
-	fprintf(f, "\" %ldms%s\n", ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-	        toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout" : " aborted");
+	fprintf(f, "\" %ldms%s\n", ms,
+	        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? ""
+	        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
+	                                                        : " aborted");
 	fflush(f);
 	pthread_mutex_unlock(&h->logmu);
+done:
 	if (rc->counted)
 		atomic_fetch_sub(&h->inflight, 1);
 	buf_release(&rc->body);
@@ -246,7 +532,8 @@ httpd_queue(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc,
 			close(rs->fd);
 		rc->bytes = rs->fd_len;
 	} else {
-		r = MHD_create_response_from_buffer(rs->body.len, rs->body.data ? rs->body.data : (void *)"",
+		r = MHD_create_response_from_buffer(rs->body.len,
+		                                    rs->body.data ? rs->body.data : (void *)"",
 		                                    MHD_RESPMEM_MUST_COPY);
 		rc->bytes = rs->body.len;
 	}
@@ -255,7 +542,8 @@ httpd_queue(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc,
 		return MHD_NO;
 	if (strcmp(method, "HEAD") == 0)
 		rc->bytes = 0;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->ctype ? rs->ctype : HTTPD_TEXT);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        rs->ctype ? rs->ctype : HTTPD_TEXT);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	/* The read API is public: any dashboard or auditor may fetch it. */
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
@@ -285,19 +573,9 @@ httpd_too_long(const char *cl, size_t max)
 	return errno != 0 || *end != '\0' || end == cl || n > max;
 }
 
-static double
-httpd_elapsed(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static enum MHD_Result
 httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-             const char *version, const char *upload_data, size_t *upload_data_size,
-             void **con_cls)
+             const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct httpd *h = cls;
 	struct httpd_rctx *rc = *con_cls;
@@ -309,10 +587,21 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	if (rc == NULL)
 		return MHD_NO;
 	if (rc->method[0] == '\0') {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		const struct httpd_conn *hc = ci != NULL ? ci->socket_context : NULL;
+		if (hc == NULL || hc->fr.requests == 0) {
+			/* No byte of this request passed the framing check (see recv()). */
+			fprintf(stderr,
+			        "armistice %s: request not seen by the framing check; refused\n",
+			        h->o.name);
+			return MHD_NO;
+		}
 		/* The first call brings only the headers; the body follows. */
 		snprintf(rc->method, sizeof(rc->method), "%s", method);
 		snprintf(rc->version, sizeof(rc->version), "%s", version);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl == NULL || !httpd_too_long(cl, h->o.max_body))
 			return MHD_YES;
 		/* Refused from the header, before a byte of the body is read. */
@@ -327,11 +616,6 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	memset(&rs, 0, sizeof(rs));
 	rs.fd = -1;
 	buf_init(&rs.body, 1u << 24);
-	if (httpd_elapsed(&rc->start) > (double)h->o.request_s) {
-		/* A client trickling its body past the time limit is cut off. */
-		buf_release(&rs.body);
-		return MHD_NO;
-	}
 	if (*upload_data_size > 0) {
 		if (!rc->too_big &&
 		    buf_append(&rc->body, upload_data, *upload_data_size, NULL) != ARM_OK) {
@@ -367,6 +651,120 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	return ret;
 }
 
+const char httpd_limits_usage[] =
+    "  --max-conns N       simultaneous connections (default 1024)\n"
+    "  --max-conns-per-ip N  connections from one client address (default 64)\n"
+    "  --head-timeout S    a request head must arrive within S seconds of its\n"
+    "                      first byte, however slowly it trickles (default 10)\n"
+    "  --body-timeout S    a request body must arrive within S seconds of its\n"
+    "                      head (default 30)\n"
+    "  --idle-timeout S    close a connection silent for S seconds (default 10)\n";
+
+int
+httpd_limit_opt(struct httpd_opts *o, int c, const char *arg)
+{
+	unsigned *dst;
+	unsigned long lo = 1, hi = 3600, v;
+	char *end;
+
+	switch (c) {
+	case HTTPD_OPT_MAX_CONNS:
+		dst = &o->max_conns;
+		hi = 65536;
+		break;
+	case HTTPD_OPT_MAX_PER_IP:
+		dst = &o->max_per_ip;
+		hi = 65536;
+		break;
+	case HTTPD_OPT_HEAD_TIMEOUT: dst = &o->head_s; break;
+	case HTTPD_OPT_BODY_TIMEOUT: dst = &o->body_s; break;
+	case HTTPD_OPT_IDLE_TIMEOUT: dst = &o->idle_s; break;
+	default: return 0;
+	}
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || end == arg || arg[0] == '-' || arg[0] == '+' || v < lo ||
+	    v > hi)
+		return -1;
+	*dst = (unsigned)v;
+	return 1;
+}
+
+/*
+ * Binds the listening socket here rather than in libmicrohttpd, so that a
+ * port in use is a clear error: SO_REUSEADDR only lets a restart bind over
+ * connections in TIME_WAIT; two servers never share a port (no
+ * SO_REUSEPORT), so two processes cannot answer with different logs.
+ */
+static int
+httpd_listen(struct httpd *h, const struct sockaddr_storage *ss, size_t slen, struct arm_err *e)
+{
+	struct sockaddr_storage got;
+	socklen_t glen = sizeof(got);
+	int fd, one = 1, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return arm_err_set(e, ARM_EIO, "%s: cannot listen on %s: %s", h->o.name,
+		                   h->o.listen, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, (socklen_t)slen) != 0 || listen(fd, 1024) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &glen) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+		err = errno;
+		close(fd);
+		return arm_err_set(e, ARM_EIO, "%s: cannot listen on %s: %s%s", h->o.name,
+		                   h->o.listen, strerror(err),
+		                   err == EADDRINUSE ? " (another server is listening there)" : "");
+	}
+	h->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+	                                          : ((struct sockaddr_in *)&got)->sin_port);
+	h->lfd = fd;
+	return ARM_OK;
+}
+
+/*
+ * Every connection takes a descriptor: raise the soft limit to the hard
+ * one, keep 64 for the log, tiles and witness requests, and cap max_conns
+ * to what is left. Also sizes httpd_fdmap (once per process).
+ */
+static int
+httpd_fd_limits(struct httpd *h, struct arm_err *e)
+{
+	struct rlimit rl;
+	struct httpd_fdmap *m;
+	size_t n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		n = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 20) ? (1u << 20)
+		                                                             : (size_t)rl.rlim_cur;
+	}
+	if (n < 128)
+		return arm_err_set(e, ARM_EIO, "%s: only %zu file descriptors (ulimit -n)",
+		                   h->o.name, n);
+	if (h->o.max_conns > n - 64) {
+		fprintf(stderr, "armistice %s: --max-conns %u lowered to %zu (ulimit -n %zu)\n",
+		        h->o.name, h->o.max_conns, n - 64, n);
+		h->o.max_conns = (unsigned)(n - 64);
+	}
+	if (atomic_load(&httpd_fdmap) != NULL)
+		return ARM_OK;
+	if ((m = calloc(1, sizeof(*m))) == NULL || (m->c = calloc(n, sizeof(*m->c))) == NULL) {
+		free(m);
+		return arm_err_set(e, ARM_ENOMEM, "out of memory");
+	}
+	m->n = n;
+	atomic_store(&httpd_fdmap, m);
+	return ARM_OK;
+}
+
 int
 httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 {
@@ -374,8 +772,8 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	struct sockaddr_storage ss;
 	size_t slen;
 	sigset_t set;
-	const union MHD_DaemonInfo *di;
 	unsigned flags;
+	int rc;
 
 	*out = NULL;
 	sigemptyset(&set);
@@ -387,46 +785,91 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory");
 	h->o = *o;
+	h->lfd = -1;
 	if (h->o.max_conns == 0)
-		h->o.max_conns = 256;
+		h->o.max_conns = 1024;
+	if (h->o.max_per_ip == 0)
+		h->o.max_per_ip = 64;
 	if (h->o.idle_s == 0)
 		h->o.idle_s = 10;
-	if (h->o.request_s == 0)
-		h->o.request_s = 30;
+	if (h->o.head_s == 0)
+		h->o.head_s = 10;
+	if (h->o.body_s == 0)
+		h->o.body_s = 30;
 	if (h->o.drain_s == 0)
 		h->o.drain_s = 30;
+	if (o->listen_fd > 0) {
+		/* Bound before privileges were dropped (sandbox_listen()); ours now. */
+		struct sockaddr_storage got;
+		socklen_t glen = sizeof(got);
+		h->lfd = o->listen_fd;
+		if (getsockname(h->lfd, (struct sockaddr *)&got, &glen) != 0 ||
+		    fcntl(h->lfd, F_SETFL, fcntl(h->lfd, F_GETFL) | O_NONBLOCK) != 0) {
+			rc = arm_err_set(e, ARM_EIO, "%s: the listening socket for %s: %s", o->name,
+			                 o->listen, strerror(errno));
+			close(h->lfd);
+			free(h);
+			return rc;
+		}
+		h->port = ntohs(got.ss_family == AF_INET6
+		                    ? ((struct sockaddr_in6 *)&got)->sin6_port
+		                    : ((struct sockaddr_in *)&got)->sin_port);
+	}
+	if ((rc = httpd_fd_limits(h, e)) != ARM_OK ||
+	    (h->lfd < 0 && (rc = httpd_listen(h, &ss, slen, e)) != ARM_OK)) {
+		if (h->lfd >= 0)
+			close(h->lfd);
+		free(h);
+		return rc;
+	}
 	atomic_init(&h->inflight, 0);
 	pthread_mutex_init(&h->logmu, NULL);
+	pthread_mutex_init(&h->connmu, NULL);
+	pthread_cond_init(&h->reapcv, NULL);
+	/*
+	 * One thread per connection: a handler may block (POST /add waits
+	 * until its entry is durable and cosigned) without holding up reads
+	 * on any other connection. Slow clients are bounded by the deadlines
+	 * (reaper), the per-address cap and max_conns, not by threads.
+	 */
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 	        MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, httpd_access, h,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		/* MHD_INVALID_SOCKET (-1) leaves MHD to bind SOCK_ADDR itself. */
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)(o->listen_fd > 0 ? o->listen_fd : -1),
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->o.max_conns,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->o.idle_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-		MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_log, h,
-		MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, h,
-		MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-		MHD_OPTION_END);
-	if (h->d == NULL) {
-		pthread_mutex_destroy(&h->logmu);
-		free(h);
-		return arm_err_set(e, ARM_EIO, "%s: cannot listen on '%s' (in use, or not permitted)",
-		                   o->name, o->listen);
+	if (pthread_create(&h->reaper, NULL, httpd_reaper, h) != 0) {
+		rc = arm_err_set(e, ARM_EIO, "%s: cannot start a thread", o->name);
+		goto fail;
 	}
-	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = di ? di->port : 0;
+	h->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, httpd_access, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->lfd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->o.max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)h->o.max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)h->o.idle_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_THREAD_STACK_SIZE,
+	    (size_t)(512 * 1024), MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
+	    httpd_completed, h, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+	if (h->d == NULL) {
+		rc = arm_err_set(e, ARM_EIO, "%s: cannot start the HTTP server on %s", o->name,
+		                 o->listen);
+		pthread_mutex_lock(&h->connmu);
+		h->reaper_stop = true;
+		pthread_cond_signal(&h->reapcv);
+		pthread_mutex_unlock(&h->connmu);
+		pthread_join(h->reaper, NULL);
+		goto fail;
+	}
 	snprintf(h->host, sizeof(h->host), "%.*s", (int)(strrchr(o->listen, ':') - o->listen),
 	         o->listen);
 	*out = h;
 	return ARM_OK;
+fail:
+	close(h->lfd);
+	pthread_cond_destroy(&h->reapcv);
+	pthread_mutex_destroy(&h->connmu);
+	pthread_mutex_destroy(&h->logmu);
+	free(h);
+	return rc;
 }
 
 unsigned
@@ -473,6 +916,13 @@ httpd_stop(struct httpd *h)
 		waited++;
 	}
 	MHD_stop_daemon(h->d);
+	pthread_mutex_lock(&h->connmu);
+	h->reaper_stop = true;
+	pthread_cond_signal(&h->reapcv);
+	pthread_mutex_unlock(&h->connmu);
+	pthread_join(h->reaper, NULL);
+	pthread_cond_destroy(&h->reapcv);
+	pthread_mutex_destroy(&h->connmu);
 	pthread_mutex_destroy(&h->logmu);
 	free(h);
 }

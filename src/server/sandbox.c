@@ -333,11 +333,15 @@ sandbox_listen(const char *listen_at, int *fd, struct arm_err *e)
 	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/*
+	 * SO_REUSEADDR only lets a restart bind over connections in TIME_WAIT;
+	 * no SO_REUSEPORT: two servers never answer on one port.
+	 */
 	if (bind(s, (struct sockaddr *)&ss, (socklen_t)slen) != 0 || listen(s, SOMAXCONN) != 0) {
 		int err = errno;
 		close(s);
-		return arm_err_set(e, ARM_EIO, "cannot listen on '%s': %s", listen_at,
-		                   strerror(err));
+		return arm_err_set(e, ARM_EIO, "cannot listen on %s: %s%s", listen_at, strerror(err),
+		                   err == EADDRINUSE ? " (another server is listening there)" : "");
 	}
 	/* httpd_opts.listen_fd treats 0 as "none": keep the socket off 0..2. */
 	if (s <= 2) {

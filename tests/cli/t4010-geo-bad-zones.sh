@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-http.sh"
 
-K=$TOP/tests/data/keys
+K="$DEMO_KEYS"
 AG=$TOP/tests/data/agreements
 FIX=$TOP/tests/data/logs
 
@@ -121,7 +121,11 @@ refused_sign million "zone-file: .*input too large"
 cp -r "$FIX/zone-empty-position" "$T/old"
 sed -i "s|^key KEYFILE\$|key $K/demo-log.key|" "$T/old/.armistice/config"
 "$ARM" log reindex "$T/old" >/dev/null 2>&1
-expect_ok "the old log itself verifies" "$ARM" log verify "$T/old" --key "$K/demo-log.vkey"
+# Its tree verifies; its agreement (which log verify reads for the quorum)
+# is refused, naming the zone and the position.
+expect_exit 3 "log verify of the old log refuses its agreement" \
+	"$ARM" log verify "$T/old" --key "$K/demo-log.vkey"
+expect_grep "... after the tree verified, naming the zone" "zone 'jsa': at coordinates\\[0\\]\\[3\\]" "$T/err"
 expect_exit 3 "append of the finding that crashed (exit 139) is refused" \
 	"$ARM" append "$T/old" "$FIX/zone-empty-position.finding.signed"
 expect_grep "append names the zone and the position" \
