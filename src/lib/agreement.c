@@ -1468,8 +1468,10 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 		return;
 	}
 	if (c->read_file(c->rctx, z->file, &b, &err) != ARM_OK) {
-		problem(c, z->mark, err.rc == ARM_OK ? ARM_EIO : err.rc, "zone-file",
-		        "zone file \"%.80s\": %s", z->file, err.msg);
+		/* ARM_EVERIFY: the reader checked the bytes against a signed digest. */
+		problem(c, z->mark, err.rc == ARM_OK ? ARM_EIO : err.rc,
+		        err.rc == ARM_EVERIFY ? "zone-digest" : "zone-file", "zone file \"%.80s\": %s",
+		        z->file, err.msg);
 		buf_release(&b);
 		return;
 	}
