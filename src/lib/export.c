@@ -513,7 +513,13 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 			struct arm_err ge;
 			for (z = 0; z < a->nzones && n < LIST_MAX; z++) {
 				bool inside = false;
-				ARM_TRY(geo_engine_in_zone(map, a, z, dlat, dlon, &inside, e));
+				struct arm_err ze;
+				/*
+				 * Only areas can hold a point: a zone the geometry module
+				 * cannot test (a Point, say) holds no incident.
+				 */
+				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) != ARM_OK)
+					continue;
 				if (inside)
 					items[n++] = a->zones[z].id;
 			}
