@@ -94,3 +94,18 @@ expect_exit 2 "--map with --kind" "$ARM" import incidents "$L" "$T/acled.csv" --
 # An ACLED map on a UCDP file: the header lacks the columns.
 expect_exit 3 "a UCDP file read with an ACLED map" "$ARM" import incidents "$L" "$T/ucdp.csv" --map "$T/acled.map" --key "$K/demo-press.key"
 expect_grep "... names the missing column" "lacks the 'event_date' column \(acled\)" "$T/err"
+
+# ---- the progress bar: on a terminal only ----
+sed 's/2019-/2017-/' "$T/ucdp.csv" >"$T/ucdp3.csv"
+expect_ok "an import with standard error to a file" "$ARM" import incidents "$L" "$T/ucdp3.csv" --map "$T/ucdp.map" --key "$K/demo-press.key" --time occurred
+grep -q 'signing and checking \[' "$T/err" && not_ok "a progress bar without a terminal" ||
+	ok "... draws no progress bar"
+if command -v script >/dev/null 2>&1; then
+	sed 's/2019-/2018-/' "$T/ucdp.csv" >"$T/ucdp2.csv"
+	script -qec "'$ARM' import incidents '$L' '$T/ucdp2.csv' --map '$T/ucdp.map' --key '$K/demo-press.key' --time occurred" \
+		/dev/null >"$T/tty" 2>&1
+	grep -q 'signing and checking \[#*\] 2/2' "$T/tty" && ok "a progress bar on a terminal" ||
+		not_ok "no progress bar on a terminal: $(head -c 300 "$T/tty")"
+else
+	ok "# SKIP script(1) is not installed: no pseudo-terminal for the progress bar"
+fi
