@@ -10,6 +10,7 @@
 #   make bench                the benchmark table (docs/performance.md)
 #   make demo                 the worked example, examples/korea-2018
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb                  a Debian package, build/armistice_<v>_<arch>.deb
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -63,7 +64,7 @@ LIBA := $(BUILD)/libarmistice.a
 BIN := $(BUILD)/armistice
 
 .SECONDARY:
-.PHONY: all check test bench fuzz fuzz-long demo install clean setup format tests-bin
+.PHONY: all check test bench fuzz fuzz-long demo install clean setup format tests-bin deb
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -188,6 +189,9 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/armistice
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man5/; done; true
+
+deb: $(BIN)
+	BUILD=$(BUILD) sh scripts/mkdeb.sh
 
 setup:
 	sh scripts/setup.sh

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
@@ -27,6 +28,7 @@
 #include "armistice/engine.h"
 #include "armistice/entry.h"
 #include "armistice/hash.h"
+#include "armistice/importmap.h"
 #include "armistice/log.h"
 #include "armistice/logclock.h"
 #include "armistice/note.h"
@@ -41,6 +43,9 @@ static const char import_usage[] =
 	"           [--zones ZDIR] [--charset utf-8|latin-1|mac-roman] [--kind TYPE=KIND]...\n"
 	"           [--event TEXT=KIND]... [--actor ID] [--time now|occurred|TIME]\n"
 	"           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
+	"       armistice import incidents DIR CSV --map MAPFILE --key KEY [--log-key LOGKEY]\n"
+	"           [--zones ZDIR] [--charset CS] [--actor ID] [--time WHEN]\n"
+	"           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
 	"\n"
 	"Turns each row of CSV into an incident entry signed with KEY (the key of\n"
 	"an actor of the agreement in the log DIR) and appends them, oldest first,\n"
@@ -53,6 +58,14 @@ static const char import_usage[] =
 	"of an entry is \"EVENT: DESCRIPTION (source: MEDIA)\". Rows carry no\n"
 	"position, so none is written.\n"
 	"\n"
+	"With --map, CSV is an ACLED-style export (event_date, event_type,\n"
+	"sub_event_type, actor1, actor2, latitude, longitude, notes, source) or a\n"
+	"UCDP GED-style one (date_start, date_end, type_of_violence, side_a,\n"
+	"side_b, latitude, longitude, best, source_article), as MAPFILE's `format`\n"
+	"line says; MAPFILE maps their categories and actors to the agreement's\n"
+	"incident kinds and actors (docs/import.md). Rows keep their positions.\n"
+	"\n"
+	"  --map MAPFILE      the dataset mapping file\n"
 	"  --key KEY          signer key file of the reporting actor\n"
 	"  --log-key LOGKEY   the log's signer key (default: the one the log records)\n"
 	"                     (a key file, an encrypted key file or a pkcs11: URI;\n"
@@ -86,6 +99,7 @@ static const struct option import_opts[] = {
 	{"to", required_argument, NULL, 'T'},
 	{"dry-run", no_argument, NULL, 'n'},
 	{"json", no_argument, NULL, 'j'},
+    {"map", required_argument, NULL, 'M'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -97,7 +111,7 @@ struct map {
 };
 
 struct import_args {
-	const char *dir, *csv, *key, *log_key, *zones, *actor, *when, *from, *to;
+	const char *dir, *csv, *key, *log_key, *zones, *actor, *when, *from, *to, *map;
 	char zones_buf[4096];
 	enum csv_charset cs;
 	struct map kinds[IMPORT_MAP_MAX], events[IMPORT_MAP_MAX];
@@ -111,6 +125,9 @@ struct row {
 	char date[11];
 	size_t kind;  /* index into the agreement's incident kinds */
 	char *text;   /* owned */
+	size_t actor; /* alleged actor (--map), or AGREEMENT_NONE */
+	bool has_pos;
+	int64_t lat_e7, lon_e7;
 };
 
 static int
@@ -178,6 +195,7 @@ parse_args(int argc, char **argv, struct import_args *a)
 		case 'T': a->to = optarg; break;
 		case 'n': a->dry_run = 1; break;
 		case 'j': a->json = 1; break;
+		case 'M': a->map = optarg; break;
 		case 'h': fputs(import_usage, stdout); return 0;
 		default:
 			return cli_usage_error("import", "unknown option or missing argument '%s'",
@@ -196,6 +214,8 @@ parse_args(int argc, char **argv, struct import_args *a)
 			return cli_usage_error("import", "DIR is too long");
 		a->zones = a->zones_buf;
 	}
+	if (a->map && (a->nkinds > 0 || a->nevents > 0))
+		return cli_usage_error("import", "--map replaces --kind and --event");
 	if ((a->from && !date_shape(a->from, strlen(a->from))) ||
 	    (a->to && !date_shape(a->to, strlen(a->to))))
 		return cli_usage_error("import", "--from and --to want YYYY-MM-DD");
@@ -260,7 +280,8 @@ put_squeezed(struct buf *b, const char *s, size_t n, struct arm_err *e)
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f') {
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' ||
+		    ch == '\f') {
 			space = true;
 			continue;
 		}
@@ -366,9 +387,12 @@ read_rows(const struct import_args *a, const struct agreement *ag, struct reader
 	me = csv_find(&rec, "media");
 	width = rec.nfields;
 	if (dt < 0 || ty < 0 || ev < 0) {
-		rc = arm_err_set(e, ARM_ESYNTAX,
-		                 "line %zu: the header lacks the '%s' column (want date, type, event)",
-		                 rec.line, dt < 0 ? "date" : ty < 0 ? "type" : "event");
+		rc = arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "line %zu: the header lacks the '%s' column (want date, type, event)", rec.line,
+		    dt < 0   ? "date"
+		    : ty < 0 ? "type"
+		             : "event");
 		goto out;
 	}
 	for (;;) {
@@ -384,8 +408,8 @@ read_rows(const struct import_args *a, const struct agreement *ag, struct reader
 			break;
 		}
 		if (rec.nfields != width) {
-			snprintf(msg, sizeof(msg), "%zu fields where the header has %zu", rec.nfields,
-			         width);
+			snprintf(msg, sizeof(msg), "%zu fields where the header has %zu",
+			         rec.nfields, width);
 			bad_row(rd, rec.line, msg);
 			continue;
 		}
@@ -428,6 +452,8 @@ read_rows(const struct import_args *a, const struct agreement *ag, struct reader
 		}
 		rd->rows = nr;
 		nr = &rd->rows[rd->nrows++];
+		nr->actor = AGREEMENT_NONE;
+		nr->has_pos = false;
 		nr->line = rec.line;
 		memcpy(nr->date, rec.field[dt], 10);
 		nr->date[10] = '\0';
@@ -438,6 +464,266 @@ read_rows(const struct import_args *a, const struct agreement *ag, struct reader
 			rc = arm_err_set(e, ARM_ENOMEM, "out of memory reading rows");
 			break;
 		}
+	}
+out:
+	csv_reader_release(&r);
+	if (rc != ARM_OK)
+		arm_err_prefix(e, "'%s'", a->csv);
+	return rc;
+}
+
+/* ---- ACLED- and UCDP GED-style tables through a mapping file (importmap.h) ---- */
+
+static const char *const month_names[12] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+
+/*
+ * A row's date as YYYY-MM-DD: "2019-05-04" (ACLED's API, UCDP), with an
+ * optional " HH:MM:SS[.fff]" after it (UCDP GED's CSV), or "4 May 2019" /
+ * "04 May 2019" (ACLED's export tool). The calendar check comes later.
+ */
+static bool
+dataset_date(const char *s, size_t n, char out[11])
+{
+	size_t i, d = 0, k;
+
+	if (n >= 10 && date_shape(s, 10) && (n == 10 || s[10] == ' ' || s[10] == 'T')) {
+		memcpy(out, s, 10);
+		out[10] = '\0';
+		return true;
+	}
+	for (i = 0; i < n && i < 2 && isdigit((unsigned char)s[i]); i++)
+		d = d * 10 + (size_t)(s[i] - '0');
+	if (i == 0 || d == 0 || d > 31 || i >= n || s[i] != ' ')
+		return false;
+	i++;
+	for (k = 0; k < 12; k++) {
+		size_t ml = strlen(month_names[k]);
+		if (n - i > ml && memcmp(s + i, month_names[k], ml) == 0 && s[i + ml] == ' ')
+			break;
+	}
+	if (k == 12)
+		return false;
+	i += strlen(month_names[k]) + 1;
+	if (n - i != 4 || !isdigit((unsigned char)s[i]) || !isdigit((unsigned char)s[i + 1]) ||
+	    !isdigit((unsigned char)s[i + 2]) || !isdigit((unsigned char)s[i + 3]))
+		return false;
+	snprintf(out, 11, "%.4s-%02zu-%02zu", s + i, k + 1, d);
+	return true;
+}
+
+enum { C_DATE, C_TYPE, C_SUB, C_ACT1, C_ACT2, C_LAT, C_LON, C_NOTES, C_SRC, C_END, C_N };
+
+static const char *const acled_cols[C_N] = {"event_date", "event_type", "sub_event_type", "actor1",
+                                            "actor2",     "latitude",   "longitude",      "notes",
+                                            "source",     NULL};
+static const char *const ucdp_cols[C_N] = {
+	"date_start", "type_of_violence", "best", "side_a",         "side_b",
+	"latitude",   "longitude",        NULL,   "source_article", "date_end"};
+
+static void
+bad_col(struct reader *rd, const struct csv_record *rec, int col, const char *cname,
+        const char *fmt, size_t vl)
+{
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), "col %d (%s): %s '%.*s'", col + 1, cname, fmt,
+	         (int)(vl > 60 ? 60 : vl), rec->field[col]);
+	bad_row(rd, rec->line, msg);
+}
+
+/* Appends prefix, then s[0..n) squeezed (put_squeezed()) with no space before it. */
+static int
+put_after(struct buf *b, const char *prefix, const char *s, size_t n, struct arm_err *e)
+{
+	struct buf w = BUF_INIT(ENTRY_VALUE_MAX);
+	int rc = put_squeezed(&w, s, n, e);
+
+	if (rc == ARM_OK)
+		rc = buf_puts(b, prefix, e);
+	if (rc == ARM_OK)
+		rc = buf_append(b, w.data, w.len, e);
+	buf_release(&w);
+	return rc;
+}
+
+static int
+dataset_text(enum importmap_format f, const struct csv_record *r, const int *c, struct buf *t,
+             struct arm_err *e)
+{
+	bool a1 = r->len[c[C_ACT1]] > 0, a2 = c[C_ACT2] >= 0 && r->len[c[C_ACT2]] > 0;
+
+	if (f == IMPORTMAP_ACLED) {
+		ARM_TRY(put_after(t, "", r->field[c[C_TYPE]], r->len[c[C_TYPE]], e));
+		if (c[C_SUB] >= 0 && r->len[c[C_SUB]] > 0)
+			ARM_TRY(put_after(t, " / ", r->field[c[C_SUB]], r->len[c[C_SUB]], e));
+	} else {
+		ARM_TRY(put_after(t, "UCDP type_of_violence ", r->field[c[C_TYPE]],
+		                  r->len[c[C_TYPE]], e));
+	}
+	if (a1 || a2) {
+		ARM_TRY(put_after(t, " (", r->field[c[C_ACT1]], r->len[c[C_ACT1]], e));
+		if (a2)
+			ARM_TRY(put_after(t, a1 ? " vs " : "", r->field[c[C_ACT2]],
+			                  r->len[c[C_ACT2]], e));
+		ARM_TRY(buf_puts(t, ")", e));
+	}
+	if (f == IMPORTMAP_ACLED && c[C_NOTES] >= 0 && r->len[c[C_NOTES]] > 0)
+		ARM_TRY(put_after(t, ": ", r->field[c[C_NOTES]], r->len[c[C_NOTES]], e));
+	if (f == IMPORTMAP_UCDP) {
+		if (c[C_SUB] >= 0 && r->len[c[C_SUB]] > 0) {
+			ARM_TRY(put_after(t, ": best estimate ", r->field[c[C_SUB]],
+			                  r->len[c[C_SUB]], e));
+			ARM_TRY(buf_puts(t, " deaths", e));
+		}
+		if (c[C_END] >= 0 && r->len[c[C_END]] >= 10 &&
+		    memcmp(r->field[c[C_END]], r->field[c[C_DATE]], 10) != 0)
+			ARM_TRY(put_after(t, ", until ", r->field[c[C_END]], 10, e));
+	}
+	if (c[C_SRC] >= 0 && r->len[c[C_SRC]] > 0) {
+		ARM_TRY(put_after(t, " (source: ", r->field[c[C_SRC]], r->len[c[C_SRC]], e));
+		ARM_TRY(buf_puts(t, ")", e));
+	}
+	return ARM_OK;
+}
+
+/* The kind rule for a row: ACLED "type/sub" first, then "type"; UCDP its type. */
+static const struct importmap_rule *
+dataset_kind(const struct importmap *m, const struct csv_record *r, const int *c)
+{
+	const struct importmap_rule *k = NULL;
+
+	if (m->format == IMPORTMAP_ACLED && c[C_SUB] >= 0 && r->len[c[C_SUB]] > 0) {
+		char key[2 * CSV_FIELD_MAX + 2];
+		size_t n = r->len[c[C_TYPE]], n2 = r->len[c[C_SUB]];
+		memcpy(key, r->field[c[C_TYPE]], n);
+		key[n] = '/';
+		memcpy(key + n + 1, r->field[c[C_SUB]], n2);
+		k = importmap_find(m, IMPORTMAP_KIND, key, n + 1 + n2);
+	}
+	if (k == NULL)
+		k = importmap_find(m, IMPORTMAP_KIND, r->field[c[C_TYPE]], r->len[c[C_TYPE]]);
+	return k;
+}
+
+static int
+read_rows_dataset(const struct import_args *a, const struct agreement *ag,
+                  const struct importmap *m, struct reader *rd, struct arm_err *e)
+{
+	const char *const *names = m->format == IMPORTMAP_ACLED ? acled_cols : ucdp_cols;
+	struct buf raw = BUF_INIT(CSV_INPUT_MAX);
+	struct csv_reader r;
+	struct csv_record rec;
+	bool done = false;
+	int c[C_N], rc, i;
+	size_t width;
+
+	rc = cli_read_file(a->csv, &raw, e);
+	if (rc == ARM_OK)
+		rc = csv_to_utf8(raw.data, raw.len, a->cs, &rd->text, e);
+	buf_release(&raw);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "'%s'", a->csv);
+		return rc;
+	}
+	ARM_TRY(csv_reader_init(&r, rd->text.data, rd->text.len, e));
+	if ((rc = csv_next(&r, &rec, &done, e)) != ARM_OK || done) {
+		if (rc == ARM_OK)
+			rc = arm_err_set(e, ARM_ESYNTAX, "no header line");
+		goto out;
+	}
+	for (i = 0; i < C_N; i++) {
+		c[i] = names[i] ? csv_find(&rec, names[i]) : -1;
+		/* Required: the date, the category, the first actor and the position columns. */
+		if (names[i] && c[i] < 0 &&
+		    (i == C_DATE || i == C_TYPE || i == C_ACT1 || i == C_LAT || i == C_LON)) {
+			rc = arm_err_set(e, ARM_ESYNTAX,
+			                 "line %zu: the header lacks the '%s' column (%s)",
+			                 rec.line, names[i], importmap_format_name(m->format));
+			goto out;
+		}
+	}
+	width = rec.nfields;
+	for (;;) {
+		struct buf t = BUF_INIT(ENTRY_VALUE_MAX);
+		struct arm_err te;
+		const struct importmap_rule *kr, *ar;
+		struct row *nr, row;
+
+		if ((rc = csv_next(&r, &rec, &done, e)) != ARM_OK || done)
+			break;
+		if (rd->nrows + rd->bad == IMPORT_ROWS_MAX) {
+			rc = arm_err_set(e, ARM_ELIMIT, "line %zu: more than %d rows", rec.line,
+			                 IMPORT_ROWS_MAX);
+			break;
+		}
+		if (rec.nfields != width) {
+			char msg[100];
+			snprintf(msg, sizeof(msg), "%zu fields where the header has %zu",
+			         rec.nfields, width);
+			bad_row(rd, rec.line, msg);
+			continue;
+		}
+		memset(&row, 0, sizeof(row));
+		row.line = rec.line;
+		row.actor = AGREEMENT_NONE;
+		if (!dataset_date(rec.field[c[C_DATE]], rec.len[c[C_DATE]], row.date)) {
+			bad_col(rd, &rec, c[C_DATE], names[C_DATE],
+			        "not a date (YYYY-MM-DD or D Month YYYY):", rec.len[c[C_DATE]]);
+			continue;
+		}
+		if ((a->from && strcmp(row.date, a->from) < 0) ||
+		    (a->to && strcmp(row.date, a->to) > 0)) {
+			rd->skipped++;
+			continue;
+		}
+		if ((kr = dataset_kind(m, &rec, c)) == NULL) {
+			bad_col(rd, &rec, c[C_TYPE], names[C_TYPE], "no kind rule in the map for",
+			        rec.len[c[C_TYPE]]);
+			continue;
+		}
+		row.kind = agreement_kind_index(ag, kr->id);
+		ar = importmap_find(m, IMPORTMAP_ACTOR, rec.field[c[C_ACT1]], rec.len[c[C_ACT1]]);
+		if (ar != NULL)
+			row.actor = agreement_actor_index(ag, ar->id);
+		else if (a->actor != NULL)
+			row.actor = agreement_actor_index(ag, a->actor);
+		if (rec.len[c[C_LAT]] > 0 || rec.len[c[C_LON]] > 0) {
+			if (!importmap_deg_e7(rec.field[c[C_LAT]], rec.len[c[C_LAT]], true,
+			                      &row.lat_e7)) {
+				bad_col(rd, &rec, c[C_LAT], names[C_LAT],
+				        "not a latitude in degrees:", rec.len[c[C_LAT]]);
+				continue;
+			}
+			if (!importmap_deg_e7(rec.field[c[C_LON]], rec.len[c[C_LON]], false,
+			                      &row.lon_e7)) {
+				bad_col(rd, &rec, c[C_LON], names[C_LON],
+				        "not a longitude in degrees:", rec.len[c[C_LON]]);
+				continue;
+			}
+			row.has_pos = true;
+		}
+		if (dataset_text(m->format, &rec, c, &t, &te) != ARM_OK) {
+			buf_release(&t);
+			bad_row(rd, rec.line, "the text is longer than an entry value allows");
+			continue;
+		}
+		if (rd->nrows % 1024 == 0) {
+			nr = realloc(rd->rows, (rd->nrows + 1024) * sizeof(*nr));
+			if (nr == NULL) {
+				buf_release(&t);
+				rc = arm_err_set(e, ARM_ENOMEM, "out of memory reading rows");
+				break;
+			}
+			rd->rows = nr;
+		}
+		row.text = (char *)buf_detach(&t, NULL);
+		if (row.text == NULL) {
+			rc = arm_err_set(e, ARM_ENOMEM, "out of memory reading rows");
+			break;
+		}
+		rd->rows[rd->nrows++] = row;
 	}
 out:
 	csv_reader_release(&r);
@@ -563,6 +849,7 @@ sign_row(const struct import_args *a, const struct agreement *ag, const struct r
 	struct entry en;
 	struct buf text = BUF_INIT(ENTRY_MAX_SIZE);
 	const struct note_signer *sp[1] = {s};
+	const char *act;
 	char tz[16], occ[48];
 	int rc;
 
@@ -597,9 +884,14 @@ sign_row(const struct import_args *a, const struct agreement *ag, const struct r
 	en.author = strdup(ag->actors[author].id);
 	en.type = strdup(ag->kinds[rw->kind].id);
 	en.text = strdup(rw->text);
-	en.actor = a->actor ? strdup(a->actor) : NULL;
-	if (en.author == NULL || en.type == NULL || en.text == NULL ||
-	    (a->actor && en.actor == NULL)) {
+	act = rw->actor != AGREEMENT_NONE ? ag->actors[rw->actor].id : a->actor;
+	en.actor = act ? strdup(act) : NULL;
+	if (rw->has_pos) {
+		en.has_position = true;
+		en.lat_e7 = rw->lat_e7;
+		en.lon_e7 = rw->lon_e7;
+	}
+	if (en.author == NULL || en.type == NULL || en.text == NULL || (act && en.actor == NULL)) {
 		rc = arm_err_set(e, ARM_ENOMEM, "out of memory building entries");
 		goto out;
 	}
@@ -644,7 +936,8 @@ open_log(const struct import_args *a, struct note_signer *ls, struct cli_replay 
 	if (kp == NULL) {
 		if (cfg.key_path[0] == '\0')
 			return arm_err_set(e, ARM_EUSAGE,
-			                   "log '%s' records no key file: give --log-key LOG.key", a->dir);
+			                   "log '%s' records no key file: give --log-key LOG.key",
+			                   a->dir);
 		kp = cfg.key_path;
 	}
 	ARM_TRY(cli_key_signer(kp, ls, e));
@@ -664,7 +957,8 @@ print_result(const struct import_args *a, const char *author, size_t n, uint64_t
 		printf("{\"imported\":%zu,\"dry_run\":%s,\"author\":", a->dry_run ? 0 : n,
 		       a->dry_run ? "true" : "false");
 		cli_json_str(stdout, author, strlen(author));
-		printf(",\"checked\":%zu,\"skipped\":%zu,\"already\":%zu,\"first_seq\":%llu,\"last_seq\":%llu,"
+		printf(",\"checked\":%zu,\"skipped\":%zu,\"already\":%zu,\"first_seq\":%llu,\"last_"
+		       "seq\":%llu,"
 		       "\"first_index\":%llu,\"last_index\":%llu,\"log_size\":%llu}\n",
 		       n, rd->skipped, dups, (unsigned long long)seq0,
 		       (unsigned long long)(n ? seq0 + n - 1 : seq0), (unsigned long long)idx0,
@@ -676,14 +970,29 @@ print_result(const struct import_args *a, const char *author, size_t n, uint64_t
 	else if (n == 0)
 		printf("no rows to import from %s\n", a->csv);
 	else
-		printf("imported %zu incidents from %s as %s seq %llu..%llu, log entries %llu..%llu\n",
-		       n, a->csv, author, (unsigned long long)seq0,
-		       (unsigned long long)(seq0 + n - 1), (unsigned long long)idx0,
-		       (unsigned long long)(idx0 + n - 1));
+		printf(
+		    "imported %zu incidents from %s as %s seq %llu..%llu, log entries %llu..%llu\n",
+		    n, a->csv, author, (unsigned long long)seq0, (unsigned long long)(seq0 + n - 1),
+		    (unsigned long long)idx0, (unsigned long long)(idx0 + n - 1));
 	if (rd->skipped)
 		printf("skipped %zu rows outside --from/--to\n", rd->skipped);
 	if (dups)
 		printf("skipped %zu rows already in the log (same kind, day and text)\n", dups);
+}
+
+/* A progress bar on a terminal (stderr only, and only when it is a tty). */
+static void
+progress(uint64_t done, uint64_t total)
+{
+	char bar[41];
+	size_t k = total ? (size_t)(done * 40 / total) : 40;
+
+	memset(bar, '#', k);
+	memset(bar + k, '.', 40 - k);
+	bar[40] = '\0';
+	fprintf(stderr, "\rsigning and checking [%s] %llu/%llu", bar, (unsigned long long)done,
+	        (unsigned long long)total);
+	fflush(stderr);
 }
 
 static int
@@ -699,6 +1008,8 @@ import_incidents(const struct import_args *a)
 	const struct agreement *ag;
 	struct engine_record er;
 	struct seen sn = {NULL, 0, 0};
+	struct importmap map;
+	bool bar = isatty(STDERR_FILENO) && !a->json;
 	uint64_t size = 0, size0 = 0, seq0 = 0, i;
 	size_t dups = 0;
 	size_t author;
@@ -710,13 +1021,14 @@ import_incidents(const struct import_args *a)
 	memset(&scratch, 0, sizeof(scratch));
 	memset(&rd, 0, sizeof(rd));
 	memset(&b, 0, sizeof(b));
+	memset(&map, 0, sizeof(map));
 	buf_init(&rd.text, CSV_INPUT_MAX * 2);
 	buf_init(&rd.report, 16384);
 
 	/* The hook engine checks the real append; the scratch one the dry run. */
 	if ((rc = cli_key_signer(a->key, &ks, &e)) != ARM_OK ||
 	    (rc = cli_replay_init(&hook, a->zones, ENGINE_NO_TIME, true, &e)) != ARM_OK ||
-	    (rc = cli_replay_init(&scratch, a->zones, ENGINE_NO_TIME, true, &e)) != ARM_OK ||
+	    (rc = cli_replay_init(&scratch, a->zones, ENGINE_NO_TIME, false, &e)) != ARM_OK ||
 	    (rc = open_log(a, &ls, &hook, &l, &e)) != ARM_OK)
 		goto out;
 	size = size0 = log_size(l);
@@ -735,8 +1047,8 @@ import_incidents(const struct import_args *a)
 	ag = engine_agreement(hook.eng);
 	if ((author = author_of(ag, &ks)) == AGREEMENT_NONE) {
 		rc = arm_err_set(&e, ARM_ERULE,
-		                 "key '%s' (%08x) is not a key of any actor of the agreement", ks.name,
-		                 (unsigned)ks.key_id);
+		                 "key '%s' (%08x) is not a key of any actor of the agreement",
+		                 ks.name, (unsigned)ks.key_id);
 		goto out;
 	}
 	if (a->actor && agreement_actor_index(ag, a->actor) == AGREEMENT_NONE) {
@@ -744,7 +1056,33 @@ import_incidents(const struct import_args *a)
 		                 a->actor);
 		goto out;
 	}
-	if ((rc = read_rows(a, ag, &rd, &e)) != ARM_OK)
+	if (a->map != NULL) {
+		struct buf mb = BUF_INIT(IMPORTMAP_FILE_MAX);
+		size_t k;
+		rc = cli_read_file(a->map, &mb, &e);
+		if (rc == ARM_OK)
+			rc = importmap_parse(&map, a->map, mb.data, mb.len, &e);
+		buf_release(&mb);
+		if (rc != ARM_OK)
+			goto out;
+		/* Every id the map names must be the agreement's, said at its line. */
+		for (k = 0; k < map.nrules; k++) {
+			const struct importmap_rule *mr = &map.rules[k];
+			bool kind = mr->what == IMPORTMAP_KIND;
+			if ((kind ? agreement_kind_index(ag, mr->id)
+			          : agreement_actor_index(ag, mr->id)) == AGREEMENT_NONE) {
+				rc = arm_err_set(&e, ARM_ESYNTAX,
+				                 "%s:%zu: %s-known: '%s' is no %s of the agreement",
+				                 a->map, mr->line, kind ? "kind" : "actor", mr->id,
+				                 kind ? "incident kind" : "actor");
+				goto out;
+			}
+		}
+		rc = read_rows_dataset(a, ag, &map, &rd, &e);
+	} else {
+		rc = read_rows(a, ag, &rd, &e);
+	}
+	if (rc != ARM_OK)
 		goto out;
 	if (rd.bad > 0) {
 		fputs((const char *)rd.report.data, stderr);
@@ -764,7 +1102,7 @@ import_incidents(const struct import_args *a)
 		rc = arm_err_set(&e, ARM_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (rd.nrows > 100)
+	if (rd.nrows > 100 && !bar)
 		fprintf(stderr, "armistice import: signing and checking %zu incidents\n", rd.nrows);
 	/* The dry run sees the clock leaf that the sequencer puts first. */
 	{
@@ -797,7 +1135,11 @@ import_incidents(const struct import_args *a)
 		}
 		b.notes[b.n] = buf_detach(&note, &b.lens[b.n]);
 		b.n++;
+		if (bar && (i % 512 == 0 || i + 1 == rd.nrows))
+			progress(i + 1, rd.nrows);
 	}
+	if (bar)
+		fputs(rd.nrows > 0 ? "\n" : "", stderr);
 	if (!a->dry_run && b.n > 0) {
 		rc = log_append_many(l, (const uint8_t *const *)b.notes, b.lens, b.n, res, &e);
 		for (i = 0; rc == ARM_OK && i < b.n; i++)
@@ -808,7 +1150,8 @@ import_incidents(const struct import_args *a)
 				                              "the same entry is already at %llu",
 				                              (unsigned long long)res[i].index)
 				                : (int)e.rc;
-				arm_err_prefix(&e, "entry %llu of the batch, after the dry run passed",
+				arm_err_prefix(&e,
+				               "entry %llu of the batch, after the dry run passed",
 				               (unsigned long long)i);
 			}
 		if (rc != ARM_OK)
@@ -822,6 +1165,7 @@ out:
 	free(res);
 	batch_release(&b);
 	reader_release(&rd);
+	importmap_release(&map);
 	free(sn.h);
 	cli_replay_release(&hook);
 	cli_replay_release(&scratch);

@@ -34,6 +34,7 @@ static const struct cli_cmd commands[] = {
 	{"timeline", cmd_timeline, "every entry with the status changes it caused"},
 	{"show", cmd_show, "one commitment (with its history) or one entry"},
 	{"graph", cmd_graph, "the commitments and their requirements as Graphviz DOT"},
+	{"export", cmd_export, "the log as CSV, NDJSON and GeoJSON tables; implementation scores"},
 };
 
 int
