@@ -94,10 +94,15 @@ cmp -s status-now.json state-now.json && ok "/state is byte for byte 'status --j
 # Directory audits, and their tampered twins.
 expect_ok "verify DIR" "$ARM" verify log --state vd --zones "$P"
 cp -r log t1
-printf 'X' | dd of=t1/tile/entries/000.p/13 bs=1 seek=40 conv=notrunc 2>/dev/null
+# flip FILE OFFSET: one byte changed (never rewritten with its own value)
+flip() {
+	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf '%03o' $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+flip t1/tile/entries/000.p/13 40
 expect_exit 1 "verify refuses a tampered entry bundle" "$ARM" verify t1 --state vt1 --zones "$P"
 cp -r log t2
-printf 'X' | dd of=t2/tile/0/000.p/13 bs=1 seek=100 conv=notrunc 2>/dev/null
+flip t2/tile/0/000.p/13 100
 expect_exit 1 "verify refuses a tampered hash tile" "$ARM" verify t2 --state vt2 --zones "$P"
 expect_grep "and says which tile" 'tile/0/000\.p/13' "$T/err"
 cp -r log t3
