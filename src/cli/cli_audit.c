@@ -13,6 +13,7 @@
 #include "armistice/engine.h"
 #include "armistice/entry.h"
 #include "armistice/httpc.h"
+#include "armistice/logclock.h"
 #include "armistice/merkle.h"
 #include "armistice/tiles.h"
 #include "armistice/witness.h"
@@ -578,6 +579,46 @@ quorum(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
 }
 
 /*
+ * The log clock against the witnesses' clocks (docs/formats.md "The log
+ * clock"): a witness cosigns a checkpoint after the batches in it were
+ * sequenced, so the latest clock leaf in the tree cannot be later than
+ * the latest cosignature time (type 0x04 timestamps) by more than the
+ * agreement's clock tolerance. An operator whose clock runs ahead (to
+ * make honest reports look backdated, or to let far-future entries in)
+ * is caught here.
+ */
+static int
+clock_bound(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
+{
+	uint64_t ci, latest = 0;
+	int64_t lt = engine_log_time(au->rp.eng, &ci, NULL);
+	char t1[21], t2[21];
+	size_t i;
+
+	if (lt == ENGINE_NO_TIME)
+		return ARM_OK;
+	for (i = 0; i < a->log.nwitnesses; i++) {
+		struct note_check chk = {false, 0};
+		struct arm_err ig;
+		if (note_verify(&au->n, &a->log.witnesses[i].key, 1, &chk, &ig) == ARM_OK && chk.ok &&
+		    chk.timestamp > latest)
+			latest = chk.timestamp;
+	}
+	if (latest == 0 || latest > (uint64_t)INT64_MAX)
+		return ARM_OK; /* no witness: nothing to compare with */
+	if (lt <= (int64_t)latest + a->log.clock_future)
+		return ARM_OK;
+	engine_time_utc(lt, t1);
+	engine_time_utc((int64_t)latest, t2);
+	return arm_err_set(e, ARM_EVERIFY,
+	                   "log clock: entry %" PRIu64 " says the log sequenced at %s, later than "
+	                   "every witness cosignature of checkpoint size %" PRIu64
+	                   " (latest %s) by more than the %llds the agreement allows: the "
+	                   "operator's clock runs ahead",
+	                   ci, t1, au->c.size, t2, (long long)a->log.clock_future);
+}
+
+/*
  * After a rollback or split view by a checkpoint the pinned key signed:
  * if entry 0 is another agreement, that is the finding to report (the
  * operator replaced the log), not the size. The size is verified here.
@@ -959,8 +1000,10 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			goto out;
 	}
 
-	/* 6. The witness quorum of the agreement in force. */
+	/* 6. The witness quorum of the agreement in force, and the log clock against it. */
 	if ((rc = quorum(au, inforce, e)) != ARM_OK)
+		goto out;
+	if ((rc = clock_bound(au, inforce, e)) != ARM_OK)
 		goto out;
 
 	/* 7. The roots: changed only by an amendment. */

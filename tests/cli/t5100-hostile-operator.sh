@@ -315,6 +315,34 @@ expect_ok "its receipt checks out offline" "$ARM" proof verify --key "$K/demo-lo
 expect_grep "and shows when the log sequenced it, not the date it claims" \
 	"^sequenced at or after ${now%%T*}T.* \(the log.s clock, entry [0-9]+\) and before " "$T/out"
 
+# An operator whose clock runs ahead (here by two days, with faketime):
+# witnesses cosign with their own clocks, and an auditor finds the log's
+# clock later than every cosignature. The sound twin is the log above.
+if command -v faketime >/dev/null 2>&1; then
+	"$ARM" log init fastlog --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
+	FW=""
+	for w in south north nnsc; do
+		start_server "fw-$w" "$ARM" witness --key "$K/demo-w-$w.key" --state "$T/fw-$w" \
+			--log "$ORIGIN=$K/demo-log.vkey" --listen 127.0.0.1:0 || exit 1
+		FW="$FW --witness w-$w=$URL"
+	done
+	# shellcheck disable=SC2086
+	start_server fast faketime '+2 days' "$ARM" serve fastlog --listen 127.0.0.1:0 \
+		--key "$K/demo-log.key" --zones "$P" --batch-ms 5 $FW || exit 1
+	F=$URL
+	expect_ok "the fast-clock log takes entries 0 to 2" \
+		"$ARM" submit "$F" "$P/e00.signed" "$P/e01.signed" "$P/e02.signed"
+	expect_exit 1 "an auditor refuses a log whose clock runs ahead of its witnesses" \
+		"$ARM" verify "$F" --state st-fast
+	expect_grep "naming the clock and the cosignatures" \
+		'log clock: entry [0-9]+ says the log sequenced at .*later than every witness cosignature' \
+		"$T/err"
+	expect_ok "the twin: the honest log's clock is within its witnesses' times" \
+		"$ARM" verify "$S" --state st-honest-clock
+else
+	not_ok "faketime is not installed (scripts/setup.sh installs it)"
+fi
+
 # ---- nothing was written by a failed audit ----
 cmp -s st-n/logs/*/checkpoint snap7/checkpoint && ok "the state holds the last sound checkpoint" ||
 	not_ok "the state's checkpoint is not the sound one"
