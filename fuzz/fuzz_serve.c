@@ -277,6 +277,37 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
 	atexit(cleanup);
+	/*
+	 * Private copies (0600) of the shipped demo keys: a checkout leaves
+	 * them 0644, and a signer key others can read is refused.
+	 */
+	{
+		static const char *const names[] = {"south", "north", "nnsc", "press", "log"};
+		char priv[sizeof(dir) + 16];
+		size_t k;
+
+		snprintf(priv, sizeof(priv), "%s/keys", dir);
+		if (mkdir(priv, 0700) != 0)
+			die("mkdir keys");
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			char from[4400], to[4400], kb[4096];
+			ssize_t n;
+			int in, out;
+
+			snprintf(from, sizeof(from), "%s/demo-%s.key", keys, names[k]);
+			snprintf(to, sizeof(to), "%s/demo-%s.key", priv, names[k]);
+			if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+				die("setup: cannot read the demo keys (are tests/data/keys beside the "
+				    "build directory?)");
+			n = read(in, kb, sizeof(kb));
+			close(in);
+			out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			if (n <= 0 || out < 0 || write(out, kb, (size_t)n) != n)
+				die("setup: copying a demo key");
+			close(out);
+		}
+		snprintf(keys, sizeof(keys), "%s", priv);
+	}
 	snprintf(ag, sizeof(ag), "%s/agreement.yaml", dir);
 	write_file(ag, yaml);
 	{
