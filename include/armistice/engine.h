@@ -15,12 +15,16 @@
  * the state exactly as it was. The status machine is a table of
  * (status, event) -> handler (src/lib/engine.c), each handler pure.
  *
- * As of a past moment: open the engine with opts.asof_time set and replay
- * the whole log; entries whose event time (an incident's `occurred`, else
- * `time`) is later are still sequence-checked but change nothing, and the
- * replay stops changing state at the first amendment dated later. The
- * `time-order` rule (an entry is never dated before what it depends on)
- * makes this filter sound. As of a log index N: replay entries [0, N).
+ * As of a past moment: open the engine with opts.asof_time set (or call
+ * engine_set_asof() right after entry 0, when the moment depends on the
+ * agreement's time zone) and replay the whole log; entries whose event
+ * time (an incident's `occurred`, else `time`) is later are still
+ * sequence-checked but change nothing, and the replay stops changing state
+ * at the first amendment dated later. What follows that amendment names
+ * the later agreement: it is still checked (agreement id, signatures
+ * against the later agreement's keys, amendment bodies), never applied.
+ * The `time-order` rule (an entry is never dated before what it depends
+ * on) makes this filter sound. As of a log index N: replay entries [0, N).
  *
  * Places: standing commitments limited to zones ask opts.geo whether an
  * incident's position lies in a zone, through a function pointer, so the
@@ -121,6 +125,24 @@ const struct agreement *engine_agreement(const struct engine *eng);
 uint64_t engine_size(const struct engine *eng);
 
 /*
+ * The as-of moment, set after entry 0 and before any other entry (a date
+ * typed as a day ends at midnight in the agreement's zone, known only once
+ * entry 0 is read). ARM_EUSAGE later.
+ */
+int engine_set_asof(struct engine *eng, int64_t t, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Entries that count as of the moment: the agreement, clock leaves dated
+ * at or before it, entries whose event time is at or before it (all of
+ * them without a moment). engine_last_counted(): did the last entry
+ * applied count (a timeline as of a moment lists only those)?
+ */
+uint64_t engine_counted(const struct engine *eng);
+/* The as-of moment, or ENGINE_NO_TIME. */
+int64_t engine_asof(const struct engine *eng);
+bool engine_last_counted(const struct engine *eng);
+
+/*
  * Applies one parsed entry at log index `index` (must equal
  * engine_size()). The entry's signatures are the caller's business
  * (entry_open()). ARM_ERULE (or ARM_ESYNTAX for an amendment body that
@@ -170,7 +192,10 @@ int engine_log_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, s
 void engine_log_retract(void *ctx, uint64_t index);
 void engine_log_hooks(struct engine *eng, struct log_hooks *h);
 
-/* The log's time (ENGINE_NO_TIME before any clock leaf), its leaf's index and the clock leaves seen. */
+/*
+ * The log's time (ENGINE_NO_TIME before any clock leaf), its leaf's index
+ * and the clock leaves seen; as of a moment, only the leaves dated by then.
+ */
 int64_t engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks);
 /* Entries flagged backdated (dated before the log's time by more than log.clock.backdate). */
 size_t engine_nbackdated(const struct engine *eng);
@@ -329,5 +354,11 @@ int engine_state_json(const struct engine *eng, int64_t now, struct buf *out,
 
 /* RFC 3339 UTC ("2018-07-21T00:00:00Z") into out[21]; "" for ENGINE_NO_TIME. */
 void engine_time_utc(int64_t t, char out[21]);
+/*
+ * RFC 3339 in a fixed offset (seconds east of UTC), for people:
+ * "2018-07-21T23:59:59+09:00" into out[26] ("Z" for offset 0); "" for
+ * ENGINE_NO_TIME.
+ */
+void engine_time_local(int64_t t, int32_t offset, char out[26]);
 
 #endif

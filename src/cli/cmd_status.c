@@ -39,10 +39,12 @@ static const char status_usage[] =
 	"  show      one commitment (ID) or one entry (an index)\n"
 	"  graph     the commitments and their requirements as Graphviz DOT\n"
 	"\n"
-	"  --at TIME     as of TIME (RFC 3339 or POSIX seconds): only what had\n"
-	"                happened by then, and TIME is now\n"
+	"  --at TIME     as of TIME (RFC 3339, POSIX seconds, or a date YYYY-MM-DD:\n"
+	"                the end of that day in the agreement's time zone): only\n"
+	"                what had happened by then, and TIME is now\n"
 	"  --index N     as of the first N entries of the log\n"
-	"  --now TIME    the moment for overdue and day counts (default: the clock)\n"
+	"  --now TIME    the moment for overdue and day counts (default: the clock;\n"
+	"                a date is the end of that day)\n"
 	"  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
 	"  --json        the state as JSON (docs/state-json.md)\n"
 	"\n"
@@ -65,6 +67,9 @@ struct view {
 	const char *id;  /* show */
 	const char *zones;
 	char zbuf[4096];
+	struct cli_at at_in; /* --at as typed (a date waits for the agreement's zone) */
+	struct cli_at now_in;
+	bool have_now;
 	int64_t at;      /* ENGINE_NO_TIME: everything */
 	int64_t now;
 	uint64_t index;  /* UINT64_MAX: everything */
@@ -216,7 +221,8 @@ scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct a
 	struct view *v = ctx;
 
 	ARM_TRY(cli_replay_apply(&v->r, index, entry, len, e));
-	if (v->timeline) {
+	/* As of a moment: only the entries that count by then (docs/rules.md). */
+	if (v->timeline && engine_last_counted(v->r.eng)) {
 		if (v->json)
 			timeline_json(v, index, entry, len);
 		else
@@ -253,13 +259,20 @@ load(struct view *v, struct arm_err *e)
 	if (v->index != UINT64_MAX && v->index > size)
 		return arm_err_set(e, ARM_ENOTFOUND, "--index %llu: the log holds %llu entries",
 		                   (unsigned long long)v->index, (unsigned long long)size);
-	ARM_TRY(cli_replay_init(&v->r, v->zones, v->at, true, e));
+	ARM_TRY(cli_replay_init(&v->r, v->zones, ENGINE_NO_TIME, true, e));
+	ARM_TRY(cli_replay_set_at(&v->r, &v->at_in, e));
 	if (upto > 100000)
 		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)upto);
 	if (upto == 0)
 		return arm_err_set(e, ARM_ENOTFOUND, "log '%s' holds no agreement yet", v->dir);
 	ARM_TRY(log_scan(v->l, 0, upto, scan_apply, v, e));
 	day_tz = engine_agreement(v->r.eng)->tz_offset;
+	v->at = v->r.asof;
+	/* now: --now, else the --at moment, else the clock; a date ends in the agreement's zone. */
+	if (v->have_now)
+		v->now = cli_replay_at_resolve(&v->now_in, engine_agreement(v->r.eng));
+	else if (v->at != ENGINE_NO_TIME)
+		v->now = v->at;
 	return ARM_OK;
 }
 
@@ -323,22 +336,28 @@ status_text(struct view *v)
 	struct engine_calm calm;
 	struct engine_cview cv;
 	size_t done, total, c, i, n;
-	char hex[2 * HASH_SIZE + 1], t[21], d[11];
+	char hex[2 * HASH_SIZE + 1], t[26], d[11];
 
 	agreement_id_hex(a, hex);
-	engine_time_utc(v->now, t);
+	engine_time_local(v->now, a->tz_offset, t);
 	printf("%s\n", a->title);
-	printf("agreement %.16s..., %llu entries, as of %s%s\n", hex,
-	       (unsigned long long)engine_size(eng), t, v->at != ENGINE_NO_TIME ? " (--at)" : "");
+	if (v->at != ENGINE_NO_TIME)
+		printf("agreement %.16s..., %llu of %llu entries by then, as of %s (--at)\n", hex,
+		       (unsigned long long)engine_counted(eng), (unsigned long long)engine_size(eng), t);
+	else
+		printf("agreement %.16s..., %llu entries, as of %s\n", hex,
+		       (unsigned long long)engine_size(eng), t);
 	{
 		uint64_t ci;
 		size_t nclocks, nb = engine_nbackdated(eng);
 		int64_t lt = engine_log_time(eng, &ci, &nclocks);
-		char lts[21];
-		if (lt == ENGINE_NO_TIME) {
+		char lts[26];
+		if (lt == ENGINE_NO_TIME && v->at != ENGINE_NO_TIME) {
+			printf("log clock: no clock leaf dated by then\n");
+		} else if (lt == ENGINE_NO_TIME) {
 			printf("log clock: none (the log does not record when it sequenced entries)\n");
 		} else {
-			engine_time_utc(lt, lts);
+			engine_time_local(lt, a->tz_offset, lts);
 			printf("log clock: last sequenced at %s (entry %llu)\n", lts, (unsigned long long)ci);
 		}
 		if (nb > 0) {
@@ -610,20 +629,20 @@ run(const char *cmd, int argc, char **argv)
 	struct view v;
 	struct arm_err e = {0};
 	struct buf b = BUF_INIT(256u << 20);
-	bool have_now = false;
 	int c, ret = 0;
 	bool show = strcmp(cmd, "show") == 0;
 
 	memset(&v, 0, sizeof(v));
 	v.cmd = cmd;
 	v.at = ENGINE_NO_TIME;
+	v.at_in.t = ENGINE_NO_TIME;
 	v.index = UINT64_MAX;
 	v.timeline = strcmp(cmd, "timeline") == 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", status_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (cli_replay_time(optarg, &v.at, &e) != ARM_OK)
+			if (cli_replay_at_parse(optarg, &v.at_in, &e) != ARM_OK)
 				return cli_usage_error(cmd, "--at: %s", e.msg);
 			break;
 		case 'i': {
@@ -638,9 +657,9 @@ run(const char *cmd, int argc, char **argv)
 			break;
 		}
 		case 'n':
-			if (cli_replay_time(optarg, &v.now, &e) != ARM_OK)
+			if (cli_replay_at_parse(optarg, &v.now_in, &e) != ARM_OK)
 				return cli_usage_error(cmd, "--now: %s", e.msg);
-			have_now = true;
+			v.have_now = true;
 			break;
 		case 'z': v.zones = optarg; break;
 		case 'j': v.json = 1; break;
@@ -653,8 +672,7 @@ run(const char *cmd, int argc, char **argv)
 	v.dir = argv[optind];
 	if (show)
 		v.id = argv[optind + 1];
-	if (!have_now)
-		v.now = v.at != ENGINE_NO_TIME ? v.at : (int64_t)time(NULL);
+	v.now = (int64_t)time(NULL);
 	if (v.timeline && v.json)
 		printf("[");
 	if (load(&v, &e) != ARM_OK) {

@@ -81,6 +81,15 @@ struct engine {
 	struct agreement a;
 	bool have_agreement;
 	bool frozen;      /* as-of: an amendment dated after the horizon was reached */
+	/*
+	 * As of a moment before an amendment: the latest agreement dated after
+	 * the horizon. It changes no state; the entries after it name it and
+	 * are signed by its keys, so they are still checked against it.
+	 */
+	struct agreement pending;
+	bool have_pending;
+	uint64_t ncounted; /* entries at or before the horizon (all without one) */
+	bool last_counted; /* the last entry applied was at or before the horizon */
 	bool stale;       /* log_hooks done() reported a failed batch */
 	uint64_t size;    /* entries applied */
 
@@ -116,6 +125,10 @@ struct engine {
 	size_t nclocks;
 	size_t nbackdated;        /* entries flagged backdated */
 	bool cur_backdated;       /* the entry being applied */
+	/* The log clock as of the horizon: the latest clock leaf dated at or before it. */
+	int64_t asof_log_time;
+	uint64_t asof_log_index;
+	size_t asof_nclocks;
 };
 
 /* ---------------------------------------------------------------- names */
@@ -182,6 +195,27 @@ engine_time_utc(int64_t t, char out[21])
 		out[0] = '\0';
 }
 
+void
+engine_time_local(int64_t t, int32_t offset, char out[26])
+{
+	char u[21];
+	int32_t a = offset < 0 ? -offset : offset;
+
+	out[0] = '\0';
+	if (t == ENGINE_NO_TIME)
+		return;
+	engine_time_utc(t + offset, u);
+	if (u[0] == '\0')
+		return;
+	if (offset == 0) {
+		memcpy(out, u, 21);
+		return;
+	}
+	u[19] = '\0'; /* drop the Z */
+	snprintf(out, 26, "%.19s%c%02d:%02d", u, offset < 0 ? '-' : '+', (int)(a / 3600 % 24),
+	         (int)(a % 3600 / 60));
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 void
@@ -207,6 +241,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, struct arm_err *
 	agreement_init(&eng->a);
 	eng->log_time = ENGINE_NO_TIME;
 	eng->prev_log_time = ENGINE_NO_TIME;
+	eng->asof_log_time = ENGINE_NO_TIME;
+	agreement_init(&eng->pending);
 	*out = eng;
 	return ARM_OK;
 }
@@ -298,6 +334,7 @@ engine_free(struct engine *eng)
 	free(eng->inc_hash);
 	free(eng->chg);
 	agreement_release(&eng->a);
+	agreement_release(&eng->pending);
 	free(eng);
 }
 
@@ -665,7 +702,39 @@ engine_set_agreement(struct engine *eng, struct agreement *a, uint64_t index, st
 	initial_statuses(eng);
 	eng->nchg = 0;
 	eng->size = 1;
+	eng->ncounted = 1;
+	eng->last_counted = true;
 	return ARM_OK;
+}
+
+int
+engine_set_asof(struct engine *eng, int64_t t, struct arm_err *e)
+{
+	if (eng->size > 1)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine: the as-of moment is set before any entry after the agreement "
+		                   "(%llu applied)",
+		                   (unsigned long long)eng->size);
+	eng->opts.asof_time = t;
+	return ARM_OK;
+}
+
+uint64_t
+engine_counted(const struct engine *eng)
+{
+	return eng->ncounted;
+}
+
+int64_t
+engine_asof(const struct engine *eng)
+{
+	return eng->opts.asof_time;
+}
+
+bool
+engine_last_counted(const struct engine *eng)
+{
+	return eng->last_counted;
 }
 
 /* --------------------------------------------------------------- rules */
@@ -1538,6 +1607,28 @@ fail:
 	return rc;
 }
 
+/*
+ * An amendment dated after the as-of horizon: parsed and checked like any
+ * (its body is the agreement its digest names), kept as the agreement the
+ * entries after it are checked against, and nothing else.
+ */
+static int
+follow_pending(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	struct agreement na;
+
+	agreement_init(&na);
+	ARM_TRY(parse_amendment(eng, en, index, &na, e));
+	if (memcmp(na.id, en->body_id, HASH_SIZE) != 0) {
+		agreement_release(&na);
+		return RULE(e, "amend-body", "the body's digest is not the new agreement's id");
+	}
+	agreement_release(&eng->pending);
+	eng->pending = na;
+	eng->have_pending = true;
+	return ARM_OK;
+}
+
 /* ---------------------------------------------------------------- apply */
 
 static int
@@ -1570,16 +1661,31 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	}
 	if (!eng->have_agreement)
 		return RULE(e, "agreement-first", "entry 0 must be the agreement");
+	if (eng->frozen) {
+		/*
+		 * As of a moment before an amendment: what follows it was written
+		 * under the later agreement. It names that agreement and its
+		 * signatures were checked against its keys (engine_apply_note());
+		 * further amendments are parsed and followed the same way, so
+		 * every --at gives a state, whatever amendments come after.
+		 */
+		if (memcmp(en->agreement, eng->pending.id, HASH_SIZE) != 0) {
+			char want[2 * HASH_SIZE + 1];
+			agreement_id_hex(&eng->pending, want);
+			return RULE(e, "agreement-id",
+			            "it names another agreement than the one in force (%.16s...)", want);
+		}
+		if (en->kind == ENTRY_AMEND)
+			ARM_TRY(follow_pending(eng, en, index, e));
+		eng->last_counted = false;
+		eng->size++;
+		return ARM_OK;
+	}
 	if (memcmp(en->agreement, eng->a.id, HASH_SIZE) != 0) {
 		char want[2 * HASH_SIZE + 1];
 		agreement_id_hex(&eng->a, want);
 		return RULE(e, "agreement-id", "it names another agreement than the one in force (%.16s...)",
 		            want);
-	}
-	if (eng->frozen) {
-		/* As of a time before an amendment: later entries were checked at append. */
-		eng->size++;
-		return ARM_OK;
 	}
 	ARM_TRY(check_times(en, index, e));
 	ARM_TRY(check_clock(eng, en, index, e));
@@ -1590,11 +1696,15 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		t = eng->log_time;
 	if (en->kind == ENTRY_AMEND) {
 		if (eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time) {
+			ARM_TRY(follow_pending(eng, en, index, e));
 			eng->frozen = true;
+			eng->last_counted = false;
 			eng->size++;
 			return ARM_OK;
 		}
 		ARM_TRY(apply_amend(eng, en, index, t, e));
+		eng->last_counted = true;
+		eng->ncounted++;
 		eng->size++;
 		return ARM_OK;
 	}
@@ -1661,9 +1771,14 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			return rc;
 	}
 	eng->last_seq[author] = en->seq;
-	eng->nauthored[author]++;
-	if (eng->cur_backdated)
-		eng->nbackdated++;
+	/* As of a moment, only what happened by then counts (docs/state-json.md). */
+	eng->last_counted = !skip;
+	if (!skip) {
+		eng->nauthored[author]++;
+		if (eng->cur_backdated)
+			eng->nbackdated++;
+		eng->ncounted++;
+	}
 	eng->size++;
 	return ARM_OK;
 }
@@ -1710,12 +1825,17 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 	if (index != eng->size)
 		return arm_err_set(e, ARM_EUSAGE, "engine: entry %llu applied out of order (expected %llu)",
 		                   (unsigned long long)index, (unsigned long long)eng->size);
-	rc = logclock_open(&c, note, len, eng->opts.verify_sigs ? &eng->a.log.key : NULL, e);
+	rc = logclock_open(&c, note, len,
+	                   eng->opts.verify_sigs ? &(eng->have_pending ? &eng->pending : &eng->a)->log.key
+	                                         : NULL,
+	                   e);
 	if (rc != ARM_OK) {
 		arm_err_prefix(e, "rule clock-signed: entry %llu", (unsigned long long)index);
 		return rc == ARM_EVERIFY ? ARM_EVERIFY : ARM_ERULE;
 	}
-	if (eng->a.log.origin == NULL || strcmp(c.origin, eng->a.log.origin) != 0)
+	if (eng->a.log.origin == NULL ||
+	    (strcmp(c.origin, eng->a.log.origin) != 0 &&
+	     !(eng->have_pending && strcmp(c.origin, eng->pending.log.origin) == 0)))
 		return arm_err_set(e, ARM_ERULE,
 		                   "rule clock-origin: entry %llu: a clock of log \"%.80s\", not of "
 		                   "this agreement's log \"%.80s\"",
@@ -1740,6 +1860,13 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 	eng->log_time = c.time;
 	eng->log_time_index = index;
 	eng->nclocks++;
+	eng->last_counted = eng->opts.asof_time == ENGINE_NO_TIME || c.time <= eng->opts.asof_time;
+	if (eng->last_counted) {
+		eng->asof_log_time = c.time;
+		eng->asof_log_index = index;
+		eng->asof_nclocks++;
+		eng->ncounted++;
+	}
 	eng->size++;
 	return ARM_OK;
 }
@@ -1772,7 +1899,8 @@ engine_apply_note(struct engine *eng, uint64_t index, const uint8_t *note, size_
 		                   "rule agreement-first: entry %llu: entry 0 must be the agreement",
 		                   (unsigned long long)index);
 	if (eng->opts.verify_sigs) {
-		rc = entry_open(&en, note, len, &eng->a, e);
+		/* After an amendment beyond the as-of horizon, its keys sign what follows. */
+		rc = entry_open(&en, note, len, eng->have_pending ? &eng->pending : &eng->a, e);
 	} else {
 		struct note n;
 		rc = note_parse(&n, note, len, ENTRY_MAX_SIZE, e);
@@ -1836,6 +1964,12 @@ engine_log_retract(void *ctx, uint64_t index)
 	eng->prev_log_time = ENGINE_NO_TIME;
 	eng->nclocks--;
 	eng->size--;
+	if (eng->opts.asof_time == ENGINE_NO_TIME) {
+		eng->asof_log_time = eng->log_time;
+		eng->asof_log_index = eng->log_time_index;
+		eng->asof_nclocks = eng->nclocks;
+		eng->ncounted--;
+	}
 }
 
 void
@@ -1852,11 +1986,12 @@ engine_log_hooks(struct engine *eng, struct log_hooks *h)
 int64_t
 engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks)
 {
+	/* As of a moment: the clock leaves dated by then (the same without a horizon). */
 	if (index != NULL)
-		*index = eng->log_time_index;
+		*index = eng->asof_log_index;
 	if (nclocks != NULL)
-		*nclocks = eng->nclocks;
-	return eng->log_time;
+		*nclocks = eng->asof_nclocks;
+	return eng->asof_log_time;
 }
 
 size_t

@@ -307,6 +307,10 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jlog(b, a, e));
 	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
 	ARM_TRY(jtime(b, now, e));
+	/* As of a moment: which, and how many entries count by then. */
+	ARM_TRY(buf_puts(b, ",\"asof\":{\"at\":", e));
+	ARM_TRY(jtime(b, engine_asof(eng), e));
+	ARM_TRY(buf_printf(b, e, ",\"entries\":%llu}", (unsigned long long)engine_counted(eng)));
 	{
 		uint64_t ci;
 		size_t nclocks;
