@@ -78,7 +78,8 @@ enum agreement_verify_kind {
 enum agreement_due_kind {
 	AGREEMENT_DUE_NONE = 0,
 	AGREEMENT_DUE_DATE,  /* due: "YYYY-MM-DD" */
-	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} */
+	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} or {after: commitment, hours: N} */
+	AGREEMENT_DUE_DDAY,  /* due: "D+N" (days) or "D+Nh" (hours) after the agreement's effective moment */
 };
 
 /* Where a node was in the YAML, 1-based, for messages about it. */
@@ -182,12 +183,22 @@ struct agreement_due {
 	 * DUE_DATE: the date in the agreement's counting zone, and deadline =
 	 * the first second after that day ends there (UTC epoch seconds), so a
 	 * commitment is overdue at time t iff t >= deadline and not yet done.
+	 * DUE_DDAY: deadline computed the same way from the effective moment
+	 * (docs/rules.md "Schedules"): "D+N" is met by the end of day N, the
+	 * day of the effective moment being day 0; "D+Nh" is met N hours
+	 * after the effective moment, to the second.
 	 */
 	int32_t year, month, day;
 	int64_t deadline;
-	/* DUE_AFTER: due `days` days after commitment `after` takes effect. */
+	/*
+	 * DUE_AFTER: due by the end of the `days`-th day after the day
+	 * commitment `after` took effect (days >= 0, hours < 0), or `hours`
+	 * hours after it took effect, to the second (hours >= 0, days < 0).
+	 * DUE_DDAY: the same two numbers, after the effective moment.
+	 */
 	size_t after;
 	int64_t days;
+	int64_t hours;
 };
 
 struct agreement_standing {
@@ -233,6 +244,13 @@ struct agreement {
 	char *title;
 	int32_t tz_offset;     /* seconds east of UTC: the day-counting zone */
 	bool inclusive;        /* counting: {inclusive: true} */
+	/*
+	 * The effective moment (D-day, `effective:`): a date (its first
+	 * second in the agreement's zone) or an RFC 3339 time. D+N deadlines
+	 * count from it. has_effective false: none declared.
+	 */
+	bool has_effective;
+	int64_t effective;
 
 	struct agreement_log log;
 	struct agreement_actor *actors;
@@ -341,6 +359,17 @@ int64_t agreement_days_from_civil(int64_t y, int64_t m, int64_t d);
 int agreement_days_in_month(int64_t y, int64_t m); /* 0 for a bad month */
 /* "YYYY-MM-DD" (year >= 1900, a real day): 0 ok, -1 otherwise. */
 int agreement_date_parse(const char *s, size_t len, int32_t *y, int32_t *m, int32_t *d);
+/*
+ * The deadline of a due rule that does not depend on another commitment's
+ * taking effect (DUE_DATE, DUE_DDAY), or of DUE_AFTER once `after` took
+ * effect at `from`; INT64_MIN for none or not yet known. One function so
+ * that the engine and the documents agree on "by the end of day N".
+ */
+int64_t agreement_due_deadline(const struct agreement *a, const struct agreement_due *d,
+                               int64_t from);
+/* The due rule in words: "2018-12-31", "D+90", "D+72h", "20 days after gp-north". */
+void agreement_due_describe(const struct agreement *a, const struct agreement_due *d, char *out,
+                            size_t cap);
 /* "HH:MM:SS" (no leap second): 0 ok, -1 otherwise. */
 int agreement_clock_parse(const char *s, size_t len, int *hh, int *mi, int *ss);
 /* Strict decimal: digits only, no leading zeros, <= max. */

@@ -347,6 +347,13 @@ status_text(struct view *v)
 	else
 		printf("agreement %.16s..., %llu entries, as of %s\n", hex,
 		       (unsigned long long)engine_size(eng), t);
+	if (a->has_effective) {
+		char eff[26];
+		int64_t day = agreement_day(a, v->now) - agreement_day(a, a->effective);
+		engine_time_local(a->effective, a->tz_offset, eff);
+		printf("in effect since %s (D-day); now is D%s%lld\n", eff, day < 0 ? "" : "+",
+		       (long long)day);
+	}
 	{
 		uint64_t ci;
 		size_t nclocks, nb = engine_nbackdated(eng);
@@ -521,9 +528,22 @@ show_commitment(struct view *v, size_t c)
 	}
 	if (cm->together != AGREEMENT_NONE)
 		printf("  together   %s\n", a->togethers[cm->together].id);
-	if (cv.due != ENGINE_NO_TIME) {
+	if (cv.due != ENGINE_NO_TIME || cm->due.kind != AGREEMENT_DUE_NONE) {
+		char rule[AGREEMENT_ID_MAX + 48], tl[26];
+		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
 		due_day(cv.due, d);
-		printf("  due        %s\n", d);
+		/* an hours rule is met to the second; a day rule by the end of the day */
+		if (cv.due != ENGINE_NO_TIME && cm->due.hours >= 0 &&
+		    (cm->due.kind == AGREEMENT_DUE_DDAY || cm->due.kind == AGREEMENT_DUE_AFTER)) {
+			engine_time_local(cv.due, a->tz_offset, tl);
+			printf("  due        %s (%s)\n", tl, rule);
+		} else if (cv.due != ENGINE_NO_TIME && cm->due.kind != AGREEMENT_DUE_DATE) {
+			printf("  due        %s, by the end of the day (%s)\n", d, rule);
+		} else if (cv.due != ENGINE_NO_TIME) {
+			printf("  due        %s\n", d);
+		} else {
+			printf("  due        %s (not yet known)\n", rule);
+		}
 	}
 	if (cv.effective != ENGINE_NO_TIME) {
 		day_of(cv.effective, d);

@@ -423,6 +423,57 @@ agreement_days_in_month(int64_t y, int64_t m)
 }
 
 int64_t
+agreement_due_deadline(const struct agreement *a, const struct agreement_due *d, int64_t from)
+{
+	switch (d->kind) {
+	case AGREEMENT_DUE_DATE:
+	case AGREEMENT_DUE_DDAY:
+		return d->deadline;
+	case AGREEMENT_DUE_AFTER:
+		if (from == INT64_MIN)
+			return INT64_MIN;
+		if (d->hours >= 0)
+			return from + d->hours * 3600;
+		/* by the end of day N, the day it took effect being day 0 */
+		return (agreement_day(a, from) + d->days + 1) * 86400 - a->tz_offset;
+	case AGREEMENT_DUE_NONE:
+	default:
+		return INT64_MIN;
+	}
+}
+
+void
+agreement_due_describe(const struct agreement *a, const struct agreement_due *d, char *out,
+                       size_t cap)
+{
+	const char *after = d->kind == AGREEMENT_DUE_AFTER && d->after < a->ncommitments
+	                        ? a->commitments[d->after].id
+	                        : "?";
+
+	switch (d->kind) {
+	case AGREEMENT_DUE_DATE:
+		snprintf(out, cap, "%04d-%02d-%02d", (int)d->year, (int)d->month, (int)d->day);
+		break;
+	case AGREEMENT_DUE_DDAY:
+		if (d->hours >= 0)
+			snprintf(out, cap, "D+%lldh", (long long)d->hours);
+		else
+			snprintf(out, cap, "D+%lld", (long long)d->days);
+		break;
+	case AGREEMENT_DUE_AFTER:
+		if (d->hours >= 0)
+			snprintf(out, cap, "%lld hours after %s", (long long)d->hours, after);
+		else
+			snprintf(out, cap, "%lld days after %s", (long long)d->days, after);
+		break;
+	case AGREEMENT_DUE_NONE:
+	default:
+		snprintf(out, cap, "none");
+		break;
+	}
+}
+
+int64_t
 agreement_day(const struct agreement *a, int64_t t)
 {
 	int64_t local = t + a->tz_offset;
@@ -1554,21 +1605,77 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		        "commitment \"%s\": verify by is empty", cm->id ? cm->id : "?");
 }
 
+/* Longest schedule: 100 years, in days or in hours. */
+#define DUE_MAX_DAYS 36600u
+#define DUE_MAX_HOURS (36600u * 24u)
+
+/*
+ * "D+N" or "D+Nh" (docs/agreement.md "Schedules"): 1 when s is one (and
+ * *days / *hours set, the other -1), 0 when it does not start with "D+",
+ * -1 when it does but is malformed.
+ */
+static int
+dday_parse(const char *s, size_t len, int64_t *days, int64_t *hours)
+{
+	uint64_t v;
+	bool h;
+
+	if (len < 2 || s[0] != 'D' || s[1] != '+')
+		return 0;
+	s += 2;
+	len -= 2;
+	h = len > 0 && s[len - 1] == 'h';
+	if (h)
+		len--;
+	if (!agreement_uint_parse(s, len, h ? DUE_MAX_HOURS : DUE_MAX_DAYS, &v))
+		return -1;
+	*days = h ? -1 : (int64_t)v;
+	*hours = h ? (int64_t)v : -1;
+	return 1;
+}
+
 static void
 parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
           struct agreement_mark at)
 {
-	static const char *const keys[] = {"after", "days"};
-	struct fy_node *v[2];
-	struct agreement_mark m[2];
+	static const char *const keys[] = {"after", "days", "hours"};
+	struct fy_node *v[3];
+	struct agreement_mark m[3];
 	const char *s;
 	size_t len;
+	int dd;
 
+	cm->due.days = cm->due.hours = -1;
 	if (is_scalar(n)) {
 		s = fy_node_get_scalar(n, &len);
+		dd = dday_parse(s, len, &cm->due.days, &cm->due.hours);
+		if (dd < 0) {
+			problem(c, node_mark(n, at), ARM_ESYNTAX, "due-dday",
+			        "commitment \"%s\": due \"%.*s\" is not D+N (days, at most %u) or D+Nh "
+			        "(hours, at most %u)",
+			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s, DUE_MAX_DAYS,
+			        DUE_MAX_HOURS);
+			return;
+		}
+		if (dd > 0) {
+			cm->due.kind = AGREEMENT_DUE_DDAY;
+			if (!c->a->has_effective) {
+				problem(c, node_mark(n, at), ARM_ERULE, "due-dday",
+				        "commitment \"%s\": due \"%.*s\" counts from the agreement's "
+				        "effective moment, and the agreement has no effective:",
+				        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
+				return;
+			}
+			cm->due.deadline = cm->due.hours >= 0
+			                       ? c->a->effective + cm->due.hours * 3600
+			                       : (agreement_day(c->a, c->a->effective) + cm->due.days + 1) *
+			                                 86400 -
+			                             c->a->tz_offset;
+			return;
+		}
 		if (agreement_date_parse(s, len, &cm->due.year, &cm->due.month, &cm->due.day) != 0) {
 			problem(c, node_mark(n, at), ARM_ESYNTAX, "date-invalid",
-			        "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD",
+			        "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD, D+N or D+Nh",
 			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
 			return;
 		}
@@ -1579,10 +1686,13 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 			c->a->tz_offset;
 		return;
 	}
-	if (!get_map(c, n, at, "due (a date or {after, days})", keys, 2, v, m))
+	if (!get_map(c, n, at, "due (a date, D+N, or {after, days|hours})", keys, 3, v, m))
 		return;
 	need(c, v[0], at, "due after");
-	need(c, v[1], at, "due days");
+	if (has(v[1]) == has(v[2]))
+		problem(c, at, ARM_ERULE, "due-after-unit",
+		        "commitment \"%s\": due after names exactly one of days or hours",
+		        cm->id ? cm->id : "?");
 	cm->due.kind = AGREEMENT_DUE_AFTER;
 	cm->due.after = AGREEMENT_NONE;
 	if (has(v[0]))
@@ -1593,8 +1703,12 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		        "commitment \"%s\" is due after itself", cm->id ? cm->id : "?");
 	if (has(v[1])) {
 		uint64_t d;
-		if (get_uint(c, v[1], m[1], "due days", 36600, &d))
+		if (get_uint(c, v[1], m[1], "due days", DUE_MAX_DAYS, &d))
 			cm->due.days = (int64_t)d;
+	} else if (has(v[2])) {
+		uint64_t h;
+		if (get_uint(c, v[2], m[2], "due hours", DUE_MAX_HOURS, &h))
+			cm->due.hours = (int64_t)h;
 	}
 }
 
@@ -1971,14 +2085,45 @@ report_yaml_errors(struct ctx *c, const struct buf *out)
 	}
 }
 
+/*
+ * effective: "YYYY-MM-DD" (the first second of that day in the agreement's
+ * zone) or "YYYY-MM-DDTHH:MM:SS" with Z or an offset (the 1953 armistice
+ * took effect at 22:00 KST, 12 hours after it was signed).
+ */
+static void
+parse_effective(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	struct agreement *a = c->a;
+	size_t len = 0;
+	const char *s = is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
+	int32_t y, mo, d, off;
+	int hh, mi, ss;
+
+	if (s != NULL && len == 10 && agreement_date_parse(s, 10, &y, &mo, &d) == 0) {
+		a->effective = agreement_days_from_civil(y, mo, d) * 86400 - a->tz_offset;
+		a->has_effective = true;
+		return;
+	}
+	if (s != NULL && len >= 20 && s[10] == 'T' && agreement_date_parse(s, 10, &y, &mo, &d) == 0 &&
+	    agreement_clock_parse(s + 11, 8, &hh, &mi, &ss) == 0 &&
+	    agreement_offset_parse(s + 19, len - 19, &off) == 0) {
+		a->effective = agreement_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off;
+		a->has_effective = true;
+		return;
+	}
+	problem(c, node_mark(n, at), ARM_ESYNTAX, "effective-invalid",
+	        "effective must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM:SS with Z or "
+	        "+HH:MM (quote it)");
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"armistice", "name", "title", "timezone", "counting",
 	                                   "log", "actors", "phases", "incident_kinds", "zones",
-	                                   "commitments"};
+	                                   "commitments", "effective"};
 	enum { K_V, K_NAME, K_TITLE, K_TZ, K_COUNT, K_LOG, K_ACTORS, K_PHASES, K_KINDS, K_ZONES,
-	       K_COMMIT, K_N };
+	       K_COMMIT, K_EFF, K_N };
 	struct agreement *a = c->a;
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
@@ -2018,6 +2163,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		if (get_map(c, v[K_COUNT], m[K_COUNT], "counting", ckeys, 1, cv, cmk) && has(cv[0]))
 			(void)get_bool(c, cv[0], cmk[0], "counting inclusive", &a->inclusive);
 	}
+	if (has(v[K_EFF]))
+		parse_effective(c, v[K_EFF], m[K_EFF]);
 	if (has(v[K_LOG]))
 		parse_log(c, v[K_LOG], m[K_LOG]);
 	if (has(v[K_ACTORS]))

@@ -2015,18 +2015,12 @@ static int64_t
 due_of(const struct engine *eng, size_t c)
 {
 	const struct agreement_due *d = &eng->a.commitments[c].due;
+	int64_t from = ENGINE_NO_TIME;
 
-	switch (d->kind) {
-	case AGREEMENT_DUE_DATE:
-		return d->deadline;
-	case AGREEMENT_DUE_AFTER:
-		if (d->after >= eng->ncs || eng->cs[d->after].effective == ENGINE_NO_TIME)
-			return ENGINE_NO_TIME;
-		return eng->cs[d->after].effective + d->days * 86400;
-	case AGREEMENT_DUE_NONE:
-	default:
-		return ENGINE_NO_TIME;
-	}
+	/* docs/rules.md "Schedules": by the end of day N, or N hours to the second. */
+	if (d->kind == AGREEMENT_DUE_AFTER && d->after < eng->ncs)
+		from = eng->cs[d->after].effective;
+	return agreement_due_deadline(&eng->a, d, from);
 }
 
 static bool

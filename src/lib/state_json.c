@@ -162,6 +162,14 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(jbool(b, v.late, e));
 	J(buf_puts(b, ",\"due\":", e));
 	J(jtime(b, v.due, e));
+	J(buf_puts(b, ",\"due_rule\":", e));
+	if (cm->due.kind == AGREEMENT_DUE_NONE) {
+		J(buf_puts(b, "null", e));
+	} else {
+		char rule[AGREEMENT_ID_MAX + 48];
+		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
+		J(jstr(b, rule, e));
+	}
 	J(buf_puts(b, ",\"effective\":", e));
 	J(jtime(b, v.effective, e));
 	J(buf_puts(b, ",\"claimed_by\":[", e));
@@ -327,6 +335,15 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
 	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
+	/* D-day and the day number of now (D-day is day 0; docs/rules.md "Schedules"). */
+	ARM_TRY(buf_puts(b, ",\"schedule\":{\"effective\":", e));
+	if (a->has_effective) {
+		ARM_TRY(jtime(b, a->effective, e));
+		ARM_TRY(buf_printf(b, e, ",\"day\":%lld}",
+		                   (long long)(agreement_day(a, now) - agreement_day(a, a->effective))));
+	} else {
+		ARM_TRY(buf_puts(b, "null,\"day\":null}", e));
+	}
 	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
 	for (i = 0; i < a->nzones; i++) {
 		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));

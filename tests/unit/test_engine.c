@@ -592,10 +592,15 @@ test_overdue(void)
 	       AGREEMENT_METHOD_IMAGERY);
 	ACCEPT(eng, AT, "nnsc", 2, "2018-07-23T00:00:00Z", "exercise", ENTRY_VERIFIED,
 	       AGREEMENT_METHOD_MEDIA);
-	v = view(eng, "yongbyon", T("2018-08-11T23:59:59Z"));
-	CHECK(v.due == T("2018-08-12T00:00:00Z"));
+	/*
+	 * sohae took effect 2018-07-23 09:00 KST (day 0): "20 days after" is
+	 * met by the end of day 20, 12 August KST (docs/rules.md "Schedules";
+	 * this test once expected 20 x 86,400 s to the second, the bug).
+	 */
+	v = view(eng, "yongbyon", T("2018-08-12T14:59:59Z"));
+	CHECK(v.due == T("2018-08-12T15:00:00Z"));
 	CHECK(!v.overdue);
-	CHECK(view(eng, "yongbyon", T("2018-08-12T00:00:00Z")).overdue);
+	CHECK(view(eng, "yongbyon", T("2018-08-12T15:00:00Z")).overdue);
 	/* done late: not overdue any more, but late */
 	ACCEPT(eng, CL, "north", 2, "2018-08-02T00:00:00Z", "remains");
 	ACCEPT(eng, AT, "nnsc", 3, "2018-08-03T00:00:00Z", "remains", ENTRY_VERIFIED,
