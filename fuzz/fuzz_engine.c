@@ -22,6 +22,9 @@ static const char yaml[] =
 	"name: fuzz\n"
 	"title: Fuzz agreement (demo keys)\n"
 	"timezone: \"+09:00\"\n"
+	"effective: \"2018-09-19T10:00:00+09:00\"\n"
+	"arbiter: {by: [nnsc, press], quorum: 1}\n"
+	"findings: {by: [nnsc, south]}\n"
 	"log:\n"
 	"  origin: demo.armistice.example/fuzz\n"
 	"  key: demo-log+93869de2+AY/mia9aa3v067qFtdKbI3eAoMsB7LpR9ygqXZBmEq2U\n"
@@ -41,7 +44,9 @@ static const char yaml[] =
 	"  - {id: gp-north, owner: north, phase: p1, text: GP north., together: gp, verify: {by: [south, nnsc], quorum: 1}}\n"
 	"  - {id: no-fire, owners: [south, north], phase: p1, text: No fire., standing: {breached_by: [gunfire], zones: [jsa]}}\n"
 	"  - {id: jsa, owners: [south, north], phase: p2, text: JSA., requires: [gp-south, gp-north], verify: {mutual: true, method: trilateral}, due: {after: gp-north, days: 20}}\n"
-	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n";
+	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
+	"  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
+	"  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: {by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
 
 static int
 in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon, bool *inside,

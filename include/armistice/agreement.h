@@ -234,6 +234,17 @@ struct agreement_together {
 	size_t nmembers;
 };
 
+/*
+ * Who decides (docs/rules.md "Who decides"): an arbiter of one actor or a
+ * k-of-n group (a tripartite mechanism) whose finding settles a disputed
+ * claim or incident; nby == 0: no arbiter.
+ */
+struct agreement_arbiter {
+	size_t *by;     /* actor indices */
+	size_t nby;
+	size_t quorum;  /* 1 <= quorum <= nby */
+};
+
 struct agreement {
 	uint8_t id[HASH_SIZE]; /* SHA-256 of yaml[0..yaml_len) */
 	uint8_t *yaml;         /* owned copy of the bytes as given */
@@ -251,6 +262,15 @@ struct agreement {
 	 */
 	bool has_effective;
 	int64_t effective;
+	struct agreement_arbiter arbiter;
+	/*
+	 * findings: {by: [...]}: whose findings (and own incident reports)
+	 * confirm an incident. has_finders false: every actor with role
+	 * verifier. Arbiter members always may.
+	 */
+	bool has_finders;
+	size_t *finders;
+	size_t nfinders;
 
 	struct agreement_log log;
 	struct agreement_actor *actors;
@@ -320,6 +340,12 @@ const struct agreement_commitment *agreement_commitment(const struct agreement *
 
 /* Indices of the parties (role party), in document order; returns count. */
 size_t agreement_parties(const struct agreement *a, size_t *out, size_t max);
+
+/* Is actor a member of the arbiter? May actor make findings on incidents? */
+bool agreement_is_arbiter(const struct agreement *a, size_t actor);
+bool agreement_is_finder(const struct agreement *a, size_t actor);
+/* The same without the arbiter: findings.by, else role verifier. */
+bool agreement_finds_by_role(const struct agreement *a, size_t actor);
 
 /* Is actor index `actor` an owner of commitment c? */
 bool agreement_is_owner(const struct agreement_commitment *c, size_t actor);

@@ -422,6 +422,38 @@ agreement_days_in_month(int64_t y, int64_t m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
+bool
+agreement_is_arbiter(const struct agreement *a, size_t actor)
+{
+	size_t i;
+
+	for (i = 0; i < a->arbiter.nby; i++)
+		if (a->arbiter.by[i] == actor)
+			return true;
+	return false;
+}
+
+bool
+agreement_finds_by_role(const struct agreement *a, size_t actor)
+{
+	size_t i;
+
+	if (actor >= a->nactors)
+		return false;
+	if (!a->has_finders)
+		return a->actors[actor].role == AGREEMENT_VERIFIER;
+	for (i = 0; i < a->nfinders; i++)
+		if (a->finders[i] == actor)
+			return true;
+	return false;
+}
+
+bool
+agreement_is_finder(const struct agreement *a, size_t actor)
+{
+	return agreement_finds_by_role(a, actor) || agreement_is_arbiter(a, actor);
+}
+
 int64_t
 agreement_due_deadline(const struct agreement *a, const struct agreement_due *d, int64_t from)
 {
@@ -902,6 +934,8 @@ agreement_release(struct agreement *a)
 	}
 	free(a->togethers);
 	free(a->topo);
+	free(a->arbiter.by);
+	free(a->finders);
 	agreement_init(a);
 }
 
@@ -1849,12 +1883,8 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 			problem(c, m[K_OWNERS], ARM_ERULE, "missing-key",
 			        "commitment \"%s\": owners is empty", who);
 	}
-	for (k = 0; k < cm->nowners; k++)
-		if (a->actors[cm->owners[k]].role != AGREEMENT_PARTY)
-			problem(c, has(v[K_OWNER]) ? m[K_OWNER] : m[K_OWNERS], ARM_ERULE, "owner-not-party",
-			        "commitment \"%s\": owner \"%s\" is a %s, not a party", who,
-			        a->actors[cm->owners[k]].id,
-			        agreement_role_name(a->actors[cm->owners[k]].role));
+	/* Any actor may own a commitment: a mission's own tasks are tracked too. */
+	(void)k;
 	{
 		char what[AGREEMENT_ID_MAX + 64];
 		snprintf(what, sizeof(what), "commitment \"%s\": phase", who);
@@ -2116,14 +2146,80 @@ parse_effective(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	        "+HH:MM (quote it)");
 }
 
+/*
+ * arbiter: an actor id, or {by: [actor ids], quorum: k} (quorum defaults
+ * to all of by). docs/rules.md "Who decides".
+ */
+static void
+parse_arbiter(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"by", "quorum"};
+	struct agreement_arbiter *ar = &c->a->arbiter;
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+
+	if (is_scalar(n)) {
+		ar->by = xcalloc(c, 1, sizeof(size_t), at);
+		if (ar->by == NULL)
+			return;
+		ar->by[0] = ref(c, n, at, "arbiter", agreement_actor_index, "(arbiter)");
+		ar->nby = ar->by[0] != AGREEMENT_NONE;
+		ar->quorum = 1;
+		return;
+	}
+	if (!get_map(c, n, at, "arbiter (an actor or {by, quorum})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "arbiter by");
+	if (has(v[0])) {
+		ar->by = ref_list(c, v[0], m[0], "arbiter", agreement_actor_index, "(arbiter)", &ar->nby);
+		if (ar->nby == 0 && fy_node_get_type(v[0]) == FYNT_SEQUENCE)
+			problem(c, m[0], ARM_ERULE, "quorum-zero", "arbiter by is empty");
+	}
+	ar->quorum = ar->nby;
+	if (has(v[1])) {
+		uint64_t q;
+		if (get_uint(c, v[1], m[1], "arbiter quorum", AGREEMENT_MAX_ITEMS, &q)) {
+			if (q == 0)
+				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-zero",
+				        "arbiter quorum must be at least 1");
+			else if (q > ar->nby)
+				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-too-large",
+				        "arbiter quorum %llu exceeds the %zu actors in by", (unsigned long long)q,
+				        ar->nby);
+			ar->quorum = (size_t)q;
+		}
+	}
+}
+
+/* findings: {by: [actor ids]}: whose findings confirm an incident. */
+static void
+parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"by"};
+	struct fy_node *v[1];
+	struct agreement_mark m[1];
+
+	if (!get_map(c, n, at, "findings ({by: [actors]})", keys, 1, v, m))
+		return;
+	need(c, v[0], at, "findings by");
+	if (!has(v[0]))
+		return;
+	c->a->finders =
+		ref_list(c, v[0], m[0], "findings by", agreement_actor_index, "(findings)", &c->a->nfinders);
+	c->a->has_finders = true;
+	if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
+		problem(c, m[0], ARM_ERULE, "missing-key",
+		        "findings by must name at least one actor (leave findings out for every verifier)");
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"armistice", "name", "title", "timezone", "counting",
 	                                   "log", "actors", "phases", "incident_kinds", "zones",
-	                                   "commitments", "effective"};
+	                                   "commitments", "effective", "arbiter", "findings"};
 	enum { K_V, K_NAME, K_TITLE, K_TZ, K_COUNT, K_LOG, K_ACTORS, K_PHASES, K_KINDS, K_ZONES,
-	       K_COMMIT, K_EFF, K_N };
+	       K_COMMIT, K_EFF, K_ARB, K_FIND, K_N };
 	struct agreement *a = c->a;
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
@@ -2175,6 +2271,10 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_named(c, v[K_KINDS], m[K_KINDS], "incident_kinds", true);
 	if (has(v[K_ZONES]))
 		parse_zones(c, v[K_ZONES], m[K_ZONES]);
+	if (has(v[K_ARB]))
+		parse_arbiter(c, v[K_ARB], m[K_ARB]);
+	if (has(v[K_FIND]))
+		parse_findings(c, v[K_FIND], m[K_FIND]);
 	if (!has(v[K_COMMIT]))
 		return;
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);

@@ -21,6 +21,17 @@
 #include "armistice/logclock.h"
 #include "armistice/common.h"
 
+/* An arbiter's verdict on an incident (docs/rules.md "Who decides"). */
+enum { ARB_NONE = 0, ARB_CONFIRMED, ARB_DISMISSED };
+
+/* One arbiter member's latest finding on one incident (rare: a side table). */
+struct arbfinding {
+	size_t inc;        /* incident index */
+	size_t member;     /* actor index */
+	bool confirmed;
+	uint64_t index;    /* log index of the finding */
+};
+
 /* Verdict slots, one per actor, per commitment. */
 enum {
 	V_NONE = 0,
@@ -57,6 +68,7 @@ struct cstate {
 	size_t nhist, caphist;
 	struct engine_progress_item *prog; /* strings owned (malloc) */
 	size_t nprog;
+	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
 };
 
 struct incident {
@@ -68,8 +80,11 @@ struct incident {
 	int64_t occurred;
 	int64_t lat_e7, lon_e7;
 	bool has_pos;
-	bool confirmed;   /* current: latest verifier verdict, or reported by a verifier */
+	bool confirmed;   /* current: the arbiter's verdict, else the latest finder's (docs/rules.md) */
 	bool dismissed;
+	bool fconfirmed;  /* the latest finder's verdict, or reported by a finder */
+	bool fdismissed;
+	uint8_t arb;      /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
 	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
@@ -105,6 +120,8 @@ struct engine {
 
 	struct incident *inc;
 	size_t ninc, capinc;
+	struct arbfinding *arbf; /* the arbiter members' latest findings */
+	size_t narbf, caparbf;
 	size_t *inc_hash;     /* open addressing: incident index + 1, 0 = empty */
 	size_t inc_hcap;
 
@@ -331,6 +348,7 @@ engine_free(struct engine *eng)
 	free(eng->inwork);
 	free(eng->blist);
 	free(eng->inc);
+	free(eng->arbf);
 	free(eng->inc_hash);
 	free(eng->chg);
 	agreement_release(&eng->a);
@@ -435,11 +453,44 @@ all_claimed(const struct engine *eng, size_t c)
 	return eng->cs[c].nclaims == eng->a.commitments[c].nowners;
 }
 
+/*
+ * The arbiter's verdict on commitment c from its members' latest
+ * attestations: V_OK when a quorum verified and fewer refuted, V_REFUTED
+ * the other way, the latest member's verdict when both reach the quorum,
+ * V_NONE otherwise or with no arbiter (docs/rules.md "Who decides").
+ */
+static uint8_t
+arbiter_verdict(const struct engine *eng, size_t c)
+{
+	const struct agreement_arbiter *ar = &eng->a.arbiter;
+	const struct cstate *s = &eng->cs[c];
+	size_t i, nv = 0, nr = 0;
+
+	if (ar->nby == 0 || s->arb_last == V_NONE)
+		return V_NONE;
+	for (i = 0; i < ar->nby; i++) {
+		uint8_t v = s->verdict[ar->by[i]];
+		nv += v == V_OK || v == V_WEAK;
+		nr += v == V_REFUTED;
+	}
+	if (nv >= ar->quorum && nr >= ar->quorum)
+		return s->arb_last == V_REFUTED ? V_REFUTED : V_OK;
+	if (nv >= ar->quorum)
+		return V_OK;
+	if (nr >= ar->quorum)
+		return V_REFUTED;
+	return V_NONE;
+}
+
+/* Disputed: the arbiter refuted it, or, with no arbiter's verdict, any refutation stands. */
 static bool
 any_refuted(const struct engine *eng, size_t c)
 {
 	size_t i;
+	uint8_t arb = arbiter_verdict(eng, c);
 
+	if (arb != V_NONE)
+		return arb == V_REFUTED;
 	for (i = 0; i < eng->a.nactors; i++)
 		if (eng->cs[c].verdict[i] == V_REFUTED)
 			return true;
@@ -471,6 +522,9 @@ policy_met(const struct engine *eng, size_t c)
 
 	if (!all_claimed(eng, c) || any_refuted(eng, c))
 		return false;
+	/* The arbiter's verification settles the claim whatever the policy (docs/rules.md). */
+	if (arbiter_verdict(eng, c) == V_OK)
+		return true;
 	switch (cm->verify.kind) {
 	case AGREEMENT_VERIFY_NONE:
 		return true;
@@ -1076,6 +1130,8 @@ h_attest(struct evctx *x)
 		return ARM_OK;
 	s->verdict[x->author] = v;
 	s->vmethod[x->author] = (uint8_t)en->method;
+	if (agreement_is_arbiter(&eng->a, x->author))
+		s->arb_last = v;
 	eng->nattests_by[x->author]++;
 	return ARM_OK;
 }
@@ -1264,14 +1320,17 @@ apply_attest(struct evctx *x)
 
 	switch (cm->verify.kind) {
 	case AGREEMENT_VERIFY_BY:
-		listed = in_list(cm->verify.by, cm->verify.nby, x->author);
+		listed = in_list(cm->verify.by, cm->verify.nby, x->author) ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	case AGREEMENT_VERIFY_MUTUAL:
-		listed = owner_slot(cm, x->author) != AGREEMENT_NONE;
+		listed = owner_slot(cm, x->author) != AGREEMENT_NONE ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	case AGREEMENT_VERIFY_NONE:
 		/* Nobody is required; a verifier may still add (or dispute) strength. */
-		listed = a->actors[x->author].role == AGREEMENT_VERIFIER;
+		listed = a->actors[x->author].role == AGREEMENT_VERIFIER ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	default:
 		listed = false;
@@ -1376,8 +1435,9 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 	inc.lon_e7 = en->lon_e7;
 	inc.logged = eng->log_time;
 	inc.backdated = eng->cur_backdated;
-	/* A verifier's own report is its finding (docs/rules.md, "confirmed"). */
-	inc.confirmed = eng->a.actors[author].role == AGREEMENT_VERIFIER;
+	/* A finder's own report is its finding (docs/rules.md, "confirmed"). */
+	inc.confirmed = agreement_is_finder(&eng->a, author);
+	inc.fconfirmed = inc.confirmed;
 	ARM_TRY(inc_reserve(eng, e));
 	/* The geometry answers before anything changes. */
 	if (inc.confirmed)
@@ -1394,15 +1454,88 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 }
 
 static int
+arbf_reserve(struct engine *eng, struct arm_err *e)
+{
+	if (eng->a.arbiter.nby == 0)
+		return ARM_OK;
+	if (!grow((void **)&eng->arbf, &eng->caparbf, eng->narbf + 1, sizeof(*eng->arbf)))
+		return arm_err_set(e, ARM_ENOMEM, "out of memory recording an arbiter's finding");
+	return ARM_OK;
+}
+
+/*
+ * A finding by `author` on incident i, into *inc (the incident itself when
+ * store, else a copy to test what it would do). Precedence (docs/rules.md
+ * "Who decides"): the arbiter's verdict, once a quorum of its members'
+ * latest findings agree (the latest of them when both verdicts reach it);
+ * else the latest finding by a finder; else the finder's own report.
+ */
+static void
+finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t author,
+                bool confirmed, uint64_t index, bool store)
+{
+	const struct agreement_arbiter *ar = &eng->a.arbiter;
+	size_t k, nc = 0, nd = 0, slot = AGREEMENT_NONE;
+	bool latest = confirmed;
+
+	if (agreement_finds_by_role(&eng->a, author) || !agreement_is_arbiter(&eng->a, author)) {
+		inc->fconfirmed = confirmed;
+		inc->fdismissed = !confirmed;
+	}
+	if (agreement_is_arbiter(&eng->a, author)) {
+		for (k = 0; k < eng->narbf; k++)
+			if (eng->arbf[k].inc == i && eng->arbf[k].member == author)
+				slot = k;
+		for (k = 0; k < eng->narbf; k++) {
+			bool c;
+			if (eng->arbf[k].inc != i)
+				continue;
+			c = k == slot ? confirmed : eng->arbf[k].confirmed;
+			nc += c;
+			nd += !c;
+		}
+		if (slot == AGREEMENT_NONE) {
+			nc += confirmed;
+			nd += !confirmed;
+		}
+		if (nc >= ar->quorum && nd >= ar->quorum)
+			inc->arb = latest ? ARB_CONFIRMED : ARB_DISMISSED;
+		else if (nc >= ar->quorum)
+			inc->arb = ARB_CONFIRMED;
+		else if (nd >= ar->quorum)
+			inc->arb = ARB_DISMISSED;
+		else
+			inc->arb = ARB_NONE;
+		if (store) {
+			if (slot == AGREEMENT_NONE) {
+				slot = eng->narbf++; /* reserved by arbf_reserve() */
+				eng->arbf[slot].inc = i;
+				eng->arbf[slot].member = author;
+			}
+			eng->arbf[slot].confirmed = confirmed;
+			eng->arbf[slot].index = index;
+		}
+	}
+	if (inc->arb != ARB_NONE) {
+		inc->confirmed = inc->arb == ARB_CONFIRMED;
+		inc->dismissed = !inc->confirmed;
+	} else {
+		inc->confirmed = inc->fconfirmed;
+		inc->dismissed = inc->fdismissed;
+	}
+}
+
+static int
 apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
               int64_t t, struct arm_err *e)
 {
 	size_t ia, i, n = 0;
 	struct incident *inc, probe;
 
-	if (eng->a.actors[author].role != AGREEMENT_VERIFIER)
-		return RULE(e, "verifier-only", "'%s' is not a verifier; only verifiers make findings",
-		            en->author);
+	if (!agreement_is_finder(&eng->a, author))
+		return RULE(e, "verifier-only",
+		            "'%s' may not make findings (%s, or the arbiter)", en->author,
+		            eng->a.has_finders ? "the agreement's findings.by" : "only verifiers");
 	if (!en->has_incident)
 		return RULE(e, "incident-known", "a finding names its incident (author/seq)");
 	ia = agreement_actor_index(&eng->a, en->incident.author);
@@ -1415,11 +1548,11 @@ apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t
 	if (en->verdict != ENTRY_CONFIRMED && en->verdict != ENTRY_DISMISSED)
 		return RULE(e, "finding-verdict", "a finding says confirmed or dismissed");
 	probe = *inc;
-	probe.confirmed = en->verdict == ENTRY_CONFIRMED;
+	ARM_TRY(arbf_reserve(eng, e));
+	finding_verdict(eng, i, &probe, author, en->verdict == ENTRY_CONFIRMED, index, false);
 	if (probe.confirmed && !probe.breach_done)
 		ARM_TRY(collect_breaches(eng, &probe, eng->blist, &n, e));
-	inc->confirmed = probe.confirmed;
-	inc->dismissed = !probe.confirmed;
+	finding_verdict(eng, i, inc, author, en->verdict == ENTRY_CONFIRMED, index, true);
 	if (inc->confirmed && !inc->breach_done)
 		apply_breaches(eng, inc, eng->blist, n, en, index, t);
 	eng->nattests_by[author]++;
@@ -1530,6 +1663,7 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 			continue;
 		}
 		n->breached = o->breached;
+		n->arb_last = o->arb_last;
 		n->claimed_at = o->claimed_at;
 		n->verified_at = o->verified_at;
 		n->effective = o->effective;
@@ -1555,6 +1689,8 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		inc->author = remap_actor(&eng->a, &na, inc->author);
 		inc->actor = remap_actor(&eng->a, &na, inc->actor);
 	}
+	for (i = 0; i < eng->narbf; i++)
+		eng->arbf[i].member = remap_actor(&eng->a, &na, eng->arbf[i].member);
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
 		for (i = 0; i < eng->ninc; i++)

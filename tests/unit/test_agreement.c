@@ -303,11 +303,14 @@ test_rules(void)
 	expect("unknown-id quorum group refused", "quorum: both", "quorum: everyone", "unknown-id");
 	expect("forward requires twin", "    standing: {breached_by",
 	       "    requires: [remains]\n    standing: {breached_by", NULL);
-	/* owner-not-party */
-	expect("owner-not-party refused", "owner: north\n    phase: p2", "owner: nnsc\n    phase: p2",
-	       "owner-not-party");
-	expect("owner-not-party twin", "owner: north\n    phase: p2", "owner: south\n    phase: p2",
-	       NULL);
+	/*
+	 * Any actor may own a commitment (a mission's own tasks); owner-not-party
+	 * is gone, and an owner must still be an actor.
+	 */
+	expect("a verifier owns a mission task", "owner: north\n    phase: p2",
+	       "owner: nnsc\n    phase: p2", NULL);
+	expect("an owner that is no actor refused", "owner: north\n    phase: p2",
+	       "owner: unc\n    phase: p2", "unknown-id");
 	/* requires-cycle */
 	expect("requires-cycle refused", "    together: gp-pilot\n    verify: {by: [north, nnsc]",
 	       "    together: gp-pilot\n    requires: [remains]\n    verify: {by: [north, nnsc]",
@@ -384,8 +387,26 @@ test_rules(void)
 	expect("limit keys refused", "keys: [demo-press+",
 	       "keys: [a+1+2, b+1+2, c+1+2, d+1+2, e+1+2, f+1+2, g+1+2, h+1+2, demo-press+", "limit");
 	/* no-party */
-	expect("owner-not-party refused (owner made a verifier)", "    role: party\n    keys: [demo-south+",
-	       "    role: verifier\n    keys: [demo-south+", "owner-not-party");
+	expect("an owner made a verifier still owns", "    role: party\n    keys: [demo-south+",
+	       "    role: verifier\n    keys: [demo-south+", NULL);
+	/* arbiter and findings (docs/rules.md "Who decides") */
+	expect("arbiter one actor", "commitments:\n", "arbiter: nnsc\ncommitments:\n", NULL);
+	expect("arbiter 2 of 3", "commitments:\n",
+	       "arbiter: {by: [nnsc, south, north], quorum: 2}\ncommitments:\n", NULL);
+	expect("arbiter quorum-too-large refused", "commitments:\n",
+	       "arbiter: {by: [nnsc, south], quorum: 3}\ncommitments:\n", "quorum-too-large");
+	expect("arbiter quorum-zero refused", "commitments:\n",
+	       "arbiter: {by: [nnsc], quorum: 0}\ncommitments:\n", "quorum-zero");
+	expect("arbiter unknown-id refused", "commitments:\n", "arbiter: unc\ncommitments:\n",
+	       "unknown-id");
+	expect("arbiter duplicate-id refused", "commitments:\n",
+	       "arbiter: {by: [nnsc, nnsc]}\ncommitments:\n", "duplicate-id");
+	expect("findings by", "commitments:\n", "findings: {by: [nnsc, press]}\ncommitments:\n",
+	       NULL);
+	expect("findings by nobody refused", "commitments:\n", "findings: {by: []}\ncommitments:\n",
+	       "missing-key");
+	expect("findings unknown key refused", "commitments:\n",
+	       "findings: {by: [nnsc], who: [press]}\ncommitments:\n", "unknown-key");
 	{
 		/* every actor a verifier: no party at all */
 		char *save = pilot, *t1, *t2;
