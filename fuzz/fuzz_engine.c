@@ -45,6 +45,8 @@ static const char yaml[] =
 	"  - {id: no-fire, owners: [south, north], phase: p1, text: No fire., standing: {breached_by: [gunfire], zones: [jsa]}}\n"
 	"  - {id: jsa, owners: [south, north], phase: p2, text: JSA., requires: [gp-south, gp-north], verify: {mutual: true, method: trilateral}, due: {after: gp-north, days: 20}}\n"
 	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
+	"  - {id: hold, owners: [south, north], phase: p1, text: Hold., standing: {breached_by: [gunfire], threshold: {violations: 2, days: 10}}}\n"
+	"  - {id: protect, owner: south, phase: p1, text: Protect., standing: {breached_by: [accident], protect: true}}\n"
 	"  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
 	"  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: {by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
 

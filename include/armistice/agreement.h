@@ -207,6 +207,15 @@ struct agreement_standing {
 	size_t nbreached_by;
 	size_t *zones;        /* zone indices; 0 zones = anywhere */
 	size_t nzones;
+	/*
+	 * threshold: {violations: N, days: D}: breached once N confirmed
+	 * violations occurred within D days (calendar days in the agreement's
+	 * zone, docs/rules.md "Standing obligations"); 0: the first breaches.
+	 */
+	size_t violations;
+	int64_t days;
+	/* protect: true: a duty to protect, breached whoever the perpetrator (any actor or none). */
+	bool protect;
 };
 
 struct agreement_commitment {

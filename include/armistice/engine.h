@@ -62,7 +62,7 @@ enum engine_status {
 	ENGINE_HELD,        /* verified, a `together` partner is not yet */
 	ENGINE_DONE,        /* verified and every `together` partner verified */
 	ENGINE_KEPT,        /* standing commitment in force, not breached */
-	ENGINE_BREACHED,    /* standing commitment breached by a confirmed incident */
+	ENGINE_BREACHED,    /* standing: its confirmed violations meet its threshold (docs/rules.md) */
 	ENGINE_WITHDRAWN,   /* withdrawn by an owner; claims need an amendment */
 	ENGINE_NSTATUS
 };
@@ -240,6 +240,14 @@ struct engine_cview {
 	uint64_t last_index;        /* last entry that touched it, or ENGINE_NO_INDEX */
 	const struct engine_event *history; /* borrowed, in log order */
 	size_t nhistory;
+	/*
+	 * Standing: the incidents that violate it (engine_incident() indices,
+	 * log order, borrowed), confirmed or overturned since, and how many
+	 * stand confirmed (docs/rules.md "Standing obligations").
+	 */
+	size_t nviolations;
+	const size_t *violations;
+	size_t nviolations_listed;
 };
 
 int engine_commitment_view(const struct engine *eng, size_t c, int64_t now,

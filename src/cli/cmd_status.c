@@ -557,6 +557,24 @@ show_commitment(struct view *v, size_t c)
 		print_chain(eng, c);
 		printf("\n");
 	}
+	if (cm->standing.standing) {
+		printf("  violations %zu confirmed", cv.nviolations);
+		if (cm->standing.violations > 0)
+			printf(" (breached at %zu within %lld days)", cm->standing.violations,
+			       (long long)cm->standing.days);
+		if (cm->standing.protect)
+			printf(", a duty to protect (whoever the perpetrator)");
+		if (cv.status == ENGINE_KEPT)
+			printf(": kept, %zu violation%s", cv.nviolations, cv.nviolations == 1 ? "" : "s");
+		printf("\n");
+		for (i = 0; i < cv.nviolations_listed; i++) {
+			struct engine_incident inc;
+			engine_incident(eng, cv.violations[i], &inc);
+			day_of(inc.occurred, d);
+			printf("    entry %-6llu %s  %s\n", (unsigned long long)inc.index, d,
+			       inc.confirmed ? "confirmed" : "overturned");
+		}
+	}
 	n = engine_progress_items(eng, c, &pi);
 	for (i = 0; i < n; i++)
 		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value, pi[i].unit,

@@ -1750,13 +1750,34 @@ static void
 parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
                struct agreement_mark at)
 {
-	static const char *const keys[] = {"breached_by", "zones"};
-	struct fy_node *v[2];
-	struct agreement_mark m[2];
+	static const char *const keys[] = {"breached_by", "zones", "threshold", "protect"};
+	struct fy_node *v[4];
+	struct agreement_mark m[4];
 	const char *who = cm->id ? cm->id : "?";
 
-	if (!get_map(c, n, at, "standing", keys, 2, v, m))
+	if (!get_map(c, n, at, "standing", keys, 4, v, m))
 		return;
+	if (has(v[2])) {
+		static const char *const tkeys[] = {"violations", "days"};
+		struct fy_node *tv[2];
+		struct agreement_mark tm[2];
+		uint64_t nv = 0, nd = 0;
+		if (get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2, tv, tm)) {
+			need(c, tv[0], m[2], "threshold violations");
+			need(c, tv[1], m[2], "threshold days");
+			if (has(tv[0]) && get_uint(c, tv[0], tm[0], "threshold violations", 1000000, &nv) &&
+			    nv == 0)
+				problem(c, node_mark(tv[0], tm[0]), ARM_ERULE, "threshold-invalid",
+				        "commitment \"%s\": a threshold counts at least 1 violation", who);
+			if (has(tv[1]) && get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) && nd == 0)
+				problem(c, node_mark(tv[1], tm[1]), ARM_ERULE, "threshold-invalid",
+				        "commitment \"%s\": a threshold window is at least 1 day", who);
+			cm->standing.violations = (size_t)nv;
+			cm->standing.days = (int64_t)nd;
+		}
+	}
+	if (has(v[3]))
+		(void)get_bool(c, v[3], m[3], "standing protect", &cm->standing.protect);
 	cm->standing.standing = true;
 	need(c, v[0], at, "standing breached_by");
 	if (has(v[0])) {

@@ -69,6 +69,9 @@ struct cstate {
 	struct engine_progress_item *prog; /* strings owned (malloc) */
 	size_t nprog;
 	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
+	/* Standing: incidents that violate it (log order) and how many stand confirmed. */
+	size_t *viol;
+	size_t nviol, capviol, nviol_confirmed;
 };
 
 struct incident {
@@ -85,6 +88,8 @@ struct incident {
 	bool fconfirmed;  /* the latest finder's verdict, or reported by a finder */
 	bool fdismissed;
 	uint8_t arb;      /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
+	size_t *vc;       /* standing commitments it violates (matched at first confirmation) */
+	size_t nvc;
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
 	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
@@ -280,6 +285,7 @@ cstate_release(struct cstate *c)
 	free(c->verdict);
 	free(c->vmethod);
 	free(c->hist);
+	free(c->viol);
 	for (i = 0; i < c->nprog; i++) {
 		free_str(c->prog[i].quantity);
 		free_str(c->prog[i].value);
@@ -347,6 +353,8 @@ engine_free(struct engine *eng)
 	free(eng->work);
 	free(eng->inwork);
 	free(eng->blist);
+	for (size_t i = 0; i < eng->ninc; i++)
+		free(eng->inc[i].vc);
 	free(eng->inc);
 	free(eng->arbf);
 	free(eng->inc_hash);
@@ -1359,7 +1367,7 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 	size_t c, z, n = 0;
 
 	*nout = 0;
-	if (inc->kind == AGREEMENT_NONE || inc->actor == AGREEMENT_NONE)
+	if (inc->kind == AGREEMENT_NONE)
 		return ARM_OK;
 	for (c = 0; c < a->ncommitments; c++) {
 		const struct agreement_commitment *cm = &a->commitments[c];
@@ -1369,7 +1377,9 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 		if (!cm->standing.standing ||
 		    !in_list(cm->standing.breached_by, cm->standing.nbreached_by, inc->kind))
 			continue;
-		if (owner_slot(cm, inc->actor) == AGREEMENT_NONE)
+		/* A duty to protect is breached whoever the perpetrator; else an owner must be alleged. */
+		if (!cm->standing.protect &&
+		    (inc->actor == AGREEMENT_NONE || owner_slot(cm, inc->actor) == AGREEMENT_NONE))
 			continue;
 		if (s->status != ENGINE_KEPT && s->status != ENGINE_BREACHED)
 			continue;
@@ -1392,21 +1402,114 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 	return ARM_OK;
 }
 
-/* Applies breaches found by collect_breaches(); never refuses. */
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Does standing commitment c meet its breach threshold with the
+ * violations confirmed now (docs/rules.md "Standing obligations")? No
+ * threshold: one confirmed violation. {violations: N, days: D}: N of them
+ * occurred within D calendar days (day numbers in the agreement's zone,
+ * last minus first < D).
+ */
+static bool
+standing_met(struct engine *eng, size_t c)
+{
+	const struct agreement_standing *st = &eng->a.commitments[c].standing;
+	const struct cstate *s = &eng->cs[c];
+	size_t need = st->violations > 1 ? st->violations : 1, i, k = 0;
+	int64_t *days;
+	bool met = false;
+
+	if (s->nviol_confirmed < need)
+		return false;
+	if (need == 1)
+		return true;
+	if ((days = malloc(s->nviol_confirmed * sizeof(*days))) == NULL) {
+		eng->oom = true;
+		return false;
+	}
+	for (i = 0; i < s->nviol; i++)
+		if (eng->inc[s->viol[i]].confirmed && k < s->nviol_confirmed)
+			days[k++] = agreement_day(&eng->a, eng->inc[s->viol[i]].occurred);
+	qsort(days, k, sizeof(*days), cmp_i64);
+	for (i = 0; i + need <= k && !met; i++)
+		met = days[i + need - 1] - days[i] < st->days;
+	free(days);
+	return met;
+}
+
+/*
+ * One confirmed violation more (or, with dir < 0, one overturned) of
+ * standing commitment c: a breach when the threshold is met (each further
+ * confirmed violation of a breached one counts as before), the breach
+ * withdrawn when the finding behind it is overturned and the threshold
+ * is no longer met. Never refuses.
+ */
+static void
+standing_update(struct engine *eng, size_t c, int dir, const struct entry *en, uint64_t index,
+                int64_t t)
+{
+	struct cstate *s = &eng->cs[c];
+
+	if (dir > 0) {
+		s->nviol_confirmed++;
+		if (standing_met(eng, c)) {
+			struct evctx x = {eng, en, index, c, AGREEMENT_NONE, t, true, NULL};
+			(void)dispatch(&x, EV_BREACH); /* breach handlers never refuse */
+		}
+	} else {
+		if (s->nviol_confirmed > 0)
+			s->nviol_confirmed--;
+		if (s->breached && !standing_met(eng, c))
+			s->breached = false; /* the breach withdrawn: the history keeps both */
+	}
+	recompute(eng, c, index, t);
+	s->last_index = index;
+}
+
+/* Records the violations found by collect_breaches() and applies them; never refuses. */
 static void
 apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, size_t n,
                const struct entry *en, uint64_t index, int64_t t)
 {
 	size_t i;
 
+	if (n > 0 && (inc->vc = malloc(n * sizeof(size_t))) == NULL) {
+		eng->oom = true;
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		struct evctx x = {eng, en, index, list[i], AGREEMENT_NONE, t, true, NULL};
-		(void)dispatch(&x, EV_BREACH); /* breach handlers never refuse */
-		recompute(eng, list[i], index, t);
-		eng->cs[list[i]].last_index = index;
+		struct cstate *s = &eng->cs[list[i]];
+		if (!grow((void **)&s->viol, &s->capviol, s->nviol + 1, sizeof(size_t))) {
+			eng->oom = true;
+			return;
+		}
+		s->viol[s->nviol++] = (size_t)(inc - eng->inc);
+		inc->vc[inc->nvc++] = list[i];
+		standing_update(eng, list[i], +1, en, index, t);
 	}
 	inc->nbreached += n;
 	inc->breach_done = true;
+}
+
+/* An incident whose violations were recorded changed its verdict. */
+static void
+violations_changed(struct engine *eng, struct incident *inc, bool was, const struct entry *en,
+                   uint64_t index, int64_t t)
+{
+	size_t i;
+
+	if (!inc->breach_done || was == inc->confirmed)
+		return;
+	for (i = 0; i < inc->nvc; i++)
+		if (inc->vc[i] < eng->ncs)
+			standing_update(eng, inc->vc[i], inc->confirmed ? +1 : -1, en, index, t);
 }
 
 static int
@@ -1531,6 +1634,7 @@ apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t
 {
 	size_t ia, i, n = 0;
 	struct incident *inc, probe;
+	bool was;
 
 	if (!agreement_is_finder(&eng->a, author))
 		return RULE(e, "verifier-only",
@@ -1552,9 +1656,12 @@ apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t
 	finding_verdict(eng, i, &probe, author, en->verdict == ENTRY_CONFIRMED, index, false);
 	if (probe.confirmed && !probe.breach_done)
 		ARM_TRY(collect_breaches(eng, &probe, eng->blist, &n, e));
+	was = inc->confirmed;
 	finding_verdict(eng, i, inc, author, en->verdict == ENTRY_CONFIRMED, index, true);
 	if (inc->confirmed && !inc->breach_done)
 		apply_breaches(eng, inc, eng->blist, n, en, index, t);
+	else
+		violations_changed(eng, inc, was, en, index, t);
 	eng->nattests_by[author]++;
 	return ARM_OK;
 }
@@ -1662,6 +1769,12 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 			n->reinstated_at = t;
 			continue;
 		}
+		n->viol = o->viol;
+		n->nviol = o->nviol;
+		n->capviol = o->capviol;
+		n->nviol_confirmed = o->nviol_confirmed;
+		o->viol = NULL;
+		o->nviol = o->capviol = o->nviol_confirmed = 0;
 		n->breached = o->breached;
 		n->arb_last = o->arb_last;
 		n->claimed_at = o->claimed_at;
@@ -1691,6 +1804,19 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	}
 	for (i = 0; i < eng->narbf; i++)
 		eng->arbf[i].member = remap_actor(&eng->a, &na, eng->arbf[i].member);
+	/* Violations: commitments by id; one the amendment drops leaves the list. */
+	for (i = 0; i < eng->ninc; i++) {
+		struct incident *inc = &eng->inc[i];
+		size_t k, m = 0;
+		for (k = 0; k < inc->nvc; k++) {
+			size_t nc = inc->vc[k] < eng->a.ncommitments
+			                ? agreement_commitment_index(&na, eng->a.commitments[inc->vc[k]].id)
+			                : AGREEMENT_NONE;
+			if (nc != AGREEMENT_NONE)
+				inc->vc[m++] = nc;
+		}
+		inc->nvc = m;
+	}
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
 		for (i = 0; i < eng->ninc; i++)
@@ -2204,6 +2330,9 @@ engine_commitment_view(const struct engine *eng, size_t c, int64_t now, struct e
 	out->last_index = s->last_index;
 	out->history = s->hist;
 	out->nhistory = s->nhist;
+	out->nviolations = s->nviol_confirmed;
+	out->violations = s->viol;
+	out->nviolations_listed = s->nviol;
 	return ARM_OK;
 }
 

@@ -204,8 +204,29 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 		J(jids(b, a, tmp, n, true, e));
 		J(buf_puts(b, "}", e));
 	}
-	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu,\"progress\":[", v.nreversals,
-	             v.nbreaches));
+	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu", v.nreversals, v.nbreaches));
+	if (cm->standing.standing) {
+		/* Violations counted and listed (docs/rules.md "Standing obligations"). */
+		J(buf_printf(b, e, ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v.nviolations));
+		if (cm->standing.violations > 0)
+			J(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}", cm->standing.violations,
+			             (long long)cm->standing.days));
+		else
+			J(buf_puts(b, "null", e));
+		J(buf_printf(b, e, ",\"protect\":%s,\"list\":[", cm->standing.protect ? "true" : "false"));
+		for (i = 0; i < v.nviolations_listed; i++) {
+			struct engine_incident inc;
+			engine_incident(eng, v.violations[i], &inc);
+			J(buf_printf(b, e, "%s{\"index\":%llu,\"occurred\":", i ? "," : "",
+			             (unsigned long long)inc.index));
+			J(jtime(b, inc.occurred, e));
+			J(buf_printf(b, e, ",\"confirmed\":%s}", inc.confirmed ? "true" : "false"));
+		}
+		J(buf_puts(b, "]}", e));
+	} else {
+		J(buf_puts(b, ",\"violations\":null", e));
+	}
+	J(buf_puts(b, ",\"progress\":[", e));
 	n = engine_progress_items(eng, c, &pi);
 	for (i = 0; i < n; i++) {
 		J(buf_puts(b, i ? ",{\"quantity\":" : "{\"quantity\":", e));
