@@ -88,8 +88,13 @@ struct incident {
 	bool fconfirmed;  /* the latest finder's verdict, or reported by a finder */
 	bool fdismissed;
 	uint8_t arb;      /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
-	size_t *vc;       /* standing commitments it violates (matched at first confirmation) */
-	size_t nvc;
+	/*
+	 * The standing commitments it violates (matched at first
+	 * confirmation): vcpool[vc .. vc + nvc) of the engine. One pool, not
+	 * a malloc per incident: most incidents violate one or none.
+	 */
+	uint32_t vc;
+	uint32_t nvc;
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
 	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
@@ -125,6 +130,8 @@ struct engine {
 
 	struct incident *inc;
 	size_t ninc, capinc;
+	size_t *vcpool;          /* incident -> violated commitments (struct incident vc) */
+	size_t nvcpool, capvcpool;
 	struct arbfinding *arbf; /* the arbiter members' latest findings */
 	size_t narbf, caparbf;
 	size_t *inc_hash;     /* open addressing: incident index + 1, 0 = empty */
@@ -353,8 +360,7 @@ engine_free(struct engine *eng)
 	free(eng->work);
 	free(eng->inwork);
 	free(eng->blist);
-	for (size_t i = 0; i < eng->ninc; i++)
-		free(eng->inc[i].vc);
+	free(eng->vcpool);
 	free(eng->inc);
 	free(eng->arbf);
 	free(eng->inc_hash);
@@ -1480,10 +1486,13 @@ apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, siz
 {
 	size_t i;
 
-	if (n > 0 && (inc->vc = malloc(n * sizeof(size_t))) == NULL) {
+	if (n > 0 && (eng->nvcpool + n > UINT32_MAX ||
+	              !grow((void **)&eng->vcpool, &eng->capvcpool, eng->nvcpool + n, sizeof(size_t)))) {
 		eng->oom = true;
 		return;
 	}
+	inc->vc = (uint32_t)eng->nvcpool;
+	eng->nvcpool += n;
 	for (i = 0; i < n; i++) {
 		struct cstate *s = &eng->cs[list[i]];
 		if (!grow((void **)&s->viol, &s->capviol, s->nviol + 1, sizeof(size_t))) {
@@ -1491,7 +1500,7 @@ apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, siz
 			return;
 		}
 		s->viol[s->nviol++] = (size_t)(inc - eng->inc);
-		inc->vc[inc->nvc++] = list[i];
+		eng->vcpool[inc->vc + inc->nvc++] = list[i];
 		standing_update(eng, list[i], +1, en, index, t);
 	}
 	inc->nbreached += n;
@@ -1508,8 +1517,8 @@ violations_changed(struct engine *eng, struct incident *inc, bool was, const str
 	if (!inc->breach_done || was == inc->confirmed)
 		return;
 	for (i = 0; i < inc->nvc; i++)
-		if (inc->vc[i] < eng->ncs)
-			standing_update(eng, inc->vc[i], inc->confirmed ? +1 : -1, en, index, t);
+		if (eng->vcpool[inc->vc + i] < eng->ncs)
+			standing_update(eng, eng->vcpool[inc->vc + i], inc->confirmed ? +1 : -1, en, index, t);
 }
 
 static int
@@ -1808,14 +1817,15 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	for (i = 0; i < eng->ninc; i++) {
 		struct incident *inc = &eng->inc[i];
 		size_t k, m = 0;
+		size_t *vc = eng->vcpool + inc->vc;
 		for (k = 0; k < inc->nvc; k++) {
-			size_t nc = inc->vc[k] < eng->a.ncommitments
-			                ? agreement_commitment_index(&na, eng->a.commitments[inc->vc[k]].id)
+			size_t nc = vc[k] < eng->a.ncommitments
+			                ? agreement_commitment_index(&na, eng->a.commitments[vc[k]].id)
 			                : AGREEMENT_NONE;
 			if (nc != AGREEMENT_NONE)
-				inc->vc[m++] = nc;
+				vc[m++] = nc;
 		}
-		inc->nvc = m;
+		inc->nvc = (uint32_t)m;
 	}
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
