@@ -47,6 +47,8 @@ static const char yaml[] =
 	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
 	"  - {id: hold, owners: [south, north], phase: p1, text: Hold., standing: {breached_by: [gunfire], threshold: {violations: 2, days: 10}}}\n"
 	"  - {id: protect, owner: south, phase: p1, text: Protect., standing: {breached_by: [accident], protect: true}}\n"
+	"  - {id: weapons, owner: north, phase: p1, text: Weapons., quantity: {target: 7132, unit: weapons}, verify: {by: [nnsc, south], quorum: 1}}\n"
+	"  - {id: weapons-30, owner: north, phase: p1, text: 30 %., tranche: {of: weapons, percent: 30}, due: D+90}\n"
 	"  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
 	"  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: {by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
 

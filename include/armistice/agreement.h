@@ -233,6 +233,17 @@ struct agreement_commitment {
 	struct agreement_standing standing;
 	char *area;           /* optional GeoJSON as JSON text, or NULL */
 	size_t area_len;
+	/*
+	 * quantity: {target: N, unit: ID}: progress entries in that unit
+	 * accumulate (docs/rules.md "Quantities and tranches"). qty_target in
+	 * millionths (the entry value's precision); 0: no quantity.
+	 */
+	int64_t qty_target;
+	char *qty_unit;
+	/* tranche: {of: commitment, percent: P}: done once P % of of's target is verified. */
+	size_t tranche_of;    /* commitment index, or AGREEMENT_NONE */
+	int64_t tranche_pct;  /* 1..100 */
+	struct agreement_mark tranche_mark;
 	struct agreement_mark mark;
 };
 

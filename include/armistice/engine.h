@@ -344,6 +344,13 @@ struct engine_record {
 };
 void engine_record(const struct engine *eng, size_t actor, int64_t now, struct engine_record *out);
 
+/*
+ * Commitment c's quantity in millionths (docs/rules.md "Quantities and
+ * tranches"): what its owners reported in all, and how much of it is
+ * verified. Both 0 for a commitment without a quantity.
+ */
+void engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified);
+
 /* Latest progress values of commitment c (one per quantity). */
 struct engine_progress_item {
 	const char *quantity, *value, *unit; /* borrowed */

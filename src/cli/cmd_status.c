@@ -122,6 +122,26 @@ due_day(int64_t t, char out[11])
 	day_of(t == ENGINE_NO_TIME ? t : t - 1, out);
 }
 
+/* Millionths as "4,280" or "12.5" (thousands separated, no floating point). */
+static void
+micro_text(int64_t v, char out[32])
+{
+	char digits[24], frac[8];
+	int n, i, o = 0, f = 6;
+
+	n = snprintf(digits, sizeof(digits), "%lld", (long long)(v / 1000000));
+	for (i = 0; i < n && o < 26; i++) {
+		out[o++] = digits[i];
+		if ((n - i - 1) % 3 == 0 && i < n - 1)
+			out[o++] = ',';
+	}
+	snprintf(frac, sizeof(frac), "%06lld", (long long)(v % 1000000));
+	while (f > 0 && frac[f - 1] == '0')
+		f--;
+	frac[f] = '\0';
+	snprintf(out + o, (size_t)(32 - o), "%s%s", f ? "." : "", frac);
+}
+
 /* Parses the entry of a log note for display; false if it does not parse. */
 static bool
 parse_note(const uint8_t *note, size_t len, struct entry *en)
@@ -557,6 +577,29 @@ show_commitment(struct view *v, size_t c)
 		print_chain(eng, c);
 		printf("\n");
 	}
+	if (cm->qty_target > 0) {
+		int64_t rep, ver, un;
+		char t1[32], t2[32], t3[32];
+		engine_quantity(eng, c, &rep, &ver);
+		un = rep > ver ? rep - ver : 0;
+		micro_text(ver, t1);
+		micro_text(cm->qty_target, t2);
+		micro_text(un, t3);
+		printf("  quantity   %s of %s %s (%lld %%)", t1, t2, cm->qty_unit,
+		       (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100)));
+		if (cm->verify.kind == AGREEMENT_VERIFY_BY) {
+			printf(", verified by");
+			for (i = 0; i < cm->verify.nby; i++)
+				printf("%s %s", i ? "," : "", aname(eng, cm->verify.by[i]));
+		}
+		if (un > 0)
+			printf("; %s more reported, %s", t3,
+			       cv.status == ENGINE_DISPUTED ? "disputed" : "not yet verified");
+		printf("\n");
+	}
+	if (cm->tranche_of != AGREEMENT_NONE)
+		printf("  tranche    %lld %% of %s, verified\n", (long long)cm->tranche_pct,
+		       cname(eng, cm->tranche_of));
 	if (cm->standing.standing) {
 		printf("  violations %zu confirmed", cv.nviolations);
 		if (cm->standing.violations > 0)

@@ -926,6 +926,7 @@ agreement_release(struct agreement *a)
 		free(cm->standing.breached_by);
 		free(cm->standing.zones);
 		free(cm->area);
+		free(cm->qty_unit);
 	}
 	free(a->commitments);
 	for (i = 0; a->togethers != NULL && i < a->ntogethers; i++) {
@@ -1817,6 +1818,7 @@ commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		cm->phase = AGREEMENT_NONE;
 		cm->together = AGREEMENT_NONE;
 		cm->due.after = AGREEMENT_NONE;
+		cm->tranche_of = AGREEMENT_NONE;
 		if (fy_node_get_type(item) == FYNT_MAPPING)
 			idn = fy_node_mapping_lookup_by_string(item, "id", 2);
 		if (has(idn))
@@ -1869,14 +1871,65 @@ add_together(struct ctx *c, struct agreement_commitment *cm, size_t ci, struct f
 	cm->together = ti;
 }
 
+/* quantity: {target: N, unit: ID} (docs/rules.md "Quantities and tranches"). */
+static void
+parse_quantity(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
+               struct agreement_mark at)
+{
+	static const char *const keys[] = {"target", "unit"};
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+	uint64_t t;
+
+	if (!get_map(c, n, at, "quantity ({target, unit})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "quantity target");
+	need(c, v[1], at, "quantity unit");
+	if (has(v[0]) && get_uint(c, v[0], m[0], "quantity target", 999999999999ull, &t)) {
+		if (t == 0)
+			problem(c, node_mark(v[0], m[0]), ARM_ERULE, "quantity-invalid",
+			        "commitment \"%s\": a quantity target is at least 1",
+			        cm->id ? cm->id : "?");
+		cm->qty_target = (int64_t)t * 1000000;
+	}
+	if (has(v[1]))
+		cm->qty_unit = id_dup(c, v[1], m[1], "quantity unit");
+}
+
+/* tranche: {of: commitment, percent: 1..100}; of's quantity is checked once all are read. */
+static void
+parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
+              struct agreement_mark at)
+{
+	static const char *const keys[] = {"of", "percent"};
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+	uint64_t p;
+
+	cm->tranche_mark = at;
+	if (!get_map(c, n, at, "tranche ({of, percent})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "tranche of");
+	need(c, v[1], at, "tranche percent");
+	if (has(v[0]))
+		cm->tranche_of = ref(c, v[0], m[0], "tranche of", agreement_commitment_index,
+		                     cm->id ? cm->id : "?");
+	if (has(v[1]) && get_uint(c, v[1], m[1], "tranche percent", 1000, &p)) {
+		if (p == 0 || p > 100)
+			problem(c, node_mark(v[1], m[1]), ARM_ERULE, "tranche-invalid",
+			        "commitment \"%s\": a tranche is 1 to 100 percent", cm->id ? cm->id : "?");
+		cm->tranche_pct = (int64_t)p;
+	}
+}
+
 static void
 parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreement_mark at)
 {
 	static const char *const keys[] = {"id", "owner", "owners", "phase", "category", "text",
 	                                   "requires", "together", "verify", "due", "standing",
-	                                   "area"};
+	                                   "area", "quantity", "tranche"};
 	enum { K_ID, K_OWNER, K_OWNERS, K_PHASE, K_CATEGORY, K_TEXT, K_REQUIRES, K_TOGETHER,
-	       K_VERIFY, K_DUE, K_STANDING, K_AREA, K_N };
+	       K_VERIFY, K_DUE, K_STANDING, K_AREA, K_QTY, K_TRANCHE, K_N };
 	struct agreement *a = c->a;
 	struct agreement_commitment *cm = &a->commitments[ci];
 	struct fy_node *v[K_N];
@@ -1932,9 +1985,16 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 	if (has(v[K_STANDING]))
 		parse_standing(c, cm, v[K_STANDING], m[K_STANDING]);
 	/* owners first: mutual verification depends on how many there are */
+	if (has(v[K_QTY]))
+		parse_quantity(c, cm, v[K_QTY], m[K_QTY]);
+	if (has(v[K_TRANCHE]))
+		parse_tranche(c, cm, v[K_TRANCHE], m[K_TRANCHE]);
+	if (cm->tranche_of != AGREEMENT_NONE && cm->standing.standing)
+		problem(c, m[K_TRANCHE], ARM_ERULE, "tranche-invalid",
+		        "commitment \"%s\": a standing obligation is not a tranche", who);
 	if (v[K_VERIFY] != NULL)
 		parse_verify(c, cm, v[K_VERIFY], m[K_VERIFY]);
-	else if (!cm->standing.standing)
+	else if (!cm->standing.standing && !has(v[K_TRANCHE]))
 		problem(c, cm->mark, ARM_ERULE, "verify-missing",
 		        "commitment \"%s\" has no verify: write verify: none if a claim is enough", who);
 	if (has(v[K_DUE]))
@@ -2301,6 +2361,16 @@ parse_root(struct ctx *c, struct fy_node *root)
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
 	for (i = 0; i < n && (item = fy_node_sequence_iterate(v[K_COMMIT], &it)) != NULL; i++)
 		parse_commitment(c, i, item, m[K_COMMIT]);
+	/* A tranche counts another commitment's quantity (forward references allowed). */
+	for (i = 0; a->commitments != NULL && i < n; i++) {
+		const struct agreement_commitment *cm = &a->commitments[i];
+		if (cm->tranche_of == AGREEMENT_NONE)
+			continue;
+		if (cm->tranche_of == i || a->commitments[cm->tranche_of].qty_target == 0)
+			problem(c, cm->tranche_mark, ARM_ERULE, "tranche-invalid",
+			        "commitment \"%s\": a tranche of \"%s\", which has no quantity",
+			        cm->id ? cm->id : "?", a->commitments[cm->tranche_of].id);
+	}
 	if (a->commitments != NULL)
 		check_graph(c);
 }

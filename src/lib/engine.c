@@ -69,6 +69,7 @@ struct cstate {
 	struct engine_progress_item *prog; /* strings owned (malloc) */
 	size_t nprog;
 	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
+	int64_t *qsum; /* quantity: per actor, the sum of its progress values (millionths) */
 	/* Standing: incidents that violate it (log order) and how many stand confirmed. */
 	size_t *viol;
 	size_t nviol, capviol, nviol_confirmed;
@@ -293,6 +294,7 @@ cstate_release(struct cstate *c)
 	free(c->vmethod);
 	free(c->hist);
 	free(c->viol);
+	free(c->qsum);
 	for (i = 0; i < c->nprog; i++) {
 		free_str(c->prog[i].quantity);
 		free_str(c->prog[i].value);
@@ -412,6 +414,9 @@ alloc_tables(const struct agreement *a, struct cstate **cs_out, size_t ***rdeps_
 		cs[i].verdict = calloc(na, 1);
 		cs[i].vmethod = calloc(na, 1);
 		if (cs[i].claimed == NULL || cs[i].verdict == NULL || cs[i].vmethod == NULL)
+			goto oom;
+		if (a->commitments[i].qty_target > 0 &&
+		    (cs[i].qsum = calloc(na, sizeof(int64_t))) == NULL)
 			goto oom;
 		cs[i].claimed_at = cs[i].verified_at = cs[i].effective = ENGINE_NO_TIME;
 		cs[i].reinstated_at = ENGINE_NO_TIME;
@@ -596,6 +601,17 @@ derive(const struct engine *eng, size_t c, int64_t *effective)
 		return ENGINE_WITHDRAWN;
 	if (standing && s->breached)
 		return ENGINE_BREACHED;
+	if (cm->tranche_of != AGREEMENT_NONE) {
+		/* A tranche is done when enough is verified (docs/rules.md "Quantities and tranches"). */
+		if (s->effective != ENGINE_NO_TIME)
+			return ENGINE_DONE;
+		if (!reqs_met(eng, c))
+			return ENGINE_PENDING;
+		if (s->verified_at == ENGINE_NO_TIME)
+			return ENGINE_OPEN;
+		*effective = s->verified_at;
+		return ENGINE_DONE;
+	}
 	if (!all_claimed(eng, c))
 		return reqs_met(eng, c) ? ENGINE_OPEN : ENGINE_PENDING;
 	if (any_refuted(eng, c))
@@ -1164,6 +1180,8 @@ h_withdraw(struct evctx *x)
 	return ARM_OK;
 }
 
+static int64_t value_micro(const char *s);
+
 static int
 h_progress(struct evctx *x)
 {
@@ -1175,6 +1193,17 @@ h_progress(struct evctx *x)
 	for (i = 0; i < s->nprog; i++)
 		if (strcmp(s->prog[i].quantity, en->quantity) == 0)
 			p = &s->prog[i];
+	if (s->qsum != NULL) {
+		const struct agreement_commitment *cm = &x->eng->a.commitments[x->c];
+		int64_t v = value_micro(en->value);
+		if (en->unit == NULL || strcmp(en->unit, cm->qty_unit) != 0)
+			return XRULE(x, "progress-unit", "'%s' counts %s, not %s", cm->id, cm->qty_unit,
+			             en->unit ? en->unit : "(no unit)");
+		if (v < 0 || s->qsum[x->author] > INT64_MAX / 2 - v)
+			return XRULE(x, "progress-quantity", "value '%s' cannot be added up", en->value);
+		if (x->apply)
+			s->qsum[x->author] += v;
+	}
 	if (!x->apply)
 		return ARM_OK;
 	if (p == NULL) {
@@ -1778,6 +1807,12 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 			n->reinstated_at = t;
 			continue;
 		}
+		if (o->qsum != NULL && n->qsum != NULL)
+			for (j = 0; j < eng->a.nactors; j++) {
+				size_t k = remap_actor(&eng->a, &na, j);
+				if (k != AGREEMENT_NONE)
+					n->qsum[k] = o->qsum[j];
+			}
 		n->viol = o->viol;
 		n->nviol = o->nviol;
 		n->capviol = o->capviol;
@@ -1877,6 +1912,113 @@ fail:
 	free(c3);
 	agreement_release(&na);
 	return rc;
+}
+
+/* ------------------------------------------------------------ quantities */
+
+/* A canonical entry value (<= 12 digits, <= 6 decimals) in millionths; -1 if not one. */
+static int64_t
+value_micro(const char *s)
+{
+	int64_t v = 0, f = 0;
+	int nd = 0, nf = 0;
+
+	if (s == NULL)
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++, nd++)
+		v = v * 10 + (*s - '0');
+	if (nd == 0 || nd > 12)
+		return -1;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, nf++)
+			if (nf < 6)
+				f = f * 10 + (*s - '0');
+	if (*s != '\0' || nf > 6)
+		return -1;
+	for (; nf < 6; nf++)
+		f *= 10;
+	return v * 1000000 + f;
+}
+
+static int
+cmp_i64_desc(const void *a, const void *b)
+{
+	return cmp_i64(b, a);
+}
+
+/*
+ * Commitment c's quantity, in millionths: reported = the sum of its owners'
+ * progress; verified = the amount that at least `quorum` of its verifiers
+ * (or the arbiter's members, as many as its quorum) each reported;
+ * with verify: none or mutual, what the owners reported.
+ */
+void
+engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified)
+{
+	const struct agreement *a = &eng->a;
+	const struct agreement_commitment *cm = &a->commitments[c];
+	const struct cstate *s = &eng->cs[c];
+	int64_t buf[64], *sums = buf, best = 0;
+	size_t i, n = 0;
+
+	*reported = *verified = 0;
+	if (c >= eng->ncs || s->qsum == NULL)
+		return;
+	for (i = 0; i < cm->nowners; i++)
+		*reported += s->qsum[cm->owners[i]];
+	if (cm->verify.kind != AGREEMENT_VERIFY_BY) {
+		*verified = *reported;
+		return;
+	}
+	if (cm->verify.nby > ARM_ARRAY_LEN(buf) &&
+	    (sums = malloc(cm->verify.nby * sizeof(*sums))) == NULL)
+		return; /* nothing counts as verified without memory to count it */
+	for (i = 0; i < cm->verify.nby; i++)
+		sums[n++] = s->qsum[cm->verify.by[i]];
+	qsort(sums, n, sizeof(*sums), cmp_i64_desc);
+	if (cm->verify.quorum >= 1 && cm->verify.quorum <= n)
+		best = sums[cm->verify.quorum - 1];
+	if (sums != buf)
+		free(sums);
+	if (a->arbiter.nby > 0) {
+		int64_t ab[64];
+		size_t k = 0;
+		for (i = 0; i < a->arbiter.nby && k < ARM_ARRAY_LEN(ab); i++)
+			ab[k++] = s->qsum[a->arbiter.by[i]];
+		qsort(ab, k, sizeof(*ab), cmp_i64_desc);
+		if (a->arbiter.quorum >= 1 && a->arbiter.quorum <= k && ab[a->arbiter.quorum - 1] > best)
+			best = ab[a->arbiter.quorum - 1];
+	}
+	*verified = best;
+}
+
+/* The verified amount a tranche needs: percent of the target, rounded up. */
+static int64_t
+tranche_need(const struct agreement *a, const struct agreement_commitment *cm)
+{
+	int64_t t = a->commitments[cm->tranche_of].qty_target;
+
+	return (t / 100) * cm->tranche_pct + ((t % 100) * cm->tranche_pct + 99) / 100;
+}
+
+/* After progress on c: every tranche of c whose threshold is now verified takes effect. */
+static void
+tranches_update(struct engine *eng, size_t c, uint64_t index, int64_t t)
+{
+	int64_t rep, ver;
+	size_t k;
+
+	engine_quantity(eng, c, &rep, &ver);
+	for (k = 0; k < eng->a.ncommitments; k++) {
+		const struct agreement_commitment *cm = &eng->a.commitments[k];
+		if (cm->tranche_of != c || eng->cs[k].verified_at != ENGINE_NO_TIME)
+			continue;
+		if (ver < tranche_need(&eng->a, cm))
+			continue;
+		eng->cs[k].verified_at = t;
+		recompute(eng, k, index, t);
+		eng->cs[k].last_index = index;
+	}
 }
 
 /*
@@ -2023,6 +2165,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			else if ((rc = lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
 				x.c = c;
 				rc = run_event(&x, EV_PROGRESS);
+				if (rc == ARM_OK && eng->cs[c].qsum != NULL)
+					tranches_update(eng, c, index, t);
 			}
 			break;
 		case ENTRY_INCIDENT:

@@ -125,6 +125,22 @@ jdeg(struct buf *b, int64_t e7, struct arm_err *e)
 	                  n ? "." : "", frac);
 }
 
+/* Millionths as a JSON number without trailing zeros ("4280", "12.5"): no floating point. */
+static int
+jmicro(struct buf *b, int64_t v, struct arm_err *e)
+{
+	char frac[8];
+	int n = 6;
+
+	if (v < 0)
+		v = 0;
+	snprintf(frac, sizeof(frac), "%06lld", (long long)(v % 1000000));
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	frac[n] = '\0';
+	return buf_printf(b, e, "%lld%s%s", (long long)(v / 1000000), n ? "." : "", frac);
+}
+
 static int
 commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -225,6 +241,32 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 		J(buf_puts(b, "]}", e));
 	} else {
 		J(buf_puts(b, ",\"violations\":null", e));
+	}
+	/* Quantities and tranches (docs/rules.md). */
+	if (cm->qty_target > 0) {
+		int64_t rep, ver;
+		engine_quantity(eng, c, &rep, &ver);
+		J(buf_puts(b, ",\"quantity\":{\"target\":", e));
+		J(jmicro(b, cm->qty_target, e));
+		J(buf_puts(b, ",\"unit\":", e));
+		J(jstr(b, cm->qty_unit, e));
+		J(buf_puts(b, ",\"reported\":", e));
+		J(jmicro(b, rep, e));
+		J(buf_puts(b, ",\"verified\":", e));
+		J(jmicro(b, ver, e));
+		J(buf_puts(b, ",\"unverified\":", e));
+		J(jmicro(b, rep > ver ? rep - ver : 0, e));
+		J(buf_printf(b, e, ",\"percent\":%lld}",
+		             (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
+	} else {
+		J(buf_puts(b, ",\"quantity\":null", e));
+	}
+	if (cm->tranche_of != AGREEMENT_NONE) {
+		J(buf_puts(b, ",\"tranche\":{\"of\":", e));
+		J(jstr(b, a->commitments[cm->tranche_of].id, e));
+		J(buf_printf(b, e, ",\"percent\":%lld}", (long long)cm->tranche_pct));
+	} else {
+		J(buf_puts(b, ",\"tranche\":null", e));
 	}
 	J(buf_puts(b, ",\"progress\":[", e));
 	n = engine_progress_items(eng, c, &pi);
