@@ -382,6 +382,19 @@ bool agreement_quorum_met(const struct agreement *a, const bool *witness_ok);
  */
 void agreement_quorum_describe(const struct agreement *a, char *out, size_t cap);
 
+/*
+ * What an amendment changes, as a semantic diff (docs/agreement.md
+ * "Amendments"): one line per change, appended to out, e.g.
+ *   "commitment gp-north: due moved from 2018-12-31 to 2019-06-30"
+ *   "commitment liaison added" / "commitment sohae removed"
+ *   "commitment gp-south: verifiers changed from [north, nnsc] quorum 2 to [nnsc] quorum 1"
+ *   "zone jsa redrawn", "witnesses changed: added w-unc; removed w-north"
+ *   "log quorum changed from ... to ...", "arbiter changed", "effective moved from X to Y"
+ * Nothing when the two say the same. *nchanges counts the lines.
+ */
+int agreement_diff(const struct agreement *from, const struct agreement *to, struct buf *out,
+                   size_t *nchanges, struct arm_err *e) ARM_MUST_CHECK;
+
 /* Names and parsers for the enums ("on-site", "party", ...). */
 const char *agreement_method_name(enum agreement_method m);
 int agreement_method_parse(const char *s, enum agreement_method *m);   /* 0 ok, -1 */

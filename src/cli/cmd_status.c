@@ -79,6 +79,7 @@ struct view {
 	/* timeline */
 	bool timeline;
 	size_t nprinted;
+	struct buf amend_diff; /* what the amendment being listed changes (agreement_diff) */
 };
 
 /* ---------------------------------------------------------------- load */
@@ -196,6 +197,14 @@ timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 		       engine_status_name(ch[i].from), engine_status_name(ch[i].to),
 		       ch[i].reversal ? " (REVERSAL)" : "");
 	printf("\n");
+	if (en.kind == ENTRY_AMEND && v->amend_diff.len > 0) {
+		/* what the amendment changed, one line each, indented */
+		const char *p = (const char *)v->amend_diff.data, *q;
+		while ((q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+			printf("%8s%.*s\n", "", (int)(q - p), p);
+			p = q + 1;
+		}
+	}
 	entry_release(&en);
 }
 
@@ -231,7 +240,22 @@ timeline_json(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 		printf("%s{\"commitment\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s}",
 		       i ? "," : "", cname(eng, ch[i].commitment), engine_status_name(ch[i].from),
 		       engine_status_name(ch[i].to), ch[i].reversal ? "true" : "false");
-	printf("]}");
+	printf("]");
+	if (en.kind == ENTRY_AMEND) {
+		/* the semantic diff, one string per change (agreement_diff) */
+		const char *p = (const char *)v->amend_diff.data, *q;
+		bool first = true;
+		printf(",\"amended\":[");
+		while (p != NULL &&
+		       (q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+			printf("%s", first ? "" : ",");
+			cli_json_str(stdout, p, (size_t)(q - p));
+			first = false;
+			p = q + 1;
+		}
+		printf("]");
+	}
+	printf("}");
 	entry_release(&en);
 }
 
@@ -240,6 +264,26 @@ scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct a
 {
 	struct view *v = ctx;
 
+	buf_reset(&v->amend_diff);
+	if (v->timeline && index > 0 && engine_agreement(v->r.eng) != NULL) {
+		/* An amendment: what it changes, against the agreement it replaces. */
+		struct entry en;
+		if (parse_note(entry, len, &en)) {
+			if (en.kind == ENTRY_AMEND && en.body != NULL) {
+				struct agreement na;
+				struct arm_err de;
+				size_t nch;
+				if (agreement_parse(&na, en.body, en.body_len, "amendment", cli_replay_read_zone,
+				                    &v->r, NULL, &de) == ARM_OK) {
+					if (agreement_diff(engine_agreement(v->r.eng), &na, &v->amend_diff, &nch,
+					                   &de) != ARM_OK)
+						buf_reset(&v->amend_diff);
+					agreement_release(&na);
+				}
+			}
+			entry_release(&en);
+		}
+	}
 	ARM_TRY(cli_replay_apply(&v->r, index, entry, len, e));
 	/* As of a moment: only the entries that count by then (docs/rules.md). */
 	if (v->timeline && engine_last_counted(v->r.eng)) {
@@ -714,6 +758,7 @@ run(const char *cmd, int argc, char **argv)
 	bool show = strcmp(cmd, "show") == 0;
 
 	memset(&v, 0, sizeof(v));
+	v.amend_diff = (struct buf)BUF_INIT(1 << 20);
 	v.cmd = cmd;
 	v.at = ENGINE_NO_TIME;
 	v.at_in.t = ENGINE_NO_TIME;
@@ -826,6 +871,7 @@ run(const char *cmd, int argc, char **argv)
 	}
 out:
 	buf_release(&b);
+	buf_release(&v.amend_diff);
 	cli_replay_release(&v.r);
 	log_close(v.l);
 	return ret;
