@@ -84,7 +84,7 @@ run(const uint8_t *data, size_t size, int64_t asof)
 	struct engine *eng;
 	struct agreement a;
 	struct arm_err e;
-	size_t pos = 0, c;
+	size_t pos = 0, c, namend = 0;
 	char *s1, *s2;
 
 	engine_opts_init(&o);
@@ -108,10 +108,35 @@ run(const uint8_t *data, size_t size, int64_t asof)
 			break;
 		memcpy(chunk, data + pos, len);
 		pos += len + (end ? 1 : 0);
+		/*
+		 * Blank lines split the input, so an amend entry arrives without
+		 * its body: it gets the agreement with a deadline moved and a
+		 * title per amendment (amendments, as-of horizons before and after
+		 * them and the state carried over are all exercised).
+		 */
+		if (len > 30 && memcmp(chunk, "armistice/entry/v1\nkind: amend\n", 30) == 0) {
+			static const char from[] = "due: D+90}", to[] = "due: D+99}";
+			const char *at = strstr(yaml, from);
+			size_t pre = (size_t)(at - yaml), n = len + 1 + sizeof(yaml) - 1;
+			uint8_t *c2 = malloc(n);
+			if (c2 != NULL) {
+				memcpy(c2, chunk, len);
+				c2[len] = '\n';
+				memcpy(c2 + len + 1, yaml, sizeof(yaml) - 1);
+				memcpy(c2 + len + 1 + pre, to, sizeof(to) - 1);
+				c2[len + 1 + (size_t)(strstr(yaml, "Fuzz agreement") - yaml)] =
+					(uint8_t)('A' + namend++ % 26);
+				free(chunk);
+				chunk = c2;
+				len = n;
+			}
+		}
 		if (entry_parse(&en, chunk, len, &e) == ARM_OK) {
 			uint64_t before = engine_size(eng);
 			char *pre = state(eng, now);
 			memcpy(en.agreement, engine_agreement(eng)->id, HASH_SIZE);
+			if (en.kind == ENTRY_AMEND)
+				hash_sha256(en.body_id, en.body, en.body_len);
 			if (engine_counted(eng) > engine_size(eng))
 				abort();
 			if (engine_apply(eng, &en, before, &e) != ARM_OK) {

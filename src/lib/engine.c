@@ -1851,8 +1851,10 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	/* Violations: commitments by id; one the amendment drops leaves the list. */
 	for (i = 0; i < eng->ninc; i++) {
 		struct incident *inc = &eng->inc[i];
-		size_t k, m = 0;
-		size_t *vc = eng->vcpool + inc->vc;
+		size_t k, m = 0, *vc;
+		if (inc->nvc == 0)
+			continue;
+		vc = eng->vcpool + inc->vc;
 		for (k = 0; k < inc->nvc; k++) {
 			size_t nc = vc[k] < eng->a.ncommitments
 			                ? agreement_commitment_index(&na, eng->a.commitments[vc[k]].id)
