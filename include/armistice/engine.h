@@ -351,6 +351,18 @@ void engine_record(const struct engine *eng, size_t actor, int64_t now, struct e
  */
 void engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified);
 
+/*
+ * Deadline history: each amendment that changed commitment c's due rule,
+ * in log order ("due 2018-12-31, extended to 2019-06-30 by entry 4").
+ */
+struct engine_due_change {
+	uint64_t index;  /* the amendment */
+	char from[112];  /* agreement_due_describe() before ("none" if none) */
+	char to[112];    /* and after */
+};
+size_t engine_due_history(const struct engine *eng, size_t c,
+                          const struct engine_due_change **out);
+
 /* Latest progress values of commitment c (one per quantity). */
 struct engine_progress_item {
 	const char *quantity, *value, *unit; /* borrowed */

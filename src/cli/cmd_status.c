@@ -592,6 +592,14 @@ show_commitment(struct view *v, size_t c)
 	}
 	if (cm->together != AGREEMENT_NONE)
 		printf("  together   %s\n", a->togethers[cm->together].id);
+	{
+		/* "due 2018-12-31, extended to 2019-06-30 by entry 4" */
+		const struct engine_due_change *dh;
+		size_t nd = engine_due_history(eng, c, &dh);
+		for (i = 0; i < nd; i++)
+			printf("  due was    %s, changed to %s by entry %llu (an amendment)\n", dh[i].from,
+			       dh[i].to, (unsigned long long)dh[i].index);
+	}
 	if (cv.due != ENGINE_NO_TIME || cm->due.kind != AGREEMENT_DUE_NONE) {
 		char rule[AGREEMENT_ID_MAX + 48], tl[26];
 		agreement_due_describe(a, &cm->due, rule, sizeof(rule));

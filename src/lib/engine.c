@@ -70,6 +70,8 @@ struct cstate {
 	size_t nprog;
 	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
 	int64_t *qsum; /* quantity: per actor, the sum of its progress values (millionths) */
+	struct engine_due_change *duehist; /* amendments that changed its due rule */
+	size_t nduehist;
 	/* Standing: incidents that violate it (log order) and how many stand confirmed. */
 	size_t *viol;
 	size_t nviol, capviol, nviol_confirmed;
@@ -295,6 +297,7 @@ cstate_release(struct cstate *c)
 	free(c->hist);
 	free(c->viol);
 	free(c->qsum);
+	free(c->duehist);
 	for (i = 0; i < c->nprog; i++) {
 		free_str(c->prog[i].quantity);
 		free_str(c->prog[i].value);
@@ -807,6 +810,16 @@ uint64_t
 engine_counted(const struct engine *eng)
 {
 	return eng->ncounted;
+}
+
+size_t
+engine_due_history(const struct engine *eng, size_t c, const struct engine_due_change **out)
+{
+	*out = NULL;
+	if (c >= eng->ncs)
+		return 0;
+	*out = eng->cs[c].duehist;
+	return eng->cs[c].nduehist;
 }
 
 int64_t
@@ -1803,6 +1816,29 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		o->nhist = o->caphist = 0;
 		o->prog = NULL;
 		o->nprog = 0;
+		{
+			/* the deadline history: kept, and this amendment's move added */
+			char f[112], g[112];
+			n->duehist = o->duehist;
+			n->nduehist = o->nduehist;
+			o->duehist = NULL;
+			o->nduehist = 0;
+			agreement_due_describe(&eng->a, &eng->a.commitments[old].due, f, sizeof(f));
+			agreement_due_describe(&na, &na.commitments[i].due, g, sizeof(g));
+			if (strcmp(f, g) != 0) {
+				struct engine_due_change *h =
+					realloc(n->duehist, (n->nduehist + 1) * sizeof(*h));
+				if (h == NULL) {
+					eng->oom = true;
+				} else {
+					n->duehist = h;
+					h[n->nduehist].index = index;
+					memcpy(h[n->nduehist].from, f, sizeof(f));
+					memcpy(h[n->nduehist].to, g, sizeof(g));
+					n->nduehist++;
+				}
+			}
+		}
 		if (o->withdrawn) {
 			n->reinstated_at = t;
 			continue;

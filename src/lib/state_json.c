@@ -178,6 +178,21 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(jbool(b, v.late, e));
 	J(buf_puts(b, ",\"due\":", e));
 	J(jtime(b, v.due, e));
+	{
+		/* the deadline history (amendments that moved it) */
+		const struct engine_due_change *dh;
+		size_t nd = engine_due_history(eng, c, &dh);
+		J(buf_puts(b, ",\"due_history\":[", e));
+		for (i = 0; i < nd; i++) {
+			J(buf_printf(b, e, "%s{\"index\":%llu,\"from\":", i ? "," : "",
+			             (unsigned long long)dh[i].index));
+			J(jstr(b, dh[i].from, e));
+			J(buf_puts(b, ",\"to\":", e));
+			J(jstr(b, dh[i].to, e));
+			J(buf_puts(b, "}", e));
+		}
+		J(buf_puts(b, "]", e));
+	}
 	J(buf_puts(b, ",\"due_rule\":", e));
 	if (cm->due.kind == AGREEMENT_DUE_NONE) {
 		J(buf_puts(b, "null", e));
