@@ -34,37 +34,37 @@
 #include "armistice/common.h"
 
 static const char amend_usage[] =
-	"usage: armistice amend DIR --agreement NEW --time TIME [--dry-run] [--json]\n"
-	"       armistice amend DIR --agreement NEW --time TIME --combine SIGNED...\n"
-	"\n"
-	"Builds the amendment of the agreement in force in the log DIR to the\n"
-	"agreement file NEW (zone files beside it), dated TIME (RFC 3339), and\n"
-	"says what it changes: deadlines moved, commitments added or removed,\n"
-	"verifiers and quorums, zones redrawn, witnesses.\n"
-	"\n"
-	"  (no option)       print the changes on standard error and the unsigned\n"
-	"                    amendment entry on standard output: each party signs\n"
-	"                    it with armistice sign --key KEY FILE\n"
-	"  --dry-run         print only the changes (standard output)\n"
-	"  --combine         merge the signatures of the SIGNED copies over the\n"
-	"                    same bytes, check that every party of the agreement in\n"
-	"                    force signed, copy NEW's zone files to DIR/zones, and\n"
-	"                    print the signed entry for armistice append DIR\n"
-	"  --zones ZDIR      zone files of the agreement in force (default DIR/zones)\n"
-	"  --json            with --dry-run: {agreement, new, changes: [...]}\n"
-	"\n"
-	"exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 input\n"
-	"refused, 4 system error, 5 not found.\n";
+    "usage: armistice amend DIR --agreement NEW --time TIME [--dry-run] [--json]\n"
+    "       armistice amend DIR --agreement NEW --time TIME --combine SIGNED...\n"
+    "\n"
+    "Builds the amendment of the agreement in force in the log DIR to the\n"
+    "agreement file NEW (zone files beside it), dated TIME (RFC 3339), and\n"
+    "says what it changes: deadlines moved, commitments added or removed,\n"
+    "verifiers and quorums, zones redrawn, witnesses.\n"
+    "\n"
+    "  (no option)       print the changes on standard error and the unsigned\n"
+    "                    amendment entry on standard output: each party signs\n"
+    "                    it with armistice sign --key KEY FILE\n"
+    "  --dry-run         print only the changes (standard output)\n"
+    "  --combine         merge the signatures of the SIGNED copies over the\n"
+    "                    same bytes, check that every party of the agreement in\n"
+    "                    force signed, copy NEW's zone files to DIR/zones, and\n"
+    "                    print the signed entry for armistice append DIR\n"
+    "  --zones ZDIR      zone files of the agreement in force (default DIR/zones)\n"
+    "  --json            with --dry-run: {agreement, new, changes: [...]}\n"
+    "\n"
+    "exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 input\n"
+    "refused, 4 system error, 5 not found.\n";
 
 static const struct option amend_opts[] = {
-	{"agreement", required_argument, NULL, 'a'},
-	{"time", required_argument, NULL, 't'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"combine", no_argument, NULL, 'c'},
-	{"zones", required_argument, NULL, 'z'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"agreement", required_argument, NULL, 'a'},
+    {"time", required_argument, NULL, 't'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"combine", no_argument, NULL, 'c'},
+    {"zones", required_argument, NULL, 'z'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct amend {
@@ -92,8 +92,8 @@ party_sig(const struct agreement *a, const struct note_sig *s)
 
 /* The party signatures of every SIGNED copy of text, merged into one note. */
 static int
-merge(const struct amend *am, const struct agreement *a, const struct buf *text,
-      struct buf *merged, struct arm_err *e)
+merge(const struct amend *am, const struct agreement *a, const struct buf *text, struct buf *merged,
+      struct arm_err *e)
 {
 	struct note_sig *sigs = calloc(NOTE_MAX_SIGS, sizeof(*sigs));
 	size_t nsigs = 0, i, j, k;
@@ -106,18 +106,18 @@ merge(const struct amend *am, const struct agreement *a, const struct buf *text,
 		struct note n;
 
 		rc = cli_read_file(am->signed_files[i], &in, e);
-		if (rc == ARM_OK &&
-		    (rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"", in.len, ENTRY_MAX_SIZE,
-		                     e)) != ARM_OK)
+		if (rc == ARM_OK && (rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"",
+		                                     in.len, ENTRY_MAX_SIZE, e)) != ARM_OK)
 			arm_err_prefix(e, "amend: '%s'", am->signed_files[i]);
 		buf_release(&in);
 		if (rc != ARM_OK)
 			break;
 		if (n.text_len != text->len || memcmp(n.text, text->data, text->len) != 0) {
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "amend: '%s' is not a signature of this amendment (its text differs "
-			                 "from the one built from '%s' and --time %s)",
-			                 am->signed_files[i], am->file, am->time);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "amend: '%s' is not a signature of this amendment (its text differs "
+			    "from the one built from '%s' and --time %s)",
+			    am->signed_files[i], am->file, am->time);
 			note_release(&n);
 			break;
 		}
@@ -125,12 +125,14 @@ merge(const struct amend *am, const struct agreement *a, const struct buf *text,
 			if (!party_sig(a, &n.sigs[j]))
 				continue;
 			for (k = 0; k < nsigs; k++)
-				if (sigs[k].key_id == n.sigs[j].key_id && strcmp(sigs[k].name, n.sigs[j].name) == 0)
+				if (sigs[k].key_id == n.sigs[j].key_id &&
+				    strcmp(sigs[k].name, n.sigs[j].name) == 0)
 					break;
 			if (k < nsigs)
 				continue;
 			if (nsigs == NOTE_MAX_SIGS)
-				rc = arm_err_set(e, ARM_ELIMIT, "amend: more than %d signatures", NOTE_MAX_SIGS);
+				rc = arm_err_set(e, ARM_ELIMIT, "amend: more than %d signatures",
+				                 NOTE_MAX_SIGS);
 			else
 				sigs[nsigs++] = n.sigs[j];
 		}
@@ -165,19 +167,22 @@ install_zones(const struct amend *am, const struct agreement *na, struct arm_err
 
 		if (z->file == NULL)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", am->zones, z->file) >= sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", am->zones, z->file) >=
+		    sizeof(path))
 			return arm_err_set(e, ARM_EUSAGE, "amend: zone path too long");
 		rc = cli_read_file(path, &old, e);
 		if (rc == ARM_OK) {
-			bool same = old.len == z->geojson_len && memcmp(old.data, z->geojson, old.len) == 0;
+			bool same =
+			    old.len == z->geojson_len && memcmp(old.data, z->geojson, old.len) == 0;
 			buf_release(&old);
 			if (same)
 				continue;
-			return arm_err_set(e, ARM_ERULE,
-			                   "amend: zone %s: '%s' beside the log holds other bytes; a redrawn "
-			                   "zone needs a new file name (the older entries replay with the "
-			                   "old one)",
-			                   z->id, z->file);
+			return arm_err_set(
+			    e, ARM_ERULE,
+			    "amend: zone %s: '%s' beside the log holds other bytes; a redrawn "
+			    "zone needs a new file name (the older entries replay with the "
+			    "old one)",
+			    z->id, z->file);
 		}
 		buf_release(&old);
 		if (strchr(z->file, '/') != NULL) {
@@ -188,13 +193,15 @@ install_zones(const struct amend *am, const struct agreement *na, struct arm_err
 			if (slash != NULL) {
 				*slash = '\0';
 				if (mkdir(dirp, 0755) != 0 && errno != EEXIST)
-					return arm_err_set(e, ARM_EIO, "amend: cannot create '%s': %s", dirp,
+					return arm_err_set(e, ARM_EIO,
+					                   "amend: cannot create '%s': %s", dirp,
 					                   strerror(errno));
 			}
 		}
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
-			return arm_err_set(e, ARM_EIO, "amend: cannot create '%s': %s", path, strerror(errno));
+			return arm_err_set(e, ARM_EIO, "amend: cannot create '%s': %s", path,
+			                   strerror(errno));
 		w = write(fd, z->geojson, z->geojson_len);
 		if (w < 0 || (size_t)w != z->geojson_len || fsync(fd) != 0) {
 			close(fd);
@@ -248,7 +255,8 @@ run(struct amend *am, struct arm_err *e)
 		goto out;
 	}
 	if (memcmp(na.id, a->id, HASH_SIZE) == 0) {
-		rc = arm_err_set(e, ARM_ERULE, "amend: '%s' is the agreement already in force", am->file);
+		rc = arm_err_set(e, ARM_ERULE, "amend: '%s' is the agreement already in force",
+		                 am->file);
 		goto out;
 	}
 	if ((rc = agreement_diff(a, &na, &diff, &nchanges, e)) != ARM_OK ||
@@ -273,15 +281,16 @@ run(struct amend *am, struct arm_err *e)
 			}
 			printf("]}\n");
 		} else {
-			printf("amendment of %s, dated %s: %zu change%s\n", a->name, am->time, nchanges,
-			       nchanges == 1 ? "" : "s");
+			printf("amendment of %s, dated %s: %zu change%s\n", a->name, am->time,
+			       nchanges, nchanges == 1 ? "" : "s");
 			if (diff.len > 0)
 				fwrite(diff.data, 1, diff.len, stdout);
 		}
 		goto out;
 	}
 	if (!am->combine) {
-		fprintf(stderr, "armistice: amendment: %zu change%s\n", nchanges, nchanges == 1 ? "" : "s");
+		fprintf(stderr, "armistice: amendment: %zu change%s\n", nchanges,
+		        nchanges == 1 ? "" : "s");
 		if (diff.len > 0)
 			fwrite(diff.data, 1, diff.len, stderr);
 		fwrite(text.data, 1, text.len, stdout);
@@ -290,7 +299,8 @@ run(struct amend *am, struct arm_err *e)
 	if ((rc = merge(am, a, &text, &merged, e)) != ARM_OK)
 		goto out;
 	{
-		/* Every party of the agreement in force must have signed (entry_open refuses otherwise). */
+		/* Every party of the agreement in force must have signed (entry_open refuses
+		 * otherwise). */
 		struct entry en;
 		entry_init(&en);
 		rc = entry_open(&en, merged.data, merged.len, a, e);
@@ -301,7 +311,8 @@ run(struct amend *am, struct arm_err *e)
 		}
 	}
 	if (merged.len > ENTRY_MAX_SIZE) {
-		rc = arm_err_set(e, ARM_ELIMIT, "amend: the signed amendment is %zu bytes, more than %u",
+		rc = arm_err_set(e, ARM_ELIMIT,
+		                 "amend: the signed amendment is %zu bytes, more than %u",
 		                 merged.len, ENTRY_MAX_SIZE);
 		goto out;
 	}
