@@ -352,6 +352,19 @@ void engine_record(const struct engine *eng, size_t actor, int64_t now, struct e
 void engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified);
 
 /*
+ * The amendments applied (as of the moment), log order, each with what it
+ * changed: agreement_diff() lines, "\n"-terminated, borrowed.
+ */
+struct engine_amendment {
+	uint64_t index;
+	int64_t time;
+	size_t nchanges;
+	const char *changes; /* NULL when nothing changed */
+	size_t len;
+};
+size_t engine_amendments(const struct engine *eng, const struct engine_amendment **out);
+
+/*
  * Deadline history: each amendment that changed commitment c's due rule,
  * in log order ("due 2018-12-31, extended to 2019-06-30 by entry 4").
  */

@@ -135,6 +135,8 @@ struct engine {
 	size_t ninc, capinc;
 	size_t *vcpool;          /* incident -> violated commitments (struct incident vc) */
 	size_t nvcpool, capvcpool;
+	struct engine_amendment *amends; /* amendments applied, with what they changed */
+	size_t namends, capamends;
 	struct arbfinding *arbf; /* the arbiter members' latest findings */
 	size_t narbf, caparbf;
 	size_t *inc_hash;     /* open addressing: incident index + 1, 0 = empty */
@@ -366,6 +368,9 @@ engine_free(struct engine *eng)
 	free(eng->inwork);
 	free(eng->blist);
 	free(eng->vcpool);
+	for (size_t i = 0; i < eng->namends; i++)
+		free_str(eng->amends[i].changes);
+	free(eng->amends);
 	free(eng->inc);
 	free(eng->arbf);
 	free(eng->inc_hash);
@@ -810,6 +815,13 @@ uint64_t
 engine_counted(const struct engine *eng)
 {
 	return eng->ncounted;
+}
+
+size_t
+engine_amendments(const struct engine *eng, const struct engine_amendment **out)
+{
+	*out = eng->amends;
+	return eng->namends;
 }
 
 size_t
@@ -1762,7 +1774,8 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	size_t **rdeps = NULL, *nrdeps = NULL;
 	size_t nna, i, j;
 	uint64_t *seq = NULL;
-	size_t *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	size_t *c1 = NULL, *c2 = NULL, *c3 = NULL, nch = 0;
+	struct buf dbuf = BUF_INIT(1 << 20);
 	int rc;
 
 	agreement_init(&na);
@@ -1771,7 +1784,15 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		agreement_release(&na);
 		return RULE(e, "amend-body", "the body's digest is not the new agreement's id");
 	}
+	/* What it changes, kept for the state (docs/state-json.md amendments). */
+	if ((rc = agreement_diff(&eng->a, &na, &dbuf, &nch, e)) != ARM_OK ||
+	    !grow((void **)&eng->amends, &eng->capamends, eng->namends + 1, sizeof(*eng->amends))) {
+		buf_release(&dbuf);
+		agreement_release(&na);
+		return rc != ARM_OK ? rc : arm_err_set(e, ARM_ENOMEM, "out of memory applying an amendment");
+	}
 	if ((rc = alloc_tables(&na, &cs, &rdeps, &nrdeps, e)) != ARM_OK) {
+		buf_release(&dbuf);
 		agreement_release(&na);
 		return rc;
 	}
@@ -1905,6 +1926,13 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		for (i = 0; i < eng->ninc; i++)
 			inc_hash_put(eng->inc_hash, eng->inc_hcap, &eng->inc[i], i);
 	}
+	{
+		struct engine_amendment *am = &eng->amends[eng->namends++];
+		am->index = index;
+		am->time = t;
+		am->nchanges = nch;
+		am->changes = (const char *)buf_detach(&dbuf, &am->len);
+	}
 	free_tables(eng);
 	agreement_release(&eng->a);
 	eng->a = na;
@@ -1948,6 +1976,7 @@ fail:
 	free(c1);
 	free(c2);
 	free(c3);
+	buf_release(&dbuf);
 	agreement_release(&na);
 	return rc;
 }

@@ -514,6 +514,32 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_puts(b, "]", e));
 
+	/* What each amendment changed (agreement_diff), log order. */
+	{
+		const struct engine_amendment *am;
+		size_t na = engine_amendments(eng, &am), k;
+		ARM_TRY(buf_puts(b, ",\"amendments\":[", e));
+		for (k = 0; k < na; k++) {
+			const char *p = am[k].changes, *q, *end = p ? p + am[k].len : NULL;
+			bool first = true;
+			ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", k ? "," : "",
+			                   (unsigned long long)am[k].index));
+			ARM_TRY(jtime(b, am[k].time, e));
+			ARM_TRY(buf_puts(b, ",\"changes\":[", e));
+			while (p != NULL && p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+				char line[1100];
+				size_t ln = (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p) : sizeof(line) - 1;
+				memcpy(line, p, ln);
+				line[ln] = '\0';
+				ARM_TRY(buf_puts(b, first ? "" : ",", e));
+				ARM_TRY(jstr(b, line, e));
+				first = false;
+				p = q + 1;
+			}
+			ARM_TRY(buf_puts(b, "]}", e));
+		}
+		ARM_TRY(buf_puts(b, "]", e));
+	}
 	ARM_TRY(buf_puts(b, ",\"actors\":[", e));
 	for (i = 0; i < a->nactors; i++) {
 		struct engine_record r;

@@ -70,11 +70,16 @@ expect_ok "status after" "$ARM" status "$L" --json --now 2019-02-01T00:00:00Z
 	ok "... the deadline history: 2018-12-31, then 2019-06-30" || not_ok "due_history $(jq -c '.commitments[0].due_history' "$T/out")"
 [ "$(jq -r '.commitments[] | select(.id=="remains") | .due_history | length' "$T/out")" = 0 ] &&
 	ok "... none where the amendment kept the deadline" || not_ok "remains has a due history"
+jq -r '.amendments[0].changes[]' "$T/out" >"$T/changes"
+expect_grep "state JSON: what the amendment changed" '^commitment gp-south: due moved from 2018-12-31 to 2019-06-30$' "$T/changes"
+expect_grep "... and the added commitment" '^commitment liaison-office added$' "$T/changes"
 expect_ok "show gp-south after" "$ARM" show "$L" gp-south --now 2019-02-01T00:00:00Z
 expect_grep "... says the deadline was extended, and by which entry" 'due was +2018-12-31, changed to 2019-06-30 by entry [0-9]+ \(an amendment\)' "$T/out"
 expect_ok "status --at before the amendment" "$ARM" status "$L" --json --at 2018-12-15T00:00:00Z
 [ "$(jq -r '.commitments[] | select(.id=="gp-south") | .due' "$T/out")" = 2018-12-31T15:00:00Z ] &&
 	ok "... the old deadline" || not_ok "before $(jq -c '.commitments[0].due' "$T/out")"
+[ "$(jq -r '.amendments | length' "$T/out")" = 0 ] && ok "... and no amendment yet" || not_ok "amendments before"
+
 expect_ok "timeline says what the amendment changed" "$ARM" timeline "$L"
 expect_grep "... due moved" 'gp-south: due moved from 2018-12-31 to 2019-06-30' "$T/out"
 expect_ok "log verify still passes (no quorum)" "$ARM" log verify "$L" --key "$K/demo-log.vkey" --no-quorum
