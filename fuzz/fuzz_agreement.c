@@ -39,8 +39,13 @@ check(const struct agreement *a)
 		if (c->id == NULL || c->phase >= a->nphases || c->nowners == 0)
 			abort();
 		for (k = 0; k < c->nowners; k++)
-			if (c->owners[k] >= a->nactors || a->actors[c->owners[k]].role != AGREEMENT_PARTY)
+			if (c->owners[k] >= a->nactors) /* any actor may own */
 				abort();
+		if (c->due.kind == AGREEMENT_DUE_DDAY && !a->has_effective)
+			abort();
+		if (c->due.kind == AGREEMENT_DUE_AFTER &&
+		    (c->due.after >= a->ncommitments || (c->due.days < 0) == (c->due.hours < 0)))
+			abort();
 		for (k = 0; k < c->nrequires; k++)
 			if (c->requires[k] >= a->ncommitments)
 				abort();
@@ -55,6 +60,14 @@ check(const struct agreement *a)
 	}
 	if (a->topo == NULL)
 		abort();
+	if (a->arbiter.nby > 0 && (a->arbiter.quorum == 0 || a->arbiter.quorum > a->arbiter.nby))
+		abort();
+	for (k = 0; k < a->arbiter.nby; k++)
+		if (a->arbiter.by[k] >= a->nactors)
+			abort();
+	for (k = 0; k < a->nfinders; k++)
+		if (a->finders[k] >= a->nactors)
+			abort();
 	pos = calloc(a->ncommitments + 1, sizeof(size_t));
 	if (pos == NULL)
 		return;

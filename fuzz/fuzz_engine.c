@@ -6,6 +6,7 @@
  * zones inline). Properties: no crash or leak; a refused entry leaves the
  * state JSON byte-identical and the size unchanged; the JSON of the final
  * state is the same when produced twice; queries run on every commitment.
+ * Each input runs twice: the whole history, and as of a moment inside it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@ static const char yaml[] =
 	"name: fuzz\n"
 	"title: Fuzz agreement (demo keys)\n"
 	"timezone: \"+09:00\"\n"
+	"effective: \"2018-09-19T10:00:00+09:00\"\n"
+	"arbiter: {by: [nnsc, press], quorum: 1}\n"
+	"findings: {by: [nnsc, south]}\n"
 	"log:\n"
 	"  origin: demo.armistice.example/fuzz\n"
 	"  key: demo-log+93869de2+AY/mia9aa3v067qFtdKbI3eAoMsB7LpR9ygqXZBmEq2U\n"
@@ -40,7 +44,13 @@ static const char yaml[] =
 	"  - {id: gp-north, owner: north, phase: p1, text: GP north., together: gp, verify: {by: [south, nnsc], quorum: 1}}\n"
 	"  - {id: no-fire, owners: [south, north], phase: p1, text: No fire., standing: {breached_by: [gunfire], zones: [jsa]}}\n"
 	"  - {id: jsa, owners: [south, north], phase: p2, text: JSA., requires: [gp-south, gp-north], verify: {mutual: true, method: trilateral}, due: {after: gp-north, days: 20}}\n"
-	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n";
+	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
+	"  - {id: hold, owners: [south, north], phase: p1, text: Hold., standing: {breached_by: [gunfire], threshold: {violations: 2, days: 10}}}\n"
+	"  - {id: protect, owner: south, phase: p1, text: Protect., standing: {breached_by: [accident], protect: true}}\n"
+	"  - {id: weapons, owner: north, phase: p1, text: Weapons., quantity: {target: 7132, unit: weapons}, verify: {by: [nnsc, south], quorum: 1}}\n"
+	"  - {id: weapons-30, owner: north, phase: p1, text: 30 %., tranche: {of: weapons, percent: 30}, due: D+90}\n"
+	"  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
+	"  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: {by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
 
 static int
 in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon, bool *inside,
@@ -65,8 +75,8 @@ state(const struct engine *eng, int64_t now)
 	return (char *)buf_detach(&b, NULL);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+run(const uint8_t *data, size_t size, int64_t asof)
 {
 	static const struct engine_geo geo = {in_zone, NULL};
 	const int64_t now = 1546300800; /* 2019-01-01T00:00:00Z */
@@ -74,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct engine *eng;
 	struct agreement a;
 	struct arm_err e;
-	size_t pos = 0, c;
+	size_t pos = 0, c, namend = 0;
 	char *s1, *s2;
 
 	engine_opts_init(&o);
@@ -84,7 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                    &e) != ARM_OK ||
 	    engine_new(&eng, &o, &e) != ARM_OK)
 		abort();
-	if (engine_set_agreement(eng, &a, 0, &e) != ARM_OK)
+	if (engine_set_agreement(eng, &a, 0, &e) != ARM_OK ||
+	    engine_set_asof(eng, asof, &e) != ARM_OK)
 		abort();
 	agreement_release(&a);
 	while (pos < size && engine_size(eng) < 64) {
@@ -97,10 +108,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		memcpy(chunk, data + pos, len);
 		pos += len + (end ? 1 : 0);
+		/*
+		 * Blank lines split the input, so an amend entry arrives without
+		 * its body: it gets the agreement with a deadline moved and a
+		 * title per amendment (amendments, as-of horizons before and after
+		 * them and the state carried over are all exercised).
+		 */
+		if (len > 30 && memcmp(chunk, "armistice/entry/v1\nkind: amend\n", 30) == 0) {
+			static const char from[] = "due: D+90}", to[] = "due: D+99}";
+			const char *at = strstr(yaml, from);
+			size_t pre = (size_t)(at - yaml), n = len + 1 + sizeof(yaml) - 1;
+			uint8_t *c2 = malloc(n);
+			if (c2 != NULL) {
+				memcpy(c2, chunk, len);
+				c2[len] = '\n';
+				memcpy(c2 + len + 1, yaml, sizeof(yaml) - 1);
+				memcpy(c2 + len + 1 + pre, to, sizeof(to) - 1);
+				c2[len + 1 + (size_t)(strstr(yaml, "Fuzz agreement") - yaml)] =
+					(uint8_t)('A' + namend++ % 26);
+				free(chunk);
+				chunk = c2;
+				len = n;
+			}
+		}
 		if (entry_parse(&en, chunk, len, &e) == ARM_OK) {
 			uint64_t before = engine_size(eng);
 			char *pre = state(eng, now);
 			memcpy(en.agreement, engine_agreement(eng)->id, HASH_SIZE);
+			if (en.kind == ENTRY_AMEND)
+				hash_sha256(en.body_id, en.body, en.body_len);
+			if (engine_counted(eng) > engine_size(eng))
+				abort();
 			if (engine_apply(eng, &en, before, &e) != ARM_OK) {
 				char *post = state(eng, now);
 				if (e.rc == ARM_ENOMEM || engine_stale(eng))
@@ -126,5 +164,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s1);
 	free(s2);
 	engine_free(eng);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* The whole history, and as of a moment inside it (docs/rules.md). */
+	run(data, size, ENGINE_NO_TIME);
+	run(data, size, 1530403200); /* 2018-07-01T00:00:00Z */
 	return 0;
 }

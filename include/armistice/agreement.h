@@ -78,7 +78,8 @@ enum agreement_verify_kind {
 enum agreement_due_kind {
 	AGREEMENT_DUE_NONE = 0,
 	AGREEMENT_DUE_DATE,  /* due: "YYYY-MM-DD" */
-	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} */
+	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} or {after: commitment, hours: N} */
+	AGREEMENT_DUE_DDAY,  /* due: "D+N" (days) or "D+Nh" (hours) after the agreement's effective moment */
 };
 
 /* Where a node was in the YAML, 1-based, for messages about it. */
@@ -182,12 +183,22 @@ struct agreement_due {
 	 * DUE_DATE: the date in the agreement's counting zone, and deadline =
 	 * the first second after that day ends there (UTC epoch seconds), so a
 	 * commitment is overdue at time t iff t >= deadline and not yet done.
+	 * DUE_DDAY: deadline computed the same way from the effective moment
+	 * (docs/rules.md "Schedules"): "D+N" is met by the end of day N, the
+	 * day of the effective moment being day 0; "D+Nh" is met N hours
+	 * after the effective moment, to the second.
 	 */
 	int32_t year, month, day;
 	int64_t deadline;
-	/* DUE_AFTER: due `days` days after commitment `after` takes effect. */
+	/*
+	 * DUE_AFTER: due by the end of the `days`-th day after the day
+	 * commitment `after` took effect (days >= 0, hours < 0), or `hours`
+	 * hours after it took effect, to the second (hours >= 0, days < 0).
+	 * DUE_DDAY: the same two numbers, after the effective moment.
+	 */
 	size_t after;
 	int64_t days;
+	int64_t hours;
 };
 
 struct agreement_standing {
@@ -196,6 +207,15 @@ struct agreement_standing {
 	size_t nbreached_by;
 	size_t *zones;        /* zone indices; 0 zones = anywhere */
 	size_t nzones;
+	/*
+	 * threshold: {violations: N, days: D}: breached once N confirmed
+	 * violations occurred within D days (calendar days in the agreement's
+	 * zone, docs/rules.md "Standing obligations"); 0: the first breaches.
+	 */
+	size_t violations;
+	int64_t days;
+	/* protect: true: a duty to protect, breached whoever the perpetrator (any actor or none). */
+	bool protect;
 };
 
 struct agreement_commitment {
@@ -213,6 +233,17 @@ struct agreement_commitment {
 	struct agreement_standing standing;
 	char *area;           /* optional GeoJSON as JSON text, or NULL */
 	size_t area_len;
+	/*
+	 * quantity: {target: N, unit: ID}: progress entries in that unit
+	 * accumulate (docs/rules.md "Quantities and tranches"). qty_target in
+	 * millionths (the entry value's precision); 0: no quantity.
+	 */
+	int64_t qty_target;
+	char *qty_unit;
+	/* tranche: {of: commitment, percent: P}: done once P % of of's target is verified. */
+	size_t tranche_of;    /* commitment index, or AGREEMENT_NONE */
+	int64_t tranche_pct;  /* 1..100 */
+	struct agreement_mark tranche_mark;
 	struct agreement_mark mark;
 };
 
@@ -221,6 +252,17 @@ struct agreement_together {
 	char *id;
 	size_t *members; /* commitment indices, in document order */
 	size_t nmembers;
+};
+
+/*
+ * Who decides (docs/rules.md "Who decides"): an arbiter of one actor or a
+ * k-of-n group (a tripartite mechanism) whose finding settles a disputed
+ * claim or incident; nby == 0: no arbiter.
+ */
+struct agreement_arbiter {
+	size_t *by;     /* actor indices */
+	size_t nby;
+	size_t quorum;  /* 1 <= quorum <= nby */
 };
 
 struct agreement {
@@ -233,6 +275,22 @@ struct agreement {
 	char *title;
 	int32_t tz_offset;     /* seconds east of UTC: the day-counting zone */
 	bool inclusive;        /* counting: {inclusive: true} */
+	/*
+	 * The effective moment (D-day, `effective:`): a date (its first
+	 * second in the agreement's zone) or an RFC 3339 time. D+N deadlines
+	 * count from it. has_effective false: none declared.
+	 */
+	bool has_effective;
+	int64_t effective;
+	struct agreement_arbiter arbiter;
+	/*
+	 * findings: {by: [...]}: whose findings (and own incident reports)
+	 * confirm an incident. has_finders false: every actor with role
+	 * verifier. Arbiter members always may.
+	 */
+	bool has_finders;
+	size_t *finders;
+	size_t nfinders;
 
 	struct agreement_log log;
 	struct agreement_actor *actors;
@@ -303,6 +361,12 @@ const struct agreement_commitment *agreement_commitment(const struct agreement *
 /* Indices of the parties (role party), in document order; returns count. */
 size_t agreement_parties(const struct agreement *a, size_t *out, size_t max);
 
+/* Is actor a member of the arbiter? May actor make findings on incidents? */
+bool agreement_is_arbiter(const struct agreement *a, size_t actor);
+bool agreement_is_finder(const struct agreement *a, size_t actor);
+/* The same without the arbiter: findings.by, else role verifier. */
+bool agreement_finds_by_role(const struct agreement *a, size_t actor);
+
 /* Is actor index `actor` an owner of commitment c? */
 bool agreement_is_owner(const struct agreement_commitment *c, size_t actor);
 
@@ -317,6 +381,19 @@ bool agreement_quorum_met(const struct agreement *a, const bool *witness_ok);
  * witnesses" or "group both = 2 of [parties, neutrals]" (truncated to cap).
  */
 void agreement_quorum_describe(const struct agreement *a, char *out, size_t cap);
+
+/*
+ * What an amendment changes, as a semantic diff (docs/agreement.md
+ * "Amendments"): one line per change, appended to out, e.g.
+ *   "commitment gp-north: due moved from 2018-12-31 to 2019-06-30"
+ *   "commitment liaison added" / "commitment sohae removed"
+ *   "commitment gp-south: verifiers changed from [north, nnsc] quorum 2 to [nnsc] quorum 1"
+ *   "zone jsa redrawn", "witnesses changed: added w-unc; removed w-north"
+ *   "log quorum changed from ... to ...", "arbiter changed", "effective moved from X to Y"
+ * Nothing when the two say the same. *nchanges counts the lines.
+ */
+int agreement_diff(const struct agreement *from, const struct agreement *to, struct buf *out,
+                   size_t *nchanges, struct arm_err *e) ARM_MUST_CHECK;
 
 /* Names and parsers for the enums ("on-site", "party", ...). */
 const char *agreement_method_name(enum agreement_method m);
@@ -341,6 +418,17 @@ int64_t agreement_days_from_civil(int64_t y, int64_t m, int64_t d);
 int agreement_days_in_month(int64_t y, int64_t m); /* 0 for a bad month */
 /* "YYYY-MM-DD" (year >= 1900, a real day): 0 ok, -1 otherwise. */
 int agreement_date_parse(const char *s, size_t len, int32_t *y, int32_t *m, int32_t *d);
+/*
+ * The deadline of a due rule that does not depend on another commitment's
+ * taking effect (DUE_DATE, DUE_DDAY), or of DUE_AFTER once `after` took
+ * effect at `from`; INT64_MIN for none or not yet known. One function so
+ * that the engine and the documents agree on "by the end of day N".
+ */
+int64_t agreement_due_deadline(const struct agreement *a, const struct agreement_due *d,
+                               int64_t from);
+/* The due rule in words: "2018-12-31", "D+90", "D+72h", "20 days after gp-north". */
+void agreement_due_describe(const struct agreement *a, const struct agreement_due *d, char *out,
+                            size_t cap);
 /* "HH:MM:SS" (no leap second): 0 ok, -1 otherwise. */
 int agreement_clock_parse(const char *s, size_t len, int *hh, int *mi, int *ss);
 /* Strict decimal: digits only, no leading zeros, <= max. */

@@ -15,12 +15,16 @@
  * the state exactly as it was. The status machine is a table of
  * (status, event) -> handler (src/lib/engine.c), each handler pure.
  *
- * As of a past moment: open the engine with opts.asof_time set and replay
- * the whole log; entries whose event time (an incident's `occurred`, else
- * `time`) is later are still sequence-checked but change nothing, and the
- * replay stops changing state at the first amendment dated later. The
- * `time-order` rule (an entry is never dated before what it depends on)
- * makes this filter sound. As of a log index N: replay entries [0, N).
+ * As of a past moment: open the engine with opts.asof_time set (or call
+ * engine_set_asof() right after entry 0, when the moment depends on the
+ * agreement's time zone) and replay the whole log; entries whose event
+ * time (an incident's `occurred`, else `time`) is later are still
+ * sequence-checked but change nothing, and the replay stops changing state
+ * at the first amendment dated later. What follows that amendment names
+ * the later agreement: it is still checked (agreement id, signatures
+ * against the later agreement's keys, amendment bodies), never applied.
+ * The `time-order` rule (an entry is never dated before what it depends
+ * on) makes this filter sound. As of a log index N: replay entries [0, N).
  *
  * Places: standing commitments limited to zones ask opts.geo whether an
  * incident's position lies in a zone, through a function pointer, so the
@@ -58,7 +62,7 @@ enum engine_status {
 	ENGINE_HELD,        /* verified, a `together` partner is not yet */
 	ENGINE_DONE,        /* verified and every `together` partner verified */
 	ENGINE_KEPT,        /* standing commitment in force, not breached */
-	ENGINE_BREACHED,    /* standing commitment breached by a confirmed incident */
+	ENGINE_BREACHED,    /* standing: its confirmed violations meet its threshold (docs/rules.md) */
 	ENGINE_WITHDRAWN,   /* withdrawn by an owner; claims need an amendment */
 	ENGINE_NSTATUS
 };
@@ -121,6 +125,24 @@ const struct agreement *engine_agreement(const struct engine *eng);
 uint64_t engine_size(const struct engine *eng);
 
 /*
+ * The as-of moment, set after entry 0 and before any other entry (a date
+ * typed as a day ends at midnight in the agreement's zone, known only once
+ * entry 0 is read). ARM_EUSAGE later.
+ */
+int engine_set_asof(struct engine *eng, int64_t t, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Entries that count as of the moment: the agreement, clock leaves dated
+ * at or before it, entries whose event time is at or before it (all of
+ * them without a moment). engine_last_counted(): did the last entry
+ * applied count (a timeline as of a moment lists only those)?
+ */
+uint64_t engine_counted(const struct engine *eng);
+/* The as-of moment, or ENGINE_NO_TIME. */
+int64_t engine_asof(const struct engine *eng);
+bool engine_last_counted(const struct engine *eng);
+
+/*
  * Applies one parsed entry at log index `index` (must equal
  * engine_size()). The entry's signatures are the caller's business
  * (entry_open()). ARM_ERULE (or ARM_ESYNTAX for an amendment body that
@@ -170,7 +192,10 @@ int engine_log_clock(void *ctx, uint64_t index, int64_t now, struct buf *text, s
 void engine_log_retract(void *ctx, uint64_t index);
 void engine_log_hooks(struct engine *eng, struct log_hooks *h);
 
-/* The log's time (ENGINE_NO_TIME before any clock leaf), its leaf's index and the clock leaves seen. */
+/*
+ * The log's time (ENGINE_NO_TIME before any clock leaf), its leaf's index
+ * and the clock leaves seen; as of a moment, only the leaves dated by then.
+ */
 int64_t engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks);
 /* Entries flagged backdated (dated before the log's time by more than log.clock.backdate). */
 size_t engine_nbackdated(const struct engine *eng);
@@ -215,6 +240,14 @@ struct engine_cview {
 	uint64_t last_index;        /* last entry that touched it, or ENGINE_NO_INDEX */
 	const struct engine_event *history; /* borrowed, in log order */
 	size_t nhistory;
+	/*
+	 * Standing: the incidents that violate it (engine_incident() indices,
+	 * log order, borrowed), confirmed or overturned since, and how many
+	 * stand confirmed (docs/rules.md "Standing obligations").
+	 */
+	size_t nviolations;
+	const size_t *violations;
+	size_t nviolations_listed;
 };
 
 int engine_commitment_view(const struct engine *eng, size_t c, int64_t now,
@@ -313,6 +346,38 @@ struct engine_record {
 };
 void engine_record(const struct engine *eng, size_t actor, int64_t now, struct engine_record *out);
 
+/*
+ * Commitment c's quantity in millionths (docs/rules.md "Quantities and
+ * tranches"): what its owners reported in all, and how much of it is
+ * verified. Both 0 for a commitment without a quantity.
+ */
+void engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified);
+
+/*
+ * The amendments applied (as of the moment), log order, each with what it
+ * changed: agreement_diff() lines, "\n"-terminated, borrowed.
+ */
+struct engine_amendment {
+	uint64_t index;
+	int64_t time;
+	size_t nchanges;
+	const char *changes; /* NULL when nothing changed */
+	size_t len;
+};
+size_t engine_amendments(const struct engine *eng, const struct engine_amendment **out);
+
+/*
+ * Deadline history: each amendment that changed commitment c's due rule,
+ * in log order ("due 2018-12-31, extended to 2019-06-30 by entry 4").
+ */
+struct engine_due_change {
+	uint64_t index;  /* the amendment */
+	char from[112];  /* agreement_due_describe() before ("none" if none) */
+	char to[112];    /* and after */
+};
+size_t engine_due_history(const struct engine *eng, size_t c,
+                          const struct engine_due_change **out);
+
 /* Latest progress values of commitment c (one per quantity). */
 struct engine_progress_item {
 	const char *quantity, *value, *unit; /* borrowed */
@@ -331,6 +396,12 @@ int engine_state_json(const struct engine *eng, int64_t now, struct buf *out,
 
 /* RFC 3339 UTC ("2018-07-21T00:00:00Z") into out[21]; "" for ENGINE_NO_TIME. */
 void engine_time_utc(int64_t t, char out[21]);
+/*
+ * RFC 3339 in a fixed offset (seconds east of UTC), for people:
+ * "2018-07-21T23:59:59+09:00" into out[26] ("Z" for offset 0); "" for
+ * ENGINE_NO_TIME.
+ */
+void engine_time_local(int64_t t, int32_t offset, char out[26]);
 
 /* ---- copies (snapshots of a replay, e.g. for GET /state?index=N) ---- */
 

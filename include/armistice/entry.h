@@ -198,6 +198,15 @@ int entry_agreement_text(const struct agreement *a, struct buf *out,
                          struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * The same for an amendment (armistice amend): kind amend, the id of the
+ * agreement in force, the time t, the new agreement na's zone lines and
+ * YAML as the body. Every party signs these bytes.
+ */
+int entry_amend_text(const struct agreement *na, const uint8_t in_force[HASH_SIZE],
+                     const struct entry_time *t, struct buf *out,
+                     struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Checks an entry's references against agreement a: commitment, incident
  * kind, actor and zone ids exist, the author is an actor, and the method
  * is stated where the kind needs one. Pure; ARM_ERULE names the key.

@@ -56,6 +56,7 @@ int cmd_monitor(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_amend(int argc, char **argv);
 /* DIR/zones (where init copies zone files) into buf if it exists, else NULL. */
 const char *cli_zones_default(const char *dir, char *buf, size_t cap);
 int cmd_append(int argc, char **argv);

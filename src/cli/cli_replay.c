@@ -38,6 +38,8 @@ cli_replay_setup(struct cli_replay *r, const char *zones_dir, int64_t asof, bool
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->asof = asof;
+	r->at.t = ENGINE_NO_TIME;
 	if (zones_dir != NULL)
 		snprintf(r->zones, sizeof(r->zones), "%s", zones_dir);
 	ARM_TRY(geo_map_new(&r->map, e));
@@ -88,7 +90,51 @@ cli_replay_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, st
 {
 	struct cli_replay *r = ctx;
 
-	return engine_apply_note(r->eng, index, entry, len, e);
+	ARM_TRY(engine_apply_note(r->eng, index, entry, len, e));
+	if (index == 0 && r->at.date) {
+		r->asof = cli_replay_at_resolve(&r->at, engine_agreement(r->eng));
+		r->at.date = false;
+		return engine_set_asof(r->eng, r->asof, e);
+	}
+	return ARM_OK;
+}
+
+int
+cli_replay_at_parse(const char *s, struct cli_at *at, struct arm_err *e)
+{
+	memset(at, 0, sizeof(*at));
+	at->t = ENGINE_NO_TIME;
+	if (strlen(s) == 10 && agreement_date_parse(s, 10, &at->y, &at->m, &at->d) == 0) {
+		at->date = true;
+		return ARM_OK;
+	}
+	if (cli_replay_time(s, &at->t, e) != ARM_OK)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "time '%s' is not a date (YYYY-MM-DD), RFC 3339 or POSIX seconds", s);
+	return ARM_OK;
+}
+
+int64_t
+cli_replay_at_resolve(const struct cli_at *at, const struct agreement *a)
+{
+	if (!at->date)
+		return at->t;
+	/* The last second of that day where the parties count days (docs/rules.md). */
+	return (agreement_days_from_civil(at->y, at->m, at->d) + 1) * 86400 - 1 -
+	       (a != NULL ? a->tz_offset : 0);
+}
+
+int
+cli_replay_set_at(struct cli_replay *r, const struct cli_at *at, struct arm_err *e)
+{
+	if (engine_size(r->eng) > 0)
+		return arm_err_set(e, ARM_EUSAGE, "the as-of moment is set before the replay");
+	if (at->date) {
+		r->at = *at;
+		return ARM_OK;
+	}
+	r->asof = at->t;
+	return engine_set_asof(r->eng, at->t, e);
 }
 
 int

@@ -19,6 +19,17 @@
 #include "armistice/geo.h"
 #include "armistice/note.h"
 
+/*
+ * A moment as typed (--at, --now, ?at=): RFC 3339, POSIX seconds, or a
+ * plain date YYYY-MM-DD, which means the end of that day (its last
+ * second) in the agreement's time zone, known only once entry 0 is read.
+ */
+struct cli_at {
+	bool date;
+	int32_t y, m, d;
+	int64_t t; /* the moment (not a date), or ENGINE_NO_TIME */
+};
+
 struct cli_replay {
 	struct engine *eng;
 	struct geo_map *map;
@@ -31,6 +42,8 @@ struct cli_replay {
 	 */
 	agreement_read_fn fetch;
 	void *fetch_ctx;
+	struct cli_at at; /* a date to resolve after entry 0 (cli_replay_set_at) */
+	int64_t asof;     /* the as-of moment, resolved; ENGINE_NO_TIME for none */
 };
 
 /*
@@ -67,5 +80,19 @@ int cli_replay_clock(struct cli_replay *r, uint64_t index, const struct note_sig
 
 /* Parses an RFC 3339 time or POSIX seconds into *t. */
 int cli_replay_time(const char *s, int64_t *t, struct arm_err *e) ARM_MUST_CHECK;
+
+/* Parses a moment as typed (struct cli_at); ARM_EUSAGE with the reason. */
+int cli_replay_at_parse(const char *s, struct cli_at *at, struct arm_err *e) ARM_MUST_CHECK;
+
+/* The moment at stands for under agreement a (a date: its last second in a's zone). */
+int64_t cli_replay_at_resolve(const struct cli_at *at, const struct agreement *a);
+
+/*
+ * Replays as of at (before any entry is applied): a moment at once, a
+ * date once entry 0 gives the time zone. r->asof holds the moment after
+ * entry 0.
+ */
+int cli_replay_set_at(struct cli_replay *r, const struct cli_at *at,
+                      struct arm_err *e) ARM_MUST_CHECK;
 
 #endif

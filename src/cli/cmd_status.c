@@ -39,10 +39,12 @@ static const char status_usage[] =
 	"  show      one commitment (ID) or one entry (an index)\n"
 	"  graph     the commitments and their requirements as Graphviz DOT\n"
 	"\n"
-	"  --at TIME     as of TIME (RFC 3339 or POSIX seconds): only what had\n"
-	"                happened by then, and TIME is now\n"
+	"  --at TIME     as of TIME (RFC 3339, POSIX seconds, or a date YYYY-MM-DD:\n"
+	"                the end of that day in the agreement's time zone): only\n"
+	"                what had happened by then, and TIME is now\n"
 	"  --index N     as of the first N entries of the log\n"
-	"  --now TIME    the moment for overdue and day counts (default: the clock)\n"
+	"  --now TIME    the moment for overdue and day counts (default: the clock;\n"
+	"                a date is the end of that day)\n"
 	"  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
 	"  --json        the state as JSON (docs/state-json.md)\n"
 	"\n"
@@ -65,6 +67,9 @@ struct view {
 	const char *id;  /* show */
 	const char *zones;
 	char zbuf[4096];
+	struct cli_at at_in; /* --at as typed (a date waits for the agreement's zone) */
+	struct cli_at now_in;
+	bool have_now;
 	int64_t at;      /* ENGINE_NO_TIME: everything */
 	int64_t now;
 	uint64_t index;  /* UINT64_MAX: everything */
@@ -74,6 +79,7 @@ struct view {
 	/* timeline */
 	bool timeline;
 	size_t nprinted;
+	struct buf amend_diff; /* what the amendment being listed changes (agreement_diff) */
 };
 
 /* ---------------------------------------------------------------- load */
@@ -115,6 +121,26 @@ static void
 due_day(int64_t t, char out[11])
 {
 	day_of(t == ENGINE_NO_TIME ? t : t - 1, out);
+}
+
+/* Millionths as "4,280" or "12.5" (thousands separated, no floating point). */
+static void
+micro_text(int64_t v, char out[32])
+{
+	char digits[24], frac[8];
+	int n, i, o = 0, f = 6;
+
+	n = snprintf(digits, sizeof(digits), "%lld", (long long)(v / 1000000));
+	for (i = 0; i < n && o < 26; i++) {
+		out[o++] = digits[i];
+		if ((n - i - 1) % 3 == 0 && i < n - 1)
+			out[o++] = ',';
+	}
+	snprintf(frac, sizeof(frac), "%06lld", (long long)(v % 1000000));
+	while (f > 0 && frac[f - 1] == '0')
+		f--;
+	frac[f] = '\0';
+	snprintf(out + o, (size_t)(32 - o), "%s%s", f ? "." : "", frac);
 }
 
 /* Parses the entry of a log note for display; false if it does not parse. */
@@ -171,6 +197,14 @@ timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 		       engine_status_name(ch[i].from), engine_status_name(ch[i].to),
 		       ch[i].reversal ? " (REVERSAL)" : "");
 	printf("\n");
+	if (en.kind == ENTRY_AMEND && v->amend_diff.len > 0) {
+		/* what the amendment changed, one line each, indented */
+		const char *p = (const char *)v->amend_diff.data, *q;
+		while ((q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+			printf("%8s%.*s\n", "", (int)(q - p), p);
+			p = q + 1;
+		}
+	}
 	entry_release(&en);
 }
 
@@ -206,7 +240,22 @@ timeline_json(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 		printf("%s{\"commitment\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s}",
 		       i ? "," : "", cname(eng, ch[i].commitment), engine_status_name(ch[i].from),
 		       engine_status_name(ch[i].to), ch[i].reversal ? "true" : "false");
-	printf("]}");
+	printf("]");
+	if (en.kind == ENTRY_AMEND) {
+		/* the semantic diff, one string per change (agreement_diff) */
+		const char *p = (const char *)v->amend_diff.data, *q;
+		bool first = true;
+		printf(",\"amended\":[");
+		while (p != NULL &&
+		       (q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+			printf("%s", first ? "" : ",");
+			cli_json_str(stdout, p, (size_t)(q - p));
+			first = false;
+			p = q + 1;
+		}
+		printf("]");
+	}
+	printf("}");
 	entry_release(&en);
 }
 
@@ -215,8 +264,29 @@ scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct a
 {
 	struct view *v = ctx;
 
+	buf_reset(&v->amend_diff);
+	if (v->timeline && index > 0 && engine_agreement(v->r.eng) != NULL) {
+		/* An amendment: what it changes, against the agreement it replaces. */
+		struct entry en;
+		if (parse_note(entry, len, &en)) {
+			if (en.kind == ENTRY_AMEND && en.body != NULL) {
+				struct agreement na;
+				struct arm_err de;
+				size_t nch;
+				if (agreement_parse(&na, en.body, en.body_len, "amendment", cli_replay_read_zone,
+				                    &v->r, NULL, &de) == ARM_OK) {
+					if (agreement_diff(engine_agreement(v->r.eng), &na, &v->amend_diff, &nch,
+					                   &de) != ARM_OK)
+						buf_reset(&v->amend_diff);
+					agreement_release(&na);
+				}
+			}
+			entry_release(&en);
+		}
+	}
 	ARM_TRY(cli_replay_apply(&v->r, index, entry, len, e));
-	if (v->timeline) {
+	/* As of a moment: only the entries that count by then (docs/rules.md). */
+	if (v->timeline && engine_last_counted(v->r.eng)) {
 		if (v->json)
 			timeline_json(v, index, entry, len);
 		else
@@ -253,13 +323,20 @@ load(struct view *v, struct arm_err *e)
 	if (v->index != UINT64_MAX && v->index > size)
 		return arm_err_set(e, ARM_ENOTFOUND, "--index %llu: the log holds %llu entries",
 		                   (unsigned long long)v->index, (unsigned long long)size);
-	ARM_TRY(cli_replay_init(&v->r, v->zones, v->at, true, e));
+	ARM_TRY(cli_replay_init(&v->r, v->zones, ENGINE_NO_TIME, true, e));
+	ARM_TRY(cli_replay_set_at(&v->r, &v->at_in, e));
 	if (upto > 100000)
 		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)upto);
 	if (upto == 0)
 		return arm_err_set(e, ARM_ENOTFOUND, "log '%s' holds no agreement yet", v->dir);
 	ARM_TRY(log_scan(v->l, 0, upto, scan_apply, v, e));
 	day_tz = engine_agreement(v->r.eng)->tz_offset;
+	v->at = v->r.asof;
+	/* now: --now, else the --at moment, else the clock; a date ends in the agreement's zone. */
+	if (v->have_now)
+		v->now = cli_replay_at_resolve(&v->now_in, engine_agreement(v->r.eng));
+	else if (v->at != ENGINE_NO_TIME)
+		v->now = v->at;
 	return ARM_OK;
 }
 
@@ -324,22 +401,35 @@ status_text(struct view *v)
 	struct engine_cview cv;
 	struct arm_err err;
 	size_t done, total, c, i, n;
-	char hex[2 * HASH_SIZE + 1], t[21], d[11];
+	char hex[2 * HASH_SIZE + 1], t[26], d[11];
 
 	agreement_id_hex(a, hex);
-	engine_time_utc(v->now, t);
+	engine_time_local(v->now, a->tz_offset, t);
 	printf("%s\n", a->title);
-	printf("agreement %.16s..., %llu entries, as of %s%s\n", hex,
-	       (unsigned long long)engine_size(eng), t, v->at != ENGINE_NO_TIME ? " (--at)" : "");
+	if (v->at != ENGINE_NO_TIME)
+		printf("agreement %.16s..., %llu of %llu entries by then, as of %s (--at)\n", hex,
+		       (unsigned long long)engine_counted(eng), (unsigned long long)engine_size(eng), t);
+	else
+		printf("agreement %.16s..., %llu entries, as of %s\n", hex,
+		       (unsigned long long)engine_size(eng), t);
+	if (a->has_effective) {
+		char eff[26];
+		int64_t day = agreement_day(a, v->now) - agreement_day(a, a->effective);
+		engine_time_local(a->effective, a->tz_offset, eff);
+		printf("in effect since %s (D-day); now is D%s%lld\n", eff, day < 0 ? "" : "+",
+		       (long long)day);
+	}
 	{
 		uint64_t ci;
 		size_t nclocks, nb = engine_nbackdated(eng);
 		int64_t lt = engine_log_time(eng, &ci, &nclocks);
-		char lts[21];
-		if (lt == ENGINE_NO_TIME) {
+		char lts[26];
+		if (lt == ENGINE_NO_TIME && v->at != ENGINE_NO_TIME) {
+			printf("log clock: no clock leaf dated by then\n");
+		} else if (lt == ENGINE_NO_TIME) {
 			printf("log clock: none (the log does not record when it sequenced entries)\n");
 		} else {
-			engine_time_utc(lt, lts);
+			engine_time_local(lt, a->tz_offset, lts);
 			printf("log clock: last sequenced at %s (entry %llu)\n", lts, (unsigned long long)ci);
 		}
 		if (nb > 0) {
@@ -504,9 +594,30 @@ show_commitment(struct view *v, size_t c)
 	}
 	if (cm->together != AGREEMENT_NONE)
 		printf("  together   %s\n", a->togethers[cm->together].id);
-	if (cv.due != ENGINE_NO_TIME) {
+	{
+		/* "due 2018-12-31, extended to 2019-06-30 by entry 4" */
+		const struct engine_due_change *dh;
+		size_t nd = engine_due_history(eng, c, &dh);
+		for (i = 0; i < nd; i++)
+			printf("  due was    %s, changed to %s by entry %llu (an amendment)\n", dh[i].from,
+			       dh[i].to, (unsigned long long)dh[i].index);
+	}
+	if (cv.due != ENGINE_NO_TIME || cm->due.kind != AGREEMENT_DUE_NONE) {
+		char rule[AGREEMENT_ID_MAX + 48], tl[26];
+		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
 		due_day(cv.due, d);
-		printf("  due        %s\n", d);
+		/* an hours rule is met to the second; a day rule by the end of the day */
+		if (cv.due != ENGINE_NO_TIME && cm->due.hours >= 0 &&
+		    (cm->due.kind == AGREEMENT_DUE_DDAY || cm->due.kind == AGREEMENT_DUE_AFTER)) {
+			engine_time_local(cv.due, a->tz_offset, tl);
+			printf("  due        %s (%s)\n", tl, rule);
+		} else if (cv.due != ENGINE_NO_TIME && cm->due.kind != AGREEMENT_DUE_DATE) {
+			printf("  due        %s, by the end of the day (%s)\n", d, rule);
+		} else if (cv.due != ENGINE_NO_TIME) {
+			printf("  due        %s\n", d);
+		} else {
+			printf("  due        %s (not yet known)\n", rule);
+		}
 	}
 	if (cv.effective != ENGINE_NO_TIME) {
 		day_of(cv.effective, d);
@@ -519,6 +630,47 @@ show_commitment(struct view *v, size_t c)
 		printf("  waits      ");
 		print_chain(eng, c);
 		printf("\n");
+	}
+	if (cm->qty_target > 0) {
+		int64_t rep, ver, un;
+		char t1[32], t2[32], t3[32];
+		engine_quantity(eng, c, &rep, &ver);
+		un = rep > ver ? rep - ver : 0;
+		micro_text(ver, t1);
+		micro_text(cm->qty_target, t2);
+		micro_text(un, t3);
+		printf("  quantity   %s of %s %s (%lld %%)", t1, t2, cm->qty_unit,
+		       (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100)));
+		if (cm->verify.kind == AGREEMENT_VERIFY_BY) {
+			printf(", verified by");
+			for (i = 0; i < cm->verify.nby; i++)
+				printf("%s %s", i ? "," : "", aname(eng, cm->verify.by[i]));
+		}
+		if (un > 0)
+			printf("; %s more reported, %s", t3,
+			       cv.status == ENGINE_DISPUTED ? "disputed" : "not yet verified");
+		printf("\n");
+	}
+	if (cm->tranche_of != AGREEMENT_NONE)
+		printf("  tranche    %lld %% of %s, verified\n", (long long)cm->tranche_pct,
+		       cname(eng, cm->tranche_of));
+	if (cm->standing.standing) {
+		printf("  violations %zu confirmed", cv.nviolations);
+		if (cm->standing.violations > 0)
+			printf(" (breached at %zu within %lld days)", cm->standing.violations,
+			       (long long)cm->standing.days);
+		if (cm->standing.protect)
+			printf(", a duty to protect (whoever the perpetrator)");
+		if (cv.status == ENGINE_KEPT)
+			printf(": kept, %zu violation%s", cv.nviolations, cv.nviolations == 1 ? "" : "s");
+		printf("\n");
+		for (i = 0; i < cv.nviolations_listed; i++) {
+			struct engine_incident inc;
+			engine_incident(eng, cv.violations[i], &inc);
+			day_of(inc.occurred, d);
+			printf("    entry %-6llu %s  %s\n", (unsigned long long)inc.index, d,
+			       inc.confirmed ? "confirmed" : "overturned");
+		}
 	}
 	n = engine_progress_items(eng, c, &pi);
 	for (i = 0; i < n; i++)
@@ -612,20 +764,21 @@ run(const char *cmd, int argc, char **argv)
 	struct view v;
 	struct arm_err e = {0};
 	struct buf b = BUF_INIT(256u << 20);
-	bool have_now = false;
 	int c, ret = 0;
 	bool show = strcmp(cmd, "show") == 0;
 
 	memset(&v, 0, sizeof(v));
+	v.amend_diff = (struct buf)BUF_INIT(1 << 20);
 	v.cmd = cmd;
 	v.at = ENGINE_NO_TIME;
+	v.at_in.t = ENGINE_NO_TIME;
 	v.index = UINT64_MAX;
 	v.timeline = strcmp(cmd, "timeline") == 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", status_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (cli_replay_time(optarg, &v.at, &e) != ARM_OK)
+			if (cli_replay_at_parse(optarg, &v.at_in, &e) != ARM_OK)
 				return cli_usage_error(cmd, "--at: %s", e.msg);
 			break;
 		case 'i': {
@@ -640,9 +793,9 @@ run(const char *cmd, int argc, char **argv)
 			break;
 		}
 		case 'n':
-			if (cli_replay_time(optarg, &v.now, &e) != ARM_OK)
+			if (cli_replay_at_parse(optarg, &v.now_in, &e) != ARM_OK)
 				return cli_usage_error(cmd, "--now: %s", e.msg);
-			have_now = true;
+			v.have_now = true;
 			break;
 		case 'z': v.zones = optarg; break;
 		case 'j': v.json = 1; break;
@@ -655,8 +808,7 @@ run(const char *cmd, int argc, char **argv)
 	v.dir = argv[optind];
 	if (show)
 		v.id = argv[optind + 1];
-	if (!have_now)
-		v.now = v.at != ENGINE_NO_TIME ? v.at : (int64_t)time(NULL);
+	v.now = (int64_t)time(NULL);
 	if (v.timeline && v.json)
 		printf("[");
 	if (load(&v, &e) != ARM_OK) {
@@ -729,6 +881,7 @@ run(const char *cmd, int argc, char **argv)
 	}
 out:
 	buf_release(&b);
+	buf_release(&v.amend_diff);
 	cli_replay_release(&v.r);
 	log_close(v.l);
 	return ret;

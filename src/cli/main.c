@@ -28,6 +28,7 @@ static const struct cli_cmd commands[] = {
 	{"submit", cmd_submit, "submit signed entries to a log server and keep the receipts"},
 	{"sign", cmd_sign, "sign an entry, or the agreement entry, with the author's key"},
 	{"init", cmd_init, "start a log with the agreement, signed by every party, as entry 0"},
+	{"amend", cmd_amend, "build an amendment, say what it changes, combine the parties' signatures"},
 	{"append", cmd_append, "append signed entries through the agreement's rules"},
 	{"import", cmd_import, "turn a CSV of incidents into signed entries, all or nothing"},
 	{"status", cmd_status, "what is done, open, overdue, who waits on whom, days of calm"},

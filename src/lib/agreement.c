@@ -422,6 +422,270 @@ agreement_days_in_month(int64_t y, int64_t m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
+/* "[north, nnsc] quorum 2", "none", "mutual" for a verification policy. */
+static void
+verify_text(const struct agreement *a, const struct agreement_verify *v, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	if (v->kind == AGREEMENT_VERIFY_NONE) {
+		snprintf(out, cap, "none");
+		return;
+	}
+	if (v->kind == AGREEMENT_VERIFY_MUTUAL) {
+		snprintf(out, cap, "mutual%s%s", v->method ? ", method " : "",
+		         v->method ? agreement_method_name(v->method) : "");
+		return;
+	}
+	o += (size_t)snprintf(out + o, cap - o, "[");
+	for (i = 0; i < v->nby && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ", " : "", a->actors[v->by[i]].id);
+	if (o < cap)
+		snprintf(out + o, cap - o, "] quorum %zu%s%s", v->quorum, v->method ? ", method " : "",
+		         v->method ? agreement_method_name(v->method) : "");
+}
+
+/* Same verification policy, by actor id? */
+static bool
+verify_same(const struct agreement *fa, const struct agreement_verify *f,
+            const struct agreement *ta, const struct agreement_verify *t)
+{
+	size_t i;
+
+	if (f->kind != t->kind || f->quorum != t->quorum || f->method != t->method || f->nby != t->nby)
+		return false;
+	for (i = 0; i < f->nby; i++)
+		if (strcmp(fa->actors[f->by[i]].id, ta->actors[t->by[i]].id) != 0)
+			return false;
+	return true;
+}
+
+/* The due rule and, where fixed, its deadline day, for people. */
+static void
+due_text(const struct agreement *a, const struct agreement_due *d, char *out, size_t cap)
+{
+	char rule[AGREEMENT_ID_MAX + 48];
+
+	agreement_due_describe(a, d, rule, sizeof(rule));
+	if (d->kind == AGREEMENT_DUE_DDAY) {
+		int64_t t = d->deadline + a->tz_offset - (d->hours >= 0 ? 0 : 1);
+		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+		int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+		int64_t dd = doy - (153 * mp + 2) / 5 + 1, mm = mp < 10 ? mp + 3 : mp - 9;
+		snprintf(out, cap, "%s (%04lld-%02lld-%02lld)", rule, (long long)(yoe + era * 400 + (mm <= 2)),
+		         (long long)mm, (long long)dd);
+		return;
+	}
+	snprintf(out, cap, "%s", rule);
+}
+
+static int
+diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(*n)++;
+	ARM_TRY(buf_puts(out, line, e));
+	return buf_puts(out, "\n", e);
+}
+
+int
+agreement_diff(const struct agreement *f, const struct agreement *t, struct buf *out,
+               size_t *nchanges, struct arm_err *e)
+{
+	char a1[512], a2[512];
+	size_t i, j, n = 0;
+
+	*nchanges = 0;
+	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0)
+		ARM_TRY(diff_line(out, &n, e, "title changed to \"%s\"", t->title ? t->title : ""));
+	if (f->has_effective != t->has_effective || f->effective != t->effective) {
+		char x[32] = "none", y[32] = "none";
+		if (f->has_effective)
+			snprintf(x, sizeof(x), "%lld", (long long)f->effective);
+		if (t->has_effective)
+			snprintf(y, sizeof(y), "%lld", (long long)t->effective);
+		ARM_TRY(diff_line(out, &n, e, "effective moment moved (POSIX %s to %s)", x, y));
+	}
+	for (i = 0; i < f->ncommitments; i++) {
+		const struct agreement_commitment *fc = &f->commitments[i];
+		const struct agreement_commitment *tc = agreement_commitment(t, fc->id);
+		if (tc == NULL) {
+			ARM_TRY(diff_line(out, &n, e, "commitment %s removed", fc->id));
+			continue;
+		}
+		due_text(f, &fc->due, a1, sizeof(a1));
+		due_text(t, &tc->due, a2, sizeof(a2));
+		if (strcmp(a1, a2) != 0)
+			ARM_TRY(diff_line(out, &n, e, "commitment %s: due moved from %s to %s", fc->id, a1, a2));
+		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
+			verify_text(f, &fc->verify, a1, sizeof(a1));
+			verify_text(t, &tc->verify, a2, sizeof(a2));
+			ARM_TRY(diff_line(out, &n, e, "commitment %s: verifiers changed from %s to %s", fc->id,
+			                  a1, a2));
+		}
+		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0)
+			ARM_TRY(diff_line(out, &n, e, "commitment %s: text changed", fc->id));
+		{
+			bool same = fc->nowners == tc->nowners;
+			for (j = 0; same && j < fc->nowners; j++)
+				same = strcmp(f->actors[fc->owners[j]].id, t->actors[tc->owners[j]].id) == 0;
+			if (!same)
+				ARM_TRY(diff_line(out, &n, e, "commitment %s: owners changed", fc->id));
+		}
+	}
+	for (i = 0; i < t->ncommitments; i++)
+		if (agreement_commitment(f, t->commitments[i].id) == NULL)
+			ARM_TRY(diff_line(out, &n, e, "commitment %s added", t->commitments[i].id));
+	for (i = 0; i < f->nzones; i++) {
+		size_t k = agreement_zone_index(t, f->zones[i].id);
+		if (k == AGREEMENT_NONE)
+			ARM_TRY(diff_line(out, &n, e, "zone %s removed", f->zones[i].id));
+		else if (f->zones[i].geojson_len != t->zones[k].geojson_len ||
+		         memcmp(f->zones[i].geojson, t->zones[k].geojson, f->zones[i].geojson_len) != 0)
+			ARM_TRY(diff_line(out, &n, e, "zone %s redrawn", f->zones[i].id));
+	}
+	for (i = 0; i < t->nzones; i++)
+		if (agreement_zone_index(f, t->zones[i].id) == AGREEMENT_NONE)
+			ARM_TRY(diff_line(out, &n, e, "zone %s added", t->zones[i].id));
+	for (i = 0; i < f->log.nwitnesses; i++) {
+		bool found = false;
+		for (j = 0; j < t->log.nwitnesses && !found; j++)
+			found = strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
+			        f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id;
+		if (!found)
+			ARM_TRY(diff_line(out, &n, e, "witness %s removed or rekeyed", f->log.witnesses[i].id));
+	}
+	for (i = 0; i < t->log.nwitnesses; i++) {
+		bool found = false;
+		for (j = 0; j < f->log.nwitnesses && !found; j++)
+			found = strcmp(t->log.witnesses[i].id, f->log.witnesses[j].id) == 0 &&
+			        t->log.witnesses[i].key.key_id == f->log.witnesses[j].key.key_id;
+		if (!found)
+			ARM_TRY(diff_line(out, &n, e, "witness %s added", t->log.witnesses[i].id));
+	}
+	agreement_quorum_describe(f, a1, sizeof(a1));
+	agreement_quorum_describe(t, a2, sizeof(a2));
+	if (strcmp(a1, a2) != 0)
+		ARM_TRY(diff_line(out, &n, e, "witness quorum changed from %s to %s", a1, a2));
+	{
+		struct agreement_verify fa = {AGREEMENT_VERIFY_BY, f->arbiter.by, f->arbiter.nby,
+		                              f->arbiter.quorum, AGREEMENT_METHOD_NONE};
+		struct agreement_verify ta = {AGREEMENT_VERIFY_BY, t->arbiter.by, t->arbiter.nby,
+		                              t->arbiter.quorum, AGREEMENT_METHOD_NONE};
+		if (!verify_same(f, &fa, t, &ta)) {
+			verify_text(f, &fa, a1, sizeof(a1));
+			verify_text(t, &ta, a2, sizeof(a2));
+			ARM_TRY(diff_line(out, &n, e, "arbiter changed from %s to %s",
+			                  f->arbiter.nby ? a1 : "none", t->arbiter.nby ? a2 : "none"));
+		}
+	}
+	{
+		bool same = f->nactors == t->nactors;
+		for (i = 0; same && i < f->nactors; i++)
+			same = strcmp(f->actors[i].id, t->actors[i].id) == 0 &&
+			       f->actors[i].nkeys == t->actors[i].nkeys &&
+			       f->actors[i].role == t->actors[i].role;
+		if (!same)
+			ARM_TRY(diff_line(out, &n, e, "actors or their keys changed"));
+	}
+	*nchanges = n;
+	return ARM_OK;
+}
+
+bool
+agreement_is_arbiter(const struct agreement *a, size_t actor)
+{
+	size_t i;
+
+	for (i = 0; i < a->arbiter.nby; i++)
+		if (a->arbiter.by[i] == actor)
+			return true;
+	return false;
+}
+
+bool
+agreement_finds_by_role(const struct agreement *a, size_t actor)
+{
+	size_t i;
+
+	if (actor >= a->nactors)
+		return false;
+	if (!a->has_finders)
+		return a->actors[actor].role == AGREEMENT_VERIFIER;
+	for (i = 0; i < a->nfinders; i++)
+		if (a->finders[i] == actor)
+			return true;
+	return false;
+}
+
+bool
+agreement_is_finder(const struct agreement *a, size_t actor)
+{
+	return agreement_finds_by_role(a, actor) || agreement_is_arbiter(a, actor);
+}
+
+int64_t
+agreement_due_deadline(const struct agreement *a, const struct agreement_due *d, int64_t from)
+{
+	switch (d->kind) {
+	case AGREEMENT_DUE_DATE:
+	case AGREEMENT_DUE_DDAY:
+		return d->deadline;
+	case AGREEMENT_DUE_AFTER:
+		if (from == INT64_MIN)
+			return INT64_MIN;
+		if (d->hours >= 0)
+			return from + d->hours * 3600;
+		/* by the end of day N, the day it took effect being day 0 */
+		return (agreement_day(a, from) + d->days + 1) * 86400 - a->tz_offset;
+	case AGREEMENT_DUE_NONE:
+	default:
+		return INT64_MIN;
+	}
+}
+
+void
+agreement_due_describe(const struct agreement *a, const struct agreement_due *d, char *out,
+                       size_t cap)
+{
+	const char *after = d->kind == AGREEMENT_DUE_AFTER && d->after < a->ncommitments
+	                        ? a->commitments[d->after].id
+	                        : "?";
+
+	switch (d->kind) {
+	case AGREEMENT_DUE_DATE:
+		snprintf(out, cap, "%04d-%02d-%02d", (int)d->year, (int)d->month, (int)d->day);
+		break;
+	case AGREEMENT_DUE_DDAY:
+		if (d->hours >= 0)
+			snprintf(out, cap, "D+%lldh", (long long)d->hours);
+		else
+			snprintf(out, cap, "D+%lld", (long long)d->days);
+		break;
+	case AGREEMENT_DUE_AFTER:
+		if (d->hours >= 0)
+			snprintf(out, cap, "%lld hours after %s", (long long)d->hours, after);
+		else
+			snprintf(out, cap, "%lld days after %s", (long long)d->days, after);
+		break;
+	case AGREEMENT_DUE_NONE:
+	default:
+		snprintf(out, cap, "none");
+		break;
+	}
+}
+
 int64_t
 agreement_day(const struct agreement *a, int64_t t)
 {
@@ -843,6 +1107,7 @@ agreement_release(struct agreement *a)
 		free(cm->standing.breached_by);
 		free(cm->standing.zones);
 		free(cm->area);
+		free(cm->qty_unit);
 	}
 	free(a->commitments);
 	for (i = 0; a->togethers != NULL && i < a->ntogethers; i++) {
@@ -851,6 +1116,8 @@ agreement_release(struct agreement *a)
 	}
 	free(a->togethers);
 	free(a->topo);
+	free(a->arbiter.by);
+	free(a->finders);
 	agreement_init(a);
 }
 
@@ -1677,21 +1944,77 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		        "commitment \"%s\": verify by is empty", cm->id ? cm->id : "?");
 }
 
+/* Longest schedule: 100 years, in days or in hours. */
+#define DUE_MAX_DAYS 36600u
+#define DUE_MAX_HOURS (36600u * 24u)
+
+/*
+ * "D+N" or "D+Nh" (docs/agreement.md "Schedules"): 1 when s is one (and
+ * *days / *hours set, the other -1), 0 when it does not start with "D+",
+ * -1 when it does but is malformed.
+ */
+static int
+dday_parse(const char *s, size_t len, int64_t *days, int64_t *hours)
+{
+	uint64_t v;
+	bool h;
+
+	if (len < 2 || s[0] != 'D' || s[1] != '+')
+		return 0;
+	s += 2;
+	len -= 2;
+	h = len > 0 && s[len - 1] == 'h';
+	if (h)
+		len--;
+	if (!agreement_uint_parse(s, len, h ? DUE_MAX_HOURS : DUE_MAX_DAYS, &v))
+		return -1;
+	*days = h ? -1 : (int64_t)v;
+	*hours = h ? (int64_t)v : -1;
+	return 1;
+}
+
 static void
 parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
           struct agreement_mark at)
 {
-	static const char *const keys[] = {"after", "days"};
-	struct fy_node *v[2];
-	struct agreement_mark m[2];
+	static const char *const keys[] = {"after", "days", "hours"};
+	struct fy_node *v[3];
+	struct agreement_mark m[3];
 	const char *s;
 	size_t len;
+	int dd;
 
+	cm->due.days = cm->due.hours = -1;
 	if (is_scalar(n)) {
 		s = fy_node_get_scalar(n, &len);
+		dd = dday_parse(s, len, &cm->due.days, &cm->due.hours);
+		if (dd < 0) {
+			problem(c, node_mark(n, at), ARM_ESYNTAX, "due-dday",
+			        "commitment \"%s\": due \"%.*s\" is not D+N (days, at most %u) or D+Nh "
+			        "(hours, at most %u)",
+			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s, DUE_MAX_DAYS,
+			        DUE_MAX_HOURS);
+			return;
+		}
+		if (dd > 0) {
+			cm->due.kind = AGREEMENT_DUE_DDAY;
+			if (!c->a->has_effective) {
+				problem(c, node_mark(n, at), ARM_ERULE, "due-dday",
+				        "commitment \"%s\": due \"%.*s\" counts from the agreement's "
+				        "effective moment, and the agreement has no effective:",
+				        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
+				return;
+			}
+			cm->due.deadline = cm->due.hours >= 0
+			                       ? c->a->effective + cm->due.hours * 3600
+			                       : (agreement_day(c->a, c->a->effective) + cm->due.days + 1) *
+			                                 86400 -
+			                             c->a->tz_offset;
+			return;
+		}
 		if (agreement_date_parse(s, len, &cm->due.year, &cm->due.month, &cm->due.day) != 0) {
 			problem(c, node_mark(n, at), ARM_ESYNTAX, "date-invalid",
-			        "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD",
+			        "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD, D+N or D+Nh",
 			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
 			return;
 		}
@@ -1702,10 +2025,13 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 			c->a->tz_offset;
 		return;
 	}
-	if (!get_map(c, n, at, "due (a date or {after, days})", keys, 2, v, m))
+	if (!get_map(c, n, at, "due (a date, D+N, or {after, days|hours})", keys, 3, v, m))
 		return;
 	need(c, v[0], at, "due after");
-	need(c, v[1], at, "due days");
+	if (has(v[1]) == has(v[2]))
+		problem(c, at, ARM_ERULE, "due-after-unit",
+		        "commitment \"%s\": due after names exactly one of days or hours",
+		        cm->id ? cm->id : "?");
 	cm->due.kind = AGREEMENT_DUE_AFTER;
 	cm->due.after = AGREEMENT_NONE;
 	if (has(v[0]))
@@ -1716,8 +2042,12 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		        "commitment \"%s\" is due after itself", cm->id ? cm->id : "?");
 	if (has(v[1])) {
 		uint64_t d;
-		if (get_uint(c, v[1], m[1], "due days", 36600, &d))
+		if (get_uint(c, v[1], m[1], "due days", DUE_MAX_DAYS, &d))
 			cm->due.days = (int64_t)d;
+	} else if (has(v[2])) {
+		uint64_t h;
+		if (get_uint(c, v[2], m[2], "due hours", DUE_MAX_HOURS, &h))
+			cm->due.hours = (int64_t)h;
 	}
 }
 
@@ -1725,13 +2055,34 @@ static void
 parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
                struct agreement_mark at)
 {
-	static const char *const keys[] = {"breached_by", "zones"};
-	struct fy_node *v[2];
-	struct agreement_mark m[2];
+	static const char *const keys[] = {"breached_by", "zones", "threshold", "protect"};
+	struct fy_node *v[4];
+	struct agreement_mark m[4];
 	const char *who = cm->id ? cm->id : "?";
 
-	if (!get_map(c, n, at, "standing", keys, 2, v, m))
+	if (!get_map(c, n, at, "standing", keys, 4, v, m))
 		return;
+	if (has(v[2])) {
+		static const char *const tkeys[] = {"violations", "days"};
+		struct fy_node *tv[2];
+		struct agreement_mark tm[2];
+		uint64_t nv = 0, nd = 0;
+		if (get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2, tv, tm)) {
+			need(c, tv[0], m[2], "threshold violations");
+			need(c, tv[1], m[2], "threshold days");
+			if (has(tv[0]) && get_uint(c, tv[0], tm[0], "threshold violations", 1000000, &nv) &&
+			    nv == 0)
+				problem(c, node_mark(tv[0], tm[0]), ARM_ERULE, "threshold-invalid",
+				        "commitment \"%s\": a threshold counts at least 1 violation", who);
+			if (has(tv[1]) && get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) && nd == 0)
+				problem(c, node_mark(tv[1], tm[1]), ARM_ERULE, "threshold-invalid",
+				        "commitment \"%s\": a threshold window is at least 1 day", who);
+			cm->standing.violations = (size_t)nv;
+			cm->standing.days = (int64_t)nd;
+		}
+	}
+	if (has(v[3]))
+		(void)get_bool(c, v[3], m[3], "standing protect", &cm->standing.protect);
 	cm->standing.standing = true;
 	need(c, v[0], at, "standing breached_by");
 	if (has(v[0])) {
@@ -1771,6 +2122,7 @@ commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		cm->phase = AGREEMENT_NONE;
 		cm->together = AGREEMENT_NONE;
 		cm->due.after = AGREEMENT_NONE;
+		cm->tranche_of = AGREEMENT_NONE;
 		if (fy_node_get_type(item) == FYNT_MAPPING)
 			idn = fy_node_mapping_lookup_by_string(item, "id", 2);
 		if (has(idn))
@@ -1823,14 +2175,65 @@ add_together(struct ctx *c, struct agreement_commitment *cm, size_t ci, struct f
 	cm->together = ti;
 }
 
+/* quantity: {target: N, unit: ID} (docs/rules.md "Quantities and tranches"). */
+static void
+parse_quantity(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
+               struct agreement_mark at)
+{
+	static const char *const keys[] = {"target", "unit"};
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+	uint64_t t;
+
+	if (!get_map(c, n, at, "quantity ({target, unit})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "quantity target");
+	need(c, v[1], at, "quantity unit");
+	if (has(v[0]) && get_uint(c, v[0], m[0], "quantity target", 999999999999ull, &t)) {
+		if (t == 0)
+			problem(c, node_mark(v[0], m[0]), ARM_ERULE, "quantity-invalid",
+			        "commitment \"%s\": a quantity target is at least 1",
+			        cm->id ? cm->id : "?");
+		cm->qty_target = (int64_t)t * 1000000;
+	}
+	if (has(v[1]))
+		cm->qty_unit = id_dup(c, v[1], m[1], "quantity unit");
+}
+
+/* tranche: {of: commitment, percent: 1..100}; of's quantity is checked once all are read. */
+static void
+parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
+              struct agreement_mark at)
+{
+	static const char *const keys[] = {"of", "percent"};
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+	uint64_t p;
+
+	cm->tranche_mark = at;
+	if (!get_map(c, n, at, "tranche ({of, percent})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "tranche of");
+	need(c, v[1], at, "tranche percent");
+	if (has(v[0]))
+		cm->tranche_of = ref(c, v[0], m[0], "tranche of", agreement_commitment_index,
+		                     cm->id ? cm->id : "?");
+	if (has(v[1]) && get_uint(c, v[1], m[1], "tranche percent", 1000, &p)) {
+		if (p == 0 || p > 100)
+			problem(c, node_mark(v[1], m[1]), ARM_ERULE, "tranche-invalid",
+			        "commitment \"%s\": a tranche is 1 to 100 percent", cm->id ? cm->id : "?");
+		cm->tranche_pct = (int64_t)p;
+	}
+}
+
 static void
 parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreement_mark at)
 {
 	static const char *const keys[] = {"id", "owner", "owners", "phase", "category", "text",
 	                                   "requires", "together", "verify", "due", "standing",
-	                                   "area"};
+	                                   "area", "quantity", "tranche"};
 	enum { K_ID, K_OWNER, K_OWNERS, K_PHASE, K_CATEGORY, K_TEXT, K_REQUIRES, K_TOGETHER,
-	       K_VERIFY, K_DUE, K_STANDING, K_AREA, K_N };
+	       K_VERIFY, K_DUE, K_STANDING, K_AREA, K_QTY, K_TRANCHE, K_N };
 	struct agreement *a = c->a;
 	struct agreement_commitment *cm = &a->commitments[ci];
 	struct fy_node *v[K_N];
@@ -1858,12 +2261,8 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 			problem(c, m[K_OWNERS], ARM_ERULE, "missing-key",
 			        "commitment \"%s\": owners is empty", who);
 	}
-	for (k = 0; k < cm->nowners; k++)
-		if (a->actors[cm->owners[k]].role != AGREEMENT_PARTY)
-			problem(c, has(v[K_OWNER]) ? m[K_OWNER] : m[K_OWNERS], ARM_ERULE, "owner-not-party",
-			        "commitment \"%s\": owner \"%s\" is a %s, not a party", who,
-			        a->actors[cm->owners[k]].id,
-			        agreement_role_name(a->actors[cm->owners[k]].role));
+	/* Any actor may own a commitment: a mission's own tasks are tracked too. */
+	(void)k;
 	{
 		char what[AGREEMENT_ID_MAX + 64];
 		snprintf(what, sizeof(what), "commitment \"%s\": phase", who);
@@ -1890,9 +2289,16 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 	if (has(v[K_STANDING]))
 		parse_standing(c, cm, v[K_STANDING], m[K_STANDING]);
 	/* owners first: mutual verification depends on how many there are */
+	if (has(v[K_QTY]))
+		parse_quantity(c, cm, v[K_QTY], m[K_QTY]);
+	if (has(v[K_TRANCHE]))
+		parse_tranche(c, cm, v[K_TRANCHE], m[K_TRANCHE]);
+	if (cm->tranche_of != AGREEMENT_NONE && cm->standing.standing)
+		problem(c, m[K_TRANCHE], ARM_ERULE, "tranche-invalid",
+		        "commitment \"%s\": a standing obligation is not a tranche", who);
 	if (v[K_VERIFY] != NULL)
 		parse_verify(c, cm, v[K_VERIFY], m[K_VERIFY]);
-	else if (!cm->standing.standing)
+	else if (!cm->standing.standing && !has(v[K_TRANCHE]))
 		problem(c, cm->mark, ARM_ERULE, "verify-missing",
 		        "commitment \"%s\" has no verify: write verify: none if a claim is enough", who);
 	if (has(v[K_DUE]))
@@ -2143,14 +2549,111 @@ report_yaml_errors(struct ctx *c, const struct buf *out)
 	}
 }
 
+/*
+ * effective: "YYYY-MM-DD" (the first second of that day in the agreement's
+ * zone) or "YYYY-MM-DDTHH:MM:SS" with Z or an offset (the 1953 armistice
+ * took effect at 22:00 KST, 12 hours after it was signed).
+ */
+static void
+parse_effective(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	struct agreement *a = c->a;
+	size_t len = 0;
+	const char *s = is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
+	int32_t y, mo, d, off;
+	int hh, mi, ss;
+
+	if (s != NULL && len == 10 && agreement_date_parse(s, 10, &y, &mo, &d) == 0) {
+		a->effective = agreement_days_from_civil(y, mo, d) * 86400 - a->tz_offset;
+		a->has_effective = true;
+		return;
+	}
+	if (s != NULL && len >= 20 && s[10] == 'T' && agreement_date_parse(s, 10, &y, &mo, &d) == 0 &&
+	    agreement_clock_parse(s + 11, 8, &hh, &mi, &ss) == 0 &&
+	    agreement_offset_parse(s + 19, len - 19, &off) == 0) {
+		a->effective = agreement_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off;
+		a->has_effective = true;
+		return;
+	}
+	problem(c, node_mark(n, at), ARM_ESYNTAX, "effective-invalid",
+	        "effective must be a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM:SS with Z or "
+	        "+HH:MM (quote it)");
+}
+
+/*
+ * arbiter: an actor id, or {by: [actor ids], quorum: k} (quorum defaults
+ * to all of by). docs/rules.md "Who decides".
+ */
+static void
+parse_arbiter(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"by", "quorum"};
+	struct agreement_arbiter *ar = &c->a->arbiter;
+	struct fy_node *v[2];
+	struct agreement_mark m[2];
+
+	if (is_scalar(n)) {
+		ar->by = xcalloc(c, 1, sizeof(size_t), at);
+		if (ar->by == NULL)
+			return;
+		ar->by[0] = ref(c, n, at, "arbiter", agreement_actor_index, "(arbiter)");
+		ar->nby = ar->by[0] != AGREEMENT_NONE;
+		ar->quorum = 1;
+		return;
+	}
+	if (!get_map(c, n, at, "arbiter (an actor or {by, quorum})", keys, 2, v, m))
+		return;
+	need(c, v[0], at, "arbiter by");
+	if (has(v[0])) {
+		ar->by = ref_list(c, v[0], m[0], "arbiter", agreement_actor_index, "(arbiter)", &ar->nby);
+		if (ar->nby == 0 && fy_node_get_type(v[0]) == FYNT_SEQUENCE)
+			problem(c, m[0], ARM_ERULE, "quorum-zero", "arbiter by is empty");
+	}
+	ar->quorum = ar->nby;
+	if (has(v[1])) {
+		uint64_t q;
+		if (get_uint(c, v[1], m[1], "arbiter quorum", AGREEMENT_MAX_ITEMS, &q)) {
+			if (q == 0)
+				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-zero",
+				        "arbiter quorum must be at least 1");
+			else if (q > ar->nby)
+				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-too-large",
+				        "arbiter quorum %llu exceeds the %zu actors in by", (unsigned long long)q,
+				        ar->nby);
+			ar->quorum = (size_t)q;
+		}
+	}
+}
+
+/* findings: {by: [actor ids]}: whose findings confirm an incident. */
+static void
+parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"by"};
+	struct fy_node *v[1];
+	struct agreement_mark m[1];
+
+	if (!get_map(c, n, at, "findings ({by: [actors]})", keys, 1, v, m))
+		return;
+	need(c, v[0], at, "findings by");
+	if (!has(v[0]))
+		return;
+	c->a->finders =
+		ref_list(c, v[0], m[0], "findings by", agreement_actor_index, "(findings)", &c->a->nfinders);
+	c->a->has_finders = true;
+	if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
+		problem(c, m[0], ARM_ERULE, "missing-key",
+		        "findings by must name at least one actor (leave findings out for every verifier)");
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
 	static const char *const keys[] = {"armistice", "name", "title", "timezone", "counting",
 	                                   "log", "actors", "phases", "incident_kinds", "zones",
-	                                   "commitments"};
+	                                   "commitments", "effective", "arbiter", "findings"};
 	enum { K_V, K_NAME, K_TITLE, K_TZ, K_COUNT, K_LOG, K_ACTORS, K_PHASES, K_KINDS, K_ZONES,
-	       K_COMMIT, K_N };
+	       K_COMMIT, K_EFF, K_ARB, K_FIND, K_N };
 	struct agreement *a = c->a;
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
@@ -2190,6 +2693,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		if (get_map(c, v[K_COUNT], m[K_COUNT], "counting", ckeys, 1, cv, cmk) && has(cv[0]))
 			(void)get_bool(c, cv[0], cmk[0], "counting inclusive", &a->inclusive);
 	}
+	if (has(v[K_EFF]))
+		parse_effective(c, v[K_EFF], m[K_EFF]);
 	if (has(v[K_LOG]))
 		parse_log(c, v[K_LOG], m[K_LOG]);
 	if (has(v[K_ACTORS]))
@@ -2200,11 +2705,25 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_named(c, v[K_KINDS], m[K_KINDS], "incident_kinds", true);
 	if (has(v[K_ZONES]))
 		parse_zones(c, v[K_ZONES], m[K_ZONES]);
+	if (has(v[K_ARB]))
+		parse_arbiter(c, v[K_ARB], m[K_ARB]);
+	if (has(v[K_FIND]))
+		parse_findings(c, v[K_FIND], m[K_FIND]);
 	if (!has(v[K_COMMIT]))
 		return;
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
 	for (i = 0; i < n && (item = fy_node_sequence_iterate(v[K_COMMIT], &it)) != NULL; i++)
 		parse_commitment(c, i, item, m[K_COMMIT]);
+	/* A tranche counts another commitment's quantity (forward references allowed). */
+	for (i = 0; a->commitments != NULL && i < n; i++) {
+		const struct agreement_commitment *cm = &a->commitments[i];
+		if (cm->tranche_of == AGREEMENT_NONE)
+			continue;
+		if (cm->tranche_of == i || a->commitments[cm->tranche_of].qty_target == 0)
+			problem(c, cm->tranche_mark, ARM_ERULE, "tranche-invalid",
+			        "commitment \"%s\": a tranche of \"%s\", which has no quantity",
+			        cm->id ? cm->id : "?", a->commitments[cm->tranche_of].id);
+	}
 	if (a->commitments != NULL)
 		check_graph(c);
 	check_zones(c);

@@ -21,6 +21,17 @@
 #include "armistice/logclock.h"
 #include "armistice/common.h"
 
+/* An arbiter's verdict on an incident (docs/rules.md "Who decides"). */
+enum { ARB_NONE = 0, ARB_CONFIRMED, ARB_DISMISSED };
+
+/* One arbiter member's latest finding on one incident (rare: a side table). */
+struct arbfinding {
+	size_t inc;        /* incident index */
+	size_t member;     /* actor index */
+	bool confirmed;
+	uint64_t index;    /* log index of the finding */
+};
+
 /* Verdict slots, one per actor, per commitment. */
 enum {
 	V_NONE = 0,
@@ -57,6 +68,13 @@ struct cstate {
 	size_t nhist, caphist;
 	struct engine_progress_item *prog; /* strings owned (malloc) */
 	size_t nprog;
+	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
+	int64_t *qsum; /* quantity: per actor, the sum of its progress values (millionths) */
+	struct engine_due_change *duehist; /* amendments that changed its due rule */
+	size_t nduehist;
+	/* Standing: incidents that violate it (log order) and how many stand confirmed. */
+	size_t *viol;
+	size_t nviol, capviol, nviol_confirmed;
 };
 
 struct incident {
@@ -68,8 +86,18 @@ struct incident {
 	int64_t occurred;
 	int64_t lat_e7, lon_e7;
 	bool has_pos;
-	bool confirmed;   /* current: latest verifier verdict, or reported by a verifier */
+	bool confirmed;   /* current: the arbiter's verdict, else the latest finder's (docs/rules.md) */
 	bool dismissed;
+	bool fconfirmed;  /* the latest finder's verdict, or reported by a finder */
+	bool fdismissed;
+	uint8_t arb;      /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
+	/*
+	 * The standing commitments it violates (matched at first
+	 * confirmation): vcpool[vc .. vc + nvc) of the engine. One pool, not
+	 * a malloc per incident: most incidents violate one or none.
+	 */
+	uint32_t vc;
+	uint32_t nvc;
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
 	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
@@ -81,6 +109,15 @@ struct engine {
 	struct agreement a;
 	bool have_agreement;
 	bool frozen;      /* as-of: an amendment dated after the horizon was reached */
+	/*
+	 * As of a moment before an amendment: the latest agreement dated after
+	 * the horizon. It changes no state; the entries after it name it and
+	 * are signed by its keys, so they are still checked against it.
+	 */
+	struct agreement pending;
+	bool have_pending;
+	uint64_t ncounted; /* entries at or before the horizon (all without one) */
+	bool last_counted; /* the last entry applied was at or before the horizon */
 	bool stale;       /* log_hooks done() reported a failed batch */
 	uint64_t size;    /* entries applied */
 
@@ -96,6 +133,12 @@ struct engine {
 
 	struct incident *inc;
 	size_t ninc, capinc;
+	size_t *vcpool;          /* incident -> violated commitments (struct incident vc) */
+	size_t nvcpool, capvcpool;
+	struct engine_amendment *amends; /* amendments applied, with what they changed */
+	size_t namends, capamends;
+	struct arbfinding *arbf; /* the arbiter members' latest findings */
+	size_t narbf, caparbf;
 	size_t *inc_hash;     /* open addressing: incident index + 1, 0 = empty */
 	size_t inc_hcap;
 
@@ -116,6 +159,10 @@ struct engine {
 	size_t nclocks;
 	size_t nbackdated;        /* entries flagged backdated */
 	bool cur_backdated;       /* the entry being applied */
+	/* The log clock as of the horizon: the latest clock leaf dated at or before it. */
+	int64_t asof_log_time;
+	uint64_t asof_log_index;
+	size_t asof_nclocks;
 };
 
 /* ---------------------------------------------------------------- names */
@@ -182,6 +229,27 @@ engine_time_utc(int64_t t, char out[21])
 		out[0] = '\0';
 }
 
+void
+engine_time_local(int64_t t, int32_t offset, char out[26])
+{
+	char u[21];
+	int32_t a = offset < 0 ? -offset : offset;
+
+	out[0] = '\0';
+	if (t == ENGINE_NO_TIME)
+		return;
+	engine_time_utc(t + offset, u);
+	if (u[0] == '\0')
+		return;
+	if (offset == 0) {
+		memcpy(out, u, 21);
+		return;
+	}
+	u[19] = '\0'; /* drop the Z */
+	snprintf(out, 26, "%.19s%c%02d:%02d", u, offset < 0 ? '-' : '+', (int)(a / 3600 % 24),
+	         (int)(a % 3600 / 60));
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 void
@@ -207,6 +275,8 @@ engine_new(struct engine **out, const struct engine_opts *opts, struct arm_err *
 	agreement_init(&eng->a);
 	eng->log_time = ENGINE_NO_TIME;
 	eng->prev_log_time = ENGINE_NO_TIME;
+	eng->asof_log_time = ENGINE_NO_TIME;
+	agreement_init(&eng->pending);
 	*out = eng;
 	return ARM_OK;
 }
@@ -227,6 +297,9 @@ cstate_release(struct cstate *c)
 	free(c->verdict);
 	free(c->vmethod);
 	free(c->hist);
+	free(c->viol);
+	free(c->qsum);
+	free(c->duehist);
 	for (i = 0; i < c->nprog; i++) {
 		free_str(c->prog[i].quantity);
 		free_str(c->prog[i].value);
@@ -294,10 +367,16 @@ engine_free(struct engine *eng)
 	free(eng->work);
 	free(eng->inwork);
 	free(eng->blist);
+	free(eng->vcpool);
+	for (size_t i = 0; i < eng->namends; i++)
+		free_str(eng->amends[i].changes);
+	free(eng->amends);
 	free(eng->inc);
+	free(eng->arbf);
 	free(eng->inc_hash);
 	free(eng->chg);
 	agreement_release(&eng->a);
+	agreement_release(&eng->pending);
 	free(eng);
 }
 
@@ -343,6 +422,9 @@ alloc_tables(const struct agreement *a, struct cstate **cs_out, size_t ***rdeps_
 		cs[i].verdict = calloc(na, 1);
 		cs[i].vmethod = calloc(na, 1);
 		if (cs[i].claimed == NULL || cs[i].verdict == NULL || cs[i].vmethod == NULL)
+			goto oom;
+		if (a->commitments[i].qty_target > 0 &&
+		    (cs[i].qsum = calloc(na, sizeof(int64_t))) == NULL)
 			goto oom;
 		cs[i].claimed_at = cs[i].verified_at = cs[i].effective = ENGINE_NO_TIME;
 		cs[i].reinstated_at = ENGINE_NO_TIME;
@@ -398,11 +480,44 @@ all_claimed(const struct engine *eng, size_t c)
 	return eng->cs[c].nclaims == eng->a.commitments[c].nowners;
 }
 
+/*
+ * The arbiter's verdict on commitment c from its members' latest
+ * attestations: V_OK when a quorum verified and fewer refuted, V_REFUTED
+ * the other way, the latest member's verdict when both reach the quorum,
+ * V_NONE otherwise or with no arbiter (docs/rules.md "Who decides").
+ */
+static uint8_t
+arbiter_verdict(const struct engine *eng, size_t c)
+{
+	const struct agreement_arbiter *ar = &eng->a.arbiter;
+	const struct cstate *s = &eng->cs[c];
+	size_t i, nv = 0, nr = 0;
+
+	if (ar->nby == 0 || s->arb_last == V_NONE)
+		return V_NONE;
+	for (i = 0; i < ar->nby; i++) {
+		uint8_t v = s->verdict[ar->by[i]];
+		nv += v == V_OK || v == V_WEAK;
+		nr += v == V_REFUTED;
+	}
+	if (nv >= ar->quorum && nr >= ar->quorum)
+		return s->arb_last == V_REFUTED ? V_REFUTED : V_OK;
+	if (nv >= ar->quorum)
+		return V_OK;
+	if (nr >= ar->quorum)
+		return V_REFUTED;
+	return V_NONE;
+}
+
+/* Disputed: the arbiter refuted it, or, with no arbiter's verdict, any refutation stands. */
 static bool
 any_refuted(const struct engine *eng, size_t c)
 {
 	size_t i;
+	uint8_t arb = arbiter_verdict(eng, c);
 
+	if (arb != V_NONE)
+		return arb == V_REFUTED;
 	for (i = 0; i < eng->a.nactors; i++)
 		if (eng->cs[c].verdict[i] == V_REFUTED)
 			return true;
@@ -434,6 +549,9 @@ policy_met(const struct engine *eng, size_t c)
 
 	if (!all_claimed(eng, c) || any_refuted(eng, c))
 		return false;
+	/* The arbiter's verification settles the claim whatever the policy (docs/rules.md). */
+	if (arbiter_verdict(eng, c) == V_OK)
+		return true;
 	switch (cm->verify.kind) {
 	case AGREEMENT_VERIFY_NONE:
 		return true;
@@ -491,6 +609,17 @@ derive(const struct engine *eng, size_t c, int64_t *effective)
 		return ENGINE_WITHDRAWN;
 	if (standing && s->breached)
 		return ENGINE_BREACHED;
+	if (cm->tranche_of != AGREEMENT_NONE) {
+		/* A tranche is done when enough is verified (docs/rules.md "Quantities and tranches"). */
+		if (s->effective != ENGINE_NO_TIME)
+			return ENGINE_DONE;
+		if (!reqs_met(eng, c))
+			return ENGINE_PENDING;
+		if (s->verified_at == ENGINE_NO_TIME)
+			return ENGINE_OPEN;
+		*effective = s->verified_at;
+		return ENGINE_DONE;
+	}
 	if (!all_claimed(eng, c))
 		return reqs_met(eng, c) ? ENGINE_OPEN : ENGINE_PENDING;
 	if (any_refuted(eng, c))
@@ -665,7 +794,56 @@ engine_set_agreement(struct engine *eng, struct agreement *a, uint64_t index, st
 	initial_statuses(eng);
 	eng->nchg = 0;
 	eng->size = 1;
+	eng->ncounted = 1;
+	eng->last_counted = true;
 	return ARM_OK;
+}
+
+int
+engine_set_asof(struct engine *eng, int64_t t, struct arm_err *e)
+{
+	if (eng->size > 1)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine: the as-of moment is set before any entry after the agreement "
+		                   "(%llu applied)",
+		                   (unsigned long long)eng->size);
+	eng->opts.asof_time = t;
+	return ARM_OK;
+}
+
+uint64_t
+engine_counted(const struct engine *eng)
+{
+	return eng->ncounted;
+}
+
+size_t
+engine_amendments(const struct engine *eng, const struct engine_amendment **out)
+{
+	*out = eng->amends;
+	return eng->namends;
+}
+
+size_t
+engine_due_history(const struct engine *eng, size_t c, const struct engine_due_change **out)
+{
+	*out = NULL;
+	if (c >= eng->ncs)
+		return 0;
+	*out = eng->cs[c].duehist;
+	return eng->cs[c].nduehist;
+}
+
+int64_t
+engine_asof(const struct engine *eng)
+{
+	return eng->opts.asof_time;
+}
+
+bool
+engine_last_counted(const struct engine *eng)
+{
+	return eng->last_counted;
 }
 
 /* --------------------------------------------------------------- rules */
@@ -1007,6 +1185,8 @@ h_attest(struct evctx *x)
 		return ARM_OK;
 	s->verdict[x->author] = v;
 	s->vmethod[x->author] = (uint8_t)en->method;
+	if (agreement_is_arbiter(&eng->a, x->author))
+		s->arb_last = v;
 	eng->nattests_by[x->author]++;
 	return ARM_OK;
 }
@@ -1025,6 +1205,8 @@ h_withdraw(struct evctx *x)
 	return ARM_OK;
 }
 
+static int64_t value_micro(const char *s);
+
 static int
 h_progress(struct evctx *x)
 {
@@ -1036,6 +1218,17 @@ h_progress(struct evctx *x)
 	for (i = 0; i < s->nprog; i++)
 		if (strcmp(s->prog[i].quantity, en->quantity) == 0)
 			p = &s->prog[i];
+	if (s->qsum != NULL) {
+		const struct agreement_commitment *cm = &x->eng->a.commitments[x->c];
+		int64_t v = value_micro(en->value);
+		if (en->unit == NULL || strcmp(en->unit, cm->qty_unit) != 0)
+			return XRULE(x, "progress-unit", "'%s' counts %s, not %s", cm->id, cm->qty_unit,
+			             en->unit ? en->unit : "(no unit)");
+		if (v < 0 || s->qsum[x->author] > INT64_MAX / 2 - v)
+			return XRULE(x, "progress-quantity", "value '%s' cannot be added up", en->value);
+		if (x->apply)
+			s->qsum[x->author] += v;
+	}
 	if (!x->apply)
 		return ARM_OK;
 	if (p == NULL) {
@@ -1195,14 +1388,17 @@ apply_attest(struct evctx *x)
 
 	switch (cm->verify.kind) {
 	case AGREEMENT_VERIFY_BY:
-		listed = in_list(cm->verify.by, cm->verify.nby, x->author);
+		listed = in_list(cm->verify.by, cm->verify.nby, x->author) ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	case AGREEMENT_VERIFY_MUTUAL:
-		listed = owner_slot(cm, x->author) != AGREEMENT_NONE;
+		listed = owner_slot(cm, x->author) != AGREEMENT_NONE ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	case AGREEMENT_VERIFY_NONE:
 		/* Nobody is required; a verifier may still add (or dispute) strength. */
-		listed = a->actors[x->author].role == AGREEMENT_VERIFIER;
+		listed = a->actors[x->author].role == AGREEMENT_VERIFIER ||
+		         agreement_is_arbiter(a, x->author);
 		break;
 	default:
 		listed = false;
@@ -1231,7 +1427,7 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 	size_t c, z, n = 0;
 
 	*nout = 0;
-	if (inc->kind == AGREEMENT_NONE || inc->actor == AGREEMENT_NONE)
+	if (inc->kind == AGREEMENT_NONE)
 		return ARM_OK;
 	for (c = 0; c < a->ncommitments; c++) {
 		const struct agreement_commitment *cm = &a->commitments[c];
@@ -1241,7 +1437,9 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 		if (!cm->standing.standing ||
 		    !in_list(cm->standing.breached_by, cm->standing.nbreached_by, inc->kind))
 			continue;
-		if (owner_slot(cm, inc->actor) == AGREEMENT_NONE)
+		/* A duty to protect is breached whoever the perpetrator; else an owner must be alleged. */
+		if (!cm->standing.protect &&
+		    (inc->actor == AGREEMENT_NONE || owner_slot(cm, inc->actor) == AGREEMENT_NONE))
 			continue;
 		if (s->status != ENGINE_KEPT && s->status != ENGINE_BREACHED)
 			continue;
@@ -1264,21 +1462,117 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 	return ARM_OK;
 }
 
-/* Applies breaches found by collect_breaches(); never refuses. */
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Does standing commitment c meet its breach threshold with the
+ * violations confirmed now (docs/rules.md "Standing obligations")? No
+ * threshold: one confirmed violation. {violations: N, days: D}: N of them
+ * occurred within D calendar days (day numbers in the agreement's zone,
+ * last minus first < D).
+ */
+static bool
+standing_met(struct engine *eng, size_t c)
+{
+	const struct agreement_standing *st = &eng->a.commitments[c].standing;
+	const struct cstate *s = &eng->cs[c];
+	size_t need = st->violations > 1 ? st->violations : 1, i, k = 0;
+	int64_t *days;
+	bool met = false;
+
+	if (s->nviol_confirmed < need)
+		return false;
+	if (need == 1)
+		return true;
+	if ((days = malloc(s->nviol_confirmed * sizeof(*days))) == NULL) {
+		eng->oom = true;
+		return false;
+	}
+	for (i = 0; i < s->nviol; i++)
+		if (eng->inc[s->viol[i]].confirmed && k < s->nviol_confirmed)
+			days[k++] = agreement_day(&eng->a, eng->inc[s->viol[i]].occurred);
+	qsort(days, k, sizeof(*days), cmp_i64);
+	for (i = 0; i + need <= k && !met; i++)
+		met = days[i + need - 1] - days[i] < st->days;
+	free(days);
+	return met;
+}
+
+/*
+ * One confirmed violation more (or, with dir < 0, one overturned) of
+ * standing commitment c: a breach when the threshold is met (each further
+ * confirmed violation of a breached one counts as before), the breach
+ * withdrawn when the finding behind it is overturned and the threshold
+ * is no longer met. Never refuses.
+ */
+static void
+standing_update(struct engine *eng, size_t c, int dir, const struct entry *en, uint64_t index,
+                int64_t t)
+{
+	struct cstate *s = &eng->cs[c];
+
+	if (dir > 0) {
+		s->nviol_confirmed++;
+		if (standing_met(eng, c)) {
+			struct evctx x = {eng, en, index, c, AGREEMENT_NONE, t, true, NULL};
+			(void)dispatch(&x, EV_BREACH); /* breach handlers never refuse */
+		}
+	} else {
+		if (s->nviol_confirmed > 0)
+			s->nviol_confirmed--;
+		if (s->breached && !standing_met(eng, c))
+			s->breached = false; /* the breach withdrawn: the history keeps both */
+	}
+	recompute(eng, c, index, t);
+	s->last_index = index;
+}
+
+/* Records the violations found by collect_breaches() and applies them; never refuses. */
 static void
 apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, size_t n,
                const struct entry *en, uint64_t index, int64_t t)
 {
 	size_t i;
 
+	if (n > 0 && (eng->nvcpool + n > UINT32_MAX ||
+	              !grow((void **)&eng->vcpool, &eng->capvcpool, eng->nvcpool + n, sizeof(size_t)))) {
+		eng->oom = true;
+		return;
+	}
+	inc->vc = (uint32_t)eng->nvcpool;
+	eng->nvcpool += n;
 	for (i = 0; i < n; i++) {
-		struct evctx x = {eng, en, index, list[i], AGREEMENT_NONE, t, true, NULL};
-		(void)dispatch(&x, EV_BREACH); /* breach handlers never refuse */
-		recompute(eng, list[i], index, t);
-		eng->cs[list[i]].last_index = index;
+		struct cstate *s = &eng->cs[list[i]];
+		if (!grow((void **)&s->viol, &s->capviol, s->nviol + 1, sizeof(size_t))) {
+			eng->oom = true;
+			return;
+		}
+		s->viol[s->nviol++] = (size_t)(inc - eng->inc);
+		eng->vcpool[inc->vc + inc->nvc++] = list[i];
+		standing_update(eng, list[i], +1, en, index, t);
 	}
 	inc->nbreached += n;
 	inc->breach_done = true;
+}
+
+/* An incident whose violations were recorded changed its verdict. */
+static void
+violations_changed(struct engine *eng, struct incident *inc, bool was, const struct entry *en,
+                   uint64_t index, int64_t t)
+{
+	size_t i;
+
+	if (!inc->breach_done || was == inc->confirmed)
+		return;
+	for (i = 0; i < inc->nvc; i++)
+		if (eng->vcpool[inc->vc + i] < eng->ncs)
+			standing_update(eng, eng->vcpool[inc->vc + i], inc->confirmed ? +1 : -1, en, index, t);
 }
 
 static int
@@ -1307,8 +1601,9 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 	inc.lon_e7 = en->lon_e7;
 	inc.logged = eng->log_time;
 	inc.backdated = eng->cur_backdated;
-	/* A verifier's own report is its finding (docs/rules.md, "confirmed"). */
-	inc.confirmed = eng->a.actors[author].role == AGREEMENT_VERIFIER;
+	/* A finder's own report is its finding (docs/rules.md, "confirmed"). */
+	inc.confirmed = agreement_is_finder(&eng->a, author);
+	inc.fconfirmed = inc.confirmed;
 	ARM_TRY(inc_reserve(eng, e));
 	/* The geometry answers before anything changes. */
 	if (inc.confirmed)
@@ -1325,15 +1620,89 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 }
 
 static int
+arbf_reserve(struct engine *eng, struct arm_err *e)
+{
+	if (eng->a.arbiter.nby == 0)
+		return ARM_OK;
+	if (!grow((void **)&eng->arbf, &eng->caparbf, eng->narbf + 1, sizeof(*eng->arbf)))
+		return arm_err_set(e, ARM_ENOMEM, "out of memory recording an arbiter's finding");
+	return ARM_OK;
+}
+
+/*
+ * A finding by `author` on incident i, into *inc (the incident itself when
+ * store, else a copy to test what it would do). Precedence (docs/rules.md
+ * "Who decides"): the arbiter's verdict, once a quorum of its members'
+ * latest findings agree (the latest of them when both verdicts reach it);
+ * else the latest finding by a finder; else the finder's own report.
+ */
+static void
+finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t author,
+                bool confirmed, uint64_t index, bool store)
+{
+	const struct agreement_arbiter *ar = &eng->a.arbiter;
+	size_t k, nc = 0, nd = 0, slot = AGREEMENT_NONE;
+	bool latest = confirmed;
+
+	if (agreement_finds_by_role(&eng->a, author) || !agreement_is_arbiter(&eng->a, author)) {
+		inc->fconfirmed = confirmed;
+		inc->fdismissed = !confirmed;
+	}
+	if (agreement_is_arbiter(&eng->a, author)) {
+		for (k = 0; k < eng->narbf; k++)
+			if (eng->arbf[k].inc == i && eng->arbf[k].member == author)
+				slot = k;
+		for (k = 0; k < eng->narbf; k++) {
+			bool c;
+			if (eng->arbf[k].inc != i)
+				continue;
+			c = k == slot ? confirmed : eng->arbf[k].confirmed;
+			nc += c;
+			nd += !c;
+		}
+		if (slot == AGREEMENT_NONE) {
+			nc += confirmed;
+			nd += !confirmed;
+		}
+		if (nc >= ar->quorum && nd >= ar->quorum)
+			inc->arb = latest ? ARB_CONFIRMED : ARB_DISMISSED;
+		else if (nc >= ar->quorum)
+			inc->arb = ARB_CONFIRMED;
+		else if (nd >= ar->quorum)
+			inc->arb = ARB_DISMISSED;
+		else
+			inc->arb = ARB_NONE;
+		if (store) {
+			if (slot == AGREEMENT_NONE) {
+				slot = eng->narbf++; /* reserved by arbf_reserve() */
+				eng->arbf[slot].inc = i;
+				eng->arbf[slot].member = author;
+			}
+			eng->arbf[slot].confirmed = confirmed;
+			eng->arbf[slot].index = index;
+		}
+	}
+	if (inc->arb != ARB_NONE) {
+		inc->confirmed = inc->arb == ARB_CONFIRMED;
+		inc->dismissed = !inc->confirmed;
+	} else {
+		inc->confirmed = inc->fconfirmed;
+		inc->dismissed = inc->fdismissed;
+	}
+}
+
+static int
 apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
               int64_t t, struct arm_err *e)
 {
 	size_t ia, i, n = 0;
 	struct incident *inc, probe;
+	bool was;
 
-	if (eng->a.actors[author].role != AGREEMENT_VERIFIER)
-		return RULE(e, "verifier-only", "'%s' is not a verifier; only verifiers make findings",
-		            en->author);
+	if (!agreement_is_finder(&eng->a, author))
+		return RULE(e, "verifier-only",
+		            "'%s' may not make findings (%s, or the arbiter)", en->author,
+		            eng->a.has_finders ? "the agreement's findings.by" : "only verifiers");
 	if (!en->has_incident)
 		return RULE(e, "incident-known", "a finding names its incident (author/seq)");
 	ia = agreement_actor_index(&eng->a, en->incident.author);
@@ -1346,13 +1715,16 @@ apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t
 	if (en->verdict != ENTRY_CONFIRMED && en->verdict != ENTRY_DISMISSED)
 		return RULE(e, "finding-verdict", "a finding says confirmed or dismissed");
 	probe = *inc;
-	probe.confirmed = en->verdict == ENTRY_CONFIRMED;
+	ARM_TRY(arbf_reserve(eng, e));
+	finding_verdict(eng, i, &probe, author, en->verdict == ENTRY_CONFIRMED, index, false);
 	if (probe.confirmed && !probe.breach_done)
 		ARM_TRY(collect_breaches(eng, &probe, eng->blist, &n, e));
-	inc->confirmed = probe.confirmed;
-	inc->dismissed = !probe.confirmed;
+	was = inc->confirmed;
+	finding_verdict(eng, i, inc, author, en->verdict == ENTRY_CONFIRMED, index, true);
 	if (inc->confirmed && !inc->breach_done)
 		apply_breaches(eng, inc, eng->blist, n, en, index, t);
+	else
+		violations_changed(eng, inc, was, en, index, t);
 	eng->nattests_by[author]++;
 	return ARM_OK;
 }
@@ -1402,7 +1774,8 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	size_t **rdeps = NULL, *nrdeps = NULL;
 	size_t nna, i, j;
 	uint64_t *seq = NULL;
-	size_t *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	size_t *c1 = NULL, *c2 = NULL, *c3 = NULL, nch = 0;
+	struct buf dbuf = BUF_INIT(1 << 20);
 	int rc;
 
 	agreement_init(&na);
@@ -1411,7 +1784,15 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		agreement_release(&na);
 		return RULE(e, "amend-body", "the body's digest is not the new agreement's id");
 	}
+	/* What it changes, kept for the state (docs/state-json.md amendments). */
+	if ((rc = agreement_diff(&eng->a, &na, &dbuf, &nch, e)) != ARM_OK ||
+	    !grow((void **)&eng->amends, &eng->capamends, eng->namends + 1, sizeof(*eng->amends))) {
+		buf_release(&dbuf);
+		agreement_release(&na);
+		return rc != ARM_OK ? rc : arm_err_set(e, ARM_ENOMEM, "out of memory applying an amendment");
+	}
 	if ((rc = alloc_tables(&na, &cs, &rdeps, &nrdeps, e)) != ARM_OK) {
+		buf_release(&dbuf);
 		agreement_release(&na);
 		return rc;
 	}
@@ -1456,11 +1837,47 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		o->nhist = o->caphist = 0;
 		o->prog = NULL;
 		o->nprog = 0;
+		{
+			/* the deadline history: kept, and this amendment's move added */
+			char f[112], g[112];
+			n->duehist = o->duehist;
+			n->nduehist = o->nduehist;
+			o->duehist = NULL;
+			o->nduehist = 0;
+			agreement_due_describe(&eng->a, &eng->a.commitments[old].due, f, sizeof(f));
+			agreement_due_describe(&na, &na.commitments[i].due, g, sizeof(g));
+			if (strcmp(f, g) != 0) {
+				struct engine_due_change *h =
+					realloc(n->duehist, (n->nduehist + 1) * sizeof(*h));
+				if (h == NULL) {
+					eng->oom = true;
+				} else {
+					n->duehist = h;
+					h[n->nduehist].index = index;
+					memcpy(h[n->nduehist].from, f, sizeof(f));
+					memcpy(h[n->nduehist].to, g, sizeof(g));
+					n->nduehist++;
+				}
+			}
+		}
 		if (o->withdrawn) {
 			n->reinstated_at = t;
 			continue;
 		}
+		if (o->qsum != NULL && n->qsum != NULL)
+			for (j = 0; j < eng->a.nactors; j++) {
+				size_t k = remap_actor(&eng->a, &na, j);
+				if (k != AGREEMENT_NONE)
+					n->qsum[k] = o->qsum[j];
+			}
+		n->viol = o->viol;
+		n->nviol = o->nviol;
+		n->capviol = o->capviol;
+		n->nviol_confirmed = o->nviol_confirmed;
+		o->viol = NULL;
+		o->nviol = o->capviol = o->nviol_confirmed = 0;
 		n->breached = o->breached;
+		n->arb_last = o->arb_last;
 		n->claimed_at = o->claimed_at;
 		n->verified_at = o->verified_at;
 		n->effective = o->effective;
@@ -1486,10 +1903,35 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 		inc->author = remap_actor(&eng->a, &na, inc->author);
 		inc->actor = remap_actor(&eng->a, &na, inc->actor);
 	}
+	for (i = 0; i < eng->narbf; i++)
+		eng->arbf[i].member = remap_actor(&eng->a, &na, eng->arbf[i].member);
+	/* Violations: commitments by id; one the amendment drops leaves the list. */
+	for (i = 0; i < eng->ninc; i++) {
+		struct incident *inc = &eng->inc[i];
+		size_t k, m = 0, *vc;
+		if (inc->nvc == 0)
+			continue;
+		vc = eng->vcpool + inc->vc;
+		for (k = 0; k < inc->nvc; k++) {
+			size_t nc = vc[k] < eng->a.ncommitments
+			                ? agreement_commitment_index(&na, eng->a.commitments[vc[k]].id)
+			                : AGREEMENT_NONE;
+			if (nc != AGREEMENT_NONE)
+				vc[m++] = nc;
+		}
+		inc->nvc = (uint32_t)m;
+	}
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
 		for (i = 0; i < eng->ninc; i++)
 			inc_hash_put(eng->inc_hash, eng->inc_hcap, &eng->inc[i], i);
+	}
+	{
+		struct engine_amendment *am = &eng->amends[eng->namends++];
+		am->index = index;
+		am->time = t;
+		am->nchanges = nch;
+		am->changes = (const char *)buf_detach(&dbuf, &am->len);
 	}
 	free_tables(eng);
 	agreement_release(&eng->a);
@@ -1534,8 +1976,138 @@ fail:
 	free(c1);
 	free(c2);
 	free(c3);
+	buf_release(&dbuf);
 	agreement_release(&na);
 	return rc;
+}
+
+/* ------------------------------------------------------------ quantities */
+
+/* A canonical entry value (<= 12 digits, <= 6 decimals) in millionths; -1 if not one. */
+static int64_t
+value_micro(const char *s)
+{
+	int64_t v = 0, f = 0;
+	int nd = 0, nf = 0;
+
+	if (s == NULL)
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++, nd++)
+		v = v * 10 + (*s - '0');
+	if (nd == 0 || nd > 12)
+		return -1;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, nf++)
+			if (nf < 6)
+				f = f * 10 + (*s - '0');
+	if (*s != '\0' || nf > 6)
+		return -1;
+	for (; nf < 6; nf++)
+		f *= 10;
+	return v * 1000000 + f;
+}
+
+static int
+cmp_i64_desc(const void *a, const void *b)
+{
+	return cmp_i64(b, a);
+}
+
+/*
+ * Commitment c's quantity, in millionths: reported = the sum of its owners'
+ * progress; verified = the amount that at least `quorum` of its verifiers
+ * (or the arbiter's members, as many as its quorum) each reported;
+ * with verify: none or mutual, what the owners reported.
+ */
+void
+engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *verified)
+{
+	const struct agreement *a = &eng->a;
+	const struct agreement_commitment *cm = &a->commitments[c];
+	const struct cstate *s = &eng->cs[c];
+	int64_t buf[64], *sums = buf, best = 0;
+	size_t i, n = 0;
+
+	*reported = *verified = 0;
+	if (c >= eng->ncs || s->qsum == NULL)
+		return;
+	for (i = 0; i < cm->nowners; i++)
+		*reported += s->qsum[cm->owners[i]];
+	if (cm->verify.kind != AGREEMENT_VERIFY_BY) {
+		*verified = *reported;
+		return;
+	}
+	if (cm->verify.nby > ARM_ARRAY_LEN(buf) &&
+	    (sums = malloc(cm->verify.nby * sizeof(*sums))) == NULL)
+		return; /* nothing counts as verified without memory to count it */
+	for (i = 0; i < cm->verify.nby; i++)
+		sums[n++] = s->qsum[cm->verify.by[i]];
+	qsort(sums, n, sizeof(*sums), cmp_i64_desc);
+	if (cm->verify.quorum >= 1 && cm->verify.quorum <= n)
+		best = sums[cm->verify.quorum - 1];
+	if (sums != buf)
+		free(sums);
+	if (a->arbiter.nby > 0) {
+		int64_t ab[64];
+		size_t k = 0;
+		for (i = 0; i < a->arbiter.nby && k < ARM_ARRAY_LEN(ab); i++)
+			ab[k++] = s->qsum[a->arbiter.by[i]];
+		qsort(ab, k, sizeof(*ab), cmp_i64_desc);
+		if (a->arbiter.quorum >= 1 && a->arbiter.quorum <= k && ab[a->arbiter.quorum - 1] > best)
+			best = ab[a->arbiter.quorum - 1];
+	}
+	*verified = best;
+}
+
+/* The verified amount a tranche needs: percent of the target, rounded up. */
+static int64_t
+tranche_need(const struct agreement *a, const struct agreement_commitment *cm)
+{
+	int64_t t = a->commitments[cm->tranche_of].qty_target;
+
+	return (t / 100) * cm->tranche_pct + ((t % 100) * cm->tranche_pct + 99) / 100;
+}
+
+/* After progress on c: every tranche of c whose threshold is now verified takes effect. */
+static void
+tranches_update(struct engine *eng, size_t c, uint64_t index, int64_t t)
+{
+	int64_t rep, ver;
+	size_t k;
+
+	engine_quantity(eng, c, &rep, &ver);
+	for (k = 0; k < eng->a.ncommitments; k++) {
+		const struct agreement_commitment *cm = &eng->a.commitments[k];
+		if (cm->tranche_of != c || eng->cs[k].verified_at != ENGINE_NO_TIME)
+			continue;
+		if (ver < tranche_need(&eng->a, cm))
+			continue;
+		eng->cs[k].verified_at = t;
+		recompute(eng, k, index, t);
+		eng->cs[k].last_index = index;
+	}
+}
+
+/*
+ * An amendment dated after the as-of horizon: parsed and checked like any
+ * (its body is the agreement its digest names), kept as the agreement the
+ * entries after it are checked against, and nothing else.
+ */
+static int
+follow_pending(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	struct agreement na;
+
+	agreement_init(&na);
+	ARM_TRY(parse_amendment(eng, en, index, &na, e));
+	if (memcmp(na.id, en->body_id, HASH_SIZE) != 0) {
+		agreement_release(&na);
+		return RULE(e, "amend-body", "the body's digest is not the new agreement's id");
+	}
+	agreement_release(&eng->pending);
+	eng->pending = na;
+	eng->have_pending = true;
+	return ARM_OK;
 }
 
 /* ---------------------------------------------------------------- apply */
@@ -1570,16 +2142,31 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	}
 	if (!eng->have_agreement)
 		return RULE(e, "agreement-first", "entry 0 must be the agreement");
+	if (eng->frozen) {
+		/*
+		 * As of a moment before an amendment: what follows it was written
+		 * under the later agreement. It names that agreement and its
+		 * signatures were checked against its keys (engine_apply_note());
+		 * further amendments are parsed and followed the same way, so
+		 * every --at gives a state, whatever amendments come after.
+		 */
+		if (memcmp(en->agreement, eng->pending.id, HASH_SIZE) != 0) {
+			char want[2 * HASH_SIZE + 1];
+			agreement_id_hex(&eng->pending, want);
+			return RULE(e, "agreement-id",
+			            "it names another agreement than the one in force (%.16s...)", want);
+		}
+		if (en->kind == ENTRY_AMEND)
+			ARM_TRY(follow_pending(eng, en, index, e));
+		eng->last_counted = false;
+		eng->size++;
+		return ARM_OK;
+	}
 	if (memcmp(en->agreement, eng->a.id, HASH_SIZE) != 0) {
 		char want[2 * HASH_SIZE + 1];
 		agreement_id_hex(&eng->a, want);
 		return RULE(e, "agreement-id", "it names another agreement than the one in force (%.16s...)",
 		            want);
-	}
-	if (eng->frozen) {
-		/* As of a time before an amendment: later entries were checked at append. */
-		eng->size++;
-		return ARM_OK;
 	}
 	ARM_TRY(check_times(en, index, e));
 	ARM_TRY(check_clock(eng, en, index, e));
@@ -1590,11 +2177,15 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		t = eng->log_time;
 	if (en->kind == ENTRY_AMEND) {
 		if (eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time) {
+			ARM_TRY(follow_pending(eng, en, index, e));
 			eng->frozen = true;
+			eng->last_counted = false;
 			eng->size++;
 			return ARM_OK;
 		}
 		ARM_TRY(apply_amend(eng, en, index, t, e));
+		eng->last_counted = true;
+		eng->ncounted++;
 		eng->size++;
 		return ARM_OK;
 	}
@@ -1641,6 +2232,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			else if ((rc = lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
 				x.c = c;
 				rc = run_event(&x, EV_PROGRESS);
+				if (rc == ARM_OK && eng->cs[c].qsum != NULL)
+					tranches_update(eng, c, index, t);
 			}
 			break;
 		case ENTRY_INCIDENT:
@@ -1661,9 +2254,14 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			return rc;
 	}
 	eng->last_seq[author] = en->seq;
-	eng->nauthored[author]++;
-	if (eng->cur_backdated)
-		eng->nbackdated++;
+	/* As of a moment, only what happened by then counts (docs/state-json.md). */
+	eng->last_counted = !skip;
+	if (!skip) {
+		eng->nauthored[author]++;
+		if (eng->cur_backdated)
+			eng->nbackdated++;
+		eng->ncounted++;
+	}
 	eng->size++;
 	return ARM_OK;
 }
@@ -1710,12 +2308,17 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 	if (index != eng->size)
 		return arm_err_set(e, ARM_EUSAGE, "engine: entry %llu applied out of order (expected %llu)",
 		                   (unsigned long long)index, (unsigned long long)eng->size);
-	rc = logclock_open(&c, note, len, eng->opts.verify_sigs ? &eng->a.log.key : NULL, e);
+	rc = logclock_open(&c, note, len,
+	                   eng->opts.verify_sigs ? &(eng->have_pending ? &eng->pending : &eng->a)->log.key
+	                                         : NULL,
+	                   e);
 	if (rc != ARM_OK) {
 		arm_err_prefix(e, "rule clock-signed: entry %llu", (unsigned long long)index);
 		return rc == ARM_EVERIFY ? ARM_EVERIFY : ARM_ERULE;
 	}
-	if (eng->a.log.origin == NULL || strcmp(c.origin, eng->a.log.origin) != 0)
+	if (eng->a.log.origin == NULL ||
+	    (strcmp(c.origin, eng->a.log.origin) != 0 &&
+	     !(eng->have_pending && strcmp(c.origin, eng->pending.log.origin) == 0)))
 		return arm_err_set(e, ARM_ERULE,
 		                   "rule clock-origin: entry %llu: a clock of log \"%.80s\", not of "
 		                   "this agreement's log \"%.80s\"",
@@ -1740,6 +2343,13 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 	eng->log_time = c.time;
 	eng->log_time_index = index;
 	eng->nclocks++;
+	eng->last_counted = eng->opts.asof_time == ENGINE_NO_TIME || c.time <= eng->opts.asof_time;
+	if (eng->last_counted) {
+		eng->asof_log_time = c.time;
+		eng->asof_log_index = index;
+		eng->asof_nclocks++;
+		eng->ncounted++;
+	}
 	eng->size++;
 	return ARM_OK;
 }
@@ -1772,7 +2382,8 @@ engine_apply_note(struct engine *eng, uint64_t index, const uint8_t *note, size_
 		                   "rule agreement-first: entry %llu: entry 0 must be the agreement",
 		                   (unsigned long long)index);
 	if (eng->opts.verify_sigs) {
-		rc = entry_open(&en, note, len, &eng->a, e);
+		/* After an amendment beyond the as-of horizon, its keys sign what follows. */
+		rc = entry_open(&en, note, len, eng->have_pending ? &eng->pending : &eng->a, e);
 	} else {
 		struct note n;
 		rc = note_parse(&n, note, len, ENTRY_MAX_SIZE, e);
@@ -1836,6 +2447,12 @@ engine_log_retract(void *ctx, uint64_t index)
 	eng->prev_log_time = ENGINE_NO_TIME;
 	eng->nclocks--;
 	eng->size--;
+	if (eng->opts.asof_time == ENGINE_NO_TIME) {
+		eng->asof_log_time = eng->log_time;
+		eng->asof_log_index = eng->log_time_index;
+		eng->asof_nclocks = eng->nclocks;
+		eng->ncounted--;
+	}
 }
 
 void
@@ -1852,11 +2469,12 @@ engine_log_hooks(struct engine *eng, struct log_hooks *h)
 int64_t
 engine_log_time(const struct engine *eng, uint64_t *index, size_t *nclocks)
 {
+	/* As of a moment: the clock leaves dated by then (the same without a horizon). */
 	if (index != NULL)
-		*index = eng->log_time_index;
+		*index = eng->asof_log_index;
 	if (nclocks != NULL)
-		*nclocks = eng->nclocks;
-	return eng->log_time;
+		*nclocks = eng->asof_nclocks;
+	return eng->asof_log_time;
 }
 
 size_t
@@ -1880,18 +2498,12 @@ static int64_t
 due_of(const struct engine *eng, size_t c)
 {
 	const struct agreement_due *d = &eng->a.commitments[c].due;
+	int64_t from = ENGINE_NO_TIME;
 
-	switch (d->kind) {
-	case AGREEMENT_DUE_DATE:
-		return d->deadline;
-	case AGREEMENT_DUE_AFTER:
-		if (d->after >= eng->ncs || eng->cs[d->after].effective == ENGINE_NO_TIME)
-			return ENGINE_NO_TIME;
-		return eng->cs[d->after].effective + d->days * 86400;
-	case AGREEMENT_DUE_NONE:
-	default:
-		return ENGINE_NO_TIME;
-	}
+	/* docs/rules.md "Schedules": by the end of day N, or N hours to the second. */
+	if (d->kind == AGREEMENT_DUE_AFTER && d->after < eng->ncs)
+		from = eng->cs[d->after].effective;
+	return agreement_due_deadline(&eng->a, d, from);
 }
 
 static bool
@@ -1939,6 +2551,9 @@ engine_commitment_view(const struct engine *eng, size_t c, int64_t now, struct e
 	out->last_index = s->last_index;
 	out->history = s->hist;
 	out->nhistory = s->nhist;
+	out->nviolations = s->nviol_confirmed;
+	out->violations = s->viol;
+	out->nviolations_listed = s->nviol;
 	return ARM_OK;
 }
 
@@ -2314,6 +2929,12 @@ clone_cstate(struct cstate *d, const struct cstate *s, size_t na)
 	d->prog = NULL;
 	d->caphist = d->nprog = 0;
 	d->nhist = 0;
+	/* Nothing of s stays in d before it is copied: a failure frees d alone. */
+	d->qsum = NULL;
+	d->duehist = NULL;
+	d->nduehist = 0;
+	d->viol = NULL;
+	d->nviol = d->capviol = 0;
 	if ((d->claimed = clone_mem(s->claimed, na, 1, &ok)) == NULL ||
 	    (d->verdict = clone_mem(s->verdict, na, 1, &ok)) == NULL ||
 	    (d->vmethod = clone_mem(s->vmethod, na, 1, &ok)) == NULL)
@@ -2333,6 +2954,19 @@ clone_cstate(struct cstate *d, const struct cstate *s, size_t na)
 			d->prog[i].value = clone_str(s->prog[i].value, &ok);
 			d->prog[i].unit = clone_str(s->prog[i].unit, &ok);
 		}
+	}
+	if (s->qsum != NULL && (d->qsum = clone_mem(s->qsum, na, sizeof(*s->qsum), &ok)) == NULL)
+		return false;
+	if (s->nduehist > 0) {
+		if ((d->duehist = clone_mem(s->duehist, s->nduehist, sizeof(*s->duehist), &ok)) ==
+		    NULL)
+			return false;
+		d->nduehist = s->nduehist;
+	}
+	if (s->nviol > 0) {
+		if ((d->viol = clone_mem(s->viol, s->nviol, sizeof(*s->viol), &ok)) == NULL)
+			return false;
+		d->nviol = d->capviol = s->nviol;
 	}
 	return ok;
 }
@@ -2361,6 +2995,11 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 	d->prev_log_index = src->prev_log_index;
 	d->nclocks = src->nclocks;
 	d->nbackdated = src->nbackdated;
+	d->asof_log_time = src->asof_log_time;
+	d->asof_log_index = src->asof_log_index;
+	d->asof_nclocks = src->asof_nclocks;
+	d->ncounted = src->ncounted;
+	d->last_counted = src->last_counted;
 	if (!src->have_agreement) {
 		*out = d;
 		return ARM_OK;
@@ -2420,6 +3059,48 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 	if (ok && src->nchg > 0) {
 		if ((d->chg = clone_mem(src->chg, src->nchg, sizeof(*d->chg), &ok)) != NULL)
 			d->nchg = d->capchg = src->nchg;
+	}
+	if (ok && src->nvcpool > 0) {
+		if ((d->vcpool = clone_mem(src->vcpool, src->nvcpool, sizeof(*d->vcpool), &ok)) !=
+		    NULL)
+			d->nvcpool = d->capvcpool = src->nvcpool;
+	}
+	if (ok && src->narbf > 0) {
+		if ((d->arbf = clone_mem(src->arbf, src->narbf, sizeof(*d->arbf), &ok)) != NULL)
+			d->narbf = d->caparbf = src->narbf;
+	}
+	if (ok && src->namends > 0) {
+		if ((d->amends = calloc(src->namends, sizeof(*d->amends))) == NULL) {
+			ok = false;
+		} else {
+			d->capamends = src->namends;
+			for (i = 0; i < src->namends; i++) {
+				char *c = NULL;
+				d->amends[i] = src->amends[i];
+				d->amends[i].changes = NULL;
+				if (src->amends[i].changes != NULL) {
+					if ((c = malloc(src->amends[i].len + 1)) == NULL) {
+						ok = false;
+						break;
+					}
+					memcpy(c, src->amends[i].changes, src->amends[i].len);
+					c[src->amends[i].len] = '\0';
+				}
+				d->amends[i].changes = c;
+				d->namends = i + 1;
+			}
+		}
+	}
+	if (ok && src->have_pending) {
+		/* A later agreement followed (not applied) as of a moment before it. */
+		if ((rc = agreement_parse(&d->pending, src->pending.yaml, src->pending.yaml_len,
+		                          src->pending.file, clone_read_zone,
+		                          (void *)(uintptr_t)&src->pending, NULL, e)) != ARM_OK) {
+			arm_err_prefix(e, "engine_clone: the pending amendment");
+			engine_free(d);
+			return rc;
+		}
+		d->have_pending = true;
 	}
 	if (!ok) {
 		engine_free(d); /* free_tables() walks ncs entries, each NULL-safe */

@@ -1121,16 +1121,22 @@ out:
 	return rc;
 }
 
-int
-entry_agreement_text(const struct agreement *a, struct buf *out, struct arm_err *e)
+/* The agreement entry (in_force NULL) or an amendment of in_force dated t. */
+static int
+body_entry_text(const struct agreement *a, const uint8_t *in_force, const struct entry_time *t,
+                struct buf *out, struct arm_err *e)
 {
 	struct entry en;
 	size_t i, nz = 0;
 	int rc;
 
 	entry_init(&en);
-	en.kind = ENTRY_AGREEMENT;
-	memcpy(en.agreement, a->id, HASH_SIZE);
+	en.kind = in_force != NULL ? ENTRY_AMEND : ENTRY_AGREEMENT;
+	memcpy(en.agreement, in_force != NULL ? in_force : a->id, HASH_SIZE);
+	if (in_force != NULL) {
+		en.has_time = true;
+		en.time = *t;
+	}
 	en.zones = calloc(a->nzones ? a->nzones : 1, sizeof(*en.zones));
 	if (en.zones == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "entry: out of memory");
@@ -1149,4 +1155,17 @@ entry_agreement_text(const struct agreement *a, struct buf *out, struct arm_err 
 	en.body = NULL;
 	entry_release(&en);
 	return rc;
+}
+
+int
+entry_agreement_text(const struct agreement *a, struct buf *out, struct arm_err *e)
+{
+	return body_entry_text(a, NULL, NULL, out, e);
+}
+
+int
+entry_amend_text(const struct agreement *na, const uint8_t in_force[HASH_SIZE],
+                 const struct entry_time *t, struct buf *out, struct arm_err *e)
+{
+	return body_entry_text(na, in_force, t, out, e);
 }

@@ -125,6 +125,22 @@ jdeg(struct buf *b, int64_t e7, struct arm_err *e)
 	                  n ? "." : "", frac);
 }
 
+/* Millionths as a JSON number without trailing zeros ("4280", "12.5"): no floating point. */
+static int
+jmicro(struct buf *b, int64_t v, struct arm_err *e)
+{
+	char frac[8];
+	int n = 6;
+
+	if (v < 0)
+		v = 0;
+	snprintf(frac, sizeof(frac), "%06lld", (long long)(v % 1000000));
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	frac[n] = '\0';
+	return buf_printf(b, e, "%lld%s%s", (long long)(v / 1000000), n ? "." : "", frac);
+}
+
 static int
 commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -162,6 +178,29 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(jbool(b, v.late, e));
 	J(buf_puts(b, ",\"due\":", e));
 	J(jtime(b, v.due, e));
+	{
+		/* the deadline history (amendments that moved it) */
+		const struct engine_due_change *dh;
+		size_t nd = engine_due_history(eng, c, &dh);
+		J(buf_puts(b, ",\"due_history\":[", e));
+		for (i = 0; i < nd; i++) {
+			J(buf_printf(b, e, "%s{\"index\":%llu,\"from\":", i ? "," : "",
+			             (unsigned long long)dh[i].index));
+			J(jstr(b, dh[i].from, e));
+			J(buf_puts(b, ",\"to\":", e));
+			J(jstr(b, dh[i].to, e));
+			J(buf_puts(b, "}", e));
+		}
+		J(buf_puts(b, "]", e));
+	}
+	J(buf_puts(b, ",\"due_rule\":", e));
+	if (cm->due.kind == AGREEMENT_DUE_NONE) {
+		J(buf_puts(b, "null", e));
+	} else {
+		char rule[AGREEMENT_ID_MAX + 48];
+		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
+		J(jstr(b, rule, e));
+	}
 	J(buf_puts(b, ",\"effective\":", e));
 	J(jtime(b, v.effective, e));
 	J(buf_puts(b, ",\"claimed_by\":[", e));
@@ -196,8 +235,55 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 		J(jids(b, a, tmp, n, true, e));
 		J(buf_puts(b, "}", e));
 	}
-	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu,\"progress\":[", v.nreversals,
-	             v.nbreaches));
+	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu", v.nreversals, v.nbreaches));
+	if (cm->standing.standing) {
+		/* Violations counted and listed (docs/rules.md "Standing obligations"). */
+		J(buf_printf(b, e, ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v.nviolations));
+		if (cm->standing.violations > 0)
+			J(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}", cm->standing.violations,
+			             (long long)cm->standing.days));
+		else
+			J(buf_puts(b, "null", e));
+		J(buf_printf(b, e, ",\"protect\":%s,\"list\":[", cm->standing.protect ? "true" : "false"));
+		for (i = 0; i < v.nviolations_listed; i++) {
+			struct engine_incident inc;
+			engine_incident(eng, v.violations[i], &inc);
+			J(buf_printf(b, e, "%s{\"index\":%llu,\"occurred\":", i ? "," : "",
+			             (unsigned long long)inc.index));
+			J(jtime(b, inc.occurred, e));
+			J(buf_printf(b, e, ",\"confirmed\":%s}", inc.confirmed ? "true" : "false"));
+		}
+		J(buf_puts(b, "]}", e));
+	} else {
+		J(buf_puts(b, ",\"violations\":null", e));
+	}
+	/* Quantities and tranches (docs/rules.md). */
+	if (cm->qty_target > 0) {
+		int64_t rep, ver;
+		engine_quantity(eng, c, &rep, &ver);
+		J(buf_puts(b, ",\"quantity\":{\"target\":", e));
+		J(jmicro(b, cm->qty_target, e));
+		J(buf_puts(b, ",\"unit\":", e));
+		J(jstr(b, cm->qty_unit, e));
+		J(buf_puts(b, ",\"reported\":", e));
+		J(jmicro(b, rep, e));
+		J(buf_puts(b, ",\"verified\":", e));
+		J(jmicro(b, ver, e));
+		J(buf_puts(b, ",\"unverified\":", e));
+		J(jmicro(b, rep > ver ? rep - ver : 0, e));
+		J(buf_printf(b, e, ",\"percent\":%lld}",
+		             (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
+	} else {
+		J(buf_puts(b, ",\"quantity\":null", e));
+	}
+	if (cm->tranche_of != AGREEMENT_NONE) {
+		J(buf_puts(b, ",\"tranche\":{\"of\":", e));
+		J(jstr(b, a->commitments[cm->tranche_of].id, e));
+		J(buf_printf(b, e, ",\"percent\":%lld}", (long long)cm->tranche_pct));
+	} else {
+		J(buf_puts(b, ",\"tranche\":null", e));
+	}
+	J(buf_puts(b, ",\"progress\":[", e));
 	n = engine_progress_items(eng, c, &pi);
 	for (i = 0; i < n; i++) {
 		J(buf_puts(b, i ? ",{\"quantity\":" : "{\"quantity\":", e));
@@ -307,6 +393,10 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jlog(b, a, e));
 	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
 	ARM_TRY(jtime(b, now, e));
+	/* As of a moment: which, and how many entries count by then. */
+	ARM_TRY(buf_puts(b, ",\"asof\":{\"at\":", e));
+	ARM_TRY(jtime(b, engine_asof(eng), e));
+	ARM_TRY(buf_printf(b, e, ",\"entries\":%llu}", (unsigned long long)engine_counted(eng)));
 	{
 		uint64_t ci;
 		size_t nclocks;
@@ -323,6 +413,15 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
 	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
+	/* D-day and the day number of now (D-day is day 0; docs/rules.md "Schedules"). */
+	ARM_TRY(buf_puts(b, ",\"schedule\":{\"effective\":", e));
+	if (a->has_effective) {
+		ARM_TRY(jtime(b, a->effective, e));
+		ARM_TRY(buf_printf(b, e, ",\"day\":%lld}",
+		                   (long long)(agreement_day(a, now) - agreement_day(a, a->effective))));
+	} else {
+		ARM_TRY(buf_puts(b, "null,\"day\":null}", e));
+	}
 	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
 	for (i = 0; i < a->nzones; i++) {
 		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
@@ -415,6 +514,32 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_puts(b, "]", e));
 
+	/* What each amendment changed (agreement_diff), log order. */
+	{
+		const struct engine_amendment *am;
+		size_t na = engine_amendments(eng, &am), k;
+		ARM_TRY(buf_puts(b, ",\"amendments\":[", e));
+		for (k = 0; k < na; k++) {
+			const char *p = am[k].changes, *q, *end = p ? p + am[k].len : NULL;
+			bool first = true;
+			ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", k ? "," : "",
+			                   (unsigned long long)am[k].index));
+			ARM_TRY(jtime(b, am[k].time, e));
+			ARM_TRY(buf_puts(b, ",\"changes\":[", e));
+			while (p != NULL && p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+				char line[1100];
+				size_t ln = (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p) : sizeof(line) - 1;
+				memcpy(line, p, ln);
+				line[ln] = '\0';
+				ARM_TRY(buf_puts(b, first ? "" : ",", e));
+				ARM_TRY(jstr(b, line, e));
+				first = false;
+				p = q + 1;
+			}
+			ARM_TRY(buf_puts(b, "]}", e));
+		}
+		ARM_TRY(buf_puts(b, "]", e));
+	}
 	ARM_TRY(buf_puts(b, ",\"actors\":[", e));
 	for (i = 0; i < a->nactors; i++) {
 		struct engine_record r;

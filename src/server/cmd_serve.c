@@ -1190,7 +1190,9 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 	const char *qi = httpd_query(rq, "index"), *qa = httpd_query(rq, "at"),
 	           *qn = httpd_query(rq, "now");
 	uint64_t index = log_published_size(s->log);
-	int64_t at = ENGINE_NO_TIME, now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL);
+	struct cli_at at = {.t = ENGINE_NO_TIME}, atnow = {.t = ENGINE_NO_TIME};
+	int rc;
 
 	if (qi != NULL && (serve_u64(qi, &index) != 0 || index > log_published_size(s->log))) {
 		httpd_text(rs, qi && serve_u64(qi, &index) == 0 ? 404 : 400,
@@ -1198,23 +1200,34 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		           log_published_size(s->log));
 		return;
 	}
-	if (qa != NULL) {
-		if (cli_replay_time(qa, &at, &e) != ARM_OK) {
-			httpd_text(rs, 400, "at: %s", e.msg);
-			return;
-		}
-		now = at;
+	/* A plain date is the end of that day in the agreement's zone (cli_replay.h). */
+	if (qa != NULL && cli_replay_at_parse(qa, &at, &e) != ARM_OK) {
+		httpd_text(rs, 400, "at: %s", e.msg);
+		return;
 	}
-	if (qn != NULL && cli_replay_time(qn, &now, &e) != ARM_OK) {
+	if (qn != NULL && cli_replay_at_parse(qn, &atnow, &e) != ARM_OK) {
 		httpd_text(rs, 400, "now: %s", e.msg);
 		return;
 	}
-	if (at == ENGINE_NO_TIME && index == log_published_size(s->log)) {
-		serve_state_live(s, index, now, rs);
-		return;
+	if (qa == NULL && index == log_published_size(s->log)) {
+		if (qn != NULL && atnow.date) {
+			/* the agreement's zone is needed: replay like an as-of request */
+		} else {
+			serve_state_live(s, index, qn != NULL ? atnow.t : now, rs);
+			return;
+		}
 	}
 	buf_reset(&rs->body);
-	if (scache_state(s->sc, index, at, now, &rs->body, &e) != ARM_OK) {
+	{
+		/* Dates resolve in entry 0's time zone, as the command line's --at. */
+		int64_t at_t = qa != NULL ? cli_replay_at_resolve(&at, &s->agr) : ENGINE_NO_TIME;
+		if (qn != NULL)
+			now = cli_replay_at_resolve(&atnow, &s->agr);
+		else if (at_t != ENGINE_NO_TIME)
+			now = at_t;
+		rc = scache_state(s->sc, index, at_t, now, &rs->body, &e);
+	}
+	if (rc != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}

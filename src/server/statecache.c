@@ -203,13 +203,14 @@ scache_build_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, 
 		rc = engine_apply_note(c->bld->eng, index, entry, len, e);
 	} else if (logclock_is(entry, len)) {
 		/*
-		 * A clock leaf (logclock.h). Where the agreement judges deadlines
-		 * on the log's time, entries take that time as their own: a copy
-		 * then holds nothing later than its last clock leaf.
+		 * A clock leaf (logclock.h) is dated too: as of a moment, the
+		 * log's time and the clock counts are those of the leaves dated
+		 * at or before it, so a copy is sound for ?at=T only if its
+		 * clock leaves are too (and, with log.clock.deadlines: log,
+		 * entries take the clock's time as their own).
 		 */
-		const struct agreement *a = engine_agreement(c->bld->eng);
 		rc = engine_apply_note(c->bld->eng, index, entry, len, e);
-		if (rc == ARM_OK && a != NULL && a->log.clock_deadlines) {
+		if (rc == ARM_OK) {
 			int64_t t = engine_log_time(c->bld->eng, NULL, NULL);
 			if (c->bld_maxt == ENGINE_NO_TIME || t > c->bld_maxt)
 				c->bld_maxt = t;

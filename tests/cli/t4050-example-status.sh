@@ -83,6 +83,9 @@ asof() { "$ARM" status "$L" --at "$1" --json >"$T/asof" && jq -r "$2" "$T/asof";
 [ "$(asof 2018-07-21T12:00:00+09:00 .calm.days)" = 234 ] &&
 	ok "234 days without a provocation on 21 July 2018 (235 counted inclusively)" ||
 	not_ok "calm on 2018-07-21: $(jq -c .calm "$T/asof")"
+[ "$(asof 2018-07-21 .calm.days)" = 234 ] &&
+	ok "a plain --at 2018-07-21 (the end of that day in Korea) also gives 234 days" ||
+	not_ok "calm on the date 2018-07-21: $(jq -c .calm "$T/asof")"
 [ "$(asof 2019-05-03T12:00:00+09:00 .calm.days)" = 520 ] &&
 	ok "520 days on 3 May 2019: the launches of 4 May ended a 521-day calm" ||
 	not_ok "calm on 2019-05-03: $(jq -c .calm "$T/asof")"

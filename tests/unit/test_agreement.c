@@ -38,25 +38,32 @@ read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 	return rc;
 }
 
-/* pilot with the first `from` replaced by `to`; NULL if from is absent. */
+/* src with the first `from` replaced by `to`; NULL if from is absent. */
 static char *
-mutate(const char *from, const char *to)
+mutate_in(const char *src, const char *from, const char *to)
 {
-	const char *at = strstr(pilot, from);
-	size_t fl = strlen(from), tl = strlen(to), n;
+	const char *at = src ? strstr(src, from) : NULL;
+	size_t fl = strlen(from), tl = strlen(to), sl = src ? strlen(src) : 0, n;
 	char *out;
 
 	if (at == NULL)
 		return NULL;
-	n = pilot_len - fl + tl;
+	n = sl - fl + tl;
 	out = malloc(n + 1);
 	if (out == NULL)
 		return NULL;
-	memcpy(out, pilot, (size_t)(at - pilot));
-	memcpy(out + (at - pilot), to, tl);
-	memcpy(out + (at - pilot) + tl, at + fl, pilot_len - (size_t)(at - pilot) - fl);
+	memcpy(out, src, (size_t)(at - src));
+	memcpy(out + (at - src), to, tl);
+	memcpy(out + (at - src) + tl, at + fl, sl - (size_t)(at - src) - fl);
 	out[n] = '\0';
 	return out;
+}
+
+/* pilot with the first `from` replaced by `to`; NULL if from is absent. */
+static char *
+mutate(const char *from, const char *to)
+{
+	return mutate_in(pilot, from, to);
 }
 
 /*
@@ -296,11 +303,14 @@ test_rules(void)
 	expect("unknown-id quorum group refused", "quorum: both", "quorum: everyone", "unknown-id");
 	expect("forward requires twin", "    standing: {breached_by",
 	       "    requires: [remains]\n    standing: {breached_by", NULL);
-	/* owner-not-party */
-	expect("owner-not-party refused", "owner: north\n    phase: p2", "owner: nnsc\n    phase: p2",
-	       "owner-not-party");
-	expect("owner-not-party twin", "owner: north\n    phase: p2", "owner: south\n    phase: p2",
-	       NULL);
+	/*
+	 * Any actor may own a commitment (a mission's own tasks); owner-not-party
+	 * is gone, and an owner must still be an actor.
+	 */
+	expect("a verifier owns a mission task", "owner: north\n    phase: p2",
+	       "owner: nnsc\n    phase: p2", NULL);
+	expect("an owner that is no actor refused", "owner: north\n    phase: p2",
+	       "owner: unc\n    phase: p2", "unknown-id");
 	/* requires-cycle */
 	expect("requires-cycle refused", "    together: gp-pilot\n    verify: {by: [north, nnsc]",
 	       "    together: gp-pilot\n    requires: [remains]\n    verify: {by: [north, nnsc]",
@@ -377,8 +387,26 @@ test_rules(void)
 	expect("limit keys refused", "keys: [demo-press+",
 	       "keys: [a+1+2, b+1+2, c+1+2, d+1+2, e+1+2, f+1+2, g+1+2, h+1+2, demo-press+", "limit");
 	/* no-party */
-	expect("owner-not-party refused (owner made a verifier)", "    role: party\n    keys: [demo-south+",
-	       "    role: verifier\n    keys: [demo-south+", "owner-not-party");
+	expect("an owner made a verifier still owns", "    role: party\n    keys: [demo-south+",
+	       "    role: verifier\n    keys: [demo-south+", NULL);
+	/* arbiter and findings (docs/rules.md "Who decides") */
+	expect("arbiter one actor", "commitments:\n", "arbiter: nnsc\ncommitments:\n", NULL);
+	expect("arbiter 2 of 3", "commitments:\n",
+	       "arbiter: {by: [nnsc, south, north], quorum: 2}\ncommitments:\n", NULL);
+	expect("arbiter quorum-too-large refused", "commitments:\n",
+	       "arbiter: {by: [nnsc, south], quorum: 3}\ncommitments:\n", "quorum-too-large");
+	expect("arbiter quorum-zero refused", "commitments:\n",
+	       "arbiter: {by: [nnsc], quorum: 0}\ncommitments:\n", "quorum-zero");
+	expect("arbiter unknown-id refused", "commitments:\n", "arbiter: unc\ncommitments:\n",
+	       "unknown-id");
+	expect("arbiter duplicate-id refused", "commitments:\n",
+	       "arbiter: {by: [nnsc, nnsc]}\ncommitments:\n", "duplicate-id");
+	expect("findings by", "commitments:\n", "findings: {by: [nnsc, press]}\ncommitments:\n",
+	       NULL);
+	expect("findings by nobody refused", "commitments:\n", "findings: {by: []}\ncommitments:\n",
+	       "missing-key");
+	expect("findings unknown key refused", "commitments:\n",
+	       "findings: {by: [nnsc], who: [press]}\ncommitments:\n", "unknown-key");
 	{
 		/* every actor a verifier: no party at all */
 		char *save = pilot, *t1, *t2;
@@ -432,6 +460,135 @@ test_rules(void)
 	expect("duplicate-key twin (distinct keys)", "keys: [demo-nnsc+", "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-nnsc+", NULL);
 	expect("agreement-bytes twin (UTF-8 text)", "title: Guard-post pilot withdrawal (demo)",
 	       "title: \"Guard-post pilot withdrawal \u2014 \uc548\ub155 (demo)\"", NULL);
+}
+
+/* Parses pilot with one replacement; the struct stays loaded (caller releases). */
+static int
+load_mutated(struct agreement *a, const char *from, const char *to)
+{
+	struct arm_err e;
+	char *text = mutate(from, to);
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	rc = agreement_parse(a, (const uint8_t *)text, strlen(text), "pilot.yaml", read_zone, NULL,
+	                     NULL, &e);
+	free(text);
+	return rc;
+}
+
+static int64_t
+utc(int y, int m, int d, int hh, int mi, int ss)
+{
+	return agreement_days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss;
+}
+
+/*
+ * Schedules (docs/rules.md "Schedules"): the effective moment, D+N met by
+ * the end of day N in the agreement's zone (D-day is day 0), D+Nh to the
+ * second, relative deadlines the same; every spelling refused at its place.
+ */
+static void
+test_schedules(void)
+{
+	struct agreement a;
+	const struct agreement_commitment *cm;
+	char rule[96];
+	size_t gs;
+
+	/* effective 2018-09-19 (KST): D+90 is met by the end of 18 December 2018 KST */
+	CHECK(load_mutated(&a, "counting: {inclusive: false}\n",
+	                   "counting: {inclusive: false}\neffective: \"2018-09-19\"\n") == ARM_OK);
+	CHECK(a.has_effective && a.effective == utc(2018, 9, 18, 15, 0, 0));
+	agreement_release(&a);
+	CHECK(load_mutated(&a, "    due: 2018-12-31\n  - id: gp-north",
+	                   "    due: D+90\n  - id: gp-north") != ARM_OK); /* no effective: */
+	{
+		char *t1 = mutate("counting: {inclusive: false}\n",
+		                  "counting: {inclusive: false}\neffective: \"2018-09-19\"\n");
+		char *t2 = mutate_in(t1, "    due: 2018-12-31\n  - id: gp-north",
+		                     "    due: D+90\n  - id: gp-north");
+		struct arm_err e;
+		CHECK(t2 != NULL);
+		if (t2 != NULL) {
+			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml", read_zone,
+			                      NULL, NULL, &e) == ARM_OK);
+			gs = agreement_commitment_index(&a, "gp-south");
+			cm = &a.commitments[gs];
+			CHECK(cm->due.kind == AGREEMENT_DUE_DDAY && cm->due.days == 90);
+			/* day 90 is 2018-12-18; it ends at 2018-12-18T24:00+09:00 = 15:00Z */
+			CHECK(cm->due.deadline == utc(2018, 12, 18, 15, 0, 0));
+			CHECK(agreement_due_deadline(&a, &cm->due, INT64_MIN) == utc(2018, 12, 18, 15, 0, 0));
+			agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
+			CHECKM(strcmp(rule, "D+90") == 0, rule);
+			agreement_release(&a);
+		}
+		free(t1);
+		free(t2);
+	}
+	/* the 1953 armistice: effective 22:00 KST, 12 hours after signing; D+72h to the second */
+	{
+		static const char eff[] = "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00+09:00\"\n";
+		char *t1 = mutate("counting: {inclusive: false}\n", eff);
+		char *t2 = mutate_in(t1, "    due: 2018-12-31\n  - id: gp-north",
+		                     "    due: D+72h\n  - id: gp-north");
+		struct arm_err e;
+		CHECK(t2 != NULL);
+		if (t2 != NULL) {
+			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml", read_zone,
+			                      NULL, NULL, &e) == ARM_OK);
+			CHECK(a.effective == utc(1953, 7, 27, 13, 0, 0));
+			cm = &a.commitments[agreement_commitment_index(&a, "gp-south")];
+			CHECK(cm->due.deadline == utc(1953, 7, 30, 13, 0, 0)); /* 30 July 22:00 KST */
+			agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
+			CHECKM(strcmp(rule, "D+72h") == 0, rule);
+			agreement_release(&a);
+		}
+		free(t1);
+		free(t2);
+	}
+	/* relative: 20 days after gp-north, met by the end of day 20 */
+	CHECK(load_mutated(&a, "x-never-there", "") == -1);
+	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}", "due: {after: gp-north, days: 20}") ==
+	      ARM_OK);
+	cm = &a.commitments[agreement_commitment_index(&a, "jsa-demilitarize")];
+	/* gp-north took effect 2018-12-12 17:00 KST: day 20 is 1 January 2019, ends 15:00Z */
+	CHECK(agreement_due_deadline(&a, &cm->due, utc(2018, 12, 12, 8, 0, 0)) ==
+	      utc(2019, 1, 1, 15, 0, 0));
+	/* took effect at 00:00 KST: still the end of day 20, not its first second */
+	CHECK(agreement_due_deadline(&a, &cm->due, utc(2018, 12, 11, 15, 0, 0)) ==
+	      utc(2019, 1, 1, 15, 0, 0));
+	CHECK(agreement_due_deadline(&a, &cm->due, INT64_MIN) == INT64_MIN);
+	agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
+	CHECKM(strcmp(rule, "20 days after gp-north") == 0, rule);
+	agreement_release(&a);
+	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}", "due: {after: gp-north, hours: 72}") ==
+	      ARM_OK);
+	cm = &a.commitments[agreement_commitment_index(&a, "jsa-demilitarize")];
+	CHECK(agreement_due_deadline(&a, &cm->due, utc(2018, 12, 12, 8, 0, 0)) ==
+	      utc(2018, 12, 15, 8, 0, 0));
+	agreement_release(&a);
+
+	/* refusals, each at its place with its rule */
+	expect("effective-invalid refused", "counting: {inclusive: false}\n",
+	       "counting: {inclusive: false}\neffective: \"2018-09-31\"\n", "effective-invalid");
+	expect("effective-invalid (no offset) refused", "counting: {inclusive: false}\n",
+	       "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00\"\n", "effective-invalid");
+	expect("effective twin (a time with its offset)", "counting: {inclusive: false}\n",
+	       "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00+09:00\"\n", NULL);
+	expect("due-dday without effective refused", "    due: 2018-12-31\n  - id: gp-north",
+	       "    due: D+90\n  - id: gp-north", "due-dday");
+	expect("due-dday malformed refused", "    due: 2018-12-31\n  - id: gp-north",
+	       "    due: D+9x\n  - id: gp-north", "due-dday");
+	expect("due-dday too far refused", "    due: 2018-12-31\n  - id: gp-north",
+	       "    due: D+99999\n  - id: gp-north", "due-dday");
+	expect("due-after-unit both refused", "due: {after: gp-north, days: 20}",
+	       "due: {after: gp-north, days: 20, hours: 3}", "due-after-unit");
+	expect("due-after-unit neither refused", "due: {after: gp-north, days: 20}",
+	       "due: {after: gp-north}", "due-after-unit");
+	expect("due-after-unit twin (hours)", "due: {after: gp-north, days: 20}",
+	       "due: {after: gp-north, hours: 72}", NULL);
 }
 
 /* the digest pinned in the YAML matches the file: loads */
@@ -560,6 +717,7 @@ main(void)
 	RUN(test_pilot_loads);
 	RUN(test_day_counting);
 	test_rules();
+	RUN(test_schedules);
 	RUN(test_zone_digest_pinned);
 	RUN(test_all_problems);
 	RUN(test_json);

@@ -592,10 +592,15 @@ test_overdue(void)
 	       AGREEMENT_METHOD_IMAGERY);
 	ACCEPT(eng, AT, "nnsc", 2, "2018-07-23T00:00:00Z", "exercise", ENTRY_VERIFIED,
 	       AGREEMENT_METHOD_MEDIA);
-	v = view(eng, "yongbyon", T("2018-08-11T23:59:59Z"));
-	CHECK(v.due == T("2018-08-12T00:00:00Z"));
+	/*
+	 * sohae took effect 2018-07-23 09:00 KST (day 0): "20 days after" is
+	 * met by the end of day 20, 12 August KST (docs/rules.md "Schedules";
+	 * this test once expected 20 x 86,400 s to the second, the bug).
+	 */
+	v = view(eng, "yongbyon", T("2018-08-12T14:59:59Z"));
+	CHECK(v.due == T("2018-08-12T15:00:00Z"));
 	CHECK(!v.overdue);
-	CHECK(view(eng, "yongbyon", T("2018-08-12T00:00:00Z")).overdue);
+	CHECK(view(eng, "yongbyon", T("2018-08-12T15:00:00Z")).overdue);
 	/* done late: not overdue any more, but late */
 	ACCEPT(eng, CL, "north", 2, "2018-08-02T00:00:00Z", "remains");
 	ACCEPT(eng, AT, "nnsc", 3, "2018-08-03T00:00:00Z", "remains", ENTRY_VERIFIED,
@@ -930,6 +935,104 @@ test_clone_amended(void)
 	engine_free(after);
 }
 
+/*
+ * As of a moment before an amendment: the amendment and what follows it
+ * (naming the new agreement) are checked but change nothing; an entry
+ * naming neither agreement is still refused; engine_set_asof() after
+ * entry 0; the counts are as of the moment.
+ */
+static void
+amend_at(struct engine *eng, const char *title, const char *time, struct arm_err *e, int *rc)
+{
+	struct buf y = BUF_INIT(1 << 20);
+	struct entry en;
+	struct step s = {ENTRY_AMEND, 0, 0, time, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+	agreement_yaml(&y, false, title, "+09:00");
+	mk(&en, eng, &s);
+	en.body = y.data;
+	en.body_len = y.len;
+	hash_sha256(en.body_id, y.data, y.len);
+	*rc = engine_apply(eng, &en, engine_size(eng), e);
+	buf_release(&y);
+}
+
+static void
+test_asof_amendments(void)
+{
+	struct engine *eng = new_engine(false, "+09:00", ENGINE_NO_TIME);
+	struct buf y = BUF_INIT(1 << 20);
+	uint8_t old_id[HASH_SIZE], new_id[HASH_SIZE];
+	struct arm_err e;
+	struct entry en;
+	struct step s = {CL, "north", 2, "2019-02-01T00:00:00Z", "sohae", 0, 0, 0, 0, 0, 0, 0, 0};
+	int rc;
+	char t[26];
+
+	CHECK(engine_set_asof(eng, T("2018-12-01T00:00:00Z"), &e) == ARM_OK);
+	CHECK(engine_asof(eng) == T("2018-12-01T00:00:00Z"));
+	state_now = T("2018-12-01T00:00:00Z");
+	memcpy(old_id, engine_agreement(eng)->id, HASH_SIZE);
+	ACCEPT(eng, CL, "north", 1, "2018-07-22T00:00:00Z", "sohae");
+	CHECK(engine_last_counted(eng));
+	CHECK(engine_set_asof(eng, ENGINE_NO_TIME, &e) == ARM_EUSAGE);
+	amend_at(eng, "Test agreement, amended", "2019-01-01T00:00:00Z", &e, &rc);
+	CHECKM(rc == ARM_OK, e.msg);
+	CHECK(!engine_last_counted(eng));
+	/* the state is still the original agreement's */
+	CHECK(memcmp(engine_agreement(eng)->id, old_id, HASH_SIZE) == 0);
+	CHECK(strcmp(engine_agreement(eng)->title, "Test agreement") == 0);
+	/* entries after it name the new agreement: accepted, not counted */
+	agreement_yaml(&y, false, "Test agreement, amended", "+09:00");
+	hash_sha256(new_id, y.data, y.len);
+	mk(&en, eng, &s);
+	memcpy(en.agreement, new_id, HASH_SIZE);
+	CHECKM(engine_apply(eng, &en, engine_size(eng), &e) == ARM_OK, e.msg);
+	CHECK(!engine_last_counted(eng));
+	CHECK(st(eng, "sohae") == ENGINE_CLAIMED);
+	/* one naming the old agreement after the amendment: refused */
+	s.seq = 3;
+	mk(&en, eng, &s);
+	CHECK(engine_apply(eng, &en, engine_size(eng), &e) == ARM_ERULE);
+	CHECKM(strncmp(e.msg, "rule agreement-id:", 18) == 0, e.msg);
+	/* a second amendment, signed under the first: followed */
+	memset(&en, 0, sizeof(en));
+	{
+		struct buf y2 = BUF_INIT(1 << 20);
+		agreement_yaml(&y2, false, "Test agreement, amended twice", "+09:00");
+		en.kind = ENTRY_AMEND;
+		memcpy(en.agreement, new_id, HASH_SIZE);
+		en.has_time = true;
+		en.time.t = T("2020-01-01T00:00:00Z");
+		en.body = y2.data;
+		en.body_len = y2.len;
+		hash_sha256(en.body_id, y2.data, y2.len);
+		CHECKM(engine_apply(eng, &en, engine_size(eng), &e) == ARM_OK, e.msg);
+		/* a body that is not the agreement its digest names: refused */
+		en.time.t = T("2020-02-01T00:00:00Z");
+		memcpy(en.agreement, en.body_id, HASH_SIZE);
+		en.body_id[0] ^= 1;
+		CHECK(engine_apply(eng, &en, engine_size(eng), &e) == ARM_ERULE);
+		CHECKM(strstr(e.msg, "rule amend-body") != NULL, e.msg);
+		buf_release(&y2);
+	}
+	CHECK(engine_counted(eng) == 2);
+	CHECK(engine_size(eng) == 5);
+	{
+		struct engine_record r;
+		engine_record(eng, agreement_actor_index(engine_agreement(eng), "north"), state_now, &r);
+		CHECK(r.entries == 1);
+	}
+	engine_time_local(T("2018-07-21T14:59:59Z"), 9 * 3600, t);
+	CHECKM(strcmp(t, "2018-07-21T23:59:59+09:00") == 0, t);
+	engine_time_local(T("2018-07-21T14:59:59Z"), -(3 * 3600 + 1800), t);
+	CHECKM(strcmp(t, "2018-07-21T11:29:59-03:30") == 0, t);
+	engine_time_local(T("2018-07-21T14:59:59Z"), 0, t);
+	CHECKM(strcmp(t, "2018-07-21T14:59:59Z") == 0, t);
+	buf_release(&y);
+	engine_free(eng);
+}
+
 static void
 test_wait_chain(void)
 {
@@ -991,6 +1094,7 @@ main(void)
 	RUN(test_calm_dismissed_and_gap);
 	RUN(test_replay_deterministic);
 	RUN(test_asof);
+	RUN(test_asof_amendments);
 	RUN(test_clone);
 	RUN(test_clone_amended);
 	RUN(test_wait_chain);
