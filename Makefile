@@ -19,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 15
 FUZZ_RUNS ?=
 
-PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
+PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl libpq
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 GEOS_CFLAGS := $(shell geos-config --cflags 2>/dev/null)
