@@ -52,6 +52,7 @@
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
 #include "server/statecache.h"
+#include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
 #include "armistice/engine.h"
@@ -168,6 +169,7 @@ struct serve_wstat {
 
 struct serve {
 	const char *dir;
+	bool db; /* dir is a postgresql:// URI (store_pg.h) */
 	const char *zones;
 	struct log *log;
 	struct note_signer key;
@@ -630,6 +632,20 @@ serve_file(struct serve *s, const char *rel, const char *ctype, const char *cach
 	struct stat st;
 	int fd;
 
+	if (s->db) {
+		/* A database log: the bytes come from the store (log_read_file). */
+		struct arm_err e;
+		buf_reset(&rs->body);
+		if (log_read_file(s->log, rel, &rs->body, &e) != ARM_OK) {
+			buf_reset(&rs->body);
+			httpd_text(rs, e.rc == ARM_ENOTFOUND ? 404 : 500, "'%s': %s", rel, e.msg);
+			return;
+		}
+		rs->status = 200;
+		rs->ctype = ctype;
+		rs->cache = cache;
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
@@ -1447,7 +1463,8 @@ cmd_serve(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("serve", "one log directory is required");
 	s.dir = argv[optind];
-	if (s.zones == NULL) {
+	s.db = store_pg_is_url(s.dir); /* a database log: no directory to guard */
+	if (s.zones == NULL && !s.db) {
 		/* armistice init copies the agreement's zone files to DIR/zones. */
 		static char zdir[4096];
 		snprintf(zdir, sizeof(zdir), "%s/zones", s.dir);
@@ -1459,16 +1476,16 @@ cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "no --key and '%s' names no key file", s.dir);
 	/* sandbox.h: check as the user, read the key and bind, then drop. */
 	if (sandbox_user(&sb, "serve", user, group, &e) != ARM_OK ||
-	    sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK ||
-	    (stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
+	    (!s.db && sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK) ||
+	    (s.zones != NULL && stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
 		return cli_fail(&e);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);
 	if (s.key.ops != NULL)
 		sandbox_external_key(&sb);
 	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
-	    sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK ||
-	    sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK ||
+	    (!s.db && sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK) ||
+	    (s.zones != NULL && sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK) ||
 	    sandbox_allow_http_client(&sb, &e) != ARM_OK || sandbox_enter(&sb, &e) != ARM_OK) {
 		if (lfd >= 0)
 			close(lfd);
