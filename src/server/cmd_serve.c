@@ -107,6 +107,9 @@ static const char serve_usage[] =
 	"                      as USER (DIR must belong to it), no capabilities, no new\n"
 	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
 	"  --group GROUP       with --user: the group (default: the user's)\n"
+	"  --standby           DIR is a postgresql:// log whose writer lock another\n"
+	"                      serve holds: wait for it (checked twice a second) and\n"
+	"                      take over when that serve goes (docs/postgres.md)\n"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
 	"finish; every acknowledged entry is already durable. One access-log line\n"
@@ -130,6 +133,7 @@ static const struct option serve_opts[] = {
 	{"rate-table", required_argument, NULL, 1005},
 	{"user", required_argument, NULL, 'u'},
 	{"group", required_argument, NULL, 'g'},
+	{"standby", no_argument, NULL, 1006},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -1388,6 +1392,7 @@ cmd_serve(int argc, char **argv)
 	static struct serve s; /* large; one per process */
 	const char *listen = "127.0.0.1:8080", *keyf = NULL;
 	const char *user = NULL, *group = NULL;
+	bool standby = false, waited = false;
 	static struct sandbox sb;
 	struct stat zst;
 	int lfd = -1;
@@ -1455,6 +1460,7 @@ cmd_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
 			break;
 		case 'u': user = optarg; break;
+		case 1006: standby = true; break;
 		case 'g': group = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown option");
@@ -1515,8 +1521,21 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.done = serve_hook_done;
 	lo.hooks.clock = serve_hook_clock;
 	lo.hooks.retract = serve_hook_retract;
-	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
+	/*
+	 * A standby front end waits for the sequencer's advisory lock; the
+	 * server drops it when that session ends (store_pg.h), so a dead
+	 * sequencer is replaced within a poll of its session's end.
+	 */
+	while ((rc = log_open(&s.log, s.dir, &lo, &e)) == ARM_EBUSY && standby && s.db) {
+		if (!waited)
+			fprintf(stderr, "armistice serve: standby: %s; waiting for it\n", e.msg);
+		waited = true;
+		usleep(500 * 1000);
+	}
+	if (rc != ARM_OK)
 		goto fail;
+	if (waited)
+		fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
 	scache_opts_init(&sco);
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;
