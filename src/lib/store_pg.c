@@ -477,20 +477,60 @@ out:
 	return rc;
 }
 
+/*
+ * Removes files beyond the commit record. Only the writer that still owns
+ * the record may: a failed commit is followed by the sequencer removing
+ * its batch's paths, and a stale writer must not delete what the writer
+ * that moved the record committed under the same names. The check and the
+ * deletes are one transaction that locks the record row.
+ */
 static int
 pg_remove(struct store *s, const char *const *paths, size_t n, struct arm_err *e)
 {
 	struct store_pg *p = pg_of(s);
+	PGresult *r;
 	size_t i;
-	int rc = ARM_OK;
+	bool unknown;
+	int rc;
 
+	for (i = 0; i < n; i++)
+		ARM_TRY(path_ok(paths[i], e));
+	if (n == 0)
+		return ARM_OK;
 	pthread_mutex_lock(&p->mu);
+	if (!p->locked) {
+		rc = arm_err_set(e, ARM_EUSAGE, "log '%s': removing files needs the writer lock",
+		                 p->name);
+		goto out;
+	}
+	if ((rc = begin(p, e)) != ARM_OK)
+		goto out;
+	if (p->have_last) {
+		const char *v[1] = {(const char *)p->last};
+		int l[1] = {(int)p->last_len}, b[1] = {1};
+		rc = run(p, "check the commit record",
+		         "SELECT 1 FROM armistice_commit WHERE one AND rec = $1 FOR UPDATE", 1, v,
+		         l, b, 0, &r, e);
+		if (rc == ARM_OK) {
+			if (PQntuples(r) != 1)
+				rc = arm_err_set(
+				    e, ARM_ECONFLICT,
+				    "log '%s': the commit record is not the one this writer "
+				    "last wrote; not removing files",
+				    p->name);
+			PQclear(r);
+		}
+	}
 	for (i = 0; i < n && rc == ARM_OK; i++) {
 		const char *v[1] = {paths[i]};
-		if ((rc = path_ok(paths[i], e)) == ARM_OK)
-			rc = run(p, "remove a file", "DELETE FROM armistice_files WHERE path = $1",
-			         1, v, NULL, NULL, 0, NULL, e);
+		rc = run(p, "remove a file", "DELETE FROM armistice_files WHERE path = $1", 1, v,
+		         NULL, NULL, 0, NULL, e);
 	}
+	if (rc == ARM_OK)
+		rc = commit_tx(p, &unknown, e);
+	else
+		rollback(p);
+out:
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }

@@ -134,6 +134,14 @@ test_append_read_cas_lock(void)
 	CHECK(st == STORE_STAGE_NONE);
 	buf_reset(&got);
 	CHECK(b->ops->read(b, "tile/0/001", &got, &e) == ARM_ENOTFOUND);
+	/* ... and the stale writer cannot remove what the other one committed. */
+	{
+		const char *gone[1] = {"tile/0/000"};
+		CHECK(a->ops->remove(a, gone, 1, &e) == ARM_ECONFLICT);
+		buf_reset(&got);
+		CHECK(b->ops->read(b, "tile/0/000", &got, &e) == ARM_OK && same(&got, "hashes-0"));
+		CHECK(b->ops->remove(b, gone, 1, &e) == ARM_EUSAGE); /* not the writer */
+	}
 	sql(c, "UPDATE armistice_commit SET rec = 'rec1'::bytea");
 
 	/* The writer's session is killed: it reconnects and retakes the lock. */
