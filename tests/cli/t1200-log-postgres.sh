@@ -100,7 +100,7 @@ while [ $r -le 12 ]; do
 	awk -v r=$r 'BEGIN { for (i = 0; i < 2000; i++) print "round " r " entry " i }' >k.$r
 	"$ARM" log append "$UK" --lines --batch 5 k.$r >ack.$r 2>kerr.$r &
 	pid=$!
-	ms=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 400 + 100 ))
+	ms=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 700 + 300 ))
 	sleep "0.$(printf '%03d' $ms)"
 	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
 	wait $pid 2>/dev/null
