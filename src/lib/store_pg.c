@@ -669,6 +669,14 @@ pg_close(struct store *s)
 {
 	struct store_pg *p = pg_of(s);
 
+	/*
+	 * The server releases a session's locks only once its backend has
+	 * noticed the hang-up, a moment after PQfinish() returns; a writer
+	 * that closes and reopens (armistice init) would find its own lock.
+	 * Released here first, synchronously.
+	 */
+	if (p->c != NULL && p->locked && PQstatus(p->c) == CONNECTION_OK)
+		PQclear(PQexec(p->c, "SELECT pg_advisory_unlock(1095912777, 1)"));
 	if (p->c != NULL)
 		PQfinish(p->c); /* the session ends: the advisory lock goes with it */
 	pthread_mutex_destroy(&p->mu);

@@ -152,3 +152,28 @@ echo "fork" >in.5
 expect_exit 3 "export onto a fork of the log is refused" "$ARM" log export "$U" F
 expect_grep "naming the fork" "forked" "$T/err"
 expect_exit 2 "export into a database is a usage error (import does that)" "$ARM" log export X "$UI"
+
+# The database session goes away mid-append (pg_terminate_backend): the
+# batch in flight fails or is retried on a new session, nothing
+# acknowledged is lost, and the log verifies.
+UT=$(pg_createdb terminated)
+"$ARM" log init "$UT" --origin log.example.org/t1200 --key log.key >/dev/null 2>&1
+awk 'BEGIN { for (i = 0; i < 20000; i++) print "terminated entry " i }' >t.in
+"$ARM" log append "$UT" --lines --batch 3 t.in >t.ack 2>t.err &
+tp=$!
+sleep 1
+pg_psql -d postgres -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'terminated' AND application_name LIKE 'armistice pid %'" >t.killed
+sleep 0.5
+kill -9 $tp 2>/dev/null
+wait $tp 2>/dev/null
+[ "$(cat t.killed)" -ge 1 ] && ok "the writer's database session was terminated mid-append" || not_ok "no session terminated"
+grep -Eq "cannot|terminat" t.err && echo "# the writer said: $(head -c 200 t.err)"
+expect_ok "the log verifies after its session was terminated" "$ARM" log verify "$UT"
+awk -F '\t' 'BEGIN { while ((getline l < "t.in") > 0) line[++n] = l }
+	{ split($2, s, ":"); print line[s[2]] }' t.ack >t.acked
+"$ARM" log append "$UT" --lines t.acked >t.again 2>/dev/null
+awk -F '\t' '$3 != "(already in the log)" { bad++ } END { exit bad ? 1 : 0 }' t.again &&
+	ok "every entry acknowledged before the termination is in the log ($(wc -l <t.acked))" || not_ok "acknowledged entries lost"
+cut -f1 t.ack >t.want
+cut -f1 t.again >t.got
+cmp -s t.want t.got && ok "at the indexes acknowledged" || not_ok "indexes moved"
