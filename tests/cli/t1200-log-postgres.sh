@@ -100,7 +100,11 @@ while [ $r -le 12 ]; do
 	awk -v r=$r 'BEGIN { for (i = 0; i < 2000; i++) print "round " r " entry " i }' >k.$r
 	"$ARM" log append "$UK" --lines --batch 5 k.$r >ack.$r 2>kerr.$r &
 	pid=$!
-	ms=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 700 + 300 ))
+	# once it has acknowledged a batch (a loaded machine starts slowly),
+	# then at a random moment within the next 0.3 s
+	i=0
+	while [ $i -lt 100 ] && [ ! -s ack.$r ] && kill -0 $pid 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+	ms=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 300 ))
 	sleep "0.$(printf '%03d' $ms)"
 	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
 	wait $pid 2>/dev/null
@@ -159,10 +163,12 @@ expect_exit 2 "export into a database is a usage error (import does that)" "$ARM
 UT=$(pg_createdb terminated)
 "$ARM" log init "$UT" --origin log.example.org/t1200 --key log.key >/dev/null 2>&1
 awk 'BEGIN { for (i = 0; i < 20000; i++) print "terminated entry " i }' >t.in
-"$ARM" log append "$UT" --lines --batch 3 t.in >t.ack 2>t.err &
+: >t.ack
+"$ARM" log append "$UT" --lines --batch 3 t.in >>t.ack 2>t.err &
 tp=$!
 i=0
-while [ $i -lt 100 ] && [ "$(wc -l <t.ack)" -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 100 ] && [ "$(wc -l <t.ack)" -lt 30 ] && kill -0 $tp 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+[ "$(wc -l <t.ack)" -ge 30 ] || echo "# the writer acknowledged $(wc -l <t.ack) entries in $i polls: $(head -c 300 t.err)"
 pg_psql -d postgres -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'terminated' AND application_name LIKE 'armistice pid %'" >t.killed
 sleep 0.5
 kill -9 $tp 2>/dev/null
