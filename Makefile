@@ -25,7 +25,7 @@ FUZZ_JOBS ?= 1
 FUZZ_SEED ?=
 FUZZ_LONG_SECONDS ?= 600
 
-PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl
+PKGS := libsodium sqlite3 libcrypto libfyaml libmicrohttpd libcurl libpq
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 GEOS_CFLAGS := $(shell geos-config --cflags 2>/dev/null)

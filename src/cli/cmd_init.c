@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
+#include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/entry.h"
 #include "armistice/log.h"
@@ -294,7 +295,10 @@ print_result(const struct init_args *args, const struct agreement *a)
 	for (i = 0; i < a->nactors; i++)
 		if (a->actors[i].role == AGREEMENT_PARTY)
 			printf(" %s", a->actors[i].id);
-	printf("\nzone files: %s/zones\n", args->dir);
+	if (store_pg_is_url(args->dir))
+		printf("\nzone files: not copied into a database log; give --zones\n");
+	else
+		printf("\nzone files: %s/zones\n", args->dir);
 }
 
 int
@@ -355,7 +359,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (rc == ARM_OK) {
 		rc = log_create(args.dir, a.log.origin, &key, args.key, &e);
-		if (rc == ARM_OK)
+		/* A database log has no directory: zones stay beside the agreement. */
+		if (rc == ARM_OK && !store_pg_is_url(args.dir))
 			rc = copy_zones(args.dir, &a, &e);
 		if (rc == ARM_OK)
 			rc = append_entry0(args.dir, &key, &merged, &e);

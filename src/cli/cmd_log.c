@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_key.h"
+#include "cli/cli_logcopy.h"
 #include "cli/cli_replay.h"
 #include "armistice/agreement.h"
 #include "armistice/b64.h"
@@ -41,6 +42,11 @@ static const char log_usage[] =
 	"       armistice log verify DIR [--key VKEY] [--since CHECKPOINT_FILE] [--zones ZDIR]\n"
 	"                            [--no-quorum] [--json]\n"
 	"       armistice log reindex DIR\n"
+	"       armistice log export LOG DIR [--json]\n"
+	"       armistice log import DIR LOG [--json]\n"
+	"\n"
+	"DIR or LOG may be a postgresql:// URI: the log in that database\n"
+	"(docs/postgres.md).\n"
 	"\n"
 	"init         creates an empty log in DIR (C2SP tlog-tiles layout) signed by\n"
 	"             LOG.key, whose name should be ORIGIN\n"
@@ -53,6 +59,8 @@ static const char log_usage[] =
 	"             pinned to the published checkpoint of size N (default: latest)\n"
 	"consistency  prints the RFC 9162 consistency proof from size OLD to NEW\n"
 	"reindex      rebuilds the SQLite index from the entry bundles\n"
+	"export       copies LOG to the directory DIR (tlog-tiles), incrementally\n"
+	"import       copies the directory log DIR into LOG, incrementally\n"
 	"verify       recomputes every tile and the root from the entries, checks\n"
 	"             the checkpoint signatures and consistency with an older one;\n"
 	"             when entry 0 is an agreement, says which of its witnesses\n"
@@ -1126,11 +1134,13 @@ cmd_log(int argc, char **argv)
 
 	if (argc < 2)
 		return cli_usage_error("log", "missing subcommand (init, append, checkpoint, get, "
-		                              "prove, consistency, verify, reindex)");
+		                              "prove, consistency, verify, reindex, export, import)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(log_usage, stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "import") == 0)
+		return cmd_log_copy(argc - 1, argv + 1);
 	for (i = 0; i < ARM_ARRAY_LEN(verbs); i++) {
 		if (strcmp(argv[1], verbs[i].verb) != 0)
 			continue;

@@ -15,6 +15,7 @@
 #include "armistice/ckpt.h"
 #include "armistice/hash.h"
 #include "armistice/log.h"
+#include "armistice/store_pg.h"
 #include "armistice/logclock.h"
 #include "armistice/logidx.h"
 #include "armistice/merkle.h"
@@ -302,7 +303,7 @@ log_config_read(const char *dir, struct log_config *c, struct arm_err *e)
 	struct store *st = NULL;
 	int rc;
 
-	ARM_TRY(store_fs_open(&st, dir, false, e));
+	ARM_TRY(store_open_any(&st, dir, false, e));
 	rc = config_load(st, c, e);
 	if (rc != ARM_OK)
 		arm_err_prefix(e, "log '%s'", dir);
@@ -364,7 +365,7 @@ log_create(const char *dir, const char *origin, const struct note_signer *key,
 		                   "non-empty, no spaces, no '+')", origin);
 	if (key == NULL || key->type != NOTE_KEY_ED25519)
 		return arm_err_set(e, ARM_EUSAGE, "a log key must be an Ed25519 signer key (type 0x01)");
-	ARM_TRY(store_fs_open(&st, dir, true, e));
+	ARM_TRY(store_open_any(&st, dir, true, e));
 	if ((rc = st->ops->lock(st, e)) != ARM_OK)
 		goto out;
 	if ((rc = st->ops->read_commit(st, &b, e)) == ARM_OK) {
@@ -398,6 +399,8 @@ log_create(const char *dir, const char *origin, const struct note_signer *key,
 		goto out;
 	if ((rc = st->ops->publish(st, b.data, b.len, e)) != ARM_OK)
 		goto out;
+	if (store_fs_dir(st) == NULL)
+		goto out; /* other stores keep no index file */
 	snprintf(idxpath, sizeof(idxpath), "%s/.armistice/index.db", dir);
 	if ((rc = logidx_open(&idx, idxpath, true, e)) != ARM_OK)
 		goto out;
@@ -703,8 +706,12 @@ open_index(struct log *l, struct arm_err *e)
 	struct arm_err ignore;
 	int rc;
 
-	if (d == NULL)
-		return ARM_OK; /* other stores index themselves */
+	if (d == NULL) {
+		/* Other stores: a writer's index in memory, rebuilt at open (dedupe). */
+		if (!l->writer)
+			return ARM_OK;
+		return logidx_open(&l->idx, ":memory:", true, e);
+	}
 	snprintf(path, sizeof(path), "%s/.armistice/index.db", d);
 	rc = logidx_open(&l->idx, path, l->writer, l->writer ? e : &ignore);
 	if (!l->writer && rc != ARM_OK) {
@@ -725,12 +732,17 @@ int
 log_open(struct log **out, const char *dir, const struct log_opts *opts, struct arm_err *e)
 {
 	struct log *l;
+	char shown[512];
 	int rc;
 
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL || (l->dir = strdup(dir)) == NULL) {
+	/* A connection string is shown without its password. */
+	if (store_pg_is_url(dir))
+		store_pg_redact(dir, shown, sizeof(shown));
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->dir = strdup(store_pg_is_url(dir) ? shown : dir)) == NULL) {
 		free(l);
-		return arm_err_set(e, ARM_ENOMEM, "out of memory opening log '%s'", dir);
+		return arm_err_set(e, ARM_ENOMEM, "out of memory opening a log");
 	}
 	if (opts != NULL)
 		l->opts = *opts;
@@ -751,7 +763,7 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 	pthread_cond_init(&l->cv_pool, NULL);
 	if (l->opts.store != NULL) {
 		l->st = l->opts.store;
-	} else if ((rc = store_fs_open(&l->st, dir, false, e)) != ARM_OK) {
+	} else if ((rc = store_open_any(&l->st, dir, false, e)) != ARM_OK) {
 		goto out;
 	}
 	rc = config_load(l->st, &l->cfg, e);

@@ -52,6 +52,7 @@
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
 #include "server/statecache.h"
+#include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
 #include "armistice/engine.h"
@@ -108,6 +109,9 @@ static const char serve_usage[] =
 	"                      as USER (DIR must belong to it), no capabilities, no new\n"
 	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
 	"  --group GROUP       with --user: the group (default: the user's)\n"
+	"  --standby           DIR is a postgresql:// log whose writer lock another\n"
+	"                      serve holds: wait for it (checked twice a second) and\n"
+	"                      take over when that serve goes (docs/postgres.md)\n"
 	"%s"
 	"\n"
 	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
@@ -131,6 +135,7 @@ static const struct option serve_opts[] = {
 	{"rate-table", required_argument, NULL, 1005},
 	{"user", required_argument, NULL, 'u'},
 	{"group", required_argument, NULL, 'g'},
+	{"standby", no_argument, NULL, 1006},
 	HTTPD_LIMIT_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -171,6 +176,7 @@ struct serve_wstat {
 
 struct serve {
 	const char *dir;
+	bool db; /* dir is a postgresql:// URI (store_pg.h) */
 	const char *zones;
 	struct log *log;
 	struct note_signer key;
@@ -633,6 +639,20 @@ serve_file(struct serve *s, const char *rel, const char *ctype, const char *cach
 	struct stat st;
 	int fd;
 
+	if (s->db) {
+		/* A database log: the bytes come from the store (log_read_file). */
+		struct arm_err e;
+		buf_reset(&rs->body);
+		if (log_read_file(s->log, rel, &rs->body, &e) != ARM_OK) {
+			buf_reset(&rs->body);
+			httpd_text(rs, e.rc == ARM_ENOTFOUND ? 404 : 500, "'%s': %s", rel, e.msg);
+			return;
+		}
+		rs->status = 200;
+		rs->ctype = ctype;
+		rs->cache = cache;
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/%s", s->dir, rel);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
@@ -1388,6 +1408,7 @@ cmd_serve(int argc, char **argv)
 	static struct serve s; /* large; one per process */
 	const char *listen = "127.0.0.1:8080", *keyf = NULL;
 	const char *user = NULL, *group = NULL;
+	bool standby = false, waited = false;
 	static struct sandbox sb;
 	struct stat zst;
 	int lfd = -1;
@@ -1452,6 +1473,7 @@ cmd_serve(int argc, char **argv)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
 			break;
 		case 'u': user = optarg; break;
+		case 1006: standby = true; break;
 		case 'g': group = optarg; break;
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0;
 		default:
@@ -1465,7 +1487,8 @@ cmd_serve(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error("serve", "one log directory is required");
 	s.dir = argv[optind];
-	if (s.zones == NULL) {
+	s.db = store_pg_is_url(s.dir); /* a database log: no directory to guard */
+	if (s.zones == NULL && !s.db) {
 		/* armistice init copies the agreement's zone files to DIR/zones. */
 		static char zdir[4096];
 		snprintf(zdir, sizeof(zdir), "%s/zones", s.dir);
@@ -1477,16 +1500,16 @@ cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "no --key and '%s' names no key file", s.dir);
 	/* sandbox.h: check as the user, read the key and bind, then drop. */
 	if (sandbox_user(&sb, "serve", user, group, &e) != ARM_OK ||
-	    sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK ||
-	    (stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
+	    (!s.db && sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK) ||
+	    (s.zones != NULL && stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
 		return cli_fail(&e);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);
 	if (s.key.ops != NULL)
 		sandbox_external_key(&sb);
 	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
-	    sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK ||
-	    sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK ||
+	    (!s.db && sandbox_allow(&sb, s.dir, SANDBOX_RW, true, &e) != ARM_OK) ||
+	    (s.zones != NULL && sandbox_allow(&sb, s.zones, SANDBOX_RO, false, &e) != ARM_OK) ||
 	    sandbox_allow_http_client(&sb, &e) != ARM_OK || sandbox_enter(&sb, &e) != ARM_OK) {
 		if (lfd >= 0)
 			close(lfd);
@@ -1516,8 +1539,21 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.done = serve_hook_done;
 	lo.hooks.clock = serve_hook_clock;
 	lo.hooks.retract = serve_hook_retract;
-	if ((rc = log_open(&s.log, s.dir, &lo, &e)) != ARM_OK)
+	/*
+	 * A standby front end waits for the sequencer's advisory lock; the
+	 * server drops it when that session ends (store_pg.h), so a dead
+	 * sequencer is replaced within a poll of its session's end.
+	 */
+	while ((rc = log_open(&s.log, s.dir, &lo, &e)) == ARM_EBUSY && standby && s.db) {
+		if (!waited)
+			fprintf(stderr, "armistice serve: standby: %s; waiting for it\n", e.msg);
+		waited = true;
+		usleep(500 * 1000);
+	}
+	if (rc != ARM_OK)
 		goto fail;
+	if (waited)
+		fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
 	scache_opts_init(&sco);
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;

@@ -1,0 +1,71 @@
+# tests/cli/lib-pg.sh - a private PostgreSQL cluster for one test script.
+#
+#   pg_have                 true if the PostgreSQL 15 server binaries exist
+#   pg_start                initdb + start a cluster in $T/pg, listening on a
+#                           Unix socket in $T/pgsock and 127.0.0.1:$PG_PORT;
+#                           sets PG_URL (a postgresql:// URI of database
+#                           "postgres") and registers the stop at exit
+#   pg_createdb NAME        a fresh database; prints its URI
+#   pg_stop                 fast shutdown (also done at exit)
+# Nothing uses a system-wide server. As root the server runs as the
+# unprivileged user "postgres" (initdb and postgres refuse root), so $T
+# is made traversable for it.
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+
+pg_have() { [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; }
+
+pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + $$ % 20000))
+}
+
+pg_start() {
+	PG_DATA=$T/pg/data
+	PG_SOCK=$T/pgsock
+	mkdir -p "$T/pg" "$PG_SOCK"
+	chmod 755 "$T"
+	[ "$(id -u)" -eq 0 ] && chown postgres "$T/pg" "$PG_SOCK"
+	PG_PORT=$(pg_free_port)
+	pg_as "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres --no-sync >"$T/pg/initdb.log" 2>&1 || {
+		echo "# initdb failed: $(tail -3 "$T/pg/initdb.log")"
+		return 1
+	}
+	cat >>"$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+fsync = on
+synchronous_commit = on
+max_connections = 40
+shared_buffers = 32MB
+CONF
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$T/pg/server.log" -w -t 30 start >/dev/null 2>&1 || {
+		echo "# pg_ctl start failed: $(tail -3 "$T/pg/server.log")"
+		return 1
+	}
+	PG_URL="postgresql://postgres@/postgres?host=$PG_SOCK&port=$PG_PORT"
+	trap 'pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+}
+
+pg_stop() {
+	[ -n "${PG_DATA:-}" ] && [ -f "$PG_DATA/postmaster.pid" ] &&
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
+	return 0
+}
+
+pg_createdb() {
+	"$PG_BIN/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U postgres "$1" >/dev/null 2>&1 || return 1
+	echo "postgresql://postgres@/$1?host=$PG_SOCK&port=$PG_PORT"
+}
+
+pg_psql() {
+	/usr/bin/psql -X -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres "$@"
+}
