@@ -289,7 +289,8 @@ main(void)
 	log_close(l);
 	du_walk(dir, &d, 0);
 	if (getenv("BENCH_LOG_APPENDS_ONLY") != NULL) {
-		printf("batches of 256: %.0f/s (raw %.0f); 4096: %.0f/s (raw %.0f); log_add x256: %.0f/s\n",
+		printf("batches of 256: %.0f/s (raw %.0f); 4096: %.0f/s (raw %.0f); log_add x256: "
+		       "%.0f/s\n",
 		       r256, raw256, r4096, raw4096, rgroup);
 		rmtree(base);
 		return 0;
@@ -307,7 +308,8 @@ main(void)
 		struct log_result *res = calloc(LOG_BATCH_MAX, sizeof(*res));
 		uint32_t done = 0;
 		while (done < VERIFY_N) {
-			size_t m = VERIFY_N - done < LOG_BATCH_MAX ? VERIFY_N - done : LOG_BATCH_MAX;
+			size_t m =
+			    VERIFY_N - done < LOG_BATCH_MAX ? VERIFY_N - done : LOG_BATCH_MAX;
 			uint8_t *arena = make_entries(m, VERIFY_ENTRY, ents, lens);
 			if (log_append_many(l, ents, lens, m, res, &e) != ARM_OK)
 				die("bulk append", &e);
@@ -353,31 +355,38 @@ main(void)
 	tile_lat /= 1000;
 	log_close(l);
 
-	printf("## Log: durable appends, disk, audit, proofs (hash backend %s)\n\n", hash_backend());
+	printf("## Log: durable appends, disk, audit, proofs (hash backend %s)\n\n",
+	       hash_backend());
 	printf("| measure | armistice | raw limit, same run | ratio |\n");
 	printf("|---|---:|---:|---:|\n");
-	printf("| appends/s, 1 KiB entries, batches of 256 | %.0f | %.0f (256 KiB + fsync) | %.2f |\n",
-	       r256, raw256, r256 / raw256);
-	printf("| appends/s, 1 KiB entries, batches of 4096 | %.0f | %.0f (4 MiB + fsync) | %.2f |\n",
-	       r4096, raw4096, r4096 / raw4096);
+	printf(
+	    "| appends/s, 1 KiB entries, batches of 256 | %.0f | %.0f (256 KiB + fsync) | %.2f |\n",
+	    r256, raw256, r256 / raw256);
+	printf(
+	    "| appends/s, 1 KiB entries, batches of 4096 | %.0f | %.0f (4 MiB + fsync) | %.2f |\n",
+	    r4096, raw4096, r4096 / raw4096);
 	printf("| appends/s, log_add from 256 threads (group commit, 256/50 ms) | %.0f | %.0f "
-	       "(256 KiB + fsync) | %.2f |\n", rgroup, raw256, rgroup / raw256);
+	       "(256 KiB + fsync) | %.2f |\n",
+	       rgroup, raw256, rgroup / raw256);
 	printf("| bytes on disk per 1 KiB entry: tiles and bundles (%llu files) | %.0f | 1026 "
 	       "(u16 length + entry) | %.3f |\n",
 	       (unsigned long long)d.files, (double)d.alloc / (double)total,
 	       (double)d.alloc / (double)total / 1026.0);
 	printf("| bytes per entry: SQLite index and private state | %.0f | 40 (hash + index) | "
-	       "%.2f |\n", (double)d.idx_bytes / (double)total,
-	       (double)d.idx_bytes / (double)total / 40.0);
+	       "%.2f |\n",
+	       (double)d.idx_bytes / (double)total, (double)d.idx_bytes / (double)total / 40.0);
 	printf("| seconds to verify %u entries of %d bytes | %.2f | %.2f (leaf hashes in memory) "
-	       "| %.2f |\n", VERIFY_N, VERIFY_ENTRY, tver, rawver, tver / rawver);
+	       "| %.2f |\n",
+	       VERIFY_N, VERIFY_ENTRY, tver, rawver, tver / rawver);
 	printf("| seconds to append them (bulk path, %d per commit) | %.2f | | |\n", LOG_BATCH_MAX,
 	       tgen);
 	printf("| proof latency from tiles, median (us) | %.0f | %.0f (read one 8 KiB tile) | "
-	       "%.1f |\n", lat[500] * 1e6, tile_lat * 1e6, lat[500] / tile_lat);
+	       "%.1f |\n",
+	       lat[500] * 1e6, tile_lat * 1e6, lat[500] / tile_lat);
 	printf("| proof latency from tiles, p99 (us) | %.0f | | |\n", lat[990] * 1e6);
 	printf("\nEntries appended in the append runs: %llu. Tessera's POSIX store reports about "
-	       "10,000 appends/s on NVMe.\n", (unsigned long long)total);
+	       "10,000 appends/s on NVMe.\n",
+	       (unsigned long long)total);
 	note_signer_release(&key);
 	rmtree(base);
 	return 0;

@@ -332,7 +332,8 @@ main(void)
 		                &tiles, root, &e) != ARM_OK)
 			die("tile_append", &e);
 	}
-	fprintf(stderr, "bench_proof: built %u leaves in %.2f s CPU\n", NLEAVES, bench_cpu_now() - t0);
+	fprintf(stderr, "bench_proof: built %u leaves in %.2f s CPU\n", NLEAVES,
+	        bench_cpu_now() - t0);
 
 	raw = raw_rate();
 	prepare(0);

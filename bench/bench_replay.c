@@ -49,7 +49,7 @@ die(const char *what, const struct arm_err *e)
 
 enum { P0, P1, P2, P3, V0, V1, M0, NACT };
 static const char *const ids[NACT] = {"p0", "p1", "p2", "p3", "v0", "v1", "m0"};
-static const char *const roles[NACT] = {"party", "party", "party", "party",
+static const char *const roles[NACT] = {"party",    "party",    "party",  "party",
                                         "verifier", "verifier", "monitor"};
 static struct note_signer signers[NACT];
 static char sigline[NACT][256]; /* a well-formed signature line per author */
@@ -73,7 +73,8 @@ make_agreement(struct buf *y, const char *logvkey)
 		note_signer_verifier(&signers[i], &v);
 		buf_reset(&k);
 		if (note_verifier_format(&v, &k, &e) != ARM_OK ||
-		    buf_printf(y, &e, "  - {id: %s, name: %s (bench key), role: %s, keys: [\"%s\"]}\n",
+		    buf_printf(y, &e,
+		               "  - {id: %s, name: %s (bench key), role: %s, keys: [\"%s\"]}\n",
 		               ids[i], ids[i], roles[i], (const char *)k.data) != ARM_OK)
 			die("yaml actors", &e);
 	}
@@ -84,12 +85,13 @@ make_agreement(struct buf *y, const char *logvkey)
 	             &e) != ARM_OK)
 		die("yaml", &e);
 	for (i = 0; i < NCOMMIT; i++) {
-		if (buf_printf(y, &e, "  - {id: c%u, owner: p%u, phase: %s, text: Step %u.", i, i % 4,
-		               i < NCOMMIT / 2 ? "a" : "b", i) != ARM_OK)
+		if (buf_printf(y, &e, "  - {id: c%u, owner: p%u, phase: %s, text: Step %u.", i,
+		               i % 4, i < NCOMMIT / 2 ? "a" : "b", i) != ARM_OK)
 			die("yaml", &e);
 		if (i % 5 != 0 && buf_printf(y, &e, ", requires: [c%u]", i - 1) != ARM_OK)
 			die("yaml", &e);
-		if (buf_puts(y, ", verify: {by: [v0, v1], quorum: 1, method: imagery}}\n", &e) != ARM_OK)
+		if (buf_puts(y, ", verify: {by: [v0, v1], quorum: 1, method: imagery}}\n", &e) !=
+		    ARM_OK)
 			die("yaml", &e);
 	}
 	for (i = 0; i < NSTANDING; i++)
@@ -139,7 +141,8 @@ add_entry(struct hist *h, struct entry *en, int author, const uint8_t *agid, boo
 		}
 	} else {
 		if (buf_append(&h->all, text.data, text.len, &e) != ARM_OK ||
-		    buf_puts(&h->all, "\n", &e) != ARM_OK || buf_puts(&h->all, sigline[author], &e) != ARM_OK)
+		    buf_puts(&h->all, "\n", &e) != ARM_OK ||
+		    buf_puts(&h->all, sigline[author], &e) != ARM_OK)
 			die("append", &e);
 	}
 	h->off[h->n] = start;
@@ -188,10 +191,10 @@ generate(struct hist *h, const uint8_t *agid)
 		if (k < 4) {
 			en.kind = ENTRY_PROGRESS;
 			en.commitment = cid;
-			en.quantity = (char *)(uintptr_t)"area";
+			en.quantity = (char *)(uintptr_t) "area";
 			snprintf(val, sizeof(val), "%u", i);
 			en.value = val;
-			en.unit = (char *)(uintptr_t)"km2";
+			en.unit = (char *)(uintptr_t) "km2";
 			add_entry(h, &en, (int)((i % NCOMMIT) % 4), agid, h->n < SIGNED);
 		} else if (k < 6) {
 			en.kind = ENTRY_STATEMENT;
@@ -200,7 +203,7 @@ generate(struct hist *h, const uint8_t *agid)
 			add_entry(h, &en, (int)(i % 4), agid, h->n < SIGNED);
 		} else if (k < 8 || last_inc == 0) {
 			en.kind = ENTRY_INCIDENT;
-			en.type = (char *)(uintptr_t)"launch";
+			en.type = (char *)(uintptr_t) "launch";
 			en.has_occurred = true;
 			en.occurred.t = t_base + (int64_t)h->n * 60 - 30;
 			en.has_position = true;
@@ -294,7 +297,8 @@ raw_verify_rate(const struct hist *h, size_t n)
 	/* Pre-parse so that only crypto_sign_verify_detached is timed. */
 	for (i = 0; i < n; i++) {
 		int a;
-		if (note_parse(&nt, h->all.data + h->off[i], h->len[i], 0, &e) != ARM_OK || nt.nsigs != 1)
+		if (note_parse(&nt, h->all.data + h->off[i], h->len[i], 0, &e) != ARM_OK ||
+		    nt.nsigs != 1)
 			die("note_parse", &e);
 		for (a = 0; a < NACT; a++)
 			if (strcmp(nt.sigs[0].name, signers[a].name) == 0)
@@ -307,7 +311,8 @@ raw_verify_rate(const struct hist *h, size_t n)
 	t0 = bench_cpu_now();
 	do {
 		for (i = 0; i < n && i < 4096; i++, done++)
-			if (crypto_sign_verify_detached(jobs[i].sig, jobs[i].msg, jobs[i].len, jobs[i].pk) != 0)
+			if (crypto_sign_verify_detached(jobs[i].sig, jobs[i].msg, jobs[i].len,
+			                                jobs[i].pk) != 0)
 				die("raw verify failed", NULL);
 		t = bench_cpu_now() - t0;
 	} while (t < 1.0);
@@ -372,13 +377,15 @@ main(void)
 	       TOTAL, h.all.len >> 20, gen, NCOMMIT, NSTANDING, SIGNED, ROUNDS);
 	printf("| replay | entries | seconds | entries/s | ratio to raw Ed25519 verify |\n");
 	printf("|---|---:|---:|---:|---:|\n");
-	printf("| raw `crypto_sign_verify_detached` (libsodium) | %u | - | %.0f | 1.00 |\n", SIGNED, raw);
-	printf("| signatures + parse + rules (`entry_open`, `engine_apply`) | %u | %.2f | %.0f | %.2f |\n",
+	printf("| raw `crypto_sign_verify_detached` (libsodium) | %u | - | %.0f | 1.00 |\n", SIGNED,
+	       raw);
+	printf("| signatures + parse + rules (`entry_open`, `engine_apply`) | %u | %.2f | %.0f | "
+	       "%.2f |\n",
 	       SIGNED, ts, SIGNED / ts, (SIGNED / ts) / raw);
 	printf("| parse + rules, no signatures, same entries | %u | %.2f | %.0f | %.2f |\n", SIGNED,
 	       tn_small, SIGNED / tn_small, (SIGNED / tn_small) / raw);
-	printf("| parse + rules, no signatures, whole history | %u | %.2f | %.0f | %.2f |\n", TOTAL, tn,
-	       TOTAL / tn, (TOTAL / tn) / raw);
+	printf("| parse + rules, no signatures, whole history | %u | %.2f | %.0f | %.2f |\n", TOTAL,
+	       tn, TOTAL / tn, (TOTAL / tn) / raw);
 	printf("\nEngine memory after the %u-entry replay: %.1f MB, %.1f bytes per entry "
 	       "(%zu incidents kept; statements and progress keep no per-entry state).\n",
 	       TOTAL, (double)mem / 1048576.0, (double)mem / TOTAL, engine_nincidents(eng));

@@ -214,7 +214,8 @@ main(void)
 	row("parse + verify checkpoint", layer_open, &jc, raw_verify, &jc);
 	row("cosign checkpoint (cosig_sign, type 0x04)", layer_cosign, &jw, raw_sign, &jc);
 	row("parse + verify cosignature", layer_open, &jw, raw_verify, &jc);
-	printf("\nRates are per second of this thread's CPU time, best of %d rounds. ", BENCH_ROUNDS);
+	printf("\nRates are per second of this thread's CPU time, best of %d rounds. ",
+	       BENCH_ROUNDS);
 	printf("ratio = note layer rate / raw rate on the same bytes, same run "
 	       "(1.00 = the layer costs nothing; cosignature rows compare with raw "
 	       "Ed25519 over the bare checkpoint body).\n");

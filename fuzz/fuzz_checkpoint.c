@@ -33,11 +33,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	if (ckpt_parse(&c, (const char *)data, size, &e) == ARM_OK) {
-		if (ckpt_format(&c, &b, &e) != ARM_OK || b.len != size || memcmp(b.data, data, size) != 0)
+		if (ckpt_format(&c, &b, &e) != ARM_OK || b.len != size ||
+		    memcmp(b.data, data, size) != 0)
 			abort();
 	}
 	if (ckpt_open(data, size, &logkey, NULL, &c, &n, &e) == ARM_OK) {
-		if (ckpt_parse(&c2, n.text, n.text_len, &e) != ARM_OK || memcmp(&c, &c2, sizeof(c)) != 0)
+		if (ckpt_parse(&c2, n.text, n.text_len, &e) != ARM_OK ||
+		    memcmp(&c, &c2, sizeof(c)) != 0)
 			abort();
 		note_release(&n);
 	} else if (n.text != NULL) {

@@ -18,39 +18,53 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char yaml[] =
-	"armistice: agreement/v1\n"
-	"name: fuzz\n"
-	"title: Fuzz agreement (demo keys)\n"
-	"timezone: \"+09:00\"\n"
-	"effective: \"2018-09-19T10:00:00+09:00\"\n"
-	"arbiter: {by: [nnsc, press], quorum: 1}\n"
-	"findings: {by: [nnsc, south]}\n"
-	"log:\n"
-	"  origin: demo.armistice.example/fuzz\n"
-	"  key: demo-log+93869de2+AY/mia9aa3v067qFtdKbI3eAoMsB7LpR9ygqXZBmEq2U\n"
-	"  quorum: none\n"
-	"actors:\n"
-	"  - {id: south, name: South (demo key), role: party, keys: [demo-south+d1a43b68+AbIJX4YJHAfWZ9w8fOX/aVLxq97+do0RmiNIJTIga4My]}\n"
-	"  - {id: north, name: North (demo key), role: party, keys: [demo-north+854bc0e4+Acq09B+QrHtZJBMdrNJHvA0ZodU2cC7sjDFtoUkVjtbj]}\n"
-	"  - {id: nnsc, name: Commission (demo key), role: verifier, keys: [demo-nnsc+495bfc6f+AQISEgXUUa+u+s0KAAjo0bNO5rwqb+9fQhOR3KsWo98Q]}\n"
-	"  - {id: press, name: Press (demo key), role: monitor, keys: [demo-press+11ca1042+AYyj6LRfhseogzVAWAU/mRxunSusRfWRB6nKM8xUd1IE]}\n"
-	"phases:\n  - {id: p1, name: One}\n  - {id: p2, name: Two}\n"
-	"incident_kinds:\n  - {id: gunfire, name: Gunfire, provocation: true}\n"
-	"  - {id: accident, name: Accident, provocation: false}\n"
-	"zones:\n  - id: jsa\n    name: JSA\n"
-	"    geometry: {type: Polygon, coordinates: [[[126.0, 37.0], [127.0, 37.0], [127.0, 38.0], [126.0, 38.0], [126.0, 37.0]]]}\n"
-	"commitments:\n"
-	"  - {id: gp-south, owner: south, phase: p1, text: GP south., together: gp, verify: {by: [north, nnsc], quorum: 2, method: on-site}, due: 2018-12-31}\n"
-	"  - {id: gp-north, owner: north, phase: p1, text: GP north., together: gp, verify: {by: [south, nnsc], quorum: 1}}\n"
-	"  - {id: no-fire, owners: [south, north], phase: p1, text: No fire., standing: {breached_by: [gunfire], zones: [jsa]}}\n"
-	"  - {id: jsa, owners: [south, north], phase: p2, text: JSA., requires: [gp-south, gp-north], verify: {mutual: true, method: trilateral}, due: {after: gp-north, days: 20}}\n"
-	"  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
-	"  - {id: hold, owners: [south, north], phase: p1, text: Hold., standing: {breached_by: [gunfire], threshold: {violations: 2, days: 10}}}\n"
-	"  - {id: protect, owner: south, phase: p1, text: Protect., standing: {breached_by: [accident], protect: true}}\n"
-	"  - {id: weapons, owner: north, phase: p1, text: Weapons., quantity: {target: 7132, unit: weapons}, verify: {by: [nnsc, south], quorum: 1}}\n"
-	"  - {id: weapons-30, owner: north, phase: p1, text: 30 %., tranche: {of: weapons, percent: 30}, due: D+90}\n"
-	"  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
-	"  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: {by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
+    "armistice: agreement/v1\n"
+    "name: fuzz\n"
+    "title: Fuzz agreement (demo keys)\n"
+    "timezone: \"+09:00\"\n"
+    "effective: \"2018-09-19T10:00:00+09:00\"\n"
+    "arbiter: {by: [nnsc, press], quorum: 1}\n"
+    "findings: {by: [nnsc, south]}\n"
+    "log:\n"
+    "  origin: demo.armistice.example/fuzz\n"
+    "  key: demo-log+93869de2+AY/mia9aa3v067qFtdKbI3eAoMsB7LpR9ygqXZBmEq2U\n"
+    "  quorum: none\n"
+    "actors:\n"
+    "  - {id: south, name: South (demo key), role: party, keys: "
+    "[demo-south+d1a43b68+AbIJX4YJHAfWZ9w8fOX/aVLxq97+do0RmiNIJTIga4My]}\n"
+    "  - {id: north, name: North (demo key), role: party, keys: "
+    "[demo-north+854bc0e4+Acq09B+QrHtZJBMdrNJHvA0ZodU2cC7sjDFtoUkVjtbj]}\n"
+    "  - {id: nnsc, name: Commission (demo key), role: verifier, keys: "
+    "[demo-nnsc+495bfc6f+AQISEgXUUa+u+s0KAAjo0bNO5rwqb+9fQhOR3KsWo98Q]}\n"
+    "  - {id: press, name: Press (demo key), role: monitor, keys: "
+    "[demo-press+11ca1042+AYyj6LRfhseogzVAWAU/mRxunSusRfWRB6nKM8xUd1IE]}\n"
+    "phases:\n  - {id: p1, name: One}\n  - {id: p2, name: Two}\n"
+    "incident_kinds:\n  - {id: gunfire, name: Gunfire, provocation: true}\n"
+    "  - {id: accident, name: Accident, provocation: false}\n"
+    "zones:\n  - id: jsa\n    name: JSA\n"
+    "    geometry: {type: Polygon, coordinates: [[[126.0, 37.0], [127.0, 37.0], [127.0, 38.0], "
+    "[126.0, 38.0], [126.0, 37.0]]]}\n"
+    "commitments:\n"
+    "  - {id: gp-south, owner: south, phase: p1, text: GP south., together: gp, verify: {by: "
+    "[north, nnsc], quorum: 2, method: on-site}, due: 2018-12-31}\n"
+    "  - {id: gp-north, owner: north, phase: p1, text: GP north., together: gp, verify: {by: "
+    "[south, nnsc], quorum: 1}}\n"
+    "  - {id: no-fire, owners: [south, north], phase: p1, text: No fire., standing: {breached_by: "
+    "[gunfire], zones: [jsa]}}\n"
+    "  - {id: jsa, owners: [south, north], phase: p2, text: JSA., requires: [gp-south, gp-north], "
+    "verify: {mutual: true, method: trilateral}, due: {after: gp-north, days: 20}}\n"
+    "  - {id: remains, owner: north, phase: p2, text: Remains., requires: [jsa], verify: none}\n"
+    "  - {id: hold, owners: [south, north], phase: p1, text: Hold., standing: {breached_by: "
+    "[gunfire], threshold: {violations: 2, days: 10}}}\n"
+    "  - {id: protect, owner: south, phase: p1, text: Protect., standing: {breached_by: "
+    "[accident], protect: true}}\n"
+    "  - {id: weapons, owner: north, phase: p1, text: Weapons., quantity: {target: 7132, unit: "
+    "weapons}, verify: {by: [nnsc, south], quorum: 1}}\n"
+    "  - {id: weapons-30, owner: north, phase: p1, text: 30 %., tranche: {of: weapons, percent: "
+    "30}, due: D+90}\n"
+    "  - {id: office, owner: nnsc, phase: p1, text: Mission task., verify: none, due: D+90}\n"
+    "  - {id: caches, owner: press, phase: p2, text: Mission task., requires: [office], verify: "
+    "{by: [south], quorum: 1}, due: {after: office, hours: 72}}\n";
 
 static int
 in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon, bool *inside,
@@ -125,7 +139,7 @@ run(const uint8_t *data, size_t size, int64_t asof)
 				memcpy(c2 + len + 1, yaml, sizeof(yaml) - 1);
 				memcpy(c2 + len + 1 + pre, to, sizeof(to) - 1);
 				c2[len + 1 + (size_t)(strstr(yaml, "Fuzz agreement") - yaml)] =
-					(uint8_t)('A' + namend++ % 26);
+				    (uint8_t)('A' + namend++ % 26);
 				free(chunk);
 				chunk = c2;
 				len = n;
@@ -142,7 +156,8 @@ run(const uint8_t *data, size_t size, int64_t asof)
 			if (engine_apply(eng, &en, before, &e) != ARM_OK) {
 				char *post = state(eng, now);
 				if (e.rc == ARM_ENOMEM || engine_stale(eng))
-					abort(); /* no allocation failures here: a stale engine is a bug */
+					abort(); /* no allocation failures here: a stale engine is a
+					            bug */
 				if (engine_size(eng) != before || strcmp(pre, post) != 0)
 					abort(); /* a refusal changed the state */
 				free(post);

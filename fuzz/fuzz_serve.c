@@ -297,7 +297,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			snprintf(from, sizeof(from), "%s/demo-%s.key", keys, names[k]);
 			snprintf(to, sizeof(to), "%s/demo-%s.key", priv, names[k]);
 			if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-				die("setup: cannot read the demo keys (are tests/data/keys beside the "
+				die("setup: cannot read the demo keys (are tests/data/keys beside "
+				    "the "
 				    "build directory?)");
 			n = read(in, kb, sizeof(kb));
 			close(in);

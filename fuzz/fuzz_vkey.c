@@ -26,7 +26,8 @@ check_signer(const struct note_signer *s)
 	struct note n;
 
 	note_signer_verifier(s, &v);
-	if (buf_append(&b, body, strlen(body), &e) != ARM_OK || buf_append(&b, "\n", 1, &e) != ARM_OK)
+	if (buf_append(&b, body, strlen(body), &e) != ARM_OK ||
+	    buf_append(&b, "\n", 1, &e) != ARM_OK)
 		abort();
 	if (s->type == NOTE_KEY_COSIG_V1) {
 		if (cosig_sign(s, 42, body, strlen(body), &b, &e) != ARM_OK)

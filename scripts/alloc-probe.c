@@ -38,11 +38,31 @@ fails(void)
 	return alloc_probe_armed && ++alloc_probe_count == alloc_probe_n;
 }
 
-void *malloc(size_t n) { return fails() ? NULL : __libc_malloc(n); }
-void *calloc(size_t n, size_t m) { return fails() ? NULL : __libc_calloc(n, m); }
-void *realloc(void *p, size_t n) { return fails() ? NULL : __libc_realloc(p, n); }
-void free(void *p) { __libc_free(p); }
-void *aligned_alloc(size_t a, size_t n) { return fails() ? NULL : __libc_memalign(a, n); }
+void *
+malloc(size_t n)
+{
+	return fails() ? NULL : __libc_malloc(n);
+}
+void *
+calloc(size_t n, size_t m)
+{
+	return fails() ? NULL : __libc_calloc(n, m);
+}
+void *
+realloc(void *p, size_t n)
+{
+	return fails() ? NULL : __libc_realloc(p, n);
+}
+void
+free(void *p)
+{
+	__libc_free(p);
+}
+void *
+aligned_alloc(size_t a, size_t n)
+{
+	return fails() ? NULL : __libc_memalign(a, n);
+}
 int
 posix_memalign(void **r, size_t a, size_t n)
 {
@@ -158,8 +178,9 @@ main(int argc, char **argv)
 		fputs("alloc-probe: run with LD_PRELOAD=build/alloc-probe.so\n", stderr);
 		return 2;
 	}
-	op = strcmp(argv[1], "yaml") == 0 ? op_yaml : strcmp(argv[1], "geos") == 0 ? op_geos
-	                                                                            : op_sqlite;
+	op = strcmp(argv[1], "yaml") == 0   ? op_yaml
+	     : strcmp(argv[1], "geos") == 0 ? op_geos
+	                                    : op_sqlite;
 	logdir = argc > 2 ? argv[2] : "/tmp/p";
 	slurp("tests/data/agreements/pilot.yaml", &yaml);
 	slurp("tests/data/agreements/zones/jsa-buffer.geojson", &zone);

@@ -78,8 +78,10 @@ enum agreement_verify_kind {
 enum agreement_due_kind {
 	AGREEMENT_DUE_NONE = 0,
 	AGREEMENT_DUE_DATE,  /* due: "YYYY-MM-DD" */
-	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} or {after: commitment, hours: N} */
-	AGREEMENT_DUE_DDAY,  /* due: "D+N" (days) or "D+Nh" (hours) after the agreement's effective moment */
+	AGREEMENT_DUE_AFTER, /* due: {after: commitment, days: N} or {after: commitment, hours: N}
+	                      */
+	AGREEMENT_DUE_DDAY,  /* due: "D+N" (days) or "D+Nh" (hours) after the agreement's effective
+	                        moment */
 };
 
 /* Where a node was in the YAML, 1-based, for messages about it. */
@@ -89,7 +91,7 @@ struct agreement_mark {
 };
 
 struct agreement_actor {
-	char *id;   /* [a-z0-9-]+ */
+	char *id; /* [a-z0-9-]+ */
 	char *name;
 	enum agreement_role role;
 	struct note_verifier keys[AGREEMENT_MAX_KEYS]; /* Ed25519 (type 0x01) */
@@ -119,8 +121,8 @@ struct agreement_group {
 };
 
 struct agreement_log {
-	char *origin;                 /* checkpoint origin line, C2SP tlog-checkpoint */
-	struct note_verifier key;     /* the log's Ed25519 key (type 0x01) */
+	char *origin;             /* checkpoint origin line, C2SP tlog-checkpoint */
+	struct note_verifier key; /* the log's Ed25519 key (type 0x01) */
 	struct agreement_witness *witnesses;
 	size_t nwitnesses;
 	struct agreement_group *groups;
@@ -139,11 +141,12 @@ struct agreement_log {
 	 */
 	bool clock;
 	int64_t clock_future;   /* s: refuse an entry dated later than the log's time + this */
-	int64_t clock_backdate; /* s: flag an entry dated earlier than the log's time - this; -1 never */
+	int64_t clock_backdate; /* s: flag an entry dated earlier than the log's time - this; -1
+	                           never */
 	bool clock_deadlines;   /* judge deadlines and lateness on the log's time */
 };
 
-#define AGREEMENT_CLOCK_FUTURE 600     /* 10 minutes of clock skew */
+#define AGREEMENT_CLOCK_FUTURE 600      /* 10 minutes of clock skew */
 #define AGREEMENT_CLOCK_BACKDATE 259200 /* 3 days: a report written in the field */
 
 struct agreement_phase {
@@ -162,8 +165,8 @@ struct agreement_incident_kind {
 struct agreement_zone {
 	char *id;
 	char *name;
-	char *file;     /* relative path beside the agreement, or NULL if inline */
-	char *geojson;  /* the GeoJSON text (file bytes, or the inline node as JSON) */
+	char *file;    /* relative path beside the agreement, or NULL if inline */
+	char *geojson; /* the GeoJSON text (file bytes, or the inline node as JSON) */
 	size_t geojson_len;
 	uint8_t digest[HASH_SIZE]; /* SHA-256 of the file bytes (file zones only) */
 	struct agreement_mark mark;
@@ -171,9 +174,9 @@ struct agreement_zone {
 
 struct agreement_verify {
 	enum agreement_verify_kind kind;
-	size_t *by;      /* actor indices (VERIFY_BY) */
+	size_t *by; /* actor indices (VERIFY_BY) */
 	size_t nby;
-	size_t quorum;   /* how many of by must verify; 1 <= quorum <= nby */
+	size_t quorum;                /* how many of by must verify; 1 <= quorum <= nby */
 	enum agreement_method method; /* minimum method, or METHOD_NONE */
 };
 
@@ -202,10 +205,10 @@ struct agreement_due {
 };
 
 struct agreement_standing {
-	bool standing;        /* an ongoing obligation: kept or breached */
-	size_t *breached_by;  /* incident kind indices */
+	bool standing;       /* an ongoing obligation: kept or breached */
+	size_t *breached_by; /* incident kind indices */
 	size_t nbreached_by;
-	size_t *zones;        /* zone indices; 0 zones = anywhere */
+	size_t *zones; /* zone indices; 0 zones = anywhere */
 	size_t nzones;
 	/*
 	 * threshold: {violations: N, days: D}: breached once N confirmed
@@ -214,24 +217,25 @@ struct agreement_standing {
 	 */
 	size_t violations;
 	int64_t days;
-	/* protect: true: a duty to protect, breached whoever the perpetrator (any actor or none). */
+	/* protect: true: a duty to protect, breached whoever the perpetrator (any actor or none).
+	 */
 	bool protect;
 };
 
 struct agreement_commitment {
 	char *id;
-	size_t *owners;       /* actor indices, >= 1, all parties */
+	size_t *owners; /* actor indices, >= 1, all parties */
 	size_t nowners;
-	size_t phase;         /* phase index */
-	char *category;       /* free word, may be NULL */
+	size_t phase;   /* phase index */
+	char *category; /* free word, may be NULL */
 	char *text;
-	size_t *requires;     /* commitment indices; acyclic */
+	size_t *requires; /* commitment indices; acyclic */
 	size_t nrequires;
-	size_t together;      /* together-group index, or AGREEMENT_NONE */
+	size_t together; /* together-group index, or AGREEMENT_NONE */
 	struct agreement_verify verify;
 	struct agreement_due due;
 	struct agreement_standing standing;
-	char *area;           /* optional GeoJSON as JSON text, or NULL */
+	char *area; /* optional GeoJSON as JSON text, or NULL */
 	size_t area_len;
 	/*
 	 * quantity: {target: N, unit: ID}: progress entries in that unit
@@ -241,8 +245,8 @@ struct agreement_commitment {
 	int64_t qty_target;
 	char *qty_unit;
 	/* tranche: {of: commitment, percent: P}: done once P % of of's target is verified. */
-	size_t tranche_of;    /* commitment index, or AGREEMENT_NONE */
-	int64_t tranche_pct;  /* 1..100 */
+	size_t tranche_of;   /* commitment index, or AGREEMENT_NONE */
+	int64_t tranche_pct; /* 1..100 */
 	struct agreement_mark tranche_mark;
 	struct agreement_mark mark;
 };
@@ -260,21 +264,21 @@ struct agreement_together {
  * claim or incident; nby == 0: no arbiter.
  */
 struct agreement_arbiter {
-	size_t *by;     /* actor indices */
+	size_t *by; /* actor indices */
 	size_t nby;
-	size_t quorum;  /* 1 <= quorum <= nby */
+	size_t quorum; /* 1 <= quorum <= nby */
 };
 
 struct agreement {
 	uint8_t id[HASH_SIZE]; /* SHA-256 of yaml[0..yaml_len) */
 	uint8_t *yaml;         /* owned copy of the bytes as given */
 	size_t yaml_len;
-	char *file;            /* name used in messages */
+	char *file; /* name used in messages */
 
-	char *name;            /* short name, [a-z0-9-]+ */
+	char *name; /* short name, [a-z0-9-]+ */
 	char *title;
-	int32_t tz_offset;     /* seconds east of UTC: the day-counting zone */
-	bool inclusive;        /* counting: {inclusive: true} */
+	int32_t tz_offset; /* seconds east of UTC: the day-counting zone */
+	bool inclusive;    /* counting: {inclusive: true} */
 	/*
 	 * The effective moment (D-day, `effective:`): a date (its first
 	 * second in the agreement's zone) or an RFC 3339 time. D+N deadlines
@@ -305,7 +309,7 @@ struct agreement {
 	size_t ncommitments;
 	struct agreement_together *togethers;
 	size_t ntogethers;
-	size_t *topo;          /* commitment indices, each after its requires */
+	size_t *topo; /* commitment indices, each after its requires */
 };
 
 /*
@@ -355,8 +359,7 @@ size_t agreement_zone_index(const struct agreement *a, const char *id);
 
 /* Borrowed pointer or NULL. */
 const struct agreement_actor *agreement_actor(const struct agreement *a, const char *id);
-const struct agreement_commitment *agreement_commitment(const struct agreement *a,
-                                                        const char *id);
+const struct agreement_commitment *agreement_commitment(const struct agreement *a, const char *id);
 
 /* Indices of the parties (role party), in document order; returns count. */
 size_t agreement_parties(const struct agreement *a, size_t *out, size_t max);
@@ -397,7 +400,7 @@ int agreement_diff(const struct agreement *from, const struct agreement *to, str
 
 /* Names and parsers for the enums ("on-site", "party", ...). */
 const char *agreement_method_name(enum agreement_method m);
-int agreement_method_parse(const char *s, enum agreement_method *m);   /* 0 ok, -1 */
+int agreement_method_parse(const char *s, enum agreement_method *m); /* 0 ok, -1 */
 const char *agreement_role_name(enum agreement_role r);
 
 /* Lowercase hex of the agreement id (65 bytes with NUL). */

@@ -26,14 +26,14 @@ int b64_encode(struct buf *out, const void *p, size_t n, struct arm_err *e) ARM_
  * ARM_ESYNTAX on any non-canonical input, including non-zero padding bits.
  * The message names "base64" and what was wrong; callers prefix the place.
  */
-int b64_decode(const char *s, size_t slen, uint8_t *out, size_t outcap,
-               size_t *outlen, struct arm_err *e) ARM_MUST_CHECK;
+int b64_decode(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen,
+               struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * The same rules, in constant time (libsodium's decoder), for secret
  * material: a signer key's seed.
  */
-int b64_decode_secret(const char *s, size_t slen, uint8_t *out, size_t outcap,
-                      size_t *outlen, struct arm_err *e) ARM_MUST_CHECK;
+int b64_decode_secret(const char *s, size_t slen, uint8_t *out, size_t outcap, size_t *outlen,
+                      struct arm_err *e) ARM_MUST_CHECK;
 
 #endif

@@ -23,7 +23,10 @@ struct buf {
 	size_t max;
 };
 
-#define BUF_INIT(max_) {NULL, 0, 0, (max_)}
+#define BUF_INIT(max_)                                                                             \
+	{                                                                                          \
+		NULL, 0, 0, (max_)                                                                 \
+	}
 
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
@@ -33,7 +36,7 @@ int buf_reserve(struct buf *b, size_t extra, struct arm_err *e) ARM_MUST_CHECK;
 int buf_append(struct buf *b, const void *p, size_t n, struct arm_err *e) ARM_MUST_CHECK;
 int buf_puts(struct buf *b, const char *s, struct arm_err *e) ARM_MUST_CHECK;
 int buf_printf(struct buf *b, struct arm_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4))) ARM_MUST_CHECK;
+    __attribute__((format(printf, 3, 4))) ARM_MUST_CHECK;
 /*
  * Appends everything readable from fd until end of file (EINTR retried),
  * bounded by b->max like every append. name is the file's name for the

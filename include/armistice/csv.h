@@ -36,14 +36,14 @@
 #include "buf.h"
 #include "err.h"
 
-#define CSV_MAX_FIELDS 64            /* fields per record */
-#define CSV_FIELD_MAX 65536          /* bytes in one field after unquoting */
-#define CSV_RECORD_MAX (256u << 10)  /* bytes in one record after unquoting */
-#define CSV_INPUT_MAX (64u << 20)    /* bytes of input the reader accepts */
+#define CSV_MAX_FIELDS 64           /* fields per record */
+#define CSV_FIELD_MAX 65536         /* bytes in one field after unquoting */
+#define CSV_RECORD_MAX (256u << 10) /* bytes in one record after unquoting */
+#define CSV_INPUT_MAX (64u << 20)   /* bytes of input the reader accepts */
 
 struct csv_record {
-	size_t line;    /* physical line (1-based) on which the record starts */
-	size_t nfields; /* >= 1 for every record returned */
+	size_t line;                       /* physical line (1-based) on which the record starts */
+	size_t nfields;                    /* >= 1 for every record returned */
 	const char *field[CSV_MAX_FIELDS]; /* NUL-terminated, unquoted */
 	size_t len[CSV_MAX_FIELDS];
 };
@@ -77,9 +77,9 @@ void csv_reader_release(struct csv_reader *r);
 int csv_find(const struct csv_record *header, const char *name);
 
 enum csv_charset {
-	CSV_UTF8,      /* validated, passed through (a leading BOM is dropped) */
-	CSV_LATIN1,    /* ISO 8859-1: byte = code point */
-	CSV_MACROMAN,  /* Apple Mac OS Roman (the 1998 table with the euro) */
+	CSV_UTF8,     /* validated, passed through (a leading BOM is dropped) */
+	CSV_LATIN1,   /* ISO 8859-1: byte = code point */
+	CSV_MACROMAN, /* Apple Mac OS Roman (the 1998 table with the euro) */
 };
 
 /* Parses "utf-8", "latin-1" or "mac-roman" (case-sensitive). */

@@ -62,8 +62,8 @@ enum engine_status {
 	ENGINE_HELD,        /* verified, a `together` partner is not yet */
 	ENGINE_DONE,        /* verified and every `together` partner verified */
 	ENGINE_KEPT,        /* standing commitment in force, not breached */
-	ENGINE_BREACHED,    /* standing: its confirmed violations meet its threshold (docs/rules.md) */
-	ENGINE_WITHDRAWN,   /* withdrawn by an owner; claims need an amendment */
+	ENGINE_BREACHED, /* standing: its confirmed violations meet its threshold (docs/rules.md) */
+	ENGINE_WITHDRAWN, /* withdrawn by an owner; claims need an amendment */
 	ENGINE_NSTATUS
 };
 
@@ -93,10 +93,10 @@ struct engine_opts {
 	 * already checked). Appends always check.
 	 */
 	bool verify_sigs;
-	const struct engine_geo *geo;    /* borrowed; NULL: zone-limited breaches never match */
-	agreement_read_fn read_file;     /* zone files of entry 0 and amendments; may be NULL */
+	const struct engine_geo *geo; /* borrowed; NULL: zone-limited breaches never match */
+	agreement_read_fn read_file;  /* zone files of entry 0 and amendments; may be NULL */
 	void *read_ctx;
-	const char *fname;               /* agreement name in messages, may be NULL */
+	const char *fname; /* agreement name in messages, may be NULL */
 };
 
 /* Defaults: no horizon, verify_sigs true, no geo, no zone files. */
@@ -203,9 +203,9 @@ size_t engine_nbackdated(const struct engine *eng);
 /* ---- what the last successful apply changed (for timelines) ---- */
 
 struct engine_change {
-	size_t commitment;          /* index in the agreement in force */
+	size_t commitment; /* index in the agreement in force */
 	enum engine_status from, to;
-	bool reversal;              /* a done/kept step undone (withdraw, refute, breach) */
+	bool reversal; /* a done/kept step undone (withdraw, refute, breach) */
 };
 /* Borrowed array of the changes made by the last engine_apply*(). */
 size_t engine_changes(const struct engine *eng, const struct engine_change **out);
@@ -214,16 +214,16 @@ size_t engine_changes(const struct engine *eng, const struct engine_change **out
 
 /* One status change in a commitment's history. */
 struct engine_event {
-	uint64_t index;             /* log index of the entry that caused it */
-	int64_t time;               /* that entry's event time */
+	uint64_t index; /* log index of the entry that caused it */
+	int64_t time;   /* that entry's event time */
 	enum engine_status from, to;
 	bool reversal;
-	int64_t logged;             /* the log's time when it was sequenced, or ENGINE_NO_TIME */
-	bool backdated;             /* the entry was flagged backdated (log.clock.backdate) */
+	int64_t logged; /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated; /* the entry was flagged backdated (log.clock.backdate) */
 };
 
 struct engine_cview {
-	size_t idx;                 /* commitment index in the agreement in force */
+	size_t idx; /* commitment index in the agreement in force */
 	enum engine_status status;
 	bool overdue;               /* now >= due and not done/kept/breached/withdrawn */
 	bool late;                  /* took effect after its due time */
@@ -237,7 +237,7 @@ struct engine_cview {
 	size_t nrefuted;            /* outstanding refutations */
 	size_t nreversals;
 	size_t nbreaches;
-	uint64_t last_index;        /* last entry that touched it, or ENGINE_NO_INDEX */
+	uint64_t last_index;                /* last entry that touched it, or ENGINE_NO_INDEX */
 	const struct engine_event *history; /* borrowed, in log order */
 	size_t nhistory;
 	/*
@@ -294,15 +294,15 @@ size_t engine_waiting_on(const struct engine *eng, size_t c, size_t *out, size_t
  * difference) unless the agreement says inclusive (+1).
  */
 struct engine_calm {
-	bool found;                 /* a confirmed provocation at or before now */
+	bool found; /* a confirmed provocation at or before now */
 	int64_t days;
-	uint64_t index;             /* the incident entry */
-	int64_t occurred;           /* its time (UTC seconds) */
-	const char *type;           /* its incident kind id (borrowed) */
+	uint64_t index;   /* the incident entry */
+	int64_t occurred; /* its time (UTC seconds) */
+	const char *type; /* its incident kind id (borrowed) */
 	int32_t tz_offset;
 	bool inclusive;
-	size_t confirmed;           /* confirmed provocations at or before now */
-	int64_t longest_gap;        /* longest gap (same counting) between two of them, -1 if < 2 */
+	size_t confirmed;    /* confirmed provocations at or before now */
+	int64_t longest_gap; /* longest gap (same counting) between two of them, -1 if < 2 */
 };
 /* ARM_ENOMEM (out zeroed) if the sort index cannot be allocated. */
 int engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out,
@@ -314,35 +314,35 @@ int64_t engine_count_days(const struct engine *eng, int64_t from, int64_t to);
 /* One incident as the engine sees it. */
 struct engine_incident {
 	uint64_t index;
-	size_t author;              /* actor index */
+	size_t author; /* actor index */
 	uint64_t seq;
-	size_t kind;                /* incident kind index */
-	size_t actor;               /* alleged actor index, or AGREEMENT_NONE */
+	size_t kind;  /* incident kind index */
+	size_t actor; /* alleged actor index, or AGREEMENT_NONE */
 	int64_t occurred;
 	bool confirmed;
 	bool dismissed;
-	size_t nbreached;           /* standing commitments it breached */
-	bool has_pos;               /* the entry gave a position */
-	int64_t lat_e7, lon_e7;     /* WGS-84 degrees x 1e7, as written in the entry */
-	int64_t logged;             /* the log's time when it was sequenced, or ENGINE_NO_TIME */
-	bool backdated;             /* reported (time) long before it was sequenced */
+	size_t nbreached;       /* standing commitments it breached */
+	bool has_pos;           /* the entry gave a position */
+	int64_t lat_e7, lon_e7; /* WGS-84 degrees x 1e7, as written in the entry */
+	int64_t logged;         /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated;         /* reported (time) long before it was sequenced */
 };
 size_t engine_nincidents(const struct engine *eng);
 void engine_incident(const struct engine *eng, size_t i, struct engine_incident *out);
 
 /* A party's record (any actor index). */
 struct engine_record {
-	size_t owned;               /* commitments it owns */
-	size_t done;                /* of those, done or kept */
-	size_t claims;              /* claims it made (accepted) */
-	size_t disputed;            /* its commitments disputed now */
-	size_t withdrawn;           /* its commitments withdrawn now */
-	size_t overdue;             /* its commitments overdue now */
-	size_t breaches;            /* breaches of its standing commitments */
-	size_t reversals;           /* reversals of its commitments */
-	size_t attests;             /* attestations and findings it signed */
-	size_t incidents_alleged;   /* confirmed incidents alleging it */
-	size_t entries;             /* entries it authored */
+	size_t owned;             /* commitments it owns */
+	size_t done;              /* of those, done or kept */
+	size_t claims;            /* claims it made (accepted) */
+	size_t disputed;          /* its commitments disputed now */
+	size_t withdrawn;         /* its commitments withdrawn now */
+	size_t overdue;           /* its commitments overdue now */
+	size_t breaches;          /* breaches of its standing commitments */
+	size_t reversals;         /* reversals of its commitments */
+	size_t attests;           /* attestations and findings it signed */
+	size_t incidents_alleged; /* confirmed incidents alleging it */
+	size_t entries;           /* entries it authored */
 };
 void engine_record(const struct engine *eng, size_t actor, int64_t now, struct engine_record *out);
 
@@ -371,12 +371,11 @@ size_t engine_amendments(const struct engine *eng, const struct engine_amendment
  * in log order ("due 2018-12-31, extended to 2019-06-30 by entry 4").
  */
 struct engine_due_change {
-	uint64_t index;  /* the amendment */
-	char from[112];  /* agreement_due_describe() before ("none" if none) */
-	char to[112];    /* and after */
+	uint64_t index; /* the amendment */
+	char from[112]; /* agreement_due_describe() before ("none" if none) */
+	char to[112];   /* and after */
 };
-size_t engine_due_history(const struct engine *eng, size_t c,
-                          const struct engine_due_change **out);
+size_t engine_due_history(const struct engine *eng, size_t c, const struct engine_due_change **out);
 
 /* Latest progress values of commitment c (one per quantity). */
 struct engine_progress_item {

@@ -46,9 +46,9 @@
 #include "note.h"
 
 #define ENTRY_MAGIC "armistice/entry/v1"
-#define ENTRY_MAX_SIZE 65535u   /* whole signed note: one tlog-tiles bundle entry */
-#define ENTRY_VALUE_MAX 4096u   /* one header value, text included */
-#define ENTRY_MAX_REPEAT 64     /* reason, evidence and zone lines, each */
+#define ENTRY_MAX_SIZE 65535u /* whole signed note: one tlog-tiles bundle entry */
+#define ENTRY_VALUE_MAX 4096u /* one header value, text included */
+#define ENTRY_MAX_REPEAT 64   /* reason, evidence and zone lines, each */
 
 enum entry_kind {
 	ENTRY_NONE = 0,
@@ -104,21 +104,21 @@ struct entry {
 	char *author;                 /* actor id; NULL for agreement and amend */
 	uint64_t seq;                 /* per author, from 1; 0 for agreement/amend */
 	bool has_time;
-	struct entry_time time;       /* when the author signed it */
+	struct entry_time time; /* when the author signed it */
 
-	char *commitment;             /* commitment id */
+	char *commitment; /* commitment id */
 	bool has_incident;
-	struct entry_ref incident;    /* finding: the incident entry */
+	struct entry_ref incident; /* finding: the incident entry */
 	enum entry_verdict verdict;
 	enum agreement_method method;
-	char *type;                   /* incident kind id */
+	char *type; /* incident kind id */
 	bool has_occurred;
-	struct entry_time occurred;   /* when the incident happened */
+	struct entry_time occurred; /* when the incident happened */
 	bool has_position;
-	int64_t lat_e7, lon_e7;       /* WGS-84 degrees x 1e7 */
-	char *actor;                  /* incident: alleged actor; finding: responsible */
-	char *quantity;               /* progress: what is measured, an id */
-	char *value;                  /* progress: canonical decimal text, >= 0 */
+	int64_t lat_e7, lon_e7; /* WGS-84 degrees x 1e7 */
+	char *actor;            /* incident: alleged actor; finding: responsible */
+	char *quantity;         /* progress: what is measured, an id */
+	char *value;            /* progress: canonical decimal text, >= 0 */
 	double value_num;
 	char *unit;
 
@@ -130,9 +130,9 @@ struct entry {
 	size_t nevidence;
 	char *text;
 
-	uint8_t *body;                /* agreement/amend: the agreement YAML */
+	uint8_t *body; /* agreement/amend: the agreement YAML */
 	size_t body_len;
-	uint8_t body_id[HASH_SIZE];   /* SHA-256 of the body */
+	uint8_t body_id[HASH_SIZE]; /* SHA-256 of the body */
 };
 
 void entry_init(struct entry *en);
@@ -175,9 +175,9 @@ int entry_open(struct entry *en, const uint8_t *note, size_t len, const struct a
  * *a are filled; on failure both are empty and diags holds any agreement
  * problems.
  */
-int entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *note,
-                         size_t len, const char *fname, agreement_read_fn read_file,
-                         void *ctx, struct buf *diags, struct arm_err *e) ARM_MUST_CHECK;
+int entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *note, size_t len,
+                         const char *fname, agreement_read_fn read_file, void *ctx,
+                         struct buf *diags, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * For an agreement or amend entry en whose body parsed as a: its zone
@@ -203,8 +203,7 @@ int entry_agreement_text(const struct agreement *a, struct buf *out,
  * YAML as the body. Every party signs these bytes.
  */
 int entry_amend_text(const struct agreement *na, const uint8_t in_force[HASH_SIZE],
-                     const struct entry_time *t, struct buf *out,
-                     struct arm_err *e) ARM_MUST_CHECK;
+                     const struct entry_time *t, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * Checks an entry's references against agreement a: commitment, incident

@@ -41,11 +41,10 @@ struct arm_err {
  * rc so that callers can write "return arm_err_set(e, ARM_ESYNTAX, ...)".
  */
 int arm_err_set(struct arm_err *e, enum arm_rc rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends "prefix: " to an existing message, e.g. the file name. */
-void arm_err_prefix(struct arm_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void arm_err_prefix(struct arm_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Clears e to ARM_OK with an empty message. NULL-safe. */
 void arm_err_clear(struct arm_err *e);
@@ -61,11 +60,11 @@ const char *arm_rc_name(enum arm_rc rc);
 int arm_rc_exit(enum arm_rc rc);
 
 /* Propagate a failure code upward; the message is already set. */
-#define ARM_TRY(call)                         \
-	do {                                      \
-		int arm_try_rc_ = (call);             \
-		if (arm_try_rc_ != ARM_OK)            \
-			return arm_try_rc_;               \
+#define ARM_TRY(call)                                                                              \
+	do {                                                                                       \
+		int arm_try_rc_ = (call);                                                          \
+		if (arm_try_rc_ != ARM_OK)                                                         \
+			return arm_try_rc_;                                                        \
 	} while (0)
 
 #endif

@@ -52,19 +52,19 @@
 
 #define GEO_INPUT_MAX (4u << 20) /* bytes of GeoJSON accepted per document */
 #define GEO_MAX_VERTICES 100000  /* per line or polygon document */
-#define GEO_MAX_PARTS 10000     /* rings, polygons and geometries per document */
+#define GEO_MAX_PARTS 10000      /* rings, polygons and geometries per document */
 #define GEO_MAX_NEST 2           /* collections within collections (RFC 7946 §3.1.8) */
 #define GEO_MAX_DEPTH 32         /* JSON arrays and objects within each other */
 #define GEO_MAX_ZONES 256
 #define GEO_ZONE_ID_MAX 64
-#define GEO_EARTH_KM 6371.0088   /* IUGG mean Earth radius */
+#define GEO_EARTH_KM 6371.0088 /* IUGG mean Earth radius */
 
 struct geo_map; /* opaque: holds GEOS handles */
 
 struct geo_place {
-	double mdl_km;  /* great-circle distance to the MDL, km, >= 0 */
-	int side;       /* +1 north, -1 south, 0 on the line (< 1 m) */
-	double arc_km;  /* along the MDL from its west end, km */
+	double mdl_km;             /* great-circle distance to the MDL, km, >= 0 */
+	int side;                  /* +1 north, -1 south, 0 on the line (< 1 m) */
+	double arc_km;             /* along the MDL from its west end, km */
 	double near_lat, near_lon; /* the nearest point of the MDL */
 	bool in_dmz;
 	bool beyond_end; /* nearest point is an end of the MDL: side is extrapolated */
@@ -124,8 +124,8 @@ int geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, b
  * Deterministic: the same agreement and point give the same answer.
  */
 struct agreement;
-int geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat,
-                       double lon, bool *inside, struct arm_err *e);
+int geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon,
+                       bool *inside, struct arm_err *e);
 
 /* Length of the loaded MDL in km (haversine along the polyline); 0 if none. */
 double geo_mdl_length_km(const struct geo_map *m);

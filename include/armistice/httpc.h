@@ -26,9 +26,9 @@
 #define HTTPC_CTYPE_MAX 128
 
 struct httpc_resp {
-	long status;                   /* the HTTP status code */
-	char ctype[HTTPC_CTYPE_MAX];   /* Content-Type, "" if none */
-	struct buf body;               /* owned; capped at the max given at init */
+	long status;                 /* the HTTP status code */
+	char ctype[HTTPC_CTYPE_MAX]; /* Content-Type, "" if none */
+	struct buf body;             /* owned; capped at the max given at init */
 };
 
 void httpc_resp_init(struct httpc_resp *r, size_t max_body);

@@ -38,12 +38,12 @@
 struct httpd;
 
 struct httpd_req {
-	const char *method;   /* "GET", "POST", ... */
-	const char *path;     /* percent-decoded by libmicrohttpd, without the query */
-	const char *raw_uri;  /* as the client sent it, for logs and strict parsers */
-	const uint8_t *body;  /* NUL-terminated; body_len bytes */
+	const char *method;  /* "GET", "POST", ... */
+	const char *path;    /* percent-decoded by libmicrohttpd, without the query */
+	const char *raw_uri; /* as the client sent it, for logs and strict parsers */
+	const uint8_t *body; /* NUL-terminated; body_len bytes */
 	size_t body_len;
-	void *conn;           /* private (struct MHD_Connection) */
+	void *conn; /* private (struct MHD_Connection) */
 };
 
 /* The value of query argument key (percent-decoded), or NULL. */
@@ -66,7 +66,7 @@ struct httpd_resp {
 
 /* Fills rs with status and one line of text "msg\n"; returns nothing. */
 void httpd_text(struct httpd_resp *rs, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The HTTP status that answers a library error code (400, 404, 409, 413, 422, 500, 503). */
 int httpd_status_for(enum arm_rc rc);
@@ -74,19 +74,19 @@ int httpd_status_for(enum arm_rc rc);
 typedef void (*httpd_handler_fn)(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs);
 
 struct httpd_opts {
-	const char *name;     /* "serve", "witness": used in messages */
-	const char *listen;   /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
-	size_t max_body;      /* bytes; larger bodies get 413 */
-	unsigned max_conns;   /* simultaneous connections; 0: 1024 */
-	unsigned max_per_ip;  /* simultaneous connections from one address; 0: 64 */
-	unsigned idle_s;      /* idle connection timeout (reset by each byte); 0: 10 */
-	unsigned head_s;      /* a request head, from its first byte; 0: 10 */
-	unsigned body_s;      /* a request body, from the end of its head; 0: 30 */
-	unsigned drain_s;     /* on stop, how long requests in flight may run; 0: 30 */
-	FILE *log;            /* access log; NULL: stderr */
-	int listen_fd;        /* > 0: a bound, listening socket to serve instead of
-	                         binding 'listen' (sandbox_listen(), before privileges
-	                         are dropped); the daemon owns it */
+	const char *name;    /* "serve", "witness": used in messages */
+	const char *listen;  /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
+	size_t max_body;     /* bytes; larger bodies get 413 */
+	unsigned max_conns;  /* simultaneous connections; 0: 1024 */
+	unsigned max_per_ip; /* simultaneous connections from one address; 0: 64 */
+	unsigned idle_s;     /* idle connection timeout (reset by each byte); 0: 10 */
+	unsigned head_s;     /* a request head, from its first byte; 0: 10 */
+	unsigned body_s;     /* a request body, from the end of its head; 0: 30 */
+	unsigned drain_s;    /* on stop, how long requests in flight may run; 0: 30 */
+	FILE *log;           /* access log; NULL: stderr */
+	int listen_fd;       /* > 0: a bound, listening socket to serve instead of
+	                        binding 'listen' (sandbox_listen(), before privileges
+	                        are dropped); the daemon owns it */
 	httpd_handler_fn handler;
 	void *ctx;
 };
@@ -104,12 +104,14 @@ enum {
 	HTTPD_OPT_BODY_TIMEOUT,
 	HTTPD_OPT_IDLE_TIMEOUT,
 };
-#define HTTPD_LIMIT_OPTIONS                                                     \
-	{"max-conns", required_argument, NULL, HTTPD_OPT_MAX_CONNS},            \
-	{"max-conns-per-ip", required_argument, NULL, HTTPD_OPT_MAX_PER_IP},    \
-	{"head-timeout", required_argument, NULL, HTTPD_OPT_HEAD_TIMEOUT},      \
-	{"body-timeout", required_argument, NULL, HTTPD_OPT_BODY_TIMEOUT},      \
-	{"idle-timeout", required_argument, NULL, HTTPD_OPT_IDLE_TIMEOUT}
+#define HTTPD_LIMIT_OPTIONS                                                                        \
+	{"max-conns", required_argument, NULL, HTTPD_OPT_MAX_CONNS},                               \
+	    {"max-conns-per-ip", required_argument, NULL, HTTPD_OPT_MAX_PER_IP},                   \
+	    {"head-timeout", required_argument, NULL, HTTPD_OPT_HEAD_TIMEOUT},                     \
+	    {"body-timeout", required_argument, NULL, HTTPD_OPT_BODY_TIMEOUT},                     \
+	{                                                                                          \
+		"idle-timeout", required_argument, NULL, HTTPD_OPT_IDLE_TIMEOUT                    \
+	}
 extern const char httpd_limits_usage[];
 int httpd_limit_opt(struct httpd_opts *o, int c, const char *arg);
 

@@ -28,10 +28,9 @@
  * calls share one batch, one set of fsyncs and one checkpoint (group
  * commit: callers that arrive while a batch is being committed form the
  * next one; a pool is flushed at opts.batch_max entries, or once no new
- * entry came for a millisecond, or opts.batch_ms after its first entry). log_append_many() sequences a whole batch at once. The
- * reads (log_get, log_prove, ...) are safe from any thread, also while
- * appends run. A struct log is returned to the caller and freed with
- * log_close().
+ * entry came for a millisecond, or opts.batch_ms after its first entry). log_append_many()
+ * sequences a whole batch at once. The reads (log_get, log_prove, ...) are safe from any thread,
+ * also while appends run. A struct log is returned to the caller and freed with log_close().
  */
 #ifndef ARMISTICE_LOG_H
 #define ARMISTICE_LOG_H
@@ -52,9 +51,9 @@
 
 struct log;
 
-#define LOG_BATCH_DEFAULT 256     /* entries per pool flush (log_add) */
-#define LOG_BATCH_MS_DEFAULT 50   /* longest pool flush delay (log_add) */
-#define LOG_BATCH_MAX 65536       /* entries per commit (log_append_many) */
+#define LOG_BATCH_DEFAULT 256   /* entries per pool flush (log_add) */
+#define LOG_BATCH_MS_DEFAULT 50 /* longest pool flush delay (log_add) */
+#define LOG_BATCH_MAX 65536     /* entries per commit (log_append_many) */
 
 /*
  * The rules hook. check() is called once per new entry, in log order, with
@@ -91,10 +90,11 @@ struct log_hooks {
 };
 
 struct log_opts {
-	bool writer;                  /* take the lock, recover, allow appends */
-	const struct note_signer *key; /* log key (borrowed for the log's life); writers that append */
-	unsigned batch_max;           /* 0: LOG_BATCH_DEFAULT */
-	unsigned batch_ms;            /* 0: LOG_BATCH_MS_DEFAULT */
+	bool writer; /* take the lock, recover, allow appends */
+	const struct note_signer
+	    *key;           /* log key (borrowed for the log's life); writers that append */
+	unsigned batch_max; /* 0: LOG_BATCH_DEFAULT */
+	unsigned batch_ms;  /* 0: LOG_BATCH_MS_DEFAULT */
 	/*
 	 * false (the CLI): every commit publishes the log-signed checkpoint at
 	 * once. true (a server with witnesses): the public checkpoint moves
@@ -285,12 +285,12 @@ struct log_verify_opts {
 	void *progress_ctx;
 };
 struct log_verify_report {
-	uint64_t size;            /* verified tree size */
+	uint64_t size; /* verified tree size */
 	uint8_t root[HASH_SIZE];
-	uint64_t entries;         /* entries hashed */
-	uint64_t tiles;           /* hash tiles compared */
-	uint64_t bundles;         /* bundles parsed */
-	uint64_t since_size;      /* size of the since checkpoint, if any */
+	uint64_t entries;    /* entries hashed */
+	uint64_t tiles;      /* hash tiles compared */
+	uint64_t bundles;    /* bundles parsed */
+	uint64_t since_size; /* size of the since checkpoint, if any */
 };
 int log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_report *r,
                struct arm_err *e) ARM_MUST_CHECK;

@@ -27,9 +27,9 @@
 #define NOTE_KEY_ED25519 0x01
 #define NOTE_KEY_COSIG_V1 0x04 /* C2SP tlog-cosignature v1.0.1 */
 
-#define NOTE_NAME_MAX 255     /* key names longer than this are refused */
-#define NOTE_SIG_MAX 2432     /* decoded signature bytes after the key id */
-#define NOTE_MAX_SIGS 100     /* Go's note.Open also caps at 100 */
+#define NOTE_NAME_MAX 255        /* key names longer than this are refused */
+#define NOTE_SIG_MAX 2432        /* decoded signature bytes after the key id */
+#define NOTE_MAX_SIGS 100        /* Go's note.Open also caps at 100 */
 #define NOTE_MAX_SIZE (1u << 20) /* default cap on a whole note */
 
 struct note_sig {
@@ -40,7 +40,7 @@ struct note_sig {
 };
 
 struct note {
-	char *text;      /* owned, NUL-terminated; includes its final "\n" */
+	char *text; /* owned, NUL-terminated; includes its final "\n" */
 	size_t text_len;
 	struct note_sig *sigs; /* owned array */
 	size_t nsigs;
@@ -62,8 +62,7 @@ struct note_verifier {
  */
 struct note_signer_ops {
 	const char *kind; /* for messages: "pkcs11" */
-	int (*sign)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64],
-	            struct arm_err *e);
+	int (*sign)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64], struct arm_err *e);
 	void (*release)(void *ctx);
 };
 
@@ -100,8 +99,8 @@ bool note_name_valid(const char *name, size_t len);
 
 /*
  * Parses msg[0..len) as a signed note (borrowed; nothing is kept). Refuses
- * with ARM_ELIMIT past max bytes (0 means NOTE_MAX_SIZE) and ARM_ESYNTAX (naming the rule and the byte offset or line) for:
- * invalid UTF-8, control characters other than "\n", no blank line before
+ * with ARM_ELIMIT past max bytes (0 means NOTE_MAX_SIZE) and ARM_ESYNTAX (naming the rule and the
+ * byte offset or line) for: invalid UTF-8, control characters other than "\n", no blank line before
  * the signatures, a malformed signature line, more than NOTE_MAX_SIGS lines.
  * On success *n owns copies of everything; on failure *n is empty.
  */
@@ -145,8 +144,8 @@ int note_sig_format(const struct note_sig *s, struct buf *out, struct arm_err *e
  * only; cosignatures go through cosig_sign()). text must pass
  * note_text_valid().
  */
-int note_sign_line(const struct note_signer *s, const char *text, size_t len,
-                   struct buf *line, struct arm_err *e) ARM_MUST_CHECK;
+int note_sign_line(const struct note_signer *s, const char *text, size_t len, struct buf *line,
+                   struct arm_err *e) ARM_MUST_CHECK;
 
 /* Appends text, "\n", and one signature line per signer. */
 int note_sign(const char *text, size_t len, const struct note_signer *const *signers,
@@ -206,8 +205,8 @@ int note_signer_external(struct note_signer *s, const char *name, uint8_t type,
  * returned (ARM_EVERIFY if not): a token holding another key, or a faulty
  * one, cannot publish a signature that nobody can check.
  */
-int note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len,
-                     uint8_t sig[64], struct arm_err *e) ARM_MUST_CHECK;
+int note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len, uint8_t sig[64],
+                     struct arm_err *e) ARM_MUST_CHECK;
 
 /* Does s hold a key it can sign with (in memory or external)? */
 bool note_signer_ready(const struct note_signer *s);

@@ -91,9 +91,9 @@ struct store_ops {
 	 * rec replaced atomically and durably; then, if pub is not NULL, the
 	 * public checkpoint. *stage says how far it got, also on failure.
 	 */
-	int (*commit)(struct store *s, const struct store_file *files, size_t n,
-	              const uint8_t *rec, size_t rec_len, const uint8_t *pub, size_t pub_len,
-	              enum store_stage *stage, struct arm_err *e);
+	int (*commit)(struct store *s, const struct store_file *files, size_t n, const uint8_t *rec,
+	              size_t rec_len, const uint8_t *pub, size_t pub_len, enum store_stage *stage,
+	              struct arm_err *e);
 	/* Replaces the public checkpoint atomically and durably. */
 	int (*publish)(struct store *s, const uint8_t *data, size_t len, struct arm_err *e);
 	/*

@@ -77,12 +77,12 @@ int witness_req_format(uint64_t old, const uint8_t (*proof)[HASH_SIZE], size_t n
 
 /* The witness. Open with witness_open(), free with witness_close(). */
 struct witness {
-	const struct note_signer *signer; /* borrowed: type 0x04 cosigner key */
-	struct note_verifier logs[WITNESS_MAX_LOGS]; /* log keys */
+	const struct note_signer *signer;                    /* borrowed: type 0x04 cosigner key */
+	struct note_verifier logs[WITNESS_MAX_LOGS];         /* log keys */
 	char origins[WITNESS_MAX_LOGS][CKPT_ORIGIN_MAX + 1]; /* the origin each key signs for */
 	size_t nlogs;
-	char *dir;  /* owned */
-	int lockfd; /* flock'ed DIR/lock */
+	char *dir;          /* owned */
+	int lockfd;         /* flock'ed DIR/lock */
 	pthread_mutex_t mu; /* one add-checkpoint at a time: check and store are one step */
 };
 

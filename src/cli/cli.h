@@ -30,8 +30,7 @@ int cli_fail(const struct arm_err *e);
 int cli_fail_json(const struct arm_err *e, int json);
 
 /* Prints a usage error on stderr with a hint to --help; returns 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Reads a whole file (or standard input for "-") into out, failing with

@@ -600,8 +600,8 @@ clock_bound(struct cli_audit *au, const struct agreement *a, struct arm_err *e)
 	for (i = 0; i < a->log.nwitnesses; i++) {
 		struct note_check chk = {false, 0};
 		struct arm_err ig;
-		if (note_verify(&au->n, &a->log.witnesses[i].key, 1, &chk, &ig) == ARM_OK && chk.ok &&
-		    chk.timestamp > latest)
+		if (note_verify(&au->n, &a->log.witnesses[i].key, 1, &chk, &ig) == ARM_OK &&
+		    chk.ok && chk.timestamp > latest)
 			latest = chk.timestamp;
 	}
 	if (latest == 0 || latest > (uint64_t)INT64_MAX)

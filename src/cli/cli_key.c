@@ -37,7 +37,8 @@ cli_key_private(int fd, const char *what, const char *path, struct arm_err *e)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return arm_err_set(e, ARM_EIO, "cannot stat %s '%s': %s", what, path, strerror(errno));
+		return arm_err_set(e, ARM_EIO, "cannot stat %s '%s': %s", what, path,
+		                   strerror(errno));
 	/*
 	 * As ssh refuses an identity file (sshkey_perm_ok) or a config file
 	 * (secure_filename): a secret anyone else can read is no longer
@@ -53,13 +54,15 @@ cli_key_private(int fd, const char *what, const char *path, struct arm_err *e)
 		                   what, path, (unsigned)st.st_uid, (unsigned)geteuid(),
 		                   (unsigned)geteuid(), path);
 	if ((st.st_mode & 077) != 0)
-		return arm_err_set(e, ARM_ERULE,
-		                   "%s '%s' is %s by others (mode %04o): a secret key must be "
-		                   "private to its owner; run 'chmod 600 %s'",
-		                   what, path,
-		                   (st.st_mode & 022) != 0 ? ((st.st_mode & 044) != 0 ? "readable and writable" : "writable")
-		                                           : "readable",
-		                   (unsigned)(st.st_mode & 07777), path);
+		return arm_err_set(
+		    e, ARM_ERULE,
+		    "%s '%s' is %s by others (mode %04o): a secret key must be "
+		    "private to its owner; run 'chmod 600 %s'",
+		    what, path,
+		    (st.st_mode & 022) != 0
+		        ? ((st.st_mode & 044) != 0 ? "readable and writable" : "writable")
+		        : "readable",
+		    (unsigned)(st.st_mode & 07777), path);
 	return ARM_OK;
 }
 
@@ -105,8 +108,8 @@ cli_key_read_private(const char *what, const char *path, size_t max, char **data
 	}
 	close(fd);
 	if (rc == ARM_OK && n > max)
-		rc = arm_err_set(e, ARM_ELIMIT, "%s '%s': file is larger than %zu bytes", what, path,
-		                 max);
+		rc = arm_err_set(e, ARM_ELIMIT, "%s '%s': file is larger than %zu bytes", what,
+		                 path, max);
 out:
 	if (rc != ARM_OK) {
 		sodium_free(raw); /* wipes */
@@ -169,14 +172,15 @@ pass_read_fd(int fd, const char *src, char **out, size_t *len, struct arm_err *e
 		if (got < 0) {
 			int err = errno;
 			sodium_free(b);
-			return arm_err_set(e, ARM_EIO, "cannot read the passphrase from %s: %s", src,
-			                   strerror(err));
+			return arm_err_set(e, ARM_EIO, "cannot read the passphrase from %s: %s",
+			                   src, strerror(err));
 		}
 		if (got == 0 || c == '\n')
 			break;
 		if (n > KEYFILE_PASS_MAX) {
 			sodium_free(b);
-			return arm_err_set(e, ARM_ELIMIT, "passphrase from %s: longer than %d bytes", src,
+			return arm_err_set(e, ARM_ELIMIT,
+			                   "passphrase from %s: longer than %d bytes", src,
 			                   KEYFILE_PASS_MAX);
 		}
 		b[n++] = c;
@@ -185,8 +189,8 @@ pass_read_fd(int fd, const char *src, char **out, size_t *len, struct arm_err *e
 		n--;
 	if (n == 0) {
 		sodium_free(b);
-		return arm_err_set(e, ARM_EUSAGE, "no passphrase on %s (an empty line or end of input)",
-		                   src);
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "no passphrase on %s (an empty line or end of input)", src);
 	}
 	b[n] = '\0';
 	*out = b;
@@ -236,7 +240,8 @@ pass_from_env(const char *name, char **out, size_t *len, struct arm_err *e)
 		return ARM_ENOTFOUND;
 	n = strlen(v);
 	if (n == 0 || n > KEYFILE_PASS_MAX)
-		return arm_err_set(e, ARM_EUSAGE, "%s must hold 1..%d bytes", name, KEYFILE_PASS_MAX);
+		return arm_err_set(e, ARM_EUSAGE, "%s must hold 1..%d bytes", name,
+		                   KEYFILE_PASS_MAX);
 	rc = pass_copy(v, n, out, len, e);
 	/* No copy stays in the environment (nor goes to a child process). */
 	sodium_memzero(v, n);
@@ -289,10 +294,11 @@ cli_key_passphrase(int fresh, const char *what, char **out, size_t *len, struct 
 				                 "the two passphrases differ; nothing was written");
 			sodium_free(again);
 		} else if (rc == ARM_ENOTFOUND) {
-			rc = arm_err_set(e, ARM_EUSAGE,
-			                 "a new passphrase is needed: set %s (the current one is in %s) "
-			                 "or use --passphrase-fd",
-			                 CLI_NEW_PASSPHRASE_ENV, CLI_PASSPHRASE_ENV);
+			rc = arm_err_set(
+			    e, ARM_EUSAGE,
+			    "a new passphrase is needed: set %s (the current one is in %s) "
+			    "or use --passphrase-fd",
+			    CLI_NEW_PASSPHRASE_ENV, CLI_PASSPHRASE_ENV);
 		}
 	}
 	if (rc == ARM_OK && *len < CLI_PASSPHRASE_MIN)
@@ -355,8 +361,9 @@ cli_key_signer(const char *path, struct note_signer *s, struct arm_err *e)
 	line = first_line(raw, len);
 	/* Only a final newline may follow the key line. */
 	if (line + 1 < len) {
-		rc = arm_err_set(e, ARM_ESYNTAX,
-		                 "signer key '%s': more than one line (want exactly one key)", path);
+		rc =
+		    arm_err_set(e, ARM_ESYNTAX,
+		                "signer key '%s': more than one line (want exactly one key)", path);
 		goto out;
 	}
 	rc = note_signer_parse(s, raw, line, e);
@@ -380,14 +387,15 @@ cli_key_verifier(const char *arg, struct note_verifier *v, struct arm_err *e)
 		if (errno == ENOENT && strchr(arg, '+') != NULL)
 			return note_verifier_parse(v, arg, strlen(arg), e);
 		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
-		                   "verifier key '%s' is neither a readable file nor a key: %s", arg,
-		                   strerror(errno));
+		                   "verifier key '%s' is neither a readable file nor a key: %s",
+		                   arg, strerror(errno));
 	}
 	rc = cli_read_file(arg, &b, e);
 	if (rc == ARM_OK && b.len == 0)
 		rc = arm_err_set(e, ARM_ESYNTAX, "verifier key '%s': the file is empty", arg);
 	if (rc == ARM_OK) {
-		rc = note_verifier_parse(v, (const char *)b.data, first_line((const char *)b.data, b.len), e);
+		rc = note_verifier_parse(v, (const char *)b.data,
+		                         first_line((const char *)b.data, b.len), e);
 		if (rc != ARM_OK)
 			arm_err_prefix(e, "'%s'", arg);
 	}

@@ -36,16 +36,16 @@ int cli_key_signer(const char *path, struct note_signer *s, struct arm_err *e) A
  * Opens the encrypted key file text[0..len) read from path into *s.
  * A wrong passphrase is ARM_EVERIFY (exit 1).
  */
-int cli_key_open_encrypted(const char *path, const char *text, size_t len,
-                           struct note_signer *s, struct arm_err *e) ARM_MUST_CHECK;
+int cli_key_open_encrypted(const char *path, const char *text, size_t len, struct note_signer *s,
+                           struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * Reads the whole file at path (at most max bytes) into new sodium_malloc
  * memory (*data, NUL-terminated; the caller sodium_free()s it) after the
  * cli_key_private() check. what names the file in messages.
  */
-int cli_key_read_private(const char *what, const char *path, size_t max, char **data,
-                         size_t *len, struct arm_err *e) ARM_MUST_CHECK;
+int cli_key_read_private(const char *what, const char *path, size_t max, char **data, size_t *len,
+                         struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * A passphrase into new sodium_malloc memory (the caller sodium_free()s

@@ -20,10 +20,11 @@ cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err
 	if (r->zones[0] == '\0' && r->fetch != NULL)
 		return r->fetch(r->fetch_ctx, rel, out, e);
 	if (r->zones[0] == '\0')
-		return arm_err_set(e, ARM_ENOTFOUND, "zone file '%s': no zone directory given", rel);
-	if (rel[0] == '/' || strstr(rel, "..") != NULL)
-		return arm_err_set(e, ARM_ESYNTAX, "zone file '%s': must be a relative path without '..'",
+		return arm_err_set(e, ARM_ENOTFOUND, "zone file '%s': no zone directory given",
 		                   rel);
+	if (rel[0] == '/' || strstr(rel, "..") != NULL)
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "zone file '%s': must be a relative path without '..'", rel);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->zones, rel) >= sizeof(path))
 		return arm_err_set(e, ARM_EUSAGE, "zone file path too long: '%s'", rel);
 	return cli_read_file(path, out, e);
@@ -109,8 +110,9 @@ cli_replay_at_parse(const char *s, struct cli_at *at, struct arm_err *e)
 		return ARM_OK;
 	}
 	if (cli_replay_time(s, &at->t, e) != ARM_OK)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "time '%s' is not a date (YYYY-MM-DD), RFC 3339 or POSIX seconds", s);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "time '%s' is not a date (YYYY-MM-DD), RFC 3339 or POSIX seconds", s);
 	return ARM_OK;
 }
 
@@ -148,7 +150,8 @@ cli_replay_time(const char *s, int64_t *t, struct arm_err *e)
 		errno = 0;
 		v = strtoll(s, &end, 10);
 		if (errno != 0 || *end != '\0')
-			return arm_err_set(e, ARM_EUSAGE, "time '%s' is not POSIX seconds or RFC 3339", s);
+			return arm_err_set(e, ARM_EUSAGE,
+			                   "time '%s' is not POSIX seconds or RFC 3339", s);
 		*t = (int64_t)v;
 		return ARM_OK;
 	}

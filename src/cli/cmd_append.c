@@ -25,28 +25,28 @@
 #include "armistice/common.h"
 
 static const char append_usage[] =
-	"usage: armistice append DIR SIGNED... [--key LOG.key] [--zones ZDIR] [--json]\n"
-	"\n"
-	"Appends signed entries (files, or - for standard input) to the log in\n"
-	"DIR, in order, after checking each against the agreement's rules. A\n"
-	"refused entry gets one line naming the rule and the entry, and nothing\n"
-	"is written.\n"
-	"\n"
-	"  --key LOG.key   the log's signer key (default: the one DIR records)\n"
-	"                  (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                  armistice-key(1))\n"
-	"  --zones ZDIR    directory of the agreement's zone files (default DIR/zones)\n"
-	"  --json          one JSON object per appended entry\n"
-	"\n"
-	"exit status: 0 appended, 1 a signature does not verify, 2 usage, 3 refused\n"
-	"by a rule or malformed, 4 system error, 5 not found.\n";
+    "usage: armistice append DIR SIGNED... [--key LOG.key] [--zones ZDIR] [--json]\n"
+    "\n"
+    "Appends signed entries (files, or - for standard input) to the log in\n"
+    "DIR, in order, after checking each against the agreement's rules. A\n"
+    "refused entry gets one line naming the rule and the entry, and nothing\n"
+    "is written.\n"
+    "\n"
+    "  --key LOG.key   the log's signer key (default: the one DIR records)\n"
+    "                  (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                  armistice-key(1))\n"
+    "  --zones ZDIR    directory of the agreement's zone files (default DIR/zones)\n"
+    "  --json          one JSON object per appended entry\n"
+    "\n"
+    "exit status: 0 appended, 1 a signature does not verify, 2 usage, 3 refused\n"
+    "by a rule or malformed, 4 system error, 5 not found.\n";
 
 static const struct option append_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"zones", required_argument, NULL, 'z'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'},
+    {"zones", required_argument, NULL, 'z'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct pending {
@@ -74,7 +74,8 @@ append_check(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct
 	    memcmp(entry, p->clock_note.data, len) == 0)
 		return ARM_OK;
 
-	if (index < p->base || k >= p->n || p->lens[k] != len || memcmp(p->ents[k], entry, len) != 0) {
+	if (index < p->base || k >= p->n || p->lens[k] != len ||
+	    memcmp(p->ents[k], entry, len) != 0) {
 		p->conflict = true;
 		return arm_err_set(e, ARM_ECONFLICT,
 		                   "entry %llu was not checked against the rules: refused",
@@ -118,7 +119,8 @@ print_entry_json(const char *src, uint64_t index, bool dup, const uint8_t *note,
 
 	printf("{\"file\":");
 	cli_json_str(stdout, src, strlen(src));
-	printf(",\"index\":%llu,\"duplicate\":%s", (unsigned long long)index, dup ? "true" : "false");
+	printf(",\"index\":%llu,\"duplicate\":%s", (unsigned long long)index,
+	       dup ? "true" : "false");
 	entry_init(&en);
 	if (note_parse(&n, note, len, ENTRY_MAX_SIZE, &e) == ARM_OK) {
 		if (entry_parse(&en, (const uint8_t *)n.text, n.text_len, &e) == ARM_OK) {
@@ -196,7 +198,8 @@ cmd_append(int argc, char **argv)
 	if ((rc = log_config_read(dir, &cfg, &e)) != ARM_OK)
 		goto fail;
 	if (keyarg == NULL && cfg.key_path[0] == '\0') {
-		rc = arm_err_set(&e, ARM_EUSAGE, "log '%s' records no key file: give --key LOG.key", dir);
+		rc = arm_err_set(&e, ARM_EUSAGE, "log '%s' records no key file: give --key LOG.key",
+		                 dir);
 		goto fail;
 	}
 	if ((rc = cli_key_signer(keyarg ? keyarg : cfg.key_path, &s, &e)) != ARM_OK)
@@ -238,8 +241,10 @@ cmd_append(int argc, char **argv)
 		p.base++;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = engine_log_check(r.eng, p.base + i, p.ents[i], p.lens[i], &e)) != ARM_OK) {
-			arm_err_prefix(&e, "'%s' refused, nothing written", argv[optind + 1 + (int)i]);
+		if ((rc = engine_log_check(r.eng, p.base + i, p.ents[i], p.lens[i], &e)) !=
+		    ARM_OK) {
+			arm_err_prefix(&e, "'%s' refused, nothing written",
+			               argv[optind + 1 + (int)i]);
 			goto fail;
 		}
 	}
@@ -257,7 +262,8 @@ cmd_append(int argc, char **argv)
 		if (json)
 			print_entry_json(src, res[i].index, res[i].dup, p.ents[i], p.lens[i]);
 		else
-			printf("appended '%s' as entry %llu%s\n", src, (unsigned long long)res[i].index,
+			printf("appended '%s' as entry %llu%s\n", src,
+			       (unsigned long long)res[i].index,
 			       res[i].dup ? " (already in the log)" : "");
 	}
 	goto out;

@@ -39,69 +39,69 @@
 #define IMPORT_REPORT_MAX 20 /* bad rows listed before "and N more" */
 
 static const char import_usage[] =
-	"usage: armistice import incidents DIR CSV --key KEY [--log-key LOGKEY]\n"
-	"           [--zones ZDIR] [--charset utf-8|latin-1|mac-roman] [--kind TYPE=KIND]...\n"
-	"           [--event TEXT=KIND]... [--actor ID] [--time now|occurred|TIME]\n"
-	"           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
-	"       armistice import incidents DIR CSV --map MAPFILE --key KEY [--log-key LOGKEY]\n"
-	"           [--zones ZDIR] [--charset CS] [--actor ID] [--time WHEN]\n"
-	"           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
-	"\n"
-	"Turns each row of CSV into an incident entry signed with KEY (the key of\n"
-	"an actor of the agreement in the log DIR) and appends them, oldest first,\n"
-	"through the agreement's rules. Nothing is written unless every row is\n"
-	"good: bad rows are reported by line number. Rows already in the log (an\n"
-	"incident of the same kind, day and text) are skipped and counted.\n"
-	"\n"
-	"Columns (by header name): date (YYYY-MM-DD, a day in the agreement's\n"
-	"timezone), type, event, and optionally description and media. The text\n"
-	"of an entry is \"EVENT: DESCRIPTION (source: MEDIA)\". Rows carry no\n"
-	"position, so none is written.\n"
-	"\n"
-	"With --map, CSV is an ACLED-style export (event_date, event_type,\n"
-	"sub_event_type, actor1, actor2, latitude, longitude, notes, source) or a\n"
-	"UCDP GED-style one (date_start, date_end, type_of_violence, side_a,\n"
-	"side_b, latitude, longitude, best, source_article), as MAPFILE's `format`\n"
-	"line says; MAPFILE maps their categories and actors to the agreement's\n"
-	"incident kinds and actors (docs/import.md). Rows keep their positions.\n"
-	"\n"
-	"  --map MAPFILE      the dataset mapping file\n"
-	"  --key KEY          signer key file of the reporting actor\n"
-	"  --log-key LOGKEY   the log's signer key (default: the one the log records)\n"
-	"                     (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                     armistice-key(1))\n"
-	"  --zones ZDIR       directory of the agreement's zone files (default DIR/zones)\n"
-	"  --charset CS       encoding of CSV (default utf-8; the CSIS table is mac-roman)\n"
-	"  --kind TYPE=KIND   incident kind for rows whose type is TYPE; without one,\n"
-	"                     the type lowercased with '-' for other characters\n"
-	"  --event TEXT=KIND  kind for rows whose event contains TEXT (ASCII case\n"
-	"                     ignored); checked before --kind, first match wins\n"
-	"  --actor ID         the alleged actor of every row\n"
-	"  --time WHEN        report time: now (default), occurred (the row's day),\n"
-	"                     or an RFC 3339 time\n"
-	"  --from, --to DATE  import only rows dated in [from, to]\n"
-	"  --dry-run          check and sign everything, append nothing\n"
-	"  --json             print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error, 5 not found.\n";
+    "usage: armistice import incidents DIR CSV --key KEY [--log-key LOGKEY]\n"
+    "           [--zones ZDIR] [--charset utf-8|latin-1|mac-roman] [--kind TYPE=KIND]...\n"
+    "           [--event TEXT=KIND]... [--actor ID] [--time now|occurred|TIME]\n"
+    "           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
+    "       armistice import incidents DIR CSV --map MAPFILE --key KEY [--log-key LOGKEY]\n"
+    "           [--zones ZDIR] [--charset CS] [--actor ID] [--time WHEN]\n"
+    "           [--from DATE] [--to DATE] [--dry-run] [--json]\n"
+    "\n"
+    "Turns each row of CSV into an incident entry signed with KEY (the key of\n"
+    "an actor of the agreement in the log DIR) and appends them, oldest first,\n"
+    "through the agreement's rules. Nothing is written unless every row is\n"
+    "good: bad rows are reported by line number. Rows already in the log (an\n"
+    "incident of the same kind, day and text) are skipped and counted.\n"
+    "\n"
+    "Columns (by header name): date (YYYY-MM-DD, a day in the agreement's\n"
+    "timezone), type, event, and optionally description and media. The text\n"
+    "of an entry is \"EVENT: DESCRIPTION (source: MEDIA)\". Rows carry no\n"
+    "position, so none is written.\n"
+    "\n"
+    "With --map, CSV is an ACLED-style export (event_date, event_type,\n"
+    "sub_event_type, actor1, actor2, latitude, longitude, notes, source) or a\n"
+    "UCDP GED-style one (date_start, date_end, type_of_violence, side_a,\n"
+    "side_b, latitude, longitude, best, source_article), as MAPFILE's `format`\n"
+    "line says; MAPFILE maps their categories and actors to the agreement's\n"
+    "incident kinds and actors (docs/import.md). Rows keep their positions.\n"
+    "\n"
+    "  --map MAPFILE      the dataset mapping file\n"
+    "  --key KEY          signer key file of the reporting actor\n"
+    "  --log-key LOGKEY   the log's signer key (default: the one the log records)\n"
+    "                     (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                     armistice-key(1))\n"
+    "  --zones ZDIR       directory of the agreement's zone files (default DIR/zones)\n"
+    "  --charset CS       encoding of CSV (default utf-8; the CSIS table is mac-roman)\n"
+    "  --kind TYPE=KIND   incident kind for rows whose type is TYPE; without one,\n"
+    "                     the type lowercased with '-' for other characters\n"
+    "  --event TEXT=KIND  kind for rows whose event contains TEXT (ASCII case\n"
+    "                     ignored); checked before --kind, first match wins\n"
+    "  --actor ID         the alleged actor of every row\n"
+    "  --time WHEN        report time: now (default), occurred (the row's day),\n"
+    "                     or an RFC 3339 time\n"
+    "  --from, --to DATE  import only rows dated in [from, to]\n"
+    "  --dry-run          check and sign everything, append nothing\n"
+    "  --json             print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error, 5 not found.\n";
 
 static const struct option import_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"log-key", required_argument, NULL, 'l'},
-	{"zones", required_argument, NULL, 'z'},
-	{"charset", required_argument, NULL, 'c'},
-	{"kind", required_argument, NULL, 'K'},
-	{"event", required_argument, NULL, 'E'},
-	{"actor", required_argument, NULL, 'a'},
-	{"time", required_argument, NULL, 't'},
-	{"from", required_argument, NULL, 'f'},
-	{"to", required_argument, NULL, 'T'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"json", no_argument, NULL, 'j'},
+    {"key", required_argument, NULL, 'k'},
+    {"log-key", required_argument, NULL, 'l'},
+    {"zones", required_argument, NULL, 'z'},
+    {"charset", required_argument, NULL, 'c'},
+    {"kind", required_argument, NULL, 'K'},
+    {"event", required_argument, NULL, 'E'},
+    {"actor", required_argument, NULL, 'a'},
+    {"time", required_argument, NULL, 't'},
+    {"from", required_argument, NULL, 'f'},
+    {"to", required_argument, NULL, 'T'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
     {"map", required_argument, NULL, 'M'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct map {
@@ -519,8 +519,8 @@ static const char *const acled_cols[C_N] = {"event_date", "event_type", "sub_eve
                                             "actor2",     "latitude",   "longitude",      "notes",
                                             "source",     NULL};
 static const char *const ucdp_cols[C_N] = {
-	"date_start", "type_of_violence", "best", "side_a",         "side_b",
-	"latitude",   "longitude",        NULL,   "source_article", "date_end"};
+    "date_start", "type_of_violence", "best", "side_a",         "side_b",
+    "latitude",   "longitude",        NULL,   "source_article", "date_end"};
 
 static void
 bad_col(struct reader *rd, const struct csv_record *rec, int col, const char *cname,

@@ -30,30 +30,30 @@
 #include "armistice/common.h"
 
 static const char init_usage[] =
-	"usage: armistice init DIR --agreement FILE --log-key KEY [--json] SIGNED...\n"
-	"\n"
-	"Creates the log in DIR with the agreement as entry 0. FILE is the\n"
-	"agreement (armistice-agreement(5)); each SIGNED file is the agreement\n"
-	"entry as one or more parties signed it with 'armistice sign --agreement\n"
-	"FILE'. Their signatures are merged; init refuses unless every party the\n"
-	"agreement names has signed. KEY is the log's signer key file; it must be\n"
-	"the log key the agreement names. Zone files are copied to DIR/zones.\n"
-	"\n"
-	"  --agreement FILE  the agreement, with its zone files beside it\n"
-	"  --log-key KEY     the log's signer key file (Ed25519)\n"
-	"                    (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                    armistice-key(1))\n"
-	"  --json            print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error, 5 not found.\n";
+    "usage: armistice init DIR --agreement FILE --log-key KEY [--json] SIGNED...\n"
+    "\n"
+    "Creates the log in DIR with the agreement as entry 0. FILE is the\n"
+    "agreement (armistice-agreement(5)); each SIGNED file is the agreement\n"
+    "entry as one or more parties signed it with 'armistice sign --agreement\n"
+    "FILE'. Their signatures are merged; init refuses unless every party the\n"
+    "agreement names has signed. KEY is the log's signer key file; it must be\n"
+    "the log key the agreement names. Zone files are copied to DIR/zones.\n"
+    "\n"
+    "  --agreement FILE  the agreement, with its zone files beside it\n"
+    "  --log-key KEY     the log's signer key file (Ed25519)\n"
+    "                    (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                    armistice-key(1))\n"
+    "  --json            print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error, 5 not found.\n";
 
 static const struct option init_opts[] = {
-	{"agreement", required_argument, NULL, 'a'},
-	{"log-key", required_argument, NULL, 'k'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"agreement", required_argument, NULL, 'a'},
+    {"log-key", required_argument, NULL, 'k'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct init_args {
@@ -129,8 +129,8 @@ merge_signatures(const struct init_args *args, const struct agreement *a, const 
 
 		rc = cli_read_file(args->signed_files[i], &in, e);
 		if (rc == ARM_OK) {
-			rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"", in.len, ENTRY_MAX_SIZE,
-			                e);
+			rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"", in.len,
+			                ENTRY_MAX_SIZE, e);
 			if (rc != ARM_OK)
 				arm_err_prefix(e, "init: '%s'", args->signed_files[i]);
 		}
@@ -138,17 +138,21 @@ merge_signatures(const struct init_args *args, const struct agreement *a, const 
 		if (rc != ARM_OK)
 			break;
 		if (n.text_len != text->len || memcmp(n.text, text->data, text->len) != 0) {
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "init: '%s' is not a signature of this agreement entry (its text "
-			                 "differs from the one built from '%s'; sign it with armistice "
-			                 "sign --agreement)", args->signed_files[i], args->agreement);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "init: '%s' is not a signature of this agreement entry (its text "
+			    "differs from the one built from '%s'; sign it with armistice "
+			    "sign --agreement)",
+			    args->signed_files[i], args->agreement);
 			note_release(&n);
 			break;
 		}
 		for (j = 0; j < n.nsigs; j++) {
 			if (!party_key(a, &n.sigs[j])) {
-				fprintf(stderr, "armistice: init: '%s': dropping the signature by \"%s\", "
-				        "which is not a party's key\n", args->signed_files[i], n.sigs[j].name);
+				fprintf(stderr,
+				        "armistice: init: '%s': dropping the signature by \"%s\", "
+				        "which is not a party's key\n",
+				        args->signed_files[i], n.sigs[j].name);
 				continue;
 			}
 			for (k = 0; k < nsigs; k++)
@@ -156,7 +160,8 @@ merge_signatures(const struct init_args *args, const struct agreement *a, const 
 				    strcmp(sigs[k].name, n.sigs[j].name) == 0)
 					break;
 			if (k < nsigs)
-				continue; /* the same key twice: Ed25519 is deterministic, keep one */
+				continue; /* the same key twice: Ed25519 is deterministic, keep one
+				           */
 			if (nsigs == NOTE_MAX_SIGS) {
 				rc = arm_err_set(e, ARM_ELIMIT, "init: more than %d signatures",
 				                 NOTE_MAX_SIGS);
@@ -214,8 +219,10 @@ copy_zones(const char *dir, const struct agreement *a, struct arm_err *e)
 
 		if (z->file == NULL)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/zones/%s", dir, z->file) >= sizeof(path))
-			return arm_err_set(e, ARM_EUSAGE, "init: zone path too long: '%.80s'", z->file);
+		if ((size_t)snprintf(path, sizeof(path), "%s/zones/%s", dir, z->file) >=
+		    sizeof(path))
+			return arm_err_set(e, ARM_EUSAGE, "init: zone path too long: '%.80s'",
+			                   z->file);
 		ARM_TRY(make_parents(path, e));
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
@@ -229,7 +236,8 @@ copy_zones(const char *dir, const struct agreement *a, struct arm_err *e)
 			                   strerror(err));
 		}
 		if (close(fd) != 0)
-			return arm_err_set(e, ARM_EIO, "init: cannot write '%s': %s", path, strerror(errno));
+			return arm_err_set(e, ARM_EIO, "init: cannot write '%s': %s", path,
+			                   strerror(errno));
 	}
 	return ARM_OK;
 }
@@ -331,9 +339,10 @@ cmd_init(int argc, char **argv)
 		note_signer_verifier(&key, &kv);
 		if (kv.type != a.log.key.type || kv.key_id != a.log.key.key_id ||
 		    strcmp(kv.name, a.log.key.name) != 0 || memcmp(kv.pk, a.log.key.pk, 32) != 0)
-			rc = arm_err_set(&e, ARM_EVERIFY, "init: log-key: '%s' holds key \"%s+%08x\", "
-			                 "but the agreement names \"%s+%08x\" as the log key", args.key,
-			                 kv.name, (unsigned)kv.key_id, a.log.key.name,
+			rc = arm_err_set(&e, ARM_EVERIFY,
+			                 "init: log-key: '%s' holds key \"%s+%08x\", "
+			                 "but the agreement names \"%s+%08x\" as the log key",
+			                 args.key, kv.name, (unsigned)kv.key_id, a.log.key.name,
 			                 (unsigned)a.log.key.key_id);
 	}
 	if (rc == ARM_OK)
@@ -341,15 +350,18 @@ cmd_init(int argc, char **argv)
 	if (rc == ARM_OK)
 		rc = merge_signatures(&args, &a, &text, &merged, &e);
 	if (rc == ARM_OK && merged.len > ENTRY_MAX_SIZE)
-		rc = arm_err_set(&e, ARM_ELIMIT, "init: the signed agreement entry is %zu bytes, more "
-		                 "than the %u of one log entry", merged.len, ENTRY_MAX_SIZE);
+		rc = arm_err_set(&e, ARM_ELIMIT,
+		                 "init: the signed agreement entry is %zu bytes, more "
+		                 "than the %u of one log entry",
+		                 merged.len, ENTRY_MAX_SIZE);
 	/* the same check every auditor makes on entry 0: every party signed */
 	if (rc == ARM_OK) {
 		slash = strrchr(args.agreement, '/');
 		if (slash == NULL)
 			snprintf(dir, sizeof(dir), ".");
 		else
-			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - args.agreement), args.agreement);
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - args.agreement),
+			         args.agreement);
 		rc = entry_open_agreement(&en, &check, merged.data, merged.len, args.agreement,
 		                          agreement_read_dir, dir, NULL, &e);
 		if (rc == ARM_OK) {

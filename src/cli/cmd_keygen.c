@@ -23,41 +23,37 @@
 #include "armistice/common.h"
 
 static const char keygen_usage[] =
-	"usage: armistice keygen NAME [--dir DIR] [--type log|cosigner] [--out BASE]\n"
-	"                        [--encrypt | --pkcs11 URI] [--json]\n"
-	"\n"
-	"Writes a new Ed25519 key named NAME: DIR/BASE.key, the signer key (mode\n"
-	"0600, never overwritten), and DIR/BASE.pub, its verifier key. NAME is the\n"
-	"key name that signatures carry; for a log key it should be the log's\n"
-	"origin. BASE defaults to NAME with every character other than letters,\n"
-	"digits, '.', '_' and '-' replaced by '_'.\n"
-	"\n"
-	"  --dir DIR        where to write the files (default: .)\n"
-	"  --type TYPE      log (Ed25519, type 0x01; default), or cosigner (a\n"
-	"                   witness's tlog-cosignature key, type 0x04)\n"
-	"  --out BASE       file name base instead of the one made from NAME\n"
-	"  --encrypt        seal BASE.key with a new passphrase (Argon2id +\n"
-	"                   XSalsa20-Poly1305, armistice/encrypted-key/v1); the\n"
-	"                   passphrase comes from armistice --passphrase-fd N,\n"
-	"                   $ARMISTICE_PASSPHRASE or the terminal (twice)\n"
-	"  --pkcs11 URI     make the key inside the PKCS#11 token URI names\n"
-	"                   (pkcs11:token=T?module-path=LIB&pin-source=file:PIN);\n"
-	"                   no BASE.key is written: the secret never leaves the\n"
-	"                   token. Prints the key's URI (on stderr; in --json)\n"
-	"  --json           print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 2 usage, 3 input refused (bad name, file exists),\n"
-	"4 system error.\n";
+    "usage: armistice keygen NAME [--dir DIR] [--type log|cosigner] [--out BASE]\n"
+    "                        [--encrypt | --pkcs11 URI] [--json]\n"
+    "\n"
+    "Writes a new Ed25519 key named NAME: DIR/BASE.key, the signer key (mode\n"
+    "0600, never overwritten), and DIR/BASE.pub, its verifier key. NAME is the\n"
+    "key name that signatures carry; for a log key it should be the log's\n"
+    "origin. BASE defaults to NAME with every character other than letters,\n"
+    "digits, '.', '_' and '-' replaced by '_'.\n"
+    "\n"
+    "  --dir DIR        where to write the files (default: .)\n"
+    "  --type TYPE      log (Ed25519, type 0x01; default), or cosigner (a\n"
+    "                   witness's tlog-cosignature key, type 0x04)\n"
+    "  --out BASE       file name base instead of the one made from NAME\n"
+    "  --encrypt        seal BASE.key with a new passphrase (Argon2id +\n"
+    "                   XSalsa20-Poly1305, armistice/encrypted-key/v1); the\n"
+    "                   passphrase comes from armistice --passphrase-fd N,\n"
+    "                   $ARMISTICE_PASSPHRASE or the terminal (twice)\n"
+    "  --pkcs11 URI     make the key inside the PKCS#11 token URI names\n"
+    "                   (pkcs11:token=T?module-path=LIB&pin-source=file:PIN);\n"
+    "                   no BASE.key is written: the secret never leaves the\n"
+    "                   token. Prints the key's URI (on stderr; in --json)\n"
+    "  --json           print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 2 usage, 3 input refused (bad name, file exists),\n"
+    "4 system error.\n";
 
 static const struct option keygen_opts[] = {
-	{"dir", required_argument, NULL, 'd'},
-	{"type", required_argument, NULL, 't'},
-	{"out", required_argument, NULL, 'o'},
-	{"json", no_argument, NULL, 'j'},
-	{"encrypt", no_argument, NULL, 'E'},
-	{"pkcs11", required_argument, NULL, 'P'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"dir", required_argument, NULL, 'd'}, {"type", required_argument, NULL, 't'},
+    {"out", required_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'},
+    {"encrypt", no_argument, NULL, 'E'},   {"pkcs11", required_argument, NULL, 'P'},
+    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 };
 
 /* Writes data to a new file (O_EXCL: never replaces one) and syncs it. */
@@ -81,7 +77,8 @@ write_new(const char *path, const void *data, size_t len, mode_t mode, struct ar
 			int err = errno;
 			close(fd);
 			unlink(path);
-			return arm_err_set(e, ARM_EIO, "cannot write '%s': %s", path, strerror(err));
+			return arm_err_set(e, ARM_EIO, "cannot write '%s': %s", path,
+			                   strerror(err));
 		}
 		off += (size_t)w;
 	}
@@ -122,8 +119,8 @@ cmd_keygen(int argc, char **argv)
 			else if (strcmp(optarg, "cosigner") == 0 || strcmp(optarg, "witness") == 0)
 				type = NOTE_KEY_COSIG_V1;
 			else
-				return cli_usage_error("keygen", "--type is 'log' or 'cosigner', not '%s'",
-				                       optarg);
+				return cli_usage_error(
+				    "keygen", "--type is 'log' or 'cosigner', not '%s'", optarg);
 			break;
 		case 'h': fputs(keygen_usage, stdout); return 0;
 		default:
@@ -137,28 +134,32 @@ cmd_keygen(int argc, char **argv)
 	if (!note_name_valid(name, strlen(name))) {
 		arm_err_set(&e, ARM_ESYNTAX,
 		            "key name '%.300s' is not valid (signed-note: non-empty, no spaces, "
-		            "no '+', at most %d bytes)", name, NOTE_NAME_MAX);
+		            "no '+', at most %d bytes)",
+		            name, NOTE_NAME_MAX);
 		return cli_fail(&e);
 	}
 	if (out == NULL) {
 		snprintf(base, sizeof(base), "%s", name);
 		for (i = 0; base[i]; i++)
-			if (!((base[i] >= 'a' && base[i] <= 'z') || (base[i] >= 'A' && base[i] <= 'Z') ||
-			      (base[i] >= '0' && base[i] <= '9') || base[i] == '.' || base[i] == '_' ||
-			      base[i] == '-'))
+			if (!((base[i] >= 'a' && base[i] <= 'z') ||
+			      (base[i] >= 'A' && base[i] <= 'Z') ||
+			      (base[i] >= '0' && base[i] <= '9') || base[i] == '.' ||
+			      base[i] == '_' || base[i] == '-'))
 				base[i] = '_';
 		out = base;
 	}
 	snprintf(keypath, sizeof(keypath), "%s/%s.key", dir, out);
 	snprintf(pubpath, sizeof(pubpath), "%s/%s.pub", dir, out);
 	if (access(pubpath, F_OK) == 0) {
-		arm_err_set(&e, ARM_ECONFLICT, "'%s' exists: keygen never overwrites a key", pubpath);
+		arm_err_set(&e, ARM_ECONFLICT, "'%s' exists: keygen never overwrites a key",
+		            pubpath);
 		return cli_fail(&e);
 	}
 	if (encrypt && p11 != NULL)
 		return cli_usage_error("keygen", "--encrypt and --pkcs11 exclude each other");
 	if (p11 == NULL && access(keypath, F_OK) == 0) {
-		arm_err_set(&e, ARM_ECONFLICT, "'%s' exists: keygen never overwrites a key", keypath);
+		arm_err_set(&e, ARM_ECONFLICT, "'%s' exists: keygen never overwrites a key",
+		            keypath);
 		return cli_fail(&e);
 	}
 	if (p11 != NULL)
@@ -221,7 +222,8 @@ cmd_keygen(int argc, char **argv)
 	if (json) {
 		printf("{\"name\":");
 		cli_json_str(stdout, name, strlen(name));
-		printf(",\"type\":\"%s\",\"key_file\":", type == NOTE_KEY_ED25519 ? "log" : "cosigner");
+		printf(",\"type\":\"%s\",\"key_file\":",
+		       type == NOTE_KEY_ED25519 ? "log" : "cosigner");
 		if (p11 != NULL)
 			cli_json_str(stdout, (const char *)uri.data, uri.len);
 		else

@@ -33,72 +33,72 @@
 #define LINES_BATCH_BYTES (64u << 20)
 
 static const char log_usage[] =
-	"usage: armistice log init DIR --origin ORIGIN --key LOG.key\n"
-	"       armistice log append DIR [--key LOG.key] [--lines [--batch N]] [--json] [FILE...]\n"
-	"       armistice log checkpoint DIR [--json]\n"
-	"       armistice log get DIR INDEX [--json]\n"
-	"       armistice log prove DIR INDEX [--size N] [--json]\n"
-	"       armistice log consistency DIR OLD NEW [--json]\n"
-	"       armistice log verify DIR [--key VKEY] [--since CHECKPOINT_FILE] [--zones ZDIR]\n"
-	"                            [--no-quorum] [--json]\n"
-	"       armistice log reindex DIR\n"
-	"       armistice log export LOG DIR [--json]\n"
-	"       armistice log import DIR LOG [--json]\n"
-	"\n"
-	"DIR or LOG may be a postgresql:// URI: the log in that database\n"
-	"(docs/postgres.md).\n"
-	"\n"
-	"init         creates an empty log in DIR (C2SP tlog-tiles layout) signed by\n"
-	"             LOG.key, whose name should be ORIGIN\n"
-	"append       appends each FILE (or standard input) as one entry, or with\n"
-	"             --lines each line of them; prints each index once durable.\n"
-	"             The same bytes appended again get their first index back\n"
-	"checkpoint   prints the latest public checkpoint\n"
-	"get          prints entry INDEX\n"
-	"prove        prints an inclusion proof of INDEX as a c2sp.org/tlog-proof@v1,\n"
-	"             pinned to the published checkpoint of size N (default: latest)\n"
-	"consistency  prints the RFC 9162 consistency proof from size OLD to NEW\n"
-	"reindex      rebuilds the SQLite index from the entry bundles\n"
-	"export       copies LOG to the directory DIR (tlog-tiles), incrementally\n"
-	"import       copies the directory log DIR into LOG, incrementally\n"
-	"verify       recomputes every tile and the root from the entries, checks\n"
-	"             the checkpoint signatures and consistency with an older one;\n"
-	"             when entry 0 is an agreement, says which of its witnesses\n"
-	"             cosigned the public checkpoint and whether their quorum is met\n"
-	"             (not met: exit 1)\n"
-	"\n"
-	"  --key K      init/append: the log's signer key file (append: default, the\n"
-	"               one recorded by init); verify: the log's verifier key\n"
-	"               (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"               armistice-key(1))\n"
-	"  --origin O   init: the checkpoint origin line\n"
-	"  --lines      append: one entry per line (newline not included, empty\n"
-	"               lines skipped), committed in large durable batches\n"
-	"  --batch N    append --lines: commit every N entries (default 65536)\n"
-	"  --size N     prove: the tree size of the checkpoint to pin the proof to\n"
-	"  --since F    verify: a checkpoint seen before, which the log must extend\n"
-	"  --zones Z    verify: the agreement's zone files (default DIR/zones), needed\n"
-	"               to open entry 0\n"
-	"  --no-quorum  verify: report the witness quorum but do not fail on it, for\n"
-	"               a log built locally that no witness has seen yet (before\n"
-	"               'armistice serve' publishes it through its witnesses)\n"
-	"  --json       print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error (also: the log is locked by another writer), 5 not found.\n";
+    "usage: armistice log init DIR --origin ORIGIN --key LOG.key\n"
+    "       armistice log append DIR [--key LOG.key] [--lines [--batch N]] [--json] [FILE...]\n"
+    "       armistice log checkpoint DIR [--json]\n"
+    "       armistice log get DIR INDEX [--json]\n"
+    "       armistice log prove DIR INDEX [--size N] [--json]\n"
+    "       armistice log consistency DIR OLD NEW [--json]\n"
+    "       armistice log verify DIR [--key VKEY] [--since CHECKPOINT_FILE] [--zones ZDIR]\n"
+    "                            [--no-quorum] [--json]\n"
+    "       armistice log reindex DIR\n"
+    "       armistice log export LOG DIR [--json]\n"
+    "       armistice log import DIR LOG [--json]\n"
+    "\n"
+    "DIR or LOG may be a postgresql:// URI: the log in that database\n"
+    "(docs/postgres.md).\n"
+    "\n"
+    "init         creates an empty log in DIR (C2SP tlog-tiles layout) signed by\n"
+    "             LOG.key, whose name should be ORIGIN\n"
+    "append       appends each FILE (or standard input) as one entry, or with\n"
+    "             --lines each line of them; prints each index once durable.\n"
+    "             The same bytes appended again get their first index back\n"
+    "checkpoint   prints the latest public checkpoint\n"
+    "get          prints entry INDEX\n"
+    "prove        prints an inclusion proof of INDEX as a c2sp.org/tlog-proof@v1,\n"
+    "             pinned to the published checkpoint of size N (default: latest)\n"
+    "consistency  prints the RFC 9162 consistency proof from size OLD to NEW\n"
+    "reindex      rebuilds the SQLite index from the entry bundles\n"
+    "export       copies LOG to the directory DIR (tlog-tiles), incrementally\n"
+    "import       copies the directory log DIR into LOG, incrementally\n"
+    "verify       recomputes every tile and the root from the entries, checks\n"
+    "             the checkpoint signatures and consistency with an older one;\n"
+    "             when entry 0 is an agreement, says which of its witnesses\n"
+    "             cosigned the public checkpoint and whether their quorum is met\n"
+    "             (not met: exit 1)\n"
+    "\n"
+    "  --key K      init/append: the log's signer key file (append: default, the\n"
+    "               one recorded by init); verify: the log's verifier key\n"
+    "               (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "               armistice-key(1))\n"
+    "  --origin O   init: the checkpoint origin line\n"
+    "  --lines      append: one entry per line (newline not included, empty\n"
+    "               lines skipped), committed in large durable batches\n"
+    "  --batch N    append --lines: commit every N entries (default 65536)\n"
+    "  --size N     prove: the tree size of the checkpoint to pin the proof to\n"
+    "  --since F    verify: a checkpoint seen before, which the log must extend\n"
+    "  --zones Z    verify: the agreement's zone files (default DIR/zones), needed\n"
+    "               to open entry 0\n"
+    "  --no-quorum  verify: report the witness quorum but do not fail on it, for\n"
+    "               a log built locally that no witness has seen yet (before\n"
+    "               'armistice serve' publishes it through its witnesses)\n"
+    "  --json       print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error (also: the log is locked by another writer), 5 not found.\n";
 
 static const struct option log_opts_long[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"origin", required_argument, NULL, 'o'},
-	{"size", required_argument, NULL, 's'},
-	{"since", required_argument, NULL, 'S'},
-	{"lines", no_argument, NULL, 'l'},
-	{"batch", required_argument, NULL, 'b'},
-	{"json", no_argument, NULL, 'j'},
-	{"zones", required_argument, NULL, 'z'},
-	{"no-quorum", no_argument, NULL, 'Q'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'},
+    {"origin", required_argument, NULL, 'o'},
+    {"size", required_argument, NULL, 's'},
+    {"since", required_argument, NULL, 'S'},
+    {"lines", no_argument, NULL, 'l'},
+    {"batch", required_argument, NULL, 'b'},
+    {"json", no_argument, NULL, 'j'},
+    {"zones", required_argument, NULL, 'z'},
+    {"no-quorum", no_argument, NULL, 'Q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct log_args {
@@ -195,8 +195,9 @@ log_init(struct log_args *a)
 	if ((rc = cli_key_signer(a->key, &s, &e)) != ARM_OK)
 		return cli_fail(&e);
 	if (strcmp(s.name, a->origin) != 0)
-		fprintf(stderr, "armistice: note: key name '%s' differs from origin '%s' "
-		                "(tlog-checkpoint: the key name SHOULD be the origin)\n",
+		fprintf(stderr,
+		        "armistice: note: key name '%s' differs from origin '%s' "
+		        "(tlog-checkpoint: the key name SHOULD be the origin)\n",
 		        s.name, a->origin);
 	rc = log_create(a->pos[0], a->origin, &s, a->key, &e);
 	note_signer_release(&s);
@@ -311,9 +312,11 @@ app_flush(struct appender *ap, struct arm_err *e)
 		return ARM_OK;
 	/* An agreement log starts with 'armistice init', which checks it. */
 	if (log_size(ap->l) == 0 && is_armistice_entry(ap->ents[0], ap->lens[0]))
-		return arm_err_set(e, ARM_ERULE,
-		                   "%s would be entry 0, the agreement: start an agreement log with "
-		                   "'armistice init'", ap->srcs[0]);
+		return arm_err_set(
+		    e, ARM_ERULE,
+		    "%s would be entry 0, the agreement: start an agreement log with "
+		    "'armistice init'",
+		    ap->srcs[0]);
 	if ((res = calloc(ap->n, sizeof(*res))) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for %zu results", ap->n);
 	rc = log_append_many(ap->l, ap->ents, ap->lens, ap->n, res, e);
@@ -321,7 +324,8 @@ app_flush(struct appender *ap, struct arm_err *e)
 		if (res[i].err.rc != ARM_OK) {
 			if (rc == ARM_OK) {
 				fprintf(stderr, "armistice: entry %s refused: %s\n", ap->srcs[i],
-				        res[i].err.msg[0] ? res[i].err.msg : arm_rc_name(res[i].err.rc));
+				        res[i].err.msg[0] ? res[i].err.msg
+				                          : arm_rc_name(res[i].err.rc));
 				if (ap->worst == 0)
 					ap->worst = arm_rc_exit(res[i].err.rc);
 				ap->n_bad++;
@@ -329,7 +333,8 @@ app_flush(struct appender *ap, struct arm_err *e)
 			if (ap->json && rc == ARM_OK) {
 				printf("%s{\"source\":", ap->first_json ? "" : ",");
 				cli_json_str(stdout, ap->srcs[i], strlen(ap->srcs[i]));
-				printf(",\"error\":\"%s\",\"message\":", arm_rc_name(res[i].err.rc));
+				printf(",\"error\":\"%s\",\"message\":",
+				       arm_rc_name(res[i].err.rc));
 				cli_json_str(stdout, res[i].err.msg, strlen(res[i].err.msg));
 				printf("}");
 				ap->first_json = 0;
@@ -415,7 +420,8 @@ append_lines(struct appender *ap, FILE *f, const char *name, struct arm_err *e)
 			continue;
 		if (len > BUNDLE_ENTRY_MAX) {
 			rc = arm_err_set(e, ARM_ELIMIT,
-			                 "%s:%" PRIu64 ": line is %zu bytes; an entry is at most 65535",
+			                 "%s:%" PRIu64
+			                 ": line is %zu bytes; an entry is at most 65535",
 			                 name, lineno, len);
 			break;
 		}
@@ -529,7 +535,8 @@ log_append_cmd(struct log_args *a)
 			if ((rc = cli_read_file(name, &files[i], &e)) != ARM_OK) {
 				if (e.rc == ARM_ELIMIT)
 					arm_err_set(&e, ARM_ELIMIT,
-					            "'%s' is larger than 65535 bytes, the most an entry can be",
+					            "'%s' is larger than 65535 bytes, the most an "
+					            "entry can be",
 					            name);
 				break;
 			}
@@ -542,8 +549,9 @@ log_append_cmd(struct log_args *a)
 	if (ap.json)
 		printf("],\"size\":%" PRIu64 "}\n", log_size(ap.l));
 	else if (a->lines)
-		fprintf(stderr, "appended %" PRIu64 " new, %" PRIu64 " already present, %" PRIu64
-		                " refused; log size %" PRIu64 "\n",
+		fprintf(stderr,
+		        "appended %" PRIu64 " new, %" PRIu64 " already present, %" PRIu64
+		        " refused; log size %" PRIu64 "\n",
 		        ap.n_ok, ap.n_dup, ap.n_bad, log_size(ap.l));
 	if (files != NULL) {
 		for (i = 0; i < (nfiles ? nfiles : 1); i++)
@@ -829,8 +837,10 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 		arm_err_prefix(e, "entry 0 (the agreement, which names the witnesses)");
 		if (rc == ARM_ENOTFOUND) {
 			char why[ARM_ERR_MAX];
-			snprintf(why, sizeof(why), "%s", e->msg); /* e->msg cannot be its own argument */
-			arm_err_set(e, ARM_ENOTFOUND, "%s; give its zone files with --zones ZDIR", why);
+			snprintf(why, sizeof(why), "%s",
+			         e->msg); /* e->msg cannot be its own argument */
+			arm_err_set(e, ARM_ENOTFOUND, "%s; give its zone files with --zones ZDIR",
+			            why);
 		}
 		goto out;
 	}
@@ -879,9 +889,10 @@ log_quorum(struct log *l, const char *dir, const char *zones, const struct note_
 	}
 	if (key->key_id != q->a.log.key.key_id || memcmp(key->pk, q->a.log.key.pk, 32) != 0) {
 		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "log '%s': the log key '%s+%08" PRIx32 "' is not the key '%s+%08" PRIx32
-		                 "' that the agreement names",
-		                 dir, key->name, key->key_id, q->a.log.key.name, q->a.log.key.key_id);
+		                 "log '%s': the log key '%s+%08" PRIx32
+		                 "' is not the key '%s+%08" PRIx32 "' that the agreement names",
+		                 dir, key->name, key->key_id, q->a.log.key.name,
+		                 q->a.log.key.key_id);
 		goto out;
 	}
 	q->size = c.size;
@@ -1054,7 +1065,8 @@ log_verify_cmd(struct log_args *a)
 		if (tree_ok) {
 			printf(",\"size\":%" PRIu64 ",\"root\":", r.size);
 			print_hex_json(stdout, r.root);
-			printf(",\"entries\":%" PRIu64 ",\"bundles\":%" PRIu64 ",\"tiles\":%" PRIu64,
+			printf(",\"entries\":%" PRIu64 ",\"bundles\":%" PRIu64
+			       ",\"tiles\":%" PRIu64,
 			       r.entries, r.bundles, r.tiles);
 			if (a->since != NULL)
 				printf(",\"consistent_with_size\":%" PRIu64, r.since_size);
@@ -1106,7 +1118,8 @@ log_reindex_cmd(struct log_args *a)
 		if (a->json)
 			printf("{\"size\":%" PRIu64 "}\n", log_size(l));
 		else
-			printf("reindexed %" PRIu64 " entries of log '%s'\n", log_size(l), a->pos[0]);
+			printf("reindexed %" PRIu64 " entries of log '%s'\n", log_size(l),
+			       a->pos[0]);
 	}
 	log_close(l);
 	return rc == ARM_OK ? 0 : cli_fail(&e);
@@ -1119,22 +1132,23 @@ cmd_log(int argc, char **argv)
 		const char *verb;
 		int (*fn)(struct log_args *a);
 	} verbs[] = {
-		{"init", log_init},
-		{"append", log_append_cmd},
-		{"checkpoint", log_checkpoint_cmd},
-		{"get", log_get_cmd},
-		{"prove", log_prove_cmd},
-		{"consistency", log_consistency_cmd},
-		{"verify", log_verify_cmd},
-		{"reindex", log_reindex_cmd},
+	    {"init", log_init},
+	    {"append", log_append_cmd},
+	    {"checkpoint", log_checkpoint_cmd},
+	    {"get", log_get_cmd},
+	    {"prove", log_prove_cmd},
+	    {"consistency", log_consistency_cmd},
+	    {"verify", log_verify_cmd},
+	    {"reindex", log_reindex_cmd},
 	};
 	struct log_args a;
 	size_t i;
 	int rc;
 
 	if (argc < 2)
-		return cli_usage_error("log", "missing subcommand (init, append, checkpoint, get, "
-		                              "prove, consistency, verify, reindex, export, import)");
+		return cli_usage_error("log",
+		                       "missing subcommand (init, append, checkpoint, get, "
+		                       "prove, consistency, verify, reindex, export, import)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(log_usage, stdout);
 		return 0;

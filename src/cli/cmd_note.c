@@ -18,34 +18,34 @@
 #define NOTE_CLI_KEYS_MAX 64
 
 static const char note_usage[] =
-	"usage: armistice note sign --key KEY [--key KEY]... [FILE]\n"
-	"       armistice note verify --key VKEY [--key VKEY]... [--json | --text] [FILE]\n"
-	"\n"
-	"sign    signs the text in FILE (or standard input) with each signer key\n"
-	"        and prints the signed note (C2SP signed-note v1.0.0). The text\n"
-	"        must be UTF-8 ending in a newline, with no control characters.\n"
-	"verify  checks the signed note in FILE (or standard input) against the\n"
-	"        verifier keys (a key string or a file holding one; Ed25519 0x01\n"
-	"        and cosigner 0x04 keys) and lists which of them signed it.\n"
-	"        Signatures by other keys are ignored; a bad signature by a\n"
-	"        given key refuses the note; so does a note that none of them\n"
-	"        signed.\n"
-	"\n"
-	"  --key KEY    signer key file (sign) or verifier key (verify); repeatable\n"
-	"               (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"               armistice-key(1))\n"
-	"  --json       verify: print the result as JSON\n"
-	"  --text       verify: print only the signed text, once verified\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error, 5 not found.\n";
+    "usage: armistice note sign --key KEY [--key KEY]... [FILE]\n"
+    "       armistice note verify --key VKEY [--key VKEY]... [--json | --text] [FILE]\n"
+    "\n"
+    "sign    signs the text in FILE (or standard input) with each signer key\n"
+    "        and prints the signed note (C2SP signed-note v1.0.0). The text\n"
+    "        must be UTF-8 ending in a newline, with no control characters.\n"
+    "verify  checks the signed note in FILE (or standard input) against the\n"
+    "        verifier keys (a key string or a file holding one; Ed25519 0x01\n"
+    "        and cosigner 0x04 keys) and lists which of them signed it.\n"
+    "        Signatures by other keys are ignored; a bad signature by a\n"
+    "        given key refuses the note; so does a note that none of them\n"
+    "        signed.\n"
+    "\n"
+    "  --key KEY    signer key file (sign) or verifier key (verify); repeatable\n"
+    "               (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "               armistice-key(1))\n"
+    "  --json       verify: print the result as JSON\n"
+    "  --text       verify: print only the signed text, once verified\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error, 5 not found.\n";
 
 static const struct option note_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"json", no_argument, NULL, 'j'},
-	{"text", no_argument, NULL, 't'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'},
+    {"json", no_argument, NULL, 'j'},
+    {"text", no_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct note_args {
@@ -116,9 +116,11 @@ note_sign_cmd(int argc, char **argv)
 		loaded++;
 		/* A cosignature states a checkpoint is consistent: a witness's job. */
 		if (signers[i].type != NOTE_KEY_ED25519)
-			rc = arm_err_set(&e, ARM_EUSAGE,
-			                 "note sign: '%s' is a cosigner key (type 0x%02x); notes are "
-			                 "signed with Ed25519 (type 0x01) keys", a.keys[i], signers[i].type);
+			rc = arm_err_set(
+			    &e, ARM_EUSAGE,
+			    "note sign: '%s' is a cosigner key (type 0x%02x); notes are "
+			    "signed with Ed25519 (type 0x01) keys",
+			    a.keys[i], signers[i].type);
 	}
 	if (rc == ARM_OK && text.len == 0)
 		rc = arm_err_set(&e, ARM_ESYNTAX, "note sign: '%s' is empty; a note needs text",
@@ -128,8 +130,10 @@ note_sign_cmd(int argc, char **argv)
 		if (rc != ARM_OK)
 			arm_err_prefix(&e, "note sign '%s'", a.file);
 	}
-	if (rc == ARM_OK && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
-		rc = arm_err_set(&e, ARM_EIO, "note sign: cannot write the note to standard output");
+	if (rc == ARM_OK &&
+	    (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
+		rc =
+		    arm_err_set(&e, ARM_EIO, "note sign: cannot write the note to standard output");
 	for (i = 0; i < loaded; i++)
 		note_signer_release(&signers[i]);
 	buf_release(&text);
@@ -170,8 +174,9 @@ note_print_json(const struct note *n, const struct note_verifier *keys, size_t n
 	for (i = 0; i < nkeys; i++) {
 		printf("%s{\"name\":", i ? "," : "");
 		cli_json_str(stdout, keys[i].name, strlen(keys[i].name));
-		printf(",\"key_id\":\"%08x\",\"type\":\"%s\",\"verified\":%s", (unsigned)keys[i].key_id,
-		       key_type_name(keys[i].type), checks[i].ok ? "true" : "false");
+		printf(",\"key_id\":\"%08x\",\"type\":\"%s\",\"verified\":%s",
+		       (unsigned)keys[i].key_id, key_type_name(keys[i].type),
+		       checks[i].ok ? "true" : "false");
 		if (checks[i].ok && keys[i].type == NOTE_KEY_COSIG_V1) {
 			format_time(checks[i].timestamp, t);
 			printf(",\"time\":%" PRIu64 ",\"time_utc\":\"%s\"", checks[i].timestamp, t);
@@ -181,7 +186,8 @@ note_print_json(const struct note *n, const struct note_verifier *keys, size_t n
 	printf("],\"unknown\":[");
 	for (i = 0; i < n->nsigs; i++) {
 		for (j = 0; j < nkeys; j++)
-			if (keys[j].key_id == n->sigs[i].key_id && strcmp(keys[j].name, n->sigs[i].name) == 0)
+			if (keys[j].key_id == n->sigs[i].key_id &&
+			    strcmp(keys[j].name, n->sigs[i].name) == 0)
 				break;
 		if (j < nkeys)
 			continue;
@@ -213,7 +219,8 @@ note_print_text(const struct note *n, const struct note_verifier *keys, size_t n
 	}
 	for (i = 0; i < n->nsigs; i++) {
 		for (j = 0; j < nkeys; j++)
-			if (keys[j].key_id == n->sigs[i].key_id && strcmp(keys[j].name, n->sigs[i].name) == 0)
+			if (keys[j].key_id == n->sigs[i].key_id &&
+			    strcmp(keys[j].name, n->sigs[i].name) == 0)
 				break;
 		if (j == nkeys)
 			printf("unknown  %s+%08x (not checked)\n", n->sigs[i].name,

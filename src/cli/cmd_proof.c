@@ -33,37 +33,37 @@
 #define PROOF_CONS_MAX (MERKLE_MAX_PROOF * 45)
 
 static const char proof_usage[] =
-	"usage: armistice proof verify --key LOG.pub [--witness VKEY]... [--quorum N]\n"
-	"                             [--origin ORIGIN] [--json] ENTRY PROOF.tlog-proof\n"
-	"       armistice proof consistency --key LOG.pub [--origin ORIGIN] [--json]\n"
-	"                             OLD_CHECKPOINT NEW_CHECKPOINT PROOF\n"
-	"\n"
-	"verify       checks an offline receipt (c2sp.org/tlog-proof@v1): ENTRY (the\n"
-	"             entry's exact bytes, \"-\" for standard input) is at the proof's\n"
-	"             index in the checkpoint it carries, the log key signs that\n"
-	"             checkpoint, and at least N of the witness keys cosign it\n"
-	"             (C2SP tlog-cosignature; N defaults to every --witness given).\n"
-	"consistency  checks that the tree of OLD_CHECKPOINT is a prefix of the tree\n"
-	"             of NEW_CHECKPOINT (RFC 9162 2.1.4), both signed by the log key,\n"
-	"             with PROOF holding one base64 hash per line.\n"
-	"\n"
-	"  --key LOG.pub     the log's verifier key (a file or the key string)\n"
-	"  --witness VKEY    a witness cosigner key (repeatable)\n"
-	"  --quorum N        cosignatures required (0..number of --witness)\n"
-	"  --origin ORIGIN   require this checkpoint origin\n"
-	"  --json            print the result as JSON\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error, 5 not found.\n";
+    "usage: armistice proof verify --key LOG.pub [--witness VKEY]... [--quorum N]\n"
+    "                             [--origin ORIGIN] [--json] ENTRY PROOF.tlog-proof\n"
+    "       armistice proof consistency --key LOG.pub [--origin ORIGIN] [--json]\n"
+    "                             OLD_CHECKPOINT NEW_CHECKPOINT PROOF\n"
+    "\n"
+    "verify       checks an offline receipt (c2sp.org/tlog-proof@v1): ENTRY (the\n"
+    "             entry's exact bytes, \"-\" for standard input) is at the proof's\n"
+    "             index in the checkpoint it carries, the log key signs that\n"
+    "             checkpoint, and at least N of the witness keys cosign it\n"
+    "             (C2SP tlog-cosignature; N defaults to every --witness given).\n"
+    "consistency  checks that the tree of OLD_CHECKPOINT is a prefix of the tree\n"
+    "             of NEW_CHECKPOINT (RFC 9162 2.1.4), both signed by the log key,\n"
+    "             with PROOF holding one base64 hash per line.\n"
+    "\n"
+    "  --key LOG.pub     the log's verifier key (a file or the key string)\n"
+    "  --witness VKEY    a witness cosigner key (repeatable)\n"
+    "  --quorum N        cosignatures required (0..number of --witness)\n"
+    "  --origin ORIGIN   require this checkpoint origin\n"
+    "  --json            print the result as JSON\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error, 5 not found.\n";
 
 static const struct option proof_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"witness", required_argument, NULL, 'w'},
-	{"quorum", required_argument, NULL, 'q'},
-	{"origin", required_argument, NULL, 'o'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'},
+    {"witness", required_argument, NULL, 'w'},
+    {"quorum", required_argument, NULL, 'q'},
+    {"origin", required_argument, NULL, 'o'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct proof_args {
@@ -101,7 +101,8 @@ proof_parse_args(const char *verb, int argc, char **argv, int want_files, struct
 			a->quorum = strtol(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || a->quorum < 0 || optarg[0] == '+' ||
 			    (optarg[0] == '0' && optarg[1] != '\0'))
-				return cli_usage_error("proof", "--quorum '%s' is not a count", optarg);
+				return cli_usage_error("proof", "--quorum '%s' is not a count",
+				                       optarg);
 			break;
 		case 'o': a->origin = optarg; break;
 		case 'j': a->json = 1; break;
@@ -117,7 +118,8 @@ proof_parse_args(const char *verb, int argc, char **argv, int want_files, struct
 		return cli_usage_error("proof", "%s takes %d files, got %d", verb, want_files,
 		                       argc - optind);
 	if (a->quorum > (long)a->nwitness)
-		return cli_usage_error("proof", "--quorum %ld is more than the %zu witness keys given",
+		return cli_usage_error("proof",
+		                       "--quorum %ld is more than the %zu witness keys given",
 		                       a->quorum, a->nwitness);
 	if (a->quorum < 0)
 		a->quorum = (long)a->nwitness;
@@ -158,7 +160,8 @@ check_quorum(const struct note *n, const struct note_verifier *keys, size_t nkey
 	if ((long)*ncosigned < quorum)
 		return arm_err_set(e, ARM_EVERIFY,
 		                   "checkpoint is cosigned by %zu of the %zu witness keys given, "
-		                   "quorum is %ld", *ncosigned, nkeys - 1, quorum);
+		                   "quorum is %ld",
+		                   *ncosigned, nkeys - 1, quorum);
 	return ARM_OK;
 }
 
@@ -197,15 +200,16 @@ proof_verify_cmd(int argc, char **argv)
 		if (rc == ARM_OK)
 			rc = tproof_verify(&p, entry.data, entry.len, &keys[0], &c, &n, &e);
 		if (rc == ARM_OK && a.origin != NULL && strcmp(c.origin, a.origin) != 0)
-			rc = arm_err_set(&e, ARM_EVERIFY,
-			                 "checkpoint origin \"%.200s\" is not the expected \"%.200s\"",
-			                 c.origin, a.origin);
+			rc = arm_err_set(
+			    &e, ARM_EVERIFY,
+			    "checkpoint origin \"%.200s\" is not the expected \"%.200s\"", c.origin,
+			    a.origin);
 		if (rc == ARM_OK)
 			rc = check_quorum(&n, keys, 1 + a.nwitness, checks, a.quorum, &ncos, &e);
 		/* The sequencing time (logclock.h): the clock leaf must check too. */
 		if (rc == ARM_OK && p.extra_len > 0) {
-			rc = logclock_receipt_verify(p.extra, p.extra_len, p.index, c.size, c.root, &keys[0],
-			                             &clk, &e);
+			rc = logclock_receipt_verify(p.extra, p.extra_len, p.index, c.size, c.root,
+			                             &keys[0], &clk, &e);
 			have_clk = rc == ARM_OK;
 			/* An edited receipt fails verification, whatever the edit made of it. */
 			if (rc != ARM_OK)
@@ -225,8 +229,8 @@ proof_verify_cmd(int argc, char **argv)
 	if (a.json) {
 		printf("{\"ok\":true,\"index\":%" PRIu64 ",\"origin\":", p.index);
 		cli_json_str(stdout, c.origin, strlen(c.origin));
-		printf(",\"size\":%" PRIu64 ",\"root\":\"%s\",\"quorum\":%ld,\"witnesses\":[", c.size,
-		       root, a.quorum);
+		printf(",\"size\":%" PRIu64 ",\"root\":\"%s\",\"quorum\":%ld,\"witnesses\":[",
+		       c.size, root, a.quorum);
 		for (i = 0; i < a.nwitness; i++) {
 			printf("%s{\"name\":", i ? "," : "");
 			cli_json_str(stdout, keys[1 + i].name, strlen(keys[1 + i].name));
@@ -239,7 +243,8 @@ proof_verify_cmd(int argc, char **argv)
 		printf("]");
 		if (have_clk) {
 			engine_time_utc(clk.time, ts);
-			printf(",\"sequenced\":{\"after\":\"%s\",\"clock_index\":%" PRIu64 ",\"before\":",
+			printf(",\"sequenced\":{\"after\":\"%s\",\"clock_index\":%" PRIu64
+			       ",\"before\":",
 			       ts, clk.index);
 			if (cos_min != UINT64_MAX) {
 				engine_time_utc((int64_t)cos_min, ts);
@@ -250,8 +255,8 @@ proof_verify_cmd(int argc, char **argv)
 		}
 		printf("}\n");
 	} else {
-		printf("ok: entry %" PRIu64 " of %s, checkpoint size %" PRIu64 " root %s\n", p.index,
-		       c.origin, c.size, root);
+		printf("ok: entry %" PRIu64 " of %s, checkpoint size %" PRIu64 " root %s\n",
+		       p.index, c.origin, c.size, root);
 		if (have_clk) {
 			engine_time_utc(clk.time, ts);
 			printf("sequenced at or after %s (the log's clock, entry %" PRIu64 ")", ts,
@@ -263,14 +268,15 @@ proof_verify_cmd(int argc, char **argv)
 			printf("\n");
 		}
 		for (i = 0; i < a.nwitness; i++) {
-			printf("%s %s+%08x", checks[1 + i].ok ? "cosigned" : "absent  ", keys[1 + i].name,
-			       (unsigned)keys[1 + i].key_id);
+			printf("%s %s+%08x", checks[1 + i].ok ? "cosigned" : "absent  ",
+			       keys[1 + i].name, (unsigned)keys[1 + i].key_id);
 			if (checks[1 + i].ok)
 				printf(" time %" PRIu64, checks[1 + i].timestamp);
 			printf("\n");
 		}
 		if (a.nwitness > 0)
-			printf("quorum %ld: %zu of %zu witnesses cosigned\n", a.quorum, ncos, a.nwitness);
+			printf("quorum %ld: %zu of %zu witnesses cosigned\n", a.quorum, ncos,
+			       a.nwitness);
 	}
 	status = fflush(stdout) == 0 ? 0 : 4;
 out:
@@ -299,17 +305,19 @@ parse_hash_lines(const uint8_t *d, size_t len, uint8_t proof[MERKLE_MAX_PROOF][H
 		for (end = off; end < len && d[end] != '\n'; end++)
 			;
 		if (end == len)
-			return arm_err_set(e, ARM_ESYNTAX, "line %zu: does not end in a newline", line);
+			return arm_err_set(e, ARM_ESYNTAX, "line %zu: does not end in a newline",
+			                   line);
 		if (*n == MERKLE_MAX_PROOF)
-			return arm_err_set(e, ARM_ELIMIT, "line %zu: more than %d proof hashes", line,
-			                   MERKLE_MAX_PROOF);
+			return arm_err_set(e, ARM_ELIMIT, "line %zu: more than %d proof hashes",
+			                   line, MERKLE_MAX_PROOF);
 		if (end - off != B64_ENCLEN(HASH_SIZE) ||
-		    b64_decode((const char *)d + off, end - off, proof[*n], HASH_SIZE, &got, NULL) !=
-		        ARM_OK ||
+		    b64_decode((const char *)d + off, end - off, proof[*n], HASH_SIZE, &got,
+		               NULL) != ARM_OK ||
 		    got != HASH_SIZE)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "line %zu: \"%.60s\" is not a base64 SHA-256 hash "
-			                   "(44 characters)", line, (const char *)d + off);
+			                   "(44 characters)",
+			                   line, (const char *)d + off);
 		(*n)++;
 		off = end + 1;
 	}

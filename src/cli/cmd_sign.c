@@ -22,35 +22,32 @@
 #include "armistice/common.h"
 
 static const char sign_usage[] =
-	"usage: armistice sign --key KEY [--evidence FILE [--uri URI]]... [ENTRY]\n"
-	"       armistice sign --key KEY --agreement FILE\n"
-	"\n"
-	"Signs the entry in ENTRY (or standard input) with the signer key file\n"
-	"KEY and prints the signed note. The entry must be canonical\n"
-	"(armistice-entry(5)); it is checked before anything is signed. If\n"
-	"ENTRY is already a signed note, the new signature is added to the\n"
-	"ones it has (the signed text does not change).\n"
-	"\n"
-	"  --key KEY         signer key file of the author (Ed25519, type 0x01)\n"
-	"                    (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                    armistice-key(1))\n"
-	"  --evidence FILE   add \"evidence: sha256:<digest of FILE>\"; repeatable\n"
-	"  --uri URI         where the evidence before it can be fetched\n"
-	"  --agreement FILE  build the agreement entry (log entry 0) from the\n"
-	"                    agreement FILE and its zone files, and sign it:\n"
-	"                    each party runs this on the same file, then\n"
-	"                    armistice init merges the signatures\n"
-	"\n"
-	"exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
-	"4 system error, 5 not found.\n";
+    "usage: armistice sign --key KEY [--evidence FILE [--uri URI]]... [ENTRY]\n"
+    "       armistice sign --key KEY --agreement FILE\n"
+    "\n"
+    "Signs the entry in ENTRY (or standard input) with the signer key file\n"
+    "KEY and prints the signed note. The entry must be canonical\n"
+    "(armistice-entry(5)); it is checked before anything is signed. If\n"
+    "ENTRY is already a signed note, the new signature is added to the\n"
+    "ones it has (the signed text does not change).\n"
+    "\n"
+    "  --key KEY         signer key file of the author (Ed25519, type 0x01)\n"
+    "                    (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                    armistice-key(1))\n"
+    "  --evidence FILE   add \"evidence: sha256:<digest of FILE>\"; repeatable\n"
+    "  --uri URI         where the evidence before it can be fetched\n"
+    "  --agreement FILE  build the agreement entry (log entry 0) from the\n"
+    "                    agreement FILE and its zone files, and sign it:\n"
+    "                    each party runs this on the same file, then\n"
+    "                    armistice init merges the signatures\n"
+    "\n"
+    "exit status: 0 ok, 1 verification failed, 2 usage, 3 input refused,\n"
+    "4 system error, 5 not found.\n";
 
 static const struct option sign_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"evidence", required_argument, NULL, 'e'},
-	{"uri", required_argument, NULL, 'u'},
-	{"agreement", required_argument, NULL, 'a'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'}, {"evidence", required_argument, NULL, 'e'},
+    {"uri", required_argument, NULL, 'u'}, {"agreement", required_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 };
 
 #define SIGN_EVIDENCE_MAX ENTRY_MAX_REPEAT
@@ -76,12 +73,8 @@ sign_parse_args(int argc, char **argv, struct sign_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:h", sign_opts, NULL)) != -1) {
 		switch (c) {
-		case 'k':
-			a->key = optarg;
-			break;
-		case 'a':
-			a->agreement = optarg;
-			break;
+		case 'k': a->key = optarg; break;
+		case 'a': a->agreement = optarg; break;
 		case 'e':
 			if (a->nevidence == SIGN_EVIDENCE_MAX)
 				return cli_usage_error("sign", "more than %d --evidence options",
@@ -90,12 +83,11 @@ sign_parse_args(int argc, char **argv, struct sign_args *a)
 			break;
 		case 'u':
 			if (a->nevidence == 0 || a->uri[a->nevidence - 1] != NULL)
-				return cli_usage_error("sign", "--uri must follow its --evidence FILE");
+				return cli_usage_error("sign",
+				                       "--uri must follow its --evidence FILE");
 			a->uri[a->nevidence - 1] = optarg;
 			break;
-		case 'h':
-			fputs(sign_usage, stdout);
-			return 0;
+		case 'h': fputs(sign_usage, stdout); return 0;
 		default:
 			return cli_usage_error("sign", "unknown option or missing argument '%s'",
 			                       argv[optind - 1]);
@@ -198,8 +190,10 @@ read_entry(const struct sign_args *a, struct buf *text, struct note *prior, bool
 			entry_release(&en);
 			*signed_in = true;
 			if (a->nevidence > 0) {
-				rc = arm_err_set(e, ARM_EUSAGE, "sign: '%s' is already signed; evidence "
-				                 "cannot be added without breaking its signatures", a->entry);
+				rc = arm_err_set(e, ARM_EUSAGE,
+				                 "sign: '%s' is already signed; evidence "
+				                 "cannot be added without breaking its signatures",
+				                 a->entry);
 				goto out;
 			}
 			rc = buf_append(text, prior->text, prior->text_len, e);
@@ -259,8 +253,10 @@ cmd_sign(int argc, char **argv)
 	rc = cli_key_signer(a.key, &key, &e);
 	have_key = rc == ARM_OK;
 	if (rc == ARM_OK && key.type != NOTE_KEY_ED25519)
-		rc = arm_err_set(&e, ARM_EUSAGE, "sign: '%s' is a cosigner key (type 0x%02x); entries "
-		                 "are signed with Ed25519 (type 0x01) keys", a.key, key.type);
+		rc = arm_err_set(&e, ARM_EUSAGE,
+		                 "sign: '%s' is a cosigner key (type 0x%02x); entries "
+		                 "are signed with Ed25519 (type 0x01) keys",
+		                 a.key, key.type);
 	if (rc == ARM_OK) {
 		if (a.agreement != NULL)
 			rc = agreement_text(a.agreement, &text, &e);
@@ -269,8 +265,10 @@ cmd_sign(int argc, char **argv)
 	}
 	for (i = 0; rc == ARM_OK && signed_in && i < prior.nsigs; i++)
 		if (prior.sigs[i].key_id == key.key_id && strcmp(prior.sigs[i].name, key.name) == 0)
-			rc = arm_err_set(&e, ARM_ECONFLICT, "sign: '%s' already has a signature by key "
-			                 "\"%s\"", a.entry, key.name);
+			rc = arm_err_set(&e, ARM_ECONFLICT,
+			                 "sign: '%s' already has a signature by key "
+			                 "\"%s\"",
+			                 a.entry, key.name);
 	if (rc == ARM_OK) {
 		rc = buf_append(&out, text.data, text.len, &e);
 		if (rc == ARM_OK)
@@ -281,10 +279,14 @@ cmd_sign(int argc, char **argv)
 			rc = note_sign_line(&key, (const char *)text.data, text.len, &out, &e);
 	}
 	if (rc == ARM_OK && out.len > ENTRY_MAX_SIZE)
-		rc = arm_err_set(&e, ARM_ELIMIT, "sign: the signed entry is %zu bytes, more than the "
-		                 "%u of one log entry", out.len, ENTRY_MAX_SIZE);
-	if (rc == ARM_OK && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
-		rc = arm_err_set(&e, ARM_EIO, "sign: cannot write the signed entry to standard output");
+		rc = arm_err_set(&e, ARM_ELIMIT,
+		                 "sign: the signed entry is %zu bytes, more than the "
+		                 "%u of one log entry",
+		                 out.len, ENTRY_MAX_SIZE);
+	if (rc == ARM_OK &&
+	    (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
+		rc = arm_err_set(&e, ARM_EIO,
+		                 "sign: cannot write the signed entry to standard output");
 	if (have_key)
 		note_signer_release(&key);
 	if (signed_in)

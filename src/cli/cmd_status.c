@@ -26,53 +26,53 @@
 #include "armistice/common.h"
 
 static const char status_usage[] =
-	"usage: armistice status DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
-	"       armistice timeline DIR [--at TIME | --index N] [--zones ZDIR] [--json]\n"
-	"       armistice show DIR ID [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
-	"       armistice graph DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR]\n"
-	"\n"
-	"Replays the log in DIR through the state engine and reports:\n"
-	"  status    progress (step N of M), days since the last confirmed\n"
-	"            provocation, what is open, who waits on whom, what is\n"
-	"            overdue, reversals, each party's record\n"
-	"  timeline  every entry with the status changes it caused\n"
-	"  show      one commitment (ID) or one entry (an index)\n"
-	"  graph     the commitments and their requirements as Graphviz DOT\n"
-	"\n"
-	"  --at TIME     as of TIME (RFC 3339, POSIX seconds, or a date YYYY-MM-DD:\n"
-	"                the end of that day in the agreement's time zone): only\n"
-	"                what had happened by then, and TIME is now\n"
-	"  --index N     as of the first N entries of the log\n"
-	"  --now TIME    the moment for overdue and day counts (default: the clock;\n"
-	"                a date is the end of that day)\n"
-	"  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
-	"  --json        the state as JSON (docs/state-json.md)\n"
-	"\n"
-	"exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 the log\n"
-	"breaks a rule or is malformed, 4 system error, 5 not found.\n";
+    "usage: armistice status DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+    "       armistice timeline DIR [--at TIME | --index N] [--zones ZDIR] [--json]\n"
+    "       armistice show DIR ID [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+    "       armistice graph DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR]\n"
+    "\n"
+    "Replays the log in DIR through the state engine and reports:\n"
+    "  status    progress (step N of M), days since the last confirmed\n"
+    "            provocation, what is open, who waits on whom, what is\n"
+    "            overdue, reversals, each party's record\n"
+    "  timeline  every entry with the status changes it caused\n"
+    "  show      one commitment (ID) or one entry (an index)\n"
+    "  graph     the commitments and their requirements as Graphviz DOT\n"
+    "\n"
+    "  --at TIME     as of TIME (RFC 3339, POSIX seconds, or a date YYYY-MM-DD:\n"
+    "                the end of that day in the agreement's time zone): only\n"
+    "                what had happened by then, and TIME is now\n"
+    "  --index N     as of the first N entries of the log\n"
+    "  --now TIME    the moment for overdue and day counts (default: the clock;\n"
+    "                a date is the end of that day)\n"
+    "  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
+    "  --json        the state as JSON (docs/state-json.md)\n"
+    "\n"
+    "exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 the log\n"
+    "breaks a rule or is malformed, 4 system error, 5 not found.\n";
 
 static const struct option status_opts[] = {
-	{"at", required_argument, NULL, 'a'},
-	{"index", required_argument, NULL, 'i'},
-	{"now", required_argument, NULL, 'n'},
-	{"zones", required_argument, NULL, 'z'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"at", required_argument, NULL, 'a'},
+    {"index", required_argument, NULL, 'i'},
+    {"now", required_argument, NULL, 'n'},
+    {"zones", required_argument, NULL, 'z'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct view {
 	const char *cmd;
 	const char *dir;
-	const char *id;  /* show */
+	const char *id; /* show */
 	const char *zones;
 	char zbuf[4096];
 	struct cli_at at_in; /* --at as typed (a date waits for the agreement's zone) */
 	struct cli_at now_in;
 	bool have_now;
-	int64_t at;      /* ENGINE_NO_TIME: everything */
+	int64_t at; /* ENGINE_NO_TIME: everything */
 	int64_t now;
-	uint64_t index;  /* UINT64_MAX: everything */
+	uint64_t index; /* UINT64_MAX: everything */
 	int json;
 	struct cli_replay r;
 	struct log *l;
@@ -183,7 +183,8 @@ timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 	if (en.commitment)
 		printf(" %s", en.commitment);
 	if (en.kind == ENTRY_ATTEST || en.kind == ENTRY_FINDING)
-		printf(" %s (%s)", entry_verdict_name(en.verdict), agreement_method_name(en.method));
+		printf(" %s (%s)", entry_verdict_name(en.verdict),
+		       agreement_method_name(en.method));
 	if (en.kind == ENTRY_INCIDENT)
 		printf(" %s%s%s", en.type ? en.type : "?", en.actor ? " by " : "",
 		       en.actor ? en.actor : "");
@@ -200,7 +201,9 @@ timeline_line(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 	if (en.kind == ENTRY_AMEND && v->amend_diff.len > 0) {
 		/* what the amendment changed, one line each, indented */
 		const char *p = (const char *)v->amend_diff.data, *q;
-		while ((q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+		while ((q = memchr(p, '\n',
+		                   v->amend_diff.len -
+		                       (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
 			printf("%8s%.*s\n", "", (int)(q - p), p);
 			p = q + 1;
 		}
@@ -247,7 +250,9 @@ timeline_json(struct view *v, uint64_t index, const uint8_t *note, size_t len)
 		bool first = true;
 		printf(",\"amended\":[");
 		while (p != NULL &&
-		       (q = memchr(p, '\n', v->amend_diff.len - (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
+		       (q = memchr(p, '\n',
+		                   v->amend_diff.len -
+		                       (size_t)(p - (const char *)v->amend_diff.data))) != NULL) {
 			printf("%s", first ? "" : ",");
 			cli_json_str(stdout, p, (size_t)(q - p));
 			first = false;
@@ -273,10 +278,11 @@ scan_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len, struct a
 				struct agreement na;
 				struct arm_err de;
 				size_t nch;
-				if (agreement_parse(&na, en.body, en.body_len, "amendment", cli_replay_read_zone,
-				                    &v->r, NULL, &de) == ARM_OK) {
-					if (agreement_diff(engine_agreement(v->r.eng), &na, &v->amend_diff, &nch,
-					                   &de) != ARM_OK)
+				if (agreement_parse(&na, en.body, en.body_len, "amendment",
+				                    cli_replay_read_zone, &v->r, NULL,
+				                    &de) == ARM_OK) {
+					if (agreement_diff(engine_agreement(v->r.eng), &na,
+					                   &v->amend_diff, &nch, &de) != ARM_OK)
 						buf_reset(&v->amend_diff);
 					agreement_release(&na);
 				}
@@ -364,7 +370,8 @@ print_chain(const struct engine *eng, size_t c)
 		struct engine_cview cv;
 		if (engine_commitment_view(eng, chain[i], 0, &cv) != ARM_OK)
 			return;
-		printf("%s%s (%s)", i ? " needs " : "", cname(eng, chain[i]), engine_status_name(cv.status));
+		printf("%s%s (%s)", i ? " needs " : "", cname(eng, chain[i]),
+		       engine_status_name(cv.status));
 	}
 	k = engine_waiting_on(eng, c, who, ARM_ARRAY_LEN(who));
 	if (k > 0) {
@@ -408,7 +415,8 @@ status_text(struct view *v)
 	printf("%s\n", a->title);
 	if (v->at != ENGINE_NO_TIME)
 		printf("agreement %.16s..., %llu of %llu entries by then, as of %s (--at)\n", hex,
-		       (unsigned long long)engine_counted(eng), (unsigned long long)engine_size(eng), t);
+		       (unsigned long long)engine_counted(eng),
+		       (unsigned long long)engine_size(eng), t);
 	else
 		printf("agreement %.16s..., %llu entries, as of %s\n", hex,
 		       (unsigned long long)engine_size(eng), t);
@@ -427,19 +435,24 @@ status_text(struct view *v)
 		if (lt == ENGINE_NO_TIME && v->at != ENGINE_NO_TIME) {
 			printf("log clock: no clock leaf dated by then\n");
 		} else if (lt == ENGINE_NO_TIME) {
-			printf("log clock: none (the log does not record when it sequenced entries)\n");
+			printf("log clock: none (the log does not record when it sequenced "
+			       "entries)\n");
 		} else {
 			engine_time_local(lt, a->tz_offset, lts);
-			printf("log clock: last sequenced at %s (entry %llu)\n", lts, (unsigned long long)ci);
+			printf("log clock: last sequenced at %s (entry %llu)\n", lts,
+			       (unsigned long long)ci);
 		}
 		if (nb > 0) {
 			int64_t bd = a->log.clock_backdate;
 			if (bd % 86400 == 0)
-				printf("  %zu entr%s dated more than %lld day%s before the log sequenced them "
+				printf("  %zu entr%s dated more than %lld day%s before the log "
+				       "sequenced them "
 				       "(backdated)\n",
-				       nb, nb == 1 ? "y" : "ies", (long long)(bd / 86400), bd == 86400 ? "" : "s");
+				       nb, nb == 1 ? "y" : "ies", (long long)(bd / 86400),
+				       bd == 86400 ? "" : "s");
 			else
-				printf("  %zu entr%s dated more than %llds before the log sequenced them "
+				printf("  %zu entr%s dated more than %llds before the log "
+				       "sequenced them "
 				       "(backdated)\n",
 				       nb, nb == 1 ? "y" : "ies", (long long)bd);
 		}
@@ -464,21 +477,24 @@ status_text(struct view *v)
 			char local[21];
 			engine_time_utc(calm.occurred + calm.tz_offset, local);
 			local[10] = '\0';
-			printf("\n%lld days without a confirmed provocation (%s, %s) since %s %s (entry %llu)\n",
-			       (long long)calm.days, tz, calm.inclusive ? "inclusive" : "exclusive", local,
-			       calm.type, (unsigned long long)calm.index);
+			printf("\n%lld days without a confirmed provocation (%s, %s) since %s %s "
+			       "(entry %llu)\n",
+			       (long long)calm.days, tz, calm.inclusive ? "inclusive" : "exclusive",
+			       local, calm.type, (unsigned long long)calm.index);
 			if (calm.longest_gap >= 0)
-				printf("  %zu confirmed provocations; the longest calm between two was %lld days\n",
+				printf("  %zu confirmed provocations; the longest calm between two "
+				       "was %lld days\n",
 				       calm.confirmed, (long long)calm.longest_gap);
 		} else {
-			printf("\nNo confirmed provocation in the log (days counted in %s, %s)\n", tz,
-			       calm.inclusive ? "inclusive" : "exclusive");
+			printf("\nNo confirmed provocation in the log (days counted in %s, %s)\n",
+			       tz, calm.inclusive ? "inclusive" : "exclusive");
 		}
 	}
 
 	printf("\nOpen now (may be claimed):\n");
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
-		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK || cv.status != ENGINE_OPEN)
+		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK ||
+		    cv.status != ENGINE_OPEN)
 			continue;
 		due_day(cv.due, d);
 		printf("  %-24s", cname(eng, c));
@@ -527,8 +543,9 @@ status_text(struct view *v)
 				continue;
 			day_of(cv.history[i].time, d);
 			printf("  %-24s %s -> %s on %s (entry %llu)\n", cname(eng, c),
-			       engine_status_name(cv.history[i].from), engine_status_name(cv.history[i].to),
-			       d, (unsigned long long)cv.history[i].index);
+			       engine_status_name(cv.history[i].from),
+			       engine_status_name(cv.history[i].to), d,
+			       (unsigned long long)cv.history[i].index);
 			n++;
 		}
 	}
@@ -540,13 +557,15 @@ status_text(struct view *v)
 		struct engine_record r;
 		engine_record(eng, i, v->now, &r);
 		if (a->actors[i].role == AGREEMENT_PARTY)
-			printf("  %-12s party     owns %zu, done %zu, overdue %zu, disputed %zu, withdrawn %zu, "
+			printf("  %-12s party     owns %zu, done %zu, overdue %zu, disputed %zu, "
+			       "withdrawn %zu, "
 			       "breaches %zu, reversals %zu, confirmed incidents alleged %zu\n",
 			       a->actors[i].id, r.owned, r.done, r.overdue, r.disputed, r.withdrawn,
 			       r.breaches, r.reversals, r.incidents_alleged);
 		else
-			printf("  %-12s %-9s attestations and findings %zu, entries %zu\n", a->actors[i].id,
-			       agreement_role_name(a->actors[i].role), r.attests, r.entries);
+			printf("  %-12s %-9s attestations and findings %zu, entries %zu\n",
+			       a->actors[i].id, agreement_role_name(a->actors[i].role), r.attests,
+			       r.entries);
 	}
 
 	printf("\nCommitments:\n");
@@ -583,9 +602,10 @@ show_commitment(struct view *v, size_t c)
 	printf("  phase      %s (%s)\n", a->phases[cm->phase].id, a->phases[cm->phase].name);
 	printf("  owners    ");
 	for (i = 0; i < cm->nowners; i++)
-		printf(" %s%s", aname(eng, cm->owners[i]), engine_claimed_by(eng, c, i) ? " (claimed)" : "");
-	printf("\n  status     %s%s%s\n", engine_status_name(cv.status), cv.overdue ? ", OVERDUE" : "",
-	       cv.late ? ", late" : "");
+		printf(" %s%s", aname(eng, cm->owners[i]),
+		       engine_claimed_by(eng, c, i) ? " (claimed)" : "");
+	printf("\n  status     %s%s%s\n", engine_status_name(cv.status),
+	       cv.overdue ? ", OVERDUE" : "", cv.late ? ", late" : "");
 	if (cm->nrequires) {
 		printf("  requires  ");
 		for (i = 0; i < cm->nrequires; i++)
@@ -599,8 +619,8 @@ show_commitment(struct view *v, size_t c)
 		const struct engine_due_change *dh;
 		size_t nd = engine_due_history(eng, c, &dh);
 		for (i = 0; i < nd; i++)
-			printf("  due was    %s, changed to %s by entry %llu (an amendment)\n", dh[i].from,
-			       dh[i].to, (unsigned long long)dh[i].index);
+			printf("  due was    %s, changed to %s by entry %llu (an amendment)\n",
+			       dh[i].from, dh[i].to, (unsigned long long)dh[i].index);
 	}
 	if (cv.due != ENGINE_NO_TIME || cm->due.kind != AGREEMENT_DUE_NONE) {
 		char rule[AGREEMENT_ID_MAX + 48], tl[26];
@@ -624,7 +644,9 @@ show_commitment(struct view *v, size_t c)
 		printf("  effective  %s\n", d);
 	}
 	printf("  strength   %d of 3 (%s), %zu verification(s) counting, %zu refutation(s)\n",
-	       cv.strength, cv.best == AGREEMENT_METHOD_NONE ? "nothing verified" : agreement_method_name(cv.best),
+	       cv.strength,
+	       cv.best == AGREEMENT_METHOD_NONE ? "nothing verified"
+	                                        : agreement_method_name(cv.best),
 	       cv.nverified, cv.nrefuted);
 	if (!engine_status_done(cv.status) && cv.status != ENGINE_BREACHED) {
 		printf("  waits      ");
@@ -640,7 +662,8 @@ show_commitment(struct view *v, size_t c)
 		micro_text(cm->qty_target, t2);
 		micro_text(un, t3);
 		printf("  quantity   %s of %s %s (%lld %%)", t1, t2, cm->qty_unit,
-		       (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100)));
+		       (long long)((ver > cm->qty_target ? cm->qty_target : ver) /
+		                   (cm->qty_target / 100)));
 		if (cm->verify.kind == AGREEMENT_VERIFY_BY) {
 			printf(", verified by");
 			for (i = 0; i < cm->verify.nby; i++)
@@ -662,7 +685,8 @@ show_commitment(struct view *v, size_t c)
 		if (cm->standing.protect)
 			printf(", a duty to protect (whoever the perpetrator)");
 		if (cv.status == ENGINE_KEPT)
-			printf(": kept, %zu violation%s", cv.nviolations, cv.nviolations == 1 ? "" : "s");
+			printf(": kept, %zu violation%s", cv.nviolations,
+			       cv.nviolations == 1 ? "" : "s");
 		printf("\n");
 		for (i = 0; i < cv.nviolations_listed; i++) {
 			struct engine_incident inc;
@@ -674,13 +698,14 @@ show_commitment(struct view *v, size_t c)
 	}
 	n = engine_progress_items(eng, c, &pi);
 	for (i = 0; i < n; i++)
-		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value, pi[i].unit,
-		       (unsigned long long)pi[i].index);
+		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value,
+		       pi[i].unit, (unsigned long long)pi[i].index);
 	printf("  history\n");
 	for (i = 0; i < cv.nhistory; i++) {
 		day_of(cv.history[i].time, d);
-		printf("    entry %-6llu %s  %s -> %s%s\n", (unsigned long long)cv.history[i].index, d,
-		       engine_status_name(cv.history[i].from), engine_status_name(cv.history[i].to),
+		printf("    entry %-6llu %s  %s -> %s%s\n", (unsigned long long)cv.history[i].index,
+		       d, engine_status_name(cv.history[i].from),
+		       engine_status_name(cv.history[i].to),
 		       cv.history[i].reversal ? "  REVERSAL" : "");
 	}
 	if (cv.nhistory == 0)
@@ -732,14 +757,16 @@ graph_dot(struct view *v)
 	struct engine_cview cv;
 	size_t c, i, g;
 
-	printf("digraph \"%s\" {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
+	printf("digraph \"%s\" {\n  rankdir=LR;\n  node [shape=box, style=filled, "
+	       "fontname=\"Helvetica\"];\n",
 	       a->name);
 	for (c = 0; c < a->ncommitments; c++) {
 		if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
 			continue;
-		printf("  \"%s\" [label=\"%s\\n%s%s\", fillcolor=%s%s];\n", cname(eng, c), cname(eng, c),
-		       engine_status_name(cv.status), cv.overdue ? " (overdue)" : "",
-		       dot_color(cv.status), a->commitments[c].standing.standing ? ", shape=octagon" : "");
+		printf("  \"%s\" [label=\"%s\\n%s%s\", fillcolor=%s%s];\n", cname(eng, c),
+		       cname(eng, c), engine_status_name(cv.status), cv.overdue ? " (overdue)" : "",
+		       dot_color(cv.status),
+		       a->commitments[c].standing.standing ? ", shape=octagon" : "");
 	}
 	for (c = 0; c < a->ncommitments; c++)
 		for (i = 0; i < a->commitments[c].nrequires; i++)
@@ -788,7 +815,8 @@ run(const char *cmd, int argc, char **argv)
 				return cli_usage_error(cmd, "--index takes a number");
 			x = strtoull(optarg, &end, 10);
 			if (*end != '\0' || x == ULLONG_MAX)
-				return cli_usage_error(cmd, "--index takes a number, not '%s'", optarg);
+				return cli_usage_error(cmd, "--index takes a number, not '%s'",
+				                       optarg);
 			v.index = x;
 			break;
 		}
@@ -852,7 +880,8 @@ run(const char *cmd, int argc, char **argv)
 				}
 				if (p == NULL || q == NULL || *q == '\0') {
 					e.rc = ARM_ENOTFOUND;
-					snprintf(e.msg, sizeof(e.msg), "no commitment '%s' in the state", v.id);
+					snprintf(e.msg, sizeof(e.msg),
+					         "no commitment '%s' in the state", v.id);
 					ret = cli_fail(&e);
 					goto out;
 				}
@@ -863,7 +892,8 @@ run(const char *cmd, int argc, char **argv)
 			char *end;
 			unsigned long long x = strtoull(v.id, &end, 10);
 			if (*end != '\0')
-				return cli_usage_error(cmd, "ID is a commitment id or an entry index");
+				return cli_usage_error(cmd,
+				                       "ID is a commitment id or an entry index");
 			ret = show_entry(&v, x, &e);
 		} else {
 			e.rc = ARM_ENOTFOUND;

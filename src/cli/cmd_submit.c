@@ -19,29 +19,29 @@
 #include "armistice/common.h"
 
 static const char submit_usage[] =
-	"usage: armistice submit URL SIGNED... [--receipts DIR] [--log VKEY] [--json]\n"
-	"\n"
-	"Submits each signed entry file to the log server at URL (POST /add) and\n"
-	"writes its receipt, a c2sp.org/tlog-proof@v1 inclusion proof pinned to a\n"
-	"cosigned checkpoint, to SIGNED.tlog-proof (or DIR/<name>.tlog-proof).\n"
-	"With --log the receipt is checked against the log's key before it is\n"
-	"kept. Stops at the first entry the server refuses.\n"
-	"\n"
-	"  --receipts DIR  where to write the receipts (made if missing)\n"
-	"  --log VKEY      the log's verifier key (or a file holding one)\n"
-	"  --json          one JSON object per entry on standard output\n"
-	"\n"
-	"exit status: 0 every entry accepted, 1 a receipt does not verify,\n"
-	"2 usage, 3 an entry was refused, 4 system error (server unreachable),\n"
-	"5 file not found. An entry that is durable but not yet cosigned (202)\n"
-	"is reported and exits 4: submit it again later to get its receipt.\n";
+    "usage: armistice submit URL SIGNED... [--receipts DIR] [--log VKEY] [--json]\n"
+    "\n"
+    "Submits each signed entry file to the log server at URL (POST /add) and\n"
+    "writes its receipt, a c2sp.org/tlog-proof@v1 inclusion proof pinned to a\n"
+    "cosigned checkpoint, to SIGNED.tlog-proof (or DIR/<name>.tlog-proof).\n"
+    "With --log the receipt is checked against the log's key before it is\n"
+    "kept. Stops at the first entry the server refuses.\n"
+    "\n"
+    "  --receipts DIR  where to write the receipts (made if missing)\n"
+    "  --log VKEY      the log's verifier key (or a file holding one)\n"
+    "  --json          one JSON object per entry on standard output\n"
+    "\n"
+    "exit status: 0 every entry accepted, 1 a receipt does not verify,\n"
+    "2 usage, 3 an entry was refused, 4 system error (server unreachable),\n"
+    "5 file not found. An entry that is durable but not yet cosigned (202)\n"
+    "is reported and exits 4: submit it again later to get its receipt.\n";
 
 static const struct option submit_opts[] = {
-	{"receipts", required_argument, NULL, 'r'},
-	{"log", required_argument, NULL, 'l'},
-	{"json", no_argument, NULL, 'j'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"receipts", required_argument, NULL, 'r'},
+    {"log", required_argument, NULL, 'l'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -67,9 +67,13 @@ submit_one(const char *base, const char *file, const char *rdir, const struct no
 		size_t ml = r.body.len;
 		while (ml > 0 && r.body.data[ml - 1] == '\n')
 			ml--;
-		rc = arm_err_set(e, r.status == 202 ? ARM_EIO : r.status >= 500 ? ARM_EIO : ARM_ERULE,
+		rc = arm_err_set(e,
+		                 r.status == 202   ? ARM_EIO
+		                 : r.status >= 500 ? ARM_EIO
+		                                   : ARM_ERULE,
 		                 "'%s': server answered %ld: %.*s", file, r.status,
-		                 (int)(ml > 400 ? 400 : ml), r.body.data ? (const char *)r.body.data : "");
+		                 (int)(ml > 400 ? 400 : ml),
+		                 r.body.data ? (const char *)r.body.data : "");
 		goto out;
 	}
 	if ((rc = tproof_parse(&p, r.body.data, r.body.len, TPROOF_MAX_SIZE, e)) != ARM_OK) {
@@ -97,7 +101,8 @@ submit_one(const char *base, const char *file, const char *rdir, const struct no
 		name = strrchr(dir, '/');
 		if (name != NULL) {
 			*name++ = '\0';
-			rc = witness_write_atomic(dir[0] ? dir : "/", name, r.body.data, r.body.len, e);
+			rc = witness_write_atomic(dir[0] ? dir : "/", name, r.body.data, r.body.len,
+			                          e);
 		} else {
 			rc = witness_write_atomic(".", dir, r.body.data, r.body.len, e);
 		}
@@ -111,8 +116,8 @@ submit_one(const char *base, const char *file, const char *rdir, const struct no
 		cli_json_str(stdout, (const char *)out.data, out.len);
 		printf(",\"verified\":%s}\n", logv ? "true" : "false");
 	} else {
-		printf("%s: index %" PRIu64 ", receipt %s%s\n", file, p.index, (const char *)out.data,
-		       logv ? " (verified)" : "");
+		printf("%s: index %" PRIu64 ", receipt %s%s\n", file, p.index,
+		       (const char *)out.data, logv ? " (verified)" : "");
 	}
 out:
 	note_release(&n);
@@ -148,7 +153,8 @@ cmd_submit(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2)
-		return cli_usage_error("submit", "a URL and at least one signed entry are required");
+		return cli_usage_error("submit",
+		                       "a URL and at least one signed entry are required");
 	/* The receipts directory is made if missing, so a first run just works. */
 	if (rdir != NULL && mkdir(rdir, 0755) != 0 && errno != EEXIST) {
 		arm_err_set(&e, ARM_EIO, "cannot create the receipts directory '%s': %s", rdir,
@@ -156,8 +162,10 @@ cmd_submit(int argc, char **argv)
 		return cli_fail(&e);
 	}
 	for (i = optind + 1; i < argc; i++) {
-		fprintf(stderr, "armistice submit: %s (%d of %d)\n", argv[i], i - optind, argc - optind - 1);
-		if (submit_one(argv[optind], argv[i], rdir, have_log ? &logv : NULL, json, &e) != ARM_OK)
+		fprintf(stderr, "armistice submit: %s (%d of %d)\n", argv[i], i - optind,
+		        argc - optind - 1);
+		if (submit_one(argv[optind], argv[i], rdir, have_log ? &logv : NULL, json, &e) !=
+		    ARM_OK)
 			return cli_fail(&e);
 	}
 	return 0;

@@ -42,8 +42,8 @@ static void problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, cons
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, const char *rule,
-        const char *fmt, ...)
+problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, const char *rule, const char *fmt,
+        ...)
 {
 	char msg[ARM_ERR_MAX];
 	char line[ARM_ERR_MAX + 64];
@@ -60,7 +60,8 @@ problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, const char *rule
 	c->nproblems++;
 	if (c->diags != NULL) {
 		/* A full diags buffer loses later lines, never the verdict. */
-		if (buf_puts(c->diags, line, NULL) != ARM_OK || buf_puts(c->diags, "\n", NULL) != ARM_OK)
+		if (buf_puts(c->diags, line, NULL) != ARM_OK ||
+		    buf_puts(c->diags, "\n", NULL) != ARM_OK)
 			return;
 	}
 }
@@ -114,8 +115,7 @@ node_mark(struct fy_node *n, struct agreement_mark fallback)
 			n = p != NULL ? fy_node_pair_key(p) : NULL;
 			break;
 		}
-		default:
-			return fallback;
+		default: return fallback;
 		}
 	}
 	return fallback;
@@ -151,14 +151,10 @@ type_name(struct fy_node *n)
 	if (n == NULL)
 		return "nothing";
 	switch (fy_node_get_type(n)) {
-	case FYNT_SCALAR:
-		return "a scalar";
-	case FYNT_SEQUENCE:
-		return "a list";
-	case FYNT_MAPPING:
-		return "a mapping";
-	default:
-		return "an unknown node";
+	case FYNT_SCALAR: return "a scalar";
+	case FYNT_SEQUENCE: return "a list";
+	case FYNT_MAPPING: return "a mapping";
+	default: return "an unknown node";
 	}
 }
 
@@ -245,22 +241,23 @@ agreement_uint_parse(const char *s, size_t len, uint64_t max, uint64_t *out)
 }
 
 static bool
-get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-         uint64_t max, uint64_t *out)
+get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint64_t max,
+         uint64_t *out)
 {
 	const char *s;
 	size_t len;
 
 	if (!is_scalar(n) || is_null(n)) {
 		problem(c, node_mark(n, at), ARM_ESYNTAX, "wrong-type",
-		        "%s must be a whole number, not %s", what, is_null(n) ? "empty" : type_name(n));
+		        "%s must be a whole number, not %s", what,
+		        is_null(n) ? "empty" : type_name(n));
 		return false;
 	}
 	s = fy_node_get_scalar(n, &len);
 	if (!agreement_uint_parse(s, len, max, out)) {
 		problem(c, node_mark(n, at), ARM_ESYNTAX, "bad-value",
-		        "%s \"%.*s\" must be a whole number from 0 to %llu without leading zeros", what,
-		        (int)(len > 40 ? 40 : len), s, (unsigned long long)max);
+		        "%s \"%.*s\" must be a whole number from 0 to %llu without leading zeros",
+		        what, (int)(len > 40 ? 40 : len), s, (unsigned long long)max);
 		return false;
 	}
 	return true;
@@ -319,8 +316,8 @@ get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 		marks[i] = node_mark(n, at);
 	}
 	if (n == NULL || fy_node_get_type(n) != FYNT_MAPPING || fy_node_is_alias(n)) {
-		problem(c, node_mark(n, at), ARM_ESYNTAX, "wrong-type", "%s must be a mapping, not %s",
-		        what, type_name(n));
+		problem(c, node_mark(n, at), ARM_ESYNTAX, "wrong-type",
+		        "%s must be a mapping, not %s", what, type_name(n));
 		return false;
 	}
 	while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
@@ -330,7 +327,8 @@ get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 		size_t klen;
 
 		if (!is_scalar(k)) {
-			problem(c, km, ARM_ESYNTAX, "wrong-type", "a key in %s must be a scalar", what);
+			problem(c, km, ARM_ESYNTAX, "wrong-type", "a key in %s must be a scalar",
+			        what);
 			continue;
 		}
 		ks = fy_node_get_scalar(k, &klen);
@@ -364,14 +362,13 @@ need(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *wha
 
 /* A sequence's item count, with a problem if n is not a sequence. */
 static bool
-get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-        size_t *count)
+get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, size_t *count)
 {
 	int k;
 
 	if (n == NULL || fy_node_get_type(n) != FYNT_SEQUENCE || fy_node_is_alias(n)) {
-		problem(c, node_mark(n, at), ARM_ESYNTAX, "wrong-type", "%s must be a list, not %s", what,
-		        type_name(n));
+		problem(c, node_mark(n, at), ARM_ESYNTAX, "wrong-type", "%s must be a list, not %s",
+		        what, type_name(n));
 		return false;
 	}
 	k = fy_node_sequence_item_count(n);
@@ -439,9 +436,11 @@ verify_text(const struct agreement *a, const struct agreement_verify *v, char *o
 	}
 	o += (size_t)snprintf(out + o, cap - o, "[");
 	for (i = 0; i < v->nby && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ", " : "", a->actors[v->by[i]].id);
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ", " : "",
+		                      a->actors[v->by[i]].id);
 	if (o < cap)
-		snprintf(out + o, cap - o, "] quorum %zu%s%s", v->quorum, v->method ? ", method " : "",
+		snprintf(out + o, cap - o, "] quorum %zu%s%s", v->quorum,
+		         v->method ? ", method " : "",
 		         v->method ? agreement_method_name(v->method) : "");
 }
 
@@ -452,7 +451,8 @@ verify_same(const struct agreement *fa, const struct agreement_verify *f,
 {
 	size_t i;
 
-	if (f->kind != t->kind || f->quorum != t->quorum || f->method != t->method || f->nby != t->nby)
+	if (f->kind != t->kind || f->quorum != t->quorum || f->method != t->method ||
+	    f->nby != t->nby)
 		return false;
 	for (i = 0; i < f->nby; i++)
 		if (strcmp(fa->actors[f->by[i]].id, ta->actors[t->by[i]].id) != 0)
@@ -471,19 +471,19 @@ due_text(const struct agreement *a, const struct agreement_due *d, char *out, si
 		int64_t t = d->deadline + a->tz_offset - (d->hours >= 0 ? 0 : 1);
 		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 		int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-		int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		int64_t doe = z - era * 146097,
+		        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
 		int64_t dd = doy - (153 * mp + 2) / 5 + 1, mm = mp < 10 ? mp + 3 : mp - 9;
-		snprintf(out, cap, "%s (%04lld-%02lld-%02lld)", rule, (long long)(yoe + era * 400 + (mm <= 2)),
-		         (long long)mm, (long long)dd);
+		snprintf(out, cap, "%s (%04lld-%02lld-%02lld)", rule,
+		         (long long)(yoe + era * 400 + (mm <= 2)), (long long)mm, (long long)dd);
 		return;
 	}
 	snprintf(out, cap, "%s", rule);
 }
 
-static int
-diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
 diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
@@ -527,11 +527,13 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 		due_text(f, &fc->due, a1, sizeof(a1));
 		due_text(t, &tc->due, a2, sizeof(a2));
 		if (strcmp(a1, a2) != 0)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: due moved from %s to %s", fc->id, a1, a2));
+			ARM_TRY(diff_line(out, &n, e, "commitment %s: due moved from %s to %s",
+			                  fc->id, a1, a2));
 		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
 			verify_text(f, &fc->verify, a1, sizeof(a1));
 			verify_text(t, &tc->verify, a2, sizeof(a2));
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: verifiers changed from %s to %s", fc->id,
+			ARM_TRY(diff_line(out, &n, e,
+			                  "commitment %s: verifiers changed from %s to %s", fc->id,
 			                  a1, a2));
 		}
 		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0)
@@ -539,9 +541,11 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 		{
 			bool same = fc->nowners == tc->nowners;
 			for (j = 0; same && j < fc->nowners; j++)
-				same = strcmp(f->actors[fc->owners[j]].id, t->actors[tc->owners[j]].id) == 0;
+				same = strcmp(f->actors[fc->owners[j]].id,
+				              t->actors[tc->owners[j]].id) == 0;
 			if (!same)
-				ARM_TRY(diff_line(out, &n, e, "commitment %s: owners changed", fc->id));
+				ARM_TRY(
+				    diff_line(out, &n, e, "commitment %s: owners changed", fc->id));
 		}
 	}
 	for (i = 0; i < t->ncommitments; i++)
@@ -552,7 +556,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 		if (k == AGREEMENT_NONE)
 			ARM_TRY(diff_line(out, &n, e, "zone %s removed", f->zones[i].id));
 		else if (f->zones[i].geojson_len != t->zones[k].geojson_len ||
-		         memcmp(f->zones[i].geojson, t->zones[k].geojson, f->zones[i].geojson_len) != 0)
+		         memcmp(f->zones[i].geojson, t->zones[k].geojson,
+		                f->zones[i].geojson_len) != 0)
 			ARM_TRY(diff_line(out, &n, e, "zone %s redrawn", f->zones[i].id));
 	}
 	for (i = 0; i < t->nzones; i++)
@@ -564,7 +569,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			found = strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
 			        f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id;
 		if (!found)
-			ARM_TRY(diff_line(out, &n, e, "witness %s removed or rekeyed", f->log.witnesses[i].id));
+			ARM_TRY(diff_line(out, &n, e, "witness %s removed or rekeyed",
+			                  f->log.witnesses[i].id));
 	}
 	for (i = 0; i < t->log.nwitnesses; i++) {
 		bool found = false;
@@ -587,7 +593,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			verify_text(f, &fa, a1, sizeof(a1));
 			verify_text(t, &ta, a2, sizeof(a2));
 			ARM_TRY(diff_line(out, &n, e, "arbiter changed from %s to %s",
-			                  f->arbiter.nby ? a1 : "none", t->arbiter.nby ? a2 : "none"));
+			                  f->arbiter.nby ? a1 : "none",
+			                  t->arbiter.nby ? a2 : "none"));
 		}
 	}
 	{
@@ -640,8 +647,7 @@ agreement_due_deadline(const struct agreement *a, const struct agreement_due *d,
 {
 	switch (d->kind) {
 	case AGREEMENT_DUE_DATE:
-	case AGREEMENT_DUE_DDAY:
-		return d->deadline;
+	case AGREEMENT_DUE_DDAY: return d->deadline;
 	case AGREEMENT_DUE_AFTER:
 		if (from == INT64_MIN)
 			return INT64_MIN;
@@ -650,8 +656,7 @@ agreement_due_deadline(const struct agreement *a, const struct agreement_due *d,
 		/* by the end of day N, the day it took effect being day 0 */
 		return (agreement_day(a, from) + d->days + 1) * 86400 - a->tz_offset;
 	case AGREEMENT_DUE_NONE:
-	default:
-		return INT64_MIN;
+	default: return INT64_MIN;
 	}
 }
 
@@ -680,9 +685,7 @@ agreement_due_describe(const struct agreement *a, const struct agreement_due *d,
 			snprintf(out, cap, "%lld days after %s", (long long)d->days, after);
 		break;
 	case AGREEMENT_DUE_NONE:
-	default:
-		snprintf(out, cap, "none");
-		break;
+	default: snprintf(out, cap, "none"); break;
 	}
 }
 
@@ -764,7 +767,8 @@ check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 	if (n == NULL)
 		return;
 	if (depth > MAX_DEPTH) {
-		problem(c, node_mark(n, m0), ARM_ELIMIT, "limit", "nesting deeper than %d", MAX_DEPTH);
+		problem(c, node_mark(n, m0), ARM_ELIMIT, "limit", "nesting deeper than %d",
+		        MAX_DEPTH);
 		return;
 	}
 	if (fy_node_is_alias(n)) {
@@ -776,7 +780,8 @@ check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 		problem(c, node_mark(n, m0), ARM_ESYNTAX, "yaml-alias",
 		        "anchors are not allowed: write each value out");
 	if (fy_node_get_tag(n, &tlen) != NULL && tlen > 0)
-		problem(c, node_mark(n, m0), ARM_ESYNTAX, "yaml-tag", "explicit tags are not allowed");
+		problem(c, node_mark(n, m0), ARM_ESYNTAX, "yaml-tag",
+		        "explicit tags are not allowed");
 	switch (fy_node_get_type(n)) {
 	case FYNT_SEQUENCE: {
 		struct fy_node *item;
@@ -793,8 +798,7 @@ check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 		break;
 	}
 	case FYNT_SCALAR:
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -802,8 +806,8 @@ check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 /* Keys                                                                */
 
 static bool
-get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-        uint8_t type, struct note_verifier *out)
+get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint8_t type,
+        struct note_verifier *out)
 {
 	struct arm_err err = {ARM_OK, ""};
 	const char *s;
@@ -822,8 +826,9 @@ get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 	}
 	if (out->type != type) {
 		problem(c, node_mark(n, at), ARM_ESYNTAX, "key-type",
-		        "%s \"%s\" has key type 0x%02x, wanted 0x%02x (%s)", what, out->name, out->type,
-		        type, type == NOTE_KEY_ED25519 ? "Ed25519" : "Ed25519 cosignature");
+		        "%s \"%s\" has key type 0x%02x, wanted 0x%02x (%s)", what, out->name,
+		        out->type, type,
+		        type == NOTE_KEY_ED25519 ? "Ed25519" : "Ed25519 cosignature");
 		return false;
 	}
 	return true;
@@ -832,15 +837,15 @@ get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 /* ------------------------------------------------------------------ */
 /* Lookups                                                             */
 
-#define FIND(arr, n, id)                                  \
-	do {                                                  \
-		size_t i_;                                        \
-		if ((id) == NULL)                                 \
-			return AGREEMENT_NONE;                        \
-		for (i_ = 0; i_ < (n); i_++)                      \
-			if ((arr)[i_].id != NULL && strcmp((arr)[i_].id, (id)) == 0) \
-				return i_;                                \
-		return AGREEMENT_NONE;                            \
+#define FIND(arr, n, id)                                                                           \
+	do {                                                                                       \
+		size_t i_;                                                                         \
+		if ((id) == NULL)                                                                  \
+			return AGREEMENT_NONE;                                                     \
+		for (i_ = 0; i_ < (n); i_++)                                                       \
+			if ((arr)[i_].id != NULL && strcmp((arr)[i_].id, (id)) == 0)               \
+				return i_;                                                         \
+		return AGREEMENT_NONE;                                                             \
 	} while (0)
 
 size_t
@@ -994,8 +999,8 @@ agreement_quorum_describe(const struct agreement *a, char *out, size_t cap)
 }
 
 static const char *const method_names[] = {
-	"none", "self", "media", "imagery", "on-site", "mutual", "trilateral", "forensic",
-	"investigation",
+    "none",   "self",       "media",    "imagery",       "on-site",
+    "mutual", "trilateral", "forensic", "investigation",
 };
 
 const char *
@@ -1025,14 +1030,10 @@ const char *
 agreement_role_name(enum agreement_role r)
 {
 	switch (r) {
-	case AGREEMENT_PARTY:
-		return "party";
-	case AGREEMENT_VERIFIER:
-		return "verifier";
-	case AGREEMENT_MONITOR:
-		return "monitor";
-	default:
-		return "unknown";
+	case AGREEMENT_PARTY: return "party";
+	case AGREEMENT_VERIFIER: return "verifier";
+	case AGREEMENT_MONITOR: return "monitor";
+	default: return "unknown";
 	}
 }
 
@@ -1125,15 +1126,16 @@ agreement_release(struct agreement *a)
 /* Sections                                                            */
 
 /* Reports duplicate ids within one list. */
-#define CHECK_DUPS(c, arr, n, what)                                                   \
-	do {                                                                              \
-		size_t di_, dj_;                                                              \
-		for (di_ = 0; di_ < (n); di_++)                                               \
-			for (dj_ = 0; (arr)[di_].id != NULL && dj_ < di_; dj_++)                  \
-				if ((arr)[dj_].id != NULL && strcmp((arr)[di_].id, (arr)[dj_].id) == 0) \
-					problem((c), (arr)[di_].mark, ARM_ERULE, "duplicate-id",            \
-					        "%s id \"%s\" is already used at line %u", (what),         \
-					        (arr)[di_].id, (arr)[dj_].mark.line);                      \
+#define CHECK_DUPS(c, arr, n, what)                                                                \
+	do {                                                                                       \
+		size_t di_, dj_;                                                                   \
+		for (di_ = 0; di_ < (n); di_++)                                                    \
+			for (dj_ = 0; (arr)[di_].id != NULL && dj_ < di_; dj_++)                   \
+				if ((arr)[dj_].id != NULL &&                                       \
+				    strcmp((arr)[di_].id, (arr)[dj_].id) == 0)                     \
+					problem((c), (arr)[di_].mark, ARM_ERULE, "duplicate-id",   \
+					        "%s id \"%s\" is already used at line %u", (what), \
+					        (arr)[di_].id, (arr)[dj_].mark.line);              \
 	} while (0)
 
 static void
@@ -1181,7 +1183,8 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				ac->role = AGREEMENT_MONITOR;
 			else
 				problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "bad-value",
-				        "actor \"%s\": role \"%.40s\" must be party, verifier or monitor",
+				        "actor \"%s\": role \"%.40s\" must be party, verifier or "
+				        "monitor",
 				        ac->id ? ac->id : "?",
 				        is_scalar(v[2]) ? fy_node_get_scalar(v[2], &nk) : "?");
 		}
@@ -1193,7 +1196,8 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 			continue;
 		}
 		for (k = 0; (kn = fy_node_sequence_iterate(v[3], &kit)) != NULL; k++)
-			if (get_key(c, kn, m[3], "actor key", NOTE_KEY_ED25519, &ac->keys[ac->nkeys]))
+			if (get_key(c, kn, m[3], "actor key", NOTE_KEY_ED25519,
+			            &ac->keys[ac->nkeys]))
 				ac->nkeys++;
 	}
 	CHECK_DUPS(c, a->actors, a->nactors, "actor");
@@ -1203,10 +1207,14 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		for (k = 0; k < a->actors[i].nkeys; k++)
 			for (j = 0; j <= i; j++)
 				for (l = 0; l < (j == i ? k : a->actors[j].nkeys); l++)
-					if (a->actors[j].keys[l].key_id == a->actors[i].keys[k].key_id &&
-					    strcmp(a->actors[j].keys[l].name, a->actors[i].keys[k].name) == 0)
-						problem(c, a->actors[i].mark, ARM_ERULE, "duplicate-key",
-						        "key \"%s\" of actor \"%s\" is already listed for \"%s\"",
+					if (a->actors[j].keys[l].key_id ==
+					        a->actors[i].keys[k].key_id &&
+					    strcmp(a->actors[j].keys[l].name,
+					           a->actors[i].keys[k].name) == 0)
+						problem(c, a->actors[i].mark, ARM_ERULE,
+						        "duplicate-key",
+						        "key \"%s\" of actor \"%s\" is already "
+						        "listed for \"%s\"",
 						        a->actors[i].keys[k].name,
 						        a->actors[i].id ? a->actors[i].id : "?",
 						        a->actors[j].id ? a->actors[j].id : "?");
@@ -1235,7 +1243,8 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		a->nkinds = count;
 	} else {
 		if (count == 0)
-			problem(c, at, ARM_ERULE, "missing-key", "phases must list at least one phase");
+			problem(c, at, ARM_ERULE, "missing-key",
+			        "phases must list at least one phase");
 		a->phases = xcalloc(c, count, sizeof(*a->phases), at);
 		if (a->phases == NULL)
 			return;
@@ -1256,8 +1265,8 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 			name = &a->phases[i].name;
 			a->phases[i].mark = im;
 		}
-		if (!get_map(c, item, at, kinds ? "an incident kind" : "a phase", kinds ? kkeys : pkeys,
-		             kinds ? 3 : 2, v, m)) {
+		if (!get_map(c, item, at, kinds ? "an incident kind" : "a phase",
+		             kinds ? kkeys : pkeys, kinds ? 3 : 2, v, m)) {
 			i++;
 			continue;
 		}
@@ -1270,7 +1279,8 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		if (kinds) {
 			need(c, v[2], im, "provocation (true or false)");
 			if (has(v[2]))
-				(void)get_bool(c, v[2], m[2], "provocation", &a->kinds[i].provocation);
+				(void)get_bool(c, v[2], m[2], "provocation",
+				               &a->kinds[i].provocation);
 		}
 		i++;
 	}
@@ -1351,7 +1361,8 @@ parse_clock(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 static void
 parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 {
-	static const char *const keys[] = {"origin", "key", "witnesses", "groups", "quorum", "clock"};
+	static const char *const keys[] = {"origin", "key",    "witnesses",
+	                                   "groups", "quorum", "clock"};
 	static const char *const wkeys[] = {"id", "key"};
 	static const char *const gkeys[] = {"id", "threshold", "members"};
 	struct agreement_log *l = &c->a->log;
@@ -1372,7 +1383,8 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (l->origin != NULL && (strchr(l->origin, ' ') || strchr(l->origin, '\n')))
 			problem(c, node_mark(v[0], m[0]), ARM_ESYNTAX, "bad-value",
 			        "log origin \"%.60s\" must be one line without spaces "
-			        "(C2SP tlog-checkpoint)", l->origin);
+			        "(C2SP tlog-checkpoint)",
+			        l->origin);
 	}
 	if (has(v[1]))
 		(void)get_key(c, v[1], m[1], "log key", NOTE_KEY_ED25519, &l->key);
@@ -1380,7 +1392,9 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		l->witnesses = xcalloc(c, count, sizeof(*l->witnesses), at);
 		if (l->witnesses != NULL) {
 			l->nwitnesses = count;
-			for (i = 0; (item = fy_node_sequence_iterate(v[2], &it)) != NULL && i < count; i++) {
+			for (i = 0;
+			     (item = fy_node_sequence_iterate(v[2], &it)) != NULL && i < count;
+			     i++) {
 				struct fy_node *w[2];
 				struct agreement_mark wm[2];
 				l->witnesses[i].mark = node_mark(item, m[2]);
@@ -1391,8 +1405,8 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				if (has(w[0]))
 					l->witnesses[i].id = id_dup(c, w[0], wm[0], "witness id");
 				if (has(w[1]))
-					(void)get_key(c, w[1], wm[1], "witness key", NOTE_KEY_COSIG_V1,
-					              &l->witnesses[i].key);
+					(void)get_key(c, w[1], wm[1], "witness key",
+					              NOTE_KEY_COSIG_V1, &l->witnesses[i].key);
 			}
 			CHECK_DUPS(c, l->witnesses, l->nwitnesses, "witness");
 		}
@@ -1403,7 +1417,9 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 			l->ngroups = count;
 			/* ids first, so a reference to a later group is named as such */
 			it = NULL;
-			for (i = 0; (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count; i++) {
+			for (i = 0;
+			     (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count;
+			     i++) {
 				struct fy_node *idn = NULL;
 				struct agreement_group *g = &l->groups[i];
 				g->mark = node_mark(item, m[3]);
@@ -1417,7 +1433,9 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 					        "group id \"%s\" is also a witness id", g->id);
 			}
 			it = NULL;
-			for (i = 0; (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count; i++) {
+			for (i = 0;
+			     (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count;
+			     i++) {
 				struct agreement_group *g = &l->groups[i];
 				struct fy_node *gv[3], *mn;
 				struct agreement_mark gm[3];
@@ -1435,7 +1453,9 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				if (g->members == NULL)
 					continue;
 				g->nmembers = nm;
-				for (k = 0; (mn = fy_node_sequence_iterate(gv[2], &mit)) != NULL && k < nm; k++) {
+				for (k = 0;
+				     (mn = fy_node_sequence_iterate(gv[2], &mit)) != NULL && k < nm;
+				     k++) {
 					char *id = id_dup(c, mn, gm[2], "group member");
 					size_t wi, gi;
 					g->members[k] = AGREEMENT_NONE;
@@ -1445,19 +1465,26 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 					/* tlog-policy: names must be defined before use */
 					gi = AGREEMENT_NONE;
 					for (size_t j = 0; j < i; j++)
-						if (l->groups[j].id != NULL && strcmp(l->groups[j].id, id) == 0)
+						if (l->groups[j].id != NULL &&
+						    strcmp(l->groups[j].id, id) == 0)
 							gi = j;
 					if (wi != AGREEMENT_NONE)
 						g->members[k] = wi;
 					else if (gi != AGREEMENT_NONE)
 						g->members[k] = l->nwitnesses + gi;
 					else if (group_index(c->a, id) != AGREEMENT_NONE)
-						problem(c, node_mark(mn, gm[2]), ARM_ERULE, "group-order",
-						        "group \"%s\" names group \"%s\" before it is defined "
-						        "(C2SP tlog-policy)", g->id ? g->id : "?", id);
+						problem(c, node_mark(mn, gm[2]), ARM_ERULE,
+						        "group-order",
+						        "group \"%s\" names group \"%s\" before it "
+						        "is defined "
+						        "(C2SP tlog-policy)",
+						        g->id ? g->id : "?", id);
 					else
-						problem(c, node_mark(mn, gm[2]), ARM_ERULE, "unknown-id",
-						        "group member \"%s\" is not a witness or an earlier group", id);
+						problem(c, node_mark(mn, gm[2]), ARM_ERULE,
+						        "unknown-id",
+						        "group member \"%s\" is not a witness or "
+						        "an earlier group",
+						        id);
 					free(id);
 				}
 				if (has(gv[1])) {
@@ -1466,19 +1493,24 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 						g->threshold = nm;
 					else if (scalar_is(gv[1], "any"))
 						g->threshold = 1;
-					else if (get_uint(c, gv[1], gm[1], "group threshold", AGREEMENT_MAX_ITEMS,
-					                  &t)) {
+					else if (get_uint(c, gv[1], gm[1], "group threshold",
+					                  AGREEMENT_MAX_ITEMS, &t)) {
 						if (t == 0)
-							problem(c, node_mark(gv[1], gm[1]), ARM_ERULE, "quorum-zero",
-							        "group threshold must be at least 1");
+							problem(
+							    c, node_mark(gv[1], gm[1]), ARM_ERULE,
+							    "quorum-zero",
+							    "group threshold must be at least 1");
 						else if (t > nm)
-							problem(c, node_mark(gv[1], gm[1]), ARM_ERULE, "quorum-too-large",
-							        "group threshold %llu exceeds its %zu members",
+							problem(c, node_mark(gv[1], gm[1]),
+							        ARM_ERULE, "quorum-too-large",
+							        "group threshold %llu exceeds its "
+							        "%zu members",
 							        (unsigned long long)t, nm);
 						g->threshold = (size_t)t;
 					}
 					if (nm == 0)
-						problem(c, g->mark, ARM_ERULE, "quorum-zero", "group has no members");
+						problem(c, g->mark, ARM_ERULE, "quorum-zero",
+						        "group has no members");
 				}
 			}
 			CHECK_DUPS(c, l->groups, l->ngroups, "group");
@@ -1497,8 +1529,8 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				        "log quorum 0: write quorum: none if no witness is needed");
 			else if (q > l->nwitnesses)
 				problem(c, node_mark(v[4], m[4]), ARM_ERULE, "quorum-too-large",
-				        "log quorum %llu exceeds the %zu witnesses", (unsigned long long)q,
-				        l->nwitnesses);
+				        "log quorum %llu exceeds the %zu witnesses",
+				        (unsigned long long)q, l->nwitnesses);
 			l->quorum_n = (size_t)q;
 		}
 	} else {
@@ -1507,7 +1539,8 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 			l->quorum_group = group_index(c->a, id);
 			if (l->quorum_group == AGREEMENT_NONE)
 				problem(c, node_mark(v[4], m[4]), ARM_ERULE, "unknown-id",
-				        "log quorum \"%s\" is not a number, none, or a group id", id);
+				        "log quorum \"%s\" is not a number, none, or a group id",
+				        id);
 			free(id);
 		}
 	}
@@ -1518,8 +1551,8 @@ static bool
 geojson_ok(struct fy_node *n)
 {
 	static const char *const types[] = {
-		"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
-		"MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection",
+	    "Point",        "MultiPoint",         "LineString", "MultiLineString",   "Polygon",
+	    "MultiPolygon", "GeometryCollection", "Feature",    "FeatureCollection",
 	};
 	struct fy_node *t;
 	size_t i;
@@ -1607,7 +1640,8 @@ json_emit(struct buf *b, struct fy_node *n)
 			return ARM_ENOMEM;
 		if (fy_node_get_style(n) == FYNS_PLAIN &&
 		    (json_number(s, len) || (len == 4 && memcmp(s, "null", 4) == 0) ||
-		     (len == 4 && memcmp(s, "true", 4) == 0) || (len == 5 && memcmp(s, "false", 5) == 0)))
+		     (len == 4 && memcmp(s, "true", 4) == 0) ||
+		     (len == 5 && memcmp(s, "false", 5) == 0)))
 			return buf_append(b, s, len, NULL);
 		return json_string(b, s, len);
 	case FYNT_SEQUENCE: {
@@ -1630,8 +1664,8 @@ json_emit(struct buf *b, struct fy_node *n)
 		while (rc == ARM_OK && (p = fy_node_mapping_iterate(n, &it)) != NULL) {
 			struct fy_node *k = fy_node_pair_key(p);
 
-			if (k == NULL || fy_node_get_type(k) != FYNT_SCALAR || fy_node_is_alias(k) ||
-			    (s = fy_node_get_scalar(k, &len)) == NULL)
+			if (k == NULL || fy_node_get_type(k) != FYNT_SCALAR ||
+			    fy_node_is_alias(k) || (s = fy_node_get_scalar(k, &len)) == NULL)
 				return ARM_ESYNTAX; /* JSON keys are strings */
 			if (!first)
 				rc = buf_puts(b, ",", NULL);
@@ -1645,8 +1679,7 @@ json_emit(struct buf *b, struct fy_node *n)
 		}
 		return rc == ARM_OK ? buf_puts(b, "}", NULL) : rc;
 	}
-	default:
-		return ARM_ESYNTAX;
+	default: return ARM_ESYNTAX;
 	}
 }
 
@@ -1659,7 +1692,8 @@ geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const c
 
 	if (!geojson_ok(n)) {
 		problem(c, node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
-		        "%s must be a GeoJSON object with a geometry, Feature or FeatureCollection type",
+		        "%s must be a GeoJSON object with a geometry, Feature or FeatureCollection "
+		        "type",
 		        what);
 		return NULL;
 	}
@@ -1731,14 +1765,15 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 	}
 	if (c->read_file == NULL) {
 		problem(c, z->mark, ARM_ENOTFOUND, "zone-file",
-		        "zone file \"%.80s\" cannot be read here (no files were supplied)", z->file);
+		        "zone file \"%.80s\" cannot be read here (no files were supplied)",
+		        z->file);
 		return;
 	}
 	if (c->read_file(c->rctx, z->file, &b, &err) != ARM_OK) {
 		/* ARM_EVERIFY: the reader checked the bytes against a signed digest. */
 		problem(c, z->mark, err.rc == ARM_OK ? ARM_EIO : err.rc,
-		        err.rc == ARM_EVERIFY ? "zone-digest" : "zone-file", "zone file \"%.80s\": %s",
-		        z->file, err.msg);
+		        err.rc == ARM_EVERIFY ? "zone-digest" : "zone-file",
+		        "zone file \"%.80s\": %s", z->file, err.msg);
 		buf_release(&b);
 		return;
 	}
@@ -1751,7 +1786,8 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 		s = is_scalar(digest) ? fy_node_get_scalar(digest, &len) : NULL;
 		if (s == NULL || len != 2 * HASH_SIZE || memcmp(s, hex, len) != 0)
 			problem(c, node_mark(digest, dm), ARM_EVERIFY, "zone-digest",
-			        "zone file \"%.80s\" has sha256 %s, not the digest the agreement states",
+			        "zone file \"%.80s\" has sha256 %s, not the digest the agreement "
+			        "states",
 			        z->file, hex);
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -1766,7 +1802,8 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 	if (d == NULL || !geojson_ok(fy_document_root(d))) {
 		problem(c, z->mark, ARM_ESYNTAX, "zone-geojson",
 		        "zone file \"%.80s\" is not a GeoJSON object with a geometry, Feature or "
-		        "FeatureCollection type", z->file);
+		        "FeatureCollection type",
+		        z->file);
 	} else {
 		z->geojson_len = b.len;
 		z->geojson = (char *)buf_detach(&b, &z->geojson_len);
@@ -1836,8 +1873,8 @@ ref(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what
 		return AGREEMENT_NONE;
 	i = find(c->a, id);
 	if (i == AGREEMENT_NONE)
-		problem(c, node_mark(n, at), ARM_ERULE, "unknown-id", "commitment \"%s\": %s \"%s\" is not defined",
-		        owner, what, id);
+		problem(c, node_mark(n, at), ARM_ERULE, "unknown-id",
+		        "commitment \"%s\": %s \"%s\" is not defined", owner, what, id);
 	free(id);
 	return i;
 }
@@ -1845,8 +1882,7 @@ ref(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what
 /* A list of ids (or a single id where single_ok) resolved with find. */
 static size_t *
 ref_list(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-         size_t (*find)(const struct agreement *, const char *), const char *owner,
-         size_t *count)
+         size_t (*find)(const struct agreement *, const char *), const char *owner, size_t *count)
 {
 	struct fy_node *item;
 	void *it = NULL;
@@ -1865,7 +1901,8 @@ ref_list(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char 
 		for (j = 0; out[k] != AGREEMENT_NONE && j < k; j++)
 			if (out[j] == out[k])
 				problem(c, node_mark(item, at), ARM_ERULE, "duplicate-id",
-				        "commitment \"%s\": %s lists the same id twice", owner, what);
+				        "commitment \"%s\": %s lists the same id twice", owner,
+				        what);
 		k++;
 	}
 	/* Drop unresolved entries; their problems are already reported. */
@@ -1894,9 +1931,11 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	if (has(v[3])) {
 		char *s = scalar_dup(c, v[3], m[3], "verify method");
 		if (s != NULL && agreement_method_parse(s, &cm->verify.method) != 0)
-			problem(c, node_mark(v[3], m[3]), ARM_ESYNTAX, "bad-value",
-			        "method \"%.40s\" is not one of self, media, imagery, on-site, mutual, "
-			        "trilateral, forensic, investigation", s);
+			problem(
+			    c, node_mark(v[3], m[3]), ARM_ESYNTAX, "bad-value",
+			    "method \"%.40s\" is not one of self, media, imagery, on-site, mutual, "
+			    "trilateral, forensic, investigation",
+			    s);
 		free(s);
 	}
 	if (has(v[2]) && !get_bool(c, v[2], m[2], "verify mutual", &mutual))
@@ -1929,19 +1968,22 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		if (get_uint(c, v[1], m[1], "verify quorum", AGREEMENT_MAX_ITEMS, &q)) {
 			size_t listed = (size_t)fy_node_sequence_item_count(v[0]);
 			if (q == 0)
-				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-zero",
-				        "commitment \"%s\": verify quorum must be at least 1; write "
-				        "verify: none for no verification", cm->id ? cm->id : "?");
+				problem(
+				    c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-zero",
+				    "commitment \"%s\": verify quorum must be at least 1; write "
+				    "verify: none for no verification",
+				    cm->id ? cm->id : "?");
 			else if (q > listed)
 				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-too-large",
-				        "commitment \"%s\": verify quorum %llu exceeds the %zu actors in by",
+				        "commitment \"%s\": verify quorum %llu exceeds the %zu "
+				        "actors in by",
 				        cm->id ? cm->id : "?", (unsigned long long)q, listed);
 			cm->verify.quorum = (size_t)q;
 		}
 	}
 	if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
-		problem(c, m[0], ARM_ERULE, "quorum-zero",
-		        "commitment \"%s\": verify by is empty", cm->id ? cm->id : "?");
+		problem(c, m[0], ARM_ERULE, "quorum-zero", "commitment \"%s\": verify by is empty",
+		        cm->id ? cm->id : "?");
 }
 
 /* Longest schedule: 100 years, in days or in hours. */
@@ -1989,40 +2031,46 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 		s = fy_node_get_scalar(n, &len);
 		dd = dday_parse(s, len, &cm->due.days, &cm->due.hours);
 		if (dd < 0) {
-			problem(c, node_mark(n, at), ARM_ESYNTAX, "due-dday",
-			        "commitment \"%s\": due \"%.*s\" is not D+N (days, at most %u) or D+Nh "
-			        "(hours, at most %u)",
-			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s, DUE_MAX_DAYS,
-			        DUE_MAX_HOURS);
+			problem(
+			    c, node_mark(n, at), ARM_ESYNTAX, "due-dday",
+			    "commitment \"%s\": due \"%.*s\" is not D+N (days, at most %u) or D+Nh "
+			    "(hours, at most %u)",
+			    cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s, DUE_MAX_DAYS,
+			    DUE_MAX_HOURS);
 			return;
 		}
 		if (dd > 0) {
 			cm->due.kind = AGREEMENT_DUE_DDAY;
 			if (!c->a->has_effective) {
-				problem(c, node_mark(n, at), ARM_ERULE, "due-dday",
-				        "commitment \"%s\": due \"%.*s\" counts from the agreement's "
-				        "effective moment, and the agreement has no effective:",
-				        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
+				problem(
+				    c, node_mark(n, at), ARM_ERULE, "due-dday",
+				    "commitment \"%s\": due \"%.*s\" counts from the agreement's "
+				    "effective moment, and the agreement has no effective:",
+				    cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
 				return;
 			}
-			cm->due.deadline = cm->due.hours >= 0
-			                       ? c->a->effective + cm->due.hours * 3600
-			                       : (agreement_day(c->a, c->a->effective) + cm->due.days + 1) *
-			                                 86400 -
-			                             c->a->tz_offset;
+			cm->due.deadline =
+			    cm->due.hours >= 0
+			        ? c->a->effective + cm->due.hours * 3600
+			        : (agreement_day(c->a, c->a->effective) + cm->due.days + 1) *
+			                  86400 -
+			              c->a->tz_offset;
 			return;
 		}
-		if (agreement_date_parse(s, len, &cm->due.year, &cm->due.month, &cm->due.day) != 0) {
-			problem(c, node_mark(n, at), ARM_ESYNTAX, "date-invalid",
-			        "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD, D+N or D+Nh",
-			        cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
+		if (agreement_date_parse(s, len, &cm->due.year, &cm->due.month, &cm->due.day) !=
+		    0) {
+			problem(
+			    c, node_mark(n, at), ARM_ESYNTAX, "date-invalid",
+			    "commitment \"%s\": due \"%.*s\" is not a date YYYY-MM-DD, D+N or D+Nh",
+			    cm->id ? cm->id : "?", (int)(len > 40 ? 40 : len), s);
 			return;
 		}
 		cm->due.kind = AGREEMENT_DUE_DATE;
 		/* overdue once the day has ended in the counting zone */
 		cm->due.deadline =
-			(agreement_days_from_civil(cm->due.year, cm->due.month, cm->due.day) + 1) * 86400 -
-			c->a->tz_offset;
+		    (agreement_days_from_civil(cm->due.year, cm->due.month, cm->due.day) + 1) *
+		        86400 -
+		    c->a->tz_offset;
 		return;
 	}
 	if (!get_map(c, n, at, "due (a date, D+N, or {after, days|hours})", keys, 3, v, m))
@@ -2067,16 +2115,22 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 		struct fy_node *tv[2];
 		struct agreement_mark tm[2];
 		uint64_t nv = 0, nd = 0;
-		if (get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2, tv, tm)) {
+		if (get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2, tv,
+		            tm)) {
 			need(c, tv[0], m[2], "threshold violations");
 			need(c, tv[1], m[2], "threshold days");
-			if (has(tv[0]) && get_uint(c, tv[0], tm[0], "threshold violations", 1000000, &nv) &&
+			if (has(tv[0]) &&
+			    get_uint(c, tv[0], tm[0], "threshold violations", 1000000, &nv) &&
 			    nv == 0)
-				problem(c, node_mark(tv[0], tm[0]), ARM_ERULE, "threshold-invalid",
-				        "commitment \"%s\": a threshold counts at least 1 violation", who);
-			if (has(tv[1]) && get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) && nd == 0)
+				problem(
+				    c, node_mark(tv[0], tm[0]), ARM_ERULE, "threshold-invalid",
+				    "commitment \"%s\": a threshold counts at least 1 violation",
+				    who);
+			if (has(tv[1]) && get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) &&
+			    nd == 0)
 				problem(c, node_mark(tv[1], tm[1]), ARM_ERULE, "threshold-invalid",
-				        "commitment \"%s\": a threshold window is at least 1 day", who);
+				        "commitment \"%s\": a threshold window is at least 1 day",
+				        who);
 			cm->standing.violations = (size_t)nv;
 			cm->standing.days = (int64_t)nd;
 		}
@@ -2086,15 +2140,19 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 	cm->standing.standing = true;
 	need(c, v[0], at, "standing breached_by");
 	if (has(v[0])) {
-		cm->standing.breached_by = ref_list(c, v[0], m[0], "breached_by incident kind",
-		                                    agreement_kind_index, who, &cm->standing.nbreached_by);
-		if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
-			problem(c, m[0], ARM_ERULE, "missing-key",
-			        "commitment \"%s\": breached_by must name at least one incident kind", who);
+		cm->standing.breached_by =
+		    ref_list(c, v[0], m[0], "breached_by incident kind", agreement_kind_index, who,
+		             &cm->standing.nbreached_by);
+		if (fy_node_get_type(v[0]) == FYNT_SEQUENCE &&
+		    fy_node_sequence_item_count(v[0]) == 0)
+			problem(
+			    c, m[0], ARM_ERULE, "missing-key",
+			    "commitment \"%s\": breached_by must name at least one incident kind",
+			    who);
 	}
 	if (has(v[1]))
-		cm->standing.zones = ref_list(c, v[1], m[1], "standing zone", agreement_zone_index, who,
-		                              &cm->standing.nzones);
+		cm->standing.zones = ref_list(c, v[1], m[1], "standing zone", agreement_zone_index,
+		                              who, &cm->standing.nzones);
 }
 
 /* First pass over commitments: ids only, so references can point forward. */
@@ -2109,7 +2167,8 @@ commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	if (!get_seq(c, n, at, "commitments", &count))
 		return 0;
 	if (count == 0)
-		problem(c, at, ARM_ERULE, "missing-key", "commitments must list at least one commitment");
+		problem(c, at, ARM_ERULE, "missing-key",
+		        "commitments must list at least one commitment");
 	a->commitments = xcalloc(c, count, sizeof(*a->commitments), at);
 	if (a->commitments == NULL)
 		return 0;
@@ -2128,7 +2187,8 @@ commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (has(idn))
 			cm->id = id_dup(c, idn, cm->mark, "commitment id");
 		else
-			problem(c, cm->mark, ARM_ESYNTAX, "missing-key", "commitment id is required");
+			problem(c, cm->mark, ARM_ESYNTAX, "missing-key",
+			        "commitment id is required");
 	}
 	CHECK_DUPS(c, a->commitments, a->ncommitments, "commitment");
 	return count;
@@ -2221,7 +2281,8 @@ parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	if (has(v[1]) && get_uint(c, v[1], m[1], "tranche percent", 1000, &p)) {
 		if (p == 0 || p > 100)
 			problem(c, node_mark(v[1], m[1]), ARM_ERULE, "tranche-invalid",
-			        "commitment \"%s\": a tranche is 1 to 100 percent", cm->id ? cm->id : "?");
+			        "commitment \"%s\": a tranche is 1 to 100 percent",
+			        cm->id ? cm->id : "?");
 		cm->tranche_pct = (int64_t)p;
 	}
 }
@@ -2229,11 +2290,26 @@ parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 static void
 parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreement_mark at)
 {
-	static const char *const keys[] = {"id", "owner", "owners", "phase", "category", "text",
-	                                   "requires", "together", "verify", "due", "standing",
-	                                   "area", "quantity", "tranche"};
-	enum { K_ID, K_OWNER, K_OWNERS, K_PHASE, K_CATEGORY, K_TEXT, K_REQUIRES, K_TOGETHER,
-	       K_VERIFY, K_DUE, K_STANDING, K_AREA, K_QTY, K_TRANCHE, K_N };
+	static const char *const keys[] = {"id",       "owner",    "owners",   "phase",  "category",
+	                                   "text",     "requires", "together", "verify", "due",
+	                                   "standing", "area",     "quantity", "tranche"};
+	enum {
+		K_ID,
+		K_OWNER,
+		K_OWNERS,
+		K_PHASE,
+		K_CATEGORY,
+		K_TEXT,
+		K_REQUIRES,
+		K_TOGETHER,
+		K_VERIFY,
+		K_DUE,
+		K_STANDING,
+		K_AREA,
+		K_QTY,
+		K_TRANCHE,
+		K_N
+	};
 	struct agreement *a = c->a;
 	struct agreement_commitment *cm = &a->commitments[ci];
 	struct fy_node *v[K_N];
@@ -2250,12 +2326,13 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 	} else if (has(v[K_OWNER])) {
 		cm->owners = xcalloc(c, 1, sizeof(size_t), cm->mark);
 		if (cm->owners != NULL) {
-			cm->owners[0] = ref(c, v[K_OWNER], m[K_OWNER], "owner", agreement_actor_index, who);
+			cm->owners[0] =
+			    ref(c, v[K_OWNER], m[K_OWNER], "owner", agreement_actor_index, who);
 			cm->nowners = cm->owners[0] != AGREEMENT_NONE;
 		}
 	} else {
-		cm->owners = ref_list(c, v[K_OWNERS], m[K_OWNERS], "owner", agreement_actor_index, who,
-		                      &cm->nowners);
+		cm->owners = ref_list(c, v[K_OWNERS], m[K_OWNERS], "owner", agreement_actor_index,
+		                      who, &cm->nowners);
 		if (fy_node_get_type(v[K_OWNERS]) == FYNT_SEQUENCE &&
 		    fy_node_sequence_item_count(v[K_OWNERS]) == 0)
 			problem(c, m[K_OWNERS], ARM_ERULE, "missing-key",
@@ -2300,7 +2377,8 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 		parse_verify(c, cm, v[K_VERIFY], m[K_VERIFY]);
 	else if (!cm->standing.standing && !has(v[K_TRANCHE]))
 		problem(c, cm->mark, ARM_ERULE, "verify-missing",
-		        "commitment \"%s\" has no verify: write verify: none if a claim is enough", who);
+		        "commitment \"%s\" has no verify: write verify: none if a claim is enough",
+		        who);
 	if (has(v[K_DUE]))
 		parse_due(c, cm, v[K_DUE], m[K_DUE]);
 	if (has(v[K_AREA]))
@@ -2461,8 +2539,10 @@ check_graph(struct ctx *c)
 		struct agreement_together *t = &a->togethers[i];
 		if (t->nmembers < 2) {
 			problem(c, a->commitments[t->members[0]].mark, ARM_ERULE, "together-single",
-			        "together group \"%s\" has only commitment \"%s\"; a simultaneity group "
-			        "needs two or more", t->id, a->commitments[t->members[0]].id);
+			        "together group \"%s\" has only commitment \"%s\"; a simultaneity "
+			        "group "
+			        "needs two or more",
+			        t->id, a->commitments[t->members[0]].id);
 			continue;
 		}
 		for (k = 0; k < t->nmembers; k++) {
@@ -2484,7 +2564,8 @@ check_graph(struct ctx *c)
 				if (j != k && state[t->members[j]])
 					problem(c, a->commitments[t->members[k]].mark, ARM_ERULE,
 					        "together-requires",
-					        "commitment \"%s\" requires \"%s\" but both are in together group "
+					        "commitment \"%s\" requires \"%s\" but both are in "
+					        "together group "
 					        "\"%s\": neither could ever take effect",
 					        a->commitments[t->members[k]].id,
 					        a->commitments[t->members[j]].id, t->id);
@@ -2568,10 +2649,12 @@ parse_effective(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		a->has_effective = true;
 		return;
 	}
-	if (s != NULL && len >= 20 && s[10] == 'T' && agreement_date_parse(s, 10, &y, &mo, &d) == 0 &&
+	if (s != NULL && len >= 20 && s[10] == 'T' &&
+	    agreement_date_parse(s, 10, &y, &mo, &d) == 0 &&
 	    agreement_clock_parse(s + 11, 8, &hh, &mi, &ss) == 0 &&
 	    agreement_offset_parse(s + 19, len - 19, &off) == 0) {
-		a->effective = agreement_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off;
+		a->effective =
+		    agreement_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - off;
 		a->has_effective = true;
 		return;
 	}
@@ -2605,7 +2688,8 @@ parse_arbiter(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		return;
 	need(c, v[0], at, "arbiter by");
 	if (has(v[0])) {
-		ar->by = ref_list(c, v[0], m[0], "arbiter", agreement_actor_index, "(arbiter)", &ar->nby);
+		ar->by = ref_list(c, v[0], m[0], "arbiter", agreement_actor_index, "(arbiter)",
+		                  &ar->nby);
 		if (ar->nby == 0 && fy_node_get_type(v[0]) == FYNT_SEQUENCE)
 			problem(c, m[0], ARM_ERULE, "quorum-zero", "arbiter by is empty");
 	}
@@ -2618,8 +2702,8 @@ parse_arbiter(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 				        "arbiter quorum must be at least 1");
 			else if (q > ar->nby)
 				problem(c, node_mark(v[1], m[1]), ARM_ERULE, "quorum-too-large",
-				        "arbiter quorum %llu exceeds the %zu actors in by", (unsigned long long)q,
-				        ar->nby);
+				        "arbiter quorum %llu exceeds the %zu actors in by",
+				        (unsigned long long)q, ar->nby);
 			ar->quorum = (size_t)q;
 		}
 	}
@@ -2638,22 +2722,39 @@ parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	need(c, v[0], at, "findings by");
 	if (!has(v[0]))
 		return;
-	c->a->finders =
-		ref_list(c, v[0], m[0], "findings by", agreement_actor_index, "(findings)", &c->a->nfinders);
+	c->a->finders = ref_list(c, v[0], m[0], "findings by", agreement_actor_index, "(findings)",
+	                         &c->a->nfinders);
 	c->a->has_finders = true;
 	if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
 		problem(c, m[0], ARM_ERULE, "missing-key",
-		        "findings by must name at least one actor (leave findings out for every verifier)");
+		        "findings by must name at least one actor (leave findings out for every "
+		        "verifier)");
 }
 
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
-	static const char *const keys[] = {"armistice", "name", "title", "timezone", "counting",
-	                                   "log", "actors", "phases", "incident_kinds", "zones",
-	                                   "commitments", "effective", "arbiter", "findings"};
-	enum { K_V, K_NAME, K_TITLE, K_TZ, K_COUNT, K_LOG, K_ACTORS, K_PHASES, K_KINDS, K_ZONES,
-	       K_COMMIT, K_EFF, K_ARB, K_FIND, K_N };
+	static const char *const keys[] = {"armistice",      "name",    "title",       "timezone",
+	                                   "counting",       "log",     "actors",      "phases",
+	                                   "incident_kinds", "zones",   "commitments", "effective",
+	                                   "arbiter",        "findings"};
+	enum {
+		K_V,
+		K_NAME,
+		K_TITLE,
+		K_TZ,
+		K_COUNT,
+		K_LOG,
+		K_ACTORS,
+		K_PHASES,
+		K_KINDS,
+		K_ZONES,
+		K_COMMIT,
+		K_EFF,
+		K_ARB,
+		K_FIND,
+		K_N
+	};
 	struct agreement *a = c->a;
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
@@ -2751,9 +2852,11 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	c.rctx = rctx;
 
 	if (len > AGREEMENT_MAX_SIZE)
-		return arm_err_set(e, ARM_ELIMIT,
-		                   "%s: limit: the agreement is %zu bytes, more than %u (it must fit in "
-		                   "one log entry with its signatures)", c.fname, len, AGREEMENT_MAX_SIZE);
+		return arm_err_set(
+		    e, ARM_ELIMIT,
+		    "%s: limit: the agreement is %zu bytes, more than %u (it must fit in "
+		    "one log entry with its signatures)",
+		    c.fname, len, AGREEMENT_MAX_SIZE);
 	/* The agreement is signed-note text (signed-note v1.0.0 §"Format"). */
 	if (note_text_valid((const char *)yaml, len, &err) != ARM_OK)
 		problem(&c, top, ARM_ESYNTAX, "agreement-bytes", "%s", err.msg);
@@ -2823,8 +2926,8 @@ read_bounded(int dirfd, const char *path, int flags, struct buf *out, struct arm
 
 	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0)
-		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO, "cannot open \"%s\": %s",
-		                   path, strerror(errno));
+		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
+		                   "cannot open \"%s\": %s", path, strerror(errno));
 	rc = buf_read_fd(out, fd, path, e);
 	close(fd);
 	return rc;
@@ -2836,13 +2939,14 @@ agreement_read_dir(void *dir, const char *relpath, struct buf *out, struct arm_e
 	int dirfd, rc;
 
 	if (!relpath_ok(relpath))
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "zone-file-path: \"%.80s\" must be a relative path without \"..\"",
-		                   relpath);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "zone-file-path: \"%.80s\" must be a relative path without \"..\"", relpath);
 	dirfd = open((const char *)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
-		                   "cannot open directory \"%s\": %s", (const char *)dir, strerror(errno));
+		                   "cannot open directory \"%s\": %s", (const char *)dir,
+		                   strerror(errno));
 	/* a zone file that is a symlink could point anywhere on the machine */
 	rc = read_bounded(dirfd, relpath, O_NOFOLLOW, out, e);
 	close(dirfd);

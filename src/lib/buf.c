@@ -43,8 +43,7 @@ buf_reserve(struct buf *b, size_t extra, struct arm_err *e)
 	uint8_t *p;
 
 	if (extra > b->max || b->len > b->max - extra)
-		return arm_err_set(e, ARM_ELIMIT,
-		                   "input too large: more than %zu bytes", b->max);
+		return arm_err_set(e, ARM_ELIMIT, "input too large: more than %zu bytes", b->max);
 	need = b->len + extra + 1; /* room for the trailing NUL */
 	if (need <= b->cap)
 		return ARM_OK;
@@ -53,7 +52,8 @@ buf_reserve(struct buf *b, size_t extra, struct arm_err *e)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
 	p = realloc(b->data, ncap);
 	if (p == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "out of memory growing a buffer to %zu bytes", ncap);
+		return arm_err_set(e, ARM_ENOMEM, "out of memory growing a buffer to %zu bytes",
+		                   ncap);
 	b->data = p;
 	b->cap = ncap;
 	return ARM_OK;
@@ -119,7 +119,8 @@ buf_read_fd(struct buf *b, int fd, const char *name, struct arm_err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return arm_err_set(e, ARM_EIO, "cannot read '%s': %s", name, strerror(errno));
+			return arm_err_set(e, ARM_EIO, "cannot read '%s': %s", name,
+			                   strerror(errno));
 		if (n == 0)
 			return ARM_OK;
 		if (buf_append(b, chunk, (size_t)n, e) != ARM_OK) {

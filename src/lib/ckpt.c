@@ -47,21 +47,25 @@ ckpt_parse(struct ckpt *c, const char *text, size_t len, struct arm_err *e)
 	for (i = 0; i < 3; i++) {
 		const char *nl = off < len ? memchr(text + off, '\n', len - off) : NULL;
 		if (nl == NULL)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "checkpoint: %zu lines, want at least 3 (origin, tree size, "
-			                   "root hash; tlog-checkpoint v1.0.0 note text)", i);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "checkpoint: %zu lines, want at least 3 (origin, tree size, "
+			    "root hash; tlog-checkpoint v1.0.0 note text)",
+			    i);
 		line[i] = text + off;
 		llen[i] = (size_t)(nl - line[i]);
 		if (llen[i] == 0)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "checkpoint: line %zu at byte %zu is empty "
-			                   "(tlog-checkpoint v1.0.0: lines MUST be non-empty)", i + 1, off);
+			                   "(tlog-checkpoint v1.0.0: lines MUST be non-empty)",
+			                   i + 1, off);
 		off += llen[i] + 1;
 	}
 	if (llen[0] > CKPT_ORIGIN_MAX)
-		return arm_err_set(e, ARM_ELIMIT,
-		                   "checkpoint: origin is %zu bytes, more than the limit of %d: \"%.64s\"",
-		                   llen[0], CKPT_ORIGIN_MAX, line[0]);
+		return arm_err_set(
+		    e, ARM_ELIMIT,
+		    "checkpoint: origin is %zu bytes, more than the limit of %d: \"%.64s\"",
+		    llen[0], CKPT_ORIGIN_MAX, line[0]);
 	memcpy(c->origin, line[0], llen[0]);
 	c->origin[llen[0]] = '\0';
 	if (!parse_size(line[1], llen[1], &c->size)) {
@@ -84,24 +88,29 @@ ckpt_parse(struct ckpt *c, const char *text, size_t len, struct arm_err *e)
 	hash_sha256(empty, "", 0);
 	if (c->size == 0 && memcmp(c->root, empty, HASH_SIZE) != 0) {
 		memset(c, 0, sizeof(*c));
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "checkpoint: tree size 0 with root \"%.44s\"; the empty tree's root "
-		                   "is SHA-256(\"\") (RFC 9162 §2.1.1)", line[2]);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "checkpoint: tree size 0 with root \"%.44s\"; the empty tree's root "
+		    "is SHA-256(\"\") (RFC 9162 §2.1.1)",
+		    line[2]);
 	}
 	/* Extension lines: opaque, each MUST be non-empty. */
 	for (i = off; i < len; i++) {
 		if (text[i] == '\n' && (i == off || text[i - 1] == '\n')) {
 			memset(c, 0, sizeof(*c));
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "checkpoint: empty extension line at byte %zu "
-			                   "(tlog-checkpoint v1.0.0: extension lines MUST be non-empty)", i);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "checkpoint: empty extension line at byte %zu "
+			    "(tlog-checkpoint v1.0.0: extension lines MUST be non-empty)",
+			    i);
 		}
 	}
 	if (len - off > CKPT_EXT_MAX) {
 		memset(c, 0, sizeof(*c));
-		return arm_err_set(e, ARM_ELIMIT,
-		                   "checkpoint: %zu bytes of extension lines, more than the limit of %d",
-		                   len - off, CKPT_EXT_MAX);
+		return arm_err_set(
+		    e, ARM_ELIMIT,
+		    "checkpoint: %zu bytes of extension lines, more than the limit of %d",
+		    len - off, CKPT_EXT_MAX);
 	}
 	memcpy(c->ext, text + off, len - off);
 	c->ext[len - off] = '\0';
@@ -124,7 +133,8 @@ ckpt_format(const struct ckpt *c, struct buf *out, struct arm_err *e)
 	if (rc == ARM_OK && c->ext_len > 0)
 		rc = c->ext_len <= CKPT_EXT_MAX
 		         ? buf_append(out, c->ext, c->ext_len, e)
-		         : arm_err_set(e, ARM_EUSAGE, "checkpoint: ext_len %zu out of range", c->ext_len);
+		         : arm_err_set(e, ARM_EUSAGE, "checkpoint: ext_len %zu out of range",
+		                       c->ext_len);
 	/*
 	 * Whatever we write must parse back to the same checkpoint, so a bad
 	 * origin or extension (newline, control character) fails here and not
@@ -136,7 +146,8 @@ ckpt_format(const struct ckpt *c, struct buf *out, struct arm_err *e)
 	                     back.ext_len != c->ext_len))
 		rc = arm_err_set(e, ARM_EUSAGE,
 		                 "checkpoint: origin \"%.64s\" or extension lines do not survive a "
-		                 "round trip", c->origin);
+		                 "round trip",
+		                 c->origin);
 	if (rc != ARM_OK && out->data != NULL) {
 		out->len = old;
 		out->data[old] = '\0';

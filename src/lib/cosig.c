@@ -28,8 +28,8 @@ cosig_message(struct buf *m, uint64_t ts, const char *body, size_t len, struct a
 }
 
 int
-cosig_sign(const struct note_signer *s, uint64_t ts, const char *body, size_t len,
-           struct buf *line, struct arm_err *e)
+cosig_sign(const struct note_signer *s, uint64_t ts, const char *body, size_t len, struct buf *line,
+           struct arm_err *e)
 {
 	struct buf m = BUF_INIT(NOTE_MAX_SIZE + 64);
 	struct note_sig sig;
@@ -37,13 +37,15 @@ cosig_sign(const struct note_signer *s, uint64_t ts, const char *body, size_t le
 	int rc, i;
 
 	if (s->type != NOTE_KEY_COSIG_V1 || !note_signer_ready(s))
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "cosign: key \"%s\" is not a cosigner key (type 0x%02x, want 0x04)",
-		                   s->name, s->type);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "cosign: key \"%s\" is not a cosigner key (type 0x%02x, want 0x04)", s->name,
+		    s->type);
 	if (ts > COSIG_TS_MAX)
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "cosign: timestamp %" PRIu64 " exceeds 2^63-1 "
-		                   "(tlog-cosignature v1.0.1 format)", ts);
+		                   "(tlog-cosignature v1.0.1 format)",
+		                   ts);
 	/* A cosignature states something about a checkpoint: refuse anything else. */
 	ARM_TRY(ckpt_parse(&c, body, len, e));
 	memset(&sig, 0, sizeof(sig));
@@ -75,9 +77,10 @@ cosig_verify(const struct note_verifier *v, const struct note_sig *sig, const ch
 		                   "cosignature: key \"%s\" is not a cosigner key (type 0x%02x)",
 		                   v->name, v->type);
 	if (v->key_id != sig->key_id || strcmp(v->name, sig->name) != 0)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "cosignature: signature by \"%s+%08x\" checked against key \"%s+%08x\"",
-		                   sig->name, (unsigned)sig->key_id, v->name, (unsigned)v->key_id);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "cosignature: signature by \"%s+%08x\" checked against key \"%s+%08x\"",
+		    sig->name, (unsigned)sig->key_id, v->name, (unsigned)v->key_id);
 	if (sig->sig_len != COSIG_LEN)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "cosignature by \"%s\": %zu bytes after the key id, want 72 "
@@ -88,10 +91,10 @@ cosig_verify(const struct note_verifier *v, const struct note_sig *sig, const ch
 	if (t > COSIG_TS_MAX)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "cosignature by \"%s\": timestamp %" PRIu64 " exceeds 2^63-1 "
-		                   "(tlog-cosignature v1.0.1 format)", sig->name, t);
+		                   "(tlog-cosignature v1.0.1 format)",
+		                   sig->name, t);
 	rc = cosig_message(&m, t, body, len, e);
-	if (rc == ARM_OK &&
-	    crypto_sign_verify_detached(sig->sig + 8, m.data, m.len, v->pk) != 0)
+	if (rc == ARM_OK && crypto_sign_verify_detached(sig->sig + 8, m.data, m.len, v->pk) != 0)
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "cosignature by \"%s+%08x\" at time %" PRIu64 " does not verify",
 		                 sig->name, (unsigned)sig->key_id, t);

@@ -12,8 +12,9 @@ csv_reader_init(struct csv_reader *r, const uint8_t *in, size_t len, struct arm_
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->store, CSV_RECORD_MAX + CSV_MAX_FIELDS);
 	if (len > CSV_INPUT_MAX)
-		return arm_err_set(e, ARM_ELIMIT, "csv: input of %zu bytes is over the %u-byte limit",
-		                   len, CSV_INPUT_MAX);
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "csv: input of %zu bytes is over the %u-byte limit", len,
+		                   CSV_INPUT_MAX);
 	r->in = in;
 	r->in_len = len;
 	r->line = 1;
@@ -55,10 +56,12 @@ static int
 put(struct csv_reader *r, const uint8_t *p, size_t n, size_t field_start, struct arm_err *e)
 {
 	if (r->store.len - field_start + n > CSV_FIELD_MAX)
-		return arm_err_set(e, ARM_ELIMIT, "csv: field longer than %d bytes at line %zu col %zu",
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "csv: field longer than %d bytes at line %zu col %zu",
 		                   CSV_FIELD_MAX, r->line, col(r));
 	if (r->store.len + n > CSV_RECORD_MAX)
-		return arm_err_set(e, ARM_ELIMIT, "csv: record longer than %u bytes at line %zu col %zu",
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "csv: record longer than %u bytes at line %zu col %zu",
 		                   CSV_RECORD_MAX, r->line, col(r));
 	return buf_append(&r->store, p, n, e);
 }
@@ -74,9 +77,10 @@ quoted_field(struct csv_reader *r, size_t start, struct arm_err *e)
 		uint8_t c;
 
 		if (r->off >= r->in_len)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "csv: quoted field opened at line %zu col %zu is never closed",
-			                   oline, ocol);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "csv: quoted field opened at line %zu col %zu is never closed", oline,
+			    ocol);
 		c = r->in[r->off];
 		if (c == '"') {
 			if (r->off + 1 < r->in_len && r->in[r->off + 1] == '"') {
@@ -88,8 +92,8 @@ quoted_field(struct csv_reader *r, size_t start, struct arm_err *e)
 			break;
 		}
 		if (c == '\0')
-			return arm_err_set(e, ARM_ESYNTAX, "csv: NUL byte at line %zu col %zu", r->line,
-			                   col(r));
+			return arm_err_set(e, ARM_ESYNTAX, "csv: NUL byte at line %zu col %zu",
+			                   r->line, col(r));
 		if (c == '\r' || c == '\n') {
 			/* Line breaks inside quotes are data (rule 6); keep them as written. */
 			size_t from = r->off;
@@ -102,11 +106,12 @@ quoted_field(struct csv_reader *r, size_t start, struct arm_err *e)
 		r->off++;
 	}
 	if (r->off < r->in_len && r->in[r->off] != ',' && !at_eol(r))
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "csv: '%c' after the closing quote at line %zu col %zu (want a comma "
-		                   "or a line end)",
-		                   r->in[r->off] >= 0x20 && r->in[r->off] < 0x7f ? r->in[r->off] : '?',
-		                   r->line, col(r));
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "csv: '%c' after the closing quote at line %zu col %zu (want a comma "
+		    "or a line end)",
+		    r->in[r->off] >= 0x20 && r->in[r->off] < 0x7f ? r->in[r->off] : '?', r->line,
+		    col(r));
 	return ARM_OK;
 }
 
@@ -118,12 +123,13 @@ plain_field(struct csv_reader *r, size_t start, struct arm_err *e)
 
 	while (r->off < r->in_len && r->in[r->off] != ',' && !at_eol(r)) {
 		if (r->in[r->off] == '"')
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "csv: double quote inside an unquoted field at line %zu col %zu",
-			                   r->line, col(r));
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "csv: double quote inside an unquoted field at line %zu col %zu",
+			    r->line, col(r));
 		if (r->in[r->off] == '\0')
-			return arm_err_set(e, ARM_ESYNTAX, "csv: NUL byte at line %zu col %zu", r->line,
-			                   col(r));
+			return arm_err_set(e, ARM_ESYNTAX, "csv: NUL byte at line %zu col %zu",
+			                   r->line, col(r));
 		r->off++;
 	}
 	return put(r, r->in + from, r->off - from, start, e);
@@ -149,7 +155,8 @@ csv_next(struct csv_reader *r, struct csv_record *rec, bool *done, struct arm_er
 		size_t start = r->store.len;
 
 		if (n == CSV_MAX_FIELDS)
-			return arm_err_set(e, ARM_ELIMIT, "csv: more than %d fields at line %zu col %zu",
+			return arm_err_set(e, ARM_ELIMIT,
+			                   "csv: more than %d fields at line %zu col %zu",
 			                   CSV_MAX_FIELDS, r->line, col(r));
 		if (r->off < r->in_len && r->in[r->off] == '"')
 			ARM_TRY(quoted_field(r, start, e));
@@ -204,22 +211,17 @@ csv_charset_parse(const char *name, enum csv_charset *cs, struct arm_err *e)
 
 /* Mac OS Roman 0x80..0xFF as Unicode code points (Apple's ROMAN.TXT, 1998). */
 static const uint16_t macroman_hi[128] = {
-	0x00C4, 0x00C5, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00DC, 0x00E1,
-	0x00E0, 0x00E2, 0x00E4, 0x00E3, 0x00E5, 0x00E7, 0x00E9, 0x00E8,
-	0x00EA, 0x00EB, 0x00ED, 0x00EC, 0x00EE, 0x00EF, 0x00F1, 0x00F3,
-	0x00F2, 0x00F4, 0x00F6, 0x00F5, 0x00FA, 0x00F9, 0x00FB, 0x00FC,
-	0x2020, 0x00B0, 0x00A2, 0x00A3, 0x00A7, 0x2022, 0x00B6, 0x00DF,
-	0x00AE, 0x00A9, 0x2122, 0x00B4, 0x00A8, 0x2260, 0x00C6, 0x00D8,
-	0x221E, 0x00B1, 0x2264, 0x2265, 0x00A5, 0x00B5, 0x2202, 0x2211,
-	0x220F, 0x03C0, 0x222B, 0x00AA, 0x00BA, 0x03A9, 0x00E6, 0x00F8,
-	0x00BF, 0x00A1, 0x00AC, 0x221A, 0x0192, 0x2248, 0x2206, 0x00AB,
-	0x00BB, 0x2026, 0x00A0, 0x00C0, 0x00C3, 0x00D5, 0x0152, 0x0153,
-	0x2013, 0x2014, 0x201C, 0x201D, 0x2018, 0x2019, 0x00F7, 0x25CA,
-	0x00FF, 0x0178, 0x2044, 0x20AC, 0x2039, 0x203A, 0xFB01, 0xFB02,
-	0x2021, 0x00B7, 0x201A, 0x201E, 0x2030, 0x00C2, 0x00CA, 0x00C1,
-	0x00CB, 0x00C8, 0x00CD, 0x00CE, 0x00CF, 0x00CC, 0x00D3, 0x00D4,
-	0xF8FF, 0x00D2, 0x00DA, 0x00DB, 0x00D9, 0x0131, 0x02C6, 0x02DC,
-	0x00AF, 0x02D8, 0x02D9, 0x02DA, 0x00B8, 0x02DD, 0x02DB, 0x02C7,
+    0x00C4, 0x00C5, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00DC, 0x00E1, 0x00E0, 0x00E2, 0x00E4, 0x00E3,
+    0x00E5, 0x00E7, 0x00E9, 0x00E8, 0x00EA, 0x00EB, 0x00ED, 0x00EC, 0x00EE, 0x00EF, 0x00F1, 0x00F3,
+    0x00F2, 0x00F4, 0x00F6, 0x00F5, 0x00FA, 0x00F9, 0x00FB, 0x00FC, 0x2020, 0x00B0, 0x00A2, 0x00A3,
+    0x00A7, 0x2022, 0x00B6, 0x00DF, 0x00AE, 0x00A9, 0x2122, 0x00B4, 0x00A8, 0x2260, 0x00C6, 0x00D8,
+    0x221E, 0x00B1, 0x2264, 0x2265, 0x00A5, 0x00B5, 0x2202, 0x2211, 0x220F, 0x03C0, 0x222B, 0x00AA,
+    0x00BA, 0x03A9, 0x00E6, 0x00F8, 0x00BF, 0x00A1, 0x00AC, 0x221A, 0x0192, 0x2248, 0x2206, 0x00AB,
+    0x00BB, 0x2026, 0x00A0, 0x00C0, 0x00C3, 0x00D5, 0x0152, 0x0153, 0x2013, 0x2014, 0x201C, 0x201D,
+    0x2018, 0x2019, 0x00F7, 0x25CA, 0x00FF, 0x0178, 0x2044, 0x20AC, 0x2039, 0x203A, 0xFB01, 0xFB02,
+    0x2021, 0x00B7, 0x201A, 0x201E, 0x2030, 0x00C2, 0x00CA, 0x00C1, 0x00CB, 0x00C8, 0x00CD, 0x00CE,
+    0x00CF, 0x00CC, 0x00D3, 0x00D4, 0xF8FF, 0x00D2, 0x00DA, 0x00DB, 0x00D9, 0x0131, 0x02C6, 0x02DC,
+    0x00AF, 0x02D8, 0x02D9, 0x02DA, 0x00B8, 0x02DD, 0x02DB, 0x02C7,
 };
 
 static int
@@ -278,14 +280,14 @@ csv_utf8_len(const uint8_t *p, size_t n)
 }
 
 int
-csv_to_utf8(const uint8_t *in, size_t len, enum csv_charset cs, struct buf *out,
-            struct arm_err *e)
+csv_to_utf8(const uint8_t *in, size_t len, enum csv_charset cs, struct buf *out, struct arm_err *e)
 {
 	size_t i = 0, line = 1, line_start = 0;
 
 	if (len > CSV_INPUT_MAX)
-		return arm_err_set(e, ARM_ELIMIT, "csv: input of %zu bytes is over the %u-byte limit",
-		                   len, CSV_INPUT_MAX);
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "csv: input of %zu bytes is over the %u-byte limit", len,
+		                   CSV_INPUT_MAX);
 	if (cs == CSV_UTF8 && len >= 3 && in[0] == 0xEF && in[1] == 0xBB && in[2] == 0xBF)
 		i = line_start = 3;
 	while (i < len) {
@@ -305,22 +307,18 @@ csv_to_utf8(const uint8_t *in, size_t len, enum csv_charset cs, struct buf *out,
 			size_t k = csv_utf8_len(in + i, len - i);
 
 			if (k == 0)
-				return arm_err_set(e, ARM_ESYNTAX,
-				                   "csv: byte 0x%02x at line %zu col %zu is not valid "
-				                   "UTF-8 (try --charset mac-roman or latin-1)",
-				                   c, line, i - line_start + 1);
+				return arm_err_set(
+				    e, ARM_ESYNTAX,
+				    "csv: byte 0x%02x at line %zu col %zu is not valid "
+				    "UTF-8 (try --charset mac-roman or latin-1)",
+				    c, line, i - line_start + 1);
 			ARM_TRY(buf_append(out, in + i, k, e));
 			i += k;
 			continue;
 		}
-		case CSV_LATIN1:
-			ARM_TRY(put_utf8(out, c, e));
-			break;
-		case CSV_MACROMAN:
-			ARM_TRY(put_utf8(out, macroman_hi[c - 0x80], e));
-			break;
-		default:
-			return arm_err_set(e, ARM_EUSAGE, "csv: unknown charset %d", (int)cs);
+		case CSV_LATIN1: ARM_TRY(put_utf8(out, c, e)); break;
+		case CSV_MACROMAN: ARM_TRY(put_utf8(out, macroman_hi[c - 0x80], e)); break;
+		default: return arm_err_set(e, ARM_EUSAGE, "csv: unknown charset %d", (int)cs);
 		}
 		i++;
 	}

@@ -26,10 +26,10 @@ enum { ARB_NONE = 0, ARB_CONFIRMED, ARB_DISMISSED };
 
 /* One arbiter member's latest finding on one incident (rare: a side table). */
 struct arbfinding {
-	size_t inc;        /* incident index */
-	size_t member;     /* actor index */
+	size_t inc;    /* incident index */
+	size_t member; /* actor index */
 	bool confirmed;
-	uint64_t index;    /* log index of the finding */
+	uint64_t index; /* log index of the finding */
 };
 
 /* Verdict slots, one per actor, per commitment. */
@@ -41,27 +41,20 @@ enum {
 };
 
 /* Events a commitment can receive (the columns of the status table). */
-enum ev {
-	EV_CLAIM = 0,
-	EV_ATTEST,
-	EV_WITHDRAW,
-	EV_PROGRESS,
-	EV_BREACH,
-	EV_N
-};
+enum ev { EV_CLAIM = 0, EV_ATTEST, EV_WITHDRAW, EV_PROGRESS, EV_BREACH, EV_N };
 
 struct cstate {
 	enum engine_status status;
 	bool withdrawn;
 	bool breached;
-	uint8_t *claimed;       /* per actor index */
+	uint8_t *claimed; /* per actor index */
 	size_t nclaims;
 	int64_t claimed_at;
-	uint8_t *verdict;       /* per actor index, V_* */
-	uint8_t *vmethod;       /* per actor index, enum agreement_method */
-	int64_t verified_at;    /* when the policy was last met */
-	int64_t effective;      /* latched when it first became done/kept */
-	int64_t reinstated_at;  /* amendment that reinstated it after a withdrawal */
+	uint8_t *verdict;      /* per actor index, V_* */
+	uint8_t *vmethod;      /* per actor index, enum agreement_method */
+	int64_t verified_at;   /* when the policy was last met */
+	int64_t effective;     /* latched when it first became done/kept */
+	int64_t reinstated_at; /* amendment that reinstated it after a withdrawal */
 	size_t nreversals, nbreaches;
 	uint64_t last_index;
 	struct engine_event *hist;
@@ -69,7 +62,7 @@ struct cstate {
 	struct engine_progress_item *prog; /* strings owned (malloc) */
 	size_t nprog;
 	uint8_t arb_last; /* the latest arbiter member's verdict (V_OK/V_WEAK/V_REFUTED), V_NONE */
-	int64_t *qsum; /* quantity: per actor, the sum of its progress values (millionths) */
+	int64_t *qsum;    /* quantity: per actor, the sum of its progress values (millionths) */
 	struct engine_due_change *duehist; /* amendments that changed its due rule */
 	size_t nduehist;
 	/* Standing: incidents that violate it (log order) and how many stand confirmed. */
@@ -86,11 +79,12 @@ struct incident {
 	int64_t occurred;
 	int64_t lat_e7, lon_e7;
 	bool has_pos;
-	bool confirmed;   /* current: the arbiter's verdict, else the latest finder's (docs/rules.md) */
+	bool confirmed; /* current: the arbiter's verdict, else the latest finder's (docs/rules.md)
+	                 */
 	bool dismissed;
-	bool fconfirmed;  /* the latest finder's verdict, or reported by a finder */
+	bool fconfirmed; /* the latest finder's verdict, or reported by a finder */
 	bool fdismissed;
-	uint8_t arb;      /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
+	uint8_t arb; /* ARB_NONE, ARB_CONFIRMED, ARB_DISMISSED: the arbiter's verdict */
 	/*
 	 * The standing commitments it violates (matched at first
 	 * confirmation): vcpool[vc .. vc + nvc) of the engine. One pool, not
@@ -100,15 +94,15 @@ struct incident {
 	uint32_t nvc;
 	bool breach_done; /* its breaches were applied (first confirmation) */
 	size_t nbreached;
-	int64_t logged;   /* the log's time when it was sequenced, or ENGINE_NO_TIME */
-	bool backdated;   /* dated earlier than the log's time by more than the tolerance */
+	int64_t logged; /* the log's time when it was sequenced, or ENGINE_NO_TIME */
+	bool backdated; /* dated earlier than the log's time by more than the tolerance */
 };
 
 struct engine {
 	struct engine_opts opts;
 	struct agreement a;
 	bool have_agreement;
-	bool frozen;      /* as-of: an amendment dated after the horizon was reached */
+	bool frozen; /* as-of: an amendment dated after the horizon was reached */
 	/*
 	 * As of a moment before an amendment: the latest agreement dated after
 	 * the horizon. It changes no state; the entries after it name it and
@@ -118,47 +112,47 @@ struct engine {
 	bool have_pending;
 	uint64_t ncounted; /* entries at or before the horizon (all without one) */
 	bool last_counted; /* the last entry applied was at or before the horizon */
-	bool stale;       /* log_hooks done() reported a failed batch */
-	uint64_t size;    /* entries applied */
+	bool stale;        /* log_hooks done() reported a failed batch */
+	uint64_t size;     /* entries applied */
 
 	struct cstate *cs;
 	size_t ncs;
-	size_t **rdeps;   /* per commitment: commitments that require it */
+	size_t **rdeps; /* per commitment: commitments that require it */
 	size_t *nrdeps;
 
-	uint64_t *last_seq;   /* per actor */
-	size_t *nauthored;    /* per actor */
-	size_t *nclaims_by;   /* per actor: accepted claims */
-	size_t *nattests_by;  /* per actor: attestations and findings */
+	uint64_t *last_seq;  /* per actor */
+	size_t *nauthored;   /* per actor */
+	size_t *nclaims_by;  /* per actor: accepted claims */
+	size_t *nattests_by; /* per actor: attestations and findings */
 
 	struct incident *inc;
 	size_t ninc, capinc;
-	size_t *vcpool;          /* incident -> violated commitments (struct incident vc) */
+	size_t *vcpool; /* incident -> violated commitments (struct incident vc) */
 	size_t nvcpool, capvcpool;
 	struct engine_amendment *amends; /* amendments applied, with what they changed */
 	size_t namends, capamends;
 	struct arbfinding *arbf; /* the arbiter members' latest findings */
 	size_t narbf, caparbf;
-	size_t *inc_hash;     /* open addressing: incident index + 1, 0 = empty */
+	size_t *inc_hash; /* open addressing: incident index + 1, 0 = empty */
 	size_t inc_hcap;
 
 	struct engine_change *chg;
 	size_t nchg, capchg;
 
-	size_t *work;     /* recompute() worklist, ncs long */
+	size_t *work; /* recompute() worklist, ncs long */
 	uint8_t *inwork;
-	size_t *blist;    /* collect_breaches() result, ncs long */
+	size_t *blist; /* collect_breaches() result, ncs long */
 	size_t nwork;
-	bool oom;         /* a history record could not be stored */
+	bool oom; /* a history record could not be stored */
 
 	/* The log clock (logclock.h): the latest clock leaf before the next entry. */
-	int64_t log_time;         /* ENGINE_NO_TIME before the first clock leaf */
+	int64_t log_time; /* ENGINE_NO_TIME before the first clock leaf */
 	uint64_t log_time_index;
-	int64_t prev_log_time;    /* before the latest clock leaf, for engine_log_retract() */
+	int64_t prev_log_time; /* before the latest clock leaf, for engine_log_retract() */
 	uint64_t prev_log_index;
 	size_t nclocks;
-	size_t nbackdated;        /* entries flagged backdated */
-	bool cur_backdated;       /* the entry being applied */
+	size_t nbackdated;  /* entries flagged backdated */
+	bool cur_backdated; /* the entry being applied */
 	/* The log clock as of the horizon: the latest clock leaf dated at or before it. */
 	int64_t asof_log_time;
 	uint64_t asof_log_index;
@@ -168,8 +162,8 @@ struct engine {
 /* ---------------------------------------------------------------- names */
 
 static const char *const status_names[ENGINE_NSTATUS] = {
-	"pending", "open", "claimed", "disputed", "verified",
-	"held", "done", "kept", "breached", "withdrawn",
+    "pending", "open", "claimed", "disputed", "verified",
+    "held",    "done", "kept",    "breached", "withdrawn",
 };
 
 const char *
@@ -553,8 +547,7 @@ policy_met(const struct engine *eng, size_t c)
 	if (arbiter_verdict(eng, c) == V_OK)
 		return true;
 	switch (cm->verify.kind) {
-	case AGREEMENT_VERIFY_NONE:
-		return true;
+	case AGREEMENT_VERIFY_NONE: return true;
 	case AGREEMENT_VERIFY_BY:
 		for (i = 0; i < cm->verify.nby; i++)
 			n += s->verdict[cm->verify.by[i]] == V_OK;
@@ -564,8 +557,7 @@ policy_met(const struct engine *eng, size_t c)
 			if (s->verdict[cm->owners[i]] != V_OK)
 				return false;
 		return cm->nowners >= 2;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -610,7 +602,8 @@ derive(const struct engine *eng, size_t c, int64_t *effective)
 	if (standing && s->breached)
 		return ENGINE_BREACHED;
 	if (cm->tranche_of != AGREEMENT_NONE) {
-		/* A tranche is done when enough is verified (docs/rules.md "Quantities and tranches"). */
+		/* A tranche is done when enough is verified (docs/rules.md "Quantities and
+		 * tranches"). */
 		if (s->effective != ENGINE_NO_TIME)
 			return ENGINE_DONE;
 		if (!reqs_met(eng, c))
@@ -662,8 +655,8 @@ grow(void **p, size_t *cap, size_t need, size_t elem)
  * apply reports ARM_ENOMEM.
  */
 static void
-record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to,
-       uint64_t index, int64_t t)
+record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to, uint64_t index,
+       int64_t t)
 {
 	struct cstate *s = &eng->cs[c];
 	bool rev = is_reversal(from, to);
@@ -769,9 +762,9 @@ engine_set_agreement(struct engine *eng, struct agreement *a, uint64_t index, st
 		                   "agreement; change it with an amendment",
 		                   (unsigned long long)index);
 	if (index != 0 || eng->size != 0)
-		return arm_err_set(e, ARM_ERULE,
-		                   "rule agreement-first: entry %llu: the agreement must be entry 0",
-		                   (unsigned long long)index);
+		return arm_err_set(
+		    e, ARM_ERULE, "rule agreement-first: entry %llu: the agreement must be entry 0",
+		    (unsigned long long)index);
 	ARM_TRY(size_work(eng, a->ncommitments, e));
 	ARM_TRY(alloc_tables(a, &cs, &rdeps, &nrdeps, e));
 	na = a->nactors ? a->nactors : 1;
@@ -803,10 +796,11 @@ int
 engine_set_asof(struct engine *eng, int64_t t, struct arm_err *e)
 {
 	if (eng->size > 1)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "engine: the as-of moment is set before any entry after the agreement "
-		                   "(%llu applied)",
-		                   (unsigned long long)eng->size);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "engine: the as-of moment is set before any entry after the agreement "
+		    "(%llu applied)",
+		    (unsigned long long)eng->size);
 	eng->opts.asof_time = t;
 	return ARM_OK;
 }
@@ -865,9 +859,8 @@ entry_name(const struct entry *en, uint64_t index, char *out, size_t cap)
 /* The same inside a status handler or event context. */
 #define XRULE(x, name, ...) rule_fail((x)->e, (name), (x)->en, (x)->index, __VA_ARGS__)
 
-static int rule_fail(struct arm_err *e, const char *rule, const struct entry *en,
-                     uint64_t index, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static int rule_fail(struct arm_err *e, const char *rule, const struct entry *en, uint64_t index,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static int
 rule_fail(struct arm_err *e, const char *rule, const struct entry *en, uint64_t index,
@@ -952,9 +945,10 @@ check_clock(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	eng->cur_backdated = false;
 	if (eng->log_time == ENGINE_NO_TIME) {
 		if (l->clock)
-			return RULE(e, "clock-missing",
-			            "the agreement requires the log's time (log.clock) and no clock leaf "
-			            "precedes this entry: append through armistice append or serve");
+			return RULE(
+			    e, "clock-missing",
+			    "the agreement requires the log's time (log.clock) and no clock leaf "
+			    "precedes this entry: append through armistice append or serve");
 		return ARM_OK;
 	}
 	if (en->time.t > eng->log_time + l->clock_future) {
@@ -966,7 +960,7 @@ check_clock(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		            a, b, (long long)l->clock_future);
 	}
 	eng->cur_backdated =
-		l->clock_backdate >= 0 && en->time.t < eng->log_time - l->clock_backdate;
+	    l->clock_backdate >= 0 && en->time.t < eng->log_time - l->clock_backdate;
 	return ARM_OK;
 }
 
@@ -1089,9 +1083,9 @@ h_refuse_requires(struct evctx *x)
 	for (i = 0; i < cm->nrequires; i++) {
 		size_t r = cm->requires[i];
 		if (!engine_status_done(x->eng->cs[r].status))
-			return XRULE(x, "requires-done",
-			            "'%s' requires '%s', which is %s, not done", cm->id,
-			            a->commitments[r].id, engine_status_name(x->eng->cs[r].status));
+			return XRULE(
+			    x, "requires-done", "'%s' requires '%s', which is %s, not done", cm->id,
+			    a->commitments[r].id, engine_status_name(x->eng->cs[r].status));
 	}
 	return XRULE(x, "requires-done", "'%s' is not open", cm->id);
 }
@@ -1101,10 +1095,11 @@ h_refuse_not_claimed(struct evctx *x)
 {
 	const struct agreement_commitment *cm = &x->eng->a.commitments[x->c];
 
-	return XRULE(x, "attest-after-claim",
-	            "'%s' is %s: every owner must claim it before it is attested (%zu of %zu claimed)",
-	            cm->id, engine_status_name(x->eng->cs[x->c].status), x->eng->cs[x->c].nclaims,
-	            cm->nowners);
+	return XRULE(
+	    x, "attest-after-claim",
+	    "'%s' is %s: every owner must claim it before it is attested (%zu of %zu claimed)",
+	    cm->id, engine_status_name(x->eng->cs[x->c].status), x->eng->cs[x->c].nclaims,
+	    cm->nowners);
 }
 
 static int
@@ -1115,9 +1110,9 @@ h_refuse_withdrawn(struct evctx *x)
 
 	if (en->kind == ENTRY_CLAIM)
 		return XRULE(x, "withdrawn-needs-amendment",
-		            "'%s' was withdrawn; it can be claimed again only after an amendment "
-		            "signed by every party",
-		            cm->id);
+		             "'%s' was withdrawn; it can be claimed again only after an amendment "
+		             "signed by every party",
+		             cm->id);
 	if (en->kind == ENTRY_WITHDRAW)
 		return XRULE(x, "withdrawn-needs-amendment", "'%s' is already withdrawn", cm->id);
 	return XRULE(x, "withdrawn-needs-amendment", "'%s' is withdrawn", cm->id);
@@ -1130,7 +1125,7 @@ h_refuse_claim_again(struct evctx *x)
 	const struct entry *en = x->en;
 
 	return XRULE(x, "claim-once", "'%s' has already claimed '%s' (status %s)", en->author,
-	            cm->id, engine_status_name(x->eng->cs[x->c].status));
+	             cm->id, engine_status_name(x->eng->cs[x->c].status));
 }
 
 static int
@@ -1222,10 +1217,11 @@ h_progress(struct evctx *x)
 		const struct agreement_commitment *cm = &x->eng->a.commitments[x->c];
 		int64_t v = value_micro(en->value);
 		if (en->unit == NULL || strcmp(en->unit, cm->qty_unit) != 0)
-			return XRULE(x, "progress-unit", "'%s' counts %s, not %s", cm->id, cm->qty_unit,
-			             en->unit ? en->unit : "(no unit)");
+			return XRULE(x, "progress-unit", "'%s' counts %s, not %s", cm->id,
+			             cm->qty_unit, en->unit ? en->unit : "(no unit)");
 		if (v < 0 || s->qsum[x->author] > INT64_MAX / 2 - v)
-			return XRULE(x, "progress-quantity", "value '%s' cannot be added up", en->value);
+			return XRULE(x, "progress-quantity", "value '%s' cannot be added up",
+			             en->value);
 		if (x->apply)
 			s->qsum[x->author] += v;
 	}
@@ -1293,18 +1289,19 @@ h_ignore(struct evctx *x)
  * a handler, refusals included.
  */
 static const handler_fn handlers[ENGINE_NSTATUS][EV_N] = {
-	/*                  CLAIM                 ATTEST                 WITHDRAW            PROGRESS     BREACH */
-	[ENGINE_PENDING] = {h_refuse_requires, h_refuse_not_claimed, h_withdraw, h_progress, h_ignore},
-	[ENGINE_OPEN] = {h_claim, h_refuse_not_claimed, h_withdraw, h_progress, h_ignore},
-	[ENGINE_CLAIMED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
-	[ENGINE_DISPUTED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
-	[ENGINE_VERIFIED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
-	[ENGINE_HELD] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
-	[ENGINE_DONE] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
-	[ENGINE_KEPT] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_breach},
-	[ENGINE_BREACHED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_breach_again},
-	[ENGINE_WITHDRAWN] = {h_refuse_withdrawn, h_refuse_withdrawn, h_refuse_withdrawn,
-	                      h_refuse_withdrawn, h_ignore},
+    /*                  CLAIM                 ATTEST                 WITHDRAW            PROGRESS
+       BREACH */
+    [ENGINE_PENDING] = {h_refuse_requires, h_refuse_not_claimed, h_withdraw, h_progress, h_ignore},
+    [ENGINE_OPEN] = {h_claim, h_refuse_not_claimed, h_withdraw, h_progress, h_ignore},
+    [ENGINE_CLAIMED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
+    [ENGINE_DISPUTED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
+    [ENGINE_VERIFIED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
+    [ENGINE_HELD] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
+    [ENGINE_DONE] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_ignore},
+    [ENGINE_KEPT] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_breach},
+    [ENGINE_BREACHED] = {h_refuse_claim_again, h_attest, h_withdraw, h_progress, h_breach_again},
+    [ENGINE_WITHDRAWN] = {h_refuse_withdrawn, h_refuse_withdrawn, h_refuse_withdrawn,
+                          h_refuse_withdrawn, h_ignore},
 };
 
 static int
@@ -1374,7 +1371,7 @@ apply_withdraw(struct evctx *x)
 
 	if (owner_slot(cm, x->author) == AGREEMENT_NONE)
 		return XRULE(x, "owner-only", "'%s' is not an owner of '%s' and cannot withdraw it",
-		            en->author, cm->id);
+		             en->author, cm->id);
 	return run_event(x, EV_WITHDRAW);
 }
 
@@ -1400,13 +1397,11 @@ apply_attest(struct evctx *x)
 		listed = a->actors[x->author].role == AGREEMENT_VERIFIER ||
 		         agreement_is_arbiter(a, x->author);
 		break;
-	default:
-		listed = false;
-		break;
+	default: listed = false; break;
 	}
 	if (!listed)
-		return XRULE(x, "verifier-only", "'%s' is not a listed verifier of '%s'", en->author,
-		            cm->id);
+		return XRULE(x, "verifier-only", "'%s' is not a listed verifier of '%s'",
+		             en->author, cm->id);
 	if (en->method == AGREEMENT_METHOD_NONE)
 		return XRULE(x, "attest-method", "an attestation names its method");
 	return run_event(x, EV_ATTEST);
@@ -1437,7 +1432,8 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 		if (!cm->standing.standing ||
 		    !in_list(cm->standing.breached_by, cm->standing.nbreached_by, inc->kind))
 			continue;
-		/* A duty to protect is breached whoever the perpetrator; else an owner must be alleged. */
+		/* A duty to protect is breached whoever the perpetrator; else an owner must be
+		 * alleged. */
 		if (!cm->standing.protect &&
 		    (inc->actor == AGREEMENT_NONE || owner_slot(cm, inc->actor) == AGREEMENT_NONE))
 			continue;
@@ -1447,12 +1443,14 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 			continue;
 		if (cm->standing.nzones > 0) {
 			inside = false;
-			if (!inc->has_pos || eng->opts.geo == NULL || eng->opts.geo->in_zone == NULL)
+			if (!inc->has_pos || eng->opts.geo == NULL ||
+			    eng->opts.geo->in_zone == NULL)
 				continue;
 			for (z = 0; z < cm->standing.nzones && !inside; z++)
-				ARM_TRY(eng->opts.geo->in_zone(eng->opts.geo->ctx, a, cm->standing.zones[z],
-				                               (double)inc->lat_e7 / 1e7,
-				                               (double)inc->lon_e7 / 1e7, &inside, e));
+				ARM_TRY(eng->opts.geo->in_zone(
+				    eng->opts.geo->ctx, a, cm->standing.zones[z],
+				    (double)inc->lat_e7 / 1e7, (double)inc->lon_e7 / 1e7, &inside,
+				    e));
 			if (!inside)
 				continue;
 		}
@@ -1540,8 +1538,8 @@ apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, siz
 {
 	size_t i;
 
-	if (n > 0 && (eng->nvcpool + n > UINT32_MAX ||
-	              !grow((void **)&eng->vcpool, &eng->capvcpool, eng->nvcpool + n, sizeof(size_t)))) {
+	if (n > 0 && (eng->nvcpool + n > UINT32_MAX || !grow((void **)&eng->vcpool, &eng->capvcpool,
+	                                                     eng->nvcpool + n, sizeof(size_t)))) {
 		eng->oom = true;
 		return;
 	}
@@ -1572,7 +1570,8 @@ violations_changed(struct engine *eng, struct incident *inc, bool was, const str
 		return;
 	for (i = 0; i < inc->nvc; i++)
 		if (eng->vcpool[inc->vc + i] < eng->ncs)
-			standing_update(eng, eng->vcpool[inc->vc + i], inc->confirmed ? +1 : -1, en, index, t);
+			standing_update(eng, eng->vcpool[inc->vc + i], inc->confirmed ? +1 : -1, en,
+			                index, t);
 }
 
 static int
@@ -1587,7 +1586,8 @@ apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_
 	if (kind == AGREEMENT_NONE)
 		return RULE(e, "kind-known", "no incident kind '%s' in the agreement",
 		            en->type ? en->type : "");
-	if (en->actor != NULL && (actor = agreement_actor_index(&eng->a, en->actor)) == AGREEMENT_NONE)
+	if (en->actor != NULL &&
+	    (actor = agreement_actor_index(&eng->a, en->actor)) == AGREEMENT_NONE)
 		return RULE(e, "actor-known", "no actor '%s' in the agreement", en->actor);
 	memset(&inc, 0, sizeof(inc));
 	inc.index = index;
@@ -1637,8 +1637,8 @@ arbf_reserve(struct engine *eng, struct arm_err *e)
  * else the latest finding by a finder; else the finder's own report.
  */
 static void
-finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t author,
-                bool confirmed, uint64_t index, bool store)
+finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t author, bool confirmed,
+                uint64_t index, bool store)
 {
 	const struct agreement_arbiter *ar = &eng->a.arbiter;
 	size_t k, nc = 0, nd = 0, slot = AGREEMENT_NONE;
@@ -1692,16 +1692,16 @@ finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t autho
 }
 
 static int
-apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
-              int64_t t, struct arm_err *e)
+apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author, int64_t t,
+              struct arm_err *e)
 {
 	size_t ia, i, n = 0;
 	struct incident *inc, probe;
 	bool was;
 
 	if (!agreement_is_finder(&eng->a, author))
-		return RULE(e, "verifier-only",
-		            "'%s' may not make findings (%s, or the arbiter)", en->author,
+		return RULE(e, "verifier-only", "'%s' may not make findings (%s, or the arbiter)",
+		            en->author,
 		            eng->a.has_finders ? "the agreement's findings.by" : "only verifiers");
 	if (!en->has_incident)
 		return RULE(e, "incident-known", "a finding names its incident (author/seq)");
@@ -1789,7 +1789,9 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	    !grow((void **)&eng->amends, &eng->capamends, eng->namends + 1, sizeof(*eng->amends))) {
 		buf_release(&dbuf);
 		agreement_release(&na);
-		return rc != ARM_OK ? rc : arm_err_set(e, ARM_ENOMEM, "out of memory applying an amendment");
+		return rc != ARM_OK
+		           ? rc
+		           : arm_err_set(e, ARM_ENOMEM, "out of memory applying an amendment");
 	}
 	if ((rc = alloc_tables(&na, &cs, &rdeps, &nrdeps, e)) != ARM_OK) {
 		buf_release(&dbuf);
@@ -1848,7 +1850,7 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 			agreement_due_describe(&na, &na.commitments[i].due, g, sizeof(g));
 			if (strcmp(f, g) != 0) {
 				struct engine_due_change *h =
-					realloc(n->duehist, (n->nduehist + 1) * sizeof(*h));
+				    realloc(n->duehist, (n->nduehist + 1) * sizeof(*h));
 				if (h == NULL) {
 					eng->oom = true;
 				} else {
@@ -1897,8 +1899,9 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 	/* Incidents: kinds and actors by id. */
 	for (i = 0; i < eng->ninc; i++) {
 		struct incident *inc = &eng->inc[i];
-		size_t k = inc->kind < eng->a.nkinds ? agreement_kind_index(&na, eng->a.kinds[inc->kind].id)
-		                                      : AGREEMENT_NONE;
+		size_t k = inc->kind < eng->a.nkinds
+		               ? agreement_kind_index(&na, eng->a.kinds[inc->kind].id)
+		               : AGREEMENT_NONE;
 		inc->kind = k;
 		inc->author = remap_actor(&eng->a, &na, inc->author);
 		inc->actor = remap_actor(&eng->a, &na, inc->actor);
@@ -1913,9 +1916,10 @@ apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t 
 			continue;
 		vc = eng->vcpool + inc->vc;
 		for (k = 0; k < inc->nvc; k++) {
-			size_t nc = vc[k] < eng->a.ncommitments
-			                ? agreement_commitment_index(&na, eng->a.commitments[vc[k]].id)
-			                : AGREEMENT_NONE;
+			size_t nc =
+			    vc[k] < eng->a.ncommitments
+			        ? agreement_commitment_index(&na, eng->a.commitments[vc[k]].id)
+			        : AGREEMENT_NONE;
 			if (nc != AGREEMENT_NONE)
 				vc[m++] = nc;
 		}
@@ -2053,7 +2057,8 @@ engine_quantity(const struct engine *eng, size_t c, int64_t *reported, int64_t *
 		for (i = 0; i < a->arbiter.nby && k < ARM_ARRAY_LEN(ab); i++)
 			ab[k++] = s->qsum[a->arbiter.by[i]];
 		qsort(ab, k, sizeof(*ab), cmp_i64_desc);
-		if (a->arbiter.quorum >= 1 && a->arbiter.quorum <= k && ab[a->arbiter.quorum - 1] > best)
+		if (a->arbiter.quorum >= 1 && a->arbiter.quorum <= k &&
+		    ab[a->arbiter.quorum - 1] > best)
 			best = ab[a->arbiter.quorum - 1];
 	}
 	*verified = best;
@@ -2121,16 +2126,19 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	bool skip;
 
 	if (index != eng->size)
-		return arm_err_set(e, ARM_EUSAGE, "engine: entry %llu applied out of order (expected %llu)",
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine: entry %llu applied out of order (expected %llu)",
 		                   (unsigned long long)index, (unsigned long long)eng->size);
 	if (en->kind == ENTRY_AGREEMENT) {
 		struct agreement a;
 		if (eng->have_agreement || index != 0)
-			return RULE(e, "agreement-first",
-			            "the log already holds an agreement; change it with an amendment");
+			return RULE(
+			    e, "agreement-first",
+			    "the log already holds an agreement; change it with an amendment");
 		agreement_init(&a);
 		if (en->body == NULL)
-			return RULE(e, "agreement-first", "the agreement entry carries no agreement");
+			return RULE(e, "agreement-first",
+			            "the agreement entry carries no agreement");
 		ARM_TRY(agreement_parse(&a, en->body, en->body_len,
 		                        eng->opts.fname ? eng->opts.fname : "agreement",
 		                        eng->opts.read_file, eng->opts.read_ctx, NULL, e));
@@ -2154,7 +2162,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			char want[2 * HASH_SIZE + 1];
 			agreement_id_hex(&eng->pending, want);
 			return RULE(e, "agreement-id",
-			            "it names another agreement than the one in force (%.16s...)", want);
+			            "it names another agreement than the one in force (%.16s...)",
+			            want);
 		}
 		if (en->kind == ENTRY_AMEND)
 			ARM_TRY(follow_pending(eng, en, index, e));
@@ -2165,8 +2174,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	if (memcmp(en->agreement, eng->a.id, HASH_SIZE) != 0) {
 		char want[2 * HASH_SIZE + 1];
 		agreement_id_hex(&eng->a, want);
-		return RULE(e, "agreement-id", "it names another agreement than the one in force (%.16s...)",
-		            want);
+		return RULE(e, "agreement-id",
+		            "it names another agreement than the one in force (%.16s...)", want);
 	}
 	ARM_TRY(check_times(en, index, e));
 	ARM_TRY(check_clock(eng, en, index, e));
@@ -2189,7 +2198,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 		eng->size++;
 		return ARM_OK;
 	}
-	if (en->author == NULL || (author = agreement_actor_index(&eng->a, en->author)) == AGREEMENT_NONE)
+	if (en->author == NULL ||
+	    (author = agreement_actor_index(&eng->a, en->author)) == AGREEMENT_NONE)
 		return RULE(e, "author-known", "'%s' is not an actor of the agreement",
 		            en->author ? en->author : "");
 	if (en->seq != eng->last_seq[author] + 1) {
@@ -2228,7 +2238,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 			break;
 		case ENTRY_PROGRESS:
 			if (en->quantity == NULL || en->value == NULL)
-				rc = RULE(e, "progress-quantity", "a progress report names a quantity and value");
+				rc = RULE(e, "progress-quantity",
+				          "a progress report names a quantity and value");
 			else if ((rc = lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
 				x.c = c;
 				rc = run_event(&x, EV_PROGRESS);
@@ -2236,12 +2247,8 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 					tranches_update(eng, c, index, t);
 			}
 			break;
-		case ENTRY_INCIDENT:
-			rc = apply_incident(eng, en, index, author, e);
-			break;
-		case ENTRY_FINDING:
-			rc = apply_finding(eng, en, index, author, t, e);
-			break;
+		case ENTRY_INCIDENT: rc = apply_incident(eng, en, index, author, e); break;
+		case ENTRY_FINDING: rc = apply_finding(eng, en, index, author, t, e); break;
 		case ENTRY_STATEMENT:
 			if (en->commitment != NULL)
 				rc = lookup_commitment(eng, en, index, &c, e);
@@ -2273,10 +2280,11 @@ engine_apply(struct engine *eng, const struct entry *en, uint64_t index, struct 
 
 	eng->nchg = 0;
 	if (eng->stale)
-		return arm_err_set(e, ARM_ECONFLICT,
-		                   "engine: entry %llu: the state is out of date (a failed batch or "
-		                   "allocation); replay the log",
-		                   (unsigned long long)index);
+		return arm_err_set(
+		    e, ARM_ECONFLICT,
+		    "engine: entry %llu: the state is out of date (a failed batch or "
+		    "allocation); replay the log",
+		    (unsigned long long)index);
 	rc = apply_inner(eng, en, index, e);
 	if (eng->oom) {
 		eng->stale = true;
@@ -2294,8 +2302,7 @@ engine_apply(struct engine *eng, const struct entry *en, uint64_t index, struct 
  * its own index, and never earlier than the clock before it.
  */
 static int
-apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
-            struct arm_err *e)
+apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len, struct arm_err *e)
 {
 	struct logclock c;
 	char a[21], b[21];
@@ -2306,12 +2313,13 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 		                   "engine: entry %llu: the state is out of date; replay the log",
 		                   (unsigned long long)index);
 	if (index != eng->size)
-		return arm_err_set(e, ARM_EUSAGE, "engine: entry %llu applied out of order (expected %llu)",
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine: entry %llu applied out of order (expected %llu)",
 		                   (unsigned long long)index, (unsigned long long)eng->size);
-	rc = logclock_open(&c, note, len,
-	                   eng->opts.verify_sigs ? &(eng->have_pending ? &eng->pending : &eng->a)->log.key
-	                                         : NULL,
-	                   e);
+	rc = logclock_open(
+	    &c, note, len,
+	    eng->opts.verify_sigs ? &(eng->have_pending ? &eng->pending : &eng->a)->log.key : NULL,
+	    e);
 	if (rc != ARM_OK) {
 		arm_err_prefix(e, "rule clock-signed: entry %llu", (unsigned long long)index);
 		return rc == ARM_EVERIFY ? ARM_EVERIFY : ARM_ERULE;
@@ -2319,24 +2327,26 @@ apply_clock(struct engine *eng, uint64_t index, const uint8_t *note, size_t len,
 	if (eng->a.log.origin == NULL ||
 	    (strcmp(c.origin, eng->a.log.origin) != 0 &&
 	     !(eng->have_pending && strcmp(c.origin, eng->pending.log.origin) == 0)))
-		return arm_err_set(e, ARM_ERULE,
-		                   "rule clock-origin: entry %llu: a clock of log \"%.80s\", not of "
-		                   "this agreement's log \"%.80s\"",
-		                   (unsigned long long)index, c.origin,
-		                   eng->a.log.origin ? eng->a.log.origin : "");
+		return arm_err_set(
+		    e, ARM_ERULE,
+		    "rule clock-origin: entry %llu: a clock of log \"%.80s\", not of "
+		    "this agreement's log \"%.80s\"",
+		    (unsigned long long)index, c.origin,
+		    eng->a.log.origin ? eng->a.log.origin : "");
 	if (c.index != index)
-		return arm_err_set(e, ARM_ERULE,
-		                   "rule clock-index: entry %llu: a clock leaf written for index %llu "
-		                   "(a replayed clock)",
-		                   (unsigned long long)index, (unsigned long long)c.index);
+		return arm_err_set(
+		    e, ARM_ERULE,
+		    "rule clock-index: entry %llu: a clock leaf written for index %llu "
+		    "(a replayed clock)",
+		    (unsigned long long)index, (unsigned long long)c.index);
 	if (eng->log_time != ENGINE_NO_TIME && c.time < eng->log_time) {
 		engine_time_utc(c.time, a);
 		engine_time_utc(eng->log_time, b);
-		return arm_err_set(e, ARM_ERULE,
-		                   "rule clock-order: entry %llu: the log's time %s goes back before %s "
-		                   "(entry %llu)",
-		                   (unsigned long long)index, a, b,
-		                   (unsigned long long)eng->log_time_index);
+		return arm_err_set(
+		    e, ARM_ERULE,
+		    "rule clock-order: entry %llu: the log's time %s goes back before %s "
+		    "(entry %llu)",
+		    (unsigned long long)index, a, b, (unsigned long long)eng->log_time_index);
 	}
 	eng->prev_log_time = eng->log_time;
 	eng->prev_log_index = eng->log_time_index;
@@ -2378,9 +2388,9 @@ engine_apply_note(struct engine *eng, uint64_t index, const uint8_t *note, size_
 		return rc;
 	}
 	if (!eng->have_agreement)
-		return arm_err_set(e, ARM_ERULE,
-		                   "rule agreement-first: entry %llu: entry 0 must be the agreement",
-		                   (unsigned long long)index);
+		return arm_err_set(
+		    e, ARM_ERULE, "rule agreement-first: entry %llu: entry 0 must be the agreement",
+		    (unsigned long long)index);
 	if (eng->opts.verify_sigs) {
 		/* After an amendment beyond the as-of horizon, its keys sign what follows. */
 		rc = entry_open(&en, note, len, eng->have_pending ? &eng->pending : &eng->a, e);
@@ -2704,8 +2714,7 @@ engine_waiting_on(const struct engine *eng, size_t c, size_t *out, size_t max)
 	case ENGINE_DONE:
 	case ENGINE_KEPT:
 	case ENGINE_BREACHED:
-	default:
-		break;
+	default: break;
 	}
 	qsort(out, n, sizeof(*out), cmp_size);
 	return n;
@@ -2750,7 +2759,8 @@ engine_calm(const struct engine *eng, int64_t now, struct engine_calm *out, stru
 	{
 		size_t *ord = NULL, n = 0;
 		if (eng->ninc > 0 && (ord = malloc(eng->ninc * sizeof(*ord))) == NULL)
-			/* Not a day count from half the incidents: a wrong "days of calm" is worse. */
+			/* Not a day count from half the incidents: a wrong "days of calm" is worse.
+			 */
 			return arm_err_set(e, ARM_ENOMEM, "out of memory ordering %zu incidents",
 			                   eng->ninc);
 		for (i = 0; i < eng->ninc; i++) {
@@ -2847,7 +2857,8 @@ engine_record(const struct engine *eng, size_t actor, int64_t now, struct engine
 		out->reversals += s->nreversals;
 	}
 	for (i = 0; i < eng->ninc; i++)
-		if (eng->inc[i].actor == actor && eng->inc[i].confirmed && eng->inc[i].occurred <= now)
+		if (eng->inc[i].actor == actor && eng->inc[i].confirmed &&
+		    eng->inc[i].occurred <= now)
 			out->incidents_alleged++;
 	out->claims = eng->nclaims_by[actor];
 	out->attests = eng->nattests_by[actor];

@@ -40,9 +40,9 @@ enum key {
 };
 
 static const char *const key_names[K_COUNT] = {
-	"kind", "agreement", "author", "seq", "time", "commitment", "incident",
-	"verdict", "method", "type", "occurred", "lat", "lon", "actor",
-	"quantity", "value", "unit", "zone", "reason", "evidence", "text",
+    "kind",     "agreement", "author", "seq",      "time",   "commitment", "incident",
+    "verdict",  "method",    "type",   "occurred", "lat",    "lon",        "actor",
+    "quantity", "value",     "unit",   "zone",     "reason", "evidence",   "text",
 };
 
 #define BIT(k) (1u << (k))
@@ -57,36 +57,36 @@ struct kind_rule {
 };
 
 static const struct kind_rule kinds[] = {
-	[ENTRY_NONE] = {NULL, 0, 0, false},
-	[ENTRY_AGREEMENT] = {"agreement", BIT(K_KIND) | BIT(K_AGREEMENT),
-	                     BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_ZONE) | BIT(K_TEXT), true},
-	[ENTRY_AMEND] = {"amend", BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_TIME),
-	                 BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_TIME) | BIT(K_ZONE) | BIT(K_TEXT),
-	                 true},
-	[ENTRY_CLAIM] = {"claim", BASE | BIT(K_COMMITMENT),
-	                 BASE | BIT(K_COMMITMENT) | BIT(K_EVIDENCE) | BIT(K_TEXT), false},
-	[ENTRY_ATTEST] = {"attest", BASE | BIT(K_COMMITMENT) | BIT(K_VERDICT) | BIT(K_METHOD),
-	                  BASE | BIT(K_COMMITMENT) | BIT(K_VERDICT) | BIT(K_METHOD) |
-	                      BIT(K_REASON) | BIT(K_EVIDENCE) | BIT(K_TEXT),
-	                  false},
-	[ENTRY_INCIDENT] = {"incident", BASE | BIT(K_TYPE) | BIT(K_OCCURRED) | BIT(K_TEXT),
-	                    BASE | BIT(K_TYPE) | BIT(K_OCCURRED) | BIT(K_LAT) | BIT(K_LON) |
-	                        BIT(K_ACTOR) | BIT(K_EVIDENCE) | BIT(K_TEXT),
-	                    false},
-	[ENTRY_FINDING] = {"finding", BASE | BIT(K_INCIDENT) | BIT(K_VERDICT) | BIT(K_METHOD),
-	                   BASE | BIT(K_INCIDENT) | BIT(K_VERDICT) | BIT(K_METHOD) | BIT(K_ACTOR) |
-	                       BIT(K_REASON) | BIT(K_EVIDENCE) | BIT(K_TEXT),
-	                   false},
-	[ENTRY_PROGRESS] = {"progress",
-	                    BASE | BIT(K_COMMITMENT) | BIT(K_QUANTITY) | BIT(K_VALUE) | BIT(K_UNIT),
-	                    BASE | BIT(K_COMMITMENT) | BIT(K_QUANTITY) | BIT(K_VALUE) | BIT(K_UNIT) |
-	                        BIT(K_EVIDENCE) | BIT(K_TEXT),
-	                    false},
-	[ENTRY_WITHDRAW] = {"withdraw", BASE | BIT(K_COMMITMENT),
-	                    BASE | BIT(K_COMMITMENT) | BIT(K_REASON) | BIT(K_EVIDENCE) | BIT(K_TEXT),
-	                    false},
-	[ENTRY_STATEMENT] = {"statement", BASE | BIT(K_TEXT),
-	                     BASE | BIT(K_COMMITMENT) | BIT(K_EVIDENCE) | BIT(K_TEXT), false},
+    [ENTRY_NONE] = {NULL, 0, 0, false},
+    [ENTRY_AGREEMENT] = {"agreement", BIT(K_KIND) | BIT(K_AGREEMENT),
+                         BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_ZONE) | BIT(K_TEXT), true},
+    [ENTRY_AMEND] = {"amend", BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_TIME),
+                     BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_TIME) | BIT(K_ZONE) | BIT(K_TEXT),
+                     true},
+    [ENTRY_CLAIM] = {"claim", BASE | BIT(K_COMMITMENT),
+                     BASE | BIT(K_COMMITMENT) | BIT(K_EVIDENCE) | BIT(K_TEXT), false},
+    [ENTRY_ATTEST] = {"attest", BASE | BIT(K_COMMITMENT) | BIT(K_VERDICT) | BIT(K_METHOD),
+                      BASE | BIT(K_COMMITMENT) | BIT(K_VERDICT) | BIT(K_METHOD) | BIT(K_REASON) |
+                          BIT(K_EVIDENCE) | BIT(K_TEXT),
+                      false},
+    [ENTRY_INCIDENT] = {"incident", BASE | BIT(K_TYPE) | BIT(K_OCCURRED) | BIT(K_TEXT),
+                        BASE | BIT(K_TYPE) | BIT(K_OCCURRED) | BIT(K_LAT) | BIT(K_LON) |
+                            BIT(K_ACTOR) | BIT(K_EVIDENCE) | BIT(K_TEXT),
+                        false},
+    [ENTRY_FINDING] = {"finding", BASE | BIT(K_INCIDENT) | BIT(K_VERDICT) | BIT(K_METHOD),
+                       BASE | BIT(K_INCIDENT) | BIT(K_VERDICT) | BIT(K_METHOD) | BIT(K_ACTOR) |
+                           BIT(K_REASON) | BIT(K_EVIDENCE) | BIT(K_TEXT),
+                       false},
+    [ENTRY_PROGRESS] = {"progress",
+                        BASE | BIT(K_COMMITMENT) | BIT(K_QUANTITY) | BIT(K_VALUE) | BIT(K_UNIT),
+                        BASE | BIT(K_COMMITMENT) | BIT(K_QUANTITY) | BIT(K_VALUE) | BIT(K_UNIT) |
+                            BIT(K_EVIDENCE) | BIT(K_TEXT),
+                        false},
+    [ENTRY_WITHDRAW] = {"withdraw", BASE | BIT(K_COMMITMENT),
+                        BASE | BIT(K_COMMITMENT) | BIT(K_REASON) | BIT(K_EVIDENCE) | BIT(K_TEXT),
+                        false},
+    [ENTRY_STATEMENT] = {"statement", BASE | BIT(K_TEXT),
+                         BASE | BIT(K_COMMITMENT) | BIT(K_EVIDENCE) | BIT(K_TEXT), false},
 };
 
 static const char *const verdict_names[] = {NULL, "verified", "refuted", "confirmed", "dismissed"};
@@ -179,9 +179,11 @@ entry_time_parse(struct entry_time *t, const char *s, size_t len, struct arm_err
 	    agreement_clock_parse(s + 11, 8, &hh, &mi, &ss) != 0)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "time: \"%.*s\" is not an RFC 3339 time YYYY-MM-DDTHH:MM:SS"
-		                   "(Z|+HH:MM) without fractions", (int)(len > 40 ? 40 : len), s);
+		                   "(Z|+HH:MM) without fractions",
+		                   (int)(len > 40 ? 40 : len), s);
 	if (agreement_offset_parse(s + 19, len - 19, &off) != 0)
-		return arm_err_set(e, ARM_ESYNTAX, "time: \"%.*s\" has no valid UTC offset (Z or +HH:MM)",
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "time: \"%.*s\" has no valid UTC offset (Z or +HH:MM)",
 		                   (int)(len > 40 ? 40 : len), s);
 	if (off == 0 && s[19] != 'Z')
 		return arm_err_set(e, ARM_ESYNTAX,
@@ -355,15 +357,15 @@ dup_n(const char *s, size_t n)
 	return p;
 }
 
-#define FAIL(rule, ...) \
-	do { \
-		rc = arm_err_set(e, ARM_ESYNTAX, "entry line %zu: " rule ": " __VA_ARGS__); \
-		goto out; \
+#define FAIL(rule, ...)                                                                            \
+	do {                                                                                       \
+		rc = arm_err_set(e, ARM_ESYNTAX, "entry line %zu: " rule ": " __VA_ARGS__);        \
+		goto out;                                                                          \
 	} while (0)
-#define NOMEM() \
-	do { \
-		rc = arm_err_set(e, ARM_ENOMEM, "entry line %zu: out of memory", lineno); \
-		goto out; \
+#define NOMEM()                                                                                    \
+	do {                                                                                       \
+		rc = arm_err_set(e, ARM_ENOMEM, "entry line %zu: out of memory", lineno);          \
+		goto out;                                                                          \
 	} while (0)
 
 static int
@@ -379,14 +381,13 @@ grow(void **arr, size_t n, size_t size)
 
 /* Sets an id-valued field, refusing a bad id. */
 static int
-set_id(char **field, const char *v, size_t vlen, const char *key, size_t lineno,
-       struct arm_err *e)
+set_id(char **field, const char *v, size_t vlen, const char *key, size_t lineno, struct arm_err *e)
 {
 	if (!agreement_id_valid(v, vlen))
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "entry line %zu: bad-id: %s \"%.*s\" must be 1-%d characters of "
-		                   "[a-z0-9-], not starting with '-'", lineno, key,
-		                   (int)(vlen > 64 ? 64 : vlen), v, AGREEMENT_ID_MAX);
+		                   "[a-z0-9-], not starting with '-'",
+		                   lineno, key, (int)(vlen > 64 ? 64 : vlen), v, AGREEMENT_ID_MAX);
 	*field = dup_n(v, vlen);
 	if (*field == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "entry line %zu: out of memory", lineno);
@@ -401,18 +402,17 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 	int q = (int)(vlen > 64 ? 64 : vlen);
 
 	switch (k) {
-	case K_KIND:
-		break; /* handled by the caller: it selects the rules */
+	case K_KIND: break; /* handled by the caller: it selects the rules */
 	case K_AGREEMENT:
 		if (!parse_hex32(v, vlen, en->agreement))
-			FAIL("bad-value", "agreement \"%.*s\" must be 64 lowercase hex digits", lineno, q,
-			     v);
+			FAIL("bad-value", "agreement \"%.*s\" must be 64 lowercase hex digits",
+			     lineno, q, v);
 		break;
-	case K_AUTHOR:
-		return set_id(&en->author, v, vlen, "author", lineno, e);
+	case K_AUTHOR: return set_id(&en->author, v, vlen, "author", lineno, e);
 	case K_SEQ:
 		if (!parse_seq(v, vlen, &en->seq))
-			FAIL("bad-value", "seq \"%.*s\" must be a whole number from 1, without leading zeros",
+			FAIL("bad-value",
+			     "seq \"%.*s\" must be a whole number from 1, without leading zeros",
 			     lineno, q, v);
 		break;
 	case K_TIME:
@@ -428,14 +428,14 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 			en->has_occurred = true;
 		break;
 	}
-	case K_COMMITMENT:
-		return set_id(&en->commitment, v, vlen, "commitment", lineno, e);
+	case K_COMMITMENT: return set_id(&en->commitment, v, vlen, "commitment", lineno, e);
 	case K_INCIDENT: {
 		const char *slash = memchr(v, '/', vlen);
 		size_t alen = slash ? (size_t)(slash - v) : 0;
 		if (slash == NULL || !agreement_id_valid(v, alen) ||
 		    !parse_seq(slash + 1, vlen - alen - 1, &en->incident.seq))
-			FAIL("bad-value", "incident \"%.*s\" must be <author>/<seq> of the incident entry",
+			FAIL("bad-value",
+			     "incident \"%.*s\" must be <author>/<seq> of the incident entry",
 			     lineno, q, v);
 		memcpy(en->incident.author, v, alen);
 		en->incident.author[alen] = '\0';
@@ -445,7 +445,8 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 	case K_VERDICT: {
 		size_t i;
 		for (i = 1; i < ARM_ARRAY_LEN(verdict_names); i++)
-			if (strlen(verdict_names[i]) == vlen && memcmp(verdict_names[i], v, vlen) == 0)
+			if (strlen(verdict_names[i]) == vlen &&
+			    memcmp(verdict_names[i], v, vlen) == 0)
 				en->verdict = (enum entry_verdict)i;
 		if (en->verdict == ENTRY_VERDICT_NONE ||
 		    (en->kind == ENTRY_ATTEST && en->verdict != ENTRY_VERIFIED &&
@@ -453,56 +454,61 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 		    (en->kind == ENTRY_FINDING && en->verdict != ENTRY_CONFIRMED &&
 		     en->verdict != ENTRY_DISMISSED))
 			FAIL("bad-value", "verdict \"%.*s\" must be %s", lineno, q, v,
-			     en->kind == ENTRY_ATTEST ? "verified or refuted" : "confirmed or dismissed");
+			     en->kind == ENTRY_ATTEST ? "verified or refuted"
+			                              : "confirmed or dismissed");
 		break;
 	}
 	case K_METHOD: {
 		char tmp[32];
 		if (vlen >= sizeof(tmp))
-			FAIL("bad-value", "method \"%.*s\" is not a verification method", lineno, q, v);
+			FAIL("bad-value", "method \"%.*s\" is not a verification method", lineno, q,
+			     v);
 		memcpy(tmp, v, vlen);
 		tmp[vlen] = '\0';
 		if (agreement_method_parse(tmp, &en->method) != 0)
 			FAIL("bad-value",
 			     "method \"%s\" is not one of self, media, imagery, on-site, mutual, "
-			     "trilateral, forensic, investigation", lineno, tmp);
+			     "trilateral, forensic, investigation",
+			     lineno, tmp);
 		break;
 	}
-	case K_TYPE:
-		return set_id(&en->type, v, vlen, "type", lineno, e);
+	case K_TYPE: return set_id(&en->type, v, vlen, "type", lineno, e);
 	case K_LAT:
 		if (!parse_decimal(v, vlen, true, 2, 7, 7, &en->lat_e7) || en->lat_e7 > 900000000 ||
 		    en->lat_e7 < -900000000)
 			FAIL("bad-value",
-			     "lat \"%.*s\" must be canonical decimal degrees in [-90, 90], at most 7 "
-			     "decimals, no trailing zeros", lineno, q, v);
+			     "lat \"%.*s\" must be canonical decimal degrees in [-90, 90], at most "
+			     "7 "
+			     "decimals, no trailing zeros",
+			     lineno, q, v);
 		break;
 	case K_LON:
-		if (!parse_decimal(v, vlen, true, 3, 7, 7, &en->lon_e7) || en->lon_e7 > 1800000000 ||
-		    en->lon_e7 < -1800000000)
+		if (!parse_decimal(v, vlen, true, 3, 7, 7, &en->lon_e7) ||
+		    en->lon_e7 > 1800000000 || en->lon_e7 < -1800000000)
 			FAIL("bad-value",
-			     "lon \"%.*s\" must be canonical decimal degrees in [-180, 180], at most 7 "
-			     "decimals, no trailing zeros", lineno, q, v);
+			     "lon \"%.*s\" must be canonical decimal degrees in [-180, 180], at "
+			     "most 7 "
+			     "decimals, no trailing zeros",
+			     lineno, q, v);
 		en->has_position = true;
 		break;
-	case K_ACTOR:
-		return set_id(&en->actor, v, vlen, "actor", lineno, e);
-	case K_QUANTITY:
-		return set_id(&en->quantity, v, vlen, "quantity", lineno, e);
+	case K_ACTOR: return set_id(&en->actor, v, vlen, "actor", lineno, e);
+	case K_QUANTITY: return set_id(&en->quantity, v, vlen, "quantity", lineno, e);
 	case K_VALUE: {
 		int64_t scaled;
 		if (!parse_decimal(v, vlen, false, 12, 6, 6, &scaled))
 			FAIL("bad-value",
-			     "value \"%.*s\" must be a canonical non-negative decimal (at most 12 integer "
-			     "digits and 6 decimals, no trailing zeros)", lineno, q, v);
+			     "value \"%.*s\" must be a canonical non-negative decimal (at most 12 "
+			     "integer "
+			     "digits and 6 decimals, no trailing zeros)",
+			     lineno, q, v);
 		en->value_num = (double)scaled / 1e6;
 		en->value = dup_n(v, vlen);
 		if (en->value == NULL)
 			NOMEM();
 		break;
 	}
-	case K_UNIT:
-		return set_id(&en->unit, v, vlen, "unit", lineno, e);
+	case K_UNIT: return set_id(&en->unit, v, vlen, "unit", lineno, e);
 	case K_ZONE: {
 		const char *sp = memchr(v, ' ', vlen);
 		size_t ilen = sp ? (size_t)(sp - v) : 0;
@@ -516,8 +522,9 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 		if (sp == NULL || !agreement_id_valid(v, ilen) || vlen - ilen - 1 < 7 ||
 		    memcmp(sp + 1, "sha256:", 7) != 0 ||
 		    !parse_hex32(sp + 8, vlen - ilen - 8, z->sha256))
-			FAIL("bad-value", "zone \"%.*s\" must be <zone id> sha256:<64 lowercase hex>",
-			     lineno, q, v);
+			FAIL("bad-value",
+			     "zone \"%.*s\" must be <zone id> sha256:<64 lowercase hex>", lineno, q,
+			     v);
 		memcpy(z->id, v, ilen);
 		z->id[ilen] = '\0';
 		en->nzones++;
@@ -545,13 +552,16 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 			NOMEM();
 		ev = &en->evidence[en->nevidence];
 		memset(ev, 0, sizeof(*ev));
-		if (hlen < 7 || memcmp(v, "sha256:", 7) != 0 || !parse_hex32(v + 7, hlen - 7, ev->sha256))
-			FAIL("bad-value", "evidence \"%.*s\" must be sha256:<64 lowercase hex> [uri]",
-			     lineno, q, v);
+		if (hlen < 7 || memcmp(v, "sha256:", 7) != 0 ||
+		    !parse_hex32(v + 7, hlen - 7, ev->sha256))
+			FAIL("bad-value",
+			     "evidence \"%.*s\" must be sha256:<64 lowercase hex> [uri]", lineno, q,
+			     v);
 		if (sp != NULL) {
 			size_t ulen = vlen - hlen - 1;
 			if (ulen == 0 || memchr(sp + 1, ' ', ulen) != NULL)
-				FAIL("bad-value", "evidence uri must be one word after one space", lineno);
+				FAIL("bad-value", "evidence uri must be one word after one space",
+				     lineno);
 			ev->uri = dup_n(sp + 1, ulen);
 			if (ev->uri == NULL)
 				NOMEM();
@@ -567,8 +577,7 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 			NOMEM();
 		break;
 	case K_COUNT:
-	default:
-		FAIL("unknown-key", "internal key %d", lineno, (int)k);
+	default: FAIL("unknown-key", "internal key %d", lineno, (int)k);
 	}
 out:
 	return rc;
@@ -588,8 +597,9 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 
 	entry_init(en);
 	if (len > ENTRY_MAX_SIZE)
-		return arm_err_set(e, ARM_ELIMIT, "entry: %zu bytes, more than the %u of one log entry",
-		                   len, ENTRY_MAX_SIZE);
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "entry: %zu bytes, more than the %u of one log entry", len,
+		                   ENTRY_MAX_SIZE);
 	/* UTF-8, no control characters, final newline: signed-note text rules */
 	ARM_TRY(note_text_valid(s, len, e));
 	p = s;
@@ -610,8 +620,10 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 		if (llen == 0) {
 			/* the blank line before the body */
 			if (rule == NULL || !rule->body)
-				FAIL("blank-line", "a blank line is allowed only before the body of an "
-				     "agreement or amend entry", lineno);
+				FAIL("blank-line",
+				     "a blank line is allowed only before the body of an "
+				     "agreement or amend entry",
+				     lineno);
 			p = nl + 1;
 			break;
 		}
@@ -630,10 +642,12 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 			FAIL("unknown-key", "\"%.*s\" is not an entry key", lineno,
 			     (int)(klen > 40 ? 40 : klen), p);
 		if (colon + 2 >= nl || colon[2] == ' ')
-			FAIL("empty-value", "%s has an empty value or more than one space after the colon",
-			     lineno, key_names[k]);
+			FAIL("empty-value",
+			     "%s has an empty value or more than one space after the colon", lineno,
+			     key_names[k]);
 		if (lineno == 2 && k != K_KIND)
-			FAIL("key-order", "the first key must be kind, not %s", lineno, key_names[k]);
+			FAIL("key-order", "the first key must be kind, not %s", lineno,
+			     key_names[k]);
 		if (k == K_KIND) {
 			char tmp[16];
 			size_t vlen = (size_t)(nl - (colon + 2));
@@ -646,8 +660,10 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 			tmp[vlen] = '\0';
 			en->kind = entry_kind_parse(tmp);
 			if (en->kind == ENTRY_NONE)
-				FAIL("bad-value", "kind \"%s\" is not agreement, amend, claim, attest, "
-				     "incident, finding, progress, withdraw or statement", lineno, tmp);
+				FAIL("bad-value",
+				     "kind \"%s\" is not agreement, amend, claim, attest, "
+				     "incident, finding, progress, withdraw or statement",
+				     lineno, tmp);
 			rule = &kinds[en->kind];
 		} else {
 			if (!(rule->allowed & BIT(k)))
@@ -656,16 +672,21 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 			if (k == last && !(REPEATABLE & BIT(k)))
 				FAIL("duplicate-key", "%s given twice", lineno, key_names[k]);
 			if (k < last)
-				FAIL("key-order", "%s must come before %s (order: kind, agreement, author, "
-				     "seq, time, commitment, incident, verdict, method, type, occurred, lat, "
-				     "lon, actor, quantity, value, unit, zone, reason, evidence, text)",
+				FAIL("key-order",
+				     "%s must come before %s (order: kind, agreement, author, "
+				     "seq, time, commitment, incident, verdict, method, type, "
+				     "occurred, lat, "
+				     "lon, actor, quantity, value, unit, zone, reason, evidence, "
+				     "text)",
 				     lineno, key_names[k], key_names[last]);
 			if ((seen & BIT(k)) && k != last)
-				FAIL("duplicate-key", "%s lines must be consecutive", lineno, key_names[k]);
+				FAIL("duplicate-key", "%s lines must be consecutive", lineno,
+				     key_names[k]);
 			if ((size_t)(nl - (colon + 2)) > ENTRY_VALUE_MAX)
 				FAIL("limit", "%s is longer than %u bytes", lineno, key_names[k],
 				     ENTRY_VALUE_MAX);
-			rc = parse_value(en, (enum key)k, colon + 2, (size_t)(nl - (colon + 2)), lineno, e);
+			rc = parse_value(en, (enum key)k, colon + 2, (size_t)(nl - (colon + 2)),
+			                 lineno, e);
 			if (rc != ARM_OK)
 				goto out;
 		}
@@ -677,15 +698,17 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 		FAIL("missing-key", "the entry has no kind", lineno);
 	for (i = 0; i < K_COUNT; i++)
 		if ((rule->required & BIT(i)) && !(seen & BIT(i)))
-			FAIL("missing-key", "a %s entry needs %s", lineno, rule->name, key_names[i]);
+			FAIL("missing-key", "a %s entry needs %s", lineno, rule->name,
+			     key_names[i]);
 	if ((seen & BIT(K_LAT)) != ((seen & BIT(K_LON)) >> (K_LON - K_LAT)))
 		FAIL("missing-key", "lat and lon go together", lineno);
 	if (en->kind == ENTRY_ATTEST && en->verdict == ENTRY_REFUTED && en->nreasons == 0)
 		FAIL("missing-key", "a refuted attestation needs at least one reason", lineno);
 	if (rule->body) {
 		if (p >= end)
-			FAIL("missing-body", "a %s entry needs a blank line and the agreement as its body",
-			     lineno, rule->name);
+			FAIL("missing-body",
+			     "a %s entry needs a blank line and the agreement as its body", lineno,
+			     rule->name);
 		en->body_len = (size_t)(end - p);
 		en->body = malloc(en->body_len + 1);
 		if (en->body == NULL)
@@ -698,9 +721,11 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 		    memcmp(en->body_id, en->agreement, HASH_SIZE) != 0) {
 			char hex[2 * HASH_SIZE + 1];
 			hash_hex(hex, en->body_id);
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "entry: agreement-id: the agreement line does not match the "
-			                 "body, whose sha256 is %s", hex);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "entry: agreement-id: the agreement line does not match the "
+			    "body, whose sha256 is %s",
+			    hex);
 			goto out;
 		}
 	}
@@ -742,97 +767,99 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 	const struct kind_rule *rule = &kinds[en->kind];
 	size_t i;
 
-#define WANT(k, present) \
-	do { \
-		bool p_ = (present); \
-		if (p_ && !(rule->allowed & BIT(k))) \
-			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry has no %s", rule->name, \
-			                   key_names[k]); \
-		if (!p_ && (rule->required & BIT(k))) \
-			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry needs %s", rule->name, \
-			                   key_names[k]); \
-		if (!p_) \
+#define WANT(k, present)                                                                           \
+	do {                                                                                       \
+		bool p_ = (present);                                                               \
+		if (p_ && !(rule->allowed & BIT(k)))                                               \
+			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry has no %s",           \
+			                   rule->name, key_names[k]);                              \
+		if (!p_ && (rule->required & BIT(k)))                                              \
+			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry needs %s",            \
+			                   rule->name, key_names[k]);                              \
+		if (!p_)                                                                           \
 			break;
 
-#define END_WANT \
-	} while (0)
+#define END_WANT                                                                                   \
+	}                                                                                          \
+	while (0)
 
 	ARM_TRY(buf_puts(out, ENTRY_MAGIC "\n", e));
 	ARM_TRY(put_kv(out, "kind", rule->name, e));
 	ARM_TRY(put_hex(out, "agreement", en->agreement, e));
 	WANT(K_AUTHOR, en->author != NULL)
-		ARM_TRY(put_kv(out, "author", en->author, e));
+	ARM_TRY(put_kv(out, "author", en->author, e));
 	END_WANT;
 	WANT(K_SEQ, en->seq != 0)
-		ARM_TRY(buf_printf(out, e, "seq: %llu\n", (unsigned long long)en->seq));
+	ARM_TRY(buf_printf(out, e, "seq: %llu\n", (unsigned long long)en->seq));
 	END_WANT;
 	WANT(K_TIME, en->has_time)
-		ARM_TRY(put_time(out, "time", &en->time, e));
+	ARM_TRY(put_time(out, "time", &en->time, e));
 	END_WANT;
 	WANT(K_COMMITMENT, en->commitment != NULL)
-		ARM_TRY(put_kv(out, "commitment", en->commitment, e));
+	ARM_TRY(put_kv(out, "commitment", en->commitment, e));
 	END_WANT;
 	WANT(K_INCIDENT, en->has_incident)
-		ARM_TRY(buf_printf(out, e, "incident: %s/%llu\n", en->incident.author,
-		                   (unsigned long long)en->incident.seq));
+	ARM_TRY(buf_printf(out, e, "incident: %s/%llu\n", en->incident.author,
+	                   (unsigned long long)en->incident.seq));
 	END_WANT;
 	WANT(K_VERDICT, en->verdict != ENTRY_VERDICT_NONE)
-		ARM_TRY(put_kv(out, "verdict", entry_verdict_name(en->verdict), e));
+	ARM_TRY(put_kv(out, "verdict", entry_verdict_name(en->verdict), e));
 	END_WANT;
 	WANT(K_METHOD, en->method != AGREEMENT_METHOD_NONE)
-		ARM_TRY(put_kv(out, "method", agreement_method_name(en->method), e));
+	ARM_TRY(put_kv(out, "method", agreement_method_name(en->method), e));
 	END_WANT;
 	WANT(K_TYPE, en->type != NULL)
-		ARM_TRY(put_kv(out, "type", en->type, e));
+	ARM_TRY(put_kv(out, "type", en->type, e));
 	END_WANT;
 	WANT(K_OCCURRED, en->has_occurred)
-		ARM_TRY(put_time(out, "occurred", &en->occurred, e));
+	ARM_TRY(put_time(out, "occurred", &en->occurred, e));
 	END_WANT;
 	WANT(K_LAT, en->has_position)
-		ARM_TRY(buf_puts(out, "lat: ", e));
-		ARM_TRY(format_decimal(out, en->lat_e7, 7, e));
-		ARM_TRY(buf_puts(out, "\nlon: ", e));
-		ARM_TRY(format_decimal(out, en->lon_e7, 7, e));
-		ARM_TRY(buf_puts(out, "\n", e));
+	ARM_TRY(buf_puts(out, "lat: ", e));
+	ARM_TRY(format_decimal(out, en->lat_e7, 7, e));
+	ARM_TRY(buf_puts(out, "\nlon: ", e));
+	ARM_TRY(format_decimal(out, en->lon_e7, 7, e));
+	ARM_TRY(buf_puts(out, "\n", e));
 	END_WANT;
 	WANT(K_ACTOR, en->actor != NULL)
-		ARM_TRY(put_kv(out, "actor", en->actor, e));
+	ARM_TRY(put_kv(out, "actor", en->actor, e));
 	END_WANT;
 	WANT(K_QUANTITY, en->quantity != NULL)
-		ARM_TRY(put_kv(out, "quantity", en->quantity, e));
+	ARM_TRY(put_kv(out, "quantity", en->quantity, e));
 	END_WANT;
 	WANT(K_VALUE, en->value != NULL)
-		ARM_TRY(put_kv(out, "value", en->value, e));
+	ARM_TRY(put_kv(out, "value", en->value, e));
 	END_WANT;
 	WANT(K_UNIT, en->unit != NULL)
-		ARM_TRY(put_kv(out, "unit", en->unit, e));
+	ARM_TRY(put_kv(out, "unit", en->unit, e));
 	END_WANT;
 	WANT(K_ZONE, en->nzones > 0)
-		for (i = 0; i < en->nzones; i++) {
-			char hex[2 * HASH_SIZE + 1];
-			hash_hex(hex, en->zones[i].sha256);
-			ARM_TRY(buf_printf(out, e, "zone: %s sha256:%s\n", en->zones[i].id, hex));
-		}
+	for (i = 0; i < en->nzones; i++) {
+		char hex[2 * HASH_SIZE + 1];
+		hash_hex(hex, en->zones[i].sha256);
+		ARM_TRY(buf_printf(out, e, "zone: %s sha256:%s\n", en->zones[i].id, hex));
+	}
 	END_WANT;
 	WANT(K_REASON, en->nreasons > 0)
-		for (i = 0; i < en->nreasons; i++)
-			ARM_TRY(put_kv(out, "reason", en->reasons[i], e));
+	for (i = 0; i < en->nreasons; i++)
+		ARM_TRY(put_kv(out, "reason", en->reasons[i], e));
 	END_WANT;
 	WANT(K_EVIDENCE, en->nevidence > 0)
-		for (i = 0; i < en->nevidence; i++) {
-			char hex[2 * HASH_SIZE + 1];
-			hash_hex(hex, en->evidence[i].sha256);
-			ARM_TRY(buf_printf(out, e, "evidence: sha256:%s%s%s\n", hex,
-			                   en->evidence[i].uri ? " " : "",
-			                   en->evidence[i].uri ? en->evidence[i].uri : ""));
-		}
+	for (i = 0; i < en->nevidence; i++) {
+		char hex[2 * HASH_SIZE + 1];
+		hash_hex(hex, en->evidence[i].sha256);
+		ARM_TRY(buf_printf(out, e, "evidence: sha256:%s%s%s\n", hex,
+		                   en->evidence[i].uri ? " " : "",
+		                   en->evidence[i].uri ? en->evidence[i].uri : ""));
+	}
 	END_WANT;
 	WANT(K_TEXT, en->text != NULL)
-		ARM_TRY(put_kv(out, "text", en->text, e));
+	ARM_TRY(put_kv(out, "text", en->text, e));
 	END_WANT;
 	if (rule->body) {
 		if (en->body == NULL || en->body_len == 0)
-			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry needs a body", rule->name);
+			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry needs a body",
+			                   rule->name);
 		ARM_TRY(buf_puts(out, "\n", e));
 		ARM_TRY(buf_append(out, en->body, en->body_len, e));
 	}
@@ -877,26 +904,38 @@ entry_check_refs(const struct entry *en, const struct agreement *a, struct arm_e
 	size_t i;
 
 	if (en->author != NULL && agreement_actor_index(a, en->author) == AGREEMENT_NONE)
-		return arm_err_set(e, ARM_ERULE, "entry: unknown-actor: author \"%s\" is not an actor "
-		                   "of the agreement", en->author);
-	if (en->commitment != NULL && agreement_commitment_index(a, en->commitment) == AGREEMENT_NONE)
-		return arm_err_set(e, ARM_ERULE, "entry: unknown-commitment: \"%s\" is not a "
-		                   "commitment of the agreement", en->commitment);
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: unknown-actor: author \"%s\" is not an actor "
+		                   "of the agreement",
+		                   en->author);
+	if (en->commitment != NULL &&
+	    agreement_commitment_index(a, en->commitment) == AGREEMENT_NONE)
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: unknown-commitment: \"%s\" is not a "
+		                   "commitment of the agreement",
+		                   en->commitment);
 	if (en->type != NULL && agreement_kind_index(a, en->type) == AGREEMENT_NONE)
-		return arm_err_set(e, ARM_ERULE, "entry: unknown-incident-kind: \"%s\" is not an "
-		                   "incident kind of the agreement", en->type);
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: unknown-incident-kind: \"%s\" is not an "
+		                   "incident kind of the agreement",
+		                   en->type);
 	if (en->actor != NULL && agreement_actor_index(a, en->actor) == AGREEMENT_NONE)
-		return arm_err_set(e, ARM_ERULE, "entry: unknown-actor: actor \"%s\" is not an actor "
-		                   "of the agreement", en->actor);
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: unknown-actor: actor \"%s\" is not an actor "
+		                   "of the agreement",
+		                   en->actor);
 	if (en->has_incident && agreement_actor_index(a, en->incident.author) == AGREEMENT_NONE)
-		return arm_err_set(e, ARM_ERULE, "entry: unknown-actor: incident \"%s/%llu\" names no "
-		                   "actor of the agreement", en->incident.author,
-		                   (unsigned long long)en->incident.seq);
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: unknown-actor: incident \"%s/%llu\" names no "
+		                   "actor of the agreement",
+		                   en->incident.author, (unsigned long long)en->incident.seq);
 	for (i = 0; i < en->nzones; i++) {
 		size_t z = agreement_zone_index(a, en->zones[i].id);
 		if (z == AGREEMENT_NONE || a->zones[z].file == NULL)
-			return arm_err_set(e, ARM_ERULE, "entry: unknown-zone: \"%s\" is not a file zone "
-			                   "of the agreement", en->zones[i].id);
+			return arm_err_set(e, ARM_ERULE,
+			                   "entry: unknown-zone: \"%s\" is not a file zone "
+			                   "of the agreement",
+			                   en->zones[i].id);
 	}
 	return ARM_OK;
 }
@@ -939,10 +978,11 @@ check_parties(const struct note *n, const struct agreement *a, struct arm_err *e
 			if (owner[k] == i && checks[k].ok)
 				ok = true;
 		if (!ok) {
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "entry: party-signature: party \"%s\" has not signed (no valid "
-			                 "signature by any of its %zu keys)", a->actors[i].id,
-			                 a->actors[i].nkeys);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "entry: party-signature: party \"%s\" has not signed (no valid "
+			    "signature by any of its %zu keys)",
+			    a->actors[i].id, a->actors[i].nkeys);
 			goto out;
 		}
 	}
@@ -982,7 +1022,8 @@ entry_open(struct entry *en, const uint8_t *msg, size_t len, const struct agreem
 		hash_hex(got, en->agreement);
 		rc = arm_err_set(e, ARM_ERULE,
 		                 "entry: wrong-agreement: the entry names agreement %.16s..., the "
-		                 "agreement in force is %.16s...", got, want);
+		                 "agreement in force is %.16s...",
+		                 got, want);
 		goto out;
 	}
 	if (en->kind == ENTRY_AGREEMENT || en->kind == ENTRY_AMEND) {
@@ -996,8 +1037,10 @@ entry_open(struct entry *en, const uint8_t *msg, size_t len, const struct agreem
 		bool ok = false;
 
 		if (ac == NULL) {
-			rc = arm_err_set(e, ARM_ERULE, "entry: unknown-actor: author \"%s\" is not an "
-			                 "actor of the agreement", en->author);
+			rc = arm_err_set(e, ARM_ERULE,
+			                 "entry: unknown-actor: author \"%s\" is not an "
+			                 "actor of the agreement",
+			                 en->author);
 			goto out;
 		}
 		rc = note_verify(&n, ac->keys, ac->nkeys, checks, e);
@@ -1009,8 +1052,10 @@ entry_open(struct entry *en, const uint8_t *msg, size_t len, const struct agreem
 		for (k = 0; k < ac->nkeys; k++)
 			ok = ok || checks[k].ok;
 		if (!ok)
-			rc = arm_err_set(e, ARM_EVERIFY, "entry by \"%s\" seq %llu: no signature by the "
-			                 "author's keys", en->author, (unsigned long long)en->seq);
+			rc = arm_err_set(e, ARM_EVERIFY,
+			                 "entry by \"%s\" seq %llu: no signature by the "
+			                 "author's keys",
+			                 en->author, (unsigned long long)en->seq);
 	}
 out:
 	note_release(&n);
@@ -1037,18 +1082,24 @@ entry_check_zones(const struct entry *en, const struct agreement *a, struct arm_
 			if (memcmp(en->zones[j].sha256, z->digest, HASH_SIZE) != 0) {
 				char hex[2 * HASH_SIZE + 1];
 				hash_hex(hex, z->digest);
-				return arm_err_set(e, ARM_EVERIFY, "entry: zone-digest: zone \"%s\" file "
-				                   "\"%s\" has sha256 %s, not the digest the parties signed",
-				                   z->id, z->file, hex);
+				return arm_err_set(
+				    e, ARM_EVERIFY,
+				    "entry: zone-digest: zone \"%s\" file "
+				    "\"%s\" has sha256 %s, not the digest the parties signed",
+				    z->id, z->file, hex);
 			}
 		}
 		if (found != 1)
-			return arm_err_set(e, ARM_ERULE, "entry: zone-digest: zone \"%s\" is listed %zu "
-			                   "times in the entry's zone lines; once is required", z->id, found);
+			return arm_err_set(e, ARM_ERULE,
+			                   "entry: zone-digest: zone \"%s\" is listed %zu "
+			                   "times in the entry's zone lines; once is required",
+			                   z->id, found);
 	}
 	if (nfile != en->nzones)
-		return arm_err_set(e, ARM_ERULE, "entry: zone-digest: the entry lists %zu zone lines "
-		                   "for %zu file zones", en->nzones, nfile);
+		return arm_err_set(e, ARM_ERULE,
+		                   "entry: zone-digest: the entry lists %zu zone lines "
+		                   "for %zu file zones",
+		                   en->nzones, nfile);
 	return ARM_OK;
 }
 
@@ -1087,8 +1138,8 @@ zone_gate_read(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 
 int
 entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, size_t len,
-                     const char *fname, agreement_read_fn read_file, void *ctx,
-                     struct buf *diags, struct arm_err *e)
+                     const char *fname, agreement_read_fn read_file, void *ctx, struct buf *diags,
+                     struct arm_err *e)
 {
 	struct note n;
 	int rc;
@@ -1097,8 +1148,10 @@ entry_open_agreement(struct entry *en, struct agreement *a, const uint8_t *msg, 
 	agreement_init(a);
 	ARM_TRY(open_note(&n, en, msg, len, e));
 	if (en->kind != ENTRY_AGREEMENT) {
-		rc = arm_err_set(e, ARM_ERULE, "entry: first-entry: the log's first entry must be of "
-		                 "kind agreement, not %s", entry_kind_name(en->kind));
+		rc = arm_err_set(e, ARM_ERULE,
+		                 "entry: first-entry: the log's first entry must be of "
+		                 "kind agreement, not %s",
+		                 entry_kind_name(en->kind));
 		goto out;
 	}
 	{

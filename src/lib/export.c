@@ -518,7 +518,8 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 				 * Only areas can hold a point: a zone the geometry module
 				 * cannot test (a Point, say) holds no incident.
 				 */
-				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) != ARM_OK)
+				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) !=
+				    ARM_OK)
 					continue;
 				if (inside)
 					items[n++] = a->zones[z].id;

@@ -33,12 +33,12 @@ enum geo_zone_kind {
 struct geo_zone {
 	char id[GEO_ZONE_ID_MAX + 1];
 	enum geo_zone_kind kind;
-	char *text;                      /* owned copy of the GeoJSON, to spot redefinitions */
+	char *text; /* owned copy of the GeoJSON, to spot redefinitions */
 	size_t text_len;
-	GEOSGeometry *g;                 /* polygonal zones */
+	GEOSGeometry *g; /* polygonal zones */
 	const GEOSPreparedGeometry *pg;
 	double within_km, arc_from, arc_to;
-	int side;                        /* band: 0 both, +1 north, -1 south */
+	int side; /* band: 0 both, +1 north, -1 south */
 };
 
 struct geo_map {
@@ -177,24 +177,29 @@ geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
 	if (i == n || p[i] != '{')
-		return arm_err_set(e, ARM_ESYNTAX, "geo: GeoJSON must be a JSON object (byte %zu)", i);
+		return arm_err_set(e, ARM_ESYNTAX, "geo: GeoJSON must be a JSON object (byte %zu)",
+		                   i);
 	for (; i < n; i += k) {
 		k = p[i] == '\0' ? 0 : csv_utf8_len(p + i, n - i);
 		if (k == 0)
 			return arm_err_set(e, ARM_ESYNTAX,
-			                   "geo: byte 0x%02x at offset %zu is not UTF-8 text", p[i], i);
+			                   "geo: byte 0x%02x at offset %zu is not UTF-8 text", p[i],
+			                   i);
 		if (in_str && p[i] < 0x20)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "geo: control character 0x%02x inside a string at offset %zu "
-			                   "(RFC 8259 §7: escape it)",
-			                   p[i], i);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "geo: control character 0x%02x inside a string at offset %zu "
+			    "(RFC 8259 §7: escape it)",
+			    p[i], i);
 		if (!in_str && p[i] == '%' && (i == 0 || p[i - 1] == '\n'))
 			return arm_err_set(e, ARM_ESYNTAX,
-			                   "geo: a line starts with '%%' at offset %zu: not JSON", i);
+			                   "geo: a line starts with '%%' at offset %zu: not JSON",
+			                   i);
 		/* JSON has no single-quoted strings; libfyaml 0.7.12 crashes on some (fuzz_geo). */
 		if (!in_str && p[i] == '\'')
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "geo: a single quote outside a string at offset %zu: not JSON", i);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "geo: a single quote outside a string at offset %zu: not JSON", i);
 		if (esc)
 			esc = false;
 		else if (in_str && p[i] == '\\')
@@ -203,9 +208,10 @@ geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 			in_str = !in_str;
 		else if (!in_str && (p[i] == '[' || p[i] == '{') && ++depth > GEO_MAX_DEPTH)
 			/* GeoJSON needs 6 levels at most; a parser may recurse per level. */
-			return arm_err_set(e, ARM_ELIMIT,
-			                   "geo: arrays and objects nested deeper than %d at offset %zu",
-			                   GEO_MAX_DEPTH, i);
+			return arm_err_set(
+			    e, ARM_ELIMIT,
+			    "geo: arrays and objects nested deeper than %d at offset %zu",
+			    GEO_MAX_DEPTH, i);
 		else if (!in_str && (p[i] == ']' || p[i] == '}') && depth > 0)
 			depth--;
 	}
@@ -222,8 +228,8 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 	char first[128] = "";
 
 	if (len > GEO_INPUT_MAX) {
-		arm_err_set(e, ARM_ELIMIT, "geo: GeoJSON of %zu bytes is over the %u-byte limit", len,
-		            GEO_INPUT_MAX);
+		arm_err_set(e, ARM_ELIMIT, "geo: GeoJSON of %zu bytes is over the %u-byte limit",
+		            len, GEO_INPUT_MAX);
 		return NULL;
 	}
 	if (geo_json_check((const uint8_t *)text, len, e) != ARM_OK)
@@ -244,7 +250,8 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 	fy_diag_unref(diag);
 	if (d == NULL || fy_document_root(d) == NULL) {
 		fy_document_destroy(d);
-		arm_err_set(e, ARM_ESYNTAX, "geo: not a JSON document: %s", first[0] ? first : "empty");
+		arm_err_set(e, ARM_ESYNTAX, "geo: not a JSON document: %s",
+		            first[0] ? first : "empty");
 		return NULL;
 	}
 	return d;
@@ -328,7 +335,8 @@ read_line(struct fy_node *geom, size_t feature, struct geo_line *l, struct arm_e
 		                   feature);
 	coords = fy_node_mapping_lookup_by_string(geom, "coordinates", FY_NT);
 	if (coords == NULL || fy_node_get_type(coords) != FYNT_SEQUENCE)
-		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: no coordinates array", feature);
+		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: no coordinates array",
+		                   feature);
 	n = fy_node_sequence_item_count(coords);
 	if (n < 2 || n > GEO_MAX_VERTICES)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: %d vertices (want 2..%d)",
@@ -382,8 +390,7 @@ line_west_to_east(struct geo_line *l)
  * east to west, closed. Made valid if the simplified lines cross at an end.
  */
 static int
-build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl,
-          struct arm_err *e)
+build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl, struct arm_err *e)
 {
 	size_t n = s->n + nl->n + 1, k = 0, i;
 	GEOSCoordSequence *cs;
@@ -405,7 +412,8 @@ build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl
 	}
 	ring = GEOSGeom_createLinearRing_r(m->h, cs);
 	if (ring == NULL)
-		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ boundary is not a ring: %s", m->geos_msg);
+		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ boundary is not a ring: %s",
+		                   m->geos_msg);
 	poly = GEOSGeom_createPolygon_r(m->h, ring, NULL, 0);
 	if (poly == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "geo: DMZ polygon: %s", m->geos_msg);
@@ -438,7 +446,8 @@ geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct ar
 	int rc = ARM_OK;
 
 	if (m->mdl.n != 0)
-		return arm_err_set(e, ARM_ECONFLICT, "geo: the MDL and DMZ lines are already loaded");
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "geo: the MDL and DMZ lines are already loaded");
 	if ((d = json_parse(geojson, len, e)) == NULL)
 		return e ? e->rc : ARM_ESYNTAX;
 	feats = fy_node_mapping_lookup_by_string(fy_document_root(d), "features", FY_NT);
@@ -463,8 +472,8 @@ geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct ar
 		else if (strcmp(what, "DMZ") == 0 && strcmp(country, "South Korea") == 0)
 			dst = &south;
 		if (dst != NULL && dst->n != 0)
-			rc = arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: a second '%s' line", idx,
-			                 what);
+			rc = arm_err_set(e, ARM_ESYNTAX, "geo: feature %zu: a second '%s' line",
+			                 idx, what);
 		else if (dst != NULL)
 			rc = read_line(geom, idx, dst, e);
 		idx++;
@@ -473,8 +482,9 @@ geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct ar
 		goto out;
 	if (mdl.n == 0 || north.n == 0 || south.n == 0) {
 		rc = arm_err_set(e, ARM_ENOTFOUND, "geo: missing the %s line",
-		                 mdl.n == 0 ? "Military Demarcation Line"
-		                 : north.n == 0 ? "northern DMZ" : "southern DMZ");
+		                 mdl.n == 0     ? "Military Demarcation Line"
+		                 : north.n == 0 ? "northern DMZ"
+		                                : "southern DMZ");
 		goto out;
 	}
 	line_west_to_east(&mdl);
@@ -533,8 +543,7 @@ valid_position(double lat, double lon)
 }
 
 int
-geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p,
-           struct arm_err *e)
+geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p, struct arm_err *e)
 {
 	const struct geo_line *l = &m->mdl;
 	struct frame f;
@@ -620,8 +629,7 @@ geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p,
 }
 
 int
-geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon,
-              struct arm_err *e)
+geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon, struct arm_err *e)
 {
 	const struct geo_line *l = &m->mdl;
 	size_t i;
@@ -683,9 +691,9 @@ read_band(struct fy_node *props, const char *id, struct geo_zone *z, struct arm_
 	char side[16];
 
 	if (!json_num(props, "armistice:mdl_within_km", &z->within_km) || z->within_km <= 0)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "geo: zone '%s': \"armistice:mdl_within_km\" must be a number > 0",
-		                   id);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "geo: zone '%s': \"armistice:mdl_within_km\" must be a number > 0", id);
 	z->arc_from = -INFINITY;
 	z->arc_to = INFINITY;
 	if (fy_node_mapping_lookup_by_string(props, "armistice:arc_from_km", FY_NT) != NULL &&
@@ -702,18 +710,19 @@ read_band(struct fy_node *props, const char *id, struct geo_zone *z, struct arm_
 	z->side = 0;
 	if (fy_node_mapping_lookup_by_string(props, "armistice:side", FY_NT) != NULL &&
 	    !json_str(props, "armistice:side", side, sizeof(side)))
-		return arm_err_set(e, ARM_ESYNTAX, "geo: zone '%s': \"armistice:side\" is not a string",
-		                   id);
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "geo: zone '%s': \"armistice:side\" is not a string", id);
 	if (json_str(props, "armistice:side", side, sizeof(side))) {
 		if (strcmp(side, "north") == 0)
 			z->side = 1;
 		else if (strcmp(side, "south") == 0)
 			z->side = -1;
 		else
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "geo: zone '%s': \"armistice:side\" is '%s' (want north or "
-			                   "south)",
-			                   id, side);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "geo: zone '%s': \"armistice:side\" is '%s' (want north or "
+			    "south)",
+			    id, side);
 	}
 	z->kind = GEO_ZONE_BAND;
 	return ARM_OK;
@@ -1201,13 +1210,15 @@ classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len
 	} else if (json_str(root, "type", type, sizeof(type)) && strcmp(type, "Feature") == 0 &&
 	           props != NULL &&
 	           fy_node_mapping_lookup_by_string(props, "armistice:mdl_within_km", FY_NT) !=
-	                   NULL) {
+	               NULL) {
 		if (!json_null(geom))
 			rc = arm_err_set(e, ARM_ESYNTAX,
-			                 "geo: zone '%s': a band zone must have \"geometry\": null", id);
+			                 "geo: zone '%s': a band zone must have \"geometry\": null",
+			                 id);
 		else if (m->mdl.n < 2 && !check_only)
-			rc = arm_err_set(e, ARM_EUSAGE,
-			                 "geo: zone '%s': band zones need the MDL loaded first", id);
+			rc =
+			    arm_err_set(e, ARM_EUSAGE,
+			                "geo: zone '%s': band zones need the MDL loaded first", id);
 		else
 			rc = read_band(props, id, z, e);
 	} else {
@@ -1219,8 +1230,8 @@ classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len
 }
 
 int
-geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t len,
-                 size_t *index, struct arm_err *e)
+geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t len, size_t *index,
+                 struct arm_err *e)
 {
 	struct geo_zone z;
 	struct geo_zone *nz;
@@ -1292,14 +1303,12 @@ geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, bool 
 	case GEO_ZONE_BAND:
 		ARM_TRY(geo_locate(m, lat, lon, &p, e));
 		*inside = p.mdl_km <= z->within_km && p.arc_km >= z->arc_from &&
-		          p.arc_km <= z->arc_to && (z->side == 0 || p.side == 0 || p.side == z->side);
+		          p.arc_km <= z->arc_to &&
+		          (z->side == 0 || p.side == 0 || p.side == z->side);
 		return ARM_OK;
-	case GEO_ZONE_DMZ:
-		return point_in(m, m->dmz_p, "DMZ", lat, lon, inside, e);
-	case GEO_ZONE_POLYGON:
-		return point_in(m, z->pg, z->id, lat, lon, inside, e);
-	default:
-		return arm_err_set(e, ARM_EUSAGE, "geo: zone '%s' has no kind", z->id);
+	case GEO_ZONE_DMZ: return point_in(m, m->dmz_p, "DMZ", lat, lon, inside, e);
+	case GEO_ZONE_POLYGON: return point_in(m, z->pg, z->id, lat, lon, inside, e);
+	default: return arm_err_set(e, ARM_EUSAGE, "geo: zone '%s' has no kind", z->id);
 	}
 }
 
@@ -1332,7 +1341,8 @@ geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat
 
 	*inside = false;
 	if (zone >= a->nzones)
-		return arm_err_set(e, ARM_ENOTFOUND, "geo: the agreement has no zone number %zu", zone);
+		return arm_err_set(e, ARM_ENOTFOUND, "geo: the agreement has no zone number %zu",
+		                   zone);
 	az = &a->zones[zone];
 	if (az->geojson == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND, "geo: zone '%s' has no geometry", az->id);

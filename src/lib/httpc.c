@@ -77,8 +77,8 @@ httpc_request(const char *method, const char *url, const uint8_t *body, size_t l
 	int rc = ARM_OK;
 
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-		return arm_err_set(e, ARM_EUSAGE, "url '%s': only http:// and https:// are supported",
-		                   url);
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "url '%s': only http:// and https:// are supported", url);
 	pthread_once(&httpc_once, httpc_global_init);
 	if (httpc_global_rc != CURLE_OK)
 		return arm_err_set(e, ARM_EIO, "libcurl failed to initialise: %s",
@@ -118,8 +118,8 @@ httpc_request(const char *method, const char *url, const uint8_t *body, size_t l
 	}
 	cc = curl_easy_perform(c);
 	if (sink.over) {
-		rc = arm_err_set(e, ARM_ELIMIT, "%s %s: response larger than %zu bytes", method, url,
-		                 r->body.max);
+		rc = arm_err_set(e, ARM_ELIMIT, "%s %s: response larger than %zu bytes", method,
+		                 url, r->body.max);
 		goto out;
 	}
 	if (cc != CURLE_OK) {

@@ -67,11 +67,11 @@ struct log {
 	pthread_cond_t cv_pool; /* the pool grew (the leader waits here) */
 	uint64_t size;          /* committed */
 	uint8_t root[HASH_SIZE];
-	struct buf commit;      /* the commit record: log-signed checkpoint note */
+	struct buf commit; /* the commit record: log-signed checkpoint note */
 	uint64_t pub_size;
 	uint8_t pub_root[HASH_SIZE]; /* as read at open */
 	bool have_pub;
-	uint64_t gc_lo;         /* partial tiles below this size were collected */
+	uint64_t gc_lo; /* partial tiles below this size were collected */
 	struct add_slot **pool;
 	size_t npool, cappool;
 	bool leader;
@@ -120,19 +120,22 @@ trim_tile(const struct tile *t, size_t start, struct buf *out, struct arm_err *e
 
 	if (t->level != TILE_LEVEL_ENTRIES) {
 		if (out->len - start < (size_t)t->width * HASH_SIZE)
-			return arm_err_set(e, ARM_EVERIFY, "tile %d/%" PRIu64 " is shorter than %u hashes",
+			return arm_err_set(e, ARM_EVERIFY,
+			                   "tile %d/%" PRIu64 " is shorter than %u hashes",
 			                   t->level, t->n, t->width);
 		out->len = start + (size_t)t->width * HASH_SIZE;
 		return ARM_OK;
 	}
 	for (i = 0; i < t->width; i++) {
 		if (out->len - off < 2)
-			return arm_err_set(e, ARM_ESYNTAX, "entry bundle %" PRIu64 " ends inside entry %u",
-			                   t->n, i);
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "entry bundle %" PRIu64 " ends inside entry %u", t->n,
+			                   i);
 		off += 2 + ((size_t)out->data[off] << 8 | out->data[off + 1]);
 		if (off > out->len)
-			return arm_err_set(e, ARM_ESYNTAX, "entry bundle %" PRIu64 " ends inside entry %u",
-			                   t->n, i);
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "entry bundle %" PRIu64 " ends inside entry %u", t->n,
+			                   i);
 	}
 	out->len = off;
 	return ARM_OK;
@@ -195,8 +198,9 @@ read_tile_at(struct log *l, int level, uint64_t n, uint64_t size, bool exact, st
              char path[TILE_PATH_MAX], struct buf *out, struct arm_err *e)
 {
 	if (!tile_for_size(level, n, size, t))
-		return arm_err_set(e, ARM_EUSAGE, "no tile %d/%" PRIu64 " in a tree of size %" PRIu64,
-		                   level, n, size);
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "no tile %d/%" PRIu64 " in a tree of size %" PRIu64, level, n,
+		                   size);
 	ARM_TRY(tile_path(t, path, TILE_PATH_MAX, e));
 	buf_reset(out);
 	if (!exact)
@@ -259,20 +263,24 @@ log_config_parse(const char *text, size_t len, struct log_config *c, struct arm_
 			size_t kl = (size_t)(sp - p), vl = n - kl - 1;
 			if (kl == 6 && memcmp(p, "origin", 6) == 0) {
 				if (vl == 0 || vl > CKPT_ORIGIN_MAX)
-					return arm_err_set(e, ARM_ESYNTAX, "config:%u: bad origin", line);
+					return arm_err_set(e, ARM_ESYNTAX, "config:%u: bad origin",
+					                   line);
 				memcpy(c->origin, sp + 1, vl);
 				c->origin[vl] = '\0';
 				if (!origin_valid(c->origin))
-					return arm_err_set(e, ARM_ESYNTAX,
-					                   "config:%u: origin '%.100s' has a space, '+' or "
-					                   "control character", line, c->origin);
+					return arm_err_set(
+					    e, ARM_ESYNTAX,
+					    "config:%u: origin '%.100s' has a space, '+' or "
+					    "control character",
+					    line, c->origin);
 				have_origin = true;
 			} else if (kl == 4 && memcmp(p, "vkey", 4) == 0) {
 				ARM_TRY(note_verifier_parse(&c->vkey, sp + 1, vl, e));
 				have_vkey = true;
 			} else if (kl == 3 && memcmp(p, "key", 3) == 0) {
 				if (vl >= sizeof(c->key_path))
-					return arm_err_set(e, ARM_ELIMIT, "config:%u: key path too long", line);
+					return arm_err_set(e, ARM_ELIMIT,
+					                   "config:%u: key path too long", line);
 				memcpy(c->key_path, sp + 1, vl);
 				c->key_path[vl] = '\0';
 			}
@@ -347,8 +355,8 @@ origin_valid(const char *o)
 }
 
 int
-log_create(const char *dir, const char *origin, const struct note_signer *key,
-           const char *key_path, struct arm_err *e)
+log_create(const char *dir, const char *origin, const struct note_signer *key, const char *key_path,
+           struct arm_err *e)
 {
 	struct store *st = NULL;
 	struct buf b = BUF_INIT(CKPT_NOTE_MAX);
@@ -362,9 +370,11 @@ log_create(const char *dir, const char *origin, const struct note_signer *key,
 	if (!origin_valid(origin))
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "origin '%.300s' is not a checkpoint origin (tlog-checkpoint: "
-		                   "non-empty, no spaces, no '+')", origin);
+		                   "non-empty, no spaces, no '+')",
+		                   origin);
 	if (key == NULL || key->type != NOTE_KEY_ED25519)
-		return arm_err_set(e, ARM_EUSAGE, "a log key must be an Ed25519 signer key (type 0x01)");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "a log key must be an Ed25519 signer key (type 0x01)");
 	ARM_TRY(store_open_any(&st, dir, true, e));
 	if ((rc = st->ops->lock(st, e)) != ARM_OK)
 		goto out;
@@ -451,8 +461,8 @@ partial_dir(int level, uint64_t n, char out[TILE_PATH_MAX], struct arm_err *e)
 struct drop_ctx {
 	struct log *l;
 	const char *dir;
-	unsigned keep_upto;  /* widths <= keep_upto stay (when below) */
-	bool below;          /* drop widths < keep_upto instead of > */
+	unsigned keep_upto; /* widths <= keep_upto stay (when below) */
+	bool below;         /* drop widths < keep_upto instead of > */
 	int rc;
 	struct arm_err *e;
 };
@@ -484,8 +494,7 @@ drop_cb(void *ctx, const char *name)
  * superseded partials).
  */
 static int
-drop_partials(struct log *l, int level, uint64_t n, unsigned keep, bool below,
-              struct arm_err *e)
+drop_partials(struct log *l, int level, uint64_t n, unsigned keep, bool below, struct arm_err *e)
 {
 	char dir[TILE_PATH_MAX];
 	struct drop_ctx d = {l, dir, keep, below, ARM_OK, e};
@@ -570,9 +579,8 @@ collect_partials(struct log *l, uint64_t from, uint64_t upto, struct arm_err *e)
 	return ARM_OK;
 }
 
-static int
-scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn,
-             void *ctx, struct arm_err *e);
+static int scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn,
+                        void *ctx, struct arm_err *e);
 static int log_publish_auto(struct log *l, struct arm_err *e);
 static int after_publish(struct log *l, uint64_t at, uint64_t prev, bool had,
                          const struct buf *note, struct arm_err *e);
@@ -653,9 +661,10 @@ load_state(struct log *l, struct arm_err *e)
 		memcpy(l->root, c.root, HASH_SIZE);
 	} else if (rc != ARM_ENOTFOUND || l->writer) {
 		if (rc == ARM_ENOTFOUND)
-			rc = arm_err_set(e, ARM_ENOTFOUND,
-			                 "'%s' is not a log (no commit record; run 'armistice log init')",
-			                 l->dir);
+			rc = arm_err_set(
+			    e, ARM_ENOTFOUND,
+			    "'%s' is not a log (no commit record; run 'armistice log init')",
+			    l->dir);
 		goto out;
 	}
 	rc = l->st->ops->read(l->st, "checkpoint", &pub, e);
@@ -678,9 +687,10 @@ load_state(struct log *l, struct arm_err *e)
 			                 l->dir, p.size, l->size);
 			goto out;
 		} else if (p.size == l->size && memcmp(p.root, l->root, HASH_SIZE) != 0) {
-			rc = arm_err_set(e, ARM_ECONFLICT,
-			                 "log '%s': public checkpoint and commit record differ at size %"
-			                 PRIu64, l->dir, p.size);
+			rc = arm_err_set(
+			    e, ARM_ECONFLICT,
+			    "log '%s': public checkpoint and commit record differ at size %" PRIu64,
+			    l->dir, p.size);
 			goto out;
 		}
 	} else if (rc == ARM_ENOTFOUND && l->commit.len > 0) {
@@ -689,7 +699,8 @@ load_state(struct log *l, struct arm_err *e)
 		rc = ARM_OK;
 	} else {
 		if (rc == ARM_ENOTFOUND)
-			rc = arm_err_set(e, ARM_ENOTFOUND, "'%s' is not a log (no checkpoint)", l->dir);
+			rc = arm_err_set(e, ARM_ENOTFOUND, "'%s' is not a log (no checkpoint)",
+			                 l->dir);
 		goto out;
 	}
 	memcpy(l->pub_root, p.root, HASH_SIZE);
@@ -778,10 +789,11 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 			struct note_verifier v;
 			note_signer_verifier(l->key, &v);
 			if (!same_key(&v, &l->cfg.vkey)) {
-				rc = arm_err_set(e, ARM_EVERIFY,
-				                 "key '%s+%08" PRIx32 "' is not the key of log '%s' "
-				                 "('%s+%08" PRIx32 "')", v.name, v.key_id, dir,
-				                 l->cfg.vkey.name, l->cfg.vkey.key_id);
+				rc = arm_err_set(
+				    e, ARM_EVERIFY,
+				    "key '%s+%08" PRIx32 "' is not the key of log '%s' "
+				    "('%s+%08" PRIx32 "')",
+				    v.name, v.key_id, dir, l->cfg.vkey.name, l->cfg.vkey.key_id);
 				goto out;
 			}
 		}
@@ -801,7 +813,8 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 		if (memcmp(r, l->pub_root, HASH_SIZE) != 0) {
 			rc = arm_err_set(e, ARM_ECONFLICT,
 			                 "log '%s': public checkpoint (size %" PRIu64
-			                 ") is not a prefix of the commit record", l->dir, l->pub_size);
+			                 ") is not a prefix of the commit record",
+			                 l->dir, l->pub_size);
 			goto out;
 		}
 	}
@@ -973,8 +986,8 @@ idx_lookup(struct log *l, const uint8_t leaf[HASH_SIZE], uint64_t *index, struct
  * new or grows is added to files.
  */
 static int
-build_bundles(struct log *l, uint64_t old, const uint8_t *const *ents, const size_t *lens,
-              size_t k, struct fileset *files, struct arm_err *e)
+build_bundles(struct log *l, uint64_t old, const uint8_t *const *ents, const size_t *lens, size_t k,
+              struct fileset *files, struct arm_err *e)
 {
 	struct buf b = BUF_INIT(SIZE_MAX);
 	struct bundle_entry *parsed = NULL;
@@ -986,7 +999,8 @@ build_bundles(struct log *l, uint64_t old, const uint8_t *const *ents, const siz
 	int rc = ARM_OK;
 
 	if (w > 0) {
-		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, old, true, &t, path, &b, e)) != ARM_OK)
+		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, old, true, &t, path, &b, e)) !=
+		    ARM_OK)
 			goto out;
 		/* The committed edge bundle must hold exactly w entries. */
 		if ((parsed = malloc(256 * sizeof(*parsed))) == NULL) {
@@ -1069,15 +1083,18 @@ check_extends(struct log *l, const struct fileset *files, uint64_t old,
 	if (rc == ARM_OK && memcmp(root, new_root, HASH_SIZE) != 0)
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "log '%s': the tiles for size %" PRIu64
-		                 " do not give the computed root; not signing", l->dir, new_size);
+		                 " do not give the computed root; not signing",
+		                 l->dir, new_size);
 	if (rc == ARM_OK && old > 0) {
 		rc = merkle_prove_consistency(&src, old, new_size, proof, &np, e);
 		if (rc == ARM_OK)
 			rc = merkle_verify_consistency(old, new_size, old_root, new_root,
 			                               (const uint8_t(*)[HASH_SIZE])proof, np, e);
 		if (rc != ARM_OK)
-			arm_err_prefix(e, "log '%s': size %" PRIu64 " would not extend size %" PRIu64
-			               "; not signing", l->dir, new_size, old);
+			arm_err_prefix(e,
+			               "log '%s': size %" PRIu64 " would not extend size %" PRIu64
+			               "; not signing",
+			               l->dir, new_size, old);
 	}
 	tile_src_release(&ts);
 	return rc;
@@ -1115,7 +1132,8 @@ undo_files(struct log *l, const struct fileset *files)
 	struct arm_err ignore;
 
 	if (files->n > 0)
-		(void)l->st->ops->remove(l->st, (const char *const *)files->paths, files->n, &ignore);
+		(void)l->st->ops->remove(l->st, (const char *const *)files->paths, files->n,
+		                         &ignore);
 }
 
 /*
@@ -1147,7 +1165,7 @@ static int
 commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size_t n,
              struct log_result *res, struct arm_err *e)
 {
-	uint8_t (*leaves)[HASH_SIZE] = NULL, (*hashes)[HASH_SIZE] = NULL;
+	uint8_t(*leaves)[HASH_SIZE] = NULL, (*hashes)[HASH_SIZE] = NULL;
 	uint64_t *seen_at = NULL;
 	bool *seen = NULL;
 	const uint8_t **acc = NULL;
@@ -1169,7 +1187,8 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	if (l->broken)
 		return arm_err_set(e, ARM_EIO,
 		                   "log '%s': a failed commit could not be rolled back; reopen the "
-		                   "log to recover", l->dir);
+		                   "log to recover",
+		                   l->dir);
 	memset(res, 0, n * sizeof(*res));
 	lock(&l->mu);
 	old = l->size;
@@ -1207,7 +1226,8 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 		hash_leaf(hashes[i], ents[i], lens[i] > BUNDLE_ENTRY_MAX ? 0 : lens[i]);
 	if (l->idx != NULL) {
 		lock(&l->idx_mu);
-		rc = logidx_find_many(l->idx, (const uint8_t(*)[HASH_SIZE])hashes, n, seen_at, seen, e);
+		rc = logidx_find_many(l->idx, (const uint8_t(*)[HASH_SIZE])hashes, n, seen_at, seen,
+		                      e);
 		unlock(&l->idx_mu);
 		if (rc != ARM_OK)
 			goto out;
@@ -1217,9 +1237,10 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 
 		memset(&res[i], 0, sizeof(res[i]));
 		if (lens[i] > BUNDLE_ENTRY_MAX) {
-			arm_err_set(&res[i].err, ARM_ELIMIT,
-			            "entry is %zu bytes; a tlog-tiles entry bundle holds at most 65535",
-			            lens[i]);
+			arm_err_set(
+			    &res[i].err, ARM_ELIMIT,
+			    "entry is %zu bytes; a tlog-tiles entry bundle holds at most 65535",
+			    lens[i]);
 			continue;
 		}
 		memcpy(h, hashes[i], HASH_SIZE);
@@ -1351,16 +1372,15 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	unlock(&l->mu);
 	if (rc != ARM_OK)
 		goto out;
-index:
-	{
-		/* A failure here is repaired by the next batch's catch-up. */
-		struct arm_err ie;
-		lock(&l->idx_mu);
-		if (l->idx != NULL &&
-		    logidx_add(l->idx, old, (const uint8_t(*)[HASH_SIZE])leaves, k, &ie) != ARM_OK)
-			l->idx_stale = true;
-		unlock(&l->idx_mu);
-	}
+index : {
+	/* A failure here is repaired by the next batch's catch-up. */
+	struct arm_err ie;
+	lock(&l->idx_mu);
+	if (l->idx != NULL &&
+	    logidx_add(l->idx, old, (const uint8_t(*)[HASH_SIZE])leaves, k, &ie) != ARM_OK)
+		l->idx_stale = true;
+	unlock(&l->idx_mu);
+}
 	goto out;
 undo:
 	undo_files(l, &files);
@@ -1516,7 +1536,8 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 				l->leader = false;
 				pthread_cond_broadcast(&l->cv);
 				unlock(&l->mu);
-				return arm_err_set(e, ARM_ENOMEM, "out of memory committing a batch");
+				return arm_err_set(e, ARM_ENOMEM,
+				                   "out of memory committing a batch");
 			}
 			memcpy(take, l->pool, m * sizeof(*take));
 			memmove(l->pool, l->pool + m, (l->npool - m) * sizeof(*l->pool));
@@ -1732,20 +1753,22 @@ log_checkpoint_at(struct log *l, uint64_t size, struct buf *out, struct arm_err 
 	if (l->idx == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND,
 		                   "log '%s' has no index of earlier checkpoints, and the current "
-		                   "one is not of size %" PRIu64, l->dir, size);
+		                   "one is not of size %" PRIu64,
+		                   l->dir, size);
 	lock(&l->idx_mu);
 	rc = logidx_get_checkpoint(l->idx, size, out, e);
 	unlock(&l->idx_mu);
 	if (rc == ARM_ENOTFOUND)
 		arm_err_set(e, ARM_ENOTFOUND,
-		            "log '%s' published no checkpoint of size %" PRIu64 " (current size %"
-		            PRIu64 ")", l->dir, size, log_published_size(l));
+		            "log '%s' published no checkpoint of size %" PRIu64
+		            " (current size %" PRIu64 ")",
+		            l->dir, size, log_published_size(l));
 	return rc;
 }
 
 static int
-scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn,
-             void *ctx, struct arm_err *e)
+scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn, void *ctx,
+             struct arm_err *e)
 {
 	struct buf b = BUF_INIT(SIZE_MAX);
 	struct bundle_entry *ent = NULL;
@@ -1760,7 +1783,8 @@ scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_
 		return arm_err_set(e, ARM_ENOMEM, "out of memory reading bundles");
 	for (n = from / TILE_WIDTH; n * TILE_WIDTH < to; n++) {
 		uint64_t i;
-		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, size, false, &t, path, &b, e)) != ARM_OK)
+		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, size, false, &t, path, &b, e)) !=
+		    ARM_OK)
 			break;
 		if ((rc = bundle_parse(b.data, b.len, t.width, ent, e)) != ARM_OK) {
 			arm_err_prefix(e, "log '%s': entry bundle '%s'", l->dir, path);
@@ -1787,8 +1811,9 @@ log_scan(struct log *l, uint64_t from, uint64_t to, log_scan_fn fn, void *ctx, s
 
 	if (to > size || from > to)
 		return arm_err_set(e, ARM_EUSAGE,
-		                   "entries [%" PRIu64 ", %" PRIu64 ") are not in log '%s' of size %"
-		                   PRIu64, from, to, l->dir, size);
+		                   "entries [%" PRIu64 ", %" PRIu64
+		                   ") are not in log '%s' of size %" PRIu64,
+		                   from, to, l->dir, size);
 	return scan_bundles(l, from, to, size, fn, ctx, e);
 }
 
@@ -1902,8 +1927,8 @@ log_consistency(struct log *l, uint64_t old, uint64_t new_size,
 	if (new_size > log_size(l) || old > new_size)
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "no consistency proof from size %" PRIu64 " to %" PRIu64
-		                   " in log '%s' of size %" PRIu64, old, new_size, l->dir,
-		                   log_size(l));
+		                   " in log '%s' of size %" PRIu64,
+		                   old, new_size, l->dir, log_size(l));
 	*nproof = 0;
 	if (old == 0 || old == new_size)
 		return ARM_OK; /* RFC 9162 §2.1.4: the empty proof */
@@ -1933,7 +1958,8 @@ log_prove(struct log *l, uint64_t index, uint64_t size, struct tproof *p, struct
 	if (index >= size) {
 		rc = arm_err_set(e, ARM_ENOTFOUND,
 		                 "entry %" PRIu64 " is not in the tree of size %" PRIu64
-		                 " of log '%s'", index, size, l->dir);
+		                 " of log '%s'",
+		                 index, size, l->dir);
 		goto out;
 	}
 	if ((rc = log_checkpoint_at(l, size, &ck, e)) != ARM_OK)
@@ -2026,8 +2052,8 @@ log_prove_sequenced(struct log *l, struct tproof *p, struct arm_err *e)
 	rc = merkle_prove_inclusion(&src, lc.index, c.size, path, &npath, e);
 	tile_src_release(&ts);
 	if (rc == ARM_OK)
-		rc = logclock_receipt_format(lc.index, (const uint8_t(*)[32])path, npath, lc.note.data,
-		                             lc.note.len, &extra, e);
+		rc = logclock_receipt_format(lc.index, (const uint8_t(*)[32])path, npath,
+		                             lc.note.data, lc.note.len, &extra, e);
 	if (rc != ARM_OK)
 		goto out;
 	{
@@ -2053,7 +2079,7 @@ static void
 tile_root(uint8_t (*h)[HASH_SIZE], uint8_t out[HASH_SIZE])
 {
 	uint8_t a[128][HASH_SIZE], b[64][HASH_SIZE];
-	uint8_t (*src)[HASH_SIZE] = a, (*dst)[HASH_SIZE] = b, (*t)[HASH_SIZE];
+	uint8_t(*src)[HASH_SIZE] = a, (*dst)[HASH_SIZE] = b, (*t)[HASH_SIZE];
 	unsigned n, i;
 
 	for (i = 0; i < 128; i++)
@@ -2074,11 +2100,11 @@ struct audit {
 	struct buf tb;
 	uint8_t (*lvl)[256][HASH_SIZE]; /* per level: the hashes of its current tile */
 	unsigned cnt[64];
-	uint64_t tn[64];               /* per level: index of the current tile */
-	bool bad_tile;                 /* first mismatch between entries and tiles */
+	uint64_t tn[64]; /* per level: index of the current tile */
+	bool bad_tile;   /* first mismatch between entries and tiles */
 	char bad_path[TILE_PATH_MAX];
 	unsigned bad_i;
-	uint64_t bad_entry;            /* when at level 0 */
+	uint64_t bad_entry; /* when at level 0 */
 	int bad_level;
 	uint64_t tiles;
 };
@@ -2094,7 +2120,8 @@ audit_tile(struct audit *a, int level, uint64_t n, unsigned w, struct arm_err *e
 
 	if ((rc = read_tile_at(a->l, level, n, a->size, true, &t, path, &a->tb, e)) != ARM_OK) {
 		if (rc == ARM_ENOTFOUND)
-			arm_err_set(e, ARM_ENOTFOUND, "log '%s': tile '%s' is missing", a->l->dir, path);
+			arm_err_set(e, ARM_ENOTFOUND, "log '%s': tile '%s' is missing", a->l->dir,
+			            path);
 		return rc;
 	}
 	a->tiles++;
@@ -2102,8 +2129,8 @@ audit_tile(struct audit *a, int level, uint64_t n, unsigned w, struct arm_err *e
 		return arm_err_set(e, ARM_EVERIFY, "log '%s': tile '%s' has width %u, want %u",
 		                   a->l->dir, path, t.width, w);
 	if (a->tb.len != (size_t)w * HASH_SIZE)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "log '%s': tile '%s' is %s: %zu bytes, want %zu", a->l->dir, path,
+		return arm_err_set(e, ARM_EVERIFY, "log '%s': tile '%s' is %s: %zu bytes, want %zu",
+		                   a->l->dir, path,
 		                   a->tb.len < (size_t)w * HASH_SIZE ? "truncated" : "too long",
 		                   a->tb.len, (size_t)w * HASH_SIZE);
 	if (a->bad_tile)
@@ -2177,9 +2204,9 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	buf_init(&a.tb, SIZE_MAX);
 	key = o->key ? o->key : log_vkey(l);
 	if (key == NULL)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "log '%s' has no config naming its key: give the log's public key",
-		                   l->dir);
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "log '%s' has no config naming its key: give the log's public key", l->dir);
 	/* 1. Signatures: the public checkpoint, and the commit record if any. */
 	if ((rc = l->st->ops->read(l->st, "checkpoint", &pubb, e)) != ARM_OK)
 		goto out;
@@ -2222,8 +2249,8 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 		if (since.size > S) {
 			rc = arm_err_set(e, ARM_EVERIFY,
 			                 "log '%s' (size %" PRIu64 ") is smaller than the older "
-			                 "checkpoint (size %" PRIu64 "): it lost entries", l->dir, S,
-			                 since.size);
+			                 "checkpoint (size %" PRIu64 "): it lost entries",
+			                 l->dir, S, since.size);
 			goto out;
 		}
 		checks_at[nchecks] = since.size;
@@ -2234,8 +2261,7 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	a.l = l;
 	a.size = S;
 	if ((a.lvl = malloc(64 * sizeof(*a.lvl))) == NULL ||
-	    (ent = malloc(256 * sizeof(*ent))) == NULL ||
-	    (edge = malloc(sizeof(*edge))) == NULL) {
+	    (ent = malloc(256 * sizeof(*ent))) == NULL || (edge = malloc(sizeof(*edge))) == NULL) {
 		rc = arm_err_set(e, ARM_ENOMEM, "out of memory verifying log '%s'", l->dir);
 		goto out;
 	}
@@ -2243,15 +2269,17 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	for (n = 0; n * TILE_WIDTH < S; n++) {
 		struct tile t;
 		unsigned i, c;
-		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, S, true, &t, path, &bb, e)) != ARM_OK) {
+		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, S, true, &t, path, &bb, e)) !=
+		    ARM_OK) {
 			if (rc == ARM_ENOTFOUND)
-				arm_err_set(e, ARM_ENOTFOUND, "log '%s': entry bundle '%s' is missing",
-				            l->dir, path);
+				arm_err_set(e, ARM_ENOTFOUND,
+				            "log '%s': entry bundle '%s' is missing", l->dir, path);
 			goto out;
 		}
 		if ((rc = bundle_parse(bb.data, bb.len, t.width, ent, e)) != ARM_OK) {
-			arm_err_prefix(e, "log '%s': entry bundle '%s' (entries %" PRIu64 "-%" PRIu64 ")",
-			               l->dir, path, n * TILE_WIDTH, n * TILE_WIDTH + t.width - 1);
+			arm_err_prefix(
+			    e, "log '%s': entry bundle '%s' (entries %" PRIu64 "-%" PRIu64 ")",
+			    l->dir, path, n * TILE_WIDTH, n * TILE_WIDTH + t.width - 1);
 			goto out;
 		}
 		r->bundles++;
@@ -2265,10 +2293,11 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 					continue;
 				merkle_edge_root(edge, root);
 				if (memcmp(root, checks_root[c], HASH_SIZE) != 0) {
-					rc = arm_err_set(e, ARM_EVERIFY,
-					                 "log '%s' is not consistent with %s: its first %" PRIu64
-					                 " entries do not give that checkpoint's root", l->dir,
-					                 checks_what[c], checks_at[c]);
+					rc = arm_err_set(
+					    e, ARM_EVERIFY,
+					    "log '%s' is not consistent with %s: its first %" PRIu64
+					    " entries do not give that checkpoint's root",
+					    l->dir, checks_what[c], checks_at[c]);
 					goto out;
 				}
 			}
@@ -2282,7 +2311,8 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	}
 	/* The partial tiles above level 0 at the right edge. */
 	for (lv = 1; lv < 64; lv++)
-		if (a.cnt[lv] > 0 && (rc = audit_tile(&a, (int)lv, a.tn[lv], a.cnt[lv], e)) != ARM_OK)
+		if (a.cnt[lv] > 0 &&
+		    (rc = audit_tile(&a, (int)lv, a.tn[lv], a.cnt[lv], e)) != ARM_OK)
 			goto out;
 	for (n = 0; n < nchecks; n++)
 		if (checks_at[n] == 0) {
@@ -2290,7 +2320,8 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 			hash_sha256(empty, "", 0);
 			if (memcmp(empty, checks_root[n], HASH_SIZE) != 0) {
 				rc = arm_err_set(e, ARM_EVERIFY,
-				                 "%s has size 0 but not the empty tree's root", checks_what[n]);
+				                 "%s has size 0 but not the empty tree's root",
+				                 checks_what[n]);
 				goto out;
 			}
 		}
@@ -2304,10 +2335,11 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	r->tiles = a.tiles;
 	if (memcmp(root, target->root, HASH_SIZE) == 0) {
 		if (a.bad_tile)
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "log '%s': tile '%s' is corrupt: hash %u does not match the "
-			                 "entries (which do match the signed root)", l->dir, a.bad_path,
-			                 a.bad_i);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "log '%s': tile '%s' is corrupt: hash %u does not match the "
+			    "entries (which do match the signed root)",
+			    l->dir, a.bad_path, a.bad_i);
 		goto out;
 	}
 	{
@@ -2323,19 +2355,23 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 			if (!tile_for_size(TILE_LEVEL_ENTRIES, a.bad_entry / TILE_WIDTH, S, &t) ||
 			    tile_path(&t, bpath, sizeof(bpath), &te) != ARM_OK)
 				snprintf(bpath, sizeof(bpath), "?");
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "log '%s': entry %" PRIu64 " in bundle '%s' is corrupt: its "
-			                 "leaf hash differs from tile '%s', which matches the signed root",
-			                 l->dir, a.bad_entry, bpath, a.bad_path);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "log '%s': entry %" PRIu64 " in bundle '%s' is corrupt: its "
+			    "leaf hash differs from tile '%s', which matches the signed root",
+			    l->dir, a.bad_entry, bpath, a.bad_path);
 		} else if (a.bad_tile) {
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "log '%s': root %s... recomputed from the entries is not the "
-			                 "signed root %s...; first difference at tile '%s' hash %u",
-			                 l->dir, got, want, a.bad_path, a.bad_i);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "log '%s': root %s... recomputed from the entries is not the "
+			    "signed root %s...; first difference at tile '%s' hash %u",
+			    l->dir, got, want, a.bad_path, a.bad_i);
 		} else {
-			rc = arm_err_set(e, ARM_EVERIFY,
-			                 "log '%s': root %s... recomputed from the entries and tiles is "
-			                 "not the signed root %s... of size %" PRIu64, l->dir, got, want, S);
+			rc = arm_err_set(
+			    e, ARM_EVERIFY,
+			    "log '%s': root %s... recomputed from the entries and tiles is "
+			    "not the signed root %s... of size %" PRIu64,
+			    l->dir, got, want, S);
 		}
 	}
 out:
@@ -2355,7 +2391,8 @@ log_reindex(struct log *l, struct arm_err *e)
 	int rc;
 
 	if (!l->writer || l->idx == NULL)
-		return arm_err_set(e, ARM_EUSAGE, "reindexing log '%s' needs the writer lock", l->dir);
+		return arm_err_set(e, ARM_EUSAGE, "reindexing log '%s' needs the writer lock",
+		                   l->dir);
 	lock(&l->seq);
 	lock(&l->idx_mu);
 	rc = logidx_truncate(l->idx, 0, e);

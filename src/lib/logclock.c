@@ -30,8 +30,8 @@ field(const char *text, size_t len, size_t *off, const char *key, size_t *vlen)
 {
 	size_t kl = strlen(key), start = *off, i;
 
-	if (len - start < kl + 2 || memcmp(text + start, key, kl) != 0 ||
-	    text[start + kl] != ':' || text[start + kl + 1] != ' ')
+	if (len - start < kl + 2 || memcmp(text + start, key, kl) != 0 || text[start + kl] != ':' ||
+	    text[start + kl + 1] != ' ')
 		return NULL;
 	for (i = start + kl + 2; i < len && text[i] != '\n'; i++)
 		;
@@ -60,10 +60,11 @@ logclock_parse(struct logclock *c, const char *text, size_t len, struct arm_err 
 	if ((v = field(text, len, &off, "origin", &vl)) == NULL)
 		return arm_err_set(e, ARM_ESYNTAX, "clock line 2: expected \"origin: <origin>\"");
 	if (vl == 0 || vl > NOTE_NAME_MAX || !note_name_valid(v, vl))
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "clock line 2: the origin must be 1..%d characters without spaces "
-		                   "or '+'",
-		                   NOTE_NAME_MAX);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "clock line 2: the origin must be 1..%d characters without spaces "
+		    "or '+'",
+		    NOTE_NAME_MAX);
 	memcpy(c->origin, v, vl);
 	c->origin[vl] = '\0';
 	if ((v = field(text, len, &off, "index", &vl)) == NULL)
@@ -73,14 +74,16 @@ logclock_parse(struct logclock *c, const char *text, size_t len, struct arm_err 
 		                   "clock line 3: the index must be a canonical decimal number");
 	for (i = 0; i < vl; i++) {
 		if (v[i] < '0' || v[i] > '9')
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "clock line 3: the index must be a canonical decimal number");
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "clock line 3: the index must be a canonical decimal number");
 		c->index = c->index * 10 + (uint64_t)(v[i] - '0');
 	}
 	if (c->index > (uint64_t)INT64_MAX)
 		return arm_err_set(e, ARM_ESYNTAX, "clock line 3: index out of range");
 	if ((v = field(text, len, &off, "time", &vl)) == NULL)
-		return arm_err_set(e, ARM_ESYNTAX, "clock line 4: expected \"time: <RFC 3339 UTC>\"");
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "clock line 4: expected \"time: <RFC 3339 UTC>\"");
 	if (vl == 0 || v[vl - 1] != 'Z')
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "clock line 4: the log's time is written in UTC, ending in 'Z'");
@@ -105,7 +108,8 @@ logclock_format(const struct logclock *c, struct buf *out, struct arm_err *e)
 	int n;
 
 	if (c->time < 0 || c->time > LOGCLOCK_TIME_MAX || gmtime_r(&tt, &tm) == NULL)
-		return arm_err_set(e, ARM_EUSAGE, "clock: time %lld out of range", (long long)c->time);
+		return arm_err_set(e, ARM_EUSAGE, "clock: time %lld out of range",
+		                   (long long)c->time);
 	if (!note_name_valid(c->origin, strlen(c->origin)))
 		return arm_err_set(e, ARM_EUSAGE, "clock: origin \"%.60s\" is not a valid name",
 		                   c->origin);
@@ -119,8 +123,8 @@ logclock_format(const struct logclock *c, struct buf *out, struct arm_err *e)
 }
 
 int
-logclock_open(struct logclock *c, const uint8_t *note, size_t len,
-              const struct note_verifier *key, struct arm_err *e)
+logclock_open(struct logclock *c, const uint8_t *note, size_t len, const struct note_verifier *key,
+              struct arm_err *e)
 {
 	struct note n;
 	int rc;
@@ -161,9 +165,9 @@ logclock_receipt_format(uint64_t index, const uint8_t (*path)[32], size_t npath,
 }
 
 int
-logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index,
-                        uint64_t tree_size, const uint8_t root[32],
-                        const struct note_verifier *key, struct logclock *c, struct arm_err *e)
+logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index, uint64_t tree_size,
+                        const uint8_t root[32], const struct note_verifier *key, struct logclock *c,
+                        struct arm_err *e)
 {
 	static const char magic[] = LOGCLOCK_RECEIPT_MAGIC "\n";
 	uint8_t path[MERKLE_MAX_PROOF][HASH_SIZE], leaf[HASH_SIZE];
@@ -191,10 +195,12 @@ logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index,
 	/* inclusion path, then a blank line */
 	while (off < len && p[off] != '\n') {
 		if (npath == MERKLE_MAX_PROOF)
-			return arm_err_set(e, ARM_ESYNTAX, "receipt clock: more than %d path hashes",
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "receipt clock: more than %d path hashes",
 			                   MERKLE_MAX_PROOF);
 		if (len - off < 45 || p[off + 44] != '\n' ||
-		    b64_decode(p + off, 44, path[npath], HASH_SIZE, &dl, e) != ARM_OK || dl != HASH_SIZE)
+		    b64_decode(p + off, 44, path[npath], HASH_SIZE, &dl, e) != ARM_OK ||
+		    dl != HASH_SIZE)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "receipt clock line %zu: expected a base64 SHA-256 hash",
 			                   npath + 3);
@@ -202,23 +208,27 @@ logclock_receipt_verify(const uint8_t *extra, size_t len, uint64_t entry_index,
 		off += 45;
 	}
 	if (off >= len)
-		return arm_err_set(e, ARM_ESYNTAX, "receipt clock: no blank line before the clock leaf");
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "receipt clock: no blank line before the clock leaf");
 	off++;
 	if (index >= entry_index)
 		return arm_err_set(e, ARM_EVERIFY,
-		                   "receipt clock: clock leaf %" PRIu64 " does not come before entry %" PRIu64,
+		                   "receipt clock: clock leaf %" PRIu64
+		                   " does not come before entry %" PRIu64,
 		                   index, entry_index);
 	hash_leaf(leaf, extra + off, len - off);
 	if (merkle_verify_inclusion(leaf, index, tree_size, root, (const uint8_t(*)[HASH_SIZE])path,
 	                            npath, e) != ARM_OK) {
-		arm_err_prefix(e, "receipt clock: leaf %" PRIu64 " is not in the checkpoint's tree", index);
+		arm_err_prefix(e, "receipt clock: leaf %" PRIu64 " is not in the checkpoint's tree",
+		               index);
 		return ARM_EVERIFY;
 	}
 	ARM_TRY(logclock_open(c, extra + off, len - off, key, e));
 	if (c->index != index) {
 		memset(c, 0, sizeof(*c));
 		return arm_err_set(e, ARM_EVERIFY,
-		                   "receipt clock: the clock leaf names index %" PRIu64 ", not %" PRIu64,
+		                   "receipt clock: the clock leaf names index %" PRIu64
+		                   ", not %" PRIu64,
 		                   c->index, index);
 	}
 	return ARM_OK;

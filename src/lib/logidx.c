@@ -23,11 +23,11 @@ struct logidx {
 };
 
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
-	"INSERT OR IGNORE INTO meta(k, v) VALUES('size', 0);"
-	"CREATE TABLE IF NOT EXISTS leaves(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL)"
-	" WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta(k, v) VALUES('size', 0);"
+    "CREATE TABLE IF NOT EXISTS leaves(hash BLOB PRIMARY KEY, idx INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);";
 
 static int
 db_err(struct logidx *x, struct arm_err *e, const char *what)
@@ -94,8 +94,8 @@ logidx_open(struct logidx **out, const char *path, bool write, struct arm_err *e
 		goto out;
 	}
 	if (write &&
-	    (sqlite3_prepare_v2(x->db, "INSERT OR IGNORE INTO leaves(hash, idx) VALUES(?1, ?2)",
-	                        -1, &x->ins, NULL) != SQLITE_OK ||
+	    (sqlite3_prepare_v2(x->db, "INSERT OR IGNORE INTO leaves(hash, idx) VALUES(?1, ?2)", -1,
+	                        &x->ins, NULL) != SQLITE_OK ||
 	     sqlite3_prepare_v2(x->db, "UPDATE meta SET v = ?1 WHERE k = 'size'", -1, &x->setsize,
 	                        NULL) != SQLITE_OK)) {
 		rc = db_err(x, e, "prepare insert");
@@ -257,8 +257,9 @@ logidx_put_checkpoint(struct logidx *x, uint64_t size, const uint8_t *note, size
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (sqlite3_prepare_v2(x->db, "INSERT OR REPLACE INTO checkpoints(size, note) VALUES(?1, ?2)",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(x->db,
+	                       "INSERT OR REPLACE INTO checkpoints(size, note) VALUES(?1, ?2)", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return db_err(x, e, "record checkpoint");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
@@ -279,7 +280,8 @@ logidx_get_checkpoint(struct logidx *x, uint64_t size, struct buf *out, struct a
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		rc = buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), e);
+		rc = buf_append(out, sqlite3_column_blob(st, 0),
+		                (size_t)sqlite3_column_bytes(st, 0), e);
 	else if (r == SQLITE_DONE)
 		rc = arm_err_set(e, ARM_ENOTFOUND, "no checkpoint of size %llu was published",
 		                 (unsigned long long)size);

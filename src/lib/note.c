@@ -117,10 +117,10 @@ utf8_step(const uint8_t *p, size_t n, uint32_t *cp, const char **why)
  */
 /* Printable ASCII and newline: the bytes of nearly every note (fast path). */
 static const uint8_t text_plain[256] = {
-	['\n'] = 1,
+    ['\n'] = 1,
 #define R4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
 #define R16(c) R4(c), R4(c + 4), R4(c + 8), R4(c + 12)
-	R16(0x20), R16(0x30), R16(0x40), R16(0x50), R16(0x60), R16(0x70),
+    R16(0x20),  R16(0x30), R16(0x40), R16(0x50), R16(0x60), R16(0x70),
 #undef R16
 #undef R4
 };
@@ -164,17 +164,19 @@ text_check(const uint8_t *p, size_t n, const char *what, struct arm_err *e)
 		k = utf8_step(p + i, n - i, &cp, &why);
 		if (k == 0) {
 			text_place(p, i, &line, &col);
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "%s: invalid utf-8 (%s) at byte %zu (line %zu, column %zu), "
-			                   "byte 0x%02x (signed-note v1.0.0 format: must be valid utf-8)",
-			                   what, why, i, line, col, p[i]);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "%s: invalid utf-8 (%s) at byte %zu (line %zu, column %zu), "
+			    "byte 0x%02x (signed-note v1.0.0 format: must be valid utf-8)",
+			    what, why, i, line, col, p[i]);
 		}
 		if (cp < 0x20 && cp != '\n') {
 			text_place(p, i, &line, &col);
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "%s: control character 0x%02x at byte %zu (line %zu, column %zu) "
-			                   "(signed-note v1.0.0 format: only newline is allowed below U+0020)",
-			                   what, (unsigned)cp, i, line, col);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "%s: control character 0x%02x at byte %zu (line %zu, column %zu) "
+			    "(signed-note v1.0.0 format: only newline is allowed below U+0020)",
+			    what, (unsigned)cp, i, line, col);
 		}
 		i += k;
 	}
@@ -189,12 +191,21 @@ static bool
 is_unicode_space(uint32_t cp)
 {
 	switch (cp) {
-	case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20:
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
-	case 0x202f: case 0x205f: case 0x3000:
-		return true;
-	default:
-		return cp >= 0x2000 && cp <= 0x200a;
+	case 0x09:
+	case 0x0a:
+	case 0x0b:
+	case 0x0c:
+	case 0x0d:
+	case 0x20:
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000: return true;
+	default: return cp >= 0x2000 && cp <= 0x200a;
 	}
 }
 
@@ -261,7 +272,8 @@ note_text_valid(const char *text, size_t len, struct arm_err *e)
 	if (len == 0 || text[len - 1] != '\n')
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "note text: does not end in a newline at byte %zu "
-		                   "(signed-note v1.0.0 format: text ends in U+000A)", len);
+		                   "(signed-note v1.0.0 format: text ends in U+000A)",
+		                   len);
 	return text_check((const uint8_t *)text, len, "note text", e);
 }
 
@@ -286,17 +298,20 @@ parse_sig_line(struct note_sig *s, const char *p, size_t n, size_t lineno, size_
 	struct arm_err be;
 
 	if (n < SIG_PREFIX_LEN || memcmp(p, sig_prefix, SIG_PREFIX_LEN) != 0)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "signed note: signature line %zu at byte %zu does not start "
-		                   "with an em dash and a space (signed-note v1.0.0 format): \"%.*s\"",
-		                   lineno, off, (int)(n > 40 ? 40 : n), p);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "signed note: signature line %zu at byte %zu does not start "
+		    "with an em dash and a space (signed-note v1.0.0 format): \"%.*s\"",
+		    lineno, off, (int)(n > 40 ? 40 : n), p);
 	p += SIG_PREFIX_LEN;
 	n -= SIG_PREFIX_LEN;
 	sp = memchr(p, ' ', n);
 	if (sp == NULL)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "signed note: signature line %zu at byte %zu has no space between "
-		                   "key name and signature (signed-note v1.0.0 format)", lineno, off);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "signed note: signature line %zu at byte %zu has no space between "
+		    "key name and signature (signed-note v1.0.0 format)",
+		    lineno, off);
 	nl = (size_t)(sp - p);
 	if (!note_name_valid(p, nl))
 		return arm_err_set(e, ARM_ESYNTAX,
@@ -307,7 +322,8 @@ parse_sig_line(struct note_sig *s, const char *p, size_t n, size_t lineno, size_
 	if (bl > B64_ENCLEN(sizeof(raw)))
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: signature line %zu at byte %zu: signature longer "
-		                   "than %d bytes", lineno, off, NOTE_SIG_MAX);
+		                   "than %d bytes",
+		                   lineno, off, NOTE_SIG_MAX);
 	if (b64_decode(sp + 1, bl, raw, sizeof(raw), &rl, &be) != ARM_OK)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: signature line %zu at byte %zu, key \"%.*s\": %s",
@@ -338,7 +354,8 @@ note_parse(struct note *n, const uint8_t *msg, size_t len, size_t max, struct ar
 		max = NOTE_MAX_SIZE;
 	if (len > max)
 		return arm_err_set(e, ARM_ELIMIT,
-		                   "signed note: %zu bytes is more than the limit of %zu", len, max);
+		                   "signed note: %zu bytes is more than the limit of %zu", len,
+		                   max);
 	ARM_TRY(text_check(msg, len, "signed note", e));
 	/* signed-note §"Format": the text ends at the LAST empty line. */
 	split = len;
@@ -351,23 +368,28 @@ note_parse(struct note *n, const uint8_t *msg, size_t len, size_t max, struct ar
 	if (split == len)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: no blank line between text and signatures "
-		                   "(signed-note v1.0.0 format), %zu bytes", len);
+		                   "(signed-note v1.0.0 format), %zu bytes",
+		                   len);
 	sigs = msg + split + 2;
 	siglen = len - split - 2;
 	if (siglen == 0)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "signed note: no signature line after the blank line at byte %zu "
-		                   "(signed-note v1.0.0 format: one or more signature lines)", split + 1);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "signed note: no signature line after the blank line at byte %zu "
+		    "(signed-note v1.0.0 format: one or more signature lines)",
+		    split + 1);
 	if (sigs[siglen - 1] != '\n')
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: last signature line does not end in a newline at "
-		                   "byte %zu (signed-note v1.0.0 format)", len);
+		                   "byte %zu (signed-note v1.0.0 format)",
+		                   len);
 	for (i = 0; i < siglen; i++)
 		nlines += sigs[i] == '\n';
 	if (nlines > NOTE_MAX_SIGS)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "signed note: %zu signature lines, more than the limit of %d "
-		                   "(Go's note.Open has the same cap)", nlines, NOTE_MAX_SIGS);
+		                   "(Go's note.Open has the same cap)",
+		                   nlines, NOTE_MAX_SIGS);
 	n->text = malloc(split + 2);
 	n->sigs = calloc(nlines, sizeof(*n->sigs));
 	if (n->text == NULL || n->sigs == NULL) {
@@ -409,26 +431,30 @@ verify_one(const struct note *n, const struct note_verifier *k, const struct not
 	switch (k->type) {
 	case NOTE_KEY_ED25519:
 		if (s->sig_len != crypto_sign_BYTES ||
-		    crypto_sign_verify_detached(s->sig, (const unsigned char *)n->text,
-		                                n->text_len, k->pk) != 0)
-			return arm_err_set(e, ARM_EVERIFY,
-			                   "signed note: signature by known key \"%s+%08x\" does not "
-			                   "verify; the whole note is refused (signed-note v1.0.0 "
-			                   "signatures)", k->name, (unsigned)k->key_id);
+		    crypto_sign_verify_detached(s->sig, (const unsigned char *)n->text, n->text_len,
+		                                k->pk) != 0)
+			return arm_err_set(
+			    e, ARM_EVERIFY,
+			    "signed note: signature by known key \"%s+%08x\" does not "
+			    "verify; the whole note is refused (signed-note v1.0.0 "
+			    "signatures)",
+			    k->name, (unsigned)k->key_id);
 		break;
 	case NOTE_KEY_COSIG_V1:
 		if (cosig_verify(k, s, n->text, n->text_len, &ts, e) != ARM_OK) {
-			arm_err_prefix(e, "signed note: cosignature by known key \"%s+%08x\" does not "
-			               "verify; the whole note is refused", k->name,
-			               (unsigned)k->key_id);
+			arm_err_prefix(e,
+			               "signed note: cosignature by known key \"%s+%08x\" does not "
+			               "verify; the whole note is refused",
+			               k->name, (unsigned)k->key_id);
 			if (e != NULL)
 				e->rc = ARM_EVERIFY;
 			return ARM_EVERIFY;
 		}
 		break;
 	default:
-		return arm_err_set(e, ARM_EUSAGE, "signed note: key \"%s\" has unsupported type 0x%02x",
-		                   k->name, k->type);
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "signed note: key \"%s\" has unsupported type 0x%02x", k->name,
+		                   k->type);
 	}
 	chk->ok = true;
 	chk->timestamp = ts;
@@ -447,10 +473,11 @@ note_verify(const struct note *n, const struct note_verifier *keys, size_t nkeys
 	/* Go's VerifierList refuses the same way: a (name, id) pair must be unique. */
 	for (i = 0; i < nkeys; i++)
 		for (j = i + 1; j < nkeys; j++)
-			if (keys[i].key_id == keys[j].key_id && strcmp(keys[i].name, keys[j].name) == 0)
+			if (keys[i].key_id == keys[j].key_id &&
+			    strcmp(keys[i].name, keys[j].name) == 0)
 				return arm_err_set(e, ARM_EUSAGE,
-				                   "signed note: key \"%s+%08x\" given twice", keys[i].name,
-				                   (unsigned)keys[i].key_id);
+				                   "signed note: key \"%s+%08x\" given twice",
+				                   keys[i].name, (unsigned)keys[i].key_id);
 	for (i = 0; i < n->nsigs; i++) {
 		const struct note_sig *s = &n->sigs[i];
 		struct note_check one = {false, 0};
@@ -479,7 +506,8 @@ note_verify(const struct note *n, const struct note_verifier *keys, size_t nkeys
 	if (nok == 0)
 		return arm_err_set(e, ARM_EVERIFY,
 		                   "signed note: no signature by any of the %zu known keys "
-		                   "(signed-note v1.0.0: a note without one MUST be rejected)", nkeys);
+		                   "(signed-note v1.0.0: a note without one MUST be rejected)",
+		                   nkeys);
 	return ARM_OK;
 }
 
@@ -522,7 +550,8 @@ note_format(const struct note *n, struct buf *out, struct arm_err *e)
 	int rc;
 
 	if (n->nsigs == 0)
-		return arm_err_set(e, ARM_EUSAGE, "signed note: nothing to format without a signature");
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "signed note: nothing to format without a signature");
 	ARM_TRY(note_text_valid(n->text, n->text_len, e));
 	rc = buf_append(out, n->text, n->text_len, e);
 	if (rc == ARM_OK)
@@ -545,7 +574,8 @@ note_sign_line(const struct note_signer *s, const char *text, size_t len, struct
 	if (s->type != NOTE_KEY_ED25519 || !note_signer_ready(s))
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "sign: key \"%s\" is not an Ed25519 note key (type 0x%02x); "
-		                   "cosigner keys sign with cosig_sign", s->name, s->type);
+		                   "cosigner keys sign with cosig_sign",
+		                   s->name, s->type);
 	ARM_TRY(note_text_valid(text, len, e));
 	memset(&sig, 0, sizeof(sig));
 	memcpy(sig.name, s->name, sizeof(sig.name));
@@ -556,8 +586,8 @@ note_sign_line(const struct note_signer *s, const char *text, size_t len, struct
 }
 
 int
-note_sign(const char *text, size_t len, const struct note_signer *const *signers,
-          size_t nsigners, struct buf *out, struct arm_err *e)
+note_sign(const char *text, size_t len, const struct note_signer *const *signers, size_t nsigners,
+          struct buf *out, struct arm_err *e)
 {
 	size_t old = out->len, i;
 	int rc;
@@ -605,8 +635,8 @@ parse_hex8(const char *p, size_t n, uint32_t *v)
  * to the end (it may itself contain '+'), and checks the name and the hex.
  */
 static int
-split_key(const char *what, bool secret, const char *p, size_t len, const char **name,
-          size_t *nl, uint32_t *id, const char **b64, size_t *bl, struct arm_err *e)
+split_key(const char *what, bool secret, const char *p, size_t len, const char **name, size_t *nl,
+          uint32_t *id, const char **b64, size_t *bl, struct arm_err *e)
 {
 	const char *p1, *p2;
 
@@ -614,9 +644,11 @@ split_key(const char *what, bool secret, const char *p, size_t len, const char *
 	p2 = p1 ? memchr(p1 + 1, '+', len - (size_t)(p1 + 1 - p)) : NULL;
 	/* A signer key's text is secret: never quote it. */
 	if (p2 == NULL)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "%s: expected name+keyid+key (signed-note v1.0.0 verifier keys), "
-		                   "got \"%.*s\"", what, secret ? 0 : (int)(len > 80 ? 80 : len), p);
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "%s: expected name+keyid+key (signed-note v1.0.0 verifier keys), "
+		    "got \"%.*s\"",
+		    what, secret ? 0 : (int)(len > 80 ? 80 : len), p);
 	*name = p;
 	*nl = (size_t)(p1 - p);
 	if (!note_name_valid(p, *nl))
@@ -625,14 +657,15 @@ split_key(const char *what, bool secret, const char *p, size_t len, const char *
 	if (!parse_hex8(p1 + 1, (size_t)(p2 - p1 - 1), id))
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "%s for \"%.*s\": key id \"%.*s\" is not 8 lowercase hex digits",
-		                   what, (int)*nl, p, (int)((p2 - p1 - 1) > 16 ? 16 : (p2 - p1 - 1)),
-		                   p1 + 1);
+		                   what, (int)*nl, p,
+		                   (int)((p2 - p1 - 1) > 16 ? 16 : (p2 - p1 - 1)), p1 + 1);
 	*b64 = p2 + 1;
 	*bl = len - (size_t)(p2 + 1 - p);
 	if (*bl != KEY_B64_LEN)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "%s for \"%.*s\": key is %zu base64 characters, want %d "
-		                   "(type byte and 32-byte key)", what, (int)*nl, p, *bl, KEY_B64_LEN);
+		                   "(type byte and 32-byte key)",
+		                   what, (int)*nl, p, *bl, KEY_B64_LEN);
 	return ARM_OK;
 }
 
@@ -642,7 +675,8 @@ check_type(const char *what, const char *name, uint8_t type, struct arm_err *e)
 	if (type != NOTE_KEY_ED25519 && type != NOTE_KEY_COSIG_V1)
 		return arm_err_set(e, ARM_ESYNTAX,
 		                   "%s for \"%s\": key type 0x%02x is not supported (0x01 Ed25519, "
-		                   "0x04 Ed25519 cosignature)", what, name, type);
+		                   "0x04 Ed25519 cosignature)",
+		                   what, name, type);
 	return ARM_OK;
 }
 
@@ -783,7 +817,8 @@ note_signer_format(const struct note_signer *s, struct buf *out, struct arm_err 
 	int rc;
 
 	if (s->sk == NULL || !note_name_valid(s->name, nl))
-		return arm_err_set(e, ARM_EUSAGE, "signer key: no key or invalid name \"%s\"", s->name);
+		return arm_err_set(e, ARM_EUSAGE, "signer key: no key or invalid name \"%s\"",
+		                   s->name);
 	ARM_TRY(check_type("signer key", s->name, s->type, e));
 	/* Reserve first: no realloc may leave a copy of the secret behind. */
 	ARM_TRY(buf_reserve(out, 12 + nl + 10 + KEY_B64_LEN + 1, e));
@@ -809,8 +844,7 @@ note_signer_format(const struct note_signer *s, struct buf *out, struct arm_err 
 }
 
 int
-note_signer_format_secret(const struct note_signer *s, char **line, size_t *len,
-                          struct arm_err *e)
+note_signer_format_secret(const struct note_signer *s, char **line, size_t *len, struct arm_err *e)
 {
 	/* "PRIVATE+KEY+" name "+" hex8 "+" base64(33) and a NUL. */
 	size_t cap = 12 + NOTE_NAME_MAX + 1 + 8 + 1 + KEY_B64_LEN + 1;
@@ -851,8 +885,8 @@ note_signer_generate(struct note_signer *s, const char *name, uint8_t type, stru
 
 	memset(s, 0, sizeof(*s));
 	if (!note_name_valid(name, nl))
-		return arm_err_set(e, ARM_EUSAGE, "key generation: %s: \"%.64s\"", name_rule(name, nl),
-		                   name);
+		return arm_err_set(e, ARM_EUSAGE, "key generation: %s: \"%.64s\"",
+		                   name_rule(name, nl), name);
 	ARM_TRY(check_type("key generation", name, type, e));
 	if (sodium_init() < 0)
 		return arm_err_set(e, ARM_EIO, "key generation: libsodium failed to initialise");
@@ -876,9 +910,8 @@ note_signer_verifier(const struct note_signer *s, struct note_verifier *v)
 }
 
 int
-note_signer_external(struct note_signer *s, const char *name, uint8_t type,
-                     const uint8_t pk[32], const struct note_signer_ops *ops, void *ctx,
-                     struct arm_err *e)
+note_signer_external(struct note_signer *s, const char *name, uint8_t type, const uint8_t pk[32],
+                     const struct note_signer_ops *ops, void *ctx, struct arm_err *e)
 {
 	size_t nl = strlen(name);
 
@@ -917,8 +950,8 @@ note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len, ui
 {
 	if (s->sk != NULL) {
 		if (crypto_sign_detached(sig, NULL, msg, len, s->sk) != 0)
-			return arm_err_set(e, ARM_EIO, "sign: libsodium refused to sign with key \"%s\"",
-			                   s->name);
+			return arm_err_set(
+			    e, ARM_EIO, "sign: libsodium refused to sign with key \"%s\"", s->name);
 		return ARM_OK;
 	}
 	if (s->ops == NULL || s->ops->sign == NULL)
@@ -928,7 +961,8 @@ note_signer_sign(const struct note_signer *s, const uint8_t *msg, size_t len, ui
 		return arm_err_set(e, ARM_EVERIFY,
 		                   "sign: the %s signer for \"%s\" returned a signature that does "
 		                   "not verify under its public key (wrong key object or a faulty "
-		                   "token)", s->ops->kind, s->name);
+		                   "token)",
+		                   s->ops->kind, s->name);
 	return ARM_OK;
 }
 

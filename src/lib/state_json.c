@@ -101,7 +101,8 @@ tz_text(int32_t off, char out[16])
 {
 	int32_t a = off < 0 ? -off : off;
 
-	snprintf(out, 16, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600), (int)(a % 3600 / 60));
+	snprintf(out, 16, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600),
+	         (int)(a % 3600 / 60));
 	return out;
 }
 
@@ -121,8 +122,8 @@ jdeg(struct buf *b, int64_t e7, struct arm_err *e)
 	while (n > 0 && frac[n - 1] == '0')
 		n--;
 	frac[n] = '\0';
-	return buf_printf(b, e, "%s%llu%s%s", e7 < 0 ? "-" : "", (unsigned long long)(a / 10000000u),
-	                  n ? "." : "", frac);
+	return buf_printf(b, e, "%s%llu%s%s", e7 < 0 ? "-" : "",
+	                  (unsigned long long)(a / 10000000u), n ? "." : "", frac);
 }
 
 /* Millionths as a JSON number without trailing zeros ("4280", "12.5"): no floating point. */
@@ -155,10 +156,10 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	tmp = calloc(a->nactors + a->ncommitments + 1, sizeof(*tmp));
 	if (tmp == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory writing the state");
-#define J(call)                       \
-	do {                              \
-		if ((rc = (call)) != ARM_OK)  \
-			goto out;                 \
+#define J(call)                                                                                    \
+	do {                                                                                       \
+		if ((rc = (call)) != ARM_OK)                                                       \
+			goto out;                                                                  \
 	} while (0)
 	J(buf_puts(b, "{\"id\":", e));
 	J(jstr(b, cm->id, e));
@@ -238,13 +239,15 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu", v.nreversals, v.nbreaches));
 	if (cm->standing.standing) {
 		/* Violations counted and listed (docs/rules.md "Standing obligations"). */
-		J(buf_printf(b, e, ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v.nviolations));
+		J(buf_printf(b, e,
+		             ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v.nviolations));
 		if (cm->standing.violations > 0)
-			J(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}", cm->standing.violations,
-			             (long long)cm->standing.days));
+			J(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}",
+			             cm->standing.violations, (long long)cm->standing.days));
 		else
 			J(buf_puts(b, "null", e));
-		J(buf_printf(b, e, ",\"protect\":%s,\"list\":[", cm->standing.protect ? "true" : "false"));
+		J(buf_printf(b, e, ",\"protect\":%s,\"list\":[",
+		             cm->standing.protect ? "true" : "false"));
 		for (i = 0; i < v.nviolations_listed; i++) {
 			struct engine_incident inc;
 			engine_incident(eng, v.violations[i], &inc);
@@ -272,7 +275,8 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 		J(buf_puts(b, ",\"unverified\":", e));
 		J(jmicro(b, rep > ver ? rep - ver : 0, e));
 		J(buf_printf(b, e, ",\"percent\":%lld}",
-		             (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
+		             (long long)((ver > cm->qty_target ? cm->qty_target : ver) /
+		                         (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
 	} else {
 		J(buf_puts(b, ",\"quantity\":null", e));
 	}
@@ -391,7 +395,8 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(buf_puts(b, ",\"title\":", e));
 	ARM_TRY(jstr(b, a->title, e));
 	ARM_TRY(jlog(b, a, e));
-	ARM_TRY(buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
+	ARM_TRY(
+	    buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
 	ARM_TRY(jtime(b, now, e));
 	/* As of a moment: which, and how many entries count by then. */
 	ARM_TRY(buf_puts(b, ",\"asof\":{\"at\":", e));
@@ -417,8 +422,9 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(buf_puts(b, ",\"schedule\":{\"effective\":", e));
 	if (a->has_effective) {
 		ARM_TRY(jtime(b, a->effective, e));
-		ARM_TRY(buf_printf(b, e, ",\"day\":%lld}",
-		                   (long long)(agreement_day(a, now) - agreement_day(a, a->effective))));
+		ARM_TRY(buf_printf(
+		    b, e, ",\"day\":%lld}",
+		    (long long)(agreement_day(a, now) - agreement_day(a, a->effective))));
 	} else {
 		ARM_TRY(buf_puts(b, "null,\"day\":null}", e));
 	}
@@ -450,7 +456,8 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	{
 		char rule[160];
 		snprintf(rule, sizeof(rule),
-		         "calendar days in UTC%s, %s, since the last provocation confirmed by a verifier",
+		         "calendar days in UTC%s, %s, since the last provocation confirmed by a "
+		         "verifier",
 		         tz_text(a->tz_offset, tz), a->inclusive ? "inclusive" : "exclusive");
 		ARM_TRY(jstr(b, rule, e));
 	}
@@ -472,7 +479,8 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 
 	/* Summary lists, agreement order. */
 	{
-		static const char *const lists[] = {"open", "overdue", "disputed", "withdrawn", "breached"};
+		static const char *const lists[] = {"open", "overdue", "disputed", "withdrawn",
+		                                    "breached"};
 		size_t l;
 		for (l = 0; l < ARM_ARRAY_LEN(lists); l++) {
 			ARM_TRY(buf_printf(b, e, ",\"%s\":[", lists[l]));
@@ -526,9 +534,11 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 			                   (unsigned long long)am[k].index));
 			ARM_TRY(jtime(b, am[k].time, e));
 			ARM_TRY(buf_puts(b, ",\"changes\":[", e));
-			while (p != NULL && p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			while (p != NULL && p < end &&
+			       (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 				char line[1100];
-				size_t ln = (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p) : sizeof(line) - 1;
+				size_t ln = (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p)
+				                                               : sizeof(line) - 1;
 				memcpy(line, p, ln);
 				line[ln] = '\0';
 				ARM_TRY(buf_puts(b, first ? "" : ",", e));
@@ -548,13 +558,15 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->actors[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->actors[i].name ? a->actors[i].name : "", e));
-		ARM_TRY(buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
-		ARM_TRY(buf_printf(b, e,
-		                   ",\"owned\":%zu,\"done\":%zu,\"claims\":%zu,\"disputed\":%zu,"
-		                   "\"withdrawn\":%zu,\"overdue\":%zu,\"breaches\":%zu,\"reversals\":%zu,"
-		                   "\"attestations\":%zu,\"incidents_alleged\":%zu,\"entries\":%zu}",
-		                   r.owned, r.done, r.claims, r.disputed, r.withdrawn, r.overdue,
-		                   r.breaches, r.reversals, r.attests, r.incidents_alleged, r.entries));
+		ARM_TRY(
+		    buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
+		ARM_TRY(buf_printf(
+		    b, e,
+		    ",\"owned\":%zu,\"done\":%zu,\"claims\":%zu,\"disputed\":%zu,"
+		    "\"withdrawn\":%zu,\"overdue\":%zu,\"breaches\":%zu,\"reversals\":%zu,"
+		    "\"attestations\":%zu,\"incidents_alleged\":%zu,\"entries\":%zu}",
+		    r.owned, r.done, r.claims, r.disputed, r.withdrawn, r.overdue, r.breaches,
+		    r.reversals, r.attests, r.incidents_alleged, r.entries));
 	}
 	ARM_TRY(buf_puts(b, "]", e));
 
@@ -587,8 +599,8 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(buf_puts(b, ",\"lon\":", e));
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
 		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
-		                   inc.confirmed ? "true" : "false", inc.dismissed ? "true" : "false",
-		                   inc.nbreached));
+		                   inc.confirmed ? "true" : "false",
+		                   inc.dismissed ? "true" : "false", inc.nbreached));
 		ARM_TRY(buf_puts(b, ",\"logged\":", e));
 		ARM_TRY(jtime(b, inc.logged, e));
 		ARM_TRY(buf_printf(b, e, ",\"backdated\":%s}", inc.backdated ? "true" : "false"));

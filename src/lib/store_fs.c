@@ -247,8 +247,8 @@ write_tmp(struct store_fs *fs, const uint8_t *data, size_t len, bool sync, char 
 	if (close(fd) != 0) {
 		err = errno;
 		unlinkat(fs->tmpfd, name, 0);
-		return arm_err_set(e, ARM_EIO, "cannot write '%s/%s/%s': %s", fs->dir, TMPDIR,
-		                   name, strerror(err));
+		return arm_err_set(e, ARM_EIO, "cannot write '%s/%s/%s': %s", fs->dir, TMPDIR, name,
+		                   strerror(err));
 	}
 	return ARM_OK;
 fail:
@@ -347,7 +347,7 @@ static int
 write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool force_syncfs,
             struct arm_err *e)
 {
-	char (*names)[64] = NULL;
+	char(*names)[64] = NULL;
 	char **parents = NULL;
 	size_t i, done = 0, np = 0;
 	bool many;
@@ -377,8 +377,8 @@ write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool 
 	 */
 	many = force_syncfs || n > STORE_FS_SYNCFS_FILES;
 	for (done = 0; done < n; done++)
-		if ((rc = write_tmp(fs, files[done].data, files[done].len, !many, names[done], e)) !=
-		    ARM_OK)
+		if ((rc = write_tmp(fs, files[done].data, files[done].len, !many, names[done],
+		                    e)) != ARM_OK)
 			goto out;
 	/* 2. Into place. A crash here leaves some files beyond the commit record. */
 	for (i = 0; i < n; i++) {
@@ -502,7 +502,8 @@ fs_remove(struct store *s, const char *const *paths, size_t n, struct arm_err *e
 		ARM_TRY(path_ok(paths[i], e));
 		if (unlinkat(fs->dirfd, paths[i], 0) != 0 && errno != ENOENT) {
 			if (errno == EISDIR || errno == EPERM) {
-				if (unlinkat(fs->dirfd, paths[i], AT_REMOVEDIR) == 0 || errno == ENOENT)
+				if (unlinkat(fs->dirfd, paths[i], AT_REMOVEDIR) == 0 ||
+				    errno == ENOENT)
 					continue;
 			}
 			return io_err(e, errno, "remove", fs->dir, paths[i]);
@@ -584,8 +585,7 @@ fs_read_meta(struct store *s, const char *name, struct buf *out, struct arm_err 
 }
 
 static int
-fs_write_meta(struct store *s, const char *name, const uint8_t *data, size_t len,
-              struct arm_err *e)
+fs_write_meta(struct store *s, const char *name, const uint8_t *data, size_t len, struct arm_err *e)
 {
 	char p[64];
 
@@ -619,8 +619,9 @@ fs_lock(struct store *s, struct arm_err *e)
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
 			close(fd);
-			return arm_err_set(e, ARM_EBUSY, "log '%s' is locked by another writer (pid %s)",
-			                   fs->dir, pid[0] ? pid : "unknown");
+			return arm_err_set(e, ARM_EBUSY,
+			                   "log '%s' is locked by another writer (pid %s)", fs->dir,
+			                   pid[0] ? pid : "unknown");
 		}
 		close(fd);
 		return io_err(e, err, "lock", fs->dir, LOCKFILE);
@@ -647,7 +648,8 @@ fs_recover(struct store *s, struct arm_err *e)
 	int fd;
 
 	if (fs->lockfd < 0)
-		return arm_err_set(e, ARM_EUSAGE, "recovery of '%s' needs the writer lock", fs->dir);
+		return arm_err_set(e, ARM_EUSAGE, "recovery of '%s' needs the writer lock",
+		                   fs->dir);
 	if (fs->tmpfd < 0) {
 		/*
 		 * A log copied by a tool that keeps no empty directory (git, some
@@ -671,8 +673,8 @@ fs_recover(struct store *s, struct arm_err *e)
 		if (unlinkat(fs->tmpfd, de->d_name, 0) != 0 && errno != ENOENT) {
 			int err = errno;
 			closedir(d);
-			return arm_err_set(e, ARM_EIO, "cannot remove '%s/%s/%s': %s", fs->dir, TMPDIR,
-			                   de->d_name, strerror(err));
+			return arm_err_set(e, ARM_EIO, "cannot remove '%s/%s/%s': %s", fs->dir,
+			                   TMPDIR, de->d_name, strerror(err));
 		}
 	}
 	closedir(d);
@@ -696,20 +698,20 @@ fs_close(struct store *s)
 }
 
 static const struct store_ops fs_ops = {
-	.name = "fs",
-	.read = fs_read,
-	.write_batch = fs_write_batch,
-	.remove = fs_remove,
-	.list = fs_list,
-	.read_commit = fs_read_commit,
-	.write_commit = fs_write_commit,
-	.read_meta = fs_read_meta,
-	.write_meta = fs_write_meta,
-	.commit = fs_commit,
-	.publish = fs_publish,
-	.lock = fs_lock,
-	.recover = fs_recover,
-	.close = fs_close,
+    .name = "fs",
+    .read = fs_read,
+    .write_batch = fs_write_batch,
+    .remove = fs_remove,
+    .list = fs_list,
+    .read_commit = fs_read_commit,
+    .write_commit = fs_write_commit,
+    .read_meta = fs_read_meta,
+    .write_meta = fs_write_meta,
+    .commit = fs_commit,
+    .publish = fs_publish,
+    .lock = fs_lock,
+    .recover = fs_recover,
+    .close = fs_close,
 };
 
 void

@@ -53,8 +53,9 @@ witness_req_parse(struct witness_req *r, const uint8_t *body, size_t len, struct
 		                   len, WITNESS_MAX_BODY);
 	/* tlog-witness v1.0.0: the first line is "old <size>". */
 	if (len < 4 || memcmp(s, "old ", 4) != 0)
-		return arm_err_set(e, ARM_ESYNTAX,
-		                   "add-checkpoint: request must start with \"old <size>\" at byte 0");
+		return arm_err_set(
+		    e, ARM_ESYNTAX,
+		    "add-checkpoint: request must start with \"old <size>\" at byte 0");
 	nl = memchr(s + 4, '\n', len - 4);
 	if (nl == NULL || witness_parse_u64(s + 4, (size_t)(nl - s) - 4, &r->old) != 0)
 		return arm_err_set(e, ARM_ESYNTAX,
@@ -64,11 +65,13 @@ witness_req_parse(struct witness_req *r, const uint8_t *body, size_t len, struct
 		if (off >= len)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "add-checkpoint: no blank line before the checkpoint "
-			                   "(byte %zu)", off);
+			                   "(byte %zu)",
+			                   off);
 		nl = memchr(s + off, '\n', len - off);
 		if (nl == NULL)
 			return arm_err_set(e, ARM_ESYNTAX,
-			                   "add-checkpoint: unterminated proof line at byte %zu", off);
+			                   "add-checkpoint: unterminated proof line at byte %zu",
+			                   off);
 		ll = (size_t)(nl - (s + off));
 		if (ll == 0) {
 			off++;
@@ -77,13 +80,16 @@ witness_req_parse(struct witness_req *r, const uint8_t *body, size_t len, struct
 		if (r->nproof == WITNESS_MAX_PROOF)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "add-checkpoint: more than %d consistency-proof lines "
-			                   "(byte %zu)", WITNESS_MAX_PROOF, off);
+			                   "(byte %zu)",
+			                   WITNESS_MAX_PROOF, off);
 		if (ll != B64_ENCLEN(HASH_SIZE) ||
 		    b64_decode(s + off, ll, r->proof[r->nproof], HASH_SIZE, &got, NULL) != ARM_OK ||
 		    got != HASH_SIZE)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "add-checkpoint: proof line %zu at byte %zu is not a base64 "
-			                   "32-byte hash", r->nproof + 1, off);
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "add-checkpoint: proof line %zu at byte %zu is not a base64 "
+			    "32-byte hash",
+			    r->nproof + 1, off);
 		r->nproof++;
 		off += ll + 1;
 	}
@@ -92,7 +98,8 @@ witness_req_parse(struct witness_req *r, const uint8_t *body, size_t len, struct
 		                   "add-checkpoint: old size 0 with %zu proof lines (must be none)",
 		                   r->nproof);
 	if (off >= len)
-		return arm_err_set(e, ARM_ESYNTAX, "add-checkpoint: no checkpoint after the blank line");
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "add-checkpoint: no checkpoint after the blank line");
 	r->ckpt = body + off;
 	r->ckpt_len = len - off;
 	return ARM_OK;
@@ -105,8 +112,9 @@ witness_req_format(uint64_t old, const uint8_t (*proof)[HASH_SIZE], size_t nproo
 	size_t i;
 
 	if (nproof > WITNESS_MAX_PROOF || (old == 0 && nproof != 0))
-		return arm_err_set(e, ARM_EUSAGE, "add-checkpoint: %zu proof hashes for old size %" PRIu64,
-		                   nproof, old);
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "add-checkpoint: %zu proof hashes for old size %" PRIu64, nproof,
+		                   old);
 	ARM_TRY(buf_printf(out, e, "old %" PRIu64 "\n", old));
 	for (i = 0; i < nproof; i++) {
 		ARM_TRY(b64_encode(out, proof[i], HASH_SIZE, e));
@@ -159,7 +167,8 @@ witness_write_atomic(const char *dir, const char *name, const uint8_t *data, siz
 	}
 	/* The rename is durable only once the directory itself is synced. */
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0)
-		rc = arm_err_set(e, ARM_EIO, "cannot fsync directory '%s': %s", dir, strerror(errno));
+		rc = arm_err_set(e, ARM_EIO, "cannot fsync directory '%s': %s", dir,
+		                 strerror(errno));
 out:
 	if (fd >= 0) {
 		close(fd);
@@ -185,8 +194,8 @@ witness_read_file(const char *path, struct buf *out, struct arm_err *e)
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO, "cannot open '%s': %s",
-		                   path, strerror(errno));
+		return arm_err_set(e, errno == ENOENT ? ARM_ENOTFOUND : ARM_EIO,
+		                   "cannot open '%s': %s", path, strerror(errno));
 	rc = buf_read_fd(out, fd, path, e);
 	close(fd);
 	return rc;
@@ -222,8 +231,8 @@ witness_state_get(struct witness *w, const char *origin, bool *have, uint64_t *s
 		goto out;
 	}
 	if (strcmp(c.origin, origin) != 0) {
-		rc = arm_err_set(e, ARM_ESYNTAX, "witness state '%s' holds origin '%s', not '%s'", path,
-		                 c.origin, origin);
+		rc = arm_err_set(e, ARM_ESYNTAX, "witness state '%s' holds origin '%s', not '%s'",
+		                 path, c.origin, origin);
 		goto out;
 	}
 	*have = true;
@@ -257,8 +266,9 @@ witness_open(struct witness *w, const char *dir, const struct note_signer *signe
 	memset(w, 0, sizeof(*w));
 	w->lockfd = -1;
 	if (signer == NULL || signer->type != NOTE_KEY_COSIG_V1)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "witness key must be a cosigner key (type 0x04, tlog-cosignature)");
+		return arm_err_set(
+		    e, ARM_EUSAGE,
+		    "witness key must be a cosigner key (type 0x04, tlog-cosignature)");
 	if (nlogs == 0 || nlogs > WITNESS_MAX_LOGS)
 		return arm_err_set(e, ARM_EUSAGE, "a witness needs 1 to %d log keys, not %zu",
 		                   WITNESS_MAX_LOGS, nlogs);
@@ -269,7 +279,8 @@ witness_open(struct witness *w, const char *dir, const struct note_signer *signe
 			                   "log key '%s' is not an Ed25519 signing key (type 0x01)",
 			                   logs[i].name);
 		if (o[0] == '\0' || strlen(o) > CKPT_ORIGIN_MAX)
-			return arm_err_set(e, ARM_EUSAGE, "log origin '%.80s' is empty or too long", o);
+			return arm_err_set(e, ARM_EUSAGE, "log origin '%.80s' is empty or too long",
+			                   o);
 		snprintf(w->origins[i], sizeof(w->origins[i]), "%s", o);
 	}
 	ARM_TRY(witness_mkdir(dir, e));
@@ -394,8 +405,10 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 		goto out;
 	}
 	if (rq.old > c.size) {
-		arm_err_set(e, ARM_ESYNTAX, "add-checkpoint: old size %" PRIu64
-		            " is larger than the checkpoint size %" PRIu64, rq.old, c.size);
+		arm_err_set(e, ARM_ESYNTAX,
+		            "add-checkpoint: old size %" PRIu64
+		            " is larger than the checkpoint size %" PRIu64,
+		            rq.old, c.size);
 		rc = witness_refuse(rep, 400, e);
 		goto out;
 	}
@@ -406,8 +419,10 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 		goto out;
 	if (rq.old != st_size) {
 		/* tlog-witness v1.0.0: 409 with the witness's size as text/x.tlog.size. */
-		arm_err_set(e, ARM_ECONFLICT, "add-checkpoint: old size %" PRIu64
-		            " is not the witness's size %" PRIu64 " for '%s'", rq.old, st_size, c.origin);
+		arm_err_set(e, ARM_ECONFLICT,
+		            "add-checkpoint: old size %" PRIu64
+		            " is not the witness's size %" PRIu64 " for '%s'",
+		            rq.old, st_size, c.origin);
 		rep->status = 409;
 		rep->ctype = WITNESS_CTYPE_SIZE;
 		buf_reset(&rep->body);
@@ -416,15 +431,17 @@ witness_add_checkpoint(struct witness *w, const uint8_t *body, size_t len, uint6
 	}
 	if (rq.old == c.size && have && memcmp(st_root, c.root, HASH_SIZE) != 0) {
 		hash_hex(hex, c.root);
-		arm_err_set(e, ARM_ECONFLICT, "add-checkpoint: fork: '%s' size %" PRIu64
-		            " has root %s, not the root cosigned before", c.origin, c.size, hex);
+		arm_err_set(e, ARM_ECONFLICT,
+		            "add-checkpoint: fork: '%s' size %" PRIu64
+		            " has root %s, not the root cosigned before",
+		            c.origin, c.size, hex);
 		if ((rc = witness_refuse(rep, 409, e)) == ARM_OK)
 			rc = witness_keep_evidence(w, body, len, now, NULL);
 		goto out;
 	}
-	if (rq.old > 0 &&
-	    merkle_verify_consistency(rq.old, c.size, st_root, c.root,
-	                              (const uint8_t(*)[HASH_SIZE])rq.proof, rq.nproof, e) != ARM_OK) {
+	if (rq.old > 0 && merkle_verify_consistency(rq.old, c.size, st_root, c.root,
+	                                            (const uint8_t(*)[HASH_SIZE])rq.proof,
+	                                            rq.nproof, e) != ARM_OK) {
 		arm_err_prefix(e, "add-checkpoint: '%s' %" PRIu64 " -> %" PRIu64 " is inconsistent",
 		               c.origin, rq.old, c.size);
 		if ((rc = witness_refuse(rep, 422, e)) == ARM_OK)
@@ -473,14 +490,16 @@ witness_count_cosigs(const struct note *n, const struct note_verifier *wkeys, si
 				continue;
 			/* signed-note: a known key's signature MUST verify. */
 			if (cosig_verify(&wkeys[j], s, n->text, n->text_len, &ts, e) != ARM_OK) {
-				arm_err_prefix(e, "cosignature %zu by witness '%s'", i + 1, wkeys[j].name);
+				arm_err_prefix(e, "cosignature %zu by witness '%s'", i + 1,
+				               wkeys[j].name);
 				return ARM_EVERIFY;
 			}
 			seen = 1;
 		}
 		/* Count a witness once, and one key listed twice once too. */
 		for (k = 0; k < j && seen; k++)
-			if (wkeys[k].key_id == wkeys[j].key_id && strcmp(wkeys[k].name, wkeys[j].name) == 0)
+			if (wkeys[k].key_id == wkeys[j].key_id &&
+			    strcmp(wkeys[k].name, wkeys[j].name) == 0)
 				seen = 0;
 		*count += (size_t)seen;
 	}
@@ -535,8 +554,9 @@ witness_peer_take(const struct witness_peer *p, const char *text, size_t tlen,
 		}
 	}
 	if (found == 0)
-		rc = arm_err_set(e, ARM_EVERIFY, "witness '%s' replied without a cosignature by '%s'",
-		                 p->url, p->key.name);
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "witness '%s' replied without a cosignature by '%s'", p->url,
+		                 p->key.name);
 out:
 	note_release(&n);
 	buf_release(&nb);
@@ -565,21 +585,23 @@ witness_peer_cosign(struct witness_peer *p, const uint8_t *ckpt, size_t len, con
 		if (p->size > c->size) {
 			rc = arm_err_set(e, ARM_ECONFLICT,
 			                 "witness '%s' has cosigned size %" PRIu64
-			                 ", larger than this checkpoint's %" PRIu64, p->url, p->size,
-			                 c->size);
+			                 ", larger than this checkpoint's %" PRIu64,
+			                 p->url, p->size, c->size);
 			goto out;
 		}
 		if (p->size > 0 && p->size < c->size &&
-		    (rc = merkle_prove_consistency(src, p->size, c->size, proof, &nproof, e)) != ARM_OK)
+		    (rc = merkle_prove_consistency(src, p->size, c->size, proof, &nproof, e)) !=
+		        ARM_OK)
 			goto out;
 		buf_reset(&req);
-		if ((rc = witness_req_format(p->size, (const uint8_t(*)[HASH_SIZE])proof, nproof, ckpt,
-		                             len, &req, e)) != ARM_OK)
+		if ((rc = witness_req_format(p->size, (const uint8_t(*)[HASH_SIZE])proof, nproof,
+		                             ckpt, len, &req, e)) != ARM_OK)
 			goto out;
 		if ((rc = httpc_request("POST", (const char *)url.data, req.data, req.len,
 		                        "text/plain; charset=utf-8", timeout_ms, &r, e)) != ARM_OK)
 			goto out;
-		if (r.status == 409 && strncmp(r.ctype, WITNESS_CTYPE_SIZE, strlen(WITNESS_CTYPE_SIZE)) == 0 &&
+		if (r.status == 409 &&
+		    strncmp(r.ctype, WITNESS_CTYPE_SIZE, strlen(WITNESS_CTYPE_SIZE)) == 0 &&
 		    r.body.len >= 2 && r.body.data[r.body.len - 1] == '\n' &&
 		    witness_parse_u64((const char *)r.body.data, r.body.len - 1, &got) == 0) {
 			p->size = got;
@@ -591,8 +613,9 @@ witness_peer_cosign(struct witness_peer *p, const uint8_t *ckpt, size_t len, con
 		size_t ml = r.body.len;
 		while (ml > 0 && (r.body.data[ml - 1] == '\n' || r.body.data[ml - 1] == '\r'))
 			ml--;
-		rc = arm_err_set(e, ARM_ECONFLICT, "witness '%s' refused size %" PRIu64 " with %ld: %.*s",
-		                 p->url, c->size, r.status, (int)(ml > 200 ? 200 : ml),
+		rc = arm_err_set(e, ARM_ECONFLICT,
+		                 "witness '%s' refused size %" PRIu64 " with %ld: %.*s", p->url,
+		                 c->size, r.status, (int)(ml > 200 ? 200 : ml),
 		                 r.body.data ? (const char *)r.body.data : "");
 		goto out;
 	}

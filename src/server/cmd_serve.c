@@ -69,76 +69,76 @@
 #define SERVE_MAX_BODY BUNDLE_ENTRY_MAX
 
 static const char serve_usage[] =
-	"usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
-	"                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
-	"                       [--user USER [--group GROUP]]\n"
-	"                       [--max-conns N] [--max-conns-per-ip N] [--head-timeout S]\n"
-	"                       [--body-timeout S] [--idle-timeout S]\n"
-	"\n"
-	"Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
-	"(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-	"/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
-	"checkpoint is published only once the witness quorum named in the\n"
-	"agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
-	"an agreement (armistice log init) is served as a plain log: no rules, no\n"
-	"witnesses, no /state. At start-up one line on standard error names each\n"
-	"witness of the agreement with no --witness, and says whether the quorum\n"
-	"can be met by those configured.\n"
-	"\n"
-	"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
-	"  --key KEY           the log's signer key file (default: the one DIR's\n"
-	"                      config names)\n"
-	"                      (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                      armistice-key(1))\n"
-	"  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
-	"  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
-	"  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
-	"                      before answering 202 (default 10000)\n"
-	"  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
-	"  --state-every N     keep a copy of the state every N entries, so that\n"
-	"                      GET /state?index= replays at most N-1 entries\n"
-	"                      (default 256; 0: replay from entry 0 every time)\n"
-	"  --state-mem MIB     memory for those copies; past it they thin out\n"
-	"                      (default 64)\n"
-	"  --rate R            per client address, R costly requests per second\n"
-	"                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
-	"                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
-	"  --rate-burst N      how many at once before the rate applies (default 40)\n"
-	"  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
-	"  --user USER         started as root: after binding and reading the key, run\n"
-	"                      as USER (DIR must belong to it), no capabilities, no new\n"
-	"                      privileges, files limited to DIR and ZDIR (Landlock)\n"
-	"  --group GROUP       with --user: the group (default: the user's)\n"
-	"  --standby           DIR is a postgresql:// log whose writer lock another\n"
-	"                      serve holds: wait for it (checked twice a second) and\n"
-	"                      take over when that serve goes (docs/postgres.md)\n"
-	"%s"
-	"\n"
-	"Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
-	"finish; every acknowledged entry is already durable. One access-log line\n"
-	"per request (Combined Log Format) on standard error.\n"
-	"\n"
-	"exit status: 0 stopped cleanly, 2 usage, 3 input refused,\n"
-	"4 system error (log locked, cannot listen), 5 not found.\n";
+    "usage: armistice serve DIR [--listen ADDR:PORT] [--key KEY] [--witness ID=URL]...\n"
+    "                       [--zones ZDIR] [--wait-ms MS] [--batch-ms MS]\n"
+    "                       [--user USER [--group GROUP]]\n"
+    "                       [--max-conns N] [--max-conns-per-ip N] [--head-timeout S]\n"
+    "                       [--body-timeout S] [--idle-timeout S]\n"
+    "\n"
+    "Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
+    "(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
+    "/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+    "checkpoint is published only once the witness quorum named in the\n"
+    "agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
+    "an agreement (armistice log init) is served as a plain log: no rules, no\n"
+    "witnesses, no /state. At start-up one line on standard error names each\n"
+    "witness of the agreement with no --witness, and says whether the quorum\n"
+    "can be met by those configured.\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --key KEY           the log's signer key file (default: the one DIR's\n"
+    "                      config names)\n"
+    "                      (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                      armistice-key(1))\n"
+    "  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
+    "  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
+    "  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
+    "                      before answering 202 (default 10000)\n"
+    "  --batch-ms MS       how long the sequencer gathers a batch (default 50)\n"
+    "  --state-every N     keep a copy of the state every N entries, so that\n"
+    "                      GET /state?index= replays at most N-1 entries\n"
+    "                      (default 256; 0: replay from entry 0 every time)\n"
+    "  --state-mem MIB     memory for those copies; past it they thin out\n"
+    "                      (default 64)\n"
+    "  --rate R            per client address, R costly requests per second\n"
+    "                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
+    "                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
+    "  --rate-burst N      how many at once before the rate applies (default 40)\n"
+    "  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
+    "  --user USER         started as root: after binding and reading the key, run\n"
+    "                      as USER (DIR must belong to it), no capabilities, no new\n"
+    "                      privileges, files limited to DIR and ZDIR (Landlock)\n"
+    "  --group GROUP       with --user: the group (default: the user's)\n"
+    "  --standby           DIR is a postgresql:// log whose writer lock another\n"
+    "                      serve holds: wait for it (checked twice a second) and\n"
+    "                      take over when that serve goes (docs/postgres.md)\n"
+    "%s"
+    "\n"
+    "Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
+    "finish; every acknowledged entry is already durable. One access-log line\n"
+    "per request (Combined Log Format) on standard error.\n"
+    "\n"
+    "exit status: 0 stopped cleanly, 2 usage, 3 input refused,\n"
+    "4 system error (log locked, cannot listen), 5 not found.\n";
 
 static const struct option serve_opts[] = {
-	{"listen", required_argument, NULL, 'L'},
-	{"key", required_argument, NULL, 'k'},
-	{"witness", required_argument, NULL, 'w'},
-	{"zones", required_argument, NULL, 'z'},
-	{"wait-ms", required_argument, NULL, 'W'},
-	{"batch-ms", required_argument, NULL, 'b'},
-	{"state-every", required_argument, NULL, 1001},
-	{"state-mem", required_argument, NULL, 1002},
-	{"rate", required_argument, NULL, 1003},
-	{"rate-burst", required_argument, NULL, 1004},
-	{"rate-table", required_argument, NULL, 1005},
-	{"user", required_argument, NULL, 'u'},
-	{"group", required_argument, NULL, 'g'},
-	{"standby", no_argument, NULL, 1006},
-	HTTPD_LIMIT_OPTIONS,
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"listen", required_argument, NULL, 'L'},
+    {"key", required_argument, NULL, 'k'},
+    {"witness", required_argument, NULL, 'w'},
+    {"zones", required_argument, NULL, 'z'},
+    {"wait-ms", required_argument, NULL, 'W'},
+    {"batch-ms", required_argument, NULL, 'b'},
+    {"state-every", required_argument, NULL, 1001},
+    {"state-mem", required_argument, NULL, 1002},
+    {"rate", required_argument, NULL, 1003},
+    {"rate-burst", required_argument, NULL, 1004},
+    {"rate-table", required_argument, NULL, 1005},
+    {"user", required_argument, NULL, 'u'},
+    {"group", required_argument, NULL, 'g'},
+    {"standby", no_argument, NULL, 1006},
+    HTTPD_LIMIT_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct serve_wurl {
@@ -526,7 +526,8 @@ join:
 	pthread_mutex_unlock(&s->pubmu);
 	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "witness quorum not met for size %" PRIu64 ": %zu of %zu cosigned%s",
+		                 "witness quorum not met for size %" PRIu64
+		                 ": %zu of %zu cosigned%s",
 		                 c.size, got, nw, why.data ? (const char *)why.data : "");
 out:
 	for (i = 0; i < SERVE_MAX_WITNESSES; i++) {
@@ -598,7 +599,8 @@ serve_publisher(void *arg)
 		/* Nothing to publish: sleep until an append asks, or a second passes. */
 		s->want = false;
 		serve_deadline(&ts, 1000);
-		while (!s->stop && !s->want && pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
+		while (!s->stop && !s->want &&
+		       pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
 			;
 	}
 	pthread_mutex_unlock(&s->pubmu);
@@ -694,7 +696,8 @@ serve_tile(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 	}
 	/* Only tiles of the published tree, at a width it has reached. */
 	if (!tile_for_size(t.level, t.n, pub, &have) || t.width > have.width) {
-		httpd_text(rs, 404, "tile '%s' is not in the published tree of size %" PRIu64, p, pub);
+		httpd_text(rs, 404, "tile '%s' is not in the published tree of size %" PRIu64, p,
+		           pub);
 		return;
 	}
 	if (tile_path(&t, rel, sizeof(rel), &e) != ARM_OK) {
@@ -1048,8 +1051,8 @@ serve_entry(struct serve *s, const char *arg, bool proof, struct httpd_resp *rs)
 		return;
 	}
 	if (index >= log_published_size(s->log)) {
-		httpd_text(rs, 404, "no entry %" PRIu64 " in the published tree of size %" PRIu64, index,
-		           log_published_size(s->log));
+		httpd_text(rs, 404, "no entry %" PRIu64 " in the published tree of size %" PRIu64,
+		           index, log_published_size(s->log));
 		return;
 	}
 	buf_reset(&rs->body);
@@ -1062,7 +1065,8 @@ serve_entry(struct serve *s, const char *arg, bool proof, struct httpd_resp *rs)
 	} else {
 		memset(&p, 0, sizeof(p));
 		if (log_prove(s->log, index, 0, &p, &e) != ARM_OK ||
-		    serve_sequenced(s, &p, &e) != ARM_OK || tproof_format(&p, &rs->body, &e) != ARM_OK) {
+		    serve_sequenced(s, &p, &e) != ARM_OK ||
+		    tproof_format(&p, &rs->body, &e) != ARM_OK) {
 			tproof_release(&p);
 			serve_fail(rs, &e);
 			return;
@@ -1417,8 +1421,8 @@ cmd_serve(int argc, char **argv)
 	struct httpd *h = NULL;
 	struct httpd_opts o;
 	struct arm_err e;
-	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10,
-	     rate_burst = 40, rate_table = 4096;
+	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10, rate_burst = 40,
+	     rate_table = 4096;
 	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
@@ -1437,7 +1441,8 @@ cmd_serve(int argc, char **argv)
 		case 'w': {
 			const char *eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg || s.nwurls == SERVE_MAX_WITNESSES)
-				return cli_usage_error("serve", "--witness takes ID=URL, not '%s'", optarg);
+				return cli_usage_error("serve", "--witness takes ID=URL, not '%s'",
+				                       optarg);
 			s.wurls[s.nwurls].id = optarg;
 			s.wurls[s.nwurls].idlen = (size_t)(eq - optarg);
 			s.wurls[s.nwurls].url = eq + 1;
@@ -1462,7 +1467,8 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 1003:
 			if (serve_parse_long(optarg, 0, 1000000, &rate) != 0)
-				return cli_usage_error("serve", "--rate takes 0..1000000 per second");
+				return cli_usage_error("serve",
+				                       "--rate takes 0..1000000 per second");
 			break;
 		case 1004:
 			if (serve_parse_long(optarg, 1, 1000000, &rate_burst) != 0)
@@ -1478,8 +1484,10 @@ cmd_serve(int argc, char **argv)
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0;
 		default:
 			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
-				return cli_usage_error("serve", "bad value '%s' for a connection limit "
-				                       "(see --help)", optarg);
+				return cli_usage_error("serve",
+				                       "bad value '%s' for a connection limit "
+				                       "(see --help)",
+				                       optarg);
 			if (rc == 0)
 				return cli_usage_error("serve", "unknown option");
 		}
@@ -1501,7 +1509,8 @@ cmd_serve(int argc, char **argv)
 	/* sandbox.h: check as the user, read the key and bind, then drop. */
 	if (sandbox_user(&sb, "serve", user, group, &e) != ARM_OK ||
 	    (!s.db && sandbox_check(&sb, s.dir, SANDBOX_RW, &e) != ARM_OK) ||
-	    (s.zones != NULL && stat(s.zones, &zst) == 0 && sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
+	    (s.zones != NULL && stat(s.zones, &zst) == 0 &&
+	     sandbox_check(&sb, s.zones, SANDBOX_RO, &e) != ARM_OK))
 		return cli_fail(&e);
 	if (cli_key_signer(keyf ? keyf : cfg.key_path, &s.key, &e) != ARM_OK)
 		return cli_fail(&e);

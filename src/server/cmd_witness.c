@@ -19,47 +19,47 @@
 #include "armistice/common.h"
 
 static const char witness_usage[] =
-	"usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
-	"                         [--listen ADDR:PORT] [--user USER [--group GROUP]]\n"
-	"                         [--listen ADDR:PORT] [--max-conns N] [--max-conns-per-ip N]\n"
-	"                         [--head-timeout S] [--body-timeout S] [--idle-timeout S]\n"
-	"\n"
-	"Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
-	"log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
-	"and it is consistent with the last checkpoint this witness cosigned for\n"
-	"that origin. The state is written to DIR (fsynced) before each answer;\n"
-	"refused inconsistent checkpoints are kept in DIR/evidence/.\n"
-	"\n"
-	"  --key KEY          cosigner key file (type 0x04, keygen --type cosigner)\n"
-	"                     (a key file, an encrypted key file or a pkcs11: URI;\n"
-	"                     armistice-key(1))\n"
-	"  --state DIR        state directory (created if missing)\n"
-	"  --log [ORIGIN=]VKEY  a log's verifier key, or a file holding one, and\n"
-	"                     the checkpoint origin it signs for (default: the\n"
-	"                     key's name); repeatable\n"
-	"  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
-	"  --user USER        started as root: after binding and reading the key, run\n"
-	"                     as USER (DIR must belong to it), no capabilities, no new\n"
-	"                     privileges, files limited to DIR (Landlock)\n"
-	"  --group GROUP      with --user: the group (default: the user's)\n"
-	"%s"
-	"\n"
-	"Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
-	"line per request (Combined Log Format) on standard error.\n"
-	"\n"
-	"exit status: 0 stopped cleanly, 2 usage, 3 input refused,\n"
-	"4 system error (state locked, cannot listen), 5 not found.\n";
+    "usage: armistice witness --key KEY --state DIR --log [ORIGIN=]VKEY...\n"
+    "                         [--listen ADDR:PORT] [--user USER [--group GROUP]]\n"
+    "                         [--listen ADDR:PORT] [--max-conns N] [--max-conns-per-ip N]\n"
+    "                         [--head-timeout S] [--body-timeout S] [--idle-timeout S]\n"
+    "\n"
+    "Runs a C2SP tlog-witness v1.0.0 server: POST /add-checkpoint cosigns a\n"
+    "log's checkpoint (tlog-cosignature v1.0.1) only if a log key signed it\n"
+    "and it is consistent with the last checkpoint this witness cosigned for\n"
+    "that origin. The state is written to DIR (fsynced) before each answer;\n"
+    "refused inconsistent checkpoints are kept in DIR/evidence/.\n"
+    "\n"
+    "  --key KEY          cosigner key file (type 0x04, keygen --type cosigner)\n"
+    "                     (a key file, an encrypted key file or a pkcs11: URI;\n"
+    "                     armistice-key(1))\n"
+    "  --state DIR        state directory (created if missing)\n"
+    "  --log [ORIGIN=]VKEY  a log's verifier key, or a file holding one, and\n"
+    "                     the checkpoint origin it signs for (default: the\n"
+    "                     key's name); repeatable\n"
+    "  --listen ADDR:PORT where to listen (default 127.0.0.1:8081; port 0 picks one)\n"
+    "  --user USER        started as root: after binding and reading the key, run\n"
+    "                     as USER (DIR must belong to it), no capabilities, no new\n"
+    "                     privileges, files limited to DIR (Landlock)\n"
+    "  --group GROUP      with --user: the group (default: the user's)\n"
+    "%s"
+    "\n"
+    "Stops on SIGTERM or SIGINT after the requests in flight. One access-log\n"
+    "line per request (Combined Log Format) on standard error.\n"
+    "\n"
+    "exit status: 0 stopped cleanly, 2 usage, 3 input refused,\n"
+    "4 system error (state locked, cannot listen), 5 not found.\n";
 
 static const struct option witness_opts[] = {
-	{"key", required_argument, NULL, 'k'},
-	{"state", required_argument, NULL, 's'},
-	{"log", required_argument, NULL, 'l'},
-	{"listen", required_argument, NULL, 'L'},
-	{"user", required_argument, NULL, 'u'},
-	{"group", required_argument, NULL, 'g'},
-	HTTPD_LIMIT_OPTIONS,
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, 'k'},
+    {"state", required_argument, NULL, 's'},
+    {"log", required_argument, NULL, 'l'},
+    {"listen", required_argument, NULL, 'L'},
+    {"user", required_argument, NULL, 'u'},
+    {"group", required_argument, NULL, 'g'},
+    HTTPD_LIMIT_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void
@@ -73,8 +73,9 @@ witness_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	arm_err_clear(&e);
 	if (strcmp(rq->path, "/add-checkpoint") != 0) {
 		if (strcmp(rq->path, "/") == 0 && strcmp(rq->method, "GET") == 0)
-			httpd_text(rs, 200, "armistice witness (C2SP tlog-witness v1.0.0): "
-			                    "POST /add-checkpoint");
+			httpd_text(rs, 200,
+			           "armistice witness (C2SP tlog-witness v1.0.0): "
+			           "POST /add-checkpoint");
 		else
 			httpd_text(rs, 404, "no such endpoint; POST /add-checkpoint");
 		return;
@@ -132,11 +133,13 @@ cmd_witness(int argc, char **argv)
 			const char *eq = strchr(optarg, '='), *plus = strchr(optarg, '+');
 			const char *vk = optarg;
 			if (nlogs == WITNESS_MAX_LOGS)
-				return cli_usage_error("witness", "more than %d --log keys", WITNESS_MAX_LOGS);
+				return cli_usage_error("witness", "more than %d --log keys",
+				                       WITNESS_MAX_LOGS);
 			origins[nlogs] = NULL;
 			if (eq != NULL && (plus == NULL || eq < plus)) {
 				if ((size_t)(eq - optarg) > CKPT_ORIGIN_MAX || eq == optarg)
-					return cli_usage_error("witness", "--log: bad origin in '%s'", optarg);
+					return cli_usage_error("witness",
+					                       "--log: bad origin in '%s'", optarg);
 				snprintf(origin_buf[nlogs], sizeof(origin_buf[nlogs]), "%.*s",
 				         (int)(eq - optarg), optarg);
 				origins[nlogs] = origin_buf[nlogs];
@@ -150,8 +153,10 @@ cmd_witness(int argc, char **argv)
 		case 'h': printf(witness_usage, httpd_limits_usage); return 0;
 		default:
 			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
-				return cli_usage_error("witness", "bad value '%s' for a connection limit "
-				                       "(see --help)", optarg);
+				return cli_usage_error("witness",
+				                       "bad value '%s' for a connection limit "
+				                       "(see --help)",
+				                       optarg);
 			if (rc == 0)
 				return cli_usage_error("witness", "unknown option");
 		}
@@ -159,7 +164,8 @@ cmd_witness(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("witness", "unexpected argument '%s'", argv[optind]);
 	if (keyf == NULL || state == NULL || nlogs == 0)
-		return cli_usage_error("witness", "--key, --state and at least one --log are required");
+		return cli_usage_error("witness",
+		                       "--key, --state and at least one --log are required");
 	if (sandbox_user(&sb, "witness", user, group, &e) != ARM_OK)
 		return cli_fail(&e);
 	/* Made before the sandbox, which allows only what exists; --user's own. */

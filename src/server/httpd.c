@@ -811,9 +811,8 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 			free(h);
 			return rc;
 		}
-		h->port = ntohs(got.ss_family == AF_INET6
-		                    ? ((struct sockaddr_in6 *)&got)->sin6_port
-		                    : ((struct sockaddr_in *)&got)->sin_port);
+		h->port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+		                                          : ((struct sockaddr_in *)&got)->sin_port);
 	}
 	if ((rc = httpd_fd_limits(h, e)) != ARM_OK ||
 	    (h->lfd < 0 && (rc = httpd_listen(h, &ss, slen, e)) != ARM_OK)) {

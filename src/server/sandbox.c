@@ -340,7 +340,8 @@ sandbox_listen(const char *listen_at, int *fd, struct arm_err *e)
 	if (bind(s, (struct sockaddr *)&ss, (socklen_t)slen) != 0 || listen(s, SOMAXCONN) != 0) {
 		int err = errno;
 		close(s);
-		return arm_err_set(e, ARM_EIO, "cannot listen on %s: %s%s", listen_at, strerror(err),
+		return arm_err_set(e, ARM_EIO, "cannot listen on %s: %s%s", listen_at,
+		                   strerror(err),
 		                   err == EADDRINUSE ? " (another server is listening there)" : "");
 	}
 	/* httpd_opts.listen_fd treats 0 as "none": keep the socket off 0..2. */
@@ -439,9 +440,10 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 	size_t added = 0;
 
 	if (sb->external_key) {
-		snprintf(sb->landlock_note, sizeof(sb->landlock_note),
-		         "landlock: not used: the key is in a PKCS#11 token, whose module opens its "
-		         "own files when it signs; file access is limited by the user's permissions");
+		snprintf(
+		    sb->landlock_note, sizeof(sb->landlock_note),
+		    "landlock: not used: the key is in a PKCS#11 token, whose module opens its "
+		    "own files when it signs; file access is limited by the user's permissions");
 		return ARM_OK;
 	}
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -517,8 +519,8 @@ sandbox_landlock(struct sandbox *sb, struct arm_err *e)
 	close(rfd);
 	sb->landlock_abi = (int)abi;
 	snprintf(sb->landlock_note, sizeof(sb->landlock_note),
-	         "landlock: on (ABI %ld): files only beneath the %zu allowed paths%s", abi,
-	         added, abi >= 4 ? ", no new listening port" : "");
+	         "landlock: on (ABI %ld): files only beneath the %zu allowed paths%s", abi, added,
+	         abi >= 4 ? ", no new listening port" : "");
 	return ARM_OK;
 }
 

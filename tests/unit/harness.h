@@ -13,39 +13,39 @@
 static int harness_pass, harness_fail;
 static const char *harness_test = "";
 
-#define CHECK(cond)                                                          \
-	do {                                                                     \
-		if (cond) {                                                          \
-			harness_pass++;                                                  \
-		} else {                                                             \
-			harness_fail++;                                                  \
-			printf("not ok - %s: %s:%d: %s\n", harness_test, __FILE__,      \
-			       __LINE__, #cond);                                         \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			harness_pass++;                                                            \
+		} else {                                                                           \
+			harness_fail++;                                                            \
+			printf("not ok - %s: %s:%d: %s\n", harness_test, __FILE__, __LINE__,       \
+			       #cond);                                                             \
+		}                                                                                  \
 	} while (0)
 
 /* CHECK with a message shown on failure (e.g. err.msg). */
-#define CHECKM(cond, msg)                                                    \
-	do {                                                                     \
-		if (cond) {                                                          \
-			harness_pass++;                                                  \
-		} else {                                                             \
-			harness_fail++;                                                  \
-			printf("not ok - %s: %s:%d: %s (%s)\n", harness_test, __FILE__, \
-			       __LINE__, #cond, (msg));                                  \
-		}                                                                    \
+#define CHECKM(cond, msg)                                                                          \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			harness_pass++;                                                            \
+		} else {                                                                           \
+			harness_fail++;                                                            \
+			printf("not ok - %s: %s:%d: %s (%s)\n", harness_test, __FILE__, __LINE__,  \
+			       #cond, (msg));                                                      \
+		}                                                                                  \
 	} while (0)
 
 #define CHECK_EQ_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 
 /* Runs one test function; prints "ok - name" if none of its checks failed. */
-#define RUN(fn)                                                              \
-	do {                                                                     \
-		int harness_before_ = harness_fail;                                  \
-		harness_test = #fn;                                                  \
-		fn();                                                                \
-		if (harness_fail == harness_before_)                                 \
-			printf("ok - %s\n", #fn);                                        \
+#define RUN(fn)                                                                                    \
+	do {                                                                                       \
+		int harness_before_ = harness_fail;                                                \
+		harness_test = #fn;                                                                \
+		fn();                                                                              \
+		if (harness_fail == harness_before_)                                               \
+			printf("ok - %s\n", #fn);                                                  \
 	} while (0)
 
 #define HARNESS_DONE() (harness_fail ? 1 : 0)

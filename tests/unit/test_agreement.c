@@ -96,8 +96,9 @@ expect(const char *name, const char *from, const char *to, const char *want_rule
 		snprintf(why, sizeof(why), "rc %d, diags: %.300s", rc,
 		         diags.data ? (const char *)diags.data : "(none)");
 		/* the rule, with a real place before it: pilot.yaml:L:C */
-		case_result(name, rc != ARM_OK && hit != NULL && a.ncommitments == 0 &&
-		                      a.yaml == NULL && strncmp((const char *)diags.data, "pilot.yaml:", 11) == 0,
+		case_result(name,
+		            rc != ARM_OK && hit != NULL && a.ncommitments == 0 && a.yaml == NULL &&
+		                strncmp((const char *)diags.data, "pilot.yaml:", 11) == 0,
 		            why);
 	}
 	agreement_release(&a);
@@ -162,13 +163,15 @@ test_pilot_loads(void)
 	CHECK(c != NULL && c->due.kind == AGREEMENT_DUE_DATE && c->due.deadline == 1546268400);
 	c = agreement_commitment(&a, "no-fire");
 	CHECK(c != NULL && c->standing.standing && c->standing.nbreached_by == 1 &&
-	      c->standing.breached_by[0] == 0 && c->standing.nzones == 1 && c->standing.zones[0] == 0);
+	      c->standing.breached_by[0] == 0 && c->standing.nzones == 1 &&
+	      c->standing.zones[0] == 0);
 	CHECK(c != NULL && c->verify.kind == AGREEMENT_VERIFY_NONE && c->nowners == 2);
 	c = agreement_commitment(&a, "jsa-demilitarize");
 	CHECK(c != NULL && c->nrequires == 2 && c->requires[0] == 0 && c->requires[1] == 1);
 	CHECK(c != NULL && c->verify.kind == AGREEMENT_VERIFY_MUTUAL &&
 	      c->verify.method == AGREEMENT_METHOD_TRILATERAL);
-	CHECK(c != NULL && c->due.kind == AGREEMENT_DUE_AFTER && c->due.after == 1 && c->due.days == 20);
+	CHECK(c != NULL && c->due.kind == AGREEMENT_DUE_AFTER && c->due.after == 1 &&
+	      c->due.days == 20);
 	CHECK(c != NULL && c->area != NULL && c->phase == 1);
 	CHECK(agreement_is_owner(c, 0) && agreement_is_owner(c, 1) && !agreement_is_owner(c, 2));
 	/* topological order: each commitment after what it requires */
@@ -200,7 +203,8 @@ test_day_counting(void)
 	a.tz_offset = 9 * 3600;
 	/* 2017-11-29 03:17 KST launch (2017-11-28T18:17Z) and 2018-07-21 KST */
 	CHECK(agreement_day(&a, 1511893020) == agreement_days_from_civil(2017, 11, 29));
-	CHECK(agreement_days_from_civil(2018, 7, 21) - agreement_days_from_civil(2017, 11, 29) == 234);
+	CHECK(agreement_days_from_civil(2018, 7, 21) - agreement_days_from_civil(2017, 11, 29) ==
+	      234);
 	CHECK(agreement_days_from_civil(1970, 1, 1) == 0);
 	CHECK(agreement_day(&a, -1 - 9 * 3600) == -1);
 	CHECK(agreement_date_parse("2020-02-29", 10, &y, &m, &d) == 0 && d == 29);
@@ -251,14 +255,17 @@ test_rules(void)
 	       "    requries: [gp-south, gp-north]", "unknown-key");
 	/* missing-key */
 	expect("unknown-key twin (known key)", "    category: humanitarian\n",
-	       "    category: humanitarian\n    area: {type: Point, coordinates: [126.6, 37.9]}\n", NULL);
-	expect("missing-key text refused", "    text: Return the remains of soldiers missing from the war.\n",
-	       "", "missing-key");
+	       "    category: humanitarian\n    area: {type: Point, coordinates: [126.6, 37.9]}\n",
+	       NULL);
+	expect("missing-key text refused",
+	       "    text: Return the remains of soldiers missing from the war.\n", "",
+	       "missing-key");
 	expect("missing-key version refused", "armistice: agreement/v1\n", "", "missing-key");
 	/* bad-value */
 	expect("bad-value role refused", "role: monitor", "role: observer", "bad-value");
 	expect("bad-value version refused", "agreement/v1", "agreement/v2", "bad-value");
-	expect("bad-value method refused", "method: trilateral", "method: trilateralish", "bad-value");
+	expect("bad-value method refused", "method: trilateral", "method: trilateralish",
+	       "bad-value");
 	expect("bad-value method twin", "method: trilateral", "method: investigation", NULL);
 	expect("bad-value provocation refused", "provocation: true", "provocation: yes",
 	       "bad-value");
@@ -295,10 +302,12 @@ test_rules(void)
 	/* unknown-id */
 	expect("unknown-id requires refused", "requires: [gp-south, gp-north]",
 	       "requires: [gp-south, gp-nort]", "unknown-id");
-	expect("unknown-id verify by refused", "by: [north, nnsc]", "by: [north, iaea]", "unknown-id");
-	expect("unknown-id phase refused", "phase: p2\n    category: military", "phase: p3\n    category: military", "unknown-id");
-	expect("unknown-id breached_by refused", "breached_by: [gunfire]", "breached_by: [shelling]",
+	expect("unknown-id verify by refused", "by: [north, nnsc]", "by: [north, iaea]",
 	       "unknown-id");
+	expect("unknown-id phase refused", "phase: p2\n    category: military",
+	       "phase: p3\n    category: military", "unknown-id");
+	expect("unknown-id breached_by refused", "breached_by: [gunfire]",
+	       "breached_by: [shelling]", "unknown-id");
 	expect("unknown-id zone refused", "zones: [jsa]", "zones: [nll]", "unknown-id");
 	expect("unknown-id quorum group refused", "quorum: both", "quorum: everyone", "unknown-id");
 	expect("forward requires twin", "    standing: {breached_by",
@@ -327,37 +336,45 @@ test_rules(void)
 	       "    together: gp-pilot\n    verify: {by: [south",
 	       "    together: gp-pilot\n    requires: [no-fire]\n    verify: {by: [south", NULL);
 	/* quorum-too-large / quorum-zero */
-	expect("quorum-too-large refused", "by: [north, nnsc], quorum: 2", "by: [north, nnsc], quorum: 3",
-	       "quorum-too-large");
-	expect("quorum-too-large twin", "by: [north, nnsc], quorum: 2", "by: [north, nnsc], quorum: 1",
-	       NULL);
-	expect("quorum-zero refused", "by: [north, nnsc], quorum: 2", "by: [north, nnsc], quorum: 0",
-	       "quorum-zero");
+	expect("quorum-too-large refused", "by: [north, nnsc], quorum: 2",
+	       "by: [north, nnsc], quorum: 3", "quorum-too-large");
+	expect("quorum-too-large twin", "by: [north, nnsc], quorum: 2",
+	       "by: [north, nnsc], quorum: 1", NULL);
+	expect("quorum-zero refused", "by: [north, nnsc], quorum: 2",
+	       "by: [north, nnsc], quorum: 0", "quorum-zero");
 	expect("group threshold too large refused", "threshold: any", "threshold: 2",
 	       "quorum-too-large");
 	expect("log quorum too large refused", "quorum: both", "quorum: 4", "quorum-too-large");
 	expect("log quorum number twin", "quorum: both", "quorum: 3", NULL);
 	expect("log quorum none twin", "quorum: both", "quorum: none", NULL);
 	/* group-order (tlog-policy: define before use) */
-	expect("group-order refused", "members: [parties, neutrals]}", "members: [parties, later]}\n    - {id: later, threshold: any, members: [w-nnsc]}",
+	expect("group-order refused", "members: [parties, neutrals]}",
+	       "members: [parties, later]}\n    - {id: later, threshold: any, members: [w-nnsc]}",
 	       "group-order");
 	/* verify-missing */
 	expect("verify-missing refused", "    verify: none\n", "", "verify-missing");
 	/* mutual-needs-owners */
-	expect("mutual-needs-owners refused", "verify: {by: [south, nnsc], quorum: 2, method: on-site}",
+	expect("mutual-needs-owners refused",
+	       "verify: {by: [south, nnsc], quorum: 2, method: on-site}",
 	       "verify: {mutual: true, method: on-site}", "mutual-needs-owners");
 	/* key-invalid / key-type */
-	expect("key-invalid refused", "keys: [demo-press+", "keys: [demo-press+00000000", "key-invalid");
-	expect("key-type refused", "key: demo-log+", "key: demo-w-south+0f2db5b9+BAZMH0Zs3rOasfxYAjdYQ8WDb/Z5S/4OqyJQapqTbXrF\n  old: demo-log+", "unknown-key");
+	expect("key-invalid refused", "keys: [demo-press+", "keys: [demo-press+00000000",
+	       "key-invalid");
+	expect("key-type refused", "key: demo-log+",
+	       "key: demo-w-south+0f2db5b9+BAZMH0Zs3rOasfxYAjdYQ8WDb/Z5S/4OqyJQapqTbXrF\n  old: "
+	       "demo-log+",
+	       "unknown-key");
 	{
 		/* a cosigner key where an Ed25519 note key belongs */
 		const char *at = strstr(pilot, "keys: [demo-press+");
 		if (at != NULL) {
 			char src[256];
 			snprintf(src, sizeof(src), "%.*s", (int)(strchr(at, ']') - at + 1), at);
-			expect("key-type refused", src,
-			       "keys: [demo-w-south+0f2db5b9+BAZMH0Zs3rOasfxYAjdYQ8WDb/Z5S/4OqyJQapqTbXrF]",
-			       "key-type");
+			expect(
+			    "key-type refused", src,
+			    "keys: "
+			    "[demo-w-south+0f2db5b9+BAZMH0Zs3rOasfxYAjdYQ8WDb/Z5S/4OqyJQapqTbXrF]",
+			    "key-type");
 		}
 	}
 	/* date-invalid */
@@ -371,8 +388,8 @@ test_rules(void)
 	/* zone-file-path / zone-file / zone-digest / zone-geojson */
 	expect("zone-file-path refused", "file: zones/jsa-buffer.geojson", "file: ../pilot.yaml",
 	       "zone-file-path");
-	expect("zone-file-path absolute refused", "file: zones/jsa-buffer.geojson", "file: /etc/passwd",
-	       "zone-file-path");
+	expect("zone-file-path absolute refused", "file: zones/jsa-buffer.geojson",
+	       "file: /etc/passwd", "zone-file-path");
 	expect("zone-file refused", "file: zones/jsa-buffer.geojson", "file: zones/missing.geojson",
 	       "zone-file");
 	expect("zone-digest refused", "file: zones/jsa-buffer.geojson}",
@@ -385,7 +402,8 @@ test_rules(void)
 	       "zone-geojson");
 	/* limit */
 	expect("limit keys refused", "keys: [demo-press+",
-	       "keys: [a+1+2, b+1+2, c+1+2, d+1+2, e+1+2, f+1+2, g+1+2, h+1+2, demo-press+", "limit");
+	       "keys: [a+1+2, b+1+2, c+1+2, d+1+2, e+1+2, f+1+2, g+1+2, h+1+2, demo-press+",
+	       "limit");
 	/* no-party */
 	expect("an owner made a verifier still owns", "    role: party\n    keys: [demo-south+",
 	       "    role: verifier\n    keys: [demo-south+", NULL);
@@ -411,22 +429,25 @@ test_rules(void)
 		/* every actor a verifier: no party at all */
 		char *save = pilot, *t1, *t2;
 		size_t slen = pilot_len;
-		t1 = mutate("    role: party\n    keys: [demo-south+", "    role: verifier\n    keys: [demo-south+");
+		t1 = mutate("    role: party\n    keys: [demo-south+",
+		            "    role: verifier\n    keys: [demo-south+");
 		if (t1 != NULL) {
 			pilot = t1;
 			pilot_len = strlen(t1);
-			t2 = mutate("    role: party\n    keys: [demo-north+", "    role: monitor\n    keys: [demo-north+");
+			t2 = mutate("    role: party\n    keys: [demo-north+",
+			            "    role: monitor\n    keys: [demo-north+");
 			pilot = save;
 			pilot_len = slen;
 			if (t2 != NULL) {
 				struct agreement a;
 				struct arm_err e = {ARM_OK, ""};
 				struct buf d = BUF_INIT(1 << 16);
-				int rc = agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml",
-				                         read_zone, NULL, &d, &e);
+				int rc = agreement_parse(&a, (const uint8_t *)t2, strlen(t2),
+				                         "pilot.yaml", read_zone, NULL, &d, &e);
 				case_result("no-party refused (no party at all)",
 				            rc != ARM_OK && d.data != NULL &&
-				                strstr((const char *)d.data, ": no-party: ") != NULL,
+				                strstr((const char *)d.data, ": no-party: ") !=
+				                    NULL,
 				            d.data ? (const char *)d.data : e.msg);
 				buf_release(&d);
 				free(t2);
@@ -444,20 +465,32 @@ test_rules(void)
 	       "    together: gp-pilot\n    verify: none\n    text: Cease all hostile acts", NULL);
 	expect("quorum-zero twin (quorum 1)", "by: [north, nnsc], quorum: 2",
 	       "by: [north, nnsc], quorum: 1", NULL);
-	expect("verify-missing twin (standing needs none)", "    standing: {breached_by: [gunfire], zones: [jsa]}",
+	expect("verify-missing twin (standing needs none)",
+	       "    standing: {breached_by: [gunfire], zones: [jsa]}",
 	       "    standing: {breached_by: [gunfire]}", NULL);
-	expect("mutual-needs-owners twin (two owners)", "verify: {mutual: true, method: trilateral}",
-	       "verify: {mutual: true}", NULL);
-	expect("key-type twin (Ed25519 key)", "keys: [demo-press+", "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-press+", NULL);
+	expect("mutual-needs-owners twin (two owners)",
+	       "verify: {mutual: true, method: trilateral}", "verify: {mutual: true}", NULL);
+	expect("key-type twin (Ed25519 key)", "keys: [demo-press+",
+	       "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, "
+	       "demo-press+",
+	       NULL);
 	expect("zone-file-path dot component refused", "file: zones/jsa-buffer.geojson",
 	       "file: ./zones/jsa-buffer.geojson", "zone-file-path");
-	expect("zone-geojson twin (Polygon inline)", "geometry: {type: Point, coordinates: [126.677, 37.956]}",
-	       "geometry: {type: Polygon, coordinates: [[[126.6, 37.9], [126.7, 37.9], [126.7, 38.0], [126.6, 37.9]]]}", NULL);
+	expect("zone-geojson twin (Polygon inline)",
+	       "geometry: {type: Point, coordinates: [126.677, 37.956]}",
+	       "geometry: {type: Polygon, coordinates: [[[126.6, 37.9], [126.7, 37.9], [126.7, "
+	       "38.0], [126.6, 37.9]]]}",
+	       NULL);
 	expect("group-order twin (earlier group)", "members: [parties, neutrals]}",
 	       "members: [neutrals, parties]}", NULL);
 	expect("limit twin (two keys)", "keys: [demo-press+",
-	       "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-press+", NULL);
-	expect("duplicate-key twin (distinct keys)", "keys: [demo-nnsc+", "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, demo-nnsc+", NULL);
+	       "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, "
+	       "demo-press+",
+	       NULL);
+	expect("duplicate-key twin (distinct keys)", "keys: [demo-nnsc+",
+	       "keys: [demo-stranger+6a609831+AXS388sQDKTjl5EMV2bU3Ztr2bUrKDT1dys1hl4emN+7, "
+	       "demo-nnsc+",
+	       NULL);
 	expect("agreement-bytes twin (UTF-8 text)", "title: Guard-post pilot withdrawal (demo)",
 	       "title: \"Guard-post pilot withdrawal \u2014 \uc548\ub155 (demo)\"", NULL);
 }
@@ -512,14 +545,15 @@ test_schedules(void)
 		struct arm_err e;
 		CHECK(t2 != NULL);
 		if (t2 != NULL) {
-			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml", read_zone,
-			                      NULL, NULL, &e) == ARM_OK);
+			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml",
+			                      read_zone, NULL, NULL, &e) == ARM_OK);
 			gs = agreement_commitment_index(&a, "gp-south");
 			cm = &a.commitments[gs];
 			CHECK(cm->due.kind == AGREEMENT_DUE_DDAY && cm->due.days == 90);
 			/* day 90 is 2018-12-18; it ends at 2018-12-18T24:00+09:00 = 15:00Z */
 			CHECK(cm->due.deadline == utc(2018, 12, 18, 15, 0, 0));
-			CHECK(agreement_due_deadline(&a, &cm->due, INT64_MIN) == utc(2018, 12, 18, 15, 0, 0));
+			CHECK(agreement_due_deadline(&a, &cm->due, INT64_MIN) ==
+			      utc(2018, 12, 18, 15, 0, 0));
 			agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
 			CHECKM(strcmp(rule, "D+90") == 0, rule);
 			agreement_release(&a);
@@ -529,18 +563,20 @@ test_schedules(void)
 	}
 	/* the 1953 armistice: effective 22:00 KST, 12 hours after signing; D+72h to the second */
 	{
-		static const char eff[] = "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00+09:00\"\n";
+		static const char eff[] =
+		    "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00+09:00\"\n";
 		char *t1 = mutate("counting: {inclusive: false}\n", eff);
 		char *t2 = mutate_in(t1, "    due: 2018-12-31\n  - id: gp-north",
 		                     "    due: D+72h\n  - id: gp-north");
 		struct arm_err e;
 		CHECK(t2 != NULL);
 		if (t2 != NULL) {
-			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml", read_zone,
-			                      NULL, NULL, &e) == ARM_OK);
+			CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "pilot.yaml",
+			                      read_zone, NULL, NULL, &e) == ARM_OK);
 			CHECK(a.effective == utc(1953, 7, 27, 13, 0, 0));
 			cm = &a.commitments[agreement_commitment_index(&a, "gp-south")];
-			CHECK(cm->due.deadline == utc(1953, 7, 30, 13, 0, 0)); /* 30 July 22:00 KST */
+			CHECK(cm->due.deadline ==
+			      utc(1953, 7, 30, 13, 0, 0)); /* 30 July 22:00 KST */
 			agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
 			CHECKM(strcmp(rule, "D+72h") == 0, rule);
 			agreement_release(&a);
@@ -550,8 +586,8 @@ test_schedules(void)
 	}
 	/* relative: 20 days after gp-north, met by the end of day 20 */
 	CHECK(load_mutated(&a, "x-never-there", "") == -1);
-	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}", "due: {after: gp-north, days: 20}") ==
-	      ARM_OK);
+	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}",
+	                   "due: {after: gp-north, days: 20}") == ARM_OK);
 	cm = &a.commitments[agreement_commitment_index(&a, "jsa-demilitarize")];
 	/* gp-north took effect 2018-12-12 17:00 KST: day 20 is 1 January 2019, ends 15:00Z */
 	CHECK(agreement_due_deadline(&a, &cm->due, utc(2018, 12, 12, 8, 0, 0)) ==
@@ -563,8 +599,8 @@ test_schedules(void)
 	agreement_due_describe(&a, &cm->due, rule, sizeof(rule));
 	CHECKM(strcmp(rule, "20 days after gp-north") == 0, rule);
 	agreement_release(&a);
-	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}", "due: {after: gp-north, hours: 72}") ==
-	      ARM_OK);
+	CHECK(load_mutated(&a, "due: {after: gp-north, days: 20}",
+	                   "due: {after: gp-north, hours: 72}") == ARM_OK);
 	cm = &a.commitments[agreement_commitment_index(&a, "jsa-demilitarize")];
 	CHECK(agreement_due_deadline(&a, &cm->due, utc(2018, 12, 12, 8, 0, 0)) ==
 	      utc(2018, 12, 15, 8, 0, 0));
@@ -574,7 +610,8 @@ test_schedules(void)
 	expect("effective-invalid refused", "counting: {inclusive: false}\n",
 	       "counting: {inclusive: false}\neffective: \"2018-09-31\"\n", "effective-invalid");
 	expect("effective-invalid (no offset) refused", "counting: {inclusive: false}\n",
-	       "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00\"\n", "effective-invalid");
+	       "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00\"\n",
+	       "effective-invalid");
 	expect("effective twin (a time with its offset)", "counting: {inclusive: false}\n",
 	       "counting: {inclusive: false}\neffective: \"1953-07-27T22:00:00+09:00\"\n", NULL);
 	expect("due-dday without effective refused", "    due: 2018-12-31\n  - id: gp-north",
@@ -635,8 +672,8 @@ test_all_problems(void)
 	}
 	CHECK(t2 != NULL);
 	if (t2 != NULL) {
-		CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "x.yaml", read_zone, NULL,
-		                      &diags, &e) != ARM_OK);
+		CHECK(agreement_parse(&a, (const uint8_t *)t2, strlen(t2), "x.yaml", read_zone,
+		                      NULL, &diags, &e) != ARM_OK);
 		for (i = 0; i < diags.len; i++)
 			lines += diags.data[i] == '\n';
 		CHECKM(lines == 2, (const char *)diags.data);
@@ -682,8 +719,8 @@ test_limits(void)
 	CHECK(agreement_parse(&a, (const uint8_t *)"", 0, "empty.yaml", NULL, NULL, NULL, &e) ==
 	      ARM_ESYNTAX);
 	/* no reader: file zones cannot load */
-	CHECK(agreement_parse(&a, (const uint8_t *)pilot, pilot_len, "p.yaml", NULL, NULL, NULL, &e) !=
-	      ARM_OK);
+	CHECK(agreement_parse(&a, (const uint8_t *)pilot, pilot_len, "p.yaml", NULL, NULL, NULL,
+	                      &e) != ARM_OK);
 	CHECK(strstr(e.msg, "zone-file") != NULL);
 	/* deep nesting is bounded */
 	{
@@ -696,8 +733,8 @@ test_limits(void)
 			for (i = 0; i < depth; i++)
 				deep[k++] = ']';
 			deep[k++] = '\n';
-			CHECK(agreement_parse(&a, (const uint8_t *)deep, k, "deep.yaml", NULL, NULL, NULL,
-			                      &e) != ARM_OK);
+			CHECK(agreement_parse(&a, (const uint8_t *)deep, k, "deep.yaml", NULL, NULL,
+			                      NULL, &e) != ARM_OK);
 			free(deep);
 		}
 	}

@@ -88,7 +88,7 @@ static void
 test_b64_decoders_agree(void)
 {
 	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	char s[16];
 	uint8_t a[16], b[16];
 	size_t la, lb, len, i, k, disagree = 0;
@@ -113,7 +113,6 @@ test_b64_decoders_agree(void)
 	CHECK(b64_decode("AAAAAAAA", 8, a, 5, &la, &ea) != ARM_OK);
 	CHECK(b64_decode_secret("AAAAAAAA", 8, b, 5, &lb, &eb) != ARM_OK);
 }
-
 
 int
 main(void)

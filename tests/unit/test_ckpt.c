@@ -38,11 +38,11 @@ static void
 test_accepts(void)
 {
 	static const char *good[] = {
-		"o\n0\n" EMPTY_ROOT "\n",
-		"o\n1\n" ROOT "\n",
-		"o\n9223372036854775807\n" ROOT "\n",
-		"o\n5\n" ROOT "\next one\n\xc3\xa8xt two\n",
-		"origin with spaces+plus\n5\n" ROOT "\n", /* clients MUST NOT assume URL form */
+	    "o\n0\n" EMPTY_ROOT "\n",
+	    "o\n1\n" ROOT "\n",
+	    "o\n9223372036854775807\n" ROOT "\n",
+	    "o\n5\n" ROOT "\next one\n\xc3\xa8xt two\n",
+	    "origin with spaces+plus\n5\n" ROOT "\n", /* clients MUST NOT assume URL form */
 	};
 	struct arm_err e;
 	struct ckpt c;
@@ -57,7 +57,8 @@ test_accepts(void)
 	}
 	CHECK(ckpt_parse(&c, good[3], strlen(good[3]), &e) == ARM_OK);
 	CHECK(c.ext_len == 17 && strcmp(c.ext, "ext one\n\xc3\xa8xt two\n") == 0);
-	CHECK(ckpt_parse(&c, good[2], strlen(good[2]), &e) == ARM_OK && c.size == 9223372036854775807u);
+	CHECK(ckpt_parse(&c, good[2], strlen(good[2]), &e) == ARM_OK &&
+	      c.size == 9223372036854775807u);
 	buf_release(&b);
 }
 
@@ -68,41 +69,42 @@ test_refuses(void)
 		const char *why;
 		const char *text;
 	} bad[] = {
-		{"leading zero", "o\n020852163\n" ROOT "\n"},
-		{"zero zero", "o\n00\n" EMPTY_ROOT "\n"},
-		{"plus sign", "o\n+5\n" ROOT "\n"},
-		{"minus", "o\n-5\n" ROOT "\n"},
-		{"space in size", "o\n 5\n" ROOT "\n"},
-		{"hex size", "o\n0x5\n" ROOT "\n"},
-		{"size 2^63", "o\n9223372036854775808\n" ROOT "\n"},
-		{"size 2^64", "o\n18446744073709551616\n" ROOT "\n"},
-		{"20 digits", "o\n99999999999999999999\n" ROOT "\n"},
-		{"43 chars", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n"},
-		{"45 chars", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I==\n"},
-		{"padding bits", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n"},
-		{"url alphabet", "o\n5\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n"},
-		{"non-ascii in b64", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq\xc3\xa9=\n"},
-		{"31 bytes", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxqw==\n"},
-		{"empty origin", "\n5\n" ROOT "\n"},
-		{"two lines", "o\n5\n"},
-		{"no final newline", "o\n5\n" ROOT},
-		{"empty size", "o\n\n" ROOT "\n"},
-		{"empty ext line", "o\n5\n" ROOT "\n\n"},
-		{"empty ext between", "o\n5\n" ROOT "\na\n\nb\n"},
-		{"ext no newline", "o\n5\n" ROOT "\nabc"},
-		{"CR", "o\r\n5\n" ROOT "\n"},
-		{"CR in root line", "o\n5\n" ROOT "\r\n"},
-		{"tab in origin", "o\tx\n5\n" ROOT "\n"},
-		{"bad utf-8", "o\xc0\xaf\n5\n" ROOT "\n"},
-		{"empty tree, other root", "o\n0\n" ROOT "\n"},
-		{"empty", ""},
+	    {"leading zero", "o\n020852163\n" ROOT "\n"},
+	    {"zero zero", "o\n00\n" EMPTY_ROOT "\n"},
+	    {"plus sign", "o\n+5\n" ROOT "\n"},
+	    {"minus", "o\n-5\n" ROOT "\n"},
+	    {"space in size", "o\n 5\n" ROOT "\n"},
+	    {"hex size", "o\n0x5\n" ROOT "\n"},
+	    {"size 2^63", "o\n9223372036854775808\n" ROOT "\n"},
+	    {"size 2^64", "o\n18446744073709551616\n" ROOT "\n"},
+	    {"20 digits", "o\n99999999999999999999\n" ROOT "\n"},
+	    {"43 chars", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n"},
+	    {"45 chars", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I==\n"},
+	    {"padding bits", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n"},
+	    {"url alphabet", "o\n5\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n"},
+	    {"non-ascii in b64", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq\xc3\xa9=\n"},
+	    {"31 bytes", "o\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxqw==\n"},
+	    {"empty origin", "\n5\n" ROOT "\n"},
+	    {"two lines", "o\n5\n"},
+	    {"no final newline", "o\n5\n" ROOT},
+	    {"empty size", "o\n\n" ROOT "\n"},
+	    {"empty ext line", "o\n5\n" ROOT "\n\n"},
+	    {"empty ext between", "o\n5\n" ROOT "\na\n\nb\n"},
+	    {"ext no newline", "o\n5\n" ROOT "\nabc"},
+	    {"CR", "o\r\n5\n" ROOT "\n"},
+	    {"CR in root line", "o\n5\n" ROOT "\r\n"},
+	    {"tab in origin", "o\tx\n5\n" ROOT "\n"},
+	    {"bad utf-8", "o\xc0\xaf\n5\n" ROOT "\n"},
+	    {"empty tree, other root", "o\n0\n" ROOT "\n"},
+	    {"empty", ""},
 	};
 	struct arm_err e;
 	struct ckpt c;
 	size_t i;
 
 	for (i = 0; i < ARM_ARRAY_LEN(bad); i++)
-		CHECKM(ckpt_parse(&c, bad[i].text, strlen(bad[i].text), &e) == ARM_ESYNTAX, bad[i].why);
+		CHECKM(ckpt_parse(&c, bad[i].text, strlen(bad[i].text), &e) == ARM_ESYNTAX,
+		       bad[i].why);
 	CHECK(ckpt_parse(&c, bad[0].text, strlen(bad[0].text), &e) == ARM_ESYNTAX);
 	CHECKM(strstr(e.msg, "line 2") && strstr(e.msg, "020852163"), e.msg);
 	CHECK(c.size == 0 && c.origin[0] == '\0');
@@ -149,7 +151,8 @@ test_open(void)
 	struct note n;
 	char *t;
 
-	CHECK(note_signer_generate(&log, "example.com/behind-the-sofa", NOTE_KEY_ED25519, &e) == ARM_OK);
+	CHECK(note_signer_generate(&log, "example.com/behind-the-sofa", NOTE_KEY_ED25519, &e) ==
+	      ARM_OK);
 	CHECK(note_signer_generate(&other, "other.example/log", NOTE_KEY_ED25519, &e) == ARM_OK);
 	note_signer_verifier(&log, &vlog);
 	note_signer_verifier(&other, &vother);
@@ -171,7 +174,8 @@ test_open(void)
 	free(t);
 	/* Signed but not a checkpoint. */
 	buf_reset(&b);
-	CHECK(note_sign("o\n007\n" ROOT "\n", strlen("o\n007\n" ROOT "\n"), list, 1, &b, &e) == ARM_OK);
+	CHECK(note_sign("o\n007\n" ROOT "\n", strlen("o\n007\n" ROOT "\n"), list, 1, &b, &e) ==
+	      ARM_OK);
 	CHECK(ckpt_open(b.data, b.len, &vlog, NULL, &c, &n, &e) == ARM_ESYNTAX);
 	CHECK(n.text == NULL);
 	/* A cosigner key is not a log key. */

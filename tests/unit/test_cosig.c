@@ -18,14 +18,15 @@ static const char sofa_body[] = "example.com/behind-the-sofa\n"
                                 "20852163\n"
                                 "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 static const char sofa_note[] =
-	"example.com/behind-the-sofa\n"
-	"20852163\n"
-	"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-	"\n"
-	"\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URY"
-	"N7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
-	"\xe2\x80\x94 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9d"
-	"lrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
+    "example.com/behind-the-sofa\n"
+    "20852163\n"
+    "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    "\n"
+    "\xe2\x80\x94 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URY"
+    "N7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+    "\xe2\x80\x94 witness.example.com/w1 "
+    "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9d"
+    "lrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
 
 /*
  * Self-derived (tlog-formats.md §1.3): the PeterNeumann seed of Go's
@@ -33,11 +34,12 @@ static const char sofa_note[] =
  * "BIEK..." is "AYEK..." with the type byte 0x01 changed to 0x04.
  */
 static const char w1_skey[] =
-	"PRIVATE+KEY+witness.example/w1+cc9a7044+BIEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-static const char w1_vkey[] = "witness.example/w1+cc9a7044+BBpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-static const char w1_line[] =
-	"\xe2\x80\x94 witness.example/w1 zJpwRAAAAABkGFDLJeR//pqzhnEKVvEm2wWbh2RJ6oru5+cUUfm5X9NnlaGr8aS"
-	"H9QE5RVZD4QGlxl2F5UpVIIi94p178KLfqPPsAA==\n";
+    "PRIVATE+KEY+witness.example/w1+cc9a7044+BIEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char w1_vkey[] =
+    "witness.example/w1+cc9a7044+BBpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+static const char w1_line[] = "\xe2\x80\x94 witness.example/w1 "
+                              "zJpwRAAAAABkGFDLJeR//pqzhnEKVvEm2wWbh2RJ6oru5+cUUfm5X9NnlaGr8aS"
+                              "H9QE5RVZD4QGlxl2F5UpVIIi94p178KLfqPPsAA==\n";
 #define SOFA_TS 1679315147u
 
 static void
@@ -48,7 +50,8 @@ test_spec_example_decodes(void)
 	uint64_t ts = 0;
 	int i;
 
-	CHECKM(note_parse(&n, (const uint8_t *)sofa_note, strlen(sofa_note), 0, &e) == ARM_OK, e.msg);
+	CHECKM(note_parse(&n, (const uint8_t *)sofa_note, strlen(sofa_note), 0, &e) == ARM_OK,
+	       e.msg);
 	CHECK(n.nsigs == 2);
 	CHECK(n.text_len == strlen(sofa_body) && memcmp(n.text, sofa_body, n.text_len) == 0);
 	CHECK(strcmp(n.sigs[1].name, "witness.example.com/w1") == 0);
@@ -86,7 +89,8 @@ test_self_derived_vector(void)
 	sodium_memzero(b.data, b.len);
 	/* Refusals: a note key cannot cosign, nor a timestamp past 2^63-1, nor a non-checkpoint. */
 	buf_reset(&b);
-	CHECK(cosig_sign(&s, (uint64_t)1 << 63, sofa_body, strlen(sofa_body), &b, &e) == ARM_EUSAGE);
+	CHECK(cosig_sign(&s, (uint64_t)1 << 63, sofa_body, strlen(sofa_body), &b, &e) ==
+	      ARM_EUSAGE);
 	CHECK(cosig_sign(&s, SOFA_TS, "hello\n", 6, &b, &e) == ARM_ESYNTAX);
 	CHECK(b.len == 0);
 	note_signer_release(&s);
@@ -169,8 +173,9 @@ test_note_verify_cosig(void)
 	/* A known cosigner whose signature is not 72 bytes rejects the note. */
 	{
 		static const char short_sig[] =
-			"example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"
-			"\xe2\x80\x94 witness.example/w1 zJpwRAAAAABk\n";
+		    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/"
+		    "Xajj7h2fB2MPA3j2jxq2I=\n\n"
+		    "\xe2\x80\x94 witness.example/w1 zJpwRAAAAABk\n";
 		CHECK(verify_cosigned(short_sig, &v, 1, chk, &e) == ARM_EVERIFY);
 		CHECKM(strstr(e.msg, "72") != NULL, e.msg);
 	}
@@ -188,7 +193,8 @@ test_cosig_verify_direct(void)
 	const struct note_signer *list[1];
 
 	CHECK(note_signer_generate(&s, "w.example/party-a", NOTE_KEY_COSIG_V1, &e) == ARM_OK);
-	CHECK(note_signer_generate(&log, "example.com/behind-the-sofa", NOTE_KEY_ED25519, &e) == ARM_OK);
+	CHECK(note_signer_generate(&log, "example.com/behind-the-sofa", NOTE_KEY_ED25519, &e) ==
+	      ARM_OK);
 	note_signer_verifier(&s, &v);
 	list[0] = &log;
 	CHECK(note_sign(sofa_body, strlen(sofa_body), list, 1, &b, &e) == ARM_OK);

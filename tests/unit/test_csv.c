@@ -47,7 +47,7 @@ test_line_ends(void)
 	CHECK(count_records("a,b\r\nc,d\r\n", 10, &e) == 2);
 	CHECK(count_records("a,b\nc,d\n", 8, &e) == 2);
 	CHECK(count_records("a,b\rc,d\r", 8, &e) == 2);
-	CHECK(count_records("a,b\rc,d", 7, &e) == 2); /* last record unterminated */
+	CHECK(count_records("a,b\rc,d", 7, &e) == 2);         /* last record unterminated */
 	CHECK(count_records("a\r\n\r\n\nb\r\r", 9, &e) == 2); /* blank lines skipped */
 	CHECK(count_records("", 0, &e) == 0);
 	CHECK(count_records("\r\n\r", 3, &e) == 0);
@@ -129,7 +129,8 @@ test_charsets(void)
 	static const uint8_t bad[] = {'o', 'k', '\r', 'a', 0xD5, 's'};
 	static const uint8_t overlong[] = {0xC0, 0xAF};
 	static const uint8_t surrogate[] = {0xED, 0xA0, 0x80};
-	static const uint8_t good[] = {0xEF, 0xBB, 0xBF, 'a', 0xE2, 0x80, 0x99, 0xF0, 0x9F, 0x98, 0x80};
+	static const uint8_t good[] = {0xEF, 0xBB, 0xBF, 'a',  0xE2, 0x80,
+	                               0x99, 0xF0, 0x9F, 0x98, 0x80};
 	struct buf out = BUF_INIT(1024);
 	struct arm_err e;
 	enum csv_charset cs;

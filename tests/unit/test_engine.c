@@ -71,37 +71,39 @@ agreement_yaml(struct buf *b, bool inclusive, const char *title, const char *tz)
 	                 "actors:\n",
 	                 title, tz, inclusive ? "true" : "false", logvkey);
 	for (i = 0; i < ARM_ARRAY_LEN(actor_ids); i++)
-		rc |= buf_printf(b, &e, "  - {id: %s, name: %s (demo key), role: %s, keys: [\"%s\"]}\n",
+		rc |= buf_printf(b, &e,
+		                 "  - {id: %s, name: %s (demo key), role: %s, keys: [\"%s\"]}\n",
 		                 actor_ids[i], actor_ids[i], actor_roles[i], vkeys[i]);
-	rc |= buf_puts(b,
-	               "phases:\n  - {id: p1, name: Confidence}\n  - {id: p2, name: Denuclearization}\n"
-	               "incident_kinds:\n"
-	               "  - {id: launch, name: Missile launch, provocation: true}\n"
-	               "  - {id: gunfire, name: Gunfire, provocation: true}\n"
-	               "  - {id: accident, name: Accident, provocation: false}\n"
-	               "zones:\n"
-	               "  - id: buffer\n    name: Buffer zone\n"
-	               "    geometry: {type: Polygon, coordinates: [[[126.0, 38.0], [129.0, 38.0], "
-	               "[129.0, 39.0], [126.0, 39.0], [126.0, 38.0]]]}\n"
-	               "commitments:\n"
-	               "  - {id: loudspeakers, owners: [south, north], phase: p1, text: Stop broadcasts., "
-	               "verify: none}\n"
-	               "  - {id: remains, owner: north, phase: p1, text: Return remains., "
-	               "verify: {by: [nnsc], quorum: 1, method: forensic}, due: 2018-08-01}\n"
-	               "  - {id: sohae, owner: north, phase: p1, text: Dismantle the stand., "
-	               "together: g1, verify: {by: [nnsc], quorum: 1, method: imagery}}\n"
-	               "  - {id: exercise, owner: us, phase: p1, text: Suspend the exercise., "
-	               "together: g1, verify: {by: [nnsc], quorum: 1}}\n"
-	               "  - {id: yongbyon, owner: north, phase: p2, text: Dismantle Yongbyon., "
-	               "requires: [sohae, exercise], verify: {by: [nnsc], quorum: 1}, "
-	               "due: {after: sohae, days: 20}}\n"
-	               "  - {id: gp, owners: [south, north], phase: p1, text: Withdraw guard posts., "
-	               "verify: {mutual: true, method: on-site}}\n"
-	               "  - {id: moratorium, owner: north, phase: p1, text: No missile tests., "
-	               "standing: {breached_by: [launch]}}\n"
-	               "  - {id: no-fire, owners: [south, north], phase: p1, text: No fire in the "
-	               "buffer zone., standing: {breached_by: [gunfire], zones: [buffer]}}\n",
-	               &e);
+	rc |= buf_puts(
+	    b,
+	    "phases:\n  - {id: p1, name: Confidence}\n  - {id: p2, name: Denuclearization}\n"
+	    "incident_kinds:\n"
+	    "  - {id: launch, name: Missile launch, provocation: true}\n"
+	    "  - {id: gunfire, name: Gunfire, provocation: true}\n"
+	    "  - {id: accident, name: Accident, provocation: false}\n"
+	    "zones:\n"
+	    "  - id: buffer\n    name: Buffer zone\n"
+	    "    geometry: {type: Polygon, coordinates: [[[126.0, 38.0], [129.0, 38.0], "
+	    "[129.0, 39.0], [126.0, 39.0], [126.0, 38.0]]]}\n"
+	    "commitments:\n"
+	    "  - {id: loudspeakers, owners: [south, north], phase: p1, text: Stop broadcasts., "
+	    "verify: none}\n"
+	    "  - {id: remains, owner: north, phase: p1, text: Return remains., "
+	    "verify: {by: [nnsc], quorum: 1, method: forensic}, due: 2018-08-01}\n"
+	    "  - {id: sohae, owner: north, phase: p1, text: Dismantle the stand., "
+	    "together: g1, verify: {by: [nnsc], quorum: 1, method: imagery}}\n"
+	    "  - {id: exercise, owner: us, phase: p1, text: Suspend the exercise., "
+	    "together: g1, verify: {by: [nnsc], quorum: 1}}\n"
+	    "  - {id: yongbyon, owner: north, phase: p2, text: Dismantle Yongbyon., "
+	    "requires: [sohae, exercise], verify: {by: [nnsc], quorum: 1}, "
+	    "due: {after: sohae, days: 20}}\n"
+	    "  - {id: gp, owners: [south, north], phase: p1, text: Withdraw guard posts., "
+	    "verify: {mutual: true, method: on-site}}\n"
+	    "  - {id: moratorium, owner: north, phase: p1, text: No missile tests., "
+	    "standing: {breached_by: [launch]}}\n"
+	    "  - {id: no-fire, owners: [south, north], phase: p1, text: No fire in the "
+	    "buffer zone., standing: {breached_by: [gunfire], zones: [buffer]}}\n",
+	    &e);
 	if (rc != ARM_OK) {
 		printf("not ok - yaml: %s\n", e.msg);
 		exit(1);
@@ -224,29 +226,29 @@ step(struct engine *eng, const struct step *s, struct arm_err *e)
 	return engine_apply(eng, &en, engine_size(eng), e);
 }
 
-#define ACCEPT(eng, ...)                                                    \
-	do {                                                                    \
-		struct step s_ = {__VA_ARGS__};                                     \
-		struct arm_err e_;                                                  \
-		int rc_ = step((eng), &s_, &e_);                                    \
-		CHECKM(rc_ == ARM_OK, e_.msg);                                      \
+#define ACCEPT(eng, ...)                                                                           \
+	do {                                                                                       \
+		struct step s_ = {__VA_ARGS__};                                                    \
+		struct arm_err e_;                                                                 \
+		int rc_ = step((eng), &s_, &e_);                                                   \
+		CHECKM(rc_ == ARM_OK, e_.msg);                                                     \
 	} while (0)
 
 /* Refused with the named rule, and the state JSON is unchanged. */
-#define REFUSE(eng, rule, ...)                                              \
-	do {                                                                    \
-		struct step s_ = {__VA_ARGS__};                                     \
-		struct arm_err e_;                                                  \
-		char *before_ = state_of((eng));                                    \
-		uint64_t size_ = engine_size((eng));                                \
-		int rc_ = step((eng), &s_, &e_);                                    \
-		char *after_ = state_of((eng));                                     \
-		CHECKM(rc_ == ARM_ERULE, e_.msg);                                   \
-		CHECKM(strncmp(e_.msg, "rule " rule ":", strlen("rule " rule ":")) == 0, e_.msg); \
-		CHECK(engine_size((eng)) == size_);                                 \
-		CHECK(strcmp(before_, after_) == 0);                                \
-		free(before_);                                                      \
-		free(after_);                                                       \
+#define REFUSE(eng, rule, ...)                                                                     \
+	do {                                                                                       \
+		struct step s_ = {__VA_ARGS__};                                                    \
+		struct arm_err e_;                                                                 \
+		char *before_ = state_of((eng));                                                   \
+		uint64_t size_ = engine_size((eng));                                               \
+		int rc_ = step((eng), &s_, &e_);                                                   \
+		char *after_ = state_of((eng));                                                    \
+		CHECKM(rc_ == ARM_ERULE, e_.msg);                                                  \
+		CHECKM(strncmp(e_.msg, "rule " rule ":", strlen("rule " rule ":")) == 0, e_.msg);  \
+		CHECK(engine_size((eng)) == size_);                                                \
+		CHECK(strcmp(before_, after_) == 0);                                               \
+		free(before_);                                                                     \
+		free(after_);                                                                      \
 	} while (0)
 
 static int64_t state_now;
@@ -341,7 +343,8 @@ static void
 test_agreement_id(void)
 {
 	struct engine *eng = new_engine(false, "+09:00", ENGINE_NO_TIME);
-	struct step s = {ENTRY_STATEMENT, "south", 1, "2018-05-01T00:00:00Z", 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	struct step s = {
+	    ENTRY_STATEMENT, "south", 1, "2018-05-01T00:00:00Z", 0, 0, 0, 0, 0, 0, 0, 0, 0};
 	struct entry en;
 	struct arm_err e;
 
@@ -373,20 +376,20 @@ test_verifier_only(void)
 	struct engine *eng = new_engine(false, "+09:00", ENGINE_NO_TIME);
 
 	ACCEPT(eng, CL, "north", 1, "2018-07-27T00:00:00Z", "remains");
-	REFUSE(eng, "verifier-only", AT, "south", 1, "2018-08-01T00:00:00Z", "remains", ENTRY_VERIFIED,
-	       AGREEMENT_METHOD_FORENSIC);
+	REFUSE(eng, "verifier-only", AT, "south", 1, "2018-08-01T00:00:00Z", "remains",
+	       ENTRY_VERIFIED, AGREEMENT_METHOD_FORENSIC);
 	REFUSE(eng, "verifier-only", AT, "monitor", 1, "2018-08-01T00:00:00Z", "remains",
 	       ENTRY_VERIFIED, AGREEMENT_METHOD_FORENSIC);
 	ACCEPT(eng, AT, "nnsc", 1, "2018-08-01T00:00:00Z", "remains", ENTRY_VERIFIED,
 	       AGREEMENT_METHOD_FORENSIC);
 	CHECK(st(eng, "remains") == ENGINE_DONE);
 	/* findings: verifiers only */
-	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch", "2019-05-04T09:06:00+09:00",
-	       "north");
+	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch",
+	       "2019-05-04T09:06:00+09:00", "north");
 	REFUSE(eng, "verifier-only", FI, "south", 1, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED,
 	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
-	ACCEPT(eng, FI, "nnsc", 2, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY,
-	       0, 0, 0, 0, "monitor", 1);
+	ACCEPT(eng, FI, "nnsc", 2, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED,
+	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
 	engine_free(eng);
 }
 
@@ -423,8 +426,8 @@ test_attest_rules(void)
 	struct engine_cview v;
 
 	ACCEPT(eng, CL, "south", 1, "2018-11-30T00:00:00Z", "gp");
-	REFUSE(eng, "attest-after-claim", AT, "north", 1, "2018-12-12T00:00:00Z", "gp", ENTRY_VERIFIED,
-	       AGREEMENT_METHOD_MUTUAL);
+	REFUSE(eng, "attest-after-claim", AT, "north", 1, "2018-12-12T00:00:00Z", "gp",
+	       ENTRY_VERIFIED, AGREEMENT_METHOD_MUTUAL);
 	REFUSE(eng, "claim-once", CL, "south", 2, "2018-11-30T00:00:00Z", "gp");
 	ACCEPT(eng, CL, "north", 1, "2018-11-30T00:00:00Z", "gp");
 	CHECK(st(eng, "gp") == ENGINE_CLAIMED);
@@ -525,10 +528,10 @@ test_references(void)
 	       "2018-01-01T00:00:00Z", "mars");
 	REFUSE(eng, "incident-known", FI, "nnsc", 1, "2018-01-02T00:00:00Z", 0, ENTRY_CONFIRMED,
 	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
-	ACCEPT(eng, IN, "monitor", 1, "2018-01-01T00:00:00Z", 0, 0, 0, "launch", "2018-01-01T00:00:00Z",
-	       "north");
-	ACCEPT(eng, FI, "nnsc", 1, "2018-01-02T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY,
-	       0, 0, 0, 0, "monitor", 1);
+	ACCEPT(eng, IN, "monitor", 1, "2018-01-01T00:00:00Z", 0, 0, 0, "launch",
+	       "2018-01-01T00:00:00Z", "north");
+	ACCEPT(eng, FI, "nnsc", 1, "2018-01-02T00:00:00Z", 0, ENTRY_CONFIRMED,
+	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
 	engine_free(eng);
 }
 
@@ -618,21 +621,22 @@ test_standing(void)
 	struct engine_cview v;
 
 	/* a launch before the moratorium took effect breaches nothing */
-	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch", "2017-11-29T03:17:00+09:00",
-	       "north");
+	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch",
+	       "2017-11-29T03:17:00+09:00", "north");
 	CHECK(st(eng, "moratorium") == ENGINE_OPEN);
 	ACCEPT(eng, CL, "north", 1, "2018-04-21T00:00:00+09:00", "moratorium");
 	CHECK(st(eng, "moratorium") == ENGINE_KEPT);
 	/* reported by a monitor: not confirmed, no breach */
-	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch", "2019-05-04T09:06:00+09:00",
-	       "north");
+	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch",
+	       "2019-05-04T09:06:00+09:00", "north");
 	CHECK(st(eng, "moratorium") == ENGINE_KEPT);
 	/* an incident alleging another actor does not breach north's commitment */
-	ACCEPT(eng, IN, "nnsc", 2, "2019-05-05T00:00:00Z", 0, 0, 0, "launch", "2019-05-04T10:00:00Z", "us");
+	ACCEPT(eng, IN, "nnsc", 2, "2019-05-05T00:00:00Z", 0, 0, 0, "launch",
+	       "2019-05-04T10:00:00Z", "us");
 	CHECK(st(eng, "moratorium") == ENGINE_KEPT);
 	/* confirmed by a verifier's finding: breached, a reversal */
-	ACCEPT(eng, FI, "nnsc", 3, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY,
-	       0, 0, 0, 0, "monitor", 1);
+	ACCEPT(eng, FI, "nnsc", 3, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED,
+	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
 	v = view(eng, "moratorium", 0);
 	CHECK(v.status == ENGINE_BREACHED);
 	CHECK(v.nbreaches == 1);
@@ -650,15 +654,15 @@ test_zones(void)
 	ACCEPT(eng, CL, "north", 1, "2018-11-01T00:00:00+09:00", "no-fire");
 	CHECK(st(eng, "no-fire") == ENGINE_KEPT);
 	/* outside the zone: no breach */
-	ACCEPT(eng, IN, "nnsc", 1, "2019-01-01T00:00:00Z", 0, 0, 0, "gunfire", "2019-01-01T00:00:00Z",
-	       "north", 37);
+	ACCEPT(eng, IN, "nnsc", 1, "2019-01-01T00:00:00Z", 0, 0, 0, "gunfire",
+	       "2019-01-01T00:00:00Z", "north", 37);
 	CHECK(st(eng, "no-fire") == ENGINE_KEPT);
 	/* no position: a zone-limited commitment cannot be placed, no breach */
-	ACCEPT(eng, IN, "nnsc", 2, "2019-01-02T00:00:00Z", 0, 0, 0, "gunfire", "2019-01-02T00:00:00Z",
-	       "north");
+	ACCEPT(eng, IN, "nnsc", 2, "2019-01-02T00:00:00Z", 0, 0, 0, "gunfire",
+	       "2019-01-02T00:00:00Z", "north");
 	CHECK(st(eng, "no-fire") == ENGINE_KEPT);
-	ACCEPT(eng, IN, "nnsc", 3, "2019-11-23T12:00:00Z", 0, 0, 0, "gunfire", "2019-11-23T00:00:00Z",
-	       "north", 38);
+	ACCEPT(eng, IN, "nnsc", 3, "2019-11-23T12:00:00Z", 0, 0, 0, "gunfire",
+	       "2019-11-23T00:00:00Z", "north", 38);
 	CHECK(st(eng, "no-fire") == ENGINE_BREACHED);
 	engine_free(eng);
 }
@@ -672,14 +676,14 @@ calm_case(bool inclusive, const char *tz, const char *now, int64_t want)
 	struct engine_calm c;
 
 	/* Hwasong-15, 29 Nov 2017 03:17 KST, reported and confirmed by a verifier */
-	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch", "2017-11-29T03:17:00+09:00",
-	       "north");
+	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch",
+	       "2017-11-29T03:17:00+09:00", "north");
 	/* a non-provocation later does not reset the count */
-	ACCEPT(eng, IN, "nnsc", 2, "2018-03-01T12:00:00Z", 0, 0, 0, "accident", "2018-03-01T00:00:00Z",
-	       "south");
+	ACCEPT(eng, IN, "nnsc", 2, "2018-03-01T12:00:00Z", 0, 0, 0, "accident",
+	       "2018-03-01T00:00:00Z", "south");
 	/* an unconfirmed (monitor) launch report does not either */
-	ACCEPT(eng, IN, "monitor", 1, "2018-04-01T12:00:00Z", 0, 0, 0, "launch", "2018-04-01T00:00:00Z",
-	       "north");
+	ACCEPT(eng, IN, "monitor", 1, "2018-04-01T12:00:00Z", 0, 0, 0, "launch",
+	       "2018-04-01T00:00:00Z", "north");
 	CHECK(engine_calm(eng, T(now), &c, NULL) == ARM_OK);
 	CHECK(c.found);
 	CHECKM(c.days == want, now);
@@ -709,20 +713,20 @@ test_calm_dismissed_and_gap(void)
 	struct engine *eng = new_engine(false, "+09:00", ENGINE_NO_TIME);
 	struct engine_calm c;
 
-	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch", "2017-11-29T03:17:00+09:00",
-	       "north");
-	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch", "2019-05-04T09:06:00+09:00",
-	       "north");
-	ACCEPT(eng, FI, "nnsc", 2, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY,
-	       0, 0, 0, 0, "monitor", 1);
+	ACCEPT(eng, IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch",
+	       "2017-11-29T03:17:00+09:00", "north");
+	ACCEPT(eng, IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch",
+	       "2019-05-04T09:06:00+09:00", "north");
+	ACCEPT(eng, FI, "nnsc", 2, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED,
+	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
 	CHECK(engine_calm(eng, T("2019-05-10T00:00:00Z"), &c, NULL) == ARM_OK);
 	CHECK(c.found && c.days == 6 && c.confirmed == 2);
 	CHECK(c.longest_gap == 521);
 	/* as of before the second launch it is not counted (occurred > now) */
 	CHECK(engine_calm(eng, T("2019-05-03T00:00:00Z"), &c, NULL) == ARM_OK);
 	CHECK(c.confirmed == 1);
-	ACCEPT(eng, FI, "nnsc", 3, "2019-05-06T00:00:00Z", 0, ENTRY_DISMISSED, AGREEMENT_METHOD_IMAGERY,
-	       0, 0, 0, 0, "monitor", 1);
+	ACCEPT(eng, FI, "nnsc", 3, "2019-05-06T00:00:00Z", 0, ENTRY_DISMISSED,
+	       AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1);
 	CHECK(engine_calm(eng, T("2019-05-10T00:00:00Z"), &c, NULL) == ARM_OK);
 	CHECK(c.confirmed == 1 && c.days == 527);
 	engine_free(eng);
@@ -731,19 +735,25 @@ test_calm_dismissed_and_gap(void)
 /* ------------------------------------------------- replay and as-of time */
 
 static const struct step script[] = {
-	{IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch", "2017-11-29T03:17:00+09:00", "north", 0, 0, 0},
-	{CL, "south", 1, "2018-05-01T00:00:00Z", "loudspeakers", 0, 0, 0, 0, 0, 0, 0, 0},
-	{CL, "north", 1, "2018-05-01T00:00:00Z", "loudspeakers", 0, 0, 0, 0, 0, 0, 0, 0},
-	{CL, "north", 2, "2018-04-21T00:00:00+09:00", "moratorium", 0, 0, 0, 0, 0, 0, 0, 0},
-	{CL, "us", 1, "2018-06-19T00:00:00Z", "exercise", 0, 0, 0, 0, 0, 0, 0, 0},
-	{CL, "north", 3, "2018-07-22T00:00:00Z", "sohae", 0, 0, 0, 0, 0, 0, 0, 0},
-	{AT, "nnsc", 2, "2018-07-23T00:00:00Z", "sohae", ENTRY_VERIFIED, AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, 0, 0},
-	{CL, "north", 4, "2018-07-27T00:00:00Z", "remains", 0, 0, 0, 0, 0, 0, 0, 0},
-	{AT, "nnsc", 3, "2018-08-01T00:00:00Z", "exercise", ENTRY_VERIFIED, AGREEMENT_METHOD_MEDIA, 0, 0, 0, 0, 0, 0},
-	{AT, "nnsc", 4, "2018-08-01T00:00:00Z", "remains", ENTRY_VERIFIED, AGREEMENT_METHOD_FORENSIC, 0, 0, 0, 0, 0, 0},
-	{WD, "north", 5, "2019-03-06T00:00:00Z", "sohae", 0, 0, 0, 0, 0, 0, 0, 0},
-	{IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch", "2019-05-04T09:06:00+09:00", "north", 0, 0, 0},
-	{FI, "nnsc", 5, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY, 0, 0, 0, 0, "monitor", 1},
+    {IN, "nnsc", 1, "2017-11-29T12:00:00Z", 0, 0, 0, "launch", "2017-11-29T03:17:00+09:00", "north",
+     0, 0, 0},
+    {CL, "south", 1, "2018-05-01T00:00:00Z", "loudspeakers", 0, 0, 0, 0, 0, 0, 0, 0},
+    {CL, "north", 1, "2018-05-01T00:00:00Z", "loudspeakers", 0, 0, 0, 0, 0, 0, 0, 0},
+    {CL, "north", 2, "2018-04-21T00:00:00+09:00", "moratorium", 0, 0, 0, 0, 0, 0, 0, 0},
+    {CL, "us", 1, "2018-06-19T00:00:00Z", "exercise", 0, 0, 0, 0, 0, 0, 0, 0},
+    {CL, "north", 3, "2018-07-22T00:00:00Z", "sohae", 0, 0, 0, 0, 0, 0, 0, 0},
+    {AT, "nnsc", 2, "2018-07-23T00:00:00Z", "sohae", ENTRY_VERIFIED, AGREEMENT_METHOD_IMAGERY, 0, 0,
+     0, 0, 0, 0},
+    {CL, "north", 4, "2018-07-27T00:00:00Z", "remains", 0, 0, 0, 0, 0, 0, 0, 0},
+    {AT, "nnsc", 3, "2018-08-01T00:00:00Z", "exercise", ENTRY_VERIFIED, AGREEMENT_METHOD_MEDIA, 0,
+     0, 0, 0, 0, 0},
+    {AT, "nnsc", 4, "2018-08-01T00:00:00Z", "remains", ENTRY_VERIFIED, AGREEMENT_METHOD_FORENSIC, 0,
+     0, 0, 0, 0, 0},
+    {WD, "north", 5, "2019-03-06T00:00:00Z", "sohae", 0, 0, 0, 0, 0, 0, 0, 0},
+    {IN, "monitor", 1, "2019-05-04T12:00:00Z", 0, 0, 0, "launch", "2019-05-04T09:06:00+09:00",
+     "north", 0, 0, 0},
+    {FI, "nnsc", 5, "2019-05-05T00:00:00Z", 0, ENTRY_CONFIRMED, AGREEMENT_METHOD_IMAGERY, 0, 0, 0,
+     0, "monitor", 1},
 };
 
 static struct engine *
@@ -1020,7 +1030,8 @@ test_asof_amendments(void)
 	CHECK(engine_size(eng) == 5);
 	{
 		struct engine_record r;
-		engine_record(eng, agreement_actor_index(engine_agreement(eng), "north"), state_now, &r);
+		engine_record(eng, agreement_actor_index(engine_agreement(eng), "north"), state_now,
+		              &r);
 		CHECK(r.entries == 1);
 	}
 	engine_time_local(T("2018-07-21T14:59:59Z"), 9 * 3600, t);

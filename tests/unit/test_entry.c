@@ -84,34 +84,34 @@ with_id(const char *text)
 
 /* Canonical entries of every kind but agreement/amend (tested below). */
 static const char *const good[] = {
-	HEAD "kind: claim\nagreement: AGR\nauthor: north\nseq: 1\ntime: 2018-11-20T10:00:00+09:00\n"
-	     "commitment: gp-north\nevidence: sha256:"
-	     "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae "
-	     "https://example.org/gp-11.jpg\ntext: Ten posts destroyed, one kept as a memorial.\n",
-	HEAD "kind: attest\nagreement: AGR\nauthor: south\nseq: 7\ntime: 2018-12-12T16:30:00+09:00\n"
-	     "commitment: gp-north\nverdict: verified\nmethod: on-site\n",
-	HEAD "kind: attest\nagreement: AGR\nauthor: nnsc\nseq: 1\ntime: 2018-12-12T07:30:00Z\n"
-	     "commitment: gp-north\nverdict: refuted\nmethod: imagery\nreason: post 3 still stands\n"
-	     "reason: trench visible\n",
-	HEAD "kind: incident\nagreement: AGR\nauthor: south\nseq: 2\ntime: 2019-01-02T08:00:00+09:00\n"
-	     "type: gunfire\noccurred: 2019-01-01T23:10:00+09:00\nlat: 37.9560123\nlon: 126.677\n"
-	     "actor: north\ntext: Four rounds across the line near post 12.\n",
-	HEAD "kind: incident\nagreement: AGR\nauthor: press\nseq: 1\ntime: 2019-01-02T08:00:00-05:00\n"
-	     "type: mine-accident\noccurred: 2019-01-01T00:00:00Z\nlat: -0.5\nlon: -180\n"
-	     "text: Reported by the pool.\n",
-	HEAD "kind: incident\nagreement: AGR\nauthor: press\nseq: 2\ntime: 2019-01-02T08:00:00Z\n"
-	     "type: gunfire\noccurred: 2019-01-01T00:00:00Z\ntext: Position not known.\n",
-	HEAD "kind: finding\nagreement: AGR\nauthor: nnsc\nseq: 2\ntime: 2019-01-05T12:00:00+09:00\n"
-	     "incident: south/2\nverdict: confirmed\nmethod: investigation\nactor: north\n"
-	     "reason: shell casings recovered\n",
-	HEAD "kind: progress\nagreement: AGR\nauthor: south\nseq: 3\ntime: 2019-02-01T09:00:00+09:00\n"
-	     "commitment: jsa-demilitarize\nquantity: area-demined\nvalue: 0.125\nunit: km2\n",
-	HEAD "kind: progress\nagreement: AGR\nauthor: north\nseq: 2\ntime: 2019-02-01T09:00:00+09:00\n"
-	     "commitment: remains\nquantity: remains-recovered\nvalue: 55\nunit: sets\n",
-	HEAD "kind: withdraw\nagreement: AGR\nauthor: north\nseq: 3\ntime: 2019-03-01T09:00:00+09:00\n"
-	     "commitment: remains\nreason: talks suspended\n",
-	HEAD "kind: statement\nagreement: AGR\nauthor: press\nseq: 3\ntime: 2019-03-01T09:00:00+09:00\n"
-	     "text: Both delegations left Panmunjom without a joint statement.\n",
+    HEAD "kind: claim\nagreement: AGR\nauthor: north\nseq: 1\ntime: 2018-11-20T10:00:00+09:00\n"
+         "commitment: gp-north\nevidence: sha256:"
+         "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae "
+         "https://example.org/gp-11.jpg\ntext: Ten posts destroyed, one kept as a memorial.\n",
+    HEAD "kind: attest\nagreement: AGR\nauthor: south\nseq: 7\ntime: 2018-12-12T16:30:00+09:00\n"
+         "commitment: gp-north\nverdict: verified\nmethod: on-site\n",
+    HEAD "kind: attest\nagreement: AGR\nauthor: nnsc\nseq: 1\ntime: 2018-12-12T07:30:00Z\n"
+         "commitment: gp-north\nverdict: refuted\nmethod: imagery\nreason: post 3 still stands\n"
+         "reason: trench visible\n",
+    HEAD "kind: incident\nagreement: AGR\nauthor: south\nseq: 2\ntime: 2019-01-02T08:00:00+09:00\n"
+         "type: gunfire\noccurred: 2019-01-01T23:10:00+09:00\nlat: 37.9560123\nlon: 126.677\n"
+         "actor: north\ntext: Four rounds across the line near post 12.\n",
+    HEAD "kind: incident\nagreement: AGR\nauthor: press\nseq: 1\ntime: 2019-01-02T08:00:00-05:00\n"
+         "type: mine-accident\noccurred: 2019-01-01T00:00:00Z\nlat: -0.5\nlon: -180\n"
+         "text: Reported by the pool.\n",
+    HEAD "kind: incident\nagreement: AGR\nauthor: press\nseq: 2\ntime: 2019-01-02T08:00:00Z\n"
+         "type: gunfire\noccurred: 2019-01-01T00:00:00Z\ntext: Position not known.\n",
+    HEAD "kind: finding\nagreement: AGR\nauthor: nnsc\nseq: 2\ntime: 2019-01-05T12:00:00+09:00\n"
+         "incident: south/2\nverdict: confirmed\nmethod: investigation\nactor: north\n"
+         "reason: shell casings recovered\n",
+    HEAD "kind: progress\nagreement: AGR\nauthor: south\nseq: 3\ntime: 2019-02-01T09:00:00+09:00\n"
+         "commitment: jsa-demilitarize\nquantity: area-demined\nvalue: 0.125\nunit: km2\n",
+    HEAD "kind: progress\nagreement: AGR\nauthor: north\nseq: 2\ntime: 2019-02-01T09:00:00+09:00\n"
+         "commitment: remains\nquantity: remains-recovered\nvalue: 55\nunit: sets\n",
+    HEAD "kind: withdraw\nagreement: AGR\nauthor: north\nseq: 3\ntime: 2019-03-01T09:00:00+09:00\n"
+         "commitment: remains\nreason: talks suspended\n",
+    HEAD "kind: statement\nagreement: AGR\nauthor: press\nseq: 3\ntime: 2019-03-01T09:00:00+09:00\n"
+         "text: Both delegations left Panmunjom without a joint statement.\n",
 };
 
 static void
@@ -138,7 +138,8 @@ test_roundtrip(void)
 		}
 		if (ok) {
 			ok = out.len == strlen(t) && memcmp(out.data, t, out.len) == 0;
-			snprintf(why, sizeof(why), "format differs: %.200s", (const char *)out.data);
+			snprintf(why, sizeof(why), "format differs: %.200s",
+			         (const char *)out.data);
 		}
 		if (ok) {
 			ok = entry_check_refs(&en, &pilot, &e) == ARM_OK;
@@ -146,9 +147,10 @@ test_roundtrip(void)
 		}
 		/* parse(format(x)) == x, through a second parse */
 		if (ok) {
-			ok = entry_parse(&back, out.data, out.len, &e) == ARM_OK && back.kind == en.kind &&
-			     back.seq == en.seq && back.time.t == en.time.t &&
-			     back.lat_e7 == en.lat_e7 && back.nreasons == en.nreasons;
+			ok = entry_parse(&back, out.data, out.len, &e) == ARM_OK &&
+			     back.kind == en.kind && back.seq == en.seq &&
+			     back.time.t == en.time.t && back.lat_e7 == en.lat_e7 &&
+			     back.nreasons == en.nreasons;
 			entry_release(&back);
 		}
 		case_result(name, ok, why);
@@ -190,13 +192,15 @@ test_fields(void)
 
 	t = with_id(good[7]);
 	CHECK(t != NULL && entry_parse(&en, (const uint8_t *)t, strlen(t), &e) == ARM_OK);
-	CHECK(en.value_num == 0.125 && strcmp(en.value, "0.125") == 0 && strcmp(en.unit, "km2") == 0);
+	CHECK(en.value_num == 0.125 && strcmp(en.value, "0.125") == 0 &&
+	      strcmp(en.unit, "km2") == 0);
 	entry_release(&en);
 	free(t);
 
 	t = with_id(good[0]);
 	CHECK(t != NULL && entry_parse(&en, (const uint8_t *)t, strlen(t), &e) == ARM_OK);
-	CHECK(en.nevidence == 1 && strcmp(en.evidence[0].uri, "https://example.org/gp-11.jpg") == 0);
+	CHECK(en.nevidence == 1 &&
+	      strcmp(en.evidence[0].uri, "https://example.org/gp-11.jpg") == 0);
 	CHECK(en.evidence[0].sha256[0] == 0x2c && en.evidence[0].sha256[31] == 0xae);
 	entry_release(&en);
 	entry_release(&en);
@@ -233,10 +237,11 @@ refuse(const char *name, int base, const char *from, const char *to, const char 
 	if (rule == NULL)
 		case_result(name, rc == ARM_OK, why);
 	else
-		case_result(name, rc != ARM_OK && strstr(e.msg, rule) != NULL &&
-		                      (strstr(e.msg, "line ") != NULL || strstr(e.msg, "byte") != NULL ||
-		                       strstr(e.msg, "entry") != NULL) &&
-		                      en.author == NULL,
+		case_result(name,
+		            rc != ARM_OK && strstr(e.msg, rule) != NULL &&
+		                (strstr(e.msg, "line ") != NULL || strstr(e.msg, "byte") != NULL ||
+		                 strstr(e.msg, "entry") != NULL) &&
+		                en.author == NULL,
 		            why);
 	entry_release(&en);
 	free(m);
@@ -247,16 +252,16 @@ static void
 test_refusals(void)
 {
 	refuse("bad magic", 1, "armistice/entry/v1", "armistice/entry/v2", "magic");
-	refuse("unknown key", 1, "method: on-site\n", "method: on-site\ncolour: red\n", "unknown-key");
+	refuse("unknown key", 1, "method: on-site\n", "method: on-site\ncolour: red\n",
+	       "unknown-key");
 	refuse("duplicate key", 1, "seq: 7\n", "seq: 7\nseq: 8\n", "duplicate-key");
 	refuse("key order", 1, "seq: 7\ntime: 2018-12-12T16:30:00+09:00\n",
 	       "time: 2018-12-12T16:30:00+09:00\nseq: 7\n", "key-order");
 	refuse("kind not first", 1, "kind: attest\nagreement: ", "agreement: ", "key-order");
 	refuse("key not allowed for kind", 1, "method: on-site\n", "method: on-site\nunit: km2\n",
 	       "key-not-allowed");
-	refuse("repeatable keys must be consecutive", 2,
-	       "reason: trench visible\n", "reason: trench visible\ntext: x\nreason: again\n",
-	       "key-order");
+	refuse("repeatable keys must be consecutive", 2, "reason: trench visible\n",
+	       "reason: trench visible\ntext: x\nreason: again\n", "key-order");
 	refuse("trailing space", 1, "seq: 7\n", "seq: 7 \n", "trailing-space");
 	refuse("CR refused", 1, "seq: 7\n", "seq: 7\r\n", "control");
 	refuse("tab refused", 1, "seq: 7\n", "seq:\t7\n", "control");
@@ -336,7 +341,8 @@ test_agreement_entry(void)
 		const struct note_signer *both[2] = {&south, &north};
 		CHECK(note_sign((const char *)text.data, text.len, both, 2, &note, &e) == ARM_OK);
 		CHECKM(entry_open_agreement(&en, &a, note.data, note.len, "entry0", read_zone, NULL,
-		                            NULL, &e) == ARM_OK, e.msg);
+		                            NULL, &e) == ARM_OK,
+		       e.msg);
 		CHECK(a.ncommitments == 5 && en.kind == ENTRY_AGREEMENT);
 		entry_release(&en);
 		agreement_release(&a);
@@ -349,8 +355,8 @@ test_agreement_entry(void)
 			CHECK(p != NULL);
 			if (p != NULL) {
 				p[0] = 'g';
-				CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0", read_zone,
-				                           NULL, NULL, &e) != ARM_OK);
+				CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0",
+				                           read_zone, NULL, NULL, &e) != ARM_OK);
 				CHECK(a.yaml == NULL && en.body == NULL);
 				p[0] = 'G';
 			}
@@ -361,9 +367,10 @@ test_agreement_entry(void)
 	{
 		const struct note_signer *one[2] = {&south, &nnsc};
 		CHECK(note_sign((const char *)text.data, text.len, one, 2, &note, &e) == ARM_OK);
-		CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0", read_zone, NULL, NULL,
-		                           &e) == ARM_EVERIFY);
-		CHECKM(strstr(e.msg, "party-signature") != NULL && strstr(e.msg, "\"north\"") != NULL,
+		CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0", read_zone, NULL,
+		                           NULL, &e) == ARM_EVERIFY);
+		CHECKM(strstr(e.msg, "party-signature") != NULL &&
+		           strstr(e.msg, "\"north\"") != NULL,
 		       e.msg);
 		buf_reset(&note);
 	}
@@ -374,9 +381,10 @@ test_agreement_entry(void)
 		CHECK(z != NULL);
 		if (z != NULL) {
 			z[17] = z[17] == '0' ? '1' : '0';
-			CHECK(note_sign((const char *)text.data, text.len, both, 2, &note, &e) == ARM_OK);
-			CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0", read_zone, NULL,
-			                           NULL, &e) == ARM_EVERIFY);
+			CHECK(note_sign((const char *)text.data, text.len, both, 2, &note, &e) ==
+			      ARM_OK);
+			CHECK(entry_open_agreement(&en, &a, note.data, note.len, "entry0",
+			                           read_zone, NULL, NULL, &e) == ARM_EVERIFY);
 			CHECKM(strstr(e.msg, "zone-digest") != NULL, e.msg);
 		}
 	}
@@ -399,7 +407,8 @@ test_open(void)
 	int have;
 
 	have = t != NULL && load_signer("demo-south", &south) == 0 &&
-	       load_signer("demo-stranger", &stranger) == 0 && load_signer("demo-north", &north) == 0;
+	       load_signer("demo-stranger", &stranger) == 0 &&
+	       load_signer("demo-north", &north) == 0;
 	CHECK(have);
 	if (!have) {
 		free(t);
@@ -415,7 +424,8 @@ test_open(void)
 		char *p = strstr((char *)note.data, "verdict: verified");
 		CHECK(p != NULL);
 		if (p != NULL) {
-			memcpy(p + 9, "refuted\nreason: x", 8); /* same length: "verified" -> "refuted\n" */
+			memcpy(p + 9, "refuted\nreason: x",
+			       8); /* same length: "verified" -> "refuted\n" */
 			CHECK(entry_open(&en, note.data, note.len, &pilot, &e) != ARM_OK);
 		}
 	}
@@ -515,7 +525,8 @@ test_time(void)
 	CHECK(entry_time_parse(&t, "2017-11-29T03:17:00-00:00", 25, &e) != ARM_OK);
 	buf_release(&b);
 	CHECK(strcmp(entry_kind_name(ENTRY_FINDING), "finding") == 0);
-	CHECK(entry_kind_parse("withdraw") == ENTRY_WITHDRAW && entry_kind_parse("x") == ENTRY_NONE);
+	CHECK(entry_kind_parse("withdraw") == ENTRY_WITHDRAW &&
+	      entry_kind_parse("x") == ENTRY_NONE);
 	CHECK(entry_kind_name((enum entry_kind)42) == NULL);
 }
 

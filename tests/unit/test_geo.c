@@ -45,11 +45,11 @@ test_length_and_samples(void)
 {
 	/* korea-record.md §C: the MDL sampled every 20 km of arc, west to east. */
 	static const double table[][3] = {
-		{0, 37.8429, 126.6903},    {20, 37.9629, 126.7291},   {40, 38.0675, 126.8651},
-		{60, 38.1745, 126.9663},   {80, 38.2856, 127.0982},   {100, 38.3239, 127.2869},
-		{120, 38.3109, 127.4787},  {140, 38.3231, 127.6683},  {160, 38.3049, 127.8275},
-		{180, 38.3158, 128.0223},  {200, 38.3732, 128.1922},  {220, 38.4945, 128.3035},
-		{237.5, 38.6183, 128.3604},
+	    {0, 37.8429, 126.6903},     {20, 37.9629, 126.7291},  {40, 38.0675, 126.8651},
+	    {60, 38.1745, 126.9663},    {80, 38.2856, 127.0982},  {100, 38.3239, 127.2869},
+	    {120, 38.3109, 127.4787},   {140, 38.3231, 127.6683}, {160, 38.3049, 127.8275},
+	    {180, 38.3158, 128.0223},   {200, 38.3732, 128.1922}, {220, 38.4945, 128.3035},
+	    {237.5, 38.6183, 128.3604},
 	};
 	struct geo_map *m = load();
 	struct arm_err e;
@@ -110,12 +110,12 @@ test_arrowhead_straddles(void)
 {
 	/* CMA annex 3 corners (korea-record.md §C), D°M'S" converted. */
 	static const double north[][2] = {
-		{38 + 17 / 60.0 + 35 / 3600.0, 127 + 5 / 60.0 + 22 / 3600.0},
-		{38 + 18 / 60.0 + 23 / 3600.0, 127 + 6 / 60.0 + 52 / 3600.0},
+	    {38 + 17 / 60.0 + 35 / 3600.0, 127 + 5 / 60.0 + 22 / 3600.0},
+	    {38 + 18 / 60.0 + 23 / 3600.0, 127 + 6 / 60.0 + 52 / 3600.0},
 	};
 	static const double south[][2] = {
-		{38 + 16 / 60.0 + 38 / 3600.0, 127 + 6 / 60.0 + 4 / 3600.0},
-		{38 + 17 / 60.0 + 26 / 3600.0, 127 + 7 / 60.0 + 33 / 3600.0},
+	    {38 + 16 / 60.0 + 38 / 3600.0, 127 + 6 / 60.0 + 4 / 3600.0},
+	    {38 + 17 / 60.0 + 26 / 3600.0, 127 + 7 / 60.0 + 33 / 3600.0},
 	};
 	struct geo_map *m = load();
 	struct geo_place p;
@@ -137,9 +137,9 @@ test_arrowhead_straddles(void)
 }
 
 static const char arrowhead_zone[] =
-	"{\"type\":\"Feature\",\"properties\":{\"name\":\"Arrowhead\"},\"geometry\":"
-	"{\"type\":\"Polygon\",\"coordinates\":[[[127.089444,38.293056],[127.114444,38.306389],"
-	"[127.125833,38.290556],[127.101111,38.277222],[127.089444,38.293056]]]}}";
+    "{\"type\":\"Feature\",\"properties\":{\"name\":\"Arrowhead\"},\"geometry\":"
+    "{\"type\":\"Polygon\",\"coordinates\":[[[127.089444,38.293056],[127.114444,38.306389],"
+    "[127.125833,38.290556],[127.101111,38.277222],[127.089444,38.293056]]]}}";
 
 static void
 test_zones(void)
@@ -147,8 +147,8 @@ test_zones(void)
 	static const char ground[] = "{\"type\":\"Feature\",\"geometry\":null,\"properties\":"
 	                             "{\"armistice:mdl_within_km\":5}}";
 	static const char east_north[] =
-		"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"armistice:mdl_within_km\":"
-		"40,\"armistice:arc_from_km\":120,\"armistice:side\":\"north\"}}";
+	    "{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"armistice:mdl_within_km\":"
+	    "40,\"armistice:arc_from_km\":120,\"armistice:side\":\"north\"}}";
 	struct geo_map *m = load();
 	struct arm_err e;
 	size_t idx = 99;
@@ -208,15 +208,13 @@ test_refusals(void)
 	CHECK(geo_map_add_zone(m, "bowtie", bowtie, strlen(bowtie), NULL, &e) == ARM_ESYNTAX);
 	CHECKM(strstr(e.msg, "zone 'bowtie': invalid geometry: Self-intersection") != NULL, e.msg);
 	CHECK(geo_map_add_zone(m, "line", line, strlen(line), NULL, &e) == ARM_ESYNTAX);
-	CHECK(geo_map_add_zone(m, "band", band_no_km, strlen(band_no_km), NULL, &e) ==
-	      ARM_ESYNTAX);
+	CHECK(geo_map_add_zone(m, "band", band_no_km, strlen(band_no_km), NULL, &e) == ARM_ESYNTAX);
 	CHECK(geo_map_add_zone(m, "junk", "{]", 2, NULL, &e) == ARM_ESYNTAX);
 	/* libfyaml loops forever on this; it must never reach it (fuzz_geo). */
 	CHECK(geo_map_add_zone(m, "hang", "%\xf6\xf6", 3, NULL, &e) == ARM_ESYNTAX);
 	CHECK(geo_map_add_zone(m, "latin1", "{\"name\":\"\xe9\"}", 12, NULL, &e) == ARM_ESYNTAX);
 	CHECKM(strstr(e.msg, "byte 0xe9 at offset 9 is not UTF-8") != NULL, e.msg);
-	CHECK(geo_map_add_zone(m, "a", arrowhead_zone, strlen(arrowhead_zone), NULL, &e) ==
-	      ARM_OK);
+	CHECK(geo_map_add_zone(m, "a", arrowhead_zone, strlen(arrowhead_zone), NULL, &e) == ARM_OK);
 	CHECK(geo_map_add_zone(m, "a", arrowhead_zone, strlen(arrowhead_zone), NULL, &e) ==
 	      ARM_ECONFLICT);
 	CHECK(geo_zone_count(m) == 1);

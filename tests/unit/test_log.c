@@ -101,8 +101,14 @@ flip_byte(const char *dir, const char *rel, long off)
 	close(fd);
 }
 
-static const char *vec_hex[8] = {"", "00", "10", "2021", "3031", "40414243",
-                                 "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+static const char *vec_hex[8] = {"",
+                                 "00",
+                                 "10",
+                                 "2021",
+                                 "3031",
+                                 "40414243",
+                                 "5051525354555657",
+                                 "606162636465666768696a6b6c6d6e6f"};
 
 static void
 test_vectors(void)
@@ -141,7 +147,8 @@ test_vectors(void)
 	CHECK_EQ_MEM(root, want, HASH_SIZE);
 	/* The self-derived bundle vector of tlog-formats.md §1.5. */
 	CHECK(harness_unhex("00000001000001100002202100023031000440414243000850515253545556570010"
-	                    "606162636465666768696a6b6c6d6e6f", bundle, sizeof(bundle)) == 50);
+	                    "606162636465666768696a6b6c6d6e6f",
+	                    bundle, sizeof(bundle)) == 50);
 	CHECK(read_file(dir, "tile/entries/000.p/8", &b) == 0 && b.len == 50 &&
 	      memcmp(b.data, bundle, 50) == 0);
 	CHECK(read_file(dir, "tile/0/000.p/8", &b) == 0 && b.len == 256);
@@ -160,7 +167,8 @@ test_vectors(void)
 		CHECK(log_checkpoint(l, &b, &e) == ARM_OK);
 		CHECKM(ckpt_open(b.data, b.len, &v, ORIGIN, &c, &n, &e) == ARM_OK, e.msg);
 		CHECK(c.size == 8);
-		harness_unhex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328", want, 32);
+		harness_unhex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+		              want, 32);
 		CHECK_EQ_MEM(c.root, want, HASH_SIZE);
 		note_release(&n);
 	}
@@ -310,7 +318,7 @@ test_wrong_key(void)
 static void
 fill(struct log *l, const char *tag, unsigned from, unsigned n, unsigned per)
 {
-	char (*txt)[32] = calloc(per, sizeof(*txt));
+	char(*txt)[32] = calloc(per, sizeof(*txt));
 	const uint8_t **ents = calloc(per, sizeof(*ents));
 	size_t *lens = calloc(per, sizeof(*lens));
 	struct log_result *res = calloc(per, sizeof(*res));
@@ -405,7 +413,8 @@ test_proofs_and_verify(void)
 		CHECK(c.size == 70001 && p.index == idx[i]);
 		CHECKM(merkle_verify_inclusion(leaf, idx[i], c.size, c.root,
 		                               (const uint8_t(*)[HASH_SIZE])p.path, p.npath,
-		                               &e) == ARM_OK, e.msg);
+		                               &e) == ARM_OK,
+		       e.msg);
 		note_release(&n);
 		tproof_release(&p);
 	}
@@ -423,7 +432,8 @@ test_proofs_and_verify(void)
 	CHECKM(log_consistency(r, 300, 70001, proof, &np, &e) == ARM_OK, e.msg);
 	CHECK(log_root(r, 300, r1, &e) == ARM_OK && log_root(r, 70001, r2, &e) == ARM_OK);
 	CHECKM(merkle_verify_consistency(300, 70001, r1, r2, (const uint8_t(*)[HASH_SIZE])proof, np,
-	                                 &e) == ARM_OK, e.msg);
+	                                 &e) == ARM_OK,
+	       e.msg);
 	CHECK(log_consistency(r, 300, 70002, proof, &np, &e) == ARM_EUSAGE);
 
 	/* The full audit, with the older checkpoint. */
@@ -441,10 +451,10 @@ test_proofs_and_verify(void)
 			long off;
 			const char *want;
 		} t[] = {
-			{"tile/entries/001", 40, "entry 261"},
-			{"tile/0/005", 100, "tile 'tile/0/005' is corrupt"},
-			{"tile/1/000", 8000, "tile/1/000"},
-			{"checkpoint", 60, "checkpoint"},
+		    {"tile/entries/001", 40, "entry 261"},
+		    {"tile/0/005", 100, "tile 'tile/0/005' is corrupt"},
+		    {"tile/1/000", 8000, "tile/1/000"},
+		    {"checkpoint", 60, "checkpoint"},
 		};
 		for (i = 0; i < ARM_ARRAY_LEN(t); i++) {
 			flip_byte(dir, t[i].file, t[i].off);
@@ -508,7 +518,8 @@ adder(void *arg)
 	for (i = 0; i < t->n; i++) {
 		bool dup;
 		snprintf(txt, sizeof(txt), "thread %d entry %d", t->id, i);
-		if (log_add(t->l, (const uint8_t *)txt, strlen(txt), &t->idx[i], &dup, &e) != ARM_OK ||
+		if (log_add(t->l, (const uint8_t *)txt, strlen(txt), &t->idx[i], &dup, &e) !=
+		        ARM_OK ||
 		    dup)
 			t->fails++;
 	}
@@ -597,7 +608,8 @@ test_manual_publish(void)
 
 	newdir(dir, sizeof(dir), "publish");
 	CHECKM(log_create(dir, ORIGIN, &key, NULL, &e) == ARM_OK, e.msg);
-	CHECK(note_signer_generate(&witness, "witness.example/w1", NOTE_KEY_COSIG_V1, &e) == ARM_OK);
+	CHECK(note_signer_generate(&witness, "witness.example/w1", NOTE_KEY_COSIG_V1, &e) ==
+	      ARM_OK);
 	o.manual_publish = true;
 	l = open_w(dir, &o);
 	if (l == NULL)
@@ -735,7 +747,8 @@ test_recovery(void)
 		c.size = 5;
 		memset(c.root, 0x42, sizeof(c.root));
 		CHECK(ckpt_format(&c, &text, &e) == ARM_OK);
-		CHECK(note_sign((const char *)text.data, text.len, signers, 1, &note, &e) == ARM_OK);
+		CHECK(note_sign((const char *)text.data, text.len, signers, 1, &note, &e) ==
+		      ARM_OK);
 		write_file(dir, "checkpoint", note.data, note.len);
 		o.writer = true;
 		o.key = &key;

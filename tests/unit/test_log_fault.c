@@ -252,10 +252,10 @@ test_faults(void)
 		enum store_fault kind;
 		const char *want;
 	} kinds[] = {
-		{STORE_FAULT_WRITE, "Input/output error"},
-		{STORE_FAULT_FSYNC, "Input/output error"},
-		{STORE_FAULT_RENAME, "Input/output error"},
-		{STORE_FAULT_ENOSPC, "No space left on device"},
+	    {STORE_FAULT_WRITE, "Input/output error"},
+	    {STORE_FAULT_FSYNC, "Input/output error"},
+	    {STORE_FAULT_RENAME, "Input/output error"},
+	    {STORE_FAULT_ENOSPC, "No space left on device"},
 	};
 	unsigned round = 0, i;
 

@@ -76,21 +76,24 @@ test_parse_strict(void)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{"armistice/clock/v2\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 1"},
-		{"armistice/clock/v1\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
-		{"armistice/clock/v1\norigin: a b\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
-		{"armistice/clock/v1\norigin: a+b\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
-		{"armistice/clock/v1\norigin: o\nindex: 01\ntime: 2018-11-30T00:00:00Z\n", "line 3"},
-		{"armistice/clock/v1\norigin: o\nindex: -1\ntime: 2018-11-30T00:00:00Z\n", "line 3"},
-		{"armistice/clock/v1\norigin: o\nindex: 99999999999999999999\ntime: 2018-11-30T00:00:00Z\n",
-		 "line 3"},
-		{"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T09:00:00+09:00\n", "line 4"},
-		{"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00Z\n", "line 4"},
-		{"armistice/clock/v1\norigin: o\nindex: 1\ntime: 1969-12-31T23:59:59Z\n", "line 4"},
-		{"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z", "line 4"},
-		{"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z\nx: y\n", "line 5"},
-		{"armistice/clock/v1\norigin: o\ntime: 2018-11-30T00:00:00Z\nindex: 1\n", "line 3"},
-		{"armistice/clock/v1\norigin:  o\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
+	    {"armistice/clock/v2\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 1"},
+	    {"armistice/clock/v1\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
+	    {"armistice/clock/v1\norigin: a b\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
+	    {"armistice/clock/v1\norigin: a+b\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
+	    {"armistice/clock/v1\norigin: o\nindex: 01\ntime: 2018-11-30T00:00:00Z\n", "line 3"},
+	    {"armistice/clock/v1\norigin: o\nindex: -1\ntime: 2018-11-30T00:00:00Z\n", "line 3"},
+	    {"armistice/clock/v1\norigin: o\nindex: 99999999999999999999\ntime: "
+	     "2018-11-30T00:00:00Z\n",
+	     "line 3"},
+	    {"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T09:00:00+09:00\n",
+	     "line 4"},
+	    {"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00Z\n", "line 4"},
+	    {"armistice/clock/v1\norigin: o\nindex: 1\ntime: 1969-12-31T23:59:59Z\n", "line 4"},
+	    {"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z", "line 4"},
+	    {"armistice/clock/v1\norigin: o\nindex: 1\ntime: 2018-11-30T00:00:00Z\nx: y\n",
+	     "line 5"},
+	    {"armistice/clock/v1\norigin: o\ntime: 2018-11-30T00:00:00Z\nindex: 1\n", "line 3"},
+	    {"armistice/clock/v1\norigin:  o\nindex: 1\ntime: 2018-11-30T00:00:00Z\n", "line 2"},
 	};
 	struct logclock c;
 	struct arm_err e;
@@ -151,7 +154,8 @@ test_open_and_tampered(void)
 		CHECK(logclock_open(&c, b.data, b.len, &lv, &e) == ARM_EVERIFY);
 		CHECKM(strstr(e.msg, "log key") != NULL, e.msg);
 		p[3] = '8';
-		p[9] = '1'; /* 30 -> 31 November: an edit that breaks the date reads as a bad signature */
+		p[9] = '1'; /* 30 -> 31 November: an edit that breaks the date reads as a bad
+		               signature */
 		CHECK(logclock_open(&c, b.data, b.len, &lv, &e) == ARM_EVERIFY);
 	}
 	buf_release(&b);
@@ -166,15 +170,16 @@ clock_engine(const char *clock_yaml)
 	struct arm_err e;
 	struct buf y = BUF_INIT(1 << 16);
 
-	if (buf_printf(&y, &e,
-	               "armistice: agreement/v1\nname: clock\ntitle: Clock test\n"
-	               "timezone: \"+00:00\"\ncounting: {inclusive: false}\n"
-	               "log:\n  origin: log.example\n  key: %s\n  quorum: none\n%s"
-	               "actors:\n  - {id: south, name: South (demo key), role: party, keys: [\"%s\"]}\n"
-	               "phases:\n  - {id: p1, name: One}\n"
-	               "commitments:\n  - {id: talk, owner: south, phase: p1, text: Talk., "
-	               "verify: none, due: 2018-12-31}\n",
-	               logvkey, clock_yaml, partyvkey) != ARM_OK) {
+	if (buf_printf(
+	        &y, &e,
+	        "armistice: agreement/v1\nname: clock\ntitle: Clock test\n"
+	        "timezone: \"+00:00\"\ncounting: {inclusive: false}\n"
+	        "log:\n  origin: log.example\n  key: %s\n  quorum: none\n%s"
+	        "actors:\n  - {id: south, name: South (demo key), role: party, keys: [\"%s\"]}\n"
+	        "phases:\n  - {id: p1, name: One}\n"
+	        "commitments:\n  - {id: talk, owner: south, phase: p1, text: Talk., "
+	        "verify: none, due: 2018-12-31}\n",
+	        logvkey, clock_yaml, partyvkey) != ARM_OK) {
 		printf("not ok - yaml: %s\n", e.msg);
 		exit(1);
 	}
@@ -252,7 +257,8 @@ test_engine_rules(void)
 	CHECKM(strstr(e.msg, "rule clock-order") != NULL, e.msg);
 	CHECK(clock_at(eng, &logkey, "other.example", engine_size(eng), T0 + 60, &e) == ARM_ERULE);
 	CHECKM(strstr(e.msg, "rule clock-origin") != NULL, e.msg);
-	CHECK(clock_at(eng, &otherkey, "log.example", engine_size(eng), T0 + 60, &e) == ARM_EVERIFY);
+	CHECK(clock_at(eng, &otherkey, "log.example", engine_size(eng), T0 + 60, &e) ==
+	      ARM_EVERIFY);
 	CHECKM(strstr(e.msg, "clock-signed") != NULL, e.msg);
 	n = (size_t)engine_size(eng);
 	CHECKM(clock_at(eng, &logkey, "log.example", n, T0 + 3600, &e) == ARM_OK, e.msg);
@@ -298,12 +304,9 @@ static void
 test_agreement_clock_section(void)
 {
 	static const char *const bad[] = {
-		"  clock: {future: 10}\n",
-		"  clock: {future: 10x}\n",
-		"  clock: {future: 400d}\n",
-		"  clock: {future: none}\n",
-		"  clock: {deadlines: sometimes}\n",
-		"  clock: {tolerance: 1h}\n",
+	    "  clock: {future: 10}\n",           "  clock: {future: 10x}\n",
+	    "  clock: {future: 400d}\n",         "  clock: {future: none}\n",
+	    "  clock: {deadlines: sometimes}\n", "  clock: {tolerance: 1h}\n",
 	};
 	struct agreement a;
 	struct arm_err e;
@@ -321,7 +324,8 @@ test_agreement_clock_section(void)
 		               logvkey, bad[i], partyvkey) != ARM_OK)
 			exit(1);
 		agreement_init(&a);
-		CHECKM(agreement_parse(&a, y.data, y.len, "c.yaml", NULL, NULL, NULL, &e) != ARM_OK, bad[i]);
+		CHECKM(agreement_parse(&a, y.data, y.len, "c.yaml", NULL, NULL, NULL, &e) != ARM_OK,
+		       bad[i]);
 		CHECKM(strstr(e.msg, "c.yaml:") != NULL, e.msg);
 		agreement_release(&a);
 	}

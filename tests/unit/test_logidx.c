@@ -130,8 +130,8 @@ test_store_fs(void)
 	struct arm_err e = {0};
 	struct buf b = BUF_INIT(1 << 20);
 	struct store_file f[2] = {
-		{"tile/0/000.p/3", (const uint8_t *)"abc", 3},
-		{"tile/entries/x001/000", (const uint8_t *)"defg", 4},
+	    {"tile/0/000.p/3", (const uint8_t *)"abc", 3},
+	    {"tile/entries/x001/000", (const uint8_t *)"defg", 4},
 	};
 	struct names ns = {0};
 	const char *rm[1] = {"tile/0/000.p/3"};
@@ -159,7 +159,7 @@ test_store_fs(void)
 	      strcmp(ns.seen[0], "3") == 0);
 	CHECK(s->ops->remove(s, rm, 1, &e) == ARM_OK);
 	snprintf(p, sizeof(p), "%s/tile/0/000.p", dir);
-	CHECK(stat(p, &sb) != 0); /* the emptied .p directory went too */
+	CHECK(stat(p, &sb) != 0);                      /* the emptied .p directory went too */
 	CHECK(s->ops->remove(s, rm, 1, &e) == ARM_OK); /* missing is fine */
 
 	/* Commit record and meta records. */

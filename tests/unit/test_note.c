@@ -12,38 +12,42 @@
 #include "harness.h"
 
 /* signed-note v1.0.0 §"Verifier keys", Example. */
-static const char spec_vkey[] = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+static const char spec_vkey[] =
+    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
 static const char spec_note[] =
-	"This is an example message.\n"
-	"\n"
-	"\xe2\x80\x94 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZ"
-	"XsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+    "This is an example message.\n"
+    "\n"
+    "\xe2\x80\x94 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZ"
+    "XsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
 
 /* golang.org/x/mod/sumdb/note package documentation. */
 static const char neumann_skey[] =
-	"PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-static const char neumann_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char neumann_vkey[] =
+    "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char neumann_text[] = "If you think cryptography is the answer to your problem,\n"
                                    "then you don't know what your problem is.\n";
 static const char neumann_note[] =
-	"If you think cryptography is the answer to your problem,\n"
-	"then you don't know what your problem is.\n"
-	"\n"
-	"\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfq"
-	"dngotpRZb6KE6RyyBwJnAM=\n";
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+    "\n"
+    "\xe2\x80\x94 PeterNeumann "
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfq"
+    "dngotpRZb6KE6RyyBwJnAM=\n";
 
 /* golang/mod gosumcheck/main.go. */
-static const char sumdb_vkey[] = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+static const char sumdb_vkey[] =
+    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
 /* signed-note v1.0.0 §Note: text with an empty line and non-ASCII letters. */
-static const char quasimodo_note[] =
-	"Ognuno sta solo sul cuor della terra\n"
-	"trafitto da un raggio di sole:\n"
-	"\n"
-	"ed \xc3\xa8 subito sera.\n"
-	"\n"
-	"\xe2\x80\x94 quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJK"
-	"ONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
+static const char quasimodo_note[] = "Ognuno sta solo sul cuor della terra\n"
+                                     "trafitto da un raggio di sole:\n"
+                                     "\n"
+                                     "ed \xc3\xa8 subito sera.\n"
+                                     "\n"
+                                     "\xe2\x80\x94 quasimodo.example/salvatore "
+                                     "NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJK"
+                                     "ONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
 
 static int
 parse_str(struct note *n, const char *s, struct arm_err *e)
@@ -170,19 +174,19 @@ test_vkeys(void)
 	struct note_verifier v;
 	struct buf b = BUF_INIT(1024);
 	static const char *bad[] = {
-		"sum.golang.org+033de0ae",                                             /* two parts */
-		"sum.golang.org+033DE0AE+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8", /* uppercase */
-		"sum.golang.org+33de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",  /* 7 hex */
-		"sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8", /* wrong ID */
-		"sum golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8", /* space */
-		"+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",               /* empty */
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn",  /* 43 */
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8=", /* 45 */
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8\n",
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn9", /* other key */
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza-HJyk9SxEdh+s3Ux18htTTAD8OuAn8", /* url */
-		"example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* type 2 */
-		"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuA\xc3\xa9", /* é */
+	    "sum.golang.org+033de0ae",                                               /* two parts */
+	    "sum.golang.org+033DE0AE+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",  /* uppercase */
+	    "sum.golang.org+33de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",   /* 7 hex */
+	    "sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",  /* wrong ID */
+	    "sum golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",  /* space */
+	    "+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",                /* empty */
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn",   /* 43 */
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8=", /* 45 */
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8\n",
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn9",  /* other key */
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza-HJyk9SxEdh+s3Ux18htTTAD8OuAn8",  /* url */
+	    "example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* type 2 */
+	    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuA\xc3\xa9", /* é */
 	};
 	size_t i;
 
@@ -209,10 +213,16 @@ test_names(void)
 	CHECK(!note_name_valid("a+b", 3));
 	CHECK(!note_name_valid("a b", 3));
 	CHECK(!note_name_valid("a\tb", 3));
-	CHECK(!note_name_valid("a\xc2\xa0" "b", 4));     /* NBSP */
-	CHECK(!note_name_valid("a\xe3\x80\x80" "b", 5)); /* ideographic space */
-	CHECK(!note_name_valid("a\xe2\x80\x83" "b", 5)); /* em space */
-	CHECK(!note_name_valid("a\xc0\xaf", 3));         /* overlong */
+	CHECK(!note_name_valid("a\xc2\xa0"
+	                       "b",
+	                       4)); /* NBSP */
+	CHECK(!note_name_valid("a\xe3\x80\x80"
+	                       "b",
+	                       5)); /* ideographic space */
+	CHECK(!note_name_valid("a\xe2\x80\x83"
+	                       "b",
+	                       5));              /* em space */
+	CHECK(!note_name_valid("a\xc0\xaf", 3)); /* overlong */
 	CHECK(!note_name_valid("a\x01", 2));
 	{
 		char longname[NOTE_NAME_MAX + 2];
@@ -231,37 +241,40 @@ test_parse_refuses(void)
 		const char *msg;
 		size_t len; /* 0: strlen */
 	} bad[] = {
-		{"no blank line", "text\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"no signatures", "text\n\n", 0},
-		{"no final newline", "text\n\n\xe2\x80\x94 a AAAAAAAA", 0},
-		{"blank after sigs", "text\n\n\xe2\x80\x94 a AAAAAAAA\n\n", 0},
-		{"hyphen not em dash", "text\n\n- a AAAAAAAA\n", 0},
-		{"no space after dash", "text\n\n\xe2\x80\x94" "a AAAAAAAA\n", 0},
-		{"no signature field", "text\n\n\xe2\x80\x94 a\n", 0},
-		{"empty name", "text\n\n\xe2\x80\x94  AAAAAAAA\n", 0},
-		{"plus in name", "text\n\n\xe2\x80\x94 a+b AAAAAAAA\n", 0},
-		{"two spaces", "text\n\n\xe2\x80\x94 a  AAAAAAAA\n", 0},
-		{"trailing space", "text\n\n\xe2\x80\x94 a AAAAAAAA \n", 0},
-		{"short sig", "text\n\n\xe2\x80\x94 a AAAAAA==\n", 0},
-		{"unpadded b64", "text\n\n\xe2\x80\x94 a AAAAAAA\n", 0},
-		{"noncanonical b64", "text\n\n\xe2\x80\x94 a AAAAAAB=\n", 0},
-		{"url b64", "text\n\n\xe2\x80\x94 a AAAAAA-_\n", 0},
-		/* libsodium 1.0.18 alone would decode bytes >= 0x80 (found by fuzz_note) */
-		{"non-ascii in b64", "text\n\n\xe2\x80\x94 a AAAAAA\xc3\xa9\n", 0},
-		{"CR", "text\r\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"CR in sig", "text\n\n\xe2\x80\x94 a AAAAAAAA\r\n", 0},
-		{"tab", "te\txt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"NUL", "te\0xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 22},
-		{"ESC", "te\x1bxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"bad byte", "te\xffxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"continuation", "te\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"overlong /", "te\xc0\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"overlong 3", "te\xe0\x80\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"overlong 4", "te\xf0\x80\x80\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"surrogate", "te\xed\xa0\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"above 10FFFF", "te\xf4\x90\x80\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"truncated", "te\xe2\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
-		{"truncated at end", "text\n\n\xe2\x80\x94 a AAAAAAAA\n\xe2", 0},
+	    {"no blank line", "text\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"no signatures", "text\n\n", 0},
+	    {"no final newline", "text\n\n\xe2\x80\x94 a AAAAAAAA", 0},
+	    {"blank after sigs", "text\n\n\xe2\x80\x94 a AAAAAAAA\n\n", 0},
+	    {"hyphen not em dash", "text\n\n- a AAAAAAAA\n", 0},
+	    {"no space after dash",
+	     "text\n\n\xe2\x80\x94"
+	     "a AAAAAAAA\n",
+	     0},
+	    {"no signature field", "text\n\n\xe2\x80\x94 a\n", 0},
+	    {"empty name", "text\n\n\xe2\x80\x94  AAAAAAAA\n", 0},
+	    {"plus in name", "text\n\n\xe2\x80\x94 a+b AAAAAAAA\n", 0},
+	    {"two spaces", "text\n\n\xe2\x80\x94 a  AAAAAAAA\n", 0},
+	    {"trailing space", "text\n\n\xe2\x80\x94 a AAAAAAAA \n", 0},
+	    {"short sig", "text\n\n\xe2\x80\x94 a AAAAAA==\n", 0},
+	    {"unpadded b64", "text\n\n\xe2\x80\x94 a AAAAAAA\n", 0},
+	    {"noncanonical b64", "text\n\n\xe2\x80\x94 a AAAAAAB=\n", 0},
+	    {"url b64", "text\n\n\xe2\x80\x94 a AAAAAA-_\n", 0},
+	    /* libsodium 1.0.18 alone would decode bytes >= 0x80 (found by fuzz_note) */
+	    {"non-ascii in b64", "text\n\n\xe2\x80\x94 a AAAAAA\xc3\xa9\n", 0},
+	    {"CR", "text\r\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"CR in sig", "text\n\n\xe2\x80\x94 a AAAAAAAA\r\n", 0},
+	    {"tab", "te\txt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"NUL", "te\0xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 22},
+	    {"ESC", "te\x1bxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"bad byte", "te\xffxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"continuation", "te\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"overlong /", "te\xc0\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"overlong 3", "te\xe0\x80\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"overlong 4", "te\xf0\x80\x80\xafxt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"surrogate", "te\xed\xa0\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"above 10FFFF", "te\xf4\x90\x80\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"truncated", "te\xe2\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", 0},
+	    {"truncated at end", "text\n\n\xe2\x80\x94 a AAAAAAAA\n\xe2", 0},
 	};
 	size_t i;
 	struct note n;
@@ -274,7 +287,8 @@ test_parse_refuses(void)
 		CHECK(n.text == NULL && n.sigs == NULL && n.nsigs == 0);
 	}
 	/* The message names the rule and the place. */
-	CHECK(parse_str(&n, "ok\nte\xed\xa0\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", &e) == ARM_ESYNTAX);
+	CHECK(parse_str(&n, "ok\nte\xed\xa0\x80xt\n\n\xe2\x80\x94 a AAAAAAAA\n", &e) ==
+	      ARM_ESYNTAX);
 	CHECKM(strstr(e.msg, "surrogate") && strstr(e.msg, "byte 5") && strstr(e.msg, "line 2"),
 	       e.msg);
 	CHECK(parse_str(&n, "text\r\n\n\xe2\x80\x94 a AAAAAAAA\n", &e) == ARM_ESYNTAX);
@@ -306,7 +320,8 @@ test_parse_accepts(void)
 	/* The text runs to the LAST blank line and keeps its own empty lines. */
 	CHECKM(parse_str(&n, quasimodo_note, &e) == ARM_OK, e.msg);
 	CHECK(n.nsigs == 1 && n.sigs[0].sig_len == 64);
-	CHECK(n.text_len == strlen(quasimodo_note) - 1 - strlen(strstr(quasimodo_note, "\xe2\x80\x94")));
+	CHECK(n.text_len ==
+	      strlen(quasimodo_note) - 1 - strlen(strstr(quasimodo_note, "\xe2\x80\x94")));
 	{
 		static const char tail[] = "sole:\n\ned \xc3\xa8 subito sera.\n";
 		size_t tl = strlen(tail);
@@ -437,7 +452,8 @@ test_generate_roundtrip(void)
 	struct note_verifier v, v2;
 	struct buf b = BUF_INIT(1024), vb = BUF_INIT(1024);
 
-	CHECK(note_signer_generate(&s, "armistice.example/demo-key", NOTE_KEY_ED25519, &e) == ARM_OK);
+	CHECK(note_signer_generate(&s, "armistice.example/demo-key", NOTE_KEY_ED25519, &e) ==
+	      ARM_OK);
 	CHECK(note_signer_format(&s, &b, &e) == ARM_OK);
 	CHECK(note_signer_parse(&s2, (char *)b.data, b.len, &e) == ARM_OK);
 	CHECK(s2.key_id == s.key_id && memcmp(s2.pk, s.pk, 32) == 0);

@@ -41,8 +41,7 @@ root_of(const uint8_t (*l)[HASH_SIZE], uint64_t n, uint8_t out[HASH_SIZE])
 
 /* A log-signed checkpoint note for the first n leaves of l, signed by k. */
 static void
-signed_ckpt(const struct note_signer *k, const uint8_t (*l)[HASH_SIZE], uint64_t n,
-            struct buf *out)
+signed_ckpt(const struct note_signer *k, const uint8_t (*l)[HASH_SIZE], uint64_t n, struct buf *out)
 {
 	struct ckpt c;
 	struct buf text = BUF_INIT(4096);
@@ -113,7 +112,8 @@ test_req_parse(void)
 	struct witness_req r;
 	struct arm_err e;
 	struct buf b = BUF_INIT(WITNESS_MAX_BODY * 2);
-	const char *ck = "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 o AAAA\n";
+	const char *ck =
+	    "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 o AAAA\n";
 	const char *h = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
 	char msg[512];
 	int i;
@@ -125,23 +125,25 @@ test_req_parse(void)
 	CHECK(witness_req_parse(&r, (const uint8_t *)msg, strlen(msg), &e) == ARM_OK && r.old == 0);
 	/* Each of these is malformed: 400. */
 	const char *bad[] = {
-		"old 05\n\nx",                 /* leading zero */
-		"old -1\n\nx",                 /* sign */
-		"old 1 \n\nx",                 /* trailing space */
-		"Old 1\n\nx",                  /* keyword case */
-		"old 99999999999999999999\n\nx", /* overflow */
-		"old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* proof with old 0 */
-		"old 3\nAAAA\n\nx",            /* short hash */
-		"old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\nx", /* non-canonical b64 */
-		"old 3\nAAAA\222AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* byte outside the alphabet */
-		"old 3\n",                     /* no blank line */
-		"old 3\n\n",                   /* no checkpoint */
-		"old 3",                       /* unterminated */
-		"",
+	    "old 05\n\nx",                                                 /* leading zero */
+	    "old -1\n\nx",                                                 /* sign */
+	    "old 1 \n\nx",                                                 /* trailing space */
+	    "Old 1\n\nx",                                                  /* keyword case */
+	    "old 99999999999999999999\n\nx",                               /* overflow */
+	    "old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx",    /* proof with old 0 */
+	    "old 3\nAAAA\n\nx",                                            /* short hash */
+	    "old 3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\nx",    /* non-canonical b64 */
+	    "old 3\nAAAA\222AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nx", /* byte outside the
+	                                                                      alphabet */
+	    "old 3\n",                                                     /* no blank line */
+	    "old 3\n\n",                                                   /* no checkpoint */
+	    "old 3",                                                       /* unterminated */
+	    "",
 	};
 	for (i = 0; i < (int)ARM_ARRAY_LEN(bad); i++)
 		CHECKM(witness_req_parse(&r, (const uint8_t *)bad[i], strlen(bad[i]), &e) ==
-		               ARM_ESYNTAX, bad[i]);
+		           ARM_ESYNTAX,
+		       bad[i]);
 	/* 63 proof lines are allowed, 64 are not. */
 	CHECK(buf_puts(&b, "old 7\n", NULL) == ARM_OK);
 	for (i = 0; i < 63; i++)
@@ -233,8 +235,8 @@ test_statuses(void)
 		uint8_t p[1][HASH_SIZE];
 		memset(p, 0, sizeof(p));
 		buf_reset(&req);
-		CHECK(witness_req_format(31, (const uint8_t(*)[HASH_SIZE])p, 1, ck.data, ck.len, &req,
-		                         &e) == ARM_OK);
+		CHECK(witness_req_format(31, (const uint8_t(*)[HASH_SIZE])p, 1, ck.data, ck.len,
+		                         &req, &e) == ARM_OK);
 		CHECK(post(&w, &req, &rep, &e) == 400);
 	}
 
@@ -265,8 +267,8 @@ test_statuses(void)
 		CHECK(merkle_prove_consistency(&src, 20, 30, proof, &np, &e) == ARM_OK);
 		signed_ckpt(&logkey, (const uint8_t(*)[HASH_SIZE])forked, 30, &ck);
 		buf_reset(&req);
-		CHECK(witness_req_format(20, (const uint8_t(*)[HASH_SIZE])proof, np, ck.data, ck.len,
-		                         &req, &e) == ARM_OK);
+		CHECK(witness_req_format(20, (const uint8_t(*)[HASH_SIZE])proof, np, ck.data,
+		                         ck.len, &req, &e) == ARM_OK);
 		CHECK(post(&w, &req, &rep, &e) == 422);
 	}
 
@@ -317,7 +319,8 @@ test_empty_tree(void)
 	witness_reply_init(&rep);
 	CHECKM(witness_open(&w, d2, &wkey, &logv, NULL, 1, &e) == ARM_OK, e.msg);
 	/* Size 0 with a root that is not SHA-256(""): refused by the parser, 400. */
-	CHECK(buf_puts(&t, ORIGIN "\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", NULL) == ARM_OK);
+	CHECK(buf_puts(&t, ORIGIN "\n0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", NULL) ==
+	      ARM_OK);
 	CHECK(note_sign((const char *)t.data, t.len, ks, 1, &ck, &e) == ARM_OK);
 	request(0, 0, &ck, &req);
 	CHECK(post(&w, &req, &rep, &e) == 400);
