@@ -3,7 +3,7 @@
 # build, test, fuzz and benchmark. Idempotent: where every package is
 # present it installs nothing and touches no network.
 set -eu
-PKGS="build-essential pkg-config clang libclang-rt-14-dev \
+PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev \
 libsodium-dev libsqlite3-dev libssl-dev libfyaml-dev libmicrohttpd-dev \
 libgeos-dev libpq-dev postgresql sqlite3 golang-go golang-golang-x-mod-dev \
 curl jq graphviz mandoc chromium wrk nginx-light libcurl4-openssl-dev softhsm2 systemd faketime \
