@@ -195,11 +195,19 @@ geo_json_check(const uint8_t *p, size_t n, struct arm_err *e)
 			return arm_err_set(e, ARM_ESYNTAX,
 			                   "geo: a line starts with '%%' at offset %zu: not JSON",
 			                   i);
-		/* JSON has no single-quoted strings; libfyaml 0.7.12 crashes on some (fuzz_geo). */
-		if (!in_str && p[i] == '\'')
+		/*
+		 * Outside strings JSON has only structure, numbers and the
+		 * letters of true, false and null (RFC 8259 §2-§6). Anything
+		 * else is YAML syntax (quotes, anchors, tags, backticks, ...),
+		 * which libfyaml 0.7.12 crashes on when it formats its error
+		 * (fy_diag_error_atom_display; found by fuzz_geo, twice): refuse
+		 * it before libfyaml sees it.
+		 */
+		if (!in_str && p[i] != '"' &&
+		    strchr(" \t\r\n{}[]:,-+.0123456789eEtrufalsn", p[i]) == NULL)
 			return arm_err_set(
 			    e, ARM_ESYNTAX,
-			    "geo: a single quote outside a string at offset %zu: not JSON", i);
+			    "geo: byte 0x%02x at offset %zu is not JSON outside a string", p[i], i);
 		if (esc)
 			esc = false;
 		else if (in_str && p[i] == '\\')
@@ -239,6 +247,13 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 	dcfg.output_fn = fy_quiet;
 	dcfg.user = first;
 	dcfg.colorize = false;
+	/*
+	 * No source excerpt in messages: libfyaml 0.7.12 crashes formatting
+	 * one for some malformed scalars (fy_diag_error_atom_display; found
+	 * by fuzz_geo from a random seed, fuzz/regress/geo/), and the message
+	 * names the place by line and column anyway.
+	 */
+	dcfg.show_source = false;
 	if ((diag = fy_diag_create(&dcfg)) == NULL) {
 		arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
 		return NULL;
