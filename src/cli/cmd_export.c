@@ -227,7 +227,12 @@ write_file(const char *path, const struct buf *b, struct arm_err *e)
 
 	if (f == NULL)
 		return arm_err_set(e, ARM_EIO, "%s: %s", path, strerror(errno));
-	if ((b->len > 0 && fwrite(b->data, 1, b->len, f) != b->len) | (fclose(f) != 0))
+	bool bad = b->len > 0 && fwrite(b->data, 1, b->len, f) != b->len;
+
+	/* fclose() always runs: it flushes, and may be what fails. */
+	if (fclose(f) != 0)
+		bad = true;
+	if (bad)
 		return arm_err_set(e, ARM_EIO, "%s: write failed", path);
 	return ARM_OK;
 }
