@@ -18,7 +18,7 @@ cd "$T" || exit 1
 
 # The store itself.
 U0=$(pg_createdb unit)
-ARMISTICE_PG_URL=$U0 "$TOP/build/tests/test_store_pg" >unit.out 2>&1
+ARMISTICE_PG_URL=$U0 "$TOP/${BUILD:-build}/tests/test_store_pg" >unit.out 2>&1
 urc=$?
 grep -E '^(not )?ok - ' unit.out | sed "s/^ok - /ok - $script: store_pg unit: /; s/^not ok - /not ok - $script: store_pg unit: /"
 [ $urc -eq 0 ] && grep -q "^ok - test_append_read_cas_lock" unit.out && ok "store_pg unit test passed" ||

@@ -318,7 +318,11 @@ expect_grep "and shows when the log sequenced it, not the date it claims" \
 # An operator whose clock runs ahead (here by two days, with faketime):
 # witnesses cosign with their own clocks, and an auditor finds the log's
 # clock later than every cosignature. The sound twin is the log above.
-if command -v faketime >/dev/null 2>&1; then
+if grep -q __asan_init "$ARM" 2>/dev/null; then
+	# libfaketime and AddressSanitizer both wrap the clock at start-up and
+	# deadlock; the gcc build of the same suite runs this case.
+	echo "# skip: the fast-clock operator under AddressSanitizer (libfaketime deadlocks with it)"
+elif command -v faketime >/dev/null 2>&1; then
 	"$ARM" log init fastlog --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
 	FW=""
 	for w in south north nnsc; do
