@@ -373,6 +373,9 @@ bool agreement_finds_by_role(const struct agreement *a, size_t actor);
 /* Is actor index `actor` an owner of commitment c? */
 bool agreement_is_owner(const struct agreement_commitment *c, size_t actor);
 
+/* Is (name, key_id) a signed-note key of one of a's parties? */
+bool agreement_is_party_key(const struct agreement *a, const char *name, uint32_t key_id);
+
 /*
  * Is witness_ok[0..nwitnesses) (which witnesses cosigned) enough for the
  * log's quorum policy?

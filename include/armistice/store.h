@@ -118,6 +118,14 @@ struct store {
 void store_close(struct store *s);
 
 /*
+ * The paths a store accepts, whatever its backend: relative, non-empty
+ * segments of [A-Za-z0-9._-], none starting with '.' (nothing can leave
+ * the log or reach its private files), under 4096 bytes. ARM_EUSAGE
+ * naming the path otherwise.
+ */
+int store_path_ok(const char *p, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * The directory store (src/lib/store_fs.c). dir holds the tlog-tiles
  * layout; DIR/.armistice/ holds the private state:
  *

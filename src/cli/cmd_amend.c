@@ -76,20 +76,6 @@ struct amend {
 	size_t nsigned;
 };
 
-/* Is s one of the keys of a party of a (who must sign an amendment)? */
-static bool
-party_sig(const struct agreement *a, const struct note_sig *s)
-{
-	size_t i, k;
-
-	for (i = 0; i < a->nactors; i++)
-		for (k = 0; a->actors[i].role == AGREEMENT_PARTY && k < a->actors[i].nkeys; k++)
-			if (a->actors[i].keys[k].key_id == s->key_id &&
-			    strcmp(a->actors[i].keys[k].name, s->name) == 0)
-				return true;
-	return false;
-}
-
 /* The party signatures of every SIGNED copy of text, merged into one note. */
 static int
 merge(const struct amend *am, const struct agreement *a, const struct buf *text, struct buf *merged,
@@ -122,7 +108,7 @@ merge(const struct amend *am, const struct agreement *a, const struct buf *text,
 			break;
 		}
 		for (j = 0; j < n.nsigs && rc == ARM_OK; j++) {
-			if (!party_sig(a, &n.sigs[j]))
+			if (!agreement_is_party_key(a, n.sigs[j].name, n.sigs[j].key_id))
 				continue;
 			for (k = 0; k < nsigs; k++)
 				if (sigs[k].key_id == n.sigs[j].key_id &&

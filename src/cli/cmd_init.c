@@ -94,20 +94,6 @@ init_parse_args(int argc, char **argv, struct init_args *a)
 	return -1;
 }
 
-/* Is (name, key id) a key of a party of a? */
-static bool
-party_key(const struct agreement *a, const struct note_sig *s)
-{
-	size_t i, k;
-
-	for (i = 0; i < a->nactors; i++)
-		for (k = 0; a->actors[i].role == AGREEMENT_PARTY && k < a->actors[i].nkeys; k++)
-			if (a->actors[i].keys[k].key_id == s->key_id &&
-			    strcmp(a->actors[i].keys[k].name, s->name) == 0)
-				return true;
-	return false;
-}
-
 /*
  * Merges the party signature lines of every SIGNED file into one note
  * over text; each file must carry exactly text.
@@ -148,7 +134,7 @@ merge_signatures(const struct init_args *args, const struct agreement *a, const 
 			break;
 		}
 		for (j = 0; j < n.nsigs; j++) {
-			if (!party_key(a, &n.sigs[j])) {
+			if (!agreement_is_party_key(a, n.sigs[j].name, n.sigs[j].key_id)) {
 				fprintf(stderr,
 				        "armistice: init: '%s': dropping the signature by \"%s\", "
 				        "which is not a party's key\n",

@@ -928,6 +928,19 @@ agreement_parties(const struct agreement *a, size_t *out, size_t max)
 }
 
 bool
+agreement_is_party_key(const struct agreement *a, const char *name, uint32_t key_id)
+{
+	size_t i, k;
+
+	for (i = 0; i < a->nactors; i++)
+		for (k = 0; a->actors[i].role == AGREEMENT_PARTY && k < a->actors[i].nkeys; k++)
+			if (a->actors[i].keys[k].key_id == key_id &&
+			    strcmp(a->actors[i].keys[k].name, name) == 0)
+				return true;
+	return false;
+}
+
+bool
 agreement_is_owner(const struct agreement_commitment *c, size_t actor)
 {
 	size_t i;

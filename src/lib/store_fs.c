@@ -136,9 +136,10 @@ fs_of(struct store *s)
 /*
  * Paths come from tile_path() or are the fixed names, but a store is an
  * API boundary: refuse anything that could leave DIR or reach .armistice.
+ * Every store applies the same rule (store.h).
  */
-static int
-path_ok(const char *p, struct arm_err *e)
+int
+store_path_ok(const char *p, struct arm_err *e)
 {
 	const char *c = p;
 	size_t seg = 0;
@@ -333,7 +334,7 @@ read_rel(struct store_fs *fs, const char *path, struct buf *out, struct arm_err 
 static int
 fs_read(struct store *s, const char *path, struct buf *out, struct arm_err *e)
 {
-	ARM_TRY(path_ok(path, e));
+	ARM_TRY(store_path_ok(path, e));
 	return read_rel(fs_of(s), path, out, e);
 }
 
@@ -362,7 +363,7 @@ write_files(struct store_fs *fs, const struct store_file *files, size_t n, bool 
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if ((rc = path_ok(files[i].path, e)) != ARM_OK)
+		if ((rc = store_path_ok(files[i].path, e)) != ARM_OK)
 			goto out;
 	/*
 	 * 1. Every file's bytes under a temporary name. A batch of many files
@@ -499,7 +500,7 @@ fs_remove(struct store *s, const char *const *paths, size_t n, struct arm_err *e
 	size_t i, pl;
 
 	for (i = 0; i < n; i++) {
-		ARM_TRY(path_ok(paths[i], e));
+		ARM_TRY(store_path_ok(paths[i], e));
 		if (unlinkat(fs->dirfd, paths[i], 0) != 0 && errno != ENOENT) {
 			if (errno == EISDIR || errno == EPERM) {
 				if (unlinkat(fs->dirfd, paths[i], AT_REMOVEDIR) == 0 ||
@@ -525,7 +526,7 @@ fs_list(struct store *s, const char *dir, store_list_fn fn, void *ctx, struct ar
 	DIR *d;
 	int fd, rc = ARM_OK;
 
-	ARM_TRY(path_ok(dir, e));
+	ARM_TRY(store_path_ok(dir, e));
 	fd = openat(fs->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)

@@ -188,36 +188,7 @@ take_lock(struct store_pg *p, struct arm_err *e)
 	return arm_err_set(e, ARM_EBUSY, "log '%s' is locked by another writer (%s)", p->name, who);
 }
 
-/* ---- paths and names (the same rules as the directory store) ---- */
-
-static int
-path_ok(const char *s, struct arm_err *e)
-{
-	size_t seg = 0;
-	const char *c;
-
-	if (*s == '\0' || *s == '/' || strlen(s) >= 4096)
-		goto bad;
-	for (c = s; *c; c++) {
-		if (*c == '/') {
-			if (seg == 0)
-				goto bad;
-			seg = 0;
-			continue;
-		}
-		if (seg == 0 && *c == '.')
-			goto bad;
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
-			goto bad;
-		seg++;
-	}
-	if (seg == 0)
-		goto bad;
-	return ARM_OK;
-bad:
-	return arm_err_set(e, ARM_EUSAGE, "store path '%.200s' is not a tile-layout path", s);
-}
+/* ---- paths (store_path_ok(), the rule of every store) and names ---- */
 
 static int
 meta_ok(const char *name, struct arm_err *e)
@@ -246,7 +217,7 @@ upsert_file(struct store_pg *p, const char *path, const uint8_t *data, size_t le
 	const char *v[2] = {path, (const char *)data};
 	int l[2] = {0, (int)len}, b[2] = {0, 1};
 
-	ARM_TRY(path_ok(path, e));
+	ARM_TRY(store_path_ok(path, e));
 	if (len > (size_t)INT32_MAX)
 		return arm_err_set(e, ARM_ELIMIT, "store file '%s' is too large", path);
 	return run(p, "write a file", SQL_UPSERT, 2, v, l, b, 0, NULL, e);
@@ -378,7 +349,7 @@ pg_read(struct store *s, const char *path, struct buf *out, struct arm_err *e)
 	struct store_pg *p = pg_of(s);
 	int rc;
 
-	ARM_TRY(path_ok(path, e));
+	ARM_TRY(store_path_ok(path, e));
 	pthread_mutex_lock(&p->mu);
 	rc = read_cell(p, "read a file", "SELECT data FROM armistice_files WHERE path = $1", path,
 	               out, e);
@@ -494,7 +465,7 @@ pg_remove(struct store *s, const char *const *paths, size_t n, struct arm_err *e
 	int rc;
 
 	for (i = 0; i < n; i++)
-		ARM_TRY(path_ok(paths[i], e));
+		ARM_TRY(store_path_ok(paths[i], e));
 	if (n == 0)
 		return ARM_OK;
 	pthread_mutex_lock(&p->mu);
@@ -543,7 +514,7 @@ pg_list(struct store *s, const char *dir, store_list_fn fn, void *ctx, struct ar
 	PGresult *r;
 	int i, rc;
 
-	ARM_TRY(path_ok(dir, e));
+	ARM_TRY(store_path_ok(dir, e));
 	pthread_mutex_lock(&p->mu);
 	rc = run(p, "list files",
 	         "SELECT DISTINCT split_part(substr(path, length($1) + 2), '/', 1) "
