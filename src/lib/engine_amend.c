@@ -15,8 +15,8 @@
 /* ------------------------------------------------------------ amendment */
 
 int
-eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index, struct agreement *na,
-                struct arm_err *e)
+eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index,
+                    struct agreement *na, struct arm_err *e)
 {
 	int rc;
 
@@ -50,7 +50,7 @@ remap_actor(const struct agreement *from, const struct agreement *to, size_t i)
  */
 int
 eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t t,
-            struct arm_err *e)
+                struct arm_err *e)
 {
 	struct agreement na;
 	struct cstate *cs = NULL;
@@ -69,7 +69,8 @@ eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int6
 	}
 	/* What it changes, kept for the state (docs/state-json.md amendments). */
 	if ((rc = agreement_diff(&eng->a, &na, &dbuf, &nch, e)) != ARM_OK ||
-	    !eng_grow((void **)&eng->amends, &eng->capamends, eng->namends + 1, sizeof(*eng->amends))) {
+	    !eng_grow((void **)&eng->amends, &eng->capamends, eng->namends + 1,
+	              sizeof(*eng->amends))) {
 		buf_release(&dbuf);
 		agreement_release(&na);
 		return rc != ARM_OK
@@ -267,4 +268,3 @@ fail:
 	agreement_release(&na);
 	return rc;
 }
-

@@ -106,8 +106,8 @@ collect_breaches(struct engine *eng, const struct incident *inc, size_t *out, si
 			continue;
 		/* A duty to protect is breached whoever the perpetrator; else an owner must be
 		 * alleged. */
-		if (!cm->standing.protect &&
-		    (inc->actor == AGREEMENT_NONE || eng_owner_slot(cm, inc->actor) == AGREEMENT_NONE))
+		if (!cm->standing.protect && (inc->actor == AGREEMENT_NONE ||
+		                              eng_owner_slot(cm, inc->actor) == AGREEMENT_NONE))
 			continue;
 		if (s->status != ENGINE_KEPT && s->status != ENGINE_BREACHED)
 			continue;
@@ -210,8 +210,9 @@ apply_breaches(struct engine *eng, struct incident *inc, const size_t *list, siz
 {
 	size_t i;
 
-	if (n > 0 && (eng->nvcpool + n > UINT32_MAX || !eng_grow((void **)&eng->vcpool, &eng->capvcpool,
-	                                                     eng->nvcpool + n, sizeof(size_t)))) {
+	if (n > 0 &&
+	    (eng->nvcpool + n > UINT32_MAX ||
+	     !eng_grow((void **)&eng->vcpool, &eng->capvcpool, eng->nvcpool + n, sizeof(size_t)))) {
 		eng->oom = true;
 		return;
 	}
@@ -248,7 +249,7 @@ violations_changed(struct engine *eng, struct incident *inc, bool was, const str
 
 int
 eng_apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
-               struct arm_err *e)
+                   struct arm_err *e)
 {
 	struct incident inc;
 	size_t kind, actor = AGREEMENT_NONE;
@@ -364,8 +365,8 @@ finding_verdict(struct engine *eng, size_t i, struct incident *inc, size_t autho
 }
 
 int
-eng_apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author, int64_t t,
-              struct arm_err *e)
+eng_apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
+                  int64_t t, struct arm_err *e)
 {
 	size_t ia, i, n = 0;
 	struct incident *inc, probe;
@@ -400,4 +401,3 @@ eng_apply_finding(struct engine *eng, const struct entry *en, uint64_t index, si
 	eng->nattests_by[author]++;
 	return ARM_OK;
 }
-

@@ -384,4 +384,3 @@ engine_progress_items(const struct engine *eng, size_t c, const struct engine_pr
 	*out = eng->cs[c].prog;
 	return eng->cs[c].nprog;
 }
-
