@@ -80,9 +80,8 @@ agreement_texts_release(struct agreement_texts *t)
 	t->n = 0;
 }
 
-static void
-say(const struct agreement_text_sink *s, struct agreement_mark m, enum arm_rc rc, const char *rule,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void say(const struct agreement_text_sink *s, struct agreement_mark m, enum arm_rc rc,
+                const char *rule, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 say(const struct agreement_text_sink *s, struct agreement_mark m, enum arm_rc rc, const char *rule,
@@ -210,8 +209,8 @@ agreement_text_parse(struct fy_node *n, struct agreement_mark at, const char *wh
 	d = ok ? agreement_text_in(&t, NULL, deflang) : NULL;
 	if (ok && d == NULL)
 		say(s, m, ARM_ERULE, "text-default-missing",
-		    "%s has no text in the default language \"%s\" (set language: or add it)",
-		    what, deflang);
+		    "%s has no text in the default language \"%s\" (set language: or add it)", what,
+		    deflang);
 	if (d != NULL && (dup = strdup(d)) == NULL)
 		say(s, m, ARM_ENOMEM, "limit", "out of memory");
 	if (dup == NULL) {
