@@ -10,6 +10,7 @@
  *   GET  /proof/<index>              a c2sp.org/tlog-proof@v1 receipt
  *   GET  /agreement                  the agreement (YAML of entry 0)
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
+ *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
  * Write path: POST /add -> log_add() (group commit: concurrent
  * submissions share a batch, its fsyncs and its commit record) -> the
@@ -78,7 +79,7 @@ static const char serve_usage[] =
     "\n"
     "Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
     "(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-    "/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+    "/proof/N, /agreement, /state, /scores, /zone/ID and the dashboard at /. A\n"
     "checkpoint is published only once the witness quorum named in the\n"
     "agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
     "an agreement (armistice log init) is served as a plain log: no rules, no\n"

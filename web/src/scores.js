@@ -98,7 +98,9 @@ export function renderScores(root, data, width) {
   const key = h("ul", { class: "legend sc-key" },
     h("li", {}, h("span", { class: "swatch", style: `background:${FULL}`, "aria-hidden": "true" }), t("sc_percent_full")),
     h("li", {}, h("span", { class: "swatch", style: `background:${AGG}`, "aria-hidden": "true" }), t("sc_percent_score")));
-  root.append(h("div", { class: "chart-wrap" }, chart(rows, Math.min(width, 900))), key, yearlyTable(rows));
+  /* On a phone the chart scrolls sideways inside its box: the box takes the keyboard focus. */
+  root.append(h("div", { class: "chart-wrap", tabindex: "0", role: "region", "aria-label": t("sc_title") }, chart(rows, Math.min(width, 900))),
+    key, yearlyTable(rows));
   const years = rows.map((r) => r.year);
   root.append(h("details", { class: "sc-details" }, h("summary", { text: t("sc_matrix") }), matrix(data.scores || [], years)));
 }
