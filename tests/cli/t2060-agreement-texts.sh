@@ -44,6 +44,13 @@ cp "$T/out" "$T/state.json"
 	ok "... a commitment's text and texts" || not_ok "commitment: $(jq -c '.commitments[2]' "$T/state.json")"
 expect_ok "status (text) prints the default language" "$ARM" status "$T/log" --now 2018-12-01T00:00:00Z
 grep -q '감시초소\|남측' "$T/out" && not_ok "status printed Korean text" || ok "... and no Korean"
+expect_ok "status --lang ko" "$ARM" status "$T/log" --lang ko --now 2018-12-01T00:00:00Z
+expect_grep "... prints the Korean title" '^감시초소 시범 철수 \(시연\)$' "$T/out"
+expect_grep "... and the Korean phase name" '^  신뢰 구축 +[0-9]+ of [0-9]+$' "$T/out"
+expect_grep "... and the English name of a phase that has no Korean one" '^  Demilitarization +[0-9]+ of [0-9]+$' "$T/out"
+expect_ok "show no-fire --lang ko" "$ARM" show "$T/log" no-fire --lang ko --now 2018-12-01T00:00:00Z
+expect_grep "... prints the commitment's Korean text" '^no-fire: 판문점 공동경비구역 일대에서 모든 적대 행위를 중지한다\.$' "$T/out"
+expect_exit 2 "status --lang KO (not a tag) is a usage error" "$ARM" status "$T/log" --lang KO
 
 # The twin: the plain pilot keeps its id, and its state has no language maps.
 new_log "$T/plain"
