@@ -450,6 +450,9 @@ bool agreement_lang_valid(const char *s, size_t len);
  */
 const char *agreement_text_in(const struct agreement_texts *t, const char *dflt, const char *lang);
 
+/* Do a and b give the same languages with the same texts (in any order)? */
+bool agreement_texts_same(const struct agreement_texts *a, const struct agreement_texts *b);
+
 void agreement_texts_release(struct agreement_texts *t);
 
 /* Lowercase hex of the agreement id (65 bytes with NUL). */

@@ -526,7 +526,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 	size_t i, j, n = 0;
 
 	*nchanges = 0;
-	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0)
+	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0 ||
+	    !agreement_texts_same(&f->titles, &t->titles))
 		ARM_TRY(diff_line(out, &n, e, "title changed to \"%s\"", t->title ? t->title : ""));
 	if (f->has_effective != t->has_effective || f->effective != t->effective) {
 		char x[32] = "none", y[32] = "none";
@@ -555,7 +556,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			                  "commitment %s: verifiers changed from %s to %s", fc->id,
 			                  a1, a2));
 		}
-		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0)
+		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0 ||
+		    !agreement_texts_same(&fc->texts, &tc->texts))
 			ARM_TRY(diff_line(out, &n, e, "commitment %s: text changed", fc->id));
 		{
 			bool same = fc->nowners == tc->nowners;

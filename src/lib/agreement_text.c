@@ -66,6 +66,21 @@ agreement_text_in(const struct agreement_texts *t, const char *dflt, const char 
 	return dflt;
 }
 
+bool
+agreement_texts_same(const struct agreement_texts *a, const struct agreement_texts *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const char *o = agreement_text_in(b, NULL, a->v[i].tag);
+		if (o == NULL || strcmp(o, a->v[i].text) != 0)
+			return false;
+	}
+	return true;
+}
+
 void
 agreement_texts_release(struct agreement_texts *t)
 {

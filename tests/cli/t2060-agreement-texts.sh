@@ -52,6 +52,15 @@ expect_ok "show no-fire --lang ko" "$ARM" show "$T/log" no-fire --lang ko --now 
 expect_grep "... prints the commitment's Korean text" '^no-fire: 판문점 공동경비구역 일대에서 모든 적대 행위를 중지한다\.$' "$T/out"
 expect_exit 2 "status --lang KO (not a tag) is a usage error" "$ARM" status "$T/log" --lang KO
 
+# An amendment that changes only a Korean text is a change of the signed
+# text, and the semantic diff says so.
+sed 's/ko: 판문점 공동경비구역 일대에서 모든 적대 행위를 중지한다\./ko: 공동경비구역 일대의 모든 적대 행위를 중지한다./' \
+	"$T/ag/texts.yaml" >"$T/ag/texts-2.yaml"
+expect_ok "amend --dry-run with only a Korean text changed" "$ARM" amend "$T/log" \
+	--agreement "$T/ag/texts-2.yaml" --time 2019-01-01T00:00:00Z --dry-run
+expect_grep "... says the commitment's text changed" '^commitment no-fire: text changed$' "$T/out"
+expect_grep "... and nothing else" '^amendment of gp-pilot, dated 2019-01-01T00:00:00Z: 1 change$' "$T/out"
+
 # The twin: the plain pilot keeps its id, and its state has no language maps.
 new_log "$T/plain"
 "$ARM" status "$T/plain" --json --now 2018-12-01T00:00:00Z >"$T/plain.json"
