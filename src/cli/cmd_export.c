@@ -77,8 +77,6 @@ static const struct option export_opts[] = {
 
 /* Tables are built in memory, at most this much each. */
 #define EXPORT_OUT_MAX (1024u << 20)
-/* Scored years (the span from the agreement to now). */
-#define EXPORT_YEARS_MAX 200
 
 struct ex {
 	const char *dir, *zones;
@@ -103,23 +101,10 @@ scan(void *ctx, uint64_t index, const uint8_t *note, size_t len, struct arm_err 
 	if (x->want_entries)
 		ARM_TRY(export_entry(&x->ew, x->r.eng, index, note, len,
 		                     engine_nbackdated(x->r.eng) > nb, x->at, e));
-	if (index > 0 && !logclock_is(note, len)) {
-		struct note n;
-		struct entry en;
-		struct arm_err pe;
-		entry_init(&en);
-		if (note_parse(&n, note, len, ENTRY_MAX_SIZE, &pe) == ARM_OK) {
-			if (entry_parse(&en, (const uint8_t *)n.text, n.text_len, &pe) == ARM_OK) {
-				int64_t t = engine_entry_time(&en);
-				/* Scores start with implementation, not with the incident history.
-				 */
-				if (en.commitment != NULL && t != ENGINE_NO_TIME &&
-				    (x->first == ENGINE_NO_TIME || t < x->first))
-					x->first = t;
-				entry_release(&en);
-			}
-			note_release(&n);
-		}
+	{
+		int64_t t = export_commitment_time(index, note, len);
+		if (t != ENGINE_NO_TIME && (x->first == ENGINE_NO_TIME || t < x->first))
+			x->first = t;
 	}
 	return ARM_OK;
 }
@@ -132,58 +117,40 @@ replay(struct ex *x, struct cli_replay *r, int64_t asof, bool verify, struct arm
 	return log_scan(x->l, 0, x->upto, cli_replay_apply, r, e);
 }
 
+/* export_engine_fn: a fresh replay of the log with horizon asof. */
+static int
+with_replay(void *ctx, int64_t asof, export_use_fn use, void *uctx, struct arm_err *e)
+{
+	struct ex *x = ctx;
+	struct cli_replay r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	/* The first replay checked the signatures; these only re-read. */
+	rc = replay(x, &r, asof, false, e);
+	if (rc == ARM_OK && r.eng != NULL)
+		rc = use(uctx, r.eng, e);
+	cli_replay_release(&r);
+	return rc;
+}
+
 static int
 scores(struct ex *x, struct buf *sc, struct buf *yr, enum export_format fmt, struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(x->r.eng);
-	int32_t tz = a->tz_offset, y, y0, y1;
 	struct export_w ws, wy;
-	struct export_counts *prev = NULL;
-	size_t nc = a->ncommitments;
 	int rc;
 
-	y1 = export_year_of(x->now, tz);
-	y0 = x->first != ENGINE_NO_TIME ? export_year_of(x->first, tz) : y1;
-	if (y0 > y1)
-		y0 = y1;
-	if (y1 - y0 >= EXPORT_YEARS_MAX)
-		return arm_err_set(e, ARM_ELIMIT, "export: %d years to score, at most %d",
-		                   y1 - y0 + 1, EXPORT_YEARS_MAX);
-	if ((prev = calloc(nc ? nc : 1, sizeof(*prev))) == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "export: out of memory");
 	memset(&ws, 0, sizeof(ws));
 	memset(&wy, 0, sizeof(wy));
-	if ((rc = export_w_init(&ws, EXPORT_SCORES, fmt, sc, e)) != ARM_OK ||
-	    (rc = export_w_init(&wy, EXPORT_YEARLY, fmt, yr, e)) != ARM_OK)
-		goto out;
-	for (y = y0; y <= y1; y++) {
-		struct cli_replay r;
-		int64_t end = export_year_start(y + 1, tz) - 1;
-		size_t nfull = 0, sum = 0;
-
-		if (end > x->now)
-			end = x->now;
-		if (x->at != ENGINE_NO_TIME && end > x->at)
-			end = x->at;
-		memset(&r, 0, sizeof(r));
-		/* The first replay checked the signatures; these only re-read. */
-		rc = replay(x, &r, end, false, e);
-		if (rc == ARM_OK && engine_agreement(r.eng) != NULL &&
-		    engine_agreement(r.eng)->ncommitments == nc) {
-			rc = export_scores_year(&ws, r.eng, y, prev, nc, &nfull, &sum, e);
-			if (rc == ARM_OK)
-				rc = export_yearly_row(&wy, r.eng, y, nc, nfull, sum, e);
-		}
-		cli_replay_release(&r);
-		if (rc != ARM_OK)
-			goto out;
-	}
-	if ((rc = export_w_finish(&ws, e)) == ARM_OK)
+	if ((rc = export_w_init(&ws, EXPORT_SCORES, fmt, sc, e)) == ARM_OK &&
+	    (rc = export_w_init(&wy, EXPORT_YEARLY, fmt, yr, e)) == ARM_OK &&
+	    (rc = export_scores(&ws, &wy, a->ncommitments, a->tz_offset, x->first, x->now, x->at,
+	                        with_replay, x, e)) == ARM_OK &&
+	    (rc = export_w_finish(&ws, e)) == ARM_OK)
 		rc = export_w_finish(&wy, e);
-out:
 	export_w_release(&ws);
 	export_w_release(&wy);
-	free(prev);
 	return rc;
 }
 

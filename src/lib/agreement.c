@@ -21,6 +21,7 @@
 #include "armistice/agreement.h"
 #include "armistice/geo.h"
 #include "armistice/common.h"
+#include "agreement_text.h"
 
 #define MAX_DEPTH 64 /* nesting of YAML collections we walk */
 
@@ -189,6 +190,24 @@ scalar_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const cha
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return out;
+}
+
+static void
+text_problem(void *ctx, struct agreement_mark m, enum arm_rc rc, const char *rule, const char *msg)
+{
+	problem(ctx, m, rc, rule, "%s", msg);
+}
+
+/* A human text: a string, or a map of language tags (agreement_text.h). */
+static char *
+text_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+         struct agreement_texts *t)
+{
+	const struct agreement_text_sink s = {text_problem, node_mark, c};
+
+	if (n != NULL && fy_node_get_type(n) == FYNT_MAPPING)
+		return agreement_text_parse(n, at, what, c->a->lang, t, &s);
+	return scalar_dup(c, n, at, what);
 }
 
 bool
@@ -507,7 +526,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 	size_t i, j, n = 0;
 
 	*nchanges = 0;
-	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0)
+	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0 ||
+	    !agreement_texts_same(&f->titles, &t->titles))
 		ARM_TRY(diff_line(out, &n, e, "title changed to \"%s\"", t->title ? t->title : ""));
 	if (f->has_effective != t->has_effective || f->effective != t->effective) {
 		char x[32] = "none", y[32] = "none";
@@ -536,7 +556,8 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			                  "commitment %s: verifiers changed from %s to %s", fc->id,
 			                  a1, a2));
 		}
-		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0)
+		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0 ||
+		    !agreement_texts_same(&fc->texts, &tc->texts))
 			ARM_TRY(diff_line(out, &n, e, "commitment %s: text changed", fc->id));
 		{
 			bool same = fc->nowners == tc->nowners;
@@ -1066,6 +1087,7 @@ agreement_init(struct agreement *a)
 	a->log.quorum_group = AGREEMENT_NONE;
 	a->log.clock_future = AGREEMENT_CLOCK_FUTURE;
 	a->log.clock_backdate = AGREEMENT_CLOCK_BACKDATE;
+	memcpy(a->lang, "en", 3);
 }
 
 void
@@ -1079,6 +1101,7 @@ agreement_release(struct agreement *a)
 	free(a->file);
 	free(a->name);
 	free(a->title);
+	agreement_texts_release(&a->titles);
 	free(a->log.origin);
 	for (i = 0; a->log.witnesses != NULL && i < a->log.nwitnesses; i++)
 		free(a->log.witnesses[i].id);
@@ -1091,21 +1114,25 @@ agreement_release(struct agreement *a)
 	for (i = 0; a->actors != NULL && i < a->nactors; i++) {
 		free(a->actors[i].id);
 		free(a->actors[i].name);
+		agreement_texts_release(&a->actors[i].names);
 	}
 	free(a->actors);
 	for (i = 0; a->phases != NULL && i < a->nphases; i++) {
 		free(a->phases[i].id);
 		free(a->phases[i].name);
+		agreement_texts_release(&a->phases[i].names);
 	}
 	free(a->phases);
 	for (i = 0; a->kinds != NULL && i < a->nkinds; i++) {
 		free(a->kinds[i].id);
 		free(a->kinds[i].name);
+		agreement_texts_release(&a->kinds[i].names);
 	}
 	free(a->kinds);
 	for (i = 0; a->zones != NULL && i < a->nzones; i++) {
 		free(a->zones[i].id);
 		free(a->zones[i].name);
+		agreement_texts_release(&a->zones[i].names);
 		free(a->zones[i].file);
 		free(a->zones[i].geojson);
 	}
@@ -1116,6 +1143,7 @@ agreement_release(struct agreement *a)
 		free(cm->owners);
 		free(cm->category);
 		free(cm->text);
+		agreement_texts_release(&cm->texts);
 		free(cm->requires);
 		free(cm->verify.by);
 		free(cm->standing.breached_by);
@@ -1186,7 +1214,7 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (has(v[0]))
 			ac->id = id_dup(c, v[0], m[0], "actor id");
 		if (has(v[1]))
-			ac->name = scalar_dup(c, v[1], m[1], "actor name");
+			ac->name = text_dup(c, v[1], m[1], "actor name", &ac->names);
 		if (has(v[2])) {
 			if (scalar_is(v[2], "party"))
 				ac->role = AGREEMENT_PARTY;
@@ -1268,14 +1296,17 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		struct agreement_mark m[3];
 		struct agreement_mark im = node_mark(item, at);
 		char **id, **name;
+		struct agreement_texts *names;
 
 		if (kinds) {
 			id = &a->kinds[i].id;
 			name = &a->kinds[i].name;
+			names = &a->kinds[i].names;
 			a->kinds[i].mark = im;
 		} else {
 			id = &a->phases[i].id;
 			name = &a->phases[i].name;
+			names = &a->phases[i].names;
 			a->phases[i].mark = im;
 		}
 		if (!get_map(c, item, at, kinds ? "an incident kind" : "a phase",
@@ -1288,7 +1319,7 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		if (has(v[0]))
 			*id = id_dup(c, v[0], m[0], kinds ? "incident kind id" : "phase id");
 		if (has(v[1]))
-			*name = scalar_dup(c, v[1], m[1], "name");
+			*name = text_dup(c, v[1], m[1], "name", names);
 		if (kinds) {
 			need(c, v[2], im, "provocation (true or false)");
 			if (has(v[2]))
@@ -1855,7 +1886,7 @@ parse_zones(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (has(v[0]))
 			z->id = id_dup(c, v[0], m[0], "zone id");
 		if (has(v[1]))
-			z->name = scalar_dup(c, v[1], m[1], "zone name");
+			z->name = text_dup(c, v[1], m[1], "zone name", &z->names);
 		if (has(v[2]) == has(v[3])) {
 			problem(c, z->mark, ARM_ESYNTAX, has(v[2]) ? "bad-value" : "missing-key",
 			        "a zone needs exactly one of file and geometry");
@@ -2364,7 +2395,7 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 	if (has(v[K_PHASE]))
 		cm->phase = ref(c, v[K_PHASE], m[K_PHASE], "phase", agreement_phase_index, who);
 	if (has(v[K_TEXT]))
-		cm->text = scalar_dup(c, v[K_TEXT], m[K_TEXT], "commitment text");
+		cm->text = text_dup(c, v[K_TEXT], m[K_TEXT], "commitment text", &cm->texts);
 	if (has(v[K_CATEGORY]))
 		cm->category = id_dup(c, v[K_CATEGORY], m[K_CATEGORY], "category");
 	if (has(v[K_REQUIRES])) {
@@ -2748,10 +2779,10 @@ parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
-	static const char *const keys[] = {"armistice",      "name",    "title",       "timezone",
-	                                   "counting",       "log",     "actors",      "phases",
-	                                   "incident_kinds", "zones",   "commitments", "effective",
-	                                   "arbiter",        "findings"};
+	static const char *const keys[] = {"armistice",      "name",     "title",       "timezone",
+	                                   "counting",       "log",      "actors",      "phases",
+	                                   "incident_kinds", "zones",    "commitments", "effective",
+	                                   "arbiter",        "findings", "language"};
 	enum {
 		K_V,
 		K_NAME,
@@ -2767,6 +2798,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		K_EFF,
 		K_ARB,
 		K_FIND,
+		K_LANG,
 		K_N
 	};
 	struct agreement *a = c->a;
@@ -2792,8 +2824,17 @@ parse_root(struct ctx *c, struct fy_node *root)
 	need(c, v[K_COMMIT], top, "commitments");
 	if (has(v[K_NAME]))
 		a->name = id_dup(c, v[K_NAME], m[K_NAME], "agreement name");
+	if (has(v[K_LANG])) {
+		const char *s = is_scalar(v[K_LANG]) ? fy_node_get_scalar(v[K_LANG], &n) : NULL;
+		if (s == NULL || !agreement_lang_valid(s, n))
+			problem(
+			    c, node_mark(v[K_LANG], m[K_LANG]), ARM_ESYNTAX, "text-lang",
+			    "language must be a language tag such as \"en\" or \"ko\" (BCP 47)");
+		else
+			memcpy(a->lang, s, n), a->lang[n] = '\0';
+	}
 	if (has(v[K_TITLE]))
-		a->title = scalar_dup(c, v[K_TITLE], m[K_TITLE], "title");
+		a->title = text_dup(c, v[K_TITLE], m[K_TITLE], "title", &a->titles);
 	if (has(v[K_TZ])) {
 		const char *s = is_scalar(v[K_TZ]) ? fy_node_get_scalar(v[K_TZ], &n) : NULL;
 		if (s == NULL || agreement_offset_parse(s, n, &a->tz_offset) != 0)

@@ -4,6 +4,7 @@
  * (docs/rules.md "Implementation scores").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "armistice/export.h"
@@ -821,4 +822,76 @@ export_yearly_row(struct export_w *w, const struct engine *eng, int32_t year, si
 	ARM_TRY(f_uint(w, sum, e));
 	ARM_TRY(f_num(w, n ? ps : NULL, e));
 	return row_end(w, e);
+}
+
+int64_t
+export_commitment_time(uint64_t index, const uint8_t *note, size_t len)
+{
+	struct note n;
+	struct entry en;
+	struct arm_err pe;
+	int64_t t = ENGINE_NO_TIME;
+
+	if (index == 0 || logclock_is(note, len))
+		return ENGINE_NO_TIME;
+	if (note_parse(&n, note, len, ENTRY_MAX_SIZE, &pe) != ARM_OK)
+		return ENGINE_NO_TIME;
+	entry_init(&en);
+	if (entry_parse(&en, (const uint8_t *)n.text, n.text_len, &pe) == ARM_OK) {
+		if (en.commitment != NULL)
+			t = engine_entry_time(&en);
+		entry_release(&en);
+	}
+	note_release(&n);
+	return t;
+}
+
+/* One year's rows, from the engine the caller's `with` replayed. */
+struct scores_year {
+	struct export_w *ws, *wy;
+	int32_t year;
+	size_t nc;
+	struct export_counts *prev;
+};
+
+static int
+scores_year_use(void *uctx, const struct engine *eng, struct arm_err *e)
+{
+	struct scores_year *sy = uctx;
+	size_t nfull = 0, sum = 0;
+
+	if (engine_agreement(eng) == NULL || engine_agreement(eng)->ncommitments != sy->nc)
+		return ARM_OK;
+	ARM_TRY(export_scores_year(sy->ws, eng, sy->year, sy->prev, sy->nc, &nfull, &sum, e));
+	return export_yearly_row(sy->wy, eng, sy->year, sy->nc, nfull, sum, e);
+}
+
+int
+export_scores(struct export_w *ws, struct export_w *wy, size_t nc, int32_t tz, int64_t first,
+              int64_t now, int64_t at, export_engine_fn with, void *ctx, struct arm_err *e)
+{
+	struct scores_year sy = {ws, wy, 0, nc, NULL};
+	int32_t y0, y1;
+	int rc = ARM_OK;
+
+	y1 = export_year_of(now, tz);
+	y0 = first != ENGINE_NO_TIME ? export_year_of(first, tz) : y1;
+	if (y0 > y1)
+		y0 = y1;
+	if (y1 - y0 >= EXPORT_YEARS_MAX)
+		return arm_err_set(e, ARM_ELIMIT, "export: %d years to score, at most %d",
+		                   y1 - y0 + 1, EXPORT_YEARS_MAX);
+	if ((sy.prev = calloc(nc ? nc : 1, sizeof(*sy.prev))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "export: out of memory");
+	for (sy.year = y0; sy.year <= y1 && rc == ARM_OK; sy.year++) {
+		int64_t end = export_year_start(sy.year + 1, tz) - 1;
+
+		if (end > now)
+			end = now;
+		if (at != ENGINE_NO_TIME && end > at)
+			end = at;
+		rc = with(ctx, end, scores_year_use, &sy, e);
+	}
+	free(sy.prev);
+	return rc;
 }
