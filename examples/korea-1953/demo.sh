@@ -25,6 +25,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/demo.sh
 . "$here/../lib/demo.sh"
 demo_setup korea-1953 "${1:-}"
 # The draft is dated when the demo asks what it would change; no one signs it.

@@ -30,6 +30,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/demo.sh
 . "$here/../lib/demo.sh"
 demo_setup korea-2018 "${1:-}"
 

@@ -20,6 +20,9 @@
 # kernel picks, and every server started is stopped when the demo ends,
 # however it ends. Environment: ARM (the binary), BUILD, DEMO_NOW,
 # DEMO_QUIET (each example's demo.sh says what they do).
+# The caller sets: here. These set: top ARM out log work keys n id origin
+# srv url wargs pids.
+# shellcheck disable=SC2154
 
 say() { printf '\n== %s\n' "$*"; }
 now_opt() { if [ -n "${DEMO_NOW:-}" ]; then printf -- '--now\n%s\n' "$DEMO_NOW"; fi; }
@@ -38,7 +41,7 @@ demo_setup() { # NAME [OUTDIR]
 		exit 2
 	fi
 	mkdir -p "$work/signed"
-	cd "$here"
+	cd "$here" || exit 4
 	# A secret key must be private to its owner or armistice refuses it
 	# (docs/keys.md); a git checkout leaves the demo keys at 0644. The demo
 	# signs with private copies (mode 0600) in its work directory.
@@ -143,9 +146,9 @@ demo_serve_submit() { # WHO: the authors, in words
 	sed -n '1,3p;5,$p' "$log/checkpoint" | sed 's/^/     /'
 }
 
-demo_status() { # [ARG...]: more options for status
+demo_status() {
 	# shellcheck disable=SC2046
-	"$ARM" status "$log" $(now_opt) "$@"
+	"$ARM" status "$log" $(now_opt)
 }
 
 demo_receipt() { # PICK W...: the entry entries/PICK.entry, its receipt, the witnesses
