@@ -5,7 +5,8 @@
 # README.md says why each is so): D-day at 22:00, the 72-hour deadline to
 # the second and the 10-day one by the end of day 10, the prisoners
 # counted on both sides, the late political conference, the 1976 breach
-# and the days of calm after it, the MAC as a 2-of-2 arbiter; the unsigned
+# and the days of calm after it, the DMZ zone (a twin pair of places),
+# the MAC as a 2-of-2 arbiter; the unsigned
 # draft amendment's --dry-run, and the same draft signed in a scratch copy
 # with --at before and after it. Tampered twins: a wrong key, a replayed
 # claim, a finding by a party, a draft not signed by every party.
@@ -173,6 +174,22 @@ e53 f3 sweden 3 1976-08-22T12:00:00+09:00 finding "incident: unc/15" "verdict: d
 expect_ok "a neutral finder dismisses it later" "$ARM" append "$T/c" "$T/f3.note"
 [ "$(cf)" = breached ] && ok "... both sides of the MAC agree: their verdict stands over a later finding" ||
 	not_ok "ceasefire after the MAC's verdict: $(cf)"
+# Places: the same kind of incident breaches the DMZ obligation only inside
+# the dmz zone (test incidents, not part of the record; a twin pair).
+place() { # NAME LAT LON: dmz-no-hostile-acts and ceasefire as of 1954
+	rm -rf "$T/p"
+	cp -r "$L" "$T/p"
+	e53 "p-$1" mac-unc 6 1954-01-02T12:00:00+09:00 incident "type: infiltration" \
+		"occurred: 1954-01-01T12:00:00+09:00" "lat: $2" "lon: $3" "actor: kpa" "text: Test incident, not part of the record."
+	"$ARM" append "$T/p" "$T/p-$1.note" >/dev/null 2>"$T/err" || not_ok "append at $1: $(cat "$T/err")"
+	"$ARM" status "$T/p" --at 1954-01-31 --json |
+		jq -r '[.commitments[] | select(.id == "dmz-no-hostile-acts" or .id == "ceasefire") | .status] | join(" ")'
+}
+is_place() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1: got '$2', want '$3'"; }
+is_place "an infiltration 1.8 km south of the MDL (38.2 N 127.0 E) breaches both" \
+	"$(place dmz 38.2 127)" "breached breached"
+is_place "... in Seoul (37.57 N 126.98 E), only the cease-fire: outside the DMZ zone" \
+	"$(place seoul 37.57 126.98)" "breached kept"
 e53 f4 unc 16 1976-08-22T12:00:00+09:00 finding "incident: unc/15" "verdict: confirmed" "method: investigation"
 expect_exit 3 "a finding by a party (not a finder) is refused" "$ARM" append "$T/c" "$T/f4.note"
 expect_grep "... by the rule verifier-only" 'rule verifier-only' "$T/err"
