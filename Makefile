@@ -9,6 +9,7 @@
 #   make fuzz-long            every fuzz target for 10 minutes (docs/fuzzing.md)
 #   make bench                the benchmark table (docs/performance.md)
 #   make demo                 the worked example, examples/korea-2018
+#   make demo EXAMPLE=korea-1953  the 1953 armistice, examples/korea-1953
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deb                  a Debian package, build/armistice_<v>_<arch>.deb
 
@@ -181,8 +182,11 @@ fuzz-long: $(FUZZ_BIN)
 	FUZZ_RUNS= FUZZ_JOBS=2 FUZZ_STATS=$(CURDIR)/$(BUILD)-fuzz/long-stats.txt \
 	FUZZ_KEEP=$(CURDIR)/$(BUILD)-fuzz/corpus-long sh fuzz/run.sh $(FUZZ_PICK)
 
+# EXAMPLE names a directory of examples/ that has a demo.sh.
+EXAMPLE ?= korea-2018
 demo: $(BIN)
-	BUILD=$(BUILD) sh examples/korea-2018/demo.sh
+	@test -f examples/$(EXAMPLE)/demo.sh || { echo "make demo: no examples/$(EXAMPLE)/demo.sh" >&2; exit 2; }
+	BUILD=$(BUILD) sh examples/$(EXAMPLE)/demo.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
