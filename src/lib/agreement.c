@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,12 +519,163 @@ diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
 	return buf_puts(out, "\n", e);
 }
 
+/* Ids in f but not in t ("removed") and in t but not in f ("added"). */
+_Static_assert(offsetof(struct agreement_commitment, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_zone, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_actor, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_phase, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_incident_kind, id) == 0, "diff_ids reads ids first");
+
+static int
+diff_ids(const char *what, const void *f, size_t nf, const void *t, size_t nt, size_t stride,
+         struct buf *out, size_t *n, struct arm_err *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < nf; i++) {
+		const char *id = *(char *const *)((const char *)f + i * stride);
+		for (j = 0; j < nt; j++)
+			if (strcmp(id, *(char *const *)((const char *)t + j * stride)) == 0)
+				break;
+		if (j == nt)
+			ARM_TRY(diff_line(out, n, e, "%s %s removed", what, id));
+	}
+	for (j = 0; j < nt; j++) {
+		const char *id = *(char *const *)((const char *)t + j * stride);
+		for (i = 0; i < nf; i++)
+			if (strcmp(id, *(char *const *)((const char *)f + i * stride)) == 0)
+				break;
+		if (i == nf)
+			ARM_TRY(diff_line(out, n, e, "%s %s added", what, id));
+	}
+	return ARM_OK;
+}
+
+static int
+diff_commitments(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+                 struct arm_err *e)
+{
+	char a1[512], a2[512];
+	size_t i, j;
+
+	for (i = 0; i < f->ncommitments; i++) {
+		const struct agreement_commitment *fc = &f->commitments[i];
+		const struct agreement_commitment *tc = agreement_commitment(t, fc->id);
+		bool same;
+		if (tc == NULL)
+			continue; /* diff_ids says "removed" */
+		due_text(f, &fc->due, a1, sizeof(a1));
+		due_text(t, &tc->due, a2, sizeof(a2));
+		if (strcmp(a1, a2) != 0)
+			ARM_TRY(diff_line(out, n, e, "commitment %s: due moved from %s to %s",
+			                  fc->id, a1, a2));
+		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
+			verify_text(f, &fc->verify, a1, sizeof(a1));
+			verify_text(t, &tc->verify, a2, sizeof(a2));
+			ARM_TRY(diff_line(out, n, e,
+			                  "commitment %s: verifiers changed from %s to %s", fc->id,
+			                  a1, a2));
+		}
+		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0 ||
+		    !agreement_texts_same(&fc->texts, &tc->texts))
+			ARM_TRY(diff_line(out, n, e, "commitment %s: text changed", fc->id));
+		same = fc->nowners == tc->nowners;
+		for (j = 0; same && j < fc->nowners; j++)
+			same =
+			    strcmp(f->actors[fc->owners[j]].id, t->actors[tc->owners[j]].id) == 0;
+		if (!same)
+			ARM_TRY(diff_line(out, n, e, "commitment %s: owners changed", fc->id));
+	}
+	return diff_ids("commitment", f->commitments, f->ncommitments, t->commitments,
+	                t->ncommitments, sizeof(*f->commitments), out, n, e);
+}
+
+static int
+diff_zones(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+           struct arm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < f->nzones; i++) {
+		size_t k = agreement_zone_index(t, f->zones[i].id);
+		if (k != AGREEMENT_NONE && (f->zones[i].geojson_len != t->zones[k].geojson_len ||
+		                            memcmp(f->zones[i].geojson, t->zones[k].geojson,
+		                                   f->zones[i].geojson_len) != 0))
+			ARM_TRY(diff_line(out, n, e, "zone %s redrawn", f->zones[i].id));
+	}
+	return diff_ids("zone", f->zones, f->nzones, t->zones, t->nzones, sizeof(*f->zones), out, n,
+	                e);
+}
+
+/* Is f's witness i in t's set with the same key? */
+static bool
+witness_kept(const struct agreement *f, size_t i, const struct agreement *t)
+{
+	size_t j;
+
+	for (j = 0; j < t->log.nwitnesses; j++)
+		if (strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
+		    f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id)
+			return true;
+	return false;
+}
+
+static int
+diff_witnesses(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+               struct arm_err *e)
+{
+	char a1[512], a2[512];
+	size_t i;
+
+	for (i = 0; i < f->log.nwitnesses; i++)
+		if (!witness_kept(f, i, t))
+			ARM_TRY(diff_line(out, n, e, "witness %s removed or rekeyed",
+			                  f->log.witnesses[i].id));
+	for (i = 0; i < t->log.nwitnesses; i++)
+		if (!witness_kept(t, i, f))
+			ARM_TRY(diff_line(out, n, e, "witness %s added", t->log.witnesses[i].id));
+	agreement_quorum_describe(f, a1, sizeof(a1));
+	agreement_quorum_describe(t, a2, sizeof(a2));
+	if (strcmp(a1, a2) != 0)
+		ARM_TRY(diff_line(out, n, e, "witness quorum changed from %s to %s", a1, a2));
+	return ARM_OK;
+}
+
+static int
+diff_actors(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+            struct arm_err *e)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < f->nactors; i++) {
+		const struct agreement_actor *fa = &f->actors[i], *ta = NULL;
+		bool keys;
+		for (j = 0; j < t->nactors && ta == NULL; j++)
+			if (strcmp(fa->id, t->actors[j].id) == 0)
+				ta = &t->actors[j];
+		if (ta == NULL)
+			continue; /* diff_ids says "removed" */
+		if (fa->role != ta->role)
+			ARM_TRY(diff_line(out, n, e, "actor %s: role changed from %s to %s", fa->id,
+			                  agreement_role_name(fa->role),
+			                  agreement_role_name(ta->role)));
+		keys = fa->nkeys == ta->nkeys;
+		for (k = 0; keys && k < fa->nkeys; k++)
+			keys = fa->keys[k].key_id == ta->keys[k].key_id &&
+			       memcmp(fa->keys[k].pk, ta->keys[k].pk, sizeof(fa->keys[k].pk)) == 0;
+		if (!keys)
+			ARM_TRY(diff_line(out, n, e, "actor %s: keys changed", fa->id));
+	}
+	return diff_ids("actor", f->actors, f->nactors, t->actors, t->nactors, sizeof(*f->actors),
+	                out, n, e);
+}
+
 int
 agreement_diff(const struct agreement *f, const struct agreement *t, struct buf *out,
                size_t *nchanges, struct arm_err *e)
 {
 	char a1[512], a2[512];
-	size_t i, j, n = 0;
+	size_t n = 0;
 
 	*nchanges = 0;
 	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0 ||
@@ -537,74 +689,13 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			snprintf(y, sizeof(y), "%lld", (long long)t->effective);
 		ARM_TRY(diff_line(out, &n, e, "effective moment moved (POSIX %s to %s)", x, y));
 	}
-	for (i = 0; i < f->ncommitments; i++) {
-		const struct agreement_commitment *fc = &f->commitments[i];
-		const struct agreement_commitment *tc = agreement_commitment(t, fc->id);
-		if (tc == NULL) {
-			ARM_TRY(diff_line(out, &n, e, "commitment %s removed", fc->id));
-			continue;
-		}
-		due_text(f, &fc->due, a1, sizeof(a1));
-		due_text(t, &tc->due, a2, sizeof(a2));
-		if (strcmp(a1, a2) != 0)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: due moved from %s to %s",
-			                  fc->id, a1, a2));
-		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
-			verify_text(f, &fc->verify, a1, sizeof(a1));
-			verify_text(t, &tc->verify, a2, sizeof(a2));
-			ARM_TRY(diff_line(out, &n, e,
-			                  "commitment %s: verifiers changed from %s to %s", fc->id,
-			                  a1, a2));
-		}
-		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0 ||
-		    !agreement_texts_same(&fc->texts, &tc->texts))
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: text changed", fc->id));
-		{
-			bool same = fc->nowners == tc->nowners;
-			for (j = 0; same && j < fc->nowners; j++)
-				same = strcmp(f->actors[fc->owners[j]].id,
-				              t->actors[tc->owners[j]].id) == 0;
-			if (!same)
-				ARM_TRY(
-				    diff_line(out, &n, e, "commitment %s: owners changed", fc->id));
-		}
-	}
-	for (i = 0; i < t->ncommitments; i++)
-		if (agreement_commitment(f, t->commitments[i].id) == NULL)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s added", t->commitments[i].id));
-	for (i = 0; i < f->nzones; i++) {
-		size_t k = agreement_zone_index(t, f->zones[i].id);
-		if (k == AGREEMENT_NONE)
-			ARM_TRY(diff_line(out, &n, e, "zone %s removed", f->zones[i].id));
-		else if (f->zones[i].geojson_len != t->zones[k].geojson_len ||
-		         memcmp(f->zones[i].geojson, t->zones[k].geojson,
-		                f->zones[i].geojson_len) != 0)
-			ARM_TRY(diff_line(out, &n, e, "zone %s redrawn", f->zones[i].id));
-	}
-	for (i = 0; i < t->nzones; i++)
-		if (agreement_zone_index(f, t->zones[i].id) == AGREEMENT_NONE)
-			ARM_TRY(diff_line(out, &n, e, "zone %s added", t->zones[i].id));
-	for (i = 0; i < f->log.nwitnesses; i++) {
-		bool found = false;
-		for (j = 0; j < t->log.nwitnesses && !found; j++)
-			found = strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
-			        f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id;
-		if (!found)
-			ARM_TRY(diff_line(out, &n, e, "witness %s removed or rekeyed",
-			                  f->log.witnesses[i].id));
-	}
-	for (i = 0; i < t->log.nwitnesses; i++) {
-		bool found = false;
-		for (j = 0; j < f->log.nwitnesses && !found; j++)
-			found = strcmp(t->log.witnesses[i].id, f->log.witnesses[j].id) == 0 &&
-			        t->log.witnesses[i].key.key_id == f->log.witnesses[j].key.key_id;
-		if (!found)
-			ARM_TRY(diff_line(out, &n, e, "witness %s added", t->log.witnesses[i].id));
-	}
-	agreement_quorum_describe(f, a1, sizeof(a1));
-	agreement_quorum_describe(t, a2, sizeof(a2));
-	if (strcmp(a1, a2) != 0)
-		ARM_TRY(diff_line(out, &n, e, "witness quorum changed from %s to %s", a1, a2));
+	ARM_TRY(diff_ids("phase", f->phases, f->nphases, t->phases, t->nphases, sizeof(*f->phases),
+	                 out, &n, e));
+	ARM_TRY(diff_ids("incident kind", f->kinds, f->nkinds, t->kinds, t->nkinds,
+	                 sizeof(*f->kinds), out, &n, e));
+	ARM_TRY(diff_commitments(f, t, out, &n, e));
+	ARM_TRY(diff_zones(f, t, out, &n, e));
+	ARM_TRY(diff_witnesses(f, t, out, &n, e));
 	{
 		struct agreement_verify fa = {AGREEMENT_VERIFY_BY, f->arbiter.by, f->arbiter.nby,
 		                              f->arbiter.quorum, AGREEMENT_METHOD_NONE};
@@ -618,15 +709,7 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			                  t->arbiter.nby ? a2 : "none"));
 		}
 	}
-	{
-		bool same = f->nactors == t->nactors;
-		for (i = 0; same && i < f->nactors; i++)
-			same = strcmp(f->actors[i].id, t->actors[i].id) == 0 &&
-			       f->actors[i].nkeys == t->actors[i].nkeys &&
-			       f->actors[i].role == t->actors[i].role;
-		if (!same)
-			ARM_TRY(diff_line(out, &n, e, "actors or their keys changed"));
-	}
+	ARM_TRY(diff_actors(f, t, out, &n, e));
 	*nchanges = n;
 	return ARM_OK;
 }

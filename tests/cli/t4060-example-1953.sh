@@ -200,12 +200,13 @@ before=$(sed -n 2p "$L/checkpoint")
 expect_ok "amend --dry-run of the draft" "$ARM" amend "$L" --agreement "$D" --time 2026-01-01T00:00:00+09:00 --dry-run
 expect_grep "... says it adds the UN Command's new role" '^commitment unc-role added$' "$T/out"
 expect_grep "... and changes the title" '^title changed to ' "$T/out"
-[ "$(grep -c . "$T/out")" = 3 ] && ok "... and nothing else (a header and two changes)" ||
+expect_grep "... and adds the phase it needs" '^phase partnership added$' "$T/out"
+[ "$(grep -c . "$T/out")" = 4 ] && ok "... and nothing else (a header and three changes)" ||
 	not_ok "dry run: $(cat "$T/out")"
 [ "$(sed -n 2p "$L/checkpoint")" = "$before" ] && ok "... and writes nothing" || not_ok "the log grew"
 expect_ok "amend --dry-run --json" "$ARM" amend "$L" --agreement "$D" --time 2026-01-01T00:00:00+09:00 --dry-run --json
-[ "$(jq -r '.changes | length' "$T/out")" = 2 ] && [ "$(jq -r .agreement "$T/out")" = "$id" ] &&
-	ok "... JSON: two changes against the agreement in force" || not_ok "JSON $(cat "$T/out")"
+[ "$(jq -r '.changes | length' "$T/out")" = 3 ] && [ "$(jq -r .agreement "$T/out")" = "$id" ] &&
+	ok "... JSON: three changes against the agreement in force" || not_ok "JSON $(cat "$T/out")"
 
 # The same draft, signed in a scratch copy: --at before and after it.
 cp -r "$L" "$T/m"
