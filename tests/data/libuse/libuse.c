@@ -54,7 +54,8 @@ check_receipt(const char *vkey_path, const char *entry_path, const char *proof_p
 	int rc = 2;
 
 	memset(&p, 0, sizeof(p));
-	if (slurp(vkey_path, &vk) != 0 || slurp(entry_path, &entry) != 0 || slurp(proof_path, &pf) != 0)
+	if (slurp(vkey_path, &vk) != 0 || slurp(entry_path, &entry) != 0 ||
+	    slurp(proof_path, &pf) != 0)
 		goto out;
 	while (vk.len > 0 && (vk.data[vk.len - 1] == '\n' || vk.data[vk.len - 1] == '\r'))
 		vk.len--;
