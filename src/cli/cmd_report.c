@@ -195,10 +195,14 @@ run_chromium(const char *dir, const char *html, const char *pdf, struct arm_err 
 static int
 print_pdf(const struct buf *html, const char *pdf_path, struct arm_err *e)
 {
-	char dir[] = "/tmp/armistice-report.XXXXXX", page[256], pdf[256];
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], page[4200], pdf[4200];
 	struct buf got = BUF_INIT(REPORT_OUT_MAX);
 	int rc;
 
+	if (tmp == NULL || tmp[0] != '/' || strlen(tmp) > 3000)
+		tmp = "/tmp";
+	snprintf(dir, sizeof(dir), "%s/armistice-report.XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL)
 		return arm_err_set(e, ARM_EIO, "report: mkdtemp: %s", strerror(errno));
 	snprintf(page, sizeof(page), "%s/report.html", dir);
