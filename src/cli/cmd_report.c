@@ -196,7 +196,7 @@ static int
 print_pdf(const struct buf *html, const char *pdf_path, struct arm_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
-	char dir[4096], page[4200], pdf[4200];
+	char dir[3100], page[3200], pdf[3200];
 	struct buf got = BUF_INIT(REPORT_OUT_MAX);
 	int rc;
 
