@@ -21,8 +21,8 @@ part(void *ctx, const double *lonlat, size_t n, bool closed, struct arm_err *e)
 	size_t *total = ctx;
 
 	(void)e;
-	if (n < 2 || (closed && (n < 4 || lonlat[0] != lonlat[2 * n - 2] ||
-	                         lonlat[1] != lonlat[2 * n - 1])))
+	if (n < 2 ||
+	    (closed && (n < 4 || lonlat[0] != lonlat[2 * n - 2] || lonlat[1] != lonlat[2 * n - 1])))
 		abort();
 	*total += n;
 	if (*total > GEO_MAX_VERTICES)
