@@ -24,6 +24,11 @@
 #define MAP_PAD 24.0
 #define KM_PER_DEG (GEO_EARTH_KM * 3.14159265358979323846 / 180.0)
 #define CHART_BINS_MAX 240
+/* The reference line is drawn from a sample every MDL_STEP_KM along it. */
+#define MDL_STEP_KM 0.5
+#define MDL_SAMPLES_MAX 20000
+/* The part that is the reference line itself (no zone). */
+#define PART_MDL SIZE_MAX
 
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
                                       "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
@@ -135,7 +140,10 @@ draw_part(const struct shapes *s, const struct part *pt, const struct proj *p, s
 	size_t i;
 	const char *color = palette[pt->zone % ARM_ARRAY_LEN(palette)];
 
-	if (pt->closed)
+	if (pt->zone == PART_MDL)
+		ARM_TRY(buf_puts(
+		    b, "<path fill=\"none\" stroke=\"#c00000\" stroke-width=\"2.2\" d=\"", e));
+	else if (pt->closed)
 		ARM_TRY(buf_printf(b, e,
 		                   "<path fill=\"%s\" fill-opacity=\"0.18\" stroke=\"%s\" "
 		                   "stroke-width=\"1.2\" d=\"",
@@ -214,12 +222,18 @@ draw_incidents(const struct report *r, const struct engine *eng, const struct pr
 }
 
 static int
-map_legend(const struct engine *eng, const struct shapes *s, struct buf *b, struct arm_err *e)
+map_legend(const struct engine *eng, const struct shapes *s, bool have_mdl, struct buf *b,
+           struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(eng);
 	size_t z, i;
 
 	ARM_TRY(buf_puts(b, "<ul class=\"legend\">\n", e));
+	if (have_mdl)
+		ARM_TRY(buf_puts(b,
+		                 "<li><span class=\"sw\" style=\"background:#c00000\"></span>the "
+		                 "reference line (Military Demarcation Line)</li>\n",
+		                 e));
 	for (z = 0; z < a->nzones; z++) {
 		bool area = false, line = false;
 		for (i = 0; i < s->nparts; i++)
@@ -234,7 +248,7 @@ map_legend(const struct engine *eng, const struct shapes *s, struct buf *b, stru
 		if (line)
 			ARM_TRY(buf_puts(b, " (drawn as dark lines)", e));
 		if (!area && !line)
-			ARM_TRY(buf_puts(b, " (defined by distance to the line: not drawn)", e));
+			ARM_TRY(buf_puts(b, " (not drawn)", e));
 		ARM_TRY(buf_puts(b, "</li>\n", e));
 	}
 	return buf_puts(b,
@@ -243,6 +257,126 @@ map_legend(const struct engine *eng, const struct shapes *s, struct buf *b, stru
 	                "reported</li><li><span class=\"sw\" style=\"background:#bbbbbb\"></span>"
 	                "dismissed</li>\n</ul>\n",
 	                e);
+}
+
+/* The MDL sampled every MDL_STEP_KM, west to east, as lon/lat pairs; *n 0 without one. */
+static int
+mdl_samples(struct geo_map *dm, double **out, size_t *n, struct arm_err *e)
+{
+	double len = geo_mdl_length_km(dm), lat, lon;
+	size_t i, k;
+
+	*out = NULL;
+	*n = 0;
+	if (len <= 0)
+		return ARM_OK;
+	k = (size_t)(len / MDL_STEP_KM) + 2;
+	if (k > MDL_SAMPLES_MAX)
+		k = MDL_SAMPLES_MAX;
+	if ((*out = malloc(k * 2 * sizeof(double))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "report: out of memory");
+	for (i = 0; i < k; i++) {
+		ARM_TRY(geo_mdl_point(dm, len * (double)i / (double)(k - 1), &lat, &lon, e));
+		(*out)[2 * i] = lon;
+		(*out)[2 * i + 1] = lat;
+	}
+	*n = k;
+	return ARM_OK;
+}
+
+/*
+ * A band zone (within W km of the MDL, geo.h) as a ring: the MDL samples
+ * in its arc range offset W km along the local normal to the north (left
+ * of the line walked west to east) and to the south, or the line itself
+ * on a side the band does not cover. Drawn, not tested: the engine asks
+ * geo_in_zone(), which measures to the nearest point of the line.
+ */
+static int
+add_band(struct shapes *s, const double *mdl, size_t n, double da, double w, double a0, double a1,
+         int side, struct arm_err *e)
+{
+	double *ring;
+	size_t i, i0, i1, m = 0, cnt;
+	int rc, dir;
+
+	/* Sample i lies da * i km along the line. */
+	for (i0 = 0; i0 < n && da * (double)i0 < a0; i0++)
+		;
+	for (i1 = i0; i1 < n && da * (double)i1 <= a1; i1++)
+		;
+	if (i1 - i0 < 2)
+		return ARM_OK;
+	cnt = i1 - i0;
+	if ((ring = malloc((2 * cnt + 1) * 2 * sizeof(double))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "report: out of memory");
+	for (dir = 1; dir >= -1; dir -= 2) {
+		for (i = 0; i < cnt; i++) {
+			size_t j = dir > 0 ? i0 + i : i1 - 1 - i;
+			/*
+			 * The normal of the line smoothed over +-w km: an offset
+			 * wider than the line's bends would fold on every wiggle.
+			 */
+			size_t k = (size_t)(w / da) + 1;
+			size_t pj = j > i0 + k ? j - k : i0, nj = j + k < i1 ? j + k : i1 - 1;
+			double lat = mdl[2 * j + 1], kx = cos(lat * 3.14159265358979323846 / 180.0);
+			double dx = (mdl[2 * nj] - mdl[2 * pj]) * kx,
+			       dy = mdl[2 * nj + 1] - mdl[2 * pj + 1];
+			double len = sqrt(dx * dx + dy * dy),
+			       off = (side == -dir) ? 0 : w / KM_PER_DEG;
+			if (len == 0)
+				len = 1;
+			/* (-dy, dx) is the left normal: north of a line walked west to east. */
+			ring[2 * m] = mdl[2 * j] + dir * (-dy / len) * off / kx;
+			ring[2 * m + 1] = lat + dir * (dx / len) * off;
+			m++;
+		}
+	}
+	ring[2 * m] = ring[0];
+	ring[2 * m + 1] = ring[1];
+	m++;
+	rc = add_part(s, ring, m, true, e);
+	free(ring);
+	return rc;
+}
+
+/*
+ * The reference line and the band zones, from a geometry map of our own
+ * (the replay's map is left as it is): each zone is loaded by asking the
+ * engine's zone question once, which loads the MDL lines first.
+ */
+static int
+add_reference(const struct agreement *a, struct shapes *s, bool *have_mdl, struct arm_err *e)
+{
+	struct geo_map *dm = NULL;
+	double *mdl = NULL, w, a0, a1;
+	size_t n = 0, z, gi;
+	int side, rc;
+
+	*have_mdl = false;
+	ARM_TRY(geo_map_new(&dm, e));
+	for (z = 0; z < a->nzones; z++) {
+		bool inside;
+		struct arm_err ze;
+		/* A zone the map refuses (a Point, say) is only not drawn as a band. */
+		(void)geo_engine_in_zone(dm, a, z, 38.0, 127.0, &inside, &ze);
+	}
+	rc = mdl_samples(dm, &mdl, &n, e);
+	for (z = 0; rc == ARM_OK && n >= 2 && z < a->nzones; z++) {
+		gi = geo_zone_index(dm, a->zones[z].id);
+		if (gi == (size_t)-1 || !geo_zone_band(dm, gi, &w, &a0, &a1, &side))
+			continue;
+		s->zone = z;
+		rc = add_band(s, mdl, n, geo_mdl_length_km(dm) / (double)(n - 1), w, a0, a1, side,
+		              e);
+	}
+	if (rc == ARM_OK && n >= 2) {
+		s->zone = PART_MDL;
+		rc = add_part(s, mdl, n, false, e);
+		*have_mdl = rc == ARM_OK;
+	}
+	free(mdl);
+	geo_map_free(dm);
+	return rc;
 }
 
 int
@@ -254,11 +388,15 @@ report_map(const struct report *r, const struct engine *eng, struct buf *b, stru
 	size_t z, i, placed = 0;
 	int rc = ARM_OK;
 
+	bool have_mdl = false;
+
 	memset(&s, 0, sizeof(s));
 	for (z = 0; z < a->nzones && rc == ARM_OK; z++) {
 		s.zone = z;
 		rc = geo_outline(a->zones[z].geojson, a->zones[z].geojson_len, add_part, &s, e);
 	}
+	if (rc == ARM_OK)
+		rc = add_reference(a, &s, &have_mdl, e);
 	for (i = 0; rc == ARM_OK && i < engine_nincidents(eng); i++) {
 		struct engine_incident inc;
 		engine_incident(eng, i, &inc);
@@ -289,7 +427,10 @@ report_map(const struct report *r, const struct engine *eng, struct buf *b, stru
 		if (s.parts[i].closed)
 			rc = draw_part(&s, &s.parts[i], &p, b, e);
 	for (i = 0; rc == ARM_OK && i < s.nparts; i++)
-		if (!s.parts[i].closed)
+		if (!s.parts[i].closed && s.parts[i].zone != PART_MDL)
+			rc = draw_part(&s, &s.parts[i], &p, b, e);
+	for (i = 0; rc == ARM_OK && i < s.nparts; i++)
+		if (s.parts[i].zone == PART_MDL)
 			rc = draw_part(&s, &s.parts[i], &p, b, e);
 	if (rc == ARM_OK)
 		rc = draw_incidents(r, eng, &p, b, e);
@@ -301,7 +442,7 @@ report_map(const struct report *r, const struct engine *eng, struct buf *b, stru
 		              "period with a position.</figcaption>\n</figure>\n",
 		              e);
 	if (rc == ARM_OK)
-		rc = map_legend(eng, &s, b, e);
+		rc = map_legend(eng, &s, have_mdl, b, e);
 out:
 	free(s.pts);
 	free(s.parts);
