@@ -131,10 +131,10 @@ grep -q '<svg id="map"' "$T/sep.html" && ok "a map of the zones" || not_ok "no m
 grep -q '<svg id="chart"' "$T/sep.html" && ok "a chart of incidents per month" || not_ok "no chart"
 grep -q 'stroke="#c00000"' "$T/sep.html" && grep -q 'reference line (Military Demarcation Line)' "$T/sep.html" &&
 	ok "the map draws the reference line" || not_ok "no reference line on the map"
-# Every zone is drawn: 5 polygons, the LSIB lines, and the 3 bands by distance to the line.
+# Every zone is drawn: 4 polygons, the LSIB lines, and the 3 bands by distance to the line.
 grep -q 'not drawn' "$T/sep.html" && not_ok "a zone is not drawn: $(grep 'not drawn' "$T/sep.html")" ||
 	ok "every zone of the agreement is drawn, bands included"
-same "a filled area per polygon and band zone" "$(grep -c 'fill-opacity="0.18"' "$T/sep.html")" 8
+same "a filled area per polygon and band zone" "$(grep -c 'fill-opacity="0.18"' "$T/sep.html")" 7
 n=$(grep -c '<th scope="row">20' "$T/sep.html")
 same "the chart's table has 12 months, October 2017 to September 2018" \
 	"$(grep -o '<th scope="row">20[0-9-]*</th>' "$T/sep.html" | sed -n '1p;$p' | tr -d '\n' | sed 's/<[^>]*>/ /g' | tr -s ' ')" \
