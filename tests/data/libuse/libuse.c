@@ -12,9 +12,11 @@
  * Exit status: 0 both good, 1 the receipt does not verify, 3 the replay
  * failed, 2 usage or unreadable files.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <armistice/agreement.h>
 #include <armistice/engine.h>
@@ -23,23 +25,20 @@
 #include <armistice/note.h>
 #include <armistice/tproof.h>
 
+/* The whole file, through the library's bounded reader (buf.h). */
 static int
 slurp(const char *path, struct buf *b)
 {
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
 	struct arm_err e;
+	int fd = open(path, O_RDONLY), rc;
 
-	if (f == NULL)
+	if (fd < 0)
 		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(b, chunk, n, &e) != ARM_OK) {
-			fclose(f);
-			return -1;
-		}
-	fclose(f);
-	return 0;
+	rc = buf_read_fd(b, fd, path, &e);
+	close(fd);
+	if (rc != ARM_OK)
+		fprintf(stderr, "libuse: %s\n", e.msg);
+	return rc == ARM_OK ? 0 : -1;
 }
 
 static int
