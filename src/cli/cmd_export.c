@@ -281,6 +281,38 @@ write_file(const char *path, const struct buf *b, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* One table to standard output or --output FILE, or every table into the directory --output. */
+static int
+write_out(struct ex *x, enum export_table table, enum export_format fmt, const char *output,
+          struct buf *out, struct arm_err *e)
+{
+	size_t t;
+
+	if (table != EXPORT_NTABLES) {
+		ARM_TRY(build(x, table, fmt, out, e));
+		if (output != NULL)
+			return write_file(output, out, e);
+		if (out->len > 0 && fwrite(out->data, 1, out->len, stdout) != out->len)
+			return arm_err_set(e, ARM_EIO, "standard output: write failed");
+		return ARM_OK;
+	}
+	if (mkdir(output, 0777) != 0 && errno != EEXIST)
+		return arm_err_set(e, ARM_EIO, "%s: %s", output, strerror(errno));
+	for (t = 0; t < EXPORT_NTABLES; t++) {
+		char path[4200];
+		if (fmt == EXPORT_GEOJSON && !export_table_geo((enum export_table)t))
+			continue;
+		buf_reset(out);
+		ARM_TRY(build(x, (enum export_table)t, fmt, out, e));
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s.%s", output,
+		                     export_table_name((enum export_table)t),
+		                     export_format_name(fmt)) >= sizeof(path))
+			return arm_err_set(e, ARM_EUSAGE, "--output: path too long");
+		ARM_TRY(write_file(path, out, e));
+	}
+	return ARM_OK;
+}
+
 /* --state, --agreement, --trust: the audit of a URL (as `verify URL`). */
 struct src_opts {
 	const char *state, *agreement, *trust;
@@ -425,39 +457,8 @@ cmd_export(int argc, char **argv)
 	if (x.want_entries && export_w_finish(&x.ew, &e) != ARM_OK)
 		goto fail;
 
-	if (table != EXPORT_NTABLES) {
-		if (build(&x, table, fmt, &out, &e) != ARM_OK)
-			goto fail;
-		if (output != NULL) {
-			if (write_file(output, &out, &e) != ARM_OK)
-				goto fail;
-		} else if (out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len) {
-			arm_err_set(&e, ARM_EIO, "standard output: write failed");
-			goto fail;
-		}
-	} else {
-		size_t t;
-		if (mkdir(output, 0777) != 0 && errno != EEXIST) {
-			arm_err_set(&e, ARM_EIO, "%s: %s", output, strerror(errno));
-			goto fail;
-		}
-		for (t = 0; t < EXPORT_NTABLES; t++) {
-			char path[4200];
-			if (fmt == EXPORT_GEOJSON && !export_table_geo((enum export_table)t))
-				continue;
-			buf_reset(&out);
-			if (build(&x, (enum export_table)t, fmt, &out, &e) != ARM_OK)
-				goto fail;
-			if ((size_t)snprintf(path, sizeof(path), "%s/%s.%s", output,
-			                     export_table_name((enum export_table)t),
-			                     export_format_name(fmt)) >= sizeof(path)) {
-				arm_err_set(&e, ARM_EUSAGE, "--output: path too long");
-				goto fail;
-			}
-			if (write_file(path, &out, &e) != ARM_OK)
-				goto fail;
-		}
-	}
+	if (write_out(&x, table, fmt, output, &out, &e) != ARM_OK)
+		goto fail;
 	if (close_source(&x, &e) != ARM_OK)
 		goto fail;
 	goto out;
