@@ -121,11 +121,12 @@ $(LIBSO): $(PIC_OBJ)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libarmistice.so.$(SOMAJOR) -Wl,--as-needed \
 		-o $@ $(PIC_OBJ) $(LIBS)
 
-$(BUILD)/armistice.pc: contrib/armistice.pc.in Makefile src/cli/main.c
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' -e 's|@PRIVATE_LIBS@|$(LIB_PRIVATE_LIBS)|' $< >$@
+# armistice.pc with the paths of this install (written at install time,
+# so that another PREFIX never finds a stale one).
+PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	-e 's|@VERSION@|$(VERSION)|' -e 's|@PRIVATE_LIBS@|$(LIB_PRIVATE_LIBS)|'
 
-shared: $(LIBSO) $(BUILD)/armistice.pc
+shared: $(LIBSO)
 
 # contrib/bash-completion/armistice from every command's --help; t0965 checks it is current.
 completion: $(BIN)
@@ -222,7 +223,7 @@ fuzz-long: $(FUZZ_BIN)
 demo: $(BIN)
 	BUILD=$(BUILD) sh examples/korea-2018/demo.sh
 
-install: $(BIN) $(LIBA) $(LIBSO) $(BUILD)/armistice.pc
+install: $(BIN) $(LIBA) $(LIBSO)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/armistice $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(COMPLETIONDIR)
@@ -235,7 +236,8 @@ install: $(BIN) $(LIBA) $(LIBSO) $(BUILD)/armistice.pc
 	ln -sf libarmistice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libarmistice.so.$(SOMAJOR)
 	ln -sf libarmistice.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libarmistice.so
 	install -m 0644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/armistice/
-	install -m 0644 $(BUILD)/armistice.pc $(DESTDIR)$(PKGCONFIGDIR)/armistice.pc
+	sed $(PC_SED) contrib/armistice.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/armistice.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/armistice.pc
 	DESTROOT=$(DESTDIR)$(DATADIR)/examples sh scripts/install-examples.sh
 
 deb: $(BIN)
