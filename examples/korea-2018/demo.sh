@@ -21,7 +21,9 @@
 # The keys in keys/ are PUBLIC DEMO KEYS (keys/README.md), witnesses'
 # included. Nothing here leaves the machine: every server listens on
 # 127.0.0.1 on a port the kernel picks. Environment:
-#   ARM        the armistice binary (default: build/armistice of this repo)
+#   ARM        the armistice binary (default: build/armistice of this repo;
+#              installed, as /usr/share/armistice/examples/korea-2018/demo.sh,
+#              the armistice on PATH)
 #   DEMO_NOW   the moment for "overdue" and day counts (default: the clock)
 #   DEMO_QUIET if set, build only: entries appended locally, no servers,
 #              no status and no tour. Such a log was never shown to a

@@ -29,7 +29,13 @@ now_opt() { if [ -n "${DEMO_NOW:-}" ]; then printf -- '--now\n%s\n' "$DEMO_NOW";
 
 demo_setup() { # NAME [OUTDIR]
 	top=$(cd "$here/../.." && pwd)
-	ARM=${ARM:-$top/${BUILD:-build}/armistice}
+	if [ -z "${ARM:-}" ]; then
+		ARM=$top/${BUILD:-build}/armistice
+		# installed (/usr/share/armistice/examples): the armistice on PATH
+		if [ ! -x "$ARM" ] && command -v armistice >/dev/null 2>&1; then
+			ARM=$(command -v armistice)
+		fi
+	fi
 	out=${2:-}
 	if [ -z "$out" ]; then
 		out=$(mktemp -d "${TMPDIR:-/tmp}/armistice-$1.XXXXXX")

@@ -43,8 +43,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "err.h"
-
-struct geo_map;
+#include "geo.h"
 
 enum export_format { EXPORT_CSV, EXPORT_NDJSON, EXPORT_GEOJSON };
 
@@ -111,6 +110,28 @@ int export_commitments(struct export_w *w, const struct engine *eng, int64_t now
 int export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e) ARM_MUST_CHECK;
 int export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                      struct arm_err *e) ARM_MUST_CHECK;
+/*
+ * Where an incident lies (the incidents table's zones, line_km and side):
+ * the agreement's zones that hold its position, and its place against the
+ * reference line (placed false without a position, a map or a line).
+ * zones[] borrow the agreement's ids.
+ */
+#define EXPORT_PLACE_ZONES 256
+struct export_place {
+	const char *zones[EXPORT_PLACE_ZONES];
+	size_t nzones;
+	bool placed;
+	struct geo_place pl;
+};
+void export_incident_place(struct geo_map *map, const struct agreement *a,
+                           const struct engine_incident *inc, struct export_place *out);
+/* "confirmed", "dismissed" or "reported" (the incidents table's status). */
+const char *export_incident_status(const struct engine_incident *inc);
+/* "north", "south" or "line" for geo_place.side. */
+const char *export_side_name(int side);
+/* Degrees x 1e7 as exact decimal text with 7 places (no floating point). */
+void export_deg_e7(int64_t v, char out[24]);
+
 int export_actors(struct export_w *w, const struct engine *eng, int64_t now,
                   struct arm_err *e) ARM_MUST_CHECK;
 

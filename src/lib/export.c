@@ -371,8 +371,8 @@ f_list(struct export_w *w, const char *const *items, size_t n, struct arm_err *e
 }
 
 /* Degrees x 1e7 as exact decimal text, 7 places (no floating point). */
-static void
-deg_e7(int64_t v, char out[24])
+void
+export_deg_e7(int64_t v, char out[24])
 {
 	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
@@ -401,8 +401,8 @@ row_end(struct export_w *w, struct arm_err *e)
 	case EXPORT_GEOJSON:
 		if (!w->has_pos)
 			return ARM_OK; /* nothing to draw */
-		deg_e7(w->lat_e7, lat);
-		deg_e7(w->lon_e7, lon);
+		export_deg_e7(w->lat_e7, lat);
+		export_deg_e7(w->lon_e7, lon);
 		/* RFC 7946 §3.1.1: longitude first. */
 		ARM_TRY(buf_printf(w->out, e,
 		                   "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
@@ -493,41 +493,60 @@ export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e)
 	return ARM_OK;
 }
 
+void
+export_incident_place(struct geo_map *map, const struct agreement *a,
+                      const struct engine_incident *inc, struct export_place *out)
+{
+	size_t z;
+
+	out->nzones = 0;
+	out->placed = false;
+	if (!inc->has_pos || map == NULL)
+		return;
+	double dlat = (double)inc->lat_e7 / 1e7, dlon = (double)inc->lon_e7 / 1e7;
+	struct arm_err ge;
+	for (z = 0; z < a->nzones && out->nzones < EXPORT_PLACE_ZONES; z++) {
+		bool inside = false;
+		struct arm_err ze;
+		/*
+		 * Only areas can hold a point: a zone the geometry module
+		 * cannot test (a Point, say) holds no incident.
+		 */
+		if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) != ARM_OK)
+			continue;
+		if (inside)
+			out->zones[out->nzones++] = a->zones[z].id;
+	}
+	/* No reference line loaded (ARM_EUSAGE): the columns stay empty. */
+	out->placed = geo_locate(map, dlat, dlon, &out->pl, &ge) == ARM_OK;
+}
+
+const char *
+export_incident_status(const struct engine_incident *inc)
+{
+	return inc->dismissed ? "dismissed" : inc->confirmed ? "confirmed" : "reported";
+}
+
+const char *
+export_side_name(int side)
+{
+	return side > 0 ? "north" : side < 0 ? "south" : "line";
+}
+
 int
 export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                  struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(eng);
-	const char *items[LIST_MAX];
-	size_t i, z, n;
+	struct export_place place;
+	size_t i;
 
 	for (i = 0; i < engine_nincidents(eng); i++) {
 		struct engine_incident inc;
-		struct geo_place pl;
-		bool placed = false;
 		char lat[24], lon[24], km[32];
 
 		engine_incident(eng, i, &inc);
-		n = 0;
-		if (inc.has_pos && map != NULL) {
-			double dlat = (double)inc.lat_e7 / 1e7, dlon = (double)inc.lon_e7 / 1e7;
-			struct arm_err ge;
-			for (z = 0; z < a->nzones && n < LIST_MAX; z++) {
-				bool inside = false;
-				struct arm_err ze;
-				/*
-				 * Only areas can hold a point: a zone the geometry module
-				 * cannot test (a Point, say) holds no incident.
-				 */
-				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) !=
-				    ARM_OK)
-					continue;
-				if (inside)
-					items[n++] = a->zones[z].id;
-			}
-			/* No reference line loaded (ARM_EUSAGE): the columns stay empty. */
-			placed = geo_locate(map, dlat, dlon, &pl, &ge) == ARM_OK;
-		}
+		export_incident_place(map, a, &inc, &place);
 		row_begin(w);
 		w->has_pos = inc.has_pos;
 		w->lat_e7 = inc.lat_e7;
@@ -540,25 +559,16 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 		ARM_TRY(f_time(w, inc.occurred, e));
 		ARM_TRY(f_time(w, inc.logged, e));
 		ARM_TRY(f_bool(w, inc.backdated, e));
-		deg_e7(inc.lat_e7, lat);
-		deg_e7(inc.lon_e7, lon);
+		export_deg_e7(inc.lat_e7, lat);
+		export_deg_e7(inc.lon_e7, lon);
 		ARM_TRY(f_num(w, inc.has_pos ? lat : NULL, e));
 		ARM_TRY(f_num(w, inc.has_pos ? lon : NULL, e));
-		ARM_TRY(f_list(w, items, n, e));
-		if (placed)
-			snprintf(km, sizeof(km), "%.3f", pl.mdl_km);
-		ARM_TRY(f_num(w, placed ? km : NULL, e));
-		ARM_TRY(f_str(w,
-		              !placed       ? NULL
-		              : pl.side > 0 ? "north"
-		              : pl.side < 0 ? "south"
-		                            : "line",
-		              e));
-		ARM_TRY(f_str(w,
-		              inc.dismissed   ? "dismissed"
-		              : inc.confirmed ? "confirmed"
-		                              : "reported",
-		              e));
+		ARM_TRY(f_list(w, place.zones, place.nzones, e));
+		if (place.placed)
+			snprintf(km, sizeof(km), "%.3f", place.pl.mdl_km);
+		ARM_TRY(f_num(w, place.placed ? km : NULL, e));
+		ARM_TRY(f_str(w, place.placed ? export_side_name(place.pl.side) : NULL, e));
+		ARM_TRY(f_str(w, export_incident_status(&inc), e));
 		ARM_TRY(f_uint(w, inc.nbreached, e));
 		ARM_TRY(row_end(w, e));
 	}
@@ -604,8 +614,7 @@ export_entry(struct export_w *w, const struct engine *eng, uint64_t index, const
 	size_t nclocks;
 	int64_t logged = engine_log_time(eng, &ci, &nclocks);
 	struct entry en;
-	struct note n;
-	int rc;
+	int rc = ARM_OK;
 
 	/* RFC 9162 §2.1.1: the leaf hash the tree and the checkpoints commit to. */
 	hash_leaf(leaf, note, len);
@@ -630,12 +639,7 @@ export_entry(struct export_w *w, const struct engine *eng, uint64_t index, const
 		ARM_TRY(f_str(w, hex, e));
 		return row_end(w, e);
 	}
-	ARM_TRY(note_parse(&n, note, len, ENTRY_MAX_SIZE, e));
-	entry_init(&en);
-	rc = entry_parse(&en, (const uint8_t *)n.text, n.text_len, e);
-	note_release(&n);
-	if (rc != ARM_OK)
-		return rc;
+	ARM_TRY(entry_parse_note(&en, note, len, e));
 	if (asof != ENGINE_NO_TIME && engine_entry_time(&en) != ENGINE_NO_TIME &&
 	    engine_entry_time(&en) > asof)
 		goto out; /* not yet happened as of --at */
