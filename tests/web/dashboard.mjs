@@ -276,6 +276,15 @@ for (const width of [1400, 390]) {
   ok(z[0] === "ko" && z[1].startsWith("비무장지대") && z[1].includes("군사분계선"), "the map legend names the DMZ in Korean (비무장지대, 군사분계선)", z.join(" "));
   const jsa = await p.$eval(".map-legend li[data-zone='jsa'] span[lang]", (e) => e.textContent);
   ok(jsa.includes("판문점"), `... and the JSA (${jsa})`);
+  const gun = st.incident_kinds.find((k) => k.id === "gunfire");
+  const mopt = await p.$eval("#mf-kind option[value='gunfire']", (e) => e.textContent);
+  ok(mopt === gun.names.ko, `the map's kind filter names kinds in Korean (${mopt})`, mopt);
+  await open(p, "#/timeline");
+  await p.waitForSelector(".tl-row");
+  const topt = await p.$eval("#tl-kind option[value='gunfire']", (e) => e.textContent).catch(() => "");
+  ok(topt === gun.names.ko, `the timeline's kind filter too (${topt})`, topt);
+  const aopt = await p.$eval("#tl-actor option[value='dprk']", (e) => e.textContent).catch(() => "");
+  ok(aopt === dprk.names.ko, `... and its actor filter names actors in Korean (${aopt})`, aopt);
   const viol = await axe(p);
   ok(viol.length === 0, "the Korean map: 0 axe-core violations", viol.join("; "));
   await p.context().close();

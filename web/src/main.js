@@ -41,6 +41,9 @@ function atext(o, key = "name", map = "names") {
 }
 const atextEl = (tag, o, key, map, attrs = {}) => { const v = atext(o, key, map); return el(tag, { ...attrs, lang: v.lang, text: v.text }); };
 const actorOf = (id) => (app.latest.actors || []).find((a) => a.id === id);
+/* An incident kind's or an actor's name in the page's language; the id if the agreement has none. */
+const kindLabel = (id) => { const k = ((app.latest && app.latest.incident_kinds) || []).find((x) => x.id === id); return k ? atext(k).text || id : id; };
+const actorLabel = (id) => { const a = app.latest && actorOf(id); return a ? atext(a).text || id : id; };
 const entryLink = (n, text) => el("a", { href: `#/entry/${n}`, class: "entry-link", text: text ?? String(n) });
 
 /* Chip colours: white text on each has contrast >= 4.5:1 (WCAG AA). */
@@ -480,7 +483,10 @@ async function renderTimeline() {
   const sel = (name, label, opts) => {
     const s = el("select", { id: `tl-${name}`, onchange: (ev) => { f[name] = ev.target.value; f.page = 0; renderTimeline(); } },
       el("option", { value: "", text: t("tl_all") }));
-    for (const o of opts) s.append(el("option", { value: o, text: o, selected: f[name] === o }));
+    for (const o of opts) {
+      const [v, text] = Array.isArray(o) ? o : [o, o];
+      s.append(el("option", { value: v, text, selected: f[name] === v }));
+    }
     return el("label", { for: `tl-${name}` }, el("span", { text: label }), s);
   };
   const q = el("input", { id: "tl-q", type: "search", value: f.q, onchange: (ev) => { f.q = ev.target.value; f.page = 0; renderTimeline(); } });
@@ -488,12 +494,13 @@ async function renderTimeline() {
     el("input", { id: `tl-${name}`, type: "date", value: f[name], onchange: (ev) => { f[name] = ev.target.value; f.page = 0; renderTimeline(); } }));
   const filters = el("form", { class: "filters", role: "search", onsubmit: (ev) => ev.preventDefault() },
     el("label", { for: "tl-q" }, el("span", { text: t("tl_search") }), q),
-    sel("actor", t("tl_actor"), actors), sel("kind", t("tl_kind"), kinds), sel("commitment", t("tl_commitment"), cids),
+    sel("actor", t("tl_actor"), actors.map((a) => [a, actorLabel(a)])),
+    sel("kind", t("tl_kind"), kinds.map((k) => [k, kindLabel(k)])), sel("commitment", t("tl_commitment"), cids),
     dateIn("from", t("tl_from")), dateIn("to", t("tl_to")));
   const list = el("ol", { class: "tl", start: String(f.page * per + 1) });
   for (const e of rows.slice(f.page * per, f.page * per + per)) {
     const inc = incByIndex.get(e.index);
-    const kind = e.kind === "incident" ? `${e.f.type}${inc ? (inc.confirmed ? " ✓" : inc.dismissed ? " ✗" : " ?") : ""}` : e.kind;
+    const kind = e.kind === "incident" ? `${kindLabel(e.f.type)}${inc ? (inc.confirmed ? " ✓" : inc.dismissed ? " ✗" : " ?") : ""}` : e.kind;
     const li = el("li", { class: `tl-row${(changes.get(e.index) || []).some((x) => x.reversal) ? " reversal" : ""}`, "data-index": e.index },
       el("div", { class: "tl-head" }, entryLink(e.index, `#${e.index}`), " ",
         e.when ? el("time", { datetime: isoDay(e.when), text: fmtDay(e.when) }) : "", " ",
@@ -557,7 +564,7 @@ async function renderMap() {
     const mf = app.mf;
     const upd = () => drawIncidents();
     const kindSel = el("select", { id: "mf-kind", onchange: (ev) => { mf.kind = ev.target.value; upd(); } }, el("option", { value: "", text: t("tl_all") }));
-    for (const k of kinds) kindSel.append(el("option", { value: k, text: k }));
+    for (const k of kinds) kindSel.append(el("option", { value: k, text: kindLabel(k) }));
     root.replaceChildren(
       el("form", { class: "filters", onsubmit: (ev) => ev.preventDefault() },
         el("label", { for: "mf-from" }, el("span", { text: t("map_from") }), el("input", { id: "mf-from", type: "date", onchange: (ev) => { mf.from = ev.target.value; upd(); } })),
