@@ -606,6 +606,12 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 		if (!same)
 			ARM_TRY(diff_line(out, &n, e, "actors or their keys changed"));
 	}
+	if (f->line.positive != t->line.positive ||
+	    (t->line.positive != AGREEMENT_SIDE_NONE &&
+	     strcmp(f->zones[f->line.zone].id, t->zones[t->line.zone].id) != 0))
+		ARM_TRY(diff_line(out, &n, e, "reference line changed from %s to %s",
+		                  f->line.positive ? f->zones[f->line.zone].id : "none",
+		                  t->line.positive ? t->zones[t->line.zone].id : "none"));
 	*nchanges = n;
 	return ARM_OK;
 }
@@ -1040,6 +1046,14 @@ agreement_method_parse(const char *s, enum agreement_method *m)
 }
 
 const char *
+agreement_side_name(enum agreement_side s)
+{
+	static const char *const names[] = {"", "north", "south", "east", "west"};
+
+	return (size_t)s < ARM_ARRAY_LEN(names) ? names[s] : "";
+}
+
+const char *
 agreement_role_name(enum agreement_role r)
 {
 	switch (r) {
@@ -1064,6 +1078,8 @@ agreement_init(struct agreement *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->log.quorum_group = AGREEMENT_NONE;
+	a->line.zone = AGREEMENT_NONE;
+	a->line.party = AGREEMENT_NONE;
 	a->log.clock_future = AGREEMENT_CLOCK_FUTURE;
 	a->log.clock_backdate = AGREEMENT_CLOCK_BACKDATE;
 }
@@ -1132,6 +1148,7 @@ agreement_release(struct agreement *a)
 	free(a->topo);
 	free(a->arbiter.by);
 	free(a->finders);
+	free(a->line.name);
 	agreement_init(a);
 }
 
@@ -2745,13 +2762,72 @@ parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		        "verifier)");
 }
 
+/*
+ * reference_line: {name, zone, positive: north|south|east|west, party}
+ * (docs/agreement.md "Places"); the line itself is checked with the zones.
+ */
+static void
+parse_line(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"name", "zone", "positive", "party"};
+	struct agreement_line *l = &c->a->line;
+	struct fy_node *v[4];
+	struct agreement_mark m[4];
+	int i;
+
+	l->mark = node_mark(n, at);
+	if (!get_map(c, n, at, "reference_line", keys, 4, v, m))
+		return;
+	need(c, v[0], l->mark, "reference_line name");
+	need(c, v[1], l->mark, "reference_line zone");
+	need(c, v[2], l->mark, "reference_line positive");
+	if (has(v[0]))
+		l->name = scalar_dup(c, v[0], m[0], "reference_line name");
+	if (has(v[1]))
+		l->zone = ref(c, v[1], m[1], "reference_line zone", agreement_zone_index,
+		              "(reference_line)");
+	for (i = AGREEMENT_SIDE_NORTH; has(v[2]) && i <= AGREEMENT_SIDE_WEST; i++)
+		if (scalar_is(v[2], agreement_side_name((enum agreement_side)i)))
+			l->positive = (enum agreement_side)i;
+	if (has(v[2]) && l->positive == AGREEMENT_SIDE_NONE)
+		problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "reference-line-side",
+		        "reference_line positive must be north, south, east or west");
+	if (has(v[3])) {
+		l->party = ref(c, v[3], m[3], "reference_line party", agreement_actor_index,
+		               "(reference_line)");
+		if (l->party != AGREEMENT_NONE && c->a->actors[l->party].role != AGREEMENT_PARTY)
+			problem(c, node_mark(v[3], m[3]), ARM_ERULE, "reference-line-party",
+			        "reference_line party \"%s\" is not a party",
+			        c->a->actors[l->party].id);
+	}
+	if (l->zone == AGREEMENT_NONE)
+		l->positive = AGREEMENT_SIDE_NONE;
+}
+
+/* The reference line reads as a line with the named side (geo_check_line). */
+static void
+check_line(struct ctx *c)
+{
+	const struct agreement_line *l = &c->a->line;
+	const struct agreement_zone *z;
+	struct arm_err err = {ARM_OK, ""};
+	char label[96];
+
+	if (l->positive == AGREEMENT_SIDE_NONE || c->a->zones == NULL || l->zone >= c->a->nzones ||
+	    (z = &c->a->zones[l->zone])->geojson == NULL)
+		return;
+	snprintf(label, sizeof(label), "reference line (zone '%.64s')", z->id);
+	if (geo_check_line(label, z->geojson, z->geojson_len, (int)l->positive, &err) != ARM_OK)
+		problem(c, l->mark, err.rc, "reference-line", "%s", err.msg);
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
-	static const char *const keys[] = {"armistice",      "name",    "title",       "timezone",
-	                                   "counting",       "log",     "actors",      "phases",
-	                                   "incident_kinds", "zones",   "commitments", "effective",
-	                                   "arbiter",        "findings"};
+	static const char *const keys[] = {
+	    "armistice",   "name",      "title",   "timezone",       "counting",
+	    "log",         "actors",    "phases",  "incident_kinds", "zones",
+	    "commitments", "effective", "arbiter", "findings",       "reference_line"};
 	enum {
 		K_V,
 		K_NAME,
@@ -2767,6 +2843,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		K_EFF,
 		K_ARB,
 		K_FIND,
+		K_LINE,
 		K_N
 	};
 	struct agreement *a = c->a;
@@ -2824,6 +2901,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_arbiter(c, v[K_ARB], m[K_ARB]);
 	if (has(v[K_FIND]))
 		parse_findings(c, v[K_FIND], m[K_FIND]);
+	if (has(v[K_LINE]))
+		parse_line(c, v[K_LINE], m[K_LINE]);
 	if (!has(v[K_COMMIT]))
 		return;
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
@@ -2842,6 +2921,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 	if (a->commitments != NULL)
 		check_graph(c);
 	check_zones(c);
+	check_line(c);
 }
 
 int

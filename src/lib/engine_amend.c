@@ -15,8 +15,8 @@
 /* ------------------------------------------------------------ amendment */
 
 int
-eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index, struct agreement *na,
-                struct arm_err *e)
+eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index,
+                    struct agreement *na, struct arm_err *e)
 {
 	int rc;
 
@@ -50,7 +50,7 @@ remap_actor(const struct agreement *from, const struct agreement *to, size_t i)
  */
 int
 eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t t,
-            struct arm_err *e)
+                struct arm_err *e)
 {
 	struct agreement na;
 	struct cstate *cs = NULL;
@@ -69,7 +69,8 @@ eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int6
 	}
 	/* What it changes, kept for the state (docs/state-json.md amendments). */
 	if ((rc = agreement_diff(&eng->a, &na, &dbuf, &nch, e)) != ARM_OK ||
-	    !eng_grow((void **)&eng->amends, &eng->capamends, eng->namends + 1, sizeof(*eng->amends))) {
+	    !eng_grow((void **)&eng->amends, &eng->capamends, eng->namends + 1,
+	              sizeof(*eng->amends))) {
 		buf_release(&dbuf);
 		agreement_release(&na);
 		return rc != ARM_OK
@@ -208,6 +209,20 @@ eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int6
 		}
 		inc->nvc = (uint32_t)m;
 	}
+	/* Places: zones by id (a zone the amendment drops leaves the list); not re-measured. */
+	for (i = 0; i < eng->ninc; i++) {
+		struct incident *inc = &eng->inc[i];
+		uint16_t *zp = eng->zpool + inc->zc;
+		size_t k, m = 0;
+		for (k = 0; k < inc->nzc; k++) {
+			size_t nz = zp[k] < eng->a.nzones
+			                ? agreement_zone_index(&na, eng->a.zones[zp[k]].id)
+			                : AGREEMENT_NONE;
+			if (nz != AGREEMENT_NONE)
+				zp[m++] = (uint16_t)nz;
+		}
+		inc->nzc = (uint16_t)m;
+	}
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
 		for (i = 0; i < eng->ninc; i++)
@@ -267,4 +282,3 @@ fail:
 	agreement_release(&na);
 	return rc;
 }
-

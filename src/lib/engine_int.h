@@ -101,6 +101,11 @@ struct incident {
 	size_t nbreached;
 	int64_t logged; /* the log's time when it was sequenced, or ENGINE_NO_TIME */
 	bool backdated; /* dated earlier than the log's time by more than the tolerance */
+	/* Places (engine_geo place): zpool[zc .. zc + nzc) and the signed distance, m. */
+	bool has_line;
+	uint16_t nzc;
+	uint32_t zc;
+	int32_t line_m;
 };
 
 struct engine {
@@ -134,6 +139,8 @@ struct engine {
 	size_t ninc, capinc;
 	size_t *vcpool; /* incident -> violated commitments (struct incident vc) */
 	size_t nvcpool, capvcpool;
+	uint16_t *zpool; /* incident -> zones it falls in (struct incident zc) */
+	size_t nzpool, capzpool;
 	struct engine_amendment *amends; /* amendments applied, with what they changed */
 	size_t namends, capamends;
 	struct arbfinding *arbf; /* the arbiter members' latest findings */
@@ -189,16 +196,17 @@ typedef int (*handler_fn)(struct evctx *x);
 #define XRULE(x, name, ...) eng_rule_fail((x)->e, (name), (x)->en, (x)->index, __VA_ARGS__)
 
 int eng_rule_fail(struct arm_err *e, const char *rule, const struct entry *en, uint64_t index,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* engine.c */
 void eng_free_str(const char *p);
 void eng_cstate_release(struct cstate *c);
 void eng_free_tables(struct engine *eng);
 int eng_size_work(struct engine *eng, size_t n, struct arm_err *e);
-int eng_alloc_tables(const struct agreement *a, struct cstate **cs_out, size_t ***rdeps_out, size_t **nrdeps_out, struct arm_err *e);
-int eng_time_after(const struct entry *en, uint64_t index, int64_t t, int64_t dep, const char *what, struct arm_err *e);
+int eng_alloc_tables(const struct agreement *a, struct cstate **cs_out, size_t ***rdeps_out,
+                     size_t **nrdeps_out, struct arm_err *e);
+int eng_time_after(const struct entry *en, uint64_t index, int64_t t, int64_t dep, const char *what,
+                   struct arm_err *e);
 size_t eng_owner_slot(const struct agreement_commitment *cm, size_t actor);
 bool eng_in_list(const size_t *l, size_t n, size_t x);
 
@@ -207,11 +215,13 @@ bool eng_status_verified_like(enum engine_status s);
 size_t eng_count_ok(const struct engine *eng, size_t c);
 enum engine_status eng_derive(const struct engine *eng, size_t c, int64_t *effective);
 bool eng_grow(void **p, size_t *cap, size_t need, size_t elem);
-void eng_record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to, uint64_t index, int64_t t);
+void eng_record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to,
+                uint64_t index, int64_t t);
 void eng_recompute(struct engine *eng, size_t c0, uint64_t index, int64_t t);
 void eng_initial_statuses(struct engine *eng);
 int eng_dispatch(struct evctx *x, enum ev ev);
-int eng_lookup_commitment(struct engine *eng, const struct entry *en, uint64_t index, size_t *c, struct arm_err *e);
+int eng_lookup_commitment(struct engine *eng, const struct entry *en, uint64_t index, size_t *c,
+                          struct arm_err *e);
 int eng_run_event(struct evctx *x, enum ev ev);
 int eng_apply_claim(struct evctx *x);
 int eng_apply_withdraw(struct evctx *x);
@@ -221,11 +231,15 @@ void eng_tranches_update(struct engine *eng, size_t c, uint64_t index, int64_t t
 /* engine_incident.c */
 void eng_inc_hash_put(size_t *tab, size_t cap, const struct incident *inc, size_t i);
 int eng_cmp_i64(const void *a, const void *b);
-int eng_apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_t author, struct arm_err *e);
-int eng_apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author, int64_t t, struct arm_err *e);
+int eng_apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
+                       struct arm_err *e);
+int eng_apply_finding(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
+                      int64_t t, struct arm_err *e);
 
 /* engine_amend.c */
-int eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index, struct agreement *na, struct arm_err *e);
-int eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t t, struct arm_err *e);
+int eng_parse_amendment(struct engine *eng, const struct entry *en, uint64_t index,
+                        struct agreement *na, struct arm_err *e);
+int eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int64_t t,
+                    struct arm_err *e);
 
 #endif /* ARMISTICE_ENGINE_INT_H */

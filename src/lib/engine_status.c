@@ -299,8 +299,8 @@ eng_grow(void **p, size_t *cap, size_t need, size_t elem)
  * apply reports ARM_ENOMEM.
  */
 void
-eng_record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to, uint64_t index,
-       int64_t t)
+eng_record(struct engine *eng, size_t c, enum engine_status from, enum engine_status to,
+           uint64_t index, int64_t t)
 {
 	struct cstate *s = &eng->cs[c];
 	bool rev = is_reversal(from, to);
@@ -393,8 +393,6 @@ eng_initial_statuses(struct engine *eng)
 
 /* ------------------------------------------------------ status handlers */
 
-
-
 static int
 h_refuse_requires(struct evctx *x)
 {
@@ -466,9 +464,9 @@ h_claim(struct evctx *x)
 		return h_refuse_requires(x);
 	for (i = 0; i < cm->nrequires; i++)
 		ARM_TRY(eng_time_after(en, index, x->t, eng->cs[cm->requires[i]].effective,
-		                   "its requirement took effect", x->e));
-	ARM_TRY(eng_time_after(en, index, x->t, s->reinstated_at, "the amendment that reinstated it",
-	                   x->e));
+		                       "its requirement took effect", x->e));
+	ARM_TRY(eng_time_after(en, index, x->t, s->reinstated_at,
+	                       "the amendment that reinstated it", x->e));
 	if (!x->apply)
 		return ARM_OK;
 	s->claimed[x->author] = 1;
@@ -521,7 +519,6 @@ h_withdraw(struct evctx *x)
 	s->withdrawn = true;
 	return ARM_OK;
 }
-
 
 static int64_t value_micro(const char *s);
 
@@ -642,7 +639,7 @@ eng_dispatch(struct evctx *x, enum ev ev)
 
 int
 eng_lookup_commitment(struct engine *eng, const struct entry *en, uint64_t index, size_t *c,
-                  struct arm_err *e)
+                      struct arm_err *e)
 {
 	if (en->commitment == NULL)
 		return RULE(e, "commitment-known", "no commitment named");
@@ -837,4 +834,3 @@ eng_tranches_update(struct engine *eng, size_t c, uint64_t index, int64_t t)
 		eng->cs[k].last_index = index;
 	}
 }
-

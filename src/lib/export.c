@@ -492,6 +492,20 @@ export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* The compass name of side sign (+1 the agreement's positive side, -1 the other, 0 on it). */
+static const char *
+side_name(const struct agreement *a, int sign)
+{
+	static const enum agreement_side opposite[] = {
+	    AGREEMENT_SIDE_NONE, AGREEMENT_SIDE_SOUTH, AGREEMENT_SIDE_NORTH,
+	    AGREEMENT_SIDE_WEST, AGREEMENT_SIDE_EAST,
+	};
+
+	if (sign == 0)
+		return "line";
+	return agreement_side_name(sign > 0 ? a->line.positive : opposite[a->line.positive]);
+}
+
 int
 export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                  struct arm_err *e)
@@ -500,33 +514,16 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 	const char *items[LIST_MAX];
 	size_t i, z, n;
 
+	/* Places come from the engine (engine_incident), computed once when applied. */
+	(void)map;
 	for (i = 0; i < engine_nincidents(eng); i++) {
 		struct engine_incident inc;
-		struct geo_place pl;
-		bool placed = false;
-		char lat[24], lon[24], km[32];
+		char lat[24], lon[24], km[24];
 
 		engine_incident(eng, i, &inc);
-		n = 0;
-		if (inc.has_pos && map != NULL) {
-			double dlat = (double)inc.lat_e7 / 1e7, dlon = (double)inc.lon_e7 / 1e7;
-			struct arm_err ge;
-			for (z = 0; z < a->nzones && n < LIST_MAX; z++) {
-				bool inside = false;
-				struct arm_err ze;
-				/*
-				 * Only areas can hold a point: a zone the geometry module
-				 * cannot test (a Point, say) holds no incident.
-				 */
-				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) !=
-				    ARM_OK)
-					continue;
-				if (inside)
-					items[n++] = a->zones[z].id;
-			}
-			/* No reference line loaded (ARM_EUSAGE): the columns stay empty. */
-			placed = geo_locate(map, dlat, dlon, &pl, &ge) == ARM_OK;
-		}
+		for (n = 0, z = 0; z < inc.nzones && n < LIST_MAX; z++)
+			if (inc.zones[z] < a->nzones)
+				items[n++] = a->zones[inc.zones[z]].id;
 		row_begin(w);
 		w->has_pos = inc.has_pos;
 		w->lat_e7 = inc.lat_e7;
@@ -544,15 +541,11 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 		ARM_TRY(f_num(w, inc.has_pos ? lat : NULL, e));
 		ARM_TRY(f_num(w, inc.has_pos ? lon : NULL, e));
 		ARM_TRY(f_list(w, items, n, e));
-		if (placed)
-			snprintf(km, sizeof(km), "%.3f", pl.mdl_km);
-		ARM_TRY(f_num(w, placed ? km : NULL, e));
-		ARM_TRY(f_str(w,
-		              !placed       ? NULL
-		              : pl.side > 0 ? "north"
-		              : pl.side < 0 ? "south"
-		                            : "line",
-		              e));
+		/* Whole metres as km with three decimals, as in the state JSON. */
+		engine_km_text(inc.line_m, km);
+		ARM_TRY(f_num(w, inc.has_line ? km : NULL, e));
+		ARM_TRY(f_str(
+		    w, inc.has_line ? side_name(a, (inc.line_m > 0) - (inc.line_m < 0)) : NULL, e));
 		ARM_TRY(f_str(w,
 		              inc.dismissed   ? "dismissed"
 		              : inc.confirmed ? "confirmed"
