@@ -1772,13 +1772,18 @@ static struct fy_diag *
 quiet_diag(void)
 {
 	struct fy_diag_cfg dcfg;
+	struct fy_diag *d;
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = fy_discard;
 	dcfg.colorize = false;
 	dcfg.show_source = false; /* libfyaml 0.7.12 can crash formatting the excerpt */
-	return fy_diag_create(&dcfg);
+	d = fy_diag_create(&dcfg);
+	/* ... and prints it whatever show_source says: collect errors instead. */
+	if (d != NULL)
+		fy_diag_set_collect_errors(d, true);
+	return d;
 }
 
 static void
@@ -2627,12 +2632,30 @@ fy_collect(struct fy_diag *d, void *user, const char *s, size_t len)
 }
 
 static void
-report_yaml_errors(struct ctx *c, const struct buf *out)
+report_yaml_errors(struct ctx *c, struct fy_diag *diag, const struct buf *out)
 {
 	const char *s = out->data ? (const char *)out->data : "";
 	const char *hit = strstr(s, ": error: ");
 	struct agreement_mark m = {1, 1};
+	struct fy_diag_error *de;
+	void *it = NULL;
 
+	/*
+	 * Errors on a token are collected (fy_diag_set_collect_errors) and the
+	 * message built here: libfyaml 0.7.12 crashes formatting the source
+	 * excerpt it prints with them (fy_diag_error_atom_display, reached by
+	 * a hostile agreement: fuzz/regress/agreement/libfyaml-*).
+	 */
+	while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
+		if (de->type != FYET_ERROR || de->msg == NULL)
+			continue;
+		if (de->line > 0 && de->column > 0) {
+			m.line = (uint32_t)de->line;
+			m.col = (uint32_t)de->column;
+		}
+		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "%.200s", de->msg);
+		return;
+	}
 	if (hit == NULL) {
 		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "the document is not valid YAML");
 		return;
@@ -2973,6 +2996,8 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	dcfg.show_source = false;
 	dcfg.show_position = true;
 	diag = fy_diag_create(&dcfg);
+	if (diag != NULL)
+		fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
 	cfg.diag = diag;
@@ -2989,7 +3014,7 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	} else {
 		doc = fy_document_build_from_string(&cfg, (const char *)a->yaml, len);
 		if (doc == NULL) {
-			report_yaml_errors(&c, &fyout);
+			report_yaml_errors(&c, diag, &fyout);
 		} else {
 			size_t before = c.nproblems;
 			check_plain_yaml(&c, fy_document_root(doc), 0);

@@ -248,10 +248,20 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 		arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
 		return NULL;
 	}
+	/* libfyaml 0.7.12 prints the excerpt whatever show_source says: collect instead. */
+	fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET;
 	cfg.diag = diag;
 	d = fy_document_build_from_string(&cfg, text, len);
+	if (d == NULL && first[0] == '\0') {
+		struct fy_diag_error *de;
+		void *it = NULL;
+
+		if ((de = fy_diag_errors_iterate(diag, &it)) != NULL && de->msg != NULL)
+			snprintf(first, sizeof(first), "%d:%d: %.100s", de->line, de->column,
+			         de->msg);
+	}
 	fy_diag_unref(diag);
 	if (d == NULL || fy_document_root(d) == NULL) {
 		fy_document_destroy(d);

@@ -8,7 +8,7 @@
 #include "geo_line.h"
 
 #define DEG (M_PI / 180.0)
-#define ON_LINE_KM 0.001 /* closer than 1 m counts as on the line */
+#define ON_LINE_KM 0.001  /* closer than 1 m counts as on the line */
 #define AT_VERTEX_KM 1e-9 /* a nearest point this close to a vertex is the vertex */
 
 /*
@@ -115,8 +115,8 @@ geo_line_project(GEOSContextHandle_t h, struct geo_line *l, const char *msg, str
 		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory projecting the line");
 	for (i = 0; i < l->n; i++) {
 		geo_aeqd_fwd(&l->proj, l->lat[i], l->lon[i], &l->x[i], &l->y[i]);
-		l->pcum[i] = i ? l->pcum[i - 1] + hypot(l->x[i] - l->x[i - 1], l->y[i] - l->y[i - 1])
-		               : 0;
+		l->pcum[i] =
+		    i ? l->pcum[i - 1] + hypot(l->x[i] - l->x[i - 1], l->y[i] - l->y[i - 1]) : 0;
 		if (!GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, l->x[i], l->y[i])) {
 			GEOSCoordSeq_destroy_r(h, cs);
 			return arm_err_set(e, ARM_EIO, "geo: projecting the line: GEOS: %s", msg);
@@ -143,8 +143,8 @@ orient(GEOSContextHandle_t h, const struct geo_line *l, size_t a, size_t b, doub
  * either.
  */
 static int
-line_side(GEOSContextHandle_t h, const struct geo_line *l, size_t i, double t, double px,
-          double py, int *side)
+line_side(GEOSContextHandle_t h, const struct geo_line *l, size_t i, double t, double px, double py,
+          int *side)
 {
 	int c = orient(h, l, i, i + 1, px, py);
 
@@ -194,9 +194,9 @@ geo_line_locate(GEOSContextHandle_t h, const struct geo_line *l, double lat, dou
 	}
 	i = lo;
 	seg = l->pcum[i + 1] - l->pcum[i];
-	t = along - l->pcum[i] <= AT_VERTEX_KM ? 0.0
+	t = along - l->pcum[i] <= AT_VERTEX_KM                   ? 0.0
 	    : l->pcum[i + 1] - along <= AT_VERTEX_KM || seg <= 0 ? 1.0
-	                                                          : (along - l->pcum[i]) / seg;
+	                                                         : (along - l->pcum[i]) / seg;
 	qx = l->x[i] + t * (l->x[i + 1] - l->x[i]);
 	qy = l->y[i] + t * (l->y[i + 1] - l->y[i]);
 	geo_aeqd_inv(&l->proj, qx, qy, &p->near_lat, &p->near_lon);
