@@ -102,9 +102,10 @@ void export_w_release(struct export_w *w);
 
 /*
  * The table built from an engine that replayed the log. now decides
- * overdue. map (may be NULL) places incidents against zones and the
- * reference line (geo.h); zone membership goes through map only when it
- * is given.
+ * overdue. Incidents' zones and signed distance to the reference line
+ * are the engine's (engine_incident(), computed once when each was
+ * applied: one computation for the state JSON and the exports); map is
+ * no longer read and may be NULL.
  */
 int export_commitments(struct export_w *w, const struct engine *eng, int64_t now,
                        struct arm_err *e) ARM_MUST_CHECK;

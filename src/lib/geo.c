@@ -262,7 +262,8 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 			snprintf(first, sizeof(first), "%d:%d: %.100s", de->line, de->column,
 			         de->msg);
 	}
-	fy_diag_unref(diag);
+	/* destroy, not unref: only destroy frees collected errors (libfyaml 0.7.12) */
+	fy_diag_destroy(diag);
 	if (d == NULL || fy_document_root(d) == NULL) {
 		fy_document_destroy(d);
 		arm_err_set(e, ARM_ESYNTAX, "geo: not a JSON document: %s",
@@ -1456,32 +1457,6 @@ int
 geo_map_line_sign(const struct geo_map *m, int positive)
 {
 	return m->mdl.n >= 2 && m->mdl.x != NULL ? geo_line_sign(&m->mdl, positive) : 0;
-}
-
-int
-geo_check_line(const char *label, const char *geojson, size_t len, int positive, struct arm_err *e)
-{
-	struct geo_map *m = NULL;
-	int rc;
-
-	ARM_TRY(geo_map_new(&m, e));
-	rc = geo_map_set_line(m, geojson, len, e);
-	if (rc == ARM_OK && geo_map_line_sign(m, positive) == 0)
-		rc =
-		    arm_err_set(e, ARM_ERULE,
-		                "geo: %s runs within 45 degrees of the %s axis from end to end: "
-		                "name the side across it (%s)",
-		                label,
-		                positive == AGREEMENT_SIDE_NORTH || positive == AGREEMENT_SIDE_SOUTH
-		                    ? "north-south"
-		                    : "east-west",
-		                positive == AGREEMENT_SIDE_NORTH || positive == AGREEMENT_SIDE_SOUTH
-		                    ? "east or west"
-		                    : "north or south");
-	else if (rc != ARM_OK)
-		arm_err_prefix(e, "%s", label);
-	geo_map_free(m);
-	return rc;
 }
 
 int

@@ -227,3 +227,30 @@ geo_line_sign(const struct geo_line *l, int positive)
 		return 0;
 	return d > 0 ? 1 : -1;
 }
+
+/* Through the map's public calls: the line is read exactly as a replay reads it. */
+int
+geo_check_line(const char *label, const char *geojson, size_t len, int positive, struct arm_err *e)
+{
+	struct geo_map *m = NULL;
+	int rc;
+
+	ARM_TRY(geo_map_new(&m, e));
+	rc = geo_map_set_line(m, geojson, len, e);
+	if (rc == ARM_OK && geo_map_line_sign(m, positive) == 0)
+		rc =
+		    arm_err_set(e, ARM_ERULE,
+		                "geo: %s runs within 45 degrees of the %s axis from end to end: "
+		                "name the side across it (%s)",
+		                label,
+		                positive == AGREEMENT_SIDE_NORTH || positive == AGREEMENT_SIDE_SOUTH
+		                    ? "north-south"
+		                    : "east-west",
+		                positive == AGREEMENT_SIDE_NORTH || positive == AGREEMENT_SIDE_SOUTH
+		                    ? "east or west"
+		                    : "north or south");
+	else if (rc != ARM_OK)
+		arm_err_prefix(e, "%s", label);
+	geo_map_free(m);
+	return rc;
+}

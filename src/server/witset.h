@@ -45,8 +45,8 @@ const struct agreement *witset_agreement(const struct witset *w, const struct ag
  * reading or a refused amendment (the log stays as it was: no new set).
  */
 int witset_advance(struct witset *w, struct log *l, const struct agreement *a0, uint64_t size,
-                   agreement_read_fn read_file, void *rctx, bool *changed, char *what,
-                   size_t cap, struct arm_err *e) ARM_MUST_CHECK;
+                   agreement_read_fn read_file, void *rctx, bool *changed, char *what, size_t cap,
+                   struct arm_err *e) ARM_MUST_CHECK;
 
 /* Do a and b name the same witnesses (ids and keys) and the same quorum? */
 bool witset_same(const struct agreement *a, const struct agreement *b);
