@@ -191,6 +191,14 @@ int geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double
 int geo_engine_place(void *ctx, const struct agreement *a, double lat, double lon, bool *in_zone,
                      bool *has_line, int64_t *line_m, struct arm_err *e);
 
+/*
+ * A zone defined by distance to the MDL (a band, see above): its width in
+ * km, its arc range along the MDL (-inf/+inf when not limited) and side
+ * (+1 north, -1 south, 0 both). false for any other zone or index.
+ */
+bool geo_zone_band(const struct geo_map *m, size_t index, double *within_km, double *arc_from_km,
+                   double *arc_to_km, int *side);
+
 /* Length of the loaded MDL in km (haversine along the polyline); 0 if none. */
 double geo_mdl_length_km(const struct geo_map *m);
 

@@ -597,6 +597,22 @@ geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon, 
 
 /* ---- zones ---- */
 
+bool
+geo_zone_band(const struct geo_map *m, size_t index, double *within_km, double *arc_from_km,
+              double *arc_to_km, int *side)
+{
+	const struct geo_zone *z;
+
+	if (index >= m->nzones || m->zones[index].kind != GEO_ZONE_BAND)
+		return false;
+	z = &m->zones[index];
+	*within_km = z->within_km;
+	*arc_from_km = z->arc_from;
+	*arc_to_km = z->arc_to;
+	*side = z->side;
+	return true;
+}
+
 size_t
 geo_zone_count(const struct geo_map *m)
 {

@@ -57,6 +57,29 @@ jbool(struct buf *b, bool v, struct arm_err *e)
 }
 
 /* A canonical decimal (digits, optional '.' digits) is a valid JSON number. */
+/*
+ * ,"<key>":{"en":"...","ko":"..."} for a text given in several languages
+ * (agreement.h struct agreement_texts); nothing for a plain string, so
+ * the state of an agreement without them is the same bytes as before.
+ */
+static int
+jtexts(struct buf *b, const char *key, const struct agreement_texts *t, struct arm_err *e)
+{
+	size_t i;
+
+	if (t->n == 0)
+		return ARM_OK;
+	ARM_TRY(buf_printf(b, e, ",\"%s\":{", key));
+	for (i = 0; i < t->n; i++) {
+		if (i)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(jstr(b, t->v[i].tag, e));
+		ARM_TRY(buf_puts(b, ":", e));
+		ARM_TRY(jstr(b, t->v[i].text, e));
+	}
+	return buf_puts(b, "}", e);
+}
+
 static bool
 json_number(const char *s)
 {
@@ -169,6 +192,7 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(cm->category ? jstr(b, cm->category, e) : buf_puts(b, "null", e));
 	J(buf_puts(b, ",\"text\":", e));
 	J(jstr(b, cm->text ? cm->text : "", e));
+	J(jtexts(b, "texts", &cm->texts, e));
 	J(buf_puts(b, ",\"owners\":", e));
 	J(jids(b, a, cm->owners, cm->nowners, true, e));
 	J(buf_puts(b, ",\"standing\":", e));
@@ -440,6 +464,9 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jstr(b, a->name, e));
 	ARM_TRY(buf_puts(b, ",\"title\":", e));
 	ARM_TRY(jstr(b, a->title, e));
+	ARM_TRY(jtexts(b, "titles", &a->titles, e));
+	ARM_TRY(buf_puts(b, ",\"language\":", e));
+	ARM_TRY(jstr(b, a->lang, e));
 	ARM_TRY(jlog(b, a, e));
 	ARM_TRY(
 	    buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
@@ -480,7 +507,18 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->zones[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->zones[i].name ? a->zones[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->zones[i].names, e));
 		ARM_TRY(buf_puts(b, "}", e));
+	}
+	ARM_TRY(buf_puts(b, "],\"incident_kinds\":[", e));
+	for (i = 0; i < a->nkinds; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, a->kinds[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"name\":", e));
+		ARM_TRY(jstr(b, a->kinds[i].name ? a->kinds[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->kinds[i].names, e));
+		ARM_TRY(buf_printf(b, e, ",\"provocation\":%s}",
+		                   a->kinds[i].provocation ? "true" : "false"));
 	}
 	ARM_TRY(buf_puts(b, "]", e));
 	ARM_TRY(line_json(a, b, e));
@@ -494,6 +532,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->phases[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->phases[i].name, e));
+		ARM_TRY(jtexts(b, "names", &a->phases[i].names, e));
 		ARM_TRY(buf_printf(b, e, ",\"done\":%zu,\"total\":%zu}", done, total));
 	}
 	ARM_TRY(buf_puts(b, "]}", e));
@@ -605,6 +644,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->actors[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->actors[i].name ? a->actors[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->actors[i].names, e));
 		ARM_TRY(
 		    buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
 		ARM_TRY(buf_printf(

@@ -10,6 +10,7 @@
  *   GET  /proof/<index>              a c2sp.org/tlog-proof@v1 receipt
  *   GET  /agreement                  the agreement (YAML of entry 0)
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
+ *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
  * Write path: POST /add -> log_add() (group commit: concurrent
  * submissions share a batch, its fsyncs and its commit record) -> the
@@ -51,6 +52,7 @@
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
+#include "server/scores.h"
 #include "server/statecache.h"
 #include "server/witset.h"
 #include "armistice/store_pg.h"
@@ -78,7 +80,7 @@ static const char serve_usage[] =
     "\n"
     "Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
     "(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-    "/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+    "/proof/N, /agreement, /state, /scores, /zone/ID and the dashboard at /. A\n"
     "checkpoint is published only once the witness quorum named in the\n"
     "agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
     "an agreement (armistice log init) is served as a plain log: no rules, no\n"
@@ -248,6 +250,8 @@ struct serve {
 
 	/* GET /state?index=, ?at=: from kept copies (statecache.h). */
 	struct scache *sc;
+	/* GET /scores: implementation scores over the same copies (scores.h). */
+	struct scores *scores;
 	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
 	struct rlimit *rl;
 };
@@ -1327,7 +1331,7 @@ serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 
 	if (s->rl == NULL)
 		return true;
-	if (!(strncmp(path, "/proof/", 7) == 0 ||
+	if (!(strncmp(path, "/proof/", 7) == 0 || strcmp(path, "/scores") == 0 ||
 	      (strcmp(path, "/state") == 0 &&
 	       (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
 	        httpd_query(rq, "now") != NULL))))
@@ -1375,14 +1379,17 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_entry(s, path + 7, true, rs);
 	} else if (strcmp(path, "/agreement") == 0) {
 		serve_agreement(s, rs);
-	} else if (strcmp(path, "/state") == 0 && serve_kind_of(s) == SERVE_PLAIN) {
+	} else if ((strcmp(path, "/state") == 0 || strcmp(path, "/scores") == 0) &&
+	           serve_kind_of(s) == SERVE_PLAIN) {
 		httpd_text(rs, 404,
-		           "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
+		           "no %s: log '%s' is a plain log (entry 0 is not an agreement), so "
 		           "there is no state to replay; it serves /checkpoint, /tile/..., "
 		           "/entry/N and /proof/N",
-		           log_origin(s->log));
+		           path, log_origin(s->log));
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
+	} else if (strcmp(path, "/scores") == 0) {
+		scores_answer(s->scores, &s->agr, log_published_size(s->log), rq, rs);
 	} else if (strncmp(path, "/zone/", 6) == 0) {
 		serve_zone(s, path + 6, rs);
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/dashboard/") == 0) {
@@ -1618,6 +1625,7 @@ cmd_serve(int argc, char **argv)
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
+	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
 	                                  (size_t)rate_table, &e)) != ARM_OK))
 		goto fail;
@@ -1702,6 +1710,7 @@ fail:
 	free(s.hook);
 	if (s.have_live)
 		cli_replay_release(&s.live);
+	scores_free(s.scores);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
 	note_signer_release(&s.key);

@@ -785,6 +785,38 @@ test_libfyaml_error_display(void)
 	CHECKM(strstr(e.msg, "yaml-syntax") == NULL, e.msg);
 }
 
+/* Language tags (agreement_text.c) and the lookup with fallback. */
+static void
+test_lang(void)
+{
+	static const char *const good[] = {"en",    "ko",     "haw",        "zh-Hant",
+	                                   "en-GB", "es-419", "sr-Latn-RS", "de-CH-1901"};
+	static const char *const bad[] = {"",    "e",     "EN",     "Ko",    "english",
+	                                  "en-", "-en",   "en--GB", "en_GB", "ko-abcdefghi",
+	                                  "k1",  "en GB", "en-G!"};
+	struct agreement_text v[2] = {{"en", (char *)"Demilitarized Zone"},
+	                              {"ko", (char *)"비무장지대"}};
+	struct agreement_texts t = {v, 2}, none = {NULL, 0};
+	char longtag[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECKM(agreement_lang_valid(good[i], strlen(good[i])), good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECKM(!agreement_lang_valid(bad[i], strlen(bad[i])), bad[i]);
+	/* 36 bytes of valid subtags: over RFC 5646's 35 */
+	snprintf(longtag, sizeof(longtag), "en-%s-%s-%s-%s", "aaaaaaaa", "bbbbbbbb", "cccccccc",
+	         "dddddd");
+	CHECK(strlen(longtag) == 36 && !agreement_lang_valid(longtag, strlen(longtag)));
+	longtag[35] = '\0';
+	CHECK(agreement_lang_valid(longtag, 35));
+	CHECK(strcmp(agreement_text_in(&t, "x", "ko"), "비무장지대") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", "KO"), "비무장지대") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", "ja"), "x") == 0);
+	CHECK(strcmp(agreement_text_in(&none, "x", "ko"), "x") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", NULL), "x") == 0);
+}
+
 int
 main(void)
 {
@@ -796,6 +828,7 @@ main(void)
 		return 1;
 	}
 	RUN(test_pilot_loads);
+	RUN(test_lang);
 	RUN(test_day_counting);
 	test_rules();
 	RUN(test_schedules);

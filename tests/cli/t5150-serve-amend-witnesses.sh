@@ -1,5 +1,5 @@
 #!/bin/sh
-# t5140: `serve` follows a change of witnesses made by an amendment (issue
+# t5150: `serve` follows a change of witnesses made by an amendment (issue
 # 10). A log whose agreement names witnesses w-south and w-north, quorum
 # 2, is served with all three witnesses running (w-nnsc is not named yet,
 # so it is ignored at start). An amendment switching to w-north and w-nnsc
