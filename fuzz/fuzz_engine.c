@@ -116,7 +116,7 @@ state(const struct engine *eng, int64_t now)
 static void
 run(const uint8_t *data, size_t size, int64_t asof)
 {
-	static const struct engine_geo geo = {in_zone, place, NULL};
+	static const struct engine_geo geo = {in_zone, NULL, place};
 	const int64_t now = 1546300800; /* 2019-01-01T00:00:00Z */
 	struct engine_opts o;
 	struct engine *eng;

@@ -81,16 +81,17 @@ bool engine_status_done(enum engine_status s);
 struct engine_geo {
 	int (*in_zone)(void *ctx, const struct agreement *a, size_t zone, double lat, double lon,
 	               bool *inside, struct arm_err *e);
+	void *ctx;
 	/*
 	 * Places (docs/rules.md "Places"), may be NULL: for each zone of a,
 	 * whether (lat, lon) lies in it (in_zone[0..a->nzones)), and if a
 	 * names a reference line, *has_line and the signed distance to it in
 	 * metres (geo_engine_place() in geo.h). Asked once per incident with
 	 * a position, when it is applied, against the agreement then in force.
+	 * Last, so that {in_zone, ctx} initializers leave it NULL.
 	 */
 	int (*place)(void *ctx, const struct agreement *a, double lat, double lon, bool *in_zone,
 	             bool *has_line, int64_t *line_m, struct arm_err *e);
-	void *ctx;
 };
 
 struct engine_opts {

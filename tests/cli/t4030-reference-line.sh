@@ -69,10 +69,11 @@ EX=$TOP/examples/korea-2018
 NOW=2026-01-01T00:00:00Z
 # example NAME SED: a copy of the example with the agreement edited, its log in $T/NAME/log
 example() {
-	mkdir -p "$T/$1"
-	cp -R "$EX" "$T/$1/ex"
-	sed -i "$2" "$T/$1/ex/agreement.yaml"
-	env DEMO_QUIET=1 ARM="$ARM" sh "$T/$1/ex/demo.sh" "$T/$1/w" >"$T/out" 2>"$T/err"
+	mkdir -p "$T/$1/ex"
+	cp -R "$EX" "$T/$1/ex/korea-2018"
+	cp -R "$TOP/examples/lib" "$T/$1/ex/lib" # the demos' shared steps
+	sed -i "$2" "$T/$1/ex/korea-2018/agreement.yaml"
+	env DEMO_QUIET=1 ARM="$ARM" sh "$T/$1/ex/korea-2018/demo.sh" "$T/$1/w" >"$T/out" 2>"$T/err"
 }
 example north 's/^reference_line: .*positive: north.*$/&/'
 rc=$?
