@@ -198,6 +198,29 @@ struct agreement_zone {
 	struct agreement_mark mark;
 };
 
+/* A compass side of a reference line (reference_line.positive). */
+enum agreement_side {
+	AGREEMENT_SIDE_NONE = 0, /* no reference line */
+	AGREEMENT_SIDE_NORTH,
+	AGREEMENT_SIDE_SOUTH,
+	AGREEMENT_SIDE_EAST,
+	AGREEMENT_SIDE_WEST,
+};
+
+/*
+ * reference_line (docs/agreement.md "Places"): the line incidents are
+ * measured from (the MDL, a line of contact), held by one of the zones,
+ * and the compass side on which distances are positive (geo.h says how
+ * the side of a point is found). positive == AGREEMENT_SIDE_NONE: none.
+ */
+struct agreement_line {
+	char *name;
+	size_t zone;                  /* zone index holding the line */
+	enum agreement_side positive; /* the side where distances are > 0 */
+	size_t party;                 /* actor on the positive side, or AGREEMENT_NONE */
+	struct agreement_mark mark;
+};
+
 struct agreement_verify {
 	enum agreement_verify_kind kind;
 	size_t *by; /* actor indices (VERIFY_BY) */
@@ -335,6 +358,7 @@ struct agreement {
 	size_t nkinds;
 	struct agreement_zone *zones;
 	size_t nzones;
+	struct agreement_line line; /* the reference line, if positive != AGREEMENT_SIDE_NONE */
 	struct agreement_commitment *commitments; /* in document order */
 	size_t ncommitments;
 	struct agreement_together *togethers;
@@ -435,6 +459,7 @@ int agreement_diff(const struct agreement *from, const struct agreement *to, str
 const char *agreement_method_name(enum agreement_method m);
 int agreement_method_parse(const char *s, enum agreement_method *m); /* 0 ok, -1 */
 const char *agreement_role_name(enum agreement_role r);
+const char *agreement_side_name(enum agreement_side s); /* "north", ...; "" for none */
 
 /*
  * Is s[0..len) a language tag as the agreement accepts it: BCP 47 (RFC

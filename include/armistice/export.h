@@ -101,9 +101,10 @@ void export_w_release(struct export_w *w);
 
 /*
  * The table built from an engine that replayed the log. now decides
- * overdue. map (may be NULL) places incidents against zones and the
- * reference line (geo.h); zone membership goes through map only when it
- * is given.
+ * overdue. Incidents' zones and signed distance to the reference line
+ * are the engine's (engine_incident(), computed once when each was
+ * applied: one computation for the state JSON and the exports); map is
+ * no longer read and may be NULL.
  */
 int export_commitments(struct export_w *w, const struct engine *eng, int64_t now,
                        struct arm_err *e) ARM_MUST_CHECK;
@@ -111,24 +112,26 @@ int export_changes(struct export_w *w, const struct engine *eng, struct arm_err 
 int export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                      struct arm_err *e) ARM_MUST_CHECK;
 /*
- * Where an incident lies (the incidents table's zones, line_km and side):
- * the agreement's zones that hold its position, and its place against the
- * reference line (placed false without a position, a map or a line).
- * zones[] borrow the agreement's ids.
+ * Where an incident lies (the incidents table's zones, line_km and side),
+ * as the engine placed it when it was applied (engine_incident(): one
+ * computation for the state JSON, the exports and the report): the
+ * agreement's zones that hold its position, and its signed distance to
+ * the reference line (placed false without a position or a line). zones[]
+ * borrow the agreement's ids.
  */
 #define EXPORT_PLACE_ZONES 256
 struct export_place {
 	const char *zones[EXPORT_PLACE_ZONES];
 	size_t nzones;
 	bool placed;
-	struct geo_place pl;
+	int64_t line_m;   /* signed metres, positive on the agreement's positive side */
+	char km[24];      /* line_m as km with three decimals ("-1.274") */
+	const char *side; /* compass name of its side ("north"), "line", or NULL if not placed */
 };
-void export_incident_place(struct geo_map *map, const struct agreement *a,
-                           const struct engine_incident *inc, struct export_place *out);
+void export_incident_place(const struct agreement *a, const struct engine_incident *inc,
+                           struct export_place *out);
 /* "confirmed", "dismissed" or "reported" (the incidents table's status). */
 const char *export_incident_status(const struct engine_incident *inc);
-/* "north", "south" or "line" for geo_place.side. */
-const char *export_side_name(int side);
 /* Degrees x 1e7 as exact decimal text with 7 places (no floating point). */
 void export_deg_e7(int64_t v, char out[24]);
 

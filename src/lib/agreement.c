@@ -710,6 +710,12 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 		}
 	}
 	ARM_TRY(diff_actors(f, t, out, &n, e));
+	if (f->line.positive != t->line.positive ||
+	    (t->line.positive != AGREEMENT_SIDE_NONE &&
+	     strcmp(f->zones[f->line.zone].id, t->zones[t->line.zone].id) != 0))
+		ARM_TRY(diff_line(out, &n, e, "reference line changed from %s to %s",
+		                  f->line.positive ? f->zones[f->line.zone].id : "none",
+		                  t->line.positive ? t->zones[t->line.zone].id : "none"));
 	*nchanges = n;
 	return ARM_OK;
 }
@@ -1144,6 +1150,14 @@ agreement_method_parse(const char *s, enum agreement_method *m)
 }
 
 const char *
+agreement_side_name(enum agreement_side s)
+{
+	static const char *const names[] = {"", "north", "south", "east", "west"};
+
+	return (size_t)s < ARM_ARRAY_LEN(names) ? names[s] : "";
+}
+
+const char *
 agreement_role_name(enum agreement_role r)
 {
 	switch (r) {
@@ -1168,6 +1182,8 @@ agreement_init(struct agreement *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->log.quorum_group = AGREEMENT_NONE;
+	a->line.zone = AGREEMENT_NONE;
+	a->line.party = AGREEMENT_NONE;
 	a->log.clock_future = AGREEMENT_CLOCK_FUTURE;
 	a->log.clock_backdate = AGREEMENT_CLOCK_BACKDATE;
 	memcpy(a->lang, "en", 3);
@@ -1243,6 +1259,7 @@ agreement_release(struct agreement *a)
 	free(a->topo);
 	free(a->arbiter.by);
 	free(a->finders);
+	free(a->line.name);
 	agreement_init(a);
 }
 
@@ -1869,13 +1886,18 @@ static struct fy_diag *
 quiet_diag(void)
 {
 	struct fy_diag_cfg dcfg;
+	struct fy_diag *d;
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = fy_discard;
 	dcfg.colorize = false;
 	dcfg.show_source = false; /* libfyaml 0.7.12 can crash formatting the excerpt */
-	return fy_diag_create(&dcfg);
+	d = fy_diag_create(&dcfg);
+	/* ... and prints it whatever show_source says: collect errors instead. */
+	if (d != NULL)
+		fy_diag_set_collect_errors(d, true);
+	return d;
 }
 
 static void
@@ -2724,12 +2746,30 @@ fy_collect(struct fy_diag *d, void *user, const char *s, size_t len)
 }
 
 static void
-report_yaml_errors(struct ctx *c, const struct buf *out)
+report_yaml_errors(struct ctx *c, struct fy_diag *diag, const struct buf *out)
 {
 	const char *s = out->data ? (const char *)out->data : "";
 	const char *hit = strstr(s, ": error: ");
 	struct agreement_mark m = {1, 1};
+	struct fy_diag_error *de;
+	void *it = NULL;
 
+	/*
+	 * Errors on a token are collected (fy_diag_set_collect_errors) and the
+	 * message built here: libfyaml 0.7.12 crashes formatting the source
+	 * excerpt it prints with them (fy_diag_error_atom_display, reached by
+	 * a hostile agreement: fuzz/regress/agreement/libfyaml-*).
+	 */
+	while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
+		if (de->type != FYET_ERROR || de->msg == NULL)
+			continue;
+		if (de->line > 0 && de->column > 0) {
+			m.line = (uint32_t)de->line;
+			m.col = (uint32_t)de->column;
+		}
+		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "%.200s", de->msg);
+		return;
+	}
 	if (hit == NULL) {
 		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "the document is not valid YAML");
 		return;
@@ -2859,13 +2899,72 @@ parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		        "verifier)");
 }
 
+/*
+ * reference_line: {name, zone, positive: north|south|east|west, party}
+ * (docs/agreement.md "Places"); the line itself is checked with the zones.
+ */
+static void
+parse_line(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"name", "zone", "positive", "party"};
+	struct agreement_line *l = &c->a->line;
+	struct fy_node *v[4];
+	struct agreement_mark m[4];
+	int i;
+
+	l->mark = node_mark(n, at);
+	if (!get_map(c, n, at, "reference_line", keys, 4, v, m))
+		return;
+	need(c, v[0], l->mark, "reference_line name");
+	need(c, v[1], l->mark, "reference_line zone");
+	need(c, v[2], l->mark, "reference_line positive");
+	if (has(v[0]))
+		l->name = scalar_dup(c, v[0], m[0], "reference_line name");
+	if (has(v[1]))
+		l->zone = ref(c, v[1], m[1], "reference_line zone", agreement_zone_index,
+		              "(reference_line)");
+	for (i = AGREEMENT_SIDE_NORTH; has(v[2]) && i <= AGREEMENT_SIDE_WEST; i++)
+		if (scalar_is(v[2], agreement_side_name((enum agreement_side)i)))
+			l->positive = (enum agreement_side)i;
+	if (has(v[2]) && l->positive == AGREEMENT_SIDE_NONE)
+		problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "reference-line-side",
+		        "reference_line positive must be north, south, east or west");
+	if (has(v[3])) {
+		l->party = ref(c, v[3], m[3], "reference_line party", agreement_actor_index,
+		               "(reference_line)");
+		if (l->party != AGREEMENT_NONE && c->a->actors[l->party].role != AGREEMENT_PARTY)
+			problem(c, node_mark(v[3], m[3]), ARM_ERULE, "reference-line-party",
+			        "reference_line party \"%s\" is not a party",
+			        c->a->actors[l->party].id);
+	}
+	if (l->zone == AGREEMENT_NONE)
+		l->positive = AGREEMENT_SIDE_NONE;
+}
+
+/* The reference line reads as a line with the named side (geo_check_line). */
+static void
+check_line(struct ctx *c)
+{
+	const struct agreement_line *l = &c->a->line;
+	const struct agreement_zone *z;
+	struct arm_err err = {ARM_OK, ""};
+	char label[96];
+
+	if (l->positive == AGREEMENT_SIDE_NONE || c->a->zones == NULL || l->zone >= c->a->nzones ||
+	    (z = &c->a->zones[l->zone])->geojson == NULL)
+		return;
+	snprintf(label, sizeof(label), "reference line (zone '%.64s')", z->id);
+	if (geo_check_line(label, z->geojson, z->geojson_len, (int)l->positive, &err) != ARM_OK)
+		problem(c, l->mark, err.rc, "reference-line", "%s", err.msg);
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
-	static const char *const keys[] = {"armistice",      "name",     "title",       "timezone",
-	                                   "counting",       "log",      "actors",      "phases",
-	                                   "incident_kinds", "zones",    "commitments", "effective",
-	                                   "arbiter",        "findings", "language"};
+	static const char *const keys[] = {
+	    "armistice", "name",     "title",          "timezone",      "counting",    "log",
+	    "actors",    "phases",   "incident_kinds", "zones",         "commitments", "effective",
+	    "arbiter",   "findings", "language",       "reference_line"};
 	enum {
 		K_V,
 		K_NAME,
@@ -2882,6 +2981,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		K_ARB,
 		K_FIND,
 		K_LANG,
+		K_LINE,
 		K_N
 	};
 	struct agreement *a = c->a;
@@ -2948,6 +3048,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_arbiter(c, v[K_ARB], m[K_ARB]);
 	if (has(v[K_FIND]))
 		parse_findings(c, v[K_FIND], m[K_FIND]);
+	if (has(v[K_LINE]))
+		parse_line(c, v[K_LINE], m[K_LINE]);
 	if (!has(v[K_COMMIT]))
 		return;
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
@@ -2966,6 +3068,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 	if (a->commitments != NULL)
 		check_graph(c);
 	check_zones(c);
+	check_line(c);
 }
 
 int
@@ -3017,6 +3120,8 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	dcfg.show_source = false;
 	dcfg.show_position = true;
 	diag = fy_diag_create(&dcfg);
+	if (diag != NULL)
+		fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
 	cfg.diag = diag;
@@ -3033,7 +3138,7 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	} else {
 		doc = fy_document_build_from_string(&cfg, (const char *)a->yaml, len);
 		if (doc == NULL) {
-			report_yaml_errors(&c, &fyout);
+			report_yaml_errors(&c, diag, &fyout);
 		} else {
 			size_t before = c.nproblems;
 			check_plain_yaml(&c, fy_document_root(doc), 0);

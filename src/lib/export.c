@@ -493,44 +493,41 @@ export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* The compass name of side sign (+1 the agreement's positive side, -1 the other, 0 on it). */
+static const char *
+side_name(const struct agreement *a, int sign)
+{
+	static const enum agreement_side opposite[] = {
+	    AGREEMENT_SIDE_NONE, AGREEMENT_SIDE_SOUTH, AGREEMENT_SIDE_NORTH,
+	    AGREEMENT_SIDE_WEST, AGREEMENT_SIDE_EAST,
+	};
+
+	if (sign == 0)
+		return "line";
+	return agreement_side_name(sign > 0 ? a->line.positive : opposite[a->line.positive]);
+}
+
+/* From the engine (engine_incident), computed once when the incident was applied. */
 void
-export_incident_place(struct geo_map *map, const struct agreement *a,
-                      const struct engine_incident *inc, struct export_place *out)
+export_incident_place(const struct agreement *a, const struct engine_incident *inc,
+                      struct export_place *out)
 {
 	size_t z;
 
 	out->nzones = 0;
-	out->placed = false;
-	if (!inc->has_pos || map == NULL)
-		return;
-	double dlat = (double)inc->lat_e7 / 1e7, dlon = (double)inc->lon_e7 / 1e7;
-	struct arm_err ge;
-	for (z = 0; z < a->nzones && out->nzones < EXPORT_PLACE_ZONES; z++) {
-		bool inside = false;
-		struct arm_err ze;
-		/*
-		 * Only areas can hold a point: a zone the geometry module
-		 * cannot test (a Point, say) holds no incident.
-		 */
-		if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) != ARM_OK)
-			continue;
-		if (inside)
-			out->zones[out->nzones++] = a->zones[z].id;
-	}
-	/* No reference line loaded (ARM_EUSAGE): the columns stay empty. */
-	out->placed = geo_locate(map, dlat, dlon, &out->pl, &ge) == ARM_OK;
+	for (z = 0; z < inc->nzones && out->nzones < EXPORT_PLACE_ZONES; z++)
+		if (inc->zones[z] < a->nzones)
+			out->zones[out->nzones++] = a->zones[inc->zones[z]].id;
+	out->placed = inc->has_line;
+	out->line_m = inc->line_m;
+	engine_km_text(inc->line_m, out->km);
+	out->side = inc->has_line ? side_name(a, (inc->line_m > 0) - (inc->line_m < 0)) : NULL;
 }
 
 const char *
 export_incident_status(const struct engine_incident *inc)
 {
 	return inc->dismissed ? "dismissed" : inc->confirmed ? "confirmed" : "reported";
-}
-
-const char *
-export_side_name(int side)
-{
-	return side > 0 ? "north" : side < 0 ? "south" : "line";
 }
 
 int
@@ -541,12 +538,14 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 	struct export_place place;
 	size_t i;
 
+	/* Places come from the engine (engine_incident), computed once when applied. */
+	(void)map;
 	for (i = 0; i < engine_nincidents(eng); i++) {
 		struct engine_incident inc;
-		char lat[24], lon[24], km[32];
+		char lat[24], lon[24];
 
 		engine_incident(eng, i, &inc);
-		export_incident_place(map, a, &inc, &place);
+		export_incident_place(a, &inc, &place);
 		row_begin(w);
 		w->has_pos = inc.has_pos;
 		w->lat_e7 = inc.lat_e7;
@@ -564,10 +563,9 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 		ARM_TRY(f_num(w, inc.has_pos ? lat : NULL, e));
 		ARM_TRY(f_num(w, inc.has_pos ? lon : NULL, e));
 		ARM_TRY(f_list(w, place.zones, place.nzones, e));
-		if (place.placed)
-			snprintf(km, sizeof(km), "%.3f", place.pl.mdl_km);
-		ARM_TRY(f_num(w, place.placed ? km : NULL, e));
-		ARM_TRY(f_str(w, place.placed ? export_side_name(place.pl.side) : NULL, e));
+		/* Whole metres as km with three decimals, as in the state JSON. */
+		ARM_TRY(f_num(w, place.placed ? place.km : NULL, e));
+		ARM_TRY(f_str(w, place.side, e));
 		ARM_TRY(f_str(w, export_incident_status(&inc), e));
 		ARM_TRY(f_uint(w, inc.nbreached, e));
 		ARM_TRY(row_end(w, e));

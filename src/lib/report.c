@@ -510,8 +510,7 @@ entries_table(const struct report *r, const struct engine *eng, struct buf *b, s
 /* ---------------------------------------------------------- incidents */
 
 static int
-incidents_table(const struct report *r, const struct engine *eng, struct geo_map *map,
-                struct buf *b, struct arm_err *e)
+incidents_table(const struct report *r, const struct engine *eng, struct buf *b, struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(eng);
 	struct export_place place;
@@ -536,7 +535,7 @@ incidents_table(const struct report *r, const struct engine *eng, struct geo_map
 			    "<th scope=\"col\">Reference line</th><th scope=\"col\">Status</th>"
 			    "<th scope=\"col\">Entry</th></tr></thead>\n<tbody>\n",
 			    e));
-		export_incident_place(map, a, &inc, &place);
+		export_incident_place(a, &inc, &place);
 		report_minute(inc.occurred, a->tz_offset, t);
 		ARM_TRY(buf_printf(b, e, "<tr><td class=\"n\">%zu</td><td>%s</td><td>", n, t));
 		ARM_TRY(report_esc(
@@ -557,8 +556,7 @@ incidents_table(const struct report *r, const struct engine *eng, struct geo_map
 			ARM_TRY(buf_printf(b, e, "%s%s", k ? ", " : "", place.zones[k]));
 		ARM_TRY(buf_puts(b, "</td><td>", e));
 		if (place.placed)
-			ARM_TRY(buf_printf(b, e, "%.1f km %s", place.pl.mdl_km,
-			                   export_side_name(place.pl.side)));
+			ARM_TRY(buf_printf(b, e, "%s km, %s side", place.km, place.side));
 		ARM_TRY(buf_printf(b, e, "</td><td>%s</td><td class=\"n\">%llu</td></tr>\n",
 		                   export_incident_status(&inc), (unsigned long long)inc.index));
 	}
@@ -688,6 +686,7 @@ report_html(const struct report *r, const struct engine *eng, struct geo_map *ma
 {
 	const struct agreement *a = engine_agreement(eng);
 
+	(void)map; /* places come from the engine (export_incident_place) */
 	if (a == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND, "report: no agreement: the log is empty");
 	ARM_TRY(head(r, a, out, e));
@@ -700,7 +699,7 @@ report_html(const struct report *r, const struct engine *eng, struct geo_map *ma
 	ARM_TRY(entries_table(r, eng, out, e));
 	ARM_TRY(buf_puts(
 	    out, "</section>\n<section id=\"incidents-section\">\n<h2>Incidents</h2>\n", e));
-	ARM_TRY(incidents_table(r, eng, map, out, e));
+	ARM_TRY(incidents_table(r, eng, out, e));
 	ARM_TRY(report_map(r, eng, out, e));
 	ARM_TRY(report_chart(r, eng, out, e));
 	ARM_TRY(buf_puts(out, "</section>\n", e));

@@ -400,6 +400,52 @@ jlog(struct buf *b, const struct agreement *a, struct arm_err *e)
 	return buf_puts(b, "}}", e);
 }
 
+/* The reference line (docs/state-json.md), or null. */
+static int
+line_json(const struct agreement *a, struct buf *b, struct arm_err *e)
+{
+	const struct agreement_line *l = &a->line;
+
+	if (l->positive == AGREEMENT_SIDE_NONE)
+		return buf_puts(b, ",\"reference_line\":null", e);
+	ARM_TRY(buf_puts(b, ",\"reference_line\":{\"name\":", e));
+	ARM_TRY(jstr(b, l->name, e));
+	ARM_TRY(buf_puts(b, ",\"zone\":", e));
+	ARM_TRY(jstr(b, a->zones[l->zone].id, e));
+	ARM_TRY(
+	    buf_printf(b, e, ",\"positive\":\"%s\",\"party\":", agreement_side_name(l->positive)));
+	if (l->party != AGREEMENT_NONE)
+		ARM_TRY(jstr(b, a->actors[l->party].id, e));
+	else
+		ARM_TRY(buf_puts(b, "null", e));
+	return buf_puts(b, "}", e);
+}
+
+/*
+ * An incident's places: the zones it falls in and its signed distance to
+ * the reference line in km with three decimals (whole metres, formatted
+ * from the integer: no floating point is formatted here).
+ */
+static int
+place_json(const struct agreement *a, const struct engine_incident *inc, struct buf *b,
+           struct arm_err *e)
+{
+	char km[24];
+	size_t i;
+
+	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
+	for (i = 0; i < inc->nzones; i++) {
+		if (i)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(jstr(b, inc->zones[i] < a->nzones ? a->zones[inc->zones[i]].id : "", e));
+	}
+	ARM_TRY(buf_puts(b, "],\"line_km\":", e));
+	if (!inc->has_line)
+		return buf_puts(b, "null", e);
+	engine_km_text(inc->line_m, km);
+	return buf_puts(b, km, e);
+}
+
 int
 engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -475,6 +521,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		                   a->kinds[i].provocation ? "true" : "false"));
 	}
 	ARM_TRY(buf_puts(b, "]", e));
+	ARM_TRY(line_json(a, b, e));
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	ARM_TRY(buf_printf(b, e, ",\"progress\":{\"done\":%zu,\"total\":%zu,\"phases\":[", done,
@@ -638,6 +685,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
 		ARM_TRY(buf_puts(b, ",\"lon\":", e));
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
+		ARM_TRY(place_json(a, &inc, b, e));
 		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
 		                   inc.confirmed ? "true" : "false",
 		                   inc.dismissed ? "true" : "false", inc.nbreached));

@@ -54,6 +54,7 @@
 #include "server/ratelimit.h"
 #include "server/scores.h"
 #include "server/statecache.h"
+#include "server/witset.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -85,14 +86,18 @@ static const char serve_usage[] =
     "an agreement (armistice log init) is served as a plain log: no rules, no\n"
     "witnesses, no /state. At start-up one line on standard error names each\n"
     "witness of the agreement with no --witness, and says whether the quorum\n"
-    "can be met by those configured.\n"
+    "can be met by those configured. After an amendment that changes the\n"
+    "witnesses or the quorum, the checkpoints that hold it are cosigned by the\n"
+    "new set (one line on standard error says what changed and which witness\n"
+    "has no --witness): give --witness for future witnesses at start-up.\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --key KEY           the log's signer key file (default: the one DIR's\n"
     "                      config names)\n"
     "                      (a key file, an encrypted key file or a pkcs11: URI;\n"
     "                      armistice-key(1))\n"
-    "  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
+    "  --witness ID=URL    where witness ID listens (of the agreement or of a\n"
+    "                      later amendment); repeatable\n"
     "  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
     "  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
     "                      before answering 202 (default 10000)\n"
@@ -202,6 +207,8 @@ struct serve {
 	pthread_mutex_t agrmu;
 	struct agreement agr;
 	bool have_agr;
+	/* The witnesses and quorum in force at the size being published (witset.h). */
+	struct witset wset;
 	enum serve_kind kind; /* known once entry 0 is committed (agrmu) */
 	/*
 	 * A copy of kind for requests, so that GET /state never waits on agrmu,
@@ -277,18 +284,20 @@ serve_is_armistice(const uint8_t *p, size_t n)
  * one line each on stderr, what cannot work: a witness with no URL, a
  * --witness the agreement does not name, a quorum the configured
  * witnesses cannot meet. Fills the 202 snapshot (wstat) with who is
- * configured. Called once, when entry 0 is first loaded (agrmu held).
+ * configured. Called when entry 0 is first loaded, and quietly (say false)
+ * when an amendment changes the witnesses (agrmu held).
  */
 static void
-serve_match_witnesses(struct serve *s)
+serve_match_witnesses(struct serve *s, bool say)
 {
-	const struct agreement_log *al = &s->agr.log;
+	const struct agreement *wa = witset_agreement(&s->wset, &s->agr);
+	const struct agreement_log *al = &wa->log;
 	size_t i, j,
 	    nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
 	size_t nurl = 0;
 	bool named;
 
-	agreement_quorum_describe(&s->agr, s->rule, sizeof(s->rule));
+	agreement_quorum_describe(wa, s->rule, sizeof(s->rule));
 	pthread_mutex_lock(&s->pubmu);
 	for (i = 0; i < nw; i++) {
 		const struct agreement_witness *w = &al->witnesses[i];
@@ -310,16 +319,16 @@ serve_match_witnesses(struct serve *s)
 		snprintf(ws->url, sizeof(ws->url), "%s", s->peers[i].url);
 		ws->st = s->peer_has_url[i] ? SERVE_W_UNASKED : SERVE_W_NO_URL;
 		nurl += s->peer_has_url[i];
-		if (!s->peer_has_url[i])
+		if (!s->peer_has_url[i] && say)
 			fprintf(stderr,
 			        "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
 			        "will not be asked to cosign\n",
 			        w->id, w->key.name, w->id);
 	}
 	s->nwstat = nw;
-	s->quorum_possible = serve_quorum_none_or_met(&s->agr, s->peer_has_url);
+	s->quorum_possible = serve_quorum_none_or_met(wa, s->peer_has_url);
 	pthread_mutex_unlock(&s->pubmu);
-	for (j = 0; j < s->nwurls; j++) {
+	for (j = 0; j < s->nwurls && say; j++) {
 		for (named = false, i = 0; i < nw && !named; i++)
 			named = strlen(al->witnesses[i].id) == s->wurls[j].idlen &&
 			        memcmp(al->witnesses[i].id, s->wurls[j].id, s->wurls[j].idlen) == 0;
@@ -327,11 +336,13 @@ serve_match_witnesses(struct serve *s)
 			fprintf(
 			    stderr,
 			    "armistice serve: --witness %.*s=%s: the agreement names no witness "
-			    "'%.*s': ignored\n",
+			    "'%.*s': not asked unless an amendment names it\n",
 			    (int)s->wurls[j].idlen, s->wurls[j].id, s->wurls[j].url,
 			    (int)s->wurls[j].idlen, s->wurls[j].id);
 	}
-	if (serve_quorum_none(&s->agr))
+	if (!say)
+		return;
+	if (serve_quorum_none(wa))
 		fprintf(stderr, "armistice serve: the agreement says quorum: none: checkpoints are "
 		                "published with the log's signature alone\n");
 	else if (!s->quorum_possible)
@@ -392,7 +403,7 @@ serve_load_agreement(struct serve *s, struct arm_err *e)
 	}
 	s->have_agr = true;
 	s->kind = SERVE_AGREEMENT;
-	serve_match_witnesses(s);
+	serve_match_witnesses(s, true);
 out:
 	entry_release(&en);
 	buf_release(&note);
@@ -420,6 +431,42 @@ serve_kind_of(struct serve *s)
 	s->kind_seen = k;
 	pthread_mutex_unlock(&s->kindmu);
 	return k;
+}
+
+/*
+ * Follows amendments that change the witnesses or the quorum (witset.h):
+ * a checkpoint of `size` is cosigned by the set in force at that size. One
+ * line on stderr says what changed, which witness has no --witness URL
+ * and whether the quorum can be met (agrmu held).
+ */
+static int
+serve_follow_witnesses(struct serve *s, uint64_t size, struct arm_err *e)
+{
+	struct cli_replay tmp;
+	char what[700], miss[400] = "";
+	size_t i, n = 0;
+	bool changed;
+
+	memset(&tmp, 0, sizeof(tmp));
+	snprintf(tmp.zones, sizeof(tmp.zones), "%s", s->zones ? s->zones : "");
+	ARM_TRY(witset_advance(&s->wset, s->log, &s->agr, size, cli_replay_read_zone, &tmp,
+	                       &changed, what, sizeof(what), e));
+	if (!changed)
+		return ARM_OK;
+	if (s->wset.a.log.nwitnesses > SERVE_MAX_WITNESSES)
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "the amendment names %zu witnesses; serve asks at "
+		                   "most %d",
+		                   s->wset.a.log.nwitnesses, SERVE_MAX_WITNESSES);
+	serve_match_witnesses(s, false);
+	for (i = 0; i < s->nwstat && n < sizeof(miss); i++)
+		if (!s->peer_has_url[i])
+			n += (size_t)snprintf(miss + n, sizeof(miss) - n, "%s%s", n ? ", " : "",
+			                      s->wstat[i].id);
+	fprintf(stderr, "armistice serve: %s; %s%s; the quorum %s be met\n", what,
+	        n ? "no --witness URL for " : "every witness has a --witness URL", miss,
+	        s->quorum_possible ? "can" : "cannot");
+	return ARM_OK;
 }
 
 /* One witness request, run on its own thread so the witnesses are asked at once. */
@@ -464,17 +511,19 @@ serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct 
 	struct serve_ask ask[SERVE_MAX_WITNESSES];
 	bool ok[SERVE_MAX_WITNESSES];
 	struct buf why = BUF_INIT(4096);
-	size_t i, nw = s->agr.log.nwitnesses, got = 0;
+	const struct agreement *wa;
+	size_t i, nw, got = 0;
 	int rc;
 
 	memset(ts, 0, sizeof(ts));
 	memset(ask, 0, sizeof(ask));
 	memset(ok, 0, sizeof(ok));
-	if (nw > SERVE_MAX_WITNESSES)
-		nw = SERVE_MAX_WITNESSES;
 	if ((rc = note_parse(&n, ck, len, NOTE_MAX_SIZE, e)) != ARM_OK ||
-	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK)
+	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK ||
+	    (rc = serve_follow_witnesses(s, c.size, e)) != ARM_OK)
 		goto out;
+	wa = witset_agreement(&s->wset, &s->agr);
+	nw = wa->log.nwitnesses < SERVE_MAX_WITNESSES ? wa->log.nwitnesses : SERVE_MAX_WITNESSES;
 	log_tile_reader(s->log, &tr);
 	for (i = 0; i < nw; i++) {
 		ok[i] = false;
@@ -505,7 +554,7 @@ join:
 				rc = ARM_ENOMEM;
 			ok[i] = true;
 			got++;
-		} else if (buf_printf(&why, NULL, "; %s: %s", s->agr.log.witnesses[i].id,
+		} else if (buf_printf(&why, NULL, "; %s: %s", wa->log.witnesses[i].id,
 		                      ask[i].err.msg) != ARM_OK) {
 			buf_reset(&why); /* the reason is a courtesy; the count is what matters */
 		}
@@ -528,7 +577,7 @@ join:
 	s->last_got = got;
 	s->last_size = c.size;
 	pthread_mutex_unlock(&s->pubmu);
-	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
+	if (rc == ARM_OK && !serve_quorum_none_or_met(wa, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "witness quorum not met for size %" PRIu64
 		                 ": %zu of %zu cosigned%s",
@@ -549,7 +598,9 @@ serve_publish(struct serve *s, struct arm_err *e)
 	uint64_t size;
 
 	ARM_TRY(serve_load_agreement(s, e));
-	if (!s->have_agr || serve_quorum_none(&s->agr))
+	if (s->have_agr)
+		ARM_TRY(serve_follow_witnesses(s, log_size(s->log), e));
+	if (!s->have_agr || serve_quorum_none(witset_agreement(&s->wset, &s->agr)))
 		return log_publish(s->log, NULL, NULL, &size, e);
 	return log_publish(s->log, serve_cosign, s, &size, e);
 }
@@ -1578,6 +1629,7 @@ cmd_serve(int argc, char **argv)
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
 	                                  (size_t)rate_table, &e)) != ARM_OK))
 		goto fail;
+	witset_init(&s.wset);
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
@@ -1653,6 +1705,7 @@ fail:
 	}
 	if (s.have_agr)
 		agreement_release(&s.agr);
+	witset_release(&s.wset);
 	cli_replay_release(s.hook);
 	free(s.hook);
 	if (s.have_live)

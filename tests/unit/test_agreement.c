@@ -741,6 +741,50 @@ test_limits(void)
 	free(big);
 }
 
+/*
+ * A hostile agreement reached libfyaml 0.7.12's own error formatting
+ * (fy_diag_error_atom_display) and crashed it: an unclosed single-quoted
+ * scalar spanning lines (the GeoJSON crash inputs of fuzz_geo, as YAML).
+ * Errors are now collected and the message built here: one yaml-syntax
+ * problem with its place. Twin: the same bytes with the quote closed
+ * parse as YAML (and are refused by the agreement's rules instead).
+ */
+static void
+test_libfyaml_error_display(void)
+{
+	static const char *const files[] = {
+	    "fuzz/regress/agreement/libfyaml-error-excerpt-flow-scalar.yaml",
+	    "fuzz/regress/agreement/libfyaml-single-quote-error-display.yaml",
+	};
+	static const char twin[] = "armistice: agreement/v1\nname: 'a\n  b'\n";
+	static const char open_q[] = "armistice: agreement/v1\nname: 'a\n  b\n";
+	struct agreement a;
+	struct arm_err e = {ARM_OK, ""};
+	size_t i, n;
+
+	for (i = 0; i < ARM_ARRAY_LEN(files); i++) {
+		char *y = slurp(files[i], &n);
+
+		CHECKM(y != NULL, files[i]);
+		if (y == NULL)
+			continue;
+		CHECK(agreement_parse(&a, (const uint8_t *)y, n, "h.yaml", NULL, NULL, NULL, &e) ==
+		      ARM_ESYNTAX);
+		CHECKM(
+		    strstr(e.msg, "h.yaml:1:") != NULL &&
+		        strstr(e.msg, "yaml-syntax: single-quoted scalar without closing quote") !=
+		            NULL,
+		    e.msg);
+		free(y);
+	}
+	CHECK(agreement_parse(&a, (const uint8_t *)open_q, strlen(open_q), "o.yaml", NULL, NULL,
+	                      NULL, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "o.yaml:3:") != NULL || strstr(e.msg, "o.yaml:2:") != NULL, e.msg);
+	CHECK(agreement_parse(&a, (const uint8_t *)twin, strlen(twin), "t.yaml", NULL, NULL, NULL,
+	                      &e) != ARM_OK);
+	CHECKM(strstr(e.msg, "yaml-syntax") == NULL, e.msg);
+}
+
 /* Language tags (agreement_text.c) and the lookup with fallback. */
 static void
 test_lang(void)
@@ -792,6 +836,7 @@ main(void)
 	RUN(test_all_problems);
 	RUN(test_json);
 	RUN(test_limits);
+	RUN(test_libfyaml_error_display);
 	free(pilot);
 	return HARNESS_DONE();
 }
