@@ -190,6 +190,20 @@ is_place "an infiltration 1.8 km south of the MDL (38.2 N 127.0 E) breaches both
 	"$(place dmz 38.2 127)" "breached breached"
 is_place "... in Seoul (37.57 N 126.98 E), only the cease-fire: outside the DMZ zone" \
 	"$(place seoul 37.57 126.98)" "breached kept"
+# The MDL is the agreement's reference line, positive on the north (KPA) side.
+[ "$(jq -r '.reference_line.zone + " " + .reference_line.positive + " " + .reference_line.party' "$T/state.a")" = "dmz north kpa" ] &&
+	ok "the state names the MDL as its reference line, positive to the north (kpa)" ||
+	not_ok "reference_line: $(jq -c .reference_line "$T/state.a")"
+jsa=$(jq -r '.incidents[] | select(.type == "armed-attack") | "\(.zones | join(",")) \(.line_km)"' "$T/state.a")
+case $jsa in
+"dmz,jsa "-0.[0-4]* | "dmz,jsa "0.[0-4]*) ok "the 1976 killings: in the dmz and jsa zones, within 500 m of the MDL ($jsa)" ;;
+*) not_ok "the 1976 killings placed at '$jsa'" ;;
+esac
+place dmz 38.2 127 >/dev/null
+km=$("$ARM" status "$T/p" --at 1954-01-31 --json | jq -r '.incidents[] | select(.lat == 38.2) | .line_km')
+awk -v k="$km" 'BEGIN { exit !(k < -1.0 && k > -3.0) }' &&
+	ok "the test infiltration at 38.2 N 127 E is south of the MDL: $km km (negative)" ||
+	not_ok "the test infiltration's distance: '$km'"
 e53 f4 unc 16 1976-08-22T12:00:00+09:00 finding "incident: unc/15" "verdict: confirmed" "method: investigation"
 expect_exit 3 "a finding by a party (not a finder) is refused" "$ARM" append "$T/c" "$T/f4.note"
 expect_grep "... by the rule verifier-only" 'rule verifier-only' "$T/err"
