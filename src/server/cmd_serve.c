@@ -52,6 +52,7 @@
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
 #include "server/statecache.h"
+#include "server/tilecache.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -243,6 +244,8 @@ struct serve {
 	struct scache *sc;
 	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
 	struct rlimit *rl;
+	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
+	struct tcache *tc;
 };
 
 /* ---- publishing ---- */
@@ -700,11 +703,34 @@ serve_tile(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		           pub);
 		return;
 	}
+	if (t.width == 256 && (rs->fixed = tcache_get(s->tc, &t)) != NULL) {
+		rs->status = 200;
+		return;
+	}
 	if (tile_path(&t, rel, sizeof(rel), &e) != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}
 	serve_file(s, rel, "application/octet-stream", "public, max-age=31536000, immutable", rs);
+	tcache_keep(s->tc, &t, rs);
+}
+
+/*
+ * Answered on the event loop (httpd.h): tiles, the checkpoint and the
+ * dashboard, read from memory or sent with sendfile. Everything else may
+ * block (a replay, a database read, POST /add) and goes to a worker.
+ */
+static bool
+serve_fast(void *ctx, const struct httpd_req *rq)
+{
+	struct serve *s = ctx;
+
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+		return false;
+	if (strcmp(rq->path, "/") == 0 || strncmp(rq->path, "/dashboard/", 11) == 0)
+		return true;
+	return !s->db &&
+	       (strncmp(rq->path, "/tile/", 6) == 0 || strcmp(rq->path, "/checkpoint") == 0);
 }
 
 /*
@@ -1406,6 +1432,15 @@ serve_parse_long(const char *arg, long lo, long hi, long *out)
 	return 0;
 }
 
+/* Event-loop threads: one per core the process may run on. */
+static unsigned
+serve_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -1568,7 +1603,8 @@ cmd_serve(int argc, char **argv)
 	sco.mem_bytes = (size_t)state_mib << 20;
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
-	                                  (size_t)rate_table, &e)) != ARM_OK))
+	                                  (size_t)rate_table, &e)) != ARM_OK) ||
+	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
 		goto fail;
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
@@ -1600,6 +1636,9 @@ cmd_serve(int argc, char **argv)
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
 	o.handler = serve_handle;
+	o.fast = serve_fast;
+	o.pool = serve_ncpu();
+	o.workers = 2 * o.pool < 4 ? 4 : 2 * o.pool;
 	o.ctx = &s;
 	o.listen_fd = lfd;
 	lfd = -1; /* the daemon's now */
@@ -1651,6 +1690,7 @@ fail:
 		cli_replay_release(&s.live);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
+	tcache_free(s.tc);
 	note_signer_release(&s.key);
 	return ret;
 }
