@@ -135,6 +135,8 @@ struct httpd_opts {
 	httpd_handler_fn handler;
 	/* pool mode: may rq be answered on the event-loop thread? NULL: never */
 	bool (*fast)(void *ctx, const struct httpd_req *rq);
+	/* on stop, once requests in flight had their time: answer every deferred one now */
+	void (*drain)(void *ctx);
 	void *ctx;
 };
 

@@ -53,6 +53,7 @@
 #include "server/ratelimit.h"
 #include "server/statecache.h"
 #include "server/tilecache.h"
+#include "server/submitq.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -246,6 +247,8 @@ struct serve {
 	struct rlimit *rl;
 	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
 	struct tcache *tc;
+	/* POST /add: checks on every core, one sequencer, answers together (submitq.h). */
+	struct submitq *sq;
 };
 
 /* ---- publishing ---- */
@@ -590,6 +593,7 @@ serve_publisher(void *arg)
 				s->pub_err[0] = '\0';
 			}
 			pthread_cond_broadcast(&s->pubcv);
+			submitq_published(s->sq, log_published_size(s->log));
 			if (rc == ARM_OK)
 				continue;
 			/* Back off a second before asking the witnesses again. */
@@ -1002,60 +1006,19 @@ serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 	buf_release(&adv);
 }
 
+/* The answer to POST /add once entry index is published: its receipt (submitq.h). */
 static void
-serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
+serve_receipt(void *ctx, uint64_t index, struct httpd_resp *rs)
 {
+	struct serve *s = ctx;
 	struct arm_err e;
 	struct tproof p;
-	struct timespec ts;
-	uint64_t index = 0;
-	bool dup = false, published;
-	int rc;
 
 	memset(&p, 0, sizeof(p));
-	if (rq->body_len == 0) {
-		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
-		return;
-	}
-	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, &e)) != ARM_OK) {
-		serve_fail(rs, &e);
-		return;
-	}
-	pthread_rwlock_rdlock(&s->hooklk);
-	rc = log_add(s->log, rq->body, rq->body_len, &index, &dup, &e);
-	pthread_rwlock_unlock(&s->hooklk);
-	if (rc != ARM_OK) {
-		serve_fail(rs, &e);
-		return;
-	}
-	pthread_mutex_lock(&s->pubmu);
-	s->want = true;
-	pthread_cond_broadcast(&s->pubcv);
-	/*
-	 * Wait for the cosigned checkpoint, unless the witnesses configured
-	 * cannot meet the quorum at all: then waiting cannot help, and the
-	 * answer says at once what is missing.
-	 */
-	serve_deadline(&ts, s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms);
-	while (!s->stop && log_published_size(s->log) <= index &&
-	       pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
-		;
-	published = log_published_size(s->log) > index;
-	if (!published) {
-		serve_add_202(s, rq, rs, index);
-		pthread_mutex_unlock(&s->pubmu);
-		return;
-	}
-	pthread_mutex_unlock(&s->pubmu);
-	if ((rc = log_prove(s->log, index, 0, &p, &e)) != ARM_OK ||
-	    (rc = serve_sequenced(s, &p, &e)) != ARM_OK) {
+	if (log_prove(s->log, index, 0, &p, &e) != ARM_OK || serve_sequenced(s, &p, &e) != ARM_OK ||
+	    tproof_format(&p, &rs->body, &e) != ARM_OK) {
 		tproof_release(&p);
-		serve_fail(rs, &e);
-		return;
-	}
-	buf_reset(&rs->body);
-	if (tproof_format(&p, &rs->body, &e) != ARM_OK) {
-		tproof_release(&p);
+		buf_reset(&rs->body);
 		serve_fail(rs, &e);
 		return;
 	}
@@ -1063,6 +1026,105 @@ serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 	rs->status = 200;
 	rs->ctype = "text/plain; charset=utf-8";
 	rs->cache = "no-store";
+}
+
+/*
+ * POST /add answers once its entry is durable and in a cosigned
+ * checkpoint, or with 202 after --wait-ms; the wait holds no thread: the
+ * request is deferred to the submission queue, which checks signatures on
+ * every core and sequences batches on one thread (serve_sq_* below).
+ */
+static void
+serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
+{
+	struct httpd_later *l;
+
+	if (rq->body_len == 0) {
+		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
+		return;
+	}
+	if ((l = httpd_defer(rq)) == NULL) {
+		httpd_text(rs, 503, "out of memory: try again");
+		rs->retry_after = 1;
+		return;
+	}
+	submitq_push(s->sq, l);
+}
+
+/* The sequencer's append: the rules engine rebuilt first if a failed batch left it stale. */
+static int
+serve_sq_append(void *ctx, const uint8_t *const *entries, const size_t *lens, size_t n,
+                struct log_result *res, struct arm_err *e)
+{
+	struct serve *s = ctx;
+	size_t i;
+	int rc;
+
+	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, e)) != ARM_OK) {
+		for (i = 0; i < n; i++)
+			res[i].err = *e;
+		return rc;
+	}
+	pthread_rwlock_rdlock(&s->hooklk);
+	rc = log_append_many(s->log, entries, lens, n, res, e);
+	pthread_rwlock_unlock(&s->hooklk);
+	return rc;
+}
+
+/* The actors' keys of the agreement in force (sequencer thread, like the hook). */
+static size_t
+serve_sq_keys(void *ctx, struct note_verifier *out, size_t cap)
+{
+	struct serve *s = ctx;
+	const struct agreement *a;
+	size_t i, k, n = 0;
+
+	if (s->hook_kind != SERVE_AGREEMENT || (a = engine_agreement(s->hook->eng)) == NULL)
+		return 0;
+	for (i = 0; i < a->nactors; i++)
+		for (k = 0; k < a->actors[i].nkeys && n < cap; k++)
+			out[n++] = a->actors[i].keys[k];
+	return n;
+}
+
+static void
+serve_sq_committed(void *ctx)
+{
+	struct serve *s = ctx;
+
+	pthread_mutex_lock(&s->pubmu);
+	s->want = true;
+	pthread_cond_broadcast(&s->pubcv);
+	pthread_mutex_unlock(&s->pubmu);
+}
+
+static void
+serve_sq_late(void *ctx, const struct httpd_req *rq, uint64_t index, struct httpd_resp *rs)
+{
+	struct serve *s = ctx;
+
+	pthread_mutex_lock(&s->pubmu);
+	serve_add_202(s, rq, rs, index);
+	pthread_mutex_unlock(&s->pubmu);
+}
+
+/* Waiting cannot help when the configured witnesses cannot meet the quorum at all. */
+static long
+serve_sq_wait_ms(void *ctx)
+{
+	struct serve *s = ctx;
+	long ms;
+
+	pthread_mutex_lock(&s->pubmu);
+	ms = s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms;
+	pthread_mutex_unlock(&s->pubmu);
+	return ms;
+}
+
+static void
+serve_drain(void *ctx)
+{
+	submitq_stop(((struct serve *)ctx)->sq);
 }
 
 static void
@@ -1632,11 +1694,23 @@ cmd_serve(int argc, char **argv)
 		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
 		        "agreement): no rules, no witnesses, no /state\n",
 		        s.dir);
+	{
+		struct submitq_ops sqo = {&s,
+		                          serve_sq_append,
+		                          serve_sq_keys,
+		                          serve_sq_committed,
+		                          serve_receipt,
+		                          serve_sq_late,
+		                          serve_sq_wait_ms};
+		if ((rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
+			goto fail;
+	}
 	o.name = "serve";
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
 	o.handler = serve_handle;
 	o.fast = serve_fast;
+	o.drain = serve_drain;
 	o.pool = serve_ncpu();
 	o.workers = 2 * o.pool < 4 ? 4 : 2 * o.pool;
 	o.ctx = &s;
@@ -1679,6 +1753,7 @@ fail:
 		close(lfd);
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
+	submitq_stop(s.sq); /* nothing appends after this */
 	if (started || s.log != NULL) {
 		log_close(s.log);
 	}
@@ -1690,6 +1765,7 @@ fail:
 		cli_replay_release(&s.live);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
+	submitq_free(s.sq);
 	tcache_free(s.tc);
 	note_signer_release(&s.key);
 	return ret;

@@ -1225,7 +1225,9 @@ httpd_stop(struct httpd *h)
 		nanosleep(&ts, NULL);
 		waited++;
 	}
-	/* Handlers still running on workers resume their connections first. */
+	/* Deferred answers are given now, then the workers finish theirs. */
+	if (h->o.drain != NULL)
+		h->o.drain(h->o.ctx);
 	httpd_workers_stop(h);
 	MHD_stop_daemon(h->d);
 	pthread_mutex_lock(&h->connmu);

@@ -50,7 +50,8 @@ tcache_new(struct tcache **out, size_t slots, size_t budget, struct arm_err *e)
 	*out = NULL;
 	while (n < slots + slots / 3 && n < ((size_t)1 << 30))
 		n <<= 1;
-	if ((c = calloc(1, sizeof(*c))) == NULL || (c->slots = calloc(n, sizeof(*c->slots))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->slots = calloc(n, sizeof(*c->slots))) == NULL) {
 		free(c);
 		return arm_err_set(e, ARM_ENOMEM, "out of memory for the tile cache");
 	}
@@ -94,8 +95,8 @@ tcache_get(struct tcache *c, const struct tile *t)
 }
 
 const struct httpd_fixed *
-tcache_put(struct tcache *c, const struct tile *t, const void *bytes, size_t len,
-           const char *ctype, const char *cache)
+tcache_put(struct tcache *c, const struct tile *t, const void *bytes, size_t len, const char *ctype,
+           const char *cache)
 {
 	uint64_t k = tcache_key(t), want;
 	size_t i, h = tcache_hash(k);
