@@ -22,7 +22,7 @@ cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$W"
+	[ -n "${BENCH_KEEP:-}" ] && cp "$W/srv.log" "$BENCH_KEEP"; rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
@@ -77,9 +77,10 @@ RAW=$1
 NCPU=$2
 
 M=${BENCH_SUBMIT_M:-1}
+C=${BENCH_SUBMIT_CONNS:-4} # connections per author
 echo "## Submissions: many authors at once, three witnesses cosigning (bench_submit.sh)"
 echo
-echo "POST /add of signed 1 KiB statements, 4 keep-alive connections per author, each waiting"
+echo "POST /add of signed 1 KiB statements, $C keep-alive connections per author, each waiting"
 echo "for its receipt (durable, cosigned by the quorum of 3 witnesses, published) before its"
 echo "next entry; raw limit: Ed25519 verifies/s of 1 KiB on all $NCPU cores (libsodium), same run."
 echo
@@ -90,14 +91,21 @@ for spec in "1 128" "16 32" "64 16"; do
 	set -- $spec
 	n=$1
 	m=$(($2 * M))
-	out=$("$LOAD" run "$HP" authors "$first" "$n" 4 "$m" "$AID" 2>"$W/load.err") ||
+	# BENCH_SUBMIT_PERF=FILE: a perf profile of the server during the 64-author run.
+	if [ "$n" = 64 ] && [ -n "${BENCH_SUBMIT_PERF:-}" ]; then
+		perf record -q -g -p "$SPID" -o "$BENCH_SUBMIT_PERF" 2>/dev/null &
+		PERF=$!
+		sleep 0.3
+	fi
+	out=$("$LOAD" run "$HP" authors "$first" "$n" "$C" "$m" "$AID" 2>"$W/load.err") ||
 		echo "(bench_submit: $(head -c 300 "$W/load.err"))"
+	[ -n "${PERF:-}" ] && kill -INT "$PERF" && wait "$PERF" && PERF=""
 	set -- $out
 	[ $# -eq 7 ] || { echo "bench_submit: load failed: $(head -c 300 "$W/load.err")"; break; }
-	awk -v n="$n" -v e="$((n * m))" -v ok="$1" -v acc="$2" -v oth="$3" -v rate="$5" \
+	awk -v n="$n" -v c="$C" -v e="$((n * m))" -v ok="$1" -v acc="$2" -v oth="$3" -v rate="$5" \
 		-v p50="$6" -v p99="$7" -v raw="$RAW" 'BEGIN {
-		printf "| %d x 4 | %d | %d / %d / %d | %.0f | %.1f | %.1f | %.3f | >= 0.50, p99 < 100 ms |\n",
-			n, e, ok, acc, oth, rate, p50, p99, rate / raw }'
+		printf "| %d x %d | %d | %d / %d / %d | %.0f | %.1f | %.1f | %.3f | >= 0.50, p99 < 100 ms |\n",
+			n, c, e, ok, acc, oth, rate, p50, p99, rate / raw }'
 	first=$((first + n))
 done
 echo

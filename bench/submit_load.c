@@ -71,8 +71,9 @@ load_keys(const char *dir, int n)
 		note_signer_verifier(&s, &v);
 		if (note_verifier_format(&v, &b, &e) != ARM_OK)
 			die("format", &e);
-		printf("  - id: a%03d\n    name: Monitor %03d\n    role: monitor\n    keys: [%.*s]\n",
-		       k, k, (int)strcspn((const char *)b.data, "\n"), (const char *)b.data);
+		printf(
+		    "  - id: a%03d\n    name: Monitor %03d\n    role: monitor\n    keys: [%.*s]\n",
+		    k, k, (int)strcspn((const char *)b.data, "\n"), (const char *)b.data);
 		buf_release(&b);
 		note_signer_release(&s);
 	}
@@ -188,17 +189,19 @@ load_sign(struct load *L, const char *dir, const char *aid)
 		read_signer(path, &s);
 		for (q = 1; q <= L->m; q++) {
 			struct buf *r = calloc(1, sizeof(*r));
-			len = snprintf(text, sizeof(text),
-			               "armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: "
-			               "a%03d\nseq: %d\ntime: 2018-11-01T09:00:00+09:00\ntext: %s\n",
-			               aid, L->first + a, q, x);
+			len =
+			    snprintf(text, sizeof(text),
+			             "armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: "
+			             "a%03d\nseq: %d\ntime: 2018-11-01T09:00:00+09:00\ntext: %s\n",
+			             aid, L->first + a, q, x);
 			buf_init(&note, 1 << 16);
 			buf_init(r, 1 << 17);
 			if (note_sign(text, (size_t)len, &sp, 1, &note, &e) != ARM_OK ||
-			    buf_printf(r, &e,
-			               "POST /add HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain\r\n"
-			               "Content-Length: %zu\r\n\r\n",
-			               note.len) != ARM_OK ||
+			    buf_printf(
+			        r, &e,
+			        "POST /add HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain\r\n"
+			        "Content-Length: %zu\r\n\r\n",
+			        note.len) != ARM_OK ||
 			    buf_append(r, note.data, note.len, &e) != ARM_OK)
 				die("sign", &e);
 			buf_release(&note);
@@ -298,8 +301,7 @@ cmp_double(const void *a, const void *b)
 }
 
 static int
-load_run(const char *hostport, const char *dir, int first, int n, int conns, int m,
-         const char *aid)
+load_run(const char *hostport, const char *dir, int first, int n, int conns, int m, const char *aid)
 {
 	struct load L = {.first = first, .nauthors = n, .conns = conns, .m = m};
 	struct sockaddr_in sa = {.sin_family = AF_INET};

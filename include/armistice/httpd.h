@@ -135,7 +135,7 @@ struct httpd_opts {
 	httpd_handler_fn handler;
 	/* pool mode: may rq be answered on the event-loop thread? NULL: never */
 	bool (*fast)(void *ctx, const struct httpd_req *rq);
-	/* on stop, once requests in flight had their time: answer every deferred one now */
+	/* on stop, once no new connection is taken: answer every deferred request now */
 	void (*drain)(void *ctx);
 	void *ctx;
 };

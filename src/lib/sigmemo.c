@@ -28,8 +28,8 @@ sigmemo_clear(struct sigmemo *m)
 }
 
 bool
-sigmemo_check(const uint8_t pk[32], const uint8_t *sig, size_t siglen, const char *text,
-              size_t len, struct sigmemo_item *out)
+sigmemo_check(const uint8_t pk[32], const uint8_t *sig, size_t siglen, const char *text, size_t len,
+              struct sigmemo_item *out)
 {
 	if (siglen != crypto_sign_BYTES ||
 	    crypto_sign_verify_detached(sig, (const unsigned char *)text, len, pk) != 0)
@@ -63,8 +63,7 @@ sigmemo_use(const struct sigmemo *m)
 }
 
 bool
-sigmemo_known(const uint8_t pk[32], const uint8_t *sig, size_t siglen, const char *text,
-              size_t len)
+sigmemo_known(const uint8_t pk[32], const uint8_t *sig, size_t siglen, const char *text, size_t len)
 {
 	const struct sigmemo *m = sigmemo_cur;
 	size_t i;

@@ -1220,14 +1220,14 @@ httpd_stop(struct httpd *h)
 	ls = MHD_quiesce_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	/* Deferred answers are given now, and sent in the drain below. */
+	if (h->o.drain != NULL)
+		h->o.drain(h->o.ctx);
 	while (atomic_load(&h->inflight) > 0 && waited < h->o.drain_s * 10) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		waited++;
 	}
-	/* Deferred answers are given now, then the workers finish theirs. */
-	if (h->o.drain != NULL)
-		h->o.drain(h->o.ctx);
 	httpd_workers_stop(h);
 	MHD_stop_daemon(h->d);
 	pthread_mutex_lock(&h->connmu);

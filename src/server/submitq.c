@@ -132,10 +132,12 @@ sq_check(struct submitq *q, struct sq_item *it)
 		for (i = 0; i < n.nsigs && it->nmemo < 4; i++)
 			for (j = 0; j < q->nkeys; j++) {
 				const struct note_verifier *k = &q->keys[j];
-				if (k->key_id != n.sigs[i].key_id || strcmp(k->name, n.sigs[i].name) != 0)
+				if (k->key_id != n.sigs[i].key_id ||
+				    strcmp(k->name, n.sigs[i].name) != 0)
 					continue;
 				if (sigmemo_check(k->pk, n.sigs[i].sig, n.sigs[i].sig_len,
-				                  (const char *)it->body, n.text_len, &it->memo[it->nmemo]))
+				                  (const char *)it->body, n.text_len,
+				                  &it->memo[it->nmemo]))
 					it->nmemo++;
 				break;
 			}
@@ -427,8 +429,7 @@ sq_sort_out(struct submitq *q, struct sq_seqbuf *b, size_t n, long wait_ms)
 			it->deadline = now + wait_ms;
 			any = any || !b->res[i].dup;
 			sq_put(&q->waiting, it);
-		} else if (sq_early(&it->err) &&
-		           (it->held_until == 0 || now < it->held_until)) {
+		} else if (sq_early(&it->err) && (it->held_until == 0 || now < it->held_until)) {
 			if (it->held_until == 0)
 				it->held_until = now + SUBMITQ_HOLD_MS;
 			sq_put(&q->held, it);
