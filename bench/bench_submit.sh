@@ -67,7 +67,7 @@ for w in south north nnsc; do
 done
 # shellcheck disable=SC2086
 start srv "$ARM" serve log --listen 127.0.0.1:0 --key "$K/demo-log.key" --zones "$W" \
-	--rate 0 --max-conns-per-ip 1024 $WARGS
+	--rate 0 --add-rate 0 --max-conns-per-ip 1024 $WARGS
 HP=${URL#http://}
 SPID=$PID_srv
 

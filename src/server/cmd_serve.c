@@ -103,9 +103,12 @@ static const char serve_usage[] =
     "  --state-mem MIB     memory for those copies; past it they thin out\n"
     "                      (default 64)\n"
     "  --rate R            per client address, R costly requests per second\n"
-    "                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
-    "                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
+    "                      (/state?index=, ?at=, ?now=, /proof/N, /zone/ID); past\n"
+    "                      the burst: 429 with Retry-After (default 10; 0: no limit)\n"
     "  --rate-burst N      how many at once before the rate applies (default 40)\n"
+    "  --add-rate R        per client address, R POST /add per second past the\n"
+    "                      burst, then 429 (default 200; 0: no limit)\n"
+    "  --add-burst N       POST /add at once before the rate applies (default 1000)\n"
     "  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
     "  --user USER         started as root: after binding and reading the key, run\n"
     "                      as USER (DIR must belong to it), no capabilities, no new\n"
@@ -135,6 +138,8 @@ static const struct option serve_opts[] = {
     {"rate", required_argument, NULL, 1003},
     {"rate-burst", required_argument, NULL, 1004},
     {"rate-table", required_argument, NULL, 1005},
+    {"add-rate", required_argument, NULL, 1007},
+    {"add-burst", required_argument, NULL, 1008},
     {"user", required_argument, NULL, 'u'},
     {"group", required_argument, NULL, 'g'},
     {"standby", no_argument, NULL, 1006},
@@ -243,8 +248,8 @@ struct serve {
 
 	/* GET /state?index=, ?at=: from kept copies (statecache.h). */
 	struct scache *sc;
-	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
-	struct rlimit *rl;
+	/* Costly requests, and POST /add, per client address (ratelimit.h); NULL: no limit. */
+	struct rlimit *rl, *rl_add;
 	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
 	struct tcache *tc;
 	/* POST /add: checks on every core, one sequencer, answers together (submitq.h). */
@@ -1349,30 +1354,32 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 }
 
 /*
- * Requests that make the server replay or compute (a state other than the
- * kept live one, a proof) take a token from the client's bucket first;
- * false when it is empty (429 filled in).
+ * Requests that make the server replay, compute or read much (a state
+ * other than the kept live one, a proof, a zone file) take a token from
+ * the client's bucket in rl first, and POST /add from its own bucket in
+ * rl_add; false when it is empty (429 filled in).
  */
 static bool
 serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
 	const char *path = rq->path;
+	struct rlimit *rl = s->rl;
 	struct timespec ts;
 	uint8_t addr[16];
 	size_t alen;
 	unsigned retry = 1;
 
-	if (s->rl == NULL)
+	if (strcmp(path, "/add") == 0)
+		rl = s->rl_add;
+	else if (!(strncmp(path, "/proof/", 7) == 0 || strncmp(path, "/zone/", 6) == 0 ||
+	           (strcmp(path, "/state") == 0 &&
+	            (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
+	             httpd_query(rq, "now") != NULL))))
 		return true;
-	if (!(strncmp(path, "/proof/", 7) == 0 ||
-	      (strcmp(path, "/state") == 0 &&
-	       (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
-	        httpd_query(rq, "now") != NULL))))
-		return true;
-	if (httpd_peer(rq, addr, &alen) != 0)
-		return true; /* not a network client */
+	if (rl == NULL || httpd_peer(rq, addr, &alen) != 0)
+		return true; /* no limit, or not a network client */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rlimit_take(s->rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
+	if (rlimit_take(rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
 		return true;
 	httpd_text(rs, 429, "too many requests from this address for '%.100s'; retry after %u s",
 	           path, retry);
@@ -1387,7 +1394,7 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
 	const char *path = rq->path;
 
-	if (get && !serve_rate_ok(s, rq, rs))
+	if ((get || strcmp(path, "/add") == 0) && !serve_rate_ok(s, rq, rs))
 		return;
 
 	if (strcmp(path, "/add") == 0) {
@@ -1519,7 +1526,7 @@ cmd_serve(int argc, char **argv)
 	struct httpd_opts o;
 	struct arm_err e;
 	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10, rate_burst = 40,
-	     rate_table = 4096;
+	     rate_table = 4096, add_rate = 200, add_burst = 1000;
 	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
@@ -1574,6 +1581,15 @@ cmd_serve(int argc, char **argv)
 		case 1005:
 			if (serve_parse_long(optarg, 1, 1L << 24, &rate_table) != 0)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
+			break;
+		case 1007:
+			if (serve_parse_long(optarg, 0, 1000000, &add_rate) != 0)
+				return cli_usage_error("serve",
+				                       "--add-rate takes 0..1000000 per second");
+			break;
+		case 1008:
+			if (serve_parse_long(optarg, 1, 1000000, &add_burst) != 0)
+				return cli_usage_error("serve", "--add-burst takes 1..1000000");
 			break;
 		case 'u': user = optarg; break;
 		case 1006: standby = true; break;
@@ -1666,6 +1682,8 @@ cmd_serve(int argc, char **argv)
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
 	                                  (size_t)rate_table, &e)) != ARM_OK) ||
+	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
+	                                      (size_t)rate_table, &e)) != ARM_OK) ||
 	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
 		goto fail;
 	pthread_mutex_init(&s.agrmu, NULL);
@@ -1765,6 +1783,7 @@ fail:
 		cli_replay_release(&s.live);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
+	rlimit_free(s.rl_add);
 	submitq_free(s.sq);
 	tcache_free(s.tc);
 	note_signer_release(&s.key);

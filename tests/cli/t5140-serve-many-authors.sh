@@ -10,11 +10,7 @@
 . "$(dirname "$0")/lib-http.sh"
 
 cd "$T" || exit 1
-pilot_entries
-"$ARM" log init log --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
-pilot_witnesses || exit 1
-pilot_serve srv log || exit 1
-S=$URL
+pilot_served || exit 1
 expect_ok "entry 0 (the agreement) is submitted" "$ARM" submit "$S" "$P/e00.signed" \
 	--log "$K/demo-log.vkey"
 
@@ -90,3 +86,18 @@ t1=$(date +%s)
 	ok "the server stopped cleanly at once (exit 0)" ||
 	not_ok "server exit $SERVER_RC after $((t1 - t0)) s"
 expect_grep "the 202 says it is durable" 'is durable but not yet in a cosigned checkpoint' "$T/late.body"
+
+# POST /add and /zone/ID are rate-limited per address (--add-rate,
+# --add-burst; --rate, --rate-burst); the twin: below the burst, no 429.
+pilot_serve srv3 log --add-rate 1 --add-burst 2 --rate 1 --rate-burst 1 || exit 1
+S=$URL
+: >empty
+http 400 "POST /add within the burst is answered (an empty body: 400)" POST "$S/add" empty
+http 400 "the second one too" POST "$S/add" empty
+http 429 "the third at once is refused: too many POST /add from this address" POST "$S/add" empty
+expect_grep "with Retry-After" '^Retry-After: [0-9]' "$T/headers"
+ZID=jsa
+http 200 "GET /zone/ID within the burst is served" GET "$S/zone/$ZID"
+http 429 "the next one at once is refused" GET "$S/zone/$ZID"
+http 200 "tiles are not counted" GET "$S/checkpoint"
+stop_server srv3
