@@ -54,6 +54,7 @@
 #include "server/statecache.h"
 #include "server/tilecache.h"
 #include "server/submitq.h"
+#include "server/receipt.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -254,6 +255,7 @@ struct serve {
 	struct tcache *tc;
 	/* POST /add: checks on every core, one sequencer, answers together (submitq.h). */
 	struct submitq *sq;
+	struct rcpt *rcpt; /* the receipts it answers with (receipt.h) */
 };
 
 /* ---- publishing ---- */
@@ -1017,17 +1019,12 @@ serve_receipt(void *ctx, uint64_t index, struct httpd_resp *rs)
 {
 	struct serve *s = ctx;
 	struct arm_err e;
-	struct tproof p;
 
-	memset(&p, 0, sizeof(p));
-	if (log_prove(s->log, index, 0, &p, &e) != ARM_OK || serve_sequenced(s, &p, &e) != ARM_OK ||
-	    tproof_format(&p, &rs->body, &e) != ARM_OK) {
-		tproof_release(&p);
+	if (rcpt_build(s->rcpt, index, &rs->body, &e) != ARM_OK) {
 		buf_reset(&rs->body);
 		serve_fail(rs, &e);
 		return;
 	}
-	tproof_release(&p);
 	rs->status = 200;
 	rs->ctype = "text/plain; charset=utf-8";
 	rs->cache = "no-store";
@@ -1720,7 +1717,8 @@ cmd_serve(int argc, char **argv)
 		                          serve_receipt,
 		                          serve_sq_late,
 		                          serve_sq_wait_ms};
-		if ((rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
+		if ((rc = rcpt_new(&s.rcpt, s.log, &e)) != ARM_OK ||
+		    (rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
 			goto fail;
 	}
 	o.name = "serve";
@@ -1785,6 +1783,7 @@ fail:
 	rlimit_free(s.rl);
 	rlimit_free(s.rl_add);
 	submitq_free(s.sq);
+	rcpt_free(s.rcpt);
 	tcache_free(s.tc);
 	note_signer_release(&s.key);
 	return ret;
