@@ -5,11 +5,13 @@
  * at once without checking the log's signature on the same checkpoint for
  * each: log_prove() and log_prove_sequenced() each open the checkpoint
  * and verify it, two Ed25519 checks per receipt, more than the entry's
- * own signature check. This keeps the current public checkpoint with its
- * log signature checked once (sigmemo.h) and installs that memo while a
- * receipt is built, so those checks are spared for exactly those bytes;
- * everything else (the proof, its verification, the clock leaf) is done
- * as before.
+ * own signature check, and log_prove_sequenced() verifies the batch's
+ * clock leaf again for each receipt. This keeps the current public
+ * checkpoint and the clock leaves its receipts carried (up to 16 per
+ * checkpoint), each with its log signature checked once (sigmemo.h), and
+ * installs that memo while a receipt is built, so those checks are spared
+ * for exactly those bytes; everything else (the proofs and their
+ * verification) is done as before.
  *
  * Threads: rcpt_build() from any thread. Ownership: rcpt_new() returns
  * the builder (the log is borrowed and must outlive it); rcpt_free()
