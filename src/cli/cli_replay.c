@@ -45,6 +45,7 @@ cli_replay_setup(struct cli_replay *r, const char *zones_dir, int64_t asof, bool
 		snprintf(r->zones, sizeof(r->zones), "%s", zones_dir);
 	ARM_TRY(geo_map_new(&r->map, e));
 	r->geo.in_zone = geo_engine_in_zone;
+	r->geo.place = geo_engine_place;
 	r->geo.ctx = r->map;
 	engine_opts_init(&o);
 	o.asof_time = asof;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "armistice/agreement.h"
 #include "armistice/geo.h"
 #include "armistice/common.h"
+#include "agreement_text.h"
 
 #define MAX_DEPTH 64 /* nesting of YAML collections we walk */
 
@@ -189,6 +191,24 @@ scalar_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const cha
 	memcpy(out, s, len);
 	out[len] = '\0';
 	return out;
+}
+
+static void
+text_problem(void *ctx, struct agreement_mark m, enum arm_rc rc, const char *rule, const char *msg)
+{
+	problem(ctx, m, rc, rule, "%s", msg);
+}
+
+/* A human text: a string, or a map of language tags (agreement_text.h). */
+static char *
+text_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+         struct agreement_texts *t)
+{
+	const struct agreement_text_sink s = {text_problem, node_mark, c};
+
+	if (n != NULL && fy_node_get_type(n) == FYNT_MAPPING)
+		return agreement_text_parse(n, at, what, c->a->lang, t, &s);
+	return scalar_dup(c, n, at, what);
 }
 
 bool
@@ -499,15 +519,167 @@ diff_line(struct buf *out, size_t *n, struct arm_err *e, const char *fmt, ...)
 	return buf_puts(out, "\n", e);
 }
 
+/* Ids in f but not in t ("removed") and in t but not in f ("added"). */
+_Static_assert(offsetof(struct agreement_commitment, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_zone, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_actor, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_phase, id) == 0, "diff_ids reads ids first");
+_Static_assert(offsetof(struct agreement_incident_kind, id) == 0, "diff_ids reads ids first");
+
+static int
+diff_ids(const char *what, const void *f, size_t nf, const void *t, size_t nt, size_t stride,
+         struct buf *out, size_t *n, struct arm_err *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < nf; i++) {
+		const char *id = *(char *const *)((const char *)f + i * stride);
+		for (j = 0; j < nt; j++)
+			if (strcmp(id, *(char *const *)((const char *)t + j * stride)) == 0)
+				break;
+		if (j == nt)
+			ARM_TRY(diff_line(out, n, e, "%s %s removed", what, id));
+	}
+	for (j = 0; j < nt; j++) {
+		const char *id = *(char *const *)((const char *)t + j * stride);
+		for (i = 0; i < nf; i++)
+			if (strcmp(id, *(char *const *)((const char *)f + i * stride)) == 0)
+				break;
+		if (i == nf)
+			ARM_TRY(diff_line(out, n, e, "%s %s added", what, id));
+	}
+	return ARM_OK;
+}
+
+static int
+diff_commitments(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+                 struct arm_err *e)
+{
+	char a1[512], a2[512];
+	size_t i, j;
+
+	for (i = 0; i < f->ncommitments; i++) {
+		const struct agreement_commitment *fc = &f->commitments[i];
+		const struct agreement_commitment *tc = agreement_commitment(t, fc->id);
+		bool same;
+		if (tc == NULL)
+			continue; /* diff_ids says "removed" */
+		due_text(f, &fc->due, a1, sizeof(a1));
+		due_text(t, &tc->due, a2, sizeof(a2));
+		if (strcmp(a1, a2) != 0)
+			ARM_TRY(diff_line(out, n, e, "commitment %s: due moved from %s to %s",
+			                  fc->id, a1, a2));
+		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
+			verify_text(f, &fc->verify, a1, sizeof(a1));
+			verify_text(t, &tc->verify, a2, sizeof(a2));
+			ARM_TRY(diff_line(out, n, e,
+			                  "commitment %s: verifiers changed from %s to %s", fc->id,
+			                  a1, a2));
+		}
+		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0 ||
+		    !agreement_texts_same(&fc->texts, &tc->texts))
+			ARM_TRY(diff_line(out, n, e, "commitment %s: text changed", fc->id));
+		same = fc->nowners == tc->nowners;
+		for (j = 0; same && j < fc->nowners; j++)
+			same =
+			    strcmp(f->actors[fc->owners[j]].id, t->actors[tc->owners[j]].id) == 0;
+		if (!same)
+			ARM_TRY(diff_line(out, n, e, "commitment %s: owners changed", fc->id));
+	}
+	return diff_ids("commitment", f->commitments, f->ncommitments, t->commitments,
+	                t->ncommitments, sizeof(*f->commitments), out, n, e);
+}
+
+static int
+diff_zones(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+           struct arm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < f->nzones; i++) {
+		size_t k = agreement_zone_index(t, f->zones[i].id);
+		if (k != AGREEMENT_NONE && (f->zones[i].geojson_len != t->zones[k].geojson_len ||
+		                            memcmp(f->zones[i].geojson, t->zones[k].geojson,
+		                                   f->zones[i].geojson_len) != 0))
+			ARM_TRY(diff_line(out, n, e, "zone %s redrawn", f->zones[i].id));
+	}
+	return diff_ids("zone", f->zones, f->nzones, t->zones, t->nzones, sizeof(*f->zones), out, n,
+	                e);
+}
+
+/* Is f's witness i in t's set with the same key? */
+static bool
+witness_kept(const struct agreement *f, size_t i, const struct agreement *t)
+{
+	size_t j;
+
+	for (j = 0; j < t->log.nwitnesses; j++)
+		if (strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
+		    f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id)
+			return true;
+	return false;
+}
+
+static int
+diff_witnesses(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+               struct arm_err *e)
+{
+	char a1[512], a2[512];
+	size_t i;
+
+	for (i = 0; i < f->log.nwitnesses; i++)
+		if (!witness_kept(f, i, t))
+			ARM_TRY(diff_line(out, n, e, "witness %s removed or rekeyed",
+			                  f->log.witnesses[i].id));
+	for (i = 0; i < t->log.nwitnesses; i++)
+		if (!witness_kept(t, i, f))
+			ARM_TRY(diff_line(out, n, e, "witness %s added", t->log.witnesses[i].id));
+	agreement_quorum_describe(f, a1, sizeof(a1));
+	agreement_quorum_describe(t, a2, sizeof(a2));
+	if (strcmp(a1, a2) != 0)
+		ARM_TRY(diff_line(out, n, e, "witness quorum changed from %s to %s", a1, a2));
+	return ARM_OK;
+}
+
+static int
+diff_actors(const struct agreement *f, const struct agreement *t, struct buf *out, size_t *n,
+            struct arm_err *e)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < f->nactors; i++) {
+		const struct agreement_actor *fa = &f->actors[i], *ta = NULL;
+		bool keys;
+		for (j = 0; j < t->nactors && ta == NULL; j++)
+			if (strcmp(fa->id, t->actors[j].id) == 0)
+				ta = &t->actors[j];
+		if (ta == NULL)
+			continue; /* diff_ids says "removed" */
+		if (fa->role != ta->role)
+			ARM_TRY(diff_line(out, n, e, "actor %s: role changed from %s to %s", fa->id,
+			                  agreement_role_name(fa->role),
+			                  agreement_role_name(ta->role)));
+		keys = fa->nkeys == ta->nkeys;
+		for (k = 0; keys && k < fa->nkeys; k++)
+			keys = fa->keys[k].key_id == ta->keys[k].key_id &&
+			       memcmp(fa->keys[k].pk, ta->keys[k].pk, sizeof(fa->keys[k].pk)) == 0;
+		if (!keys)
+			ARM_TRY(diff_line(out, n, e, "actor %s: keys changed", fa->id));
+	}
+	return diff_ids("actor", f->actors, f->nactors, t->actors, t->nactors, sizeof(*f->actors),
+	                out, n, e);
+}
+
 int
 agreement_diff(const struct agreement *f, const struct agreement *t, struct buf *out,
                size_t *nchanges, struct arm_err *e)
 {
 	char a1[512], a2[512];
-	size_t i, j, n = 0;
+	size_t n = 0;
 
 	*nchanges = 0;
-	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0)
+	if (strcmp(f->title ? f->title : "", t->title ? t->title : "") != 0 ||
+	    !agreement_texts_same(&f->titles, &t->titles))
 		ARM_TRY(diff_line(out, &n, e, "title changed to \"%s\"", t->title ? t->title : ""));
 	if (f->has_effective != t->has_effective || f->effective != t->effective) {
 		char x[32] = "none", y[32] = "none";
@@ -517,73 +689,13 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			snprintf(y, sizeof(y), "%lld", (long long)t->effective);
 		ARM_TRY(diff_line(out, &n, e, "effective moment moved (POSIX %s to %s)", x, y));
 	}
-	for (i = 0; i < f->ncommitments; i++) {
-		const struct agreement_commitment *fc = &f->commitments[i];
-		const struct agreement_commitment *tc = agreement_commitment(t, fc->id);
-		if (tc == NULL) {
-			ARM_TRY(diff_line(out, &n, e, "commitment %s removed", fc->id));
-			continue;
-		}
-		due_text(f, &fc->due, a1, sizeof(a1));
-		due_text(t, &tc->due, a2, sizeof(a2));
-		if (strcmp(a1, a2) != 0)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: due moved from %s to %s",
-			                  fc->id, a1, a2));
-		if (!verify_same(f, &fc->verify, t, &tc->verify)) {
-			verify_text(f, &fc->verify, a1, sizeof(a1));
-			verify_text(t, &tc->verify, a2, sizeof(a2));
-			ARM_TRY(diff_line(out, &n, e,
-			                  "commitment %s: verifiers changed from %s to %s", fc->id,
-			                  a1, a2));
-		}
-		if (strcmp(fc->text ? fc->text : "", tc->text ? tc->text : "") != 0)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s: text changed", fc->id));
-		{
-			bool same = fc->nowners == tc->nowners;
-			for (j = 0; same && j < fc->nowners; j++)
-				same = strcmp(f->actors[fc->owners[j]].id,
-				              t->actors[tc->owners[j]].id) == 0;
-			if (!same)
-				ARM_TRY(
-				    diff_line(out, &n, e, "commitment %s: owners changed", fc->id));
-		}
-	}
-	for (i = 0; i < t->ncommitments; i++)
-		if (agreement_commitment(f, t->commitments[i].id) == NULL)
-			ARM_TRY(diff_line(out, &n, e, "commitment %s added", t->commitments[i].id));
-	for (i = 0; i < f->nzones; i++) {
-		size_t k = agreement_zone_index(t, f->zones[i].id);
-		if (k == AGREEMENT_NONE)
-			ARM_TRY(diff_line(out, &n, e, "zone %s removed", f->zones[i].id));
-		else if (f->zones[i].geojson_len != t->zones[k].geojson_len ||
-		         memcmp(f->zones[i].geojson, t->zones[k].geojson,
-		                f->zones[i].geojson_len) != 0)
-			ARM_TRY(diff_line(out, &n, e, "zone %s redrawn", f->zones[i].id));
-	}
-	for (i = 0; i < t->nzones; i++)
-		if (agreement_zone_index(f, t->zones[i].id) == AGREEMENT_NONE)
-			ARM_TRY(diff_line(out, &n, e, "zone %s added", t->zones[i].id));
-	for (i = 0; i < f->log.nwitnesses; i++) {
-		bool found = false;
-		for (j = 0; j < t->log.nwitnesses && !found; j++)
-			found = strcmp(f->log.witnesses[i].id, t->log.witnesses[j].id) == 0 &&
-			        f->log.witnesses[i].key.key_id == t->log.witnesses[j].key.key_id;
-		if (!found)
-			ARM_TRY(diff_line(out, &n, e, "witness %s removed or rekeyed",
-			                  f->log.witnesses[i].id));
-	}
-	for (i = 0; i < t->log.nwitnesses; i++) {
-		bool found = false;
-		for (j = 0; j < f->log.nwitnesses && !found; j++)
-			found = strcmp(t->log.witnesses[i].id, f->log.witnesses[j].id) == 0 &&
-			        t->log.witnesses[i].key.key_id == f->log.witnesses[j].key.key_id;
-		if (!found)
-			ARM_TRY(diff_line(out, &n, e, "witness %s added", t->log.witnesses[i].id));
-	}
-	agreement_quorum_describe(f, a1, sizeof(a1));
-	agreement_quorum_describe(t, a2, sizeof(a2));
-	if (strcmp(a1, a2) != 0)
-		ARM_TRY(diff_line(out, &n, e, "witness quorum changed from %s to %s", a1, a2));
+	ARM_TRY(diff_ids("phase", f->phases, f->nphases, t->phases, t->nphases, sizeof(*f->phases),
+	                 out, &n, e));
+	ARM_TRY(diff_ids("incident kind", f->kinds, f->nkinds, t->kinds, t->nkinds,
+	                 sizeof(*f->kinds), out, &n, e));
+	ARM_TRY(diff_commitments(f, t, out, &n, e));
+	ARM_TRY(diff_zones(f, t, out, &n, e));
+	ARM_TRY(diff_witnesses(f, t, out, &n, e));
 	{
 		struct agreement_verify fa = {AGREEMENT_VERIFY_BY, f->arbiter.by, f->arbiter.nby,
 		                              f->arbiter.quorum, AGREEMENT_METHOD_NONE};
@@ -597,15 +709,13 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 			                  t->arbiter.nby ? a2 : "none"));
 		}
 	}
-	{
-		bool same = f->nactors == t->nactors;
-		for (i = 0; same && i < f->nactors; i++)
-			same = strcmp(f->actors[i].id, t->actors[i].id) == 0 &&
-			       f->actors[i].nkeys == t->actors[i].nkeys &&
-			       f->actors[i].role == t->actors[i].role;
-		if (!same)
-			ARM_TRY(diff_line(out, &n, e, "actors or their keys changed"));
-	}
+	ARM_TRY(diff_actors(f, t, out, &n, e));
+	if (f->line.positive != t->line.positive ||
+	    (t->line.positive != AGREEMENT_SIDE_NONE &&
+	     strcmp(f->zones[f->line.zone].id, t->zones[t->line.zone].id) != 0))
+		ARM_TRY(diff_line(out, &n, e, "reference line changed from %s to %s",
+		                  f->line.positive ? f->zones[f->line.zone].id : "none",
+		                  t->line.positive ? t->zones[t->line.zone].id : "none"));
 	*nchanges = n;
 	return ARM_OK;
 }
@@ -1040,6 +1150,14 @@ agreement_method_parse(const char *s, enum agreement_method *m)
 }
 
 const char *
+agreement_side_name(enum agreement_side s)
+{
+	static const char *const names[] = {"", "north", "south", "east", "west"};
+
+	return (size_t)s < ARM_ARRAY_LEN(names) ? names[s] : "";
+}
+
+const char *
 agreement_role_name(enum agreement_role r)
 {
 	switch (r) {
@@ -1064,8 +1182,11 @@ agreement_init(struct agreement *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->log.quorum_group = AGREEMENT_NONE;
+	a->line.zone = AGREEMENT_NONE;
+	a->line.party = AGREEMENT_NONE;
 	a->log.clock_future = AGREEMENT_CLOCK_FUTURE;
 	a->log.clock_backdate = AGREEMENT_CLOCK_BACKDATE;
+	memcpy(a->lang, "en", 3);
 }
 
 void
@@ -1079,6 +1200,7 @@ agreement_release(struct agreement *a)
 	free(a->file);
 	free(a->name);
 	free(a->title);
+	agreement_texts_release(&a->titles);
 	free(a->log.origin);
 	for (i = 0; a->log.witnesses != NULL && i < a->log.nwitnesses; i++)
 		free(a->log.witnesses[i].id);
@@ -1091,21 +1213,25 @@ agreement_release(struct agreement *a)
 	for (i = 0; a->actors != NULL && i < a->nactors; i++) {
 		free(a->actors[i].id);
 		free(a->actors[i].name);
+		agreement_texts_release(&a->actors[i].names);
 	}
 	free(a->actors);
 	for (i = 0; a->phases != NULL && i < a->nphases; i++) {
 		free(a->phases[i].id);
 		free(a->phases[i].name);
+		agreement_texts_release(&a->phases[i].names);
 	}
 	free(a->phases);
 	for (i = 0; a->kinds != NULL && i < a->nkinds; i++) {
 		free(a->kinds[i].id);
 		free(a->kinds[i].name);
+		agreement_texts_release(&a->kinds[i].names);
 	}
 	free(a->kinds);
 	for (i = 0; a->zones != NULL && i < a->nzones; i++) {
 		free(a->zones[i].id);
 		free(a->zones[i].name);
+		agreement_texts_release(&a->zones[i].names);
 		free(a->zones[i].file);
 		free(a->zones[i].geojson);
 	}
@@ -1116,6 +1242,7 @@ agreement_release(struct agreement *a)
 		free(cm->owners);
 		free(cm->category);
 		free(cm->text);
+		agreement_texts_release(&cm->texts);
 		free(cm->requires);
 		free(cm->verify.by);
 		free(cm->standing.breached_by);
@@ -1132,6 +1259,7 @@ agreement_release(struct agreement *a)
 	free(a->topo);
 	free(a->arbiter.by);
 	free(a->finders);
+	free(a->line.name);
 	agreement_init(a);
 }
 
@@ -1186,7 +1314,7 @@ parse_actors(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (has(v[0]))
 			ac->id = id_dup(c, v[0], m[0], "actor id");
 		if (has(v[1]))
-			ac->name = scalar_dup(c, v[1], m[1], "actor name");
+			ac->name = text_dup(c, v[1], m[1], "actor name", &ac->names);
 		if (has(v[2])) {
 			if (scalar_is(v[2], "party"))
 				ac->role = AGREEMENT_PARTY;
@@ -1268,14 +1396,17 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		struct agreement_mark m[3];
 		struct agreement_mark im = node_mark(item, at);
 		char **id, **name;
+		struct agreement_texts *names;
 
 		if (kinds) {
 			id = &a->kinds[i].id;
 			name = &a->kinds[i].name;
+			names = &a->kinds[i].names;
 			a->kinds[i].mark = im;
 		} else {
 			id = &a->phases[i].id;
 			name = &a->phases[i].name;
+			names = &a->phases[i].names;
 			a->phases[i].mark = im;
 		}
 		if (!get_map(c, item, at, kinds ? "an incident kind" : "a phase",
@@ -1288,7 +1419,7 @@ parse_named(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		if (has(v[0]))
 			*id = id_dup(c, v[0], m[0], kinds ? "incident kind id" : "phase id");
 		if (has(v[1]))
-			*name = scalar_dup(c, v[1], m[1], "name");
+			*name = text_dup(c, v[1], m[1], "name", names);
 		if (kinds) {
 			need(c, v[2], im, "provocation (true or false)");
 			if (has(v[2]))
@@ -1755,13 +1886,18 @@ static struct fy_diag *
 quiet_diag(void)
 {
 	struct fy_diag_cfg dcfg;
+	struct fy_diag *d;
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = fy_discard;
 	dcfg.colorize = false;
 	dcfg.show_source = false; /* libfyaml 0.7.12 can crash formatting the excerpt */
-	return fy_diag_create(&dcfg);
+	d = fy_diag_create(&dcfg);
+	/* ... and prints it whatever show_source says: collect errors instead. */
+	if (d != NULL)
+		fy_diag_set_collect_errors(d, true);
+	return d;
 }
 
 static void
@@ -1855,7 +1991,7 @@ parse_zones(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (has(v[0]))
 			z->id = id_dup(c, v[0], m[0], "zone id");
 		if (has(v[1]))
-			z->name = scalar_dup(c, v[1], m[1], "zone name");
+			z->name = text_dup(c, v[1], m[1], "zone name", &z->names);
 		if (has(v[2]) == has(v[3])) {
 			problem(c, z->mark, ARM_ESYNTAX, has(v[2]) ? "bad-value" : "missing-key",
 			        "a zone needs exactly one of file and geometry");
@@ -2364,7 +2500,7 @@ parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreemen
 	if (has(v[K_PHASE]))
 		cm->phase = ref(c, v[K_PHASE], m[K_PHASE], "phase", agreement_phase_index, who);
 	if (has(v[K_TEXT]))
-		cm->text = scalar_dup(c, v[K_TEXT], m[K_TEXT], "commitment text");
+		cm->text = text_dup(c, v[K_TEXT], m[K_TEXT], "commitment text", &cm->texts);
 	if (has(v[K_CATEGORY]))
 		cm->category = id_dup(c, v[K_CATEGORY], m[K_CATEGORY], "category");
 	if (has(v[K_REQUIRES])) {
@@ -2610,12 +2746,30 @@ fy_collect(struct fy_diag *d, void *user, const char *s, size_t len)
 }
 
 static void
-report_yaml_errors(struct ctx *c, const struct buf *out)
+report_yaml_errors(struct ctx *c, struct fy_diag *diag, const struct buf *out)
 {
 	const char *s = out->data ? (const char *)out->data : "";
 	const char *hit = strstr(s, ": error: ");
 	struct agreement_mark m = {1, 1};
+	struct fy_diag_error *de;
+	void *it = NULL;
 
+	/*
+	 * Errors on a token are collected (fy_diag_set_collect_errors) and the
+	 * message built here: libfyaml 0.7.12 crashes formatting the source
+	 * excerpt it prints with them (fy_diag_error_atom_display, reached by
+	 * a hostile agreement: fuzz/regress/agreement/libfyaml-*).
+	 */
+	while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
+		if (de->type != FYET_ERROR || de->msg == NULL)
+			continue;
+		if (de->line > 0 && de->column > 0) {
+			m.line = (uint32_t)de->line;
+			m.col = (uint32_t)de->column;
+		}
+		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "%.200s", de->msg);
+		return;
+	}
 	if (hit == NULL) {
 		problem(c, m, ARM_ESYNTAX, "yaml-syntax", "the document is not valid YAML");
 		return;
@@ -2745,13 +2899,72 @@ parse_findings(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		        "verifier)");
 }
 
+/*
+ * reference_line: {name, zone, positive: north|south|east|west, party}
+ * (docs/agreement.md "Places"); the line itself is checked with the zones.
+ */
+static void
+parse_line(struct ctx *c, struct fy_node *n, struct agreement_mark at)
+{
+	static const char *const keys[] = {"name", "zone", "positive", "party"};
+	struct agreement_line *l = &c->a->line;
+	struct fy_node *v[4];
+	struct agreement_mark m[4];
+	int i;
+
+	l->mark = node_mark(n, at);
+	if (!get_map(c, n, at, "reference_line", keys, 4, v, m))
+		return;
+	need(c, v[0], l->mark, "reference_line name");
+	need(c, v[1], l->mark, "reference_line zone");
+	need(c, v[2], l->mark, "reference_line positive");
+	if (has(v[0]))
+		l->name = scalar_dup(c, v[0], m[0], "reference_line name");
+	if (has(v[1]))
+		l->zone = ref(c, v[1], m[1], "reference_line zone", agreement_zone_index,
+		              "(reference_line)");
+	for (i = AGREEMENT_SIDE_NORTH; has(v[2]) && i <= AGREEMENT_SIDE_WEST; i++)
+		if (scalar_is(v[2], agreement_side_name((enum agreement_side)i)))
+			l->positive = (enum agreement_side)i;
+	if (has(v[2]) && l->positive == AGREEMENT_SIDE_NONE)
+		problem(c, node_mark(v[2], m[2]), ARM_ESYNTAX, "reference-line-side",
+		        "reference_line positive must be north, south, east or west");
+	if (has(v[3])) {
+		l->party = ref(c, v[3], m[3], "reference_line party", agreement_actor_index,
+		               "(reference_line)");
+		if (l->party != AGREEMENT_NONE && c->a->actors[l->party].role != AGREEMENT_PARTY)
+			problem(c, node_mark(v[3], m[3]), ARM_ERULE, "reference-line-party",
+			        "reference_line party \"%s\" is not a party",
+			        c->a->actors[l->party].id);
+	}
+	if (l->zone == AGREEMENT_NONE)
+		l->positive = AGREEMENT_SIDE_NONE;
+}
+
+/* The reference line reads as a line with the named side (geo_check_line). */
+static void
+check_line(struct ctx *c)
+{
+	const struct agreement_line *l = &c->a->line;
+	const struct agreement_zone *z;
+	struct arm_err err = {ARM_OK, ""};
+	char label[96];
+
+	if (l->positive == AGREEMENT_SIDE_NONE || c->a->zones == NULL || l->zone >= c->a->nzones ||
+	    (z = &c->a->zones[l->zone])->geojson == NULL)
+		return;
+	snprintf(label, sizeof(label), "reference line (zone '%.64s')", z->id);
+	if (geo_check_line(label, z->geojson, z->geojson_len, (int)l->positive, &err) != ARM_OK)
+		problem(c, l->mark, err.rc, "reference-line", "%s", err.msg);
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
-	static const char *const keys[] = {"armistice",      "name",    "title",       "timezone",
-	                                   "counting",       "log",     "actors",      "phases",
-	                                   "incident_kinds", "zones",   "commitments", "effective",
-	                                   "arbiter",        "findings"};
+	static const char *const keys[] = {
+	    "armistice", "name",     "title",          "timezone",      "counting",    "log",
+	    "actors",    "phases",   "incident_kinds", "zones",         "commitments", "effective",
+	    "arbiter",   "findings", "language",       "reference_line"};
 	enum {
 		K_V,
 		K_NAME,
@@ -2767,6 +2980,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		K_EFF,
 		K_ARB,
 		K_FIND,
+		K_LANG,
+		K_LINE,
 		K_N
 	};
 	struct agreement *a = c->a;
@@ -2792,8 +3007,17 @@ parse_root(struct ctx *c, struct fy_node *root)
 	need(c, v[K_COMMIT], top, "commitments");
 	if (has(v[K_NAME]))
 		a->name = id_dup(c, v[K_NAME], m[K_NAME], "agreement name");
+	if (has(v[K_LANG])) {
+		const char *s = is_scalar(v[K_LANG]) ? fy_node_get_scalar(v[K_LANG], &n) : NULL;
+		if (s == NULL || !agreement_lang_valid(s, n))
+			problem(
+			    c, node_mark(v[K_LANG], m[K_LANG]), ARM_ESYNTAX, "text-lang",
+			    "language must be a language tag such as \"en\" or \"ko\" (BCP 47)");
+		else
+			memcpy(a->lang, s, n), a->lang[n] = '\0';
+	}
 	if (has(v[K_TITLE]))
-		a->title = scalar_dup(c, v[K_TITLE], m[K_TITLE], "title");
+		a->title = text_dup(c, v[K_TITLE], m[K_TITLE], "title", &a->titles);
 	if (has(v[K_TZ])) {
 		const char *s = is_scalar(v[K_TZ]) ? fy_node_get_scalar(v[K_TZ], &n) : NULL;
 		if (s == NULL || agreement_offset_parse(s, n, &a->tz_offset) != 0)
@@ -2824,6 +3048,8 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_arbiter(c, v[K_ARB], m[K_ARB]);
 	if (has(v[K_FIND]))
 		parse_findings(c, v[K_FIND], m[K_FIND]);
+	if (has(v[K_LINE]))
+		parse_line(c, v[K_LINE], m[K_LINE]);
 	if (!has(v[K_COMMIT]))
 		return;
 	n = commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
@@ -2842,6 +3068,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 	if (a->commitments != NULL)
 		check_graph(c);
 	check_zones(c);
+	check_line(c);
 }
 
 int
@@ -2893,6 +3120,8 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	dcfg.show_source = false;
 	dcfg.show_position = true;
 	diag = fy_diag_create(&dcfg);
+	if (diag != NULL)
+		fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
 	cfg.diag = diag;
@@ -2909,7 +3138,7 @@ agreement_parse(struct agreement *a, const uint8_t *yaml, size_t len, const char
 	} else {
 		doc = fy_document_build_from_string(&cfg, (const char *)a->yaml, len);
 		if (doc == NULL) {
-			report_yaml_errors(&c, &fyout);
+			report_yaml_errors(&c, diag, &fyout);
 		} else {
 			size_t before = c.nproblems;
 			check_plain_yaml(&c, fy_document_root(doc), 0);

@@ -10,6 +10,7 @@
  *   GET  /proof/<index>              a c2sp.org/tlog-proof@v1 receipt
  *   GET  /agreement                  the agreement (YAML of entry 0)
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
+ *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
  * Write path: POST /add -> log_add() (group commit: concurrent
  * submissions share a batch, its fsyncs and its commit record) -> the
@@ -51,10 +52,12 @@
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
+#include "server/scores.h"
 #include "server/statecache.h"
 #include "server/tilecache.h"
 #include "server/submitq.h"
 #include "server/receipt.h"
+#include "server/witset.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -80,20 +83,24 @@ static const char serve_usage[] =
     "\n"
     "Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
     "(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-    "/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+    "/proof/N, /agreement, /state, /scores, /zone/ID and the dashboard at /. A\n"
     "checkpoint is published only once the witness quorum named in the\n"
     "agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
     "an agreement (armistice log init) is served as a plain log: no rules, no\n"
     "witnesses, no /state. At start-up one line on standard error names each\n"
     "witness of the agreement with no --witness, and says whether the quorum\n"
-    "can be met by those configured.\n"
+    "can be met by those configured. After an amendment that changes the\n"
+    "witnesses or the quorum, the checkpoints that hold it are cosigned by the\n"
+    "new set (one line on standard error says what changed and which witness\n"
+    "has no --witness): give --witness for future witnesses at start-up.\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --key KEY           the log's signer key file (default: the one DIR's\n"
     "                      config names)\n"
     "                      (a key file, an encrypted key file or a pkcs11: URI;\n"
     "                      armistice-key(1))\n"
-    "  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
+    "  --witness ID=URL    where witness ID listens (of the agreement or of a\n"
+    "                      later amendment); repeatable\n"
     "  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
     "  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
     "                      before answering 202 (default 10000)\n"
@@ -104,7 +111,8 @@ static const char serve_usage[] =
     "  --state-mem MIB     memory for those copies; past it they thin out\n"
     "                      (default 64)\n"
     "  --rate R            per client address, R costly requests per second\n"
-    "                      (/state?index=, ?at=, ?now=, /proof/N, /zone/ID); past\n"
+    "                      (/state?index=, ?at=, ?now=, /scores, /proof/N,\n"
+    "                      /zone/ID); past\n"
     "                      the burst: 429 with Retry-After (default 10; 0: no limit)\n"
     "  --rate-burst N      how many at once before the rate applies (default 40)\n"
     "  --add-rate R        per client address, R POST /add per second past the\n"
@@ -208,6 +216,8 @@ struct serve {
 	pthread_mutex_t agrmu;
 	struct agreement agr;
 	bool have_agr;
+	/* The witnesses and quorum in force at the size being published (witset.h). */
+	struct witset wset;
 	enum serve_kind kind; /* known once entry 0 is committed (agrmu) */
 	/*
 	 * A copy of kind for requests, so that GET /state never waits on agrmu,
@@ -249,6 +259,8 @@ struct serve {
 
 	/* GET /state?index=, ?at=: from kept copies (statecache.h). */
 	struct scache *sc;
+	/* GET /scores: implementation scores over the same copies (scores.h). */
+	struct scores *scores;
 	/* Costly requests, and POST /add, per client address (ratelimit.h); NULL: no limit. */
 	struct rlimit *rl, *rl_add;
 	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
@@ -286,18 +298,20 @@ serve_is_armistice(const uint8_t *p, size_t n)
  * one line each on stderr, what cannot work: a witness with no URL, a
  * --witness the agreement does not name, a quorum the configured
  * witnesses cannot meet. Fills the 202 snapshot (wstat) with who is
- * configured. Called once, when entry 0 is first loaded (agrmu held).
+ * configured. Called when entry 0 is first loaded, and quietly (say false)
+ * when an amendment changes the witnesses (agrmu held).
  */
 static void
-serve_match_witnesses(struct serve *s)
+serve_match_witnesses(struct serve *s, bool say)
 {
-	const struct agreement_log *al = &s->agr.log;
+	const struct agreement *wa = witset_agreement(&s->wset, &s->agr);
+	const struct agreement_log *al = &wa->log;
 	size_t i, j,
 	    nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
 	size_t nurl = 0;
 	bool named;
 
-	agreement_quorum_describe(&s->agr, s->rule, sizeof(s->rule));
+	agreement_quorum_describe(wa, s->rule, sizeof(s->rule));
 	pthread_mutex_lock(&s->pubmu);
 	for (i = 0; i < nw; i++) {
 		const struct agreement_witness *w = &al->witnesses[i];
@@ -319,16 +333,16 @@ serve_match_witnesses(struct serve *s)
 		snprintf(ws->url, sizeof(ws->url), "%s", s->peers[i].url);
 		ws->st = s->peer_has_url[i] ? SERVE_W_UNASKED : SERVE_W_NO_URL;
 		nurl += s->peer_has_url[i];
-		if (!s->peer_has_url[i])
+		if (!s->peer_has_url[i] && say)
 			fprintf(stderr,
 			        "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
 			        "will not be asked to cosign\n",
 			        w->id, w->key.name, w->id);
 	}
 	s->nwstat = nw;
-	s->quorum_possible = serve_quorum_none_or_met(&s->agr, s->peer_has_url);
+	s->quorum_possible = serve_quorum_none_or_met(wa, s->peer_has_url);
 	pthread_mutex_unlock(&s->pubmu);
-	for (j = 0; j < s->nwurls; j++) {
+	for (j = 0; j < s->nwurls && say; j++) {
 		for (named = false, i = 0; i < nw && !named; i++)
 			named = strlen(al->witnesses[i].id) == s->wurls[j].idlen &&
 			        memcmp(al->witnesses[i].id, s->wurls[j].id, s->wurls[j].idlen) == 0;
@@ -336,11 +350,13 @@ serve_match_witnesses(struct serve *s)
 			fprintf(
 			    stderr,
 			    "armistice serve: --witness %.*s=%s: the agreement names no witness "
-			    "'%.*s': ignored\n",
+			    "'%.*s': not asked unless an amendment names it\n",
 			    (int)s->wurls[j].idlen, s->wurls[j].id, s->wurls[j].url,
 			    (int)s->wurls[j].idlen, s->wurls[j].id);
 	}
-	if (serve_quorum_none(&s->agr))
+	if (!say)
+		return;
+	if (serve_quorum_none(wa))
 		fprintf(stderr, "armistice serve: the agreement says quorum: none: checkpoints are "
 		                "published with the log's signature alone\n");
 	else if (!s->quorum_possible)
@@ -401,7 +417,7 @@ serve_load_agreement(struct serve *s, struct arm_err *e)
 	}
 	s->have_agr = true;
 	s->kind = SERVE_AGREEMENT;
-	serve_match_witnesses(s);
+	serve_match_witnesses(s, true);
 out:
 	entry_release(&en);
 	buf_release(&note);
@@ -429,6 +445,42 @@ serve_kind_of(struct serve *s)
 	s->kind_seen = k;
 	pthread_mutex_unlock(&s->kindmu);
 	return k;
+}
+
+/*
+ * Follows amendments that change the witnesses or the quorum (witset.h):
+ * a checkpoint of `size` is cosigned by the set in force at that size. One
+ * line on stderr says what changed, which witness has no --witness URL
+ * and whether the quorum can be met (agrmu held).
+ */
+static int
+serve_follow_witnesses(struct serve *s, uint64_t size, struct arm_err *e)
+{
+	struct cli_replay tmp;
+	char what[700], miss[400] = "";
+	size_t i, n = 0;
+	bool changed;
+
+	memset(&tmp, 0, sizeof(tmp));
+	snprintf(tmp.zones, sizeof(tmp.zones), "%s", s->zones ? s->zones : "");
+	ARM_TRY(witset_advance(&s->wset, s->log, &s->agr, size, cli_replay_read_zone, &tmp,
+	                       &changed, what, sizeof(what), e));
+	if (!changed)
+		return ARM_OK;
+	if (s->wset.a.log.nwitnesses > SERVE_MAX_WITNESSES)
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "the amendment names %zu witnesses; serve asks at "
+		                   "most %d",
+		                   s->wset.a.log.nwitnesses, SERVE_MAX_WITNESSES);
+	serve_match_witnesses(s, false);
+	for (i = 0; i < s->nwstat && n < sizeof(miss); i++)
+		if (!s->peer_has_url[i])
+			n += (size_t)snprintf(miss + n, sizeof(miss) - n, "%s%s", n ? ", " : "",
+			                      s->wstat[i].id);
+	fprintf(stderr, "armistice serve: %s; %s%s; the quorum %s be met\n", what,
+	        n ? "no --witness URL for " : "every witness has a --witness URL", miss,
+	        s->quorum_possible ? "can" : "cannot");
+	return ARM_OK;
 }
 
 /* One witness request, run on its own thread so the witnesses are asked at once. */
@@ -473,17 +525,19 @@ serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct 
 	struct serve_ask ask[SERVE_MAX_WITNESSES];
 	bool ok[SERVE_MAX_WITNESSES];
 	struct buf why = BUF_INIT(4096);
-	size_t i, nw = s->agr.log.nwitnesses, got = 0;
+	const struct agreement *wa;
+	size_t i, nw, got = 0;
 	int rc;
 
 	memset(ts, 0, sizeof(ts));
 	memset(ask, 0, sizeof(ask));
 	memset(ok, 0, sizeof(ok));
-	if (nw > SERVE_MAX_WITNESSES)
-		nw = SERVE_MAX_WITNESSES;
 	if ((rc = note_parse(&n, ck, len, NOTE_MAX_SIZE, e)) != ARM_OK ||
-	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK)
+	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK ||
+	    (rc = serve_follow_witnesses(s, c.size, e)) != ARM_OK)
 		goto out;
+	wa = witset_agreement(&s->wset, &s->agr);
+	nw = wa->log.nwitnesses < SERVE_MAX_WITNESSES ? wa->log.nwitnesses : SERVE_MAX_WITNESSES;
 	log_tile_reader(s->log, &tr);
 	for (i = 0; i < nw; i++) {
 		ok[i] = false;
@@ -514,7 +568,7 @@ join:
 				rc = ARM_ENOMEM;
 			ok[i] = true;
 			got++;
-		} else if (buf_printf(&why, NULL, "; %s: %s", s->agr.log.witnesses[i].id,
+		} else if (buf_printf(&why, NULL, "; %s: %s", wa->log.witnesses[i].id,
 		                      ask[i].err.msg) != ARM_OK) {
 			buf_reset(&why); /* the reason is a courtesy; the count is what matters */
 		}
@@ -537,7 +591,7 @@ join:
 	s->last_got = got;
 	s->last_size = c.size;
 	pthread_mutex_unlock(&s->pubmu);
-	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
+	if (rc == ARM_OK && !serve_quorum_none_or_met(wa, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "witness quorum not met for size %" PRIu64
 		                 ": %zu of %zu cosigned%s",
@@ -558,7 +612,9 @@ serve_publish(struct serve *s, struct arm_err *e)
 	uint64_t size;
 
 	ARM_TRY(serve_load_agreement(s, e));
-	if (!s->have_agr || serve_quorum_none(&s->agr))
+	if (s->have_agr)
+		ARM_TRY(serve_follow_witnesses(s, log_size(s->log), e));
+	if (!s->have_agr || serve_quorum_none(witset_agreement(&s->wset, &s->agr)))
 		return log_publish(s->log, NULL, NULL, &size, e);
 	return log_publish(s->log, serve_cosign, s, &size, e);
 }
@@ -1369,6 +1425,7 @@ serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 	if (strcmp(path, "/add") == 0)
 		rl = s->rl_add;
 	else if (!(strncmp(path, "/proof/", 7) == 0 || strncmp(path, "/zone/", 6) == 0 ||
+	           strcmp(path, "/scores") == 0 ||
 	           (strcmp(path, "/state") == 0 &&
 	            (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
 	             httpd_query(rq, "now") != NULL))))
@@ -1416,14 +1473,17 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_entry(s, path + 7, true, rs);
 	} else if (strcmp(path, "/agreement") == 0) {
 		serve_agreement(s, rs);
-	} else if (strcmp(path, "/state") == 0 && serve_kind_of(s) == SERVE_PLAIN) {
+	} else if ((strcmp(path, "/state") == 0 || strcmp(path, "/scores") == 0) &&
+	           serve_kind_of(s) == SERVE_PLAIN) {
 		httpd_text(rs, 404,
-		           "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
+		           "no %s: log '%s' is a plain log (entry 0 is not an agreement), so "
 		           "there is no state to replay; it serves /checkpoint, /tile/..., "
 		           "/entry/N and /proof/N",
-		           log_origin(s->log));
+		           path, log_origin(s->log));
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
+	} else if (strcmp(path, "/scores") == 0) {
+		scores_answer(s->scores, &s->agr, log_published_size(s->log), rq, rs);
 	} else if (strncmp(path, "/zone/", 6) == 0) {
 		serve_zone(s, path + 6, rs);
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/dashboard/") == 0) {
@@ -1677,12 +1737,14 @@ cmd_serve(int argc, char **argv)
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
+	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
 	                                  (size_t)rate_table, &e)) != ARM_OK) ||
 	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
 	                                      (size_t)rate_table, &e)) != ARM_OK) ||
 	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
 		goto fail;
+	witset_init(&s.wset);
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
@@ -1775,10 +1837,12 @@ fail:
 	}
 	if (s.have_agr)
 		agreement_release(&s.agr);
+	witset_release(&s.wset);
 	cli_replay_release(s.hook);
 	free(s.hook);
 	if (s.have_live)
 		cli_replay_release(&s.live);
+	scores_free(s.scores);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
 	rlimit_free(s.rl_add);

@@ -28,7 +28,8 @@ start_server() {
 	URL=""
 	i=0
 	while [ $i -lt 100 ]; do
-		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$T/$name.log" | head -n 1)
+		# the log may not exist yet: the server's shell has not opened it
+		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$T/$name.log" 2>/dev/null | head -n 1)
 		[ -n "$URL" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -71,6 +72,7 @@ http() {
 
 # ---- the pilot agreement (tests/data/agreements/pilot.yaml, demo keys) ----
 #
+#   pilot_entry0           $P/e00.signed from $P/agreement.yaml; sets $AID
 #   pilot_entries          writes $P/eNN.signed: entry 0 (the agreement,
 #                          signed by both parties) and claims/attestations
 #   pilot_sign KEY NAME LINE...  one signed entry $P/NAME.signed by demo KEY
@@ -96,10 +98,9 @@ pilot_sign() {
 	"$ARM" note sign --key "$K/demo-$key.key" "$P/$name.txt" >"$P/$name.signed"
 }
 
-pilot_entries() {
-	mkdir -p "$P/zones"
-	cp "$TOP/tests/data/agreements/pilot.yaml" "$P/agreement.yaml"
-	cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" "$P/zones/"
+# pilot_entry0: $P/e00.signed, entry 0 for $P/agreement.yaml (zone jsa in
+# $P/zones), signed by both parties; sets $AID.
+pilot_entry0() {
 	AID=$(sha256sum "$P/agreement.yaml" | cut -d' ' -f1)
 	zid=$(sha256sum "$P/zones/jsa-buffer.geojson" | cut -d' ' -f1)
 	{
@@ -109,6 +110,13 @@ pilot_entries() {
 	} >"$P/e00.txt"
 	"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" "$P/e00.txt" \
 		>"$P/e00.signed"
+}
+
+pilot_entries() {
+	mkdir -p "$P/zones"
+	cp "$TOP/tests/data/agreements/pilot.yaml" "$P/agreement.yaml"
+	cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" "$P/zones/"
+	pilot_entry0
 	pilot_sign south e01 "kind: claim" "author: south" "seq: 1" \
 		"time: 2018-11-30T09:00:00+09:00" "commitment: gp-south" \
 		"text: Eleven guard posts withdrawn and destroyed."
