@@ -12,9 +12,10 @@
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
  *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
- * Write path: POST /add -> log_add() (group commit: concurrent
- * submissions share a batch, its fsyncs and its commit record) -> the
- * publisher thread asks the agreement's witnesses to cosign the new commit
+ * Write path: POST /add -> the submission queue (submitq.h: signatures
+ * checked on every core, one sequencer appending whole batches through
+ * the rules with log_append_many(), sharing fsyncs and a commit record;
+ * no thread waits for an answer) -> the publisher thread asks the agreement's witnesses to cosign the new commit
  * checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their
  * quorum (agreement log.quorum) has -> the handler answers with the
  * entry's index as a tlog-proof pinned to that cosigned checkpoint. A
@@ -198,7 +199,7 @@ struct serve {
 	struct note_signer key;
 	struct cli_replay *hook; /* the rules hook's engine (owned), used by the sequencer only */
 	/*
-	 * Every log_add() holds this for reading; rebuilding a stale hook
+	 * Every append holds this for reading; rebuilding a stale hook
 	 * engine (after a batch failed to commit) holds it for writing, so
 	 * no check() runs while the engine is replaced.
 	 */
