@@ -15,11 +15,10 @@
  * Write path: POST /add -> the submission queue (submitq.h: signatures
  * checked on every core, one sequencer appending whole batches through
  * the rules with log_append_many(), sharing fsyncs and a commit record;
- * no thread waits for an answer) -> the publisher thread asks the agreement's witnesses to cosign the new commit
- * checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their
- * quorum (agreement log.quorum) has -> the handler answers with the
- * entry's index as a tlog-proof pinned to that cosigned checkpoint. A
- * published checkpoint therefore always carries the quorum's
+ * no thread waits for an answer) -> the publisher thread asks the agreement's witnesses to cosign
+ * the new commit checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their quorum
+ * (agreement log.quorum) has -> the handler answers with the entry's index as a tlog-proof pinned
+ * to that cosigned checkpoint. A published checkpoint therefore always carries the quorum's
  * cosignatures. If the quorum cannot be reached in time the entry is
  * still durable: the answer is 202 with its index, and publication is
  * retried every second.
