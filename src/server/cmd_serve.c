@@ -12,13 +12,13 @@
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
  *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
- * Write path: POST /add -> log_add() (group commit: concurrent
- * submissions share a batch, its fsyncs and its commit record) -> the
- * publisher thread asks the agreement's witnesses to cosign the new commit
- * checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their
- * quorum (agreement log.quorum) has -> the handler answers with the
- * entry's index as a tlog-proof pinned to that cosigned checkpoint. A
- * published checkpoint therefore always carries the quorum's
+ * Write path: POST /add -> the submission queue (submitq.h: signatures
+ * checked on every core, one sequencer appending whole batches through
+ * the rules with log_append_many(), sharing fsyncs and a commit record;
+ * no thread waits for an answer) -> the publisher thread asks the agreement's witnesses to cosign
+ * the new commit checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their quorum
+ * (agreement log.quorum) has -> the handler answers with the entry's index as a tlog-proof pinned
+ * to that cosigned checkpoint. A published checkpoint therefore always carries the quorum's
  * cosignatures. If the quorum cannot be reached in time the entry is
  * still durable: the answer is 202 with its index, and publication is
  * retried every second.
@@ -54,6 +54,9 @@
 #include "server/ratelimit.h"
 #include "server/scores.h"
 #include "server/statecache.h"
+#include "server/tilecache.h"
+#include "server/submitq.h"
+#include "server/receipt.h"
 #include "server/witset.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
@@ -108,9 +111,13 @@ static const char serve_usage[] =
     "  --state-mem MIB     memory for those copies; past it they thin out\n"
     "                      (default 64)\n"
     "  --rate R            per client address, R costly requests per second\n"
-    "                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
-    "                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
+    "                      (/state?index=, ?at=, ?now=, /scores, /proof/N,\n"
+    "                      /zone/ID); past\n"
+    "                      the burst: 429 with Retry-After (default 10; 0: no limit)\n"
     "  --rate-burst N      how many at once before the rate applies (default 40)\n"
+    "  --add-rate R        per client address, R POST /add per second past the\n"
+    "                      burst, then 429 (default 200; 0: no limit)\n"
+    "  --add-burst N       POST /add at once before the rate applies (default 1000)\n"
     "  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
     "  --user USER         started as root: after binding and reading the key, run\n"
     "                      as USER (DIR must belong to it), no capabilities, no new\n"
@@ -140,6 +147,8 @@ static const struct option serve_opts[] = {
     {"rate", required_argument, NULL, 1003},
     {"rate-burst", required_argument, NULL, 1004},
     {"rate-table", required_argument, NULL, 1005},
+    {"add-rate", required_argument, NULL, 1007},
+    {"add-burst", required_argument, NULL, 1008},
     {"user", required_argument, NULL, 'u'},
     {"group", required_argument, NULL, 'g'},
     {"standby", no_argument, NULL, 1006},
@@ -189,7 +198,7 @@ struct serve {
 	struct note_signer key;
 	struct cli_replay *hook; /* the rules hook's engine (owned), used by the sequencer only */
 	/*
-	 * Every log_add() holds this for reading; rebuilding a stale hook
+	 * Every append holds this for reading; rebuilding a stale hook
 	 * engine (after a batch failed to commit) holds it for writing, so
 	 * no check() runs while the engine is replaced.
 	 */
@@ -252,8 +261,13 @@ struct serve {
 	struct scache *sc;
 	/* GET /scores: implementation scores over the same copies (scores.h). */
 	struct scores *scores;
-	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
-	struct rlimit *rl;
+	/* Costly requests, and POST /add, per client address (ratelimit.h); NULL: no limit. */
+	struct rlimit *rl, *rl_add;
+	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
+	struct tcache *tc;
+	/* POST /add: checks on every core, one sequencer, answers together (submitq.h). */
+	struct submitq *sq;
+	struct rcpt *rcpt; /* the receipts it answers with (receipt.h) */
 };
 
 /* ---- publishing ---- */
@@ -642,6 +656,7 @@ serve_publisher(void *arg)
 				s->pub_err[0] = '\0';
 			}
 			pthread_cond_broadcast(&s->pubcv);
+			submitq_published(s->sq, log_published_size(s->log));
 			if (rc == ARM_OK)
 				continue;
 			/* Back off a second before asking the witnesses again. */
@@ -755,11 +770,34 @@ serve_tile(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		           pub);
 		return;
 	}
+	if (t.width == 256 && (rs->fixed = tcache_get(s->tc, &t)) != NULL) {
+		rs->status = 200;
+		return;
+	}
 	if (tile_path(&t, rel, sizeof(rel), &e) != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}
 	serve_file(s, rel, "application/octet-stream", "public, max-age=31536000, immutable", rs);
+	tcache_keep(s->tc, &t, rs);
+}
+
+/*
+ * Answered on the event loop (httpd.h): tiles, the checkpoint and the
+ * dashboard, read from memory or sent with sendfile. Everything else may
+ * block (a replay, a database read, POST /add) and goes to a worker.
+ */
+static bool
+serve_fast(void *ctx, const struct httpd_req *rq)
+{
+	struct serve *s = ctx;
+
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+		return false;
+	if (strcmp(rq->path, "/") == 0 || strncmp(rq->path, "/dashboard/", 11) == 0)
+		return true;
+	return !s->db &&
+	       (strncmp(rq->path, "/tile/", 6) == 0 || strcmp(rq->path, "/checkpoint") == 0);
 }
 
 /*
@@ -1031,67 +1069,120 @@ serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 	buf_release(&adv);
 }
 
+/* The answer to POST /add once entry index is published: its receipt (submitq.h). */
+static void
+serve_receipt(void *ctx, uint64_t index, struct httpd_resp *rs)
+{
+	struct serve *s = ctx;
+	struct arm_err e;
+
+	if (rcpt_build(s->rcpt, index, &rs->body, &e) != ARM_OK) {
+		buf_reset(&rs->body);
+		serve_fail(rs, &e);
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "text/plain; charset=utf-8";
+	rs->cache = "no-store";
+}
+
+/*
+ * POST /add answers once its entry is durable and in a cosigned
+ * checkpoint, or with 202 after --wait-ms; the wait holds no thread: the
+ * request is deferred to the submission queue, which checks signatures on
+ * every core and sequences batches on one thread (serve_sq_* below).
+ */
 static void
 serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
-	struct arm_err e;
-	struct tproof p;
-	struct timespec ts;
-	uint64_t index = 0;
-	bool dup = false, published;
-	int rc;
+	struct httpd_later *l;
 
-	memset(&p, 0, sizeof(p));
 	if (rq->body_len == 0) {
 		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
 		return;
 	}
-	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, &e)) != ARM_OK) {
-		serve_fail(rs, &e);
+	if ((l = httpd_defer(rq)) == NULL) {
+		httpd_text(rs, 503, "out of memory: try again");
+		rs->retry_after = 1;
 		return;
+	}
+	submitq_push(s->sq, l);
+}
+
+/* The sequencer's append: the rules engine rebuilt first if a failed batch left it stale. */
+static int
+serve_sq_append(void *ctx, const uint8_t *const *entries, const size_t *lens, size_t n,
+                struct log_result *res, struct arm_err *e)
+{
+	struct serve *s = ctx;
+	size_t i;
+	int rc;
+
+	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, e)) != ARM_OK) {
+		for (i = 0; i < n; i++)
+			res[i].err = *e;
+		return rc;
 	}
 	pthread_rwlock_rdlock(&s->hooklk);
-	rc = log_add(s->log, rq->body, rq->body_len, &index, &dup, &e);
+	rc = log_append_many(s->log, entries, lens, n, res, e);
 	pthread_rwlock_unlock(&s->hooklk);
-	if (rc != ARM_OK) {
-		serve_fail(rs, &e);
-		return;
-	}
+	return rc;
+}
+
+/* The actors' keys of the agreement in force (sequencer thread, like the hook). */
+static size_t
+serve_sq_keys(void *ctx, struct note_verifier *out, size_t cap)
+{
+	struct serve *s = ctx;
+	const struct agreement *a;
+	size_t i, k, n = 0;
+
+	if (s->hook_kind != SERVE_AGREEMENT || (a = engine_agreement(s->hook->eng)) == NULL)
+		return 0;
+	for (i = 0; i < a->nactors; i++)
+		for (k = 0; k < a->actors[i].nkeys && n < cap; k++)
+			out[n++] = a->actors[i].keys[k];
+	return n;
+}
+
+static void
+serve_sq_committed(void *ctx)
+{
+	struct serve *s = ctx;
+
 	pthread_mutex_lock(&s->pubmu);
 	s->want = true;
 	pthread_cond_broadcast(&s->pubcv);
-	/*
-	 * Wait for the cosigned checkpoint, unless the witnesses configured
-	 * cannot meet the quorum at all: then waiting cannot help, and the
-	 * answer says at once what is missing.
-	 */
-	serve_deadline(&ts, s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms);
-	while (!s->stop && log_published_size(s->log) <= index &&
-	       pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
-		;
-	published = log_published_size(s->log) > index;
-	if (!published) {
-		serve_add_202(s, rq, rs, index);
-		pthread_mutex_unlock(&s->pubmu);
-		return;
-	}
 	pthread_mutex_unlock(&s->pubmu);
-	if ((rc = log_prove(s->log, index, 0, &p, &e)) != ARM_OK ||
-	    (rc = serve_sequenced(s, &p, &e)) != ARM_OK) {
-		tproof_release(&p);
-		serve_fail(rs, &e);
-		return;
-	}
-	buf_reset(&rs->body);
-	if (tproof_format(&p, &rs->body, &e) != ARM_OK) {
-		tproof_release(&p);
-		serve_fail(rs, &e);
-		return;
-	}
-	tproof_release(&p);
-	rs->status = 200;
-	rs->ctype = "text/plain; charset=utf-8";
-	rs->cache = "no-store";
+}
+
+static void
+serve_sq_late(void *ctx, const struct httpd_req *rq, uint64_t index, struct httpd_resp *rs)
+{
+	struct serve *s = ctx;
+
+	pthread_mutex_lock(&s->pubmu);
+	serve_add_202(s, rq, rs, index);
+	pthread_mutex_unlock(&s->pubmu);
+}
+
+/* Waiting cannot help when the configured witnesses cannot meet the quorum at all. */
+static long
+serve_sq_wait_ms(void *ctx)
+{
+	struct serve *s = ctx;
+	long ms;
+
+	pthread_mutex_lock(&s->pubmu);
+	ms = s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms;
+	pthread_mutex_unlock(&s->pubmu);
+	return ms;
+}
+
+static void
+serve_drain(void *ctx)
+{
+	submitq_stop(((struct serve *)ctx)->sq);
 }
 
 static void
@@ -1316,30 +1407,33 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 }
 
 /*
- * Requests that make the server replay or compute (a state other than the
- * kept live one, a proof) take a token from the client's bucket first;
- * false when it is empty (429 filled in).
+ * Requests that make the server replay, compute or read much (a state
+ * other than the kept live one, a proof, a zone file) take a token from
+ * the client's bucket in rl first, and POST /add from its own bucket in
+ * rl_add; false when it is empty (429 filled in).
  */
 static bool
 serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
 	const char *path = rq->path;
+	struct rlimit *rl = s->rl;
 	struct timespec ts;
 	uint8_t addr[16];
 	size_t alen;
 	unsigned retry = 1;
 
-	if (s->rl == NULL)
+	if (strcmp(path, "/add") == 0)
+		rl = s->rl_add;
+	else if (!(strncmp(path, "/proof/", 7) == 0 || strncmp(path, "/zone/", 6) == 0 ||
+	           strcmp(path, "/scores") == 0 ||
+	           (strcmp(path, "/state") == 0 &&
+	            (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
+	             httpd_query(rq, "now") != NULL))))
 		return true;
-	if (!(strncmp(path, "/proof/", 7) == 0 || strcmp(path, "/scores") == 0 ||
-	      (strcmp(path, "/state") == 0 &&
-	       (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
-	        httpd_query(rq, "now") != NULL))))
-		return true;
-	if (httpd_peer(rq, addr, &alen) != 0)
-		return true; /* not a network client */
+	if (rl == NULL || httpd_peer(rq, addr, &alen) != 0)
+		return true; /* no limit, or not a network client */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rlimit_take(s->rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
+	if (rlimit_take(rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
 		return true;
 	httpd_text(rs, 429, "too many requests from this address for '%.100s'; retry after %u s",
 	           path, retry);
@@ -1354,7 +1448,7 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
 	const char *path = rq->path;
 
-	if (get && !serve_rate_ok(s, rq, rs))
+	if ((get || strcmp(path, "/add") == 0) && !serve_rate_ok(s, rq, rs))
 		return;
 
 	if (strcmp(path, "/add") == 0) {
@@ -1464,6 +1558,15 @@ serve_parse_long(const char *arg, long lo, long hi, long *out)
 	return 0;
 }
 
+/* Event-loop threads: one per core the process may run on. */
+static unsigned
+serve_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -1480,7 +1583,7 @@ cmd_serve(int argc, char **argv)
 	struct httpd_opts o;
 	struct arm_err e;
 	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10, rate_burst = 40,
-	     rate_table = 4096;
+	     rate_table = 4096, add_rate = 200, add_burst = 1000;
 	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
@@ -1535,6 +1638,15 @@ cmd_serve(int argc, char **argv)
 		case 1005:
 			if (serve_parse_long(optarg, 1, 1L << 24, &rate_table) != 0)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
+			break;
+		case 1007:
+			if (serve_parse_long(optarg, 0, 1000000, &add_rate) != 0)
+				return cli_usage_error("serve",
+				                       "--add-rate takes 0..1000000 per second");
+			break;
+		case 1008:
+			if (serve_parse_long(optarg, 1, 1000000, &add_burst) != 0)
+				return cli_usage_error("serve", "--add-burst takes 1..1000000");
 			break;
 		case 'u': user = optarg; break;
 		case 1006: standby = true; break;
@@ -1627,7 +1739,10 @@ cmd_serve(int argc, char **argv)
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
 	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
-	                                  (size_t)rate_table, &e)) != ARM_OK))
+	                                  (size_t)rate_table, &e)) != ARM_OK) ||
+	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
+	                                      (size_t)rate_table, &e)) != ARM_OK) ||
+	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
 		goto fail;
 	witset_init(&s.wset);
 	pthread_mutex_init(&s.agrmu, NULL);
@@ -1656,10 +1771,26 @@ cmd_serve(int argc, char **argv)
 		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
 		        "agreement): no rules, no witnesses, no /state\n",
 		        s.dir);
+	{
+		struct submitq_ops sqo = {&s,
+		                          serve_sq_append,
+		                          serve_sq_keys,
+		                          serve_sq_committed,
+		                          serve_receipt,
+		                          serve_sq_late,
+		                          serve_sq_wait_ms};
+		if ((rc = rcpt_new(&s.rcpt, s.log, &e)) != ARM_OK ||
+		    (rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
+			goto fail;
+	}
 	o.name = "serve";
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
 	o.handler = serve_handle;
+	o.fast = serve_fast;
+	o.drain = serve_drain;
+	o.pool = serve_ncpu();
+	o.workers = 2 * o.pool < 4 ? 4 : 2 * o.pool;
 	o.ctx = &s;
 	o.listen_fd = lfd;
 	lfd = -1; /* the daemon's now */
@@ -1700,6 +1831,7 @@ fail:
 		close(lfd);
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
+	submitq_stop(s.sq); /* nothing appends after this */
 	if (started || s.log != NULL) {
 		log_close(s.log);
 	}
@@ -1713,6 +1845,10 @@ fail:
 	scores_free(s.scores);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
+	rlimit_free(s.rl_add);
+	submitq_free(s.sq);
+	rcpt_free(s.rcpt);
+	tcache_free(s.tc);
 	note_signer_release(&s.key);
 	return ret;
 }

@@ -79,6 +79,7 @@ http() {
 #   pilot_witnesses        starts the three witnesses; sets $WARGS and
 #                          $W_south, $W_north, $W_nnsc
 #   pilot_serve NAME DIR [ARGS...]  starts a server on log DIR; sets $URL
+#   pilot_served           all of it: entries, witnesses, server srv on log; sets $S
 K="$DEMO_KEYS"
 P="$T/pilot"
 ORIGIN=demo.armistice.example/gp-pilot
@@ -153,4 +154,14 @@ pilot_serve() {
 	# shellcheck disable=SC2086
 	start_server "$name" "$ARM" serve "$dir" --listen 127.0.0.1:0 --key "$K/demo-log.key" \
 		--zones "$P" $WARGS "$@"
+}
+
+# pilot_served: the pilot entries, an empty log 'log', the three witnesses
+# and a server on it named srv; sets $S to its URL.
+pilot_served() {
+	pilot_entries
+	"$ARM" log init log --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
+	pilot_witnesses || return 1
+	pilot_serve srv log || return 1
+	S=$URL
 }
