@@ -67,6 +67,17 @@ int store_pg_open(struct store **out, const char *conninfo, bool create,
 int store_open_any(struct store **out, const char *name, bool create,
                    struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * The sequencer's lease row (table armistice_sequencer): the writer lock
+ * holder records the URL where it takes submissions, with its session's
+ * backend pid; store_pg_sequencer() returns that URL only while that
+ * session still holds the writer lock, ARM_ENOTFOUND otherwise (no
+ * sequencer, or one that has not advertised yet). advertise needs the
+ * lock (ARM_EUSAGE).
+ */
+int store_pg_advertise(struct store *s, const char *url, struct arm_err *e) ARM_MUST_CHECK;
+int store_pg_sequencer(struct store *s, char *url, size_t cap, struct arm_err *e) ARM_MUST_CHECK;
+
 /* For tests: the backend pid of the store's connection, 0 if none. */
 int store_pg_backend_pid(struct store *s);
 

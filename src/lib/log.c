@@ -1695,6 +1695,19 @@ log_size(struct log *l)
 	return s;
 }
 
+int
+log_refresh(struct log *l, struct arm_err *e)
+{
+	int rc;
+
+	if (l->writer)
+		return arm_err_set(e, ARM_EUSAGE, "log '%s': the writer does not refresh", l->dir);
+	lock(&l->mu);
+	rc = load_state(l, e);
+	unlock(&l->mu);
+	return rc;
+}
+
 uint64_t
 log_published_size(struct log *l)
 {

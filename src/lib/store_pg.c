@@ -682,6 +682,84 @@ store_pg_backend_pid(struct store *s)
 	return PQbackendPID(pg_of(s)->c);
 }
 
+/*
+ * The sequencer's lease row: the URL where the lock holder takes
+ * submissions, with the backend pid of its locked session. A reader
+ * believes the row only while that backend holds the writer lock
+ * (pg_locks), so a dead sequencer's row is never used (docs/postgres.md).
+ */
+static const char *const SQL_LEASE_TABLE =
+    "CREATE TABLE IF NOT EXISTS armistice_sequencer (one boolean PRIMARY KEY DEFAULT true "
+    "CHECK (one), url text NOT NULL, backend integer NOT NULL, "
+    "since timestamptz NOT NULL DEFAULT now())";
+
+int
+store_pg_advertise(struct store *s, const char *url, struct arm_err *e)
+{
+	struct store_pg *p;
+	const char *v[1] = {url};
+	int rc;
+
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log has a sequencer lease");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	if (!p->locked)
+		rc = arm_err_set(e, ARM_EUSAGE, "log '%s': advertising needs the writer lock",
+		                 p->name);
+	else if ((rc = run(p, "create the sequencer table", SQL_LEASE_TABLE, 0, NULL, NULL, NULL, 0,
+	                   NULL, e)) == ARM_OK)
+		rc = run(p, "advertise the sequencer",
+		         "INSERT INTO armistice_sequencer (one, url, backend) "
+		         "VALUES (true, $1, pg_backend_pid()) ON CONFLICT (one) DO UPDATE SET "
+		         "url = EXCLUDED.url, backend = EXCLUDED.backend, since = now()",
+		         1, v, NULL, NULL, 0, NULL, e);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+int
+store_pg_sequencer(struct store *s, char *url, size_t cap, struct arm_err *e)
+{
+	static const char *sql =
+	    "SELECT s.url FROM armistice_sequencer s JOIN pg_locks l ON l.pid = s.backend "
+	    "AND l.locktype = 'advisory' AND l.granted AND l.classid = 1095912777 "
+	    "AND l.objid = 1 AND l.objsubid = 2 AND l.database = "
+	    "(SELECT oid FROM pg_database WHERE datname = current_database()) WHERE s.one";
+	struct store_pg *p;
+	PGresult *r;
+	int rc;
+
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log has a sequencer lease");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	rc = run(p, "look for the sequencer table", "SELECT to_regclass('armistice_sequencer')", 0,
+	         NULL, NULL, NULL, 0, &r, e);
+	if (rc == ARM_OK) {
+		bool none = PQntuples(r) != 1 || PQgetisnull(r, 0, 0);
+		PQclear(r);
+		if (none)
+			rc = ARM_ENOTFOUND;
+		else
+			rc = run(p, "find the sequencer", sql, 0, NULL, NULL, NULL, 0, &r, e);
+	}
+	if (rc == ARM_OK) {
+		if (PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) < cap)
+			snprintf(url, cap, "%s", PQgetvalue(r, 0, 0));
+		else
+			rc = ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc == ARM_ENOTFOUND)
+		arm_err_set(e, ARM_ENOTFOUND,
+		            "log '%s' has no sequencer right now (no writer lock holder has "
+		            "advertised a URL)",
+		            p->name);
+	return rc;
+}
+
 static const char *const SQL_SCHEMA =
     "CREATE TABLE IF NOT EXISTS armistice_files (path text PRIMARY KEY, data bytea NOT NULL);"
     "CREATE TABLE IF NOT EXISTS armistice_commit (one boolean PRIMARY KEY DEFAULT true "
