@@ -43,7 +43,7 @@ struct fstate {
 	uint8_t cur[FOLLOW_LEVELS][TILE_WIDTH][HASH_SIZE]; /* the tile being filled */
 	unsigned cnt[FOLLOW_LEVELS];
 	uint64_t tn[FOLLOW_LEVELS];
-	struct buf part[NCOLS]; /* the partial tile of each column at size */
+	struct buf part[NCOLS];    /* the partial tile of each column at size */
 	struct digests add[NCOLS]; /* full tiles verified by this poll (scratch only) */
 };
 
@@ -137,8 +137,8 @@ fstate_free(struct fstate *f)
 
 /* Reads the stored tile at (level, n) for a tree of size into out, exactly. */
 static int
-read_exact(struct follow *f, int level, uint64_t n, uint64_t size, struct tile *t,
-           struct buf *out, struct arm_err *e)
+read_exact(struct follow *f, int level, uint64_t n, uint64_t size, struct tile *t, struct buf *out,
+           struct arm_err *e)
 {
 	char path[TILE_PATH_MAX];
 
@@ -163,9 +163,10 @@ check_tile(struct follow *f, struct fstate *x, int level, uint64_t size, struct 
 		path[0] = '\0';
 	if (t.width != w || f->tb.len != (size_t)w * HASH_SIZE ||
 	    memcmp(f->tb.data, x->cur[level], f->tb.len) != 0)
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "tile '%s' does not match the entries of the tree of size %" PRIu64,
-		                   path, size);
+		return arm_err_set(
+		    e, ARM_EVERIFY,
+		    "tile '%s' does not match the entries of the tree of size %" PRIu64, path,
+		    size);
 	return ARM_OK;
 }
 
@@ -221,9 +222,9 @@ take_bundle(struct follow *f, struct fstate *x, uint64_t n, uint64_t size, struc
 		if (idx < x->size) {
 			/* Verified before (the old partial bundle): it must not change. */
 			if (memcmp(h, x->cur[0][i], HASH_SIZE) != 0)
-				return arm_err_set(e, ARM_EVERIFY,
-				                   "entry %" PRIu64 " changed after it was verified",
-				                   idx);
+				return arm_err_set(
+				    e, ARM_EVERIFY,
+				    "entry %" PRIu64 " changed after it was verified", idx);
 			continue;
 		}
 		merkle_edge_push(&x->edge, h);
@@ -322,10 +323,11 @@ store_follow_poll(struct store *s, bool *moved, struct arm_err *e)
 		goto out;
 	}
 	if (c.size == have && memcmp(c.root, f->scratch->root, HASH_SIZE) != 0) {
-		rc = arm_err_set(e, ARM_EVERIFY,
-		                 "the log's checkpoint has another root at the verified size %" PRIu64
-		                 " (a fork); still serving the verified one",
-		                 have);
+		rc = arm_err_set(
+		    e, ARM_EVERIFY,
+		    "the log's checkpoint has another root at the verified size %" PRIu64
+		    " (a fork); still serving the verified one",
+		    have);
 		goto out;
 	}
 	if (c.size > have && (rc = advance(f, f->scratch, &c, e)) != ARM_OK) {
@@ -387,8 +389,8 @@ check_bytes(struct follow *f, const struct tile *t, const struct tile *have, con
 			goto out;
 		hash_sha256(d, full.data, full.len);
 		if (memcmp(d, f->dig[col].d[have->n], HASH_SIZE) != 0) {
-			rc = arm_err_set(e, ARM_EVERIFY, "'%s' in the database is not the tile verified",
-			                 fp);
+			rc = arm_err_set(e, ARM_EVERIFY,
+			                 "'%s' in the database is not the tile verified", fp);
 			goto out;
 		}
 		v = &full;
@@ -410,8 +412,9 @@ fo_read_tile(struct follow *f, const char *path, struct buf *out, struct arm_err
 
 	ARM_TRY(tile_parse_path(path, strlen(path), &t, e));
 	if (!tile_for_size(t.level, t.n, f->st->size, &have) || t.width > have.width)
-		return arm_err_set(e, ARM_ENOTFOUND, "'%s' is not in the verified tree of size %" PRIu64,
-		                   path, f->st->size);
+		return arm_err_set(e, ARM_ENOTFOUND,
+		                   "'%s' is not in the verified tree of size %" PRIu64, path,
+		                   f->st->size);
 	col = t.level == TILE_LEVEL_ENTRIES ? COL_BUNDLES : 1 + (size_t)t.level;
 	/* The edge: served from the bytes verified (the sequencer may drop them). */
 	if (have.width < TILE_WIDTH && t.width == have.width)

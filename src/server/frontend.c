@@ -37,9 +37,9 @@
 
 struct frontend {
 	struct frontend_opts o;
-	struct log *log;       /* the reader (owned by the caller) */
-	struct store *follow;  /* inside log (borrowed) */
-	struct store *lockst;  /* lock attempts and the lease row (follower thread) */
+	struct log *log;      /* the reader (owned by the caller) */
+	struct store *follow; /* inside log (borrowed) */
+	struct store *lockst; /* lock attempts and the lease row (follower thread) */
 	pthread_t thr;
 	bool started;
 	pthread_mutex_t mu; /* the fields below */

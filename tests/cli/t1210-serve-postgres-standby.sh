@@ -1,6 +1,7 @@
 #!/bin/sh
 # Several front ends on one PostgreSQL log: one `serve` sequences (it holds
-# the log's advisory lock), a `serve --standby` waits; the sequencer is
+# the log's advisory lock), a `serve --standby` is a front end meanwhile
+# (t1230 tests what it serves); the sequencer is
 # killed with SIGKILL during a stream of submissions, the standby takes
 # over within seconds, and at the end every acknowledged entry is in the
 # log once, at the index its receipt named, and the log verifies. Rounds
