@@ -106,6 +106,12 @@ struct store_ops {
 	 * (temporary files). Called by the writer after lock().
 	 */
 	int (*recover)(struct store *s, struct arm_err *e);
+	/*
+	 * Optional (NULL: the log's own index keeps them): appends the public
+	 * checkpoint published at size; ARM_ENOTFOUND if none was. A store
+	 * that has it keeps every note publish() or commit() made public.
+	 */
+	int (*read_checkpoint)(struct store *s, uint64_t size, struct buf *out, struct arm_err *e);
 	void (*close)(struct store *s);
 };
 

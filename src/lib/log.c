@@ -1763,6 +1763,8 @@ log_checkpoint_at(struct log *l, uint64_t size, struct buf *out, struct arm_err 
 		return rc;
 	}
 	buf_release(&cur);
+	if (l->st->ops->read_checkpoint != NULL)
+		return l->st->ops->read_checkpoint(l->st, size, out, e);
 	if (l->idx == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND,
 		                   "log '%s' has no index of earlier checkpoints, and the current "

@@ -223,6 +223,50 @@ upsert_file(struct store_pg *p, const char *path, const uint8_t *data, size_t le
 	return run(p, "write a file", SQL_UPSERT, 2, v, l, b, 0, NULL, e);
 }
 
+/*
+ * The tree size on the second line of a checkpoint note
+ * (tlog-checkpoint v1.0.0); false if the text does not have one.
+ */
+static bool
+note_size(const uint8_t *d, size_t len, char out[21])
+{
+	size_t i = 0, n = 0;
+
+	while (i < len && d[i] != '\n')
+		i++;
+	for (i++; i < len && d[i] >= '0' && d[i] <= '9' && n < 20; i++)
+		out[n++] = (char)d[i];
+	out[n] = '\0';
+	return n > 0 && i < len && d[i] == '\n';
+}
+
+static const char *const SQL_HISTORY_TABLE =
+    "CREATE TABLE IF NOT EXISTS armistice_checkpoints (size bigint PRIMARY KEY, "
+    "note bytea NOT NULL)";
+
+/*
+ * The public checkpoint, and the same note kept by its size: proofs
+ * pinned to an earlier published size (log_checkpoint_at()) find it
+ * there, as the directory store's index keeps them. A later publication
+ * at the same size (more cosignatures) replaces it.
+ */
+static int
+publish_note(struct store_pg *p, const uint8_t *data, size_t len, struct arm_err *e)
+{
+	char size[21];
+	const char *v[2] = {size, (const char *)data};
+	int l[2] = {0, (int)len}, b[2] = {0, 1};
+
+	ARM_TRY(upsert_file(p, "checkpoint", data, len, e));
+	if (!note_size(data, len, size))
+		return arm_err_set(e, ARM_ESYNTAX,
+		                   "log '%s': the checkpoint to publish has no size", p->name);
+	return run(p, "keep the checkpoint",
+	           "INSERT INTO armistice_checkpoints (size, note) VALUES ($1::bigint, $2) "
+	           "ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
+	           2, v, l, b, 0, NULL, e);
+}
+
 static int
 begin(struct store_pg *p, struct arm_err *e)
 {
@@ -431,7 +475,7 @@ pg_commit(struct store *s, const struct store_file *files, size_t n, const uint8
 		goto out;
 	if ((rc = write_files(p, files, n, e)) != ARM_OK ||
 	    (rc = cas_commit(p, rec, rec_len, e)) != ARM_OK ||
-	    (pub != NULL && (rc = upsert_file(p, "checkpoint", pub, pub_len, e)) != ARM_OK)) {
+	    (pub != NULL && (rc = publish_note(p, pub, pub_len, e)) != ARM_OK)) {
 		rollback(p);
 		goto out;
 	}
@@ -603,7 +647,7 @@ pg_publish(struct store *s, const uint8_t *data, size_t len, struct arm_err *e)
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
-	rc = upsert_file(p, "checkpoint", data, len, e);
+	rc = publish_note(p, data, len, e);
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -618,6 +662,10 @@ pg_lock(struct store *s, struct arm_err *e)
 	if (!p->locked) {
 		p->have_last = false; /* the next read_commit is the new base */
 		rc = take_lock(p, e);
+		/* Logs made before the checkpoint history get its table here. */
+		if (rc == ARM_OK)
+			rc = run(p, "create the checkpoint history", SQL_HISTORY_TABLE, 0, NULL,
+			         NULL, NULL, 0, NULL, e);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return rc;
@@ -633,6 +681,40 @@ pg_recover(struct store *s, struct arm_err *e)
 		return arm_err_set(e, ARM_EUSAGE, "recovery of '%s' needs the writer lock",
 		                   p->name);
 	return ARM_OK;
+}
+
+static int
+pg_read_checkpoint(struct store *s, uint64_t size, struct buf *out, struct arm_err *e)
+{
+	struct store_pg *p = pg_of(s);
+	char n[24];
+	const char *v[1] = {n};
+	PGresult *r;
+	int rc;
+
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)size);
+	pthread_mutex_lock(&p->mu);
+	rc = run(p, "look for the checkpoint history",
+	         "SELECT to_regclass('armistice_checkpoints')", 0, NULL, NULL, NULL, 0, &r, e);
+	if (rc == ARM_OK) {
+		rc = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? ARM_OK : ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	if (rc == ARM_OK)
+		rc = run(p, "read a published checkpoint",
+		         "SELECT note FROM armistice_checkpoints WHERE size = $1::bigint", 1, v,
+		         NULL, NULL, 1, &r, e);
+	if (rc == ARM_OK) {
+		rc = PQntuples(r) == 1
+		         ? buf_append(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), e)
+		         : ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc == ARM_ENOTFOUND)
+		arm_err_set(e, ARM_ENOTFOUND, "log '%s' published no checkpoint of size %s",
+		            p->name, n);
+	return rc;
 }
 
 static void
@@ -671,6 +753,7 @@ static const struct store_ops pg_ops = {
     .publish = pg_publish,
     .lock = pg_lock,
     .recover = pg_recover,
+    .read_checkpoint = pg_read_checkpoint,
     .close = pg_close,
 };
 
@@ -764,7 +847,9 @@ static const char *const SQL_SCHEMA =
     "CREATE TABLE IF NOT EXISTS armistice_files (path text PRIMARY KEY, data bytea NOT NULL);"
     "CREATE TABLE IF NOT EXISTS armistice_commit (one boolean PRIMARY KEY DEFAULT true "
     "CHECK (one), rec bytea NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS armistice_meta (name text PRIMARY KEY, data bytea NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS armistice_meta (name text PRIMARY KEY, data bytea NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS armistice_checkpoints (size bigint PRIMARY KEY, "
+    "note bytea NOT NULL);";
 
 /* "relation already exists, skipping" and the like are not for the user. */
 static void
