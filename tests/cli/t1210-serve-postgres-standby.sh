@@ -9,12 +9,8 @@
 # (claiming nothing) only without the PostgreSQL server binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
+pg_require
 . "$(dirname "$0")/lib-http.sh"
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
 trap 'http_cleanup_pg' EXIT
 http_cleanup_pg() { for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done; pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 cd "$T" || exit 1

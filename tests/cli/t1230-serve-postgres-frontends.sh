@@ -14,12 +14,8 @@
 # without the PostgreSQL server binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
+pg_require
 . "$TOP/tests/interop/interop.sh"
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
 PIDS=""
 cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT

@@ -9,32 +9,12 @@
 # nothing. Skips (claiming nothing) without the PostgreSQL server binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
+pg_require
 SMALL=$T/small
 cleanup() { pg_stop; mountpoint -q "$SMALL" 2>/dev/null && umount "$SMALL"; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 cd "$T" || exit 1
 "$ARM" keygen log.example.org/t1240 --out log >/dev/null 2>&1
-
-# acked_ok DBURI ACKFILE INPUT DESC: every "INDEX<TAB>INPUT:LINE" acknowledged
-# is in the log at that index (appending them again finds each one there).
-acked_ok() {
-	awk -F '\t' -v f="$3" 'BEGIN { while ((getline l < f) > 0) line[++n] = l }
-		{ split($2, s, ":"); print line[s[2]] }' "$2" >"$2.lines"
-	"$ARM" log append "$1" --lines "$2.lines" >"$2.again" 2>"$2.err"
-	cut -f1 "$2" >"$2.want"
-	cut -f1 "$2.again" >"$2.got"
-	if awk -F '\t' '$3 != "(already in the log)" { bad++ } END { exit bad ? 1 : 0 }' "$2.again" &&
-		cmp -s "$2.want" "$2.got"; then
-		ok "$4: all $(wc -l <"$2") acknowledged entries are in the log at their indexes"
-	else
-		not_ok "$4: acknowledged entries lost or moved: $(head -c 200 "$2.err")"
-	fi
-}
 
 # --- connection strings that cannot work ---
 expect_exit 4 "a malformed URI is a system error" "$ARM" log verify "postgresql://[::1"
@@ -66,7 +46,7 @@ grep -Eq "cannot (commit|reach the database|write a file|begin|move)" c.err &&
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$T/pg/server.log" -w -t 30 start >/dev/null 2>&1 ||
 	{ not_ok "the server does not come back"; exit 1; }
 expect_ok "after crash recovery the log verifies" "$ARM" log verify "$U"
-acked_ok "$U" c.ack c.in "server crash"
+pg_acked_ok "$U" c.ack c.in "server crash"
 [ "$(wc -l <c.ack)" -ge 50 ] || not_ok "only $(wc -l <c.ack) acknowledged before the crash"
 
 # --- a full disk ---
@@ -95,7 +75,7 @@ grep -q "No space left on device" f.err && ok "and says so: $(grep -Eo "cannot [
 	not_ok "only $(wc -l <f.ack) acknowledged"
 expect_ok "the full log verifies (reads need no space)" "$ARM" log verify "$UF"
 mount -o remount,size=64m "$SMALL" || { not_ok "cannot grow the tmpfs"; exit 1; }
-acked_ok "$UF" f.ack f.in "full disk"
+pg_acked_ok "$UF" f.ack f.in "full disk"
 tail -n 100 f.in >f.more
 expect_ok "once there is room again, appends go on" "$ARM" log append "$UF" --lines f.more
 expect_ok "and the log verifies" "$ARM" log verify "$UF"

@@ -7,11 +7,7 @@
 # binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
+pg_require
 export PG_SOCK PG_PORT PG_BIN
 for t in t1000-log-basic t1050-log-tamper t1070-log-rules; do
 	STORE=pg sh "$TOP/tests/cli/$t.sh" >"$T/$t.out" 2>&1
