@@ -135,19 +135,20 @@ fstate_free(struct fstate *f)
 	free(f);
 }
 
-/* Reads the stored tile at (level, n) for a tree of size into out, exactly. */
+/*
+ * Reads the tile at (level, n) as it stands in a tree of size into out:
+ * its partial file, or the same bytes cut from a wider version when the
+ * sequencer has moved on and replaced it (store_read_tile()).
+ */
 static int
 read_exact(struct follow *f, int level, uint64_t n, uint64_t size, struct tile *t, struct buf *out,
            struct arm_err *e)
 {
-	char path[TILE_PATH_MAX];
-
 	if (!tile_for_size(level, n, size, t))
 		return arm_err_set(e, ARM_EUSAGE, "no tile %d/%" PRIu64 " at size %" PRIu64, level,
 		                   n, size);
-	ARM_TRY(tile_path(t, path, sizeof(path), e));
 	buf_reset(out);
-	return f->audit->ops->read(f->audit, path, out, e);
+	return store_read_tile(f->audit, t, out, e);
 }
 
 /* Compares the stored tile (level, n) of width w with the computed hashes. */
