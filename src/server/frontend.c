@@ -25,7 +25,9 @@
 
 #include "server/frontend.h"
 #include "cli/cli_replay.h"
+#include "armistice/ckpt.h"
 #include "armistice/httpc.h"
+#include "armistice/tproof.h"
 #include "armistice/store_follow.h"
 #include "armistice/store_pg.h"
 #include "armistice/common.h"
@@ -207,6 +209,35 @@ out:
 	return rc;
 }
 
+/*
+ * A 200 from the sequencer is passed on only if it is a receipt for this
+ * entry in this log: a tlog-proof whose checkpoint the log key signs,
+ * with this origin, that includes the entry (tlog-proof "Verifying"). A
+ * lease row pointing elsewhere cannot make a front end hand out a receipt
+ * that does not prove the entry.
+ */
+static int
+fe_check_receipt(struct frontend *f, const uint8_t *body, size_t blen, const uint8_t *entry,
+                 size_t len, struct arm_err *e)
+{
+	struct tproof p;
+	struct ckpt c;
+	struct note n;
+	int rc;
+
+	ARM_TRY(tproof_parse(&p, body, blen, TPROOF_MAX_SIZE, e));
+	rc = tproof_verify(&p, entry, len, f->o.vkey, &c, &n, e);
+	tproof_release(&p);
+	if (rc != ARM_OK)
+		return rc;
+	note_release(&n);
+	if (strcmp(c.origin, f->o.origin) != 0)
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "its checkpoint is of log '%.100s', not '%.100s'", c.origin,
+		                   f->o.origin);
+	return ARM_OK;
+}
+
 /* A static Content-Type for the sequencer's answer (httpd_resp wants one). */
 static const char *
 fe_ctype(const char *ct)
@@ -257,6 +288,12 @@ frontend_add(struct frontend *f, const struct httpd_req *rq, struct httpd_resp *
 		           "log answers an entry it already has with its index",
 		           e.msg);
 		rs->retry_after = 1;
+	} else if (r.status == 200 && fe_check_receipt(f, r.body.data, r.body.len, rq->body,
+	                                               rq->body_len, &e) != ARM_OK) {
+		httpd_text(rs, 502,
+		           "the sequencer at %s answered with no receipt for this entry (%s): not "
+		           "acknowledged",
+		           base, e.msg);
 	} else {
 		buf_reset(&rs->body);
 		if (buf_append(&rs->body, r.body.data, r.body.len, &e) != ARM_OK) {

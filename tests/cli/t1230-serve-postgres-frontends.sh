@@ -222,6 +222,27 @@ cmp -s ck.f2 ck.s && ok "tampered twin: a checkpoint whose signature fails is no
 	not_ok "the front end serves an unverified checkpoint"
 wait_line "$( [ "$F" = "$A" ] && echo a || echo b)" "front end: the log.s checkpoint" 1 && ok "and the front end says why on standard error" || not_ok "no message"
 
+# Tampered twin: the lease row names another log's server; its 200 is no
+# receipt for this log, and the front end does not pass it on.
+R=$(pg_createdb rogue)
+"$ARM" keygen log.example.org/t1230 --out rogue >/dev/null 2>&1
+"$ARM" log init "$R" --origin log.example.org/t1230 --key rogue.key >/dev/null 2>&1
+start r "$R"
+wait_line r "listening on" 1 || not_ok "the other log's server: $(cat r.log)"
+printf 'through the front end\n' >rogue.sub
+code=$(curl -s -o rg.ok -w '%{http_code}' -X POST --data-binary @rogue.sub "$F/add")
+[ "$code" = 200 ] && ok "before: the front end passes the sequencer's receipt on" || not_ok "before: $code $(head -c 200 rg.ok)"
+pg_psql -d fronts -c "UPDATE armistice_sequencer SET url = '$(url r)'" >/dev/null
+sleep 1
+printf 'to the wrong log\n' >rogue.sub
+code=$(curl -s -o rg.f -w '%{http_code}' -X POST --data-binary @rogue.sub "$F/add")
+curl -s -o rg.r -X POST --data-binary @rogue.sub "$(url r)/add"
+grep -q "^index " rg.r && ok "the other log's server answers 200 with its own receipt" || not_ok "other log: $(head -c 200 rg.r)"
+[ "$code" = 502 ] && grep -q "no receipt for this entry" rg.f &&
+	ok "tampered twin: the front end answers 502, not acknowledged, and says why" ||
+	not_ok "the front end passed on another log's answer: $code $(head -c 200 rg.f)"
+pg_psql -d fronts -c "UPDATE armistice_sequencer SET url = '$S'" >/dev/null
+
 # An agreement log: /state byte-equal, a rule refusal answered by the front end itself.
 . "$TOP/tests/cli/engine-lib.sh"
 mkdir -p ag && cp -r "$AG"/. ag/ && sed -i 's/quorum: both/quorum: none/' ag/pilot.yaml

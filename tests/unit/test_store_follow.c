@@ -33,7 +33,7 @@ append(const char *dir, unsigned from, unsigned n)
 	struct log_result *res = calloc(n, sizeof(*res));
 	const uint8_t **ents = calloc(n, sizeof(*ents));
 	size_t *lens = calloc(n, sizeof(*lens));
-	char (*txt)[32] = calloc(n, sizeof(*txt));
+	char(*txt)[32] = calloc(n, sizeof(*txt));
 	unsigned i;
 
 	CHECKM(log_open(&l, dir, &o, &e) == ARM_OK, e.msg);
