@@ -1496,6 +1496,38 @@ serve_unload(struct serve *s, struct arm_err *e)
 	return cli_replay_init(s->hook, s->zones, ENGINE_NO_TIME, true, e);
 }
 
+/*
+ * A front end runs until a signal (*takeover false) or until it holds the
+ * writer lock (*takeover true, *locked the store holding it): its HTTP
+ * server h is stopped and what it built on the reader log undone.
+ */
+static int
+serve_frontend_run(struct serve *s, struct httpd *h, const char *url, struct store **locked,
+                   bool *takeover, struct arm_err *e)
+{
+	int rc;
+
+	*takeover = false;
+	if ((rc = frontend_start(s->fe, e)) != ARM_OK) {
+		httpd_stop(h);
+		return rc;
+	}
+	fprintf(stderr,
+	        "armistice serve: front end of log '%s' (%s) size %" PRIu64
+	        " at %s/: reads verified here, submissions forwarded to the sequencer\n",
+	        s->dir, log_origin(s->log), log_published_size(s->log), url);
+	rc = frontend_wait(s->fe, locked);
+	httpd_stop(h);
+	if (rc != 0) {
+		fprintf(stderr, "armistice serve: signal %d, stopped\n", rc);
+		return ARM_OK;
+	}
+	ARM_TRY(serve_unload(s, e));
+	fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
+	*takeover = true;
+	return ARM_OK;
+}
+
 static int
 serve_parse_long(const char *arg, long lo, long hi, long *out)
 {
@@ -1710,24 +1742,10 @@ again:
 		goto fail;
 	httpd_base_url(h, url, sizeof(url));
 	if (s.fe != NULL) {
-		if ((rc = frontend_start(s.fe, &e)) != ARM_OK) {
-			httpd_stop(h);
+		bool takeover = false;
+		if ((rc = serve_frontend_run(&s, h, url, &lo.store, &takeover, &e)) != ARM_OK ||
+		    !takeover)
 			goto fail;
-		}
-		fprintf(stderr,
-		        "armistice serve: front end of log '%s' (%s) size %" PRIu64
-		        " at %s/: reads verified here, submissions forwarded to the sequencer\n",
-		        s.dir, log_origin(s.log), log_published_size(s.log), url);
-		rc = frontend_wait(s.fe, &lo.store);
-		httpd_stop(h);
-		if (rc != 0) {
-			fprintf(stderr, "armistice serve: signal %d, stopped\n", rc);
-			rc = ARM_OK;
-			goto fail;
-		}
-		if ((rc = serve_unload(&s, &e)) != ARM_OK)
-			goto fail;
-		fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
 		goto again;
 	}
 	if (pthread_create(&s.pubthr, NULL, serve_publisher, &s) != 0) {
