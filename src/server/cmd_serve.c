@@ -1415,6 +1415,9 @@ serve_fe_check(void *ctx, const uint8_t *entry, size_t len, struct arm_err *e)
 	/* Entry 0 decides what the log is; a plain log has no rules: the sequencer decides. */
 	if (log_size(s->log) == 0 || serve_kind_of(s) != SERVE_AGREEMENT)
 		return ARM_OK;
+	/* A follow that failed half-way left the engine stale: replay it. */
+	if (engine_stale(s->hook->eng))
+		ARM_TRY(serve_rebuild_hook(s, e));
 	pthread_rwlock_rdlock(&s->hooklk);
 	rc = frontend_rules(s->hook->eng, s->zones, &s->key, log_size(s->log), entry, len, e);
 	pthread_rwlock_unlock(&s->hooklk);

@@ -13,6 +13,7 @@
 #   store_save LOG / store_restore LOG   a pristine copy of the log, and back
 #   store_publish LOG DIR    the public files only (checkpoint, tile/), as a
 #                            web server would hold them
+#   store_lock_holder LOG    the pid of the process holding LOG's writer lock
 STORE=${STORE:-fs}
 
 if [ "$STORE" = pg ]; then
@@ -107,4 +108,14 @@ store_publish() {
 		return
 	fi
 	"$ARM" log export "$1" "$2.export" >/dev/null 2>&1 && cp -r "$2.export/checkpoint" "$2.export/tile" "$2/"
+}
+
+store_lock_holder() {
+	if [ "$STORE" = fs ]; then
+		cat "$1/.armistice/lock" 2>/dev/null
+		return
+	fi
+	pg_psql -d "$(store_db "$1")" -At -c "SELECT a.application_name FROM pg_locks l
+		JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted
+		AND l.classid = 1095912777 AND l.objid = 1" 2>/dev/null | sed -n 's/^armistice pid //p'
 }
