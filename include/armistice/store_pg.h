@@ -78,6 +78,16 @@ int store_open_any(struct store **out, const char *name, bool create,
 int store_pg_advertise(struct store *s, const char *url, struct arm_err *e) ARM_MUST_CHECK;
 int store_pg_sequencer(struct store *s, char *url, size_t cap, struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Waits at most ms for a new public checkpoint: every publication sends
+ * NOTIFY armistice_checkpoint in its transaction, and this session
+ * LISTENs (again after a reconnection). *notified says whether one came;
+ * a front end polls anyway when none does (a notification is a hint, the
+ * checkpoint row is the truth). ARM_EIO if the connection is lost.
+ */
+int store_pg_wait_checkpoint(struct store *s, int ms, bool *notified,
+                             struct arm_err *e) ARM_MUST_CHECK;
+
 /* For tests: the backend pid of the store's connection, 0 if none. */
 int store_pg_backend_pid(struct store *s);
 

@@ -8,6 +8,7 @@
  * the directory store writes, so "armistice log export" can copy them out
  * unchanged (tlog-tiles v0.1.0 layout).
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct store_pg {
 	pthread_mutex_t mu;  /* one statement at a time on c */
 	bool locked;         /* this session holds the writer lock */
 	bool in_tx;
+	int listen_pid; /* the backend that LISTENs, 0 if none */
 	/* The commit record this writer last read or wrote: the CAS's "old". */
 	uint8_t *last;
 	size_t last_len;
@@ -258,6 +260,9 @@ publish_note(struct store_pg *p, const uint8_t *data, size_t len, struct arm_err
 	int l[2] = {0, (int)len}, b[2] = {0, 1};
 
 	ARM_TRY(upsert_file(p, "checkpoint", data, len, e));
+	/* Front ends listening wake at once (delivered when the transaction commits). */
+	ARM_TRY(run(p, "notify the front ends", "NOTIFY armistice_checkpoint", 0, NULL, NULL, NULL,
+	            0, NULL, e));
 	/* The store keeps bytes; only what reads as a checkpoint gets a size. */
 	if (!note_size(data, len, size))
 		return ARM_OK;
@@ -756,6 +761,47 @@ static const struct store_ops pg_ops = {
     .read_checkpoint = pg_read_checkpoint,
     .close = pg_close,
 };
+
+int
+store_pg_wait_checkpoint(struct store *s, int ms, bool *notified, struct arm_err *e)
+{
+	struct store_pg *p;
+	struct pollfd pfd;
+	PGnotify *n;
+	char m[400];
+	int rc = ARM_OK;
+
+	*notified = false;
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log notifies");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	/* LISTEN on every (re)connection: a reset session listens to nothing. */
+	if (PQstatus(p->c) != CONNECTION_OK || p->listen_pid != PQbackendPID(p->c)) {
+		rc = run(p, "listen for checkpoints", "LISTEN armistice_checkpoint", 0, NULL, NULL,
+		         NULL, 0, NULL, e);
+		if (rc == ARM_OK)
+			p->listen_pid = PQbackendPID(p->c);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc != ARM_OK)
+		return rc;
+	pfd.fd = PQsocket(p->c);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd >= 0 && poll(&pfd, 1, ms) < 0)
+		return ARM_OK; /* a signal: the caller polls anyway */
+	pthread_mutex_lock(&p->mu);
+	if (PQconsumeInput(p->c) == 0)
+		rc = arm_err_set(e, ARM_EIO, "log '%s': listening: %s", p->name,
+		                 pq_msg(p->c, m, sizeof(m)));
+	while ((n = PQnotifies(p->c)) != NULL) {
+		*notified = true;
+		PQfreemem(n);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
 
 int
 store_pg_backend_pid(struct store *s)

@@ -42,6 +42,7 @@ struct frontend {
 	struct log *log;      /* the reader (owned by the caller) */
 	struct store *follow; /* inside log (borrowed) */
 	struct store *lockst; /* lock attempts and the lease row (follower thread) */
+	struct store *listen; /* LISTEN armistice_checkpoint (follower thread) */
 	pthread_t thr;
 	bool started;
 	pthread_mutex_t mu; /* the fields below */
@@ -68,7 +69,8 @@ frontend_open(struct frontend **out, struct log **log, const struct frontend_opt
 	pthread_mutex_init(&f->mu, NULL);
 	if ((rc = store_pg_open(&under, o->conninfo, false, e)) != ARM_OK ||
 	    (rc = store_pg_open(&audit, o->conninfo, false, e)) != ARM_OK ||
-	    (rc = store_pg_open(&f->lockst, o->conninfo, false, e)) != ARM_OK) {
+	    (rc = store_pg_open(&f->lockst, o->conninfo, false, e)) != ARM_OK ||
+	    (rc = store_pg_open(&f->listen, o->conninfo, false, e)) != ARM_OK) {
 		store_close(under);
 		goto fail;
 	}
@@ -147,7 +149,9 @@ fe_run(void *arg)
 			f->last_err[0] = '\0';
 		if (tick++ % FE_LOCK_EVERY == 0)
 			fe_lease(f);
-		usleep(FE_POLL_MS * 1000);
+		/* Woken by the sequencer's NOTIFY, or polls again after FE_POLL_MS. */
+		if (store_pg_wait_checkpoint(f->listen, FE_POLL_MS, &moved, &e) != ARM_OK)
+			usleep(FE_POLL_MS * 1000);
 	}
 	return NULL;
 }
@@ -320,6 +324,7 @@ frontend_close(struct frontend *f)
 		pthread_join(f->thr, NULL);
 	}
 	store_close(f->lockst);
+	store_close(f->listen);
 	store_close(f->locked); /* a lock nobody took over */
 	pthread_mutex_destroy(&f->mu);
 	free(f);

@@ -6,9 +6,10 @@
  *   reads        a reader log (log.h) over store_follow.h: tiles, bundles,
  *                the checkpoint, entries, proofs and /state come from the
  *                database, each byte checked against the tree the front end
- *                verified; a follower thread polls the public checkpoint
- *                (every 100 ms) and moves only once the new entries and
- *                tiles give its signed root.
+ *                verified; a follower thread reads the public checkpoint
+ *                when the sequencer's NOTIFY says it moved (at least every
+ *                100 ms) and moves only once the new entries and tiles give
+ *                its signed root.
  *   submissions  checked against the front end's state (the caller's check
  *                hook: signature and agreement rules), then POSTed to the
  *                URL in the sequencer's lease row (store_pg_sequencer());
@@ -50,7 +51,10 @@ struct frontend_opts {
 	void *ctx;
 };
 
-/* Connects (three sessions), verifies the log from entry 0 and opens *log. */
+/*
+ * Connects (four sessions: reads, the follower's audit, the lock and lease
+ * row, LISTEN), verifies the log from entry 0 and opens *log.
+ */
 int frontend_open(struct frontend **out, struct log **log, const struct frontend_opts *o,
                   struct arm_err *e) ARM_MUST_CHECK;
 
