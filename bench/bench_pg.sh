@@ -11,6 +11,7 @@
 #   - submissions/s (POST /add, each answered once committed) through two
 #     front ends (the sequencer and a front end that forwards) against the
 #     same clients on the sequencer alone;
+#   - a front end's lag behind the sequencer's receipts;
 #   - failover: from SIGKILL of the sequencer to the first new entry
 #     acknowledged through the surviving front end (five kills).
 # Bounded: about 60 s. Prints one markdown table. Skips without the
@@ -113,6 +114,25 @@ round() { # TAG URL1 URL2: four streams, two at each URL -> submissions/s
 one=$(round one "http://127.0.0.1:$PA" "http://127.0.0.1:$PA")
 two=$(round two "http://127.0.0.1:$PA" "http://127.0.0.1:$PB")
 
+# --- a front end's lag: from the sequencer's receipt to the front end serving that size ---
+: >lag.ms
+k=0
+while [ $k -lt 20 ]; do
+	printf 'lag %d\n' $k >l.sub
+	t0=$(now)
+	idx=$(curl -s --max-time 10 --data-binary @l.sub "http://127.0.0.1:$PA/add" | sed -n 's/^index //p')
+	t1=$(now)
+	i=0
+	while [ "$(curl -s "http://127.0.0.1:$PB/checkpoint" | sed -n 2p)" -le "${idx:-0}" ] && [ $i -lt 1000 ]; do
+		i=$((i + 1))
+	done
+	t2=$(now)
+	awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.0f\n", (b - a) * 1000}' >>lag.ms
+	k=$((k + 1))
+done
+lmed=$(sort -n lag.ms | sed -n 10p)
+lmax=$(sort -n lag.ms | tail -n 1)
+
 # --- failover: SIGKILL of the sequencer to the first new acknowledged entry ---
 holder() {
 	pg_psql -d fronts -At -c "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a \
@@ -155,4 +175,5 @@ echo "|---|---:|---:|---:|"
 awk -v a="$a256" -v r="$r256" -v n="$N" 'BEGIN {printf "| durable appends/s, batches of 256 (%d entries) | %d | %d (raw INSERT + COMMIT per 256 rows) | %.2f |\n", n, a, r, (r > 0 ? a / r : 0)}'
 awk -v a="$a4096" -v r="$r4096" -v n="$N" 'BEGIN {printf "| durable appends/s, batches of 4096 (%d entries) | %d | %d (raw INSERT + COMMIT per 4096 rows) | %.2f |\n", n, a, r, (r > 0 ? a / r : 0)}'
 awk -v t="$two" -v o="$one" -v n="$NSUB" 'BEGIN {printf "| submissions/s, 4 keep-alive clients x %d, through 2 front ends (sequencer + forwarding front end) | %d | %d (the same clients on the sequencer alone) | %.2f |\n", n, t, o, (o > 0 ? t / o : 0)}'
+echo "| a front end's lag: from the sequencer's receipt to the front end serving that checkpoint (20 entries) | median $lmed ms, worst $lmax ms | | |"
 echo "| failover: SIGKILL of the sequencer to the first new acknowledged entry (5 kills) | median $fmed ms, worst $fmax ms | | |"
