@@ -3,7 +3,7 @@
  * front ends on several machines share it and the database's own
  * replication and failover keep it (docs/postgres.md).
  *
- * Everything the directory store keeps in files lives in three tables of
+ * Everything the directory store keeps in files lives in tables of
  * the database the connection string names (one log per database, or per
  * schema with "?options=-csearch_path%3Dname"):
  *
@@ -12,6 +12,10 @@
  *   armistice_commit  one row: the commit record (log-signed checkpoint)
  *   armistice_meta    (name text, data bytea)  "config": origin, vkey and
  *                     the key's path
+ *   armistice_checkpoints (size, note)  every checkpoint made public, by
+ *                     size (the store op read_checkpoint())
+ *   armistice_sequencer  the lease row: the lock holder's URL for front
+ *                     ends (store_pg_advertise(), store_pg_sequencer())
  *
  * The single commit point is one transaction: commit() writes the batch's
  * tiles and bundles, moves the commit record with a compare-and-set
