@@ -1418,8 +1418,10 @@ serve_fe_check(void *ctx, const uint8_t *entry, size_t len, struct arm_err *e)
 	/* A follow that failed half-way left the engine stale: replay it. */
 	if (engine_stale(s->hook->eng))
 		ARM_TRY(serve_rebuild_hook(s, e));
+	/* The engine's own size: the follower may have moved the log ahead of it. */
 	pthread_rwlock_rdlock(&s->hooklk);
-	rc = frontend_rules(s->hook->eng, s->zones, &s->key, log_size(s->log), entry, len, e);
+	rc = frontend_rules(s->hook->eng, s->zones, &s->key, engine_size(s->hook->eng), entry, len,
+	                    e);
 	pthread_rwlock_unlock(&s->hooklk);
 	return rc;
 }
