@@ -31,18 +31,15 @@ expect_exit 4 "serve --standby does not wait on a database it cannot reach" "$AR
 U=$(pg_createdb crash)
 "$ARM" log init "$U" --origin log.example.org/t1240 --key log.key >/dev/null 2>&1
 awk 'BEGIN { for (i = 0; i < 30000; i++) print "crash entry " i }' >c.in
-: >c.ack
-"$ARM" log append "$U" --lines --batch 7 c.in >>c.ack 2>c.err &
-cp=$!
-i=0
-while [ $i -lt 100 ] && [ "$(wc -l <c.ack)" -lt 50 ] && kill -0 $cp 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+pg_append_bg "$U" 7 c.in c.ack 50
+cp=$PG_WRITER
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
 wait $cp
 rc=$?
 [ $rc -eq 4 ] && ok "the writer stops with exit 4 when the server crashes mid-append" || not_ok "exit $rc"
-grep -Eq "cannot (commit|reach the database|write a file|begin|move)" c.err &&
-	ok "and says the database went away: $(grep -Eo "cannot (commit|reach the database|write a file|begin|move).{0,80}" c.err | head -n 1)" ||
-	not_ok "unclear error: $(head -c 300 c.err)"
+grep -Eq "cannot (commit|reach the database|write a file|begin|move)" c.ack.err &&
+	ok "and says the database went away: $(grep -Eo "cannot (commit|reach the database|write a file|begin|move).{0,80}" c.ack.err | head -n 1)" ||
+	not_ok "unclear error: $(head -c 300 c.ack.err)"
 pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$T/pg/server.log" -w -t 30 start >/dev/null 2>&1 ||
 	{ not_ok "the server does not come back"; exit 1; }
 expect_ok "after crash recovery the log verifies" "$ARM" log verify "$U"

@@ -125,6 +125,7 @@ test_follow(void)
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
+	CHECKM(note_signer_generate(&key, ORIGIN, NOTE_KEY_ED25519, &e) == ARM_OK, e.msg);
 	note_signer_verifier(&key, &vk);
 	CHECKM(log_create(dir, ORIGIN, &key, NULL, &e) == ARM_OK, e.msg);
 	append(dir, 0, 300);
@@ -220,6 +221,7 @@ test_follow(void)
 	note_signer_release(&other);
 	store_close(f);
 out:
+	note_signer_release(&key);
 	buf_release(&b);
 	buf_release(&saved);
 }
@@ -227,23 +229,8 @@ out:
 int
 main(void)
 {
-	struct arm_err e = {0};
-	char cmd[400];
-
-	if (sodium_init() < 0)
+	if (sodium_init() < 0 || harness_tmpdir(tmpdir, sizeof(tmpdir), "armistice-follow") != 0)
 		return 2;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/armistice-follow.XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return 2;
-	if (note_signer_generate(&key, ORIGIN, NOTE_KEY_ED25519, &e) != ARM_OK) {
-		printf("not ok - keygen: %s\n", e.msg);
-		return 1;
-	}
 	RUN(test_follow);
-	note_signer_release(&key);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		return 1;
-	return HARNESS_DONE();
+	return harness_rmtree(tmpdir) == 0 ? HARNESS_DONE() : 1;
 }
