@@ -9,7 +9,7 @@
 /* Resolves a scalar id to an index with `find`, or reports unknown-id. */
 size_t
 agr_ref(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-    size_t (*find)(const struct agreement *, const char *), const char *owner)
+        size_t (*find)(const struct agreement *, const char *), const char *owner)
 {
 	char *id = agr_id_dup(c, n, at, what);
 	size_t i;
@@ -19,7 +19,7 @@ agr_ref(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 	i = find(c->a, id);
 	if (i == AGREEMENT_NONE)
 		agr_problem(c, agr_node_mark(n, at), ARM_ERULE, "unknown-id",
-		        "commitment \"%s\": %s \"%s\" is not defined", owner, what, id);
+		            "commitment \"%s\": %s \"%s\" is not defined", owner, what, id);
 	free(id);
 	return i;
 }
@@ -27,7 +27,8 @@ agr_ref(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *
 /* A list of ids (or a single id where single_ok) resolved with find. */
 size_t *
 agr_ref_list(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-         size_t (*find)(const struct agreement *, const char *), const char *owner, size_t *count)
+             size_t (*find)(const struct agreement *, const char *), const char *owner,
+             size_t *count)
 {
 	struct fy_node *item;
 	void *it = NULL;
@@ -46,8 +47,8 @@ agr_ref_list(struct ctx *c, struct fy_node *n, struct agreement_mark at, const c
 		for (j = 0; out[k] != AGREEMENT_NONE && j < k; j++)
 			if (out[j] == out[k])
 				agr_problem(c, agr_node_mark(item, at), ARM_ERULE, "duplicate-id",
-				        "commitment \"%s\": %s lists the same id twice", owner,
-				        what);
+				            "commitment \"%s\": %s lists the same id twice", owner,
+				            what);
 		k++;
 	}
 	/* Drop unresolved entries; their problems are already reported. */
@@ -88,25 +89,27 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	if (mutual) {
 		cm->verify.kind = AGREEMENT_VERIFY_MUTUAL;
 		if (agr_has(v[0]) || agr_has(v[1]))
-			agr_problem(c, m[2], ARM_ESYNTAX, "bad-value",
-			        "commitment \"%s\": verify has mutual: true and by/quorum; use one",
-			        cm->id ? cm->id : "?");
+			agr_problem(
+			    c, m[2], ARM_ESYNTAX, "bad-value",
+			    "commitment \"%s\": verify has mutual: true and by/quorum; use one",
+			    cm->id ? cm->id : "?");
 		if (cm->nowners < 2)
-			agr_problem(c, m[2], ARM_ERULE, "mutual-needs-owners",
-			        "commitment \"%s\": mutual verification needs two or more owners, "
-			        "each verified by the others; name the verifier with by: instead",
-			        cm->id ? cm->id : "?");
+			agr_problem(
+			    c, m[2], ARM_ERULE, "mutual-needs-owners",
+			    "commitment \"%s\": mutual verification needs two or more owners, "
+			    "each verified by the others; name the verifier with by: instead",
+			    cm->id ? cm->id : "?");
 		return;
 	}
 	cm->verify.kind = AGREEMENT_VERIFY_BY;
 	if (!agr_has(v[0])) {
 		agr_problem(c, at, ARM_ESYNTAX, "missing-key",
-		        "commitment \"%s\": verify needs by: [actors] or mutual: true",
-		        cm->id ? cm->id : "?");
+		            "commitment \"%s\": verify needs by: [actors] or mutual: true",
+		            cm->id ? cm->id : "?");
 		return;
 	}
 	cm->verify.by = agr_ref_list(c, v[0], m[0], "verify by", agreement_actor_index,
-	                         cm->id ? cm->id : "?", &cm->verify.nby);
+	                             cm->id ? cm->id : "?", &cm->verify.nby);
 	cm->verify.quorum = cm->verify.nby; /* default: all of them */
 	if (agr_has(v[1])) {
 		uint64_t q;
@@ -119,16 +122,17 @@ parse_verify(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 				    "verify: none for no verification",
 				    cm->id ? cm->id : "?");
 			else if (q > listed)
-				agr_problem(c, agr_node_mark(v[1], m[1]), ARM_ERULE, "quorum-too-large",
-				        "commitment \"%s\": verify quorum %llu exceeds the %zu "
-				        "actors in by",
-				        cm->id ? cm->id : "?", (unsigned long long)q, listed);
+				agr_problem(c, agr_node_mark(v[1], m[1]), ARM_ERULE,
+				            "quorum-too-large",
+				            "commitment \"%s\": verify quorum %llu exceeds the %zu "
+				            "actors in by",
+				            cm->id ? cm->id : "?", (unsigned long long)q, listed);
 			cm->verify.quorum = (size_t)q;
 		}
 	}
 	if (fy_node_get_type(v[0]) == FYNT_SEQUENCE && fy_node_sequence_item_count(v[0]) == 0)
-		agr_problem(c, m[0], ARM_ERULE, "quorum-zero", "commitment \"%s\": verify by is empty",
-		        cm->id ? cm->id : "?");
+		agr_problem(c, m[0], ARM_ERULE, "quorum-zero",
+		            "commitment \"%s\": verify by is empty", cm->id ? cm->id : "?");
 }
 
 /* Longest schedule: 100 years, in days or in hours. */
@@ -223,16 +227,16 @@ parse_due(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	agr_need(c, v[0], at, "due after");
 	if (agr_has(v[1]) == agr_has(v[2]))
 		agr_problem(c, at, ARM_ERULE, "due-after-unit",
-		        "commitment \"%s\": due after names exactly one of days or hours",
-		        cm->id ? cm->id : "?");
+		            "commitment \"%s\": due after names exactly one of days or hours",
+		            cm->id ? cm->id : "?");
 	cm->due.kind = AGREEMENT_DUE_AFTER;
 	cm->due.after = AGREEMENT_NONE;
 	if (agr_has(v[0]))
 		cm->due.after = agr_ref(c, v[0], m[0], "due after", agreement_commitment_index,
-		                    cm->id ? cm->id : "?");
+		                        cm->id ? cm->id : "?");
 	if (cm->due.after != AGREEMENT_NONE && &c->a->commitments[cm->due.after] == cm)
 		agr_problem(c, agr_node_mark(v[0], m[0]), ARM_ERULE, "requires-cycle",
-		        "commitment \"%s\" is due after itself", cm->id ? cm->id : "?");
+		            "commitment \"%s\" is due after itself", cm->id ? cm->id : "?");
 	if (agr_has(v[1])) {
 		uint64_t d;
 		if (agr_get_uint(c, v[1], m[1], "due days", DUE_MAX_DAYS, &d))
@@ -260,8 +264,8 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 		struct fy_node *tv[2];
 		struct agreement_mark tm[2];
 		uint64_t nv = 0, nd = 0;
-		if (agr_get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2, tv,
-		            tm)) {
+		if (agr_get_map(c, v[2], m[2], "standing threshold ({violations, days})", tkeys, 2,
+		                tv, tm)) {
 			agr_need(c, tv[0], m[2], "threshold violations");
 			agr_need(c, tv[1], m[2], "threshold days");
 			if (agr_has(tv[0]) &&
@@ -271,11 +275,11 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 				    c, agr_node_mark(tv[0], tm[0]), ARM_ERULE, "threshold-invalid",
 				    "commitment \"%s\": a threshold counts at least 1 violation",
 				    who);
-			if (agr_has(tv[1]) && agr_get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) &&
-			    nd == 0)
-				agr_problem(c, agr_node_mark(tv[1], tm[1]), ARM_ERULE, "threshold-invalid",
-				        "commitment \"%s\": a threshold window is at least 1 day",
-				        who);
+			if (agr_has(tv[1]) &&
+			    agr_get_uint(c, tv[1], tm[1], "threshold days", 36600, &nd) && nd == 0)
+				agr_problem(
+				    c, agr_node_mark(tv[1], tm[1]), ARM_ERULE, "threshold-invalid",
+				    "commitment \"%s\": a threshold window is at least 1 day", who);
 			cm->standing.violations = (size_t)nv;
 			cm->standing.days = (int64_t)nd;
 		}
@@ -286,8 +290,8 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 	agr_need(c, v[0], at, "standing breached_by");
 	if (agr_has(v[0])) {
 		cm->standing.breached_by =
-		    agr_ref_list(c, v[0], m[0], "breached_by incident kind", agreement_kind_index, who,
-		             &cm->standing.nbreached_by);
+		    agr_ref_list(c, v[0], m[0], "breached_by incident kind", agreement_kind_index,
+		                 who, &cm->standing.nbreached_by);
 		if (fy_node_get_type(v[0]) == FYNT_SEQUENCE &&
 		    fy_node_sequence_item_count(v[0]) == 0)
 			agr_problem(
@@ -296,8 +300,8 @@ parse_standing(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 			    who);
 	}
 	if (agr_has(v[1]))
-		cm->standing.zones = agr_ref_list(c, v[1], m[1], "standing zone", agreement_zone_index,
-		                              who, &cm->standing.nzones);
+		cm->standing.zones = agr_ref_list(c, v[1], m[1], "standing zone",
+		                                  agreement_zone_index, who, &cm->standing.nzones);
 }
 
 /* First pass over commitments: ids only, so references can point forward. */
@@ -313,7 +317,7 @@ agr_commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		return 0;
 	if (count == 0)
 		agr_problem(c, at, ARM_ERULE, "missing-key",
-		        "commitments must list at least one commitment");
+		            "commitments must list at least one commitment");
 	a->commitments = agr_xcalloc(c, count, sizeof(*a->commitments), at);
 	if (a->commitments == NULL)
 		return 0;
@@ -333,7 +337,7 @@ agr_commitment_ids(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 			cm->id = agr_id_dup(c, idn, cm->mark, "commitment id");
 		else
 			agr_problem(c, cm->mark, ARM_ESYNTAX, "missing-key",
-			        "commitment id is required");
+			            "commitment id is required");
 	}
 	CHECK_DUPS(c, a->commitments, a->ncommitments, "commitment");
 	return count;
@@ -353,7 +357,7 @@ add_together(struct ctx *c, struct agreement_commitment *cm, size_t ci, struct f
 		return;
 	if (agreement_commitment_index(a, id) != AGREEMENT_NONE)
 		agr_problem(c, agr_node_mark(n, at), ARM_ERULE, "duplicate-id",
-		        "together group \"%s\" has the name of a commitment", id);
+		            "together group \"%s\" has the name of a commitment", id);
 	ti = agr_together_index(a, id);
 	if (ti == AGREEMENT_NONE) {
 		grown = realloc(a->togethers, (a->ntogethers + 1) * sizeof(*a->togethers));
@@ -397,8 +401,8 @@ parse_quantity(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n
 	if (agr_has(v[0]) && agr_get_uint(c, v[0], m[0], "quantity target", 999999999999ull, &t)) {
 		if (t == 0)
 			agr_problem(c, agr_node_mark(v[0], m[0]), ARM_ERULE, "quantity-invalid",
-			        "commitment \"%s\": a quantity target is at least 1",
-			        cm->id ? cm->id : "?");
+			            "commitment \"%s\": a quantity target is at least 1",
+			            cm->id ? cm->id : "?");
 		cm->qty_target = (int64_t)t * 1000000;
 	}
 	if (agr_has(v[1]))
@@ -422,12 +426,12 @@ parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	agr_need(c, v[1], at, "tranche percent");
 	if (agr_has(v[0]))
 		cm->tranche_of = agr_ref(c, v[0], m[0], "tranche of", agreement_commitment_index,
-		                     cm->id ? cm->id : "?");
+		                         cm->id ? cm->id : "?");
 	if (agr_has(v[1]) && agr_get_uint(c, v[1], m[1], "tranche percent", 1000, &p)) {
 		if (p == 0 || p > 100)
 			agr_problem(c, agr_node_mark(v[1], m[1]), ARM_ERULE, "tranche-invalid",
-			        "commitment \"%s\": a tranche is 1 to 100 percent",
-			        cm->id ? cm->id : "?");
+			            "commitment \"%s\": a tranche is 1 to 100 percent",
+			            cm->id ? cm->id : "?");
 		cm->tranche_pct = (int64_t)p;
 	}
 }
@@ -466,8 +470,9 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 		return;
 	who = cm->id ? cm->id : "?";
 	if (agr_has(v[K_OWNER]) == agr_has(v[K_OWNERS])) {
-		agr_problem(c, cm->mark, ARM_ESYNTAX, agr_has(v[K_OWNER]) ? "bad-value" : "missing-key",
-		        "commitment \"%s\" needs exactly one of owner and owners", who);
+		agr_problem(c, cm->mark, ARM_ESYNTAX,
+		            agr_has(v[K_OWNER]) ? "bad-value" : "missing-key",
+		            "commitment \"%s\" needs exactly one of owner and owners", who);
 	} else if (agr_has(v[K_OWNER])) {
 		cm->owners = agr_xcalloc(c, 1, sizeof(size_t), cm->mark);
 		if (cm->owners != NULL) {
@@ -476,12 +481,12 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 			cm->nowners = cm->owners[0] != AGREEMENT_NONE;
 		}
 	} else {
-		cm->owners = agr_ref_list(c, v[K_OWNERS], m[K_OWNERS], "owner", agreement_actor_index,
-		                      who, &cm->nowners);
+		cm->owners = agr_ref_list(c, v[K_OWNERS], m[K_OWNERS], "owner",
+		                          agreement_actor_index, who, &cm->nowners);
 		if (fy_node_get_type(v[K_OWNERS]) == FYNT_SEQUENCE &&
 		    fy_node_sequence_item_count(v[K_OWNERS]) == 0)
 			agr_problem(c, m[K_OWNERS], ARM_ERULE, "missing-key",
-			        "commitment \"%s\": owners is empty", who);
+			            "commitment \"%s\": owners is empty", who);
 	}
 	/* Any actor may own a commitment: a mission's own tasks are tracked too. */
 	(void)k;
@@ -500,11 +505,11 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 		cm->category = agr_id_dup(c, v[K_CATEGORY], m[K_CATEGORY], "category");
 	if (agr_has(v[K_REQUIRES])) {
 		cm->requires = agr_ref_list(c, v[K_REQUIRES], m[K_REQUIRES], "requires",
-		                        agreement_commitment_index, who, &cm->nrequires);
+		                            agreement_commitment_index, who, &cm->nrequires);
 		for (k = 0; k < cm->nrequires; k++)
 			if (cm->requires[k] == ci)
 				agr_problem(c, m[K_REQUIRES], ARM_ERULE, "requires-cycle",
-				        "commitment \"%s\" requires itself", who);
+				            "commitment \"%s\" requires itself", who);
 	}
 	if (agr_has(v[K_TOGETHER]))
 		add_together(c, cm, ci, v[K_TOGETHER], m[K_TOGETHER]);
@@ -517,25 +522,27 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 		parse_tranche(c, cm, v[K_TRANCHE], m[K_TRANCHE]);
 	if (cm->tranche_of != AGREEMENT_NONE && cm->standing.standing)
 		agr_problem(c, m[K_TRANCHE], ARM_ERULE, "tranche-invalid",
-		        "commitment \"%s\": a standing obligation is not a tranche", who);
+		            "commitment \"%s\": a standing obligation is not a tranche", who);
 	if (v[K_VERIFY] != NULL)
 		parse_verify(c, cm, v[K_VERIFY], m[K_VERIFY]);
 	else if (!cm->standing.standing && !agr_has(v[K_TRANCHE]))
-		agr_problem(c, cm->mark, ARM_ERULE, "verify-missing",
-		        "commitment \"%s\" has no verify: write verify: none if a claim is enough",
-		        who);
+		agr_problem(
+		    c, cm->mark, ARM_ERULE, "verify-missing",
+		    "commitment \"%s\" has no verify: write verify: none if a claim is enough",
+		    who);
 	if (agr_has(v[K_DUE]))
 		parse_due(c, cm, v[K_DUE], m[K_DUE]);
 	if (agr_has(v[K_AREA]))
-		cm->area = agr_geojson_text(c, v[K_AREA], m[K_AREA], "commitment area", &cm->area_len);
+		cm->area =
+		    agr_geojson_text(c, v[K_AREA], m[K_AREA], "commitment area", &cm->area_len);
 	if (cm->area != NULL) {
 		struct arm_err err = {ARM_OK, ""};
 		char label[96];
 
 		snprintf(label, sizeof(label), "area of commitment '%.64s'", who);
 		if (geo_check_geojson(label, cm->area, cm->area_len, &err) != ARM_OK)
-			agr_problem(c, agr_node_mark(v[K_AREA], m[K_AREA]), err.rc, "zone-geometry", "%s",
-			        err.msg);
+			agr_problem(c, agr_node_mark(v[K_AREA], m[K_AREA]), err.rc, "zone-geometry",
+			            "%s", err.msg);
 	}
 }
 
@@ -573,7 +580,7 @@ agr_check_zones(struct ctx *c)
 			continue;
 		if (z->file != NULL)
 			agr_problem(c, z->mark, err.rc, "zone-geometry", "zone file \"%.80s\": %s",
-			        z->file, err.msg);
+			            z->file, err.msg);
 		else
 			agr_problem(c, z->mark, err.rc, "zone-geometry", "%s", err.msg);
 	}
@@ -669,8 +676,8 @@ agr_check_graph(struct ctx *c)
 				s = next[s];
 			} while (s != cur);
 			agr_problem(c, a->commitments[cur].mark, ARM_ERULE, "requires-cycle",
-			        "requires form a cycle: %s%s", path,
-			        a->commitments[cur].id ? a->commitments[cur].id : "?");
+			            "requires form a cycle: %s%s", path,
+			            a->commitments[cur].id ? a->commitments[cur].id : "?");
 		}
 		for (s = 0; s < n; s++)
 			if (state[s] == 1)
@@ -683,11 +690,12 @@ agr_check_graph(struct ctx *c)
 	for (i = 0; i < a->ntogethers; i++) {
 		struct agreement_together *t = &a->togethers[i];
 		if (t->nmembers < 2) {
-			agr_problem(c, a->commitments[t->members[0]].mark, ARM_ERULE, "together-single",
-			        "together group \"%s\" has only commitment \"%s\"; a simultaneity "
-			        "group "
-			        "needs two or more",
-			        t->id, a->commitments[t->members[0]].id);
+			agr_problem(
+			    c, a->commitments[t->members[0]].mark, ARM_ERULE, "together-single",
+			    "together group \"%s\" has only commitment \"%s\"; a simultaneity "
+			    "group "
+			    "needs two or more",
+			    t->id, a->commitments[t->members[0]].id);
 			continue;
 		}
 		for (k = 0; k < t->nmembers; k++) {
@@ -707,13 +715,14 @@ agr_check_graph(struct ctx *c)
 			}
 			for (j = 0; j < t->nmembers; j++)
 				if (j != k && state[t->members[j]])
-					agr_problem(c, a->commitments[t->members[k]].mark, ARM_ERULE,
-					        "together-requires",
-					        "commitment \"%s\" requires \"%s\" but both are in "
-					        "together group "
-					        "\"%s\": neither could ever take effect",
-					        a->commitments[t->members[k]].id,
-					        a->commitments[t->members[j]].id, t->id);
+					agr_problem(
+					    c, a->commitments[t->members[k]].mark, ARM_ERULE,
+					    "together-requires",
+					    "commitment \"%s\" requires \"%s\" but both are in "
+					    "together group "
+					    "\"%s\": neither could ever take effect",
+					    a->commitments[t->members[k]].id,
+					    a->commitments[t->members[j]].id, t->id);
 		}
 	}
 out:
@@ -726,4 +735,3 @@ out:
 	free(state);
 	free(users);
 }
-

@@ -284,4 +284,3 @@ agreement_diff(const struct agreement *f, const struct agreement *t, struct buf 
 	*nchanges = n;
 	return ARM_OK;
 }
-

@@ -43,7 +43,6 @@ struct ctx {
 	void *rctx;
 };
 
-
 /* A problem "duplicate-id" for every id of arr[0..n) used twice. */
 #define CHECK_DUPS(c, arr, n, what)                                                                \
 	do {                                                                                       \
@@ -52,9 +51,10 @@ struct ctx {
 			for (dj_ = 0; (arr)[di_].id != NULL && dj_ < di_; dj_++)                   \
 				if ((arr)[dj_].id != NULL &&                                       \
 				    strcmp((arr)[di_].id, (arr)[dj_].id) == 0)                     \
-					agr_problem((c), (arr)[di_].mark, ARM_ERULE, "duplicate-id",   \
-					        "%s id \"%s\" is already used at line %u", (what), \
-					        (arr)[di_].id, (arr)[dj_].mark.line);              \
+					agr_problem((c), (arr)[di_].mark, ARM_ERULE,               \
+					            "duplicate-id",                                \
+					            "%s id \"%s\" is already used at line %u",     \
+					            (what), (arr)[di_].id, (arr)[dj_].mark.line);  \
 	} while (0)
 
 /* agreement_yaml.c */
@@ -66,18 +66,25 @@ struct agreement_mark agr_node_mark(struct fy_node *n, struct agreement_mark fal
 bool agr_is_scalar(struct fy_node *n);
 bool agr_is_null(struct fy_node *n);
 char *agr_scalar_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what);
-char *agr_text_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, struct agreement_texts *t);
+char *agr_text_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                   struct agreement_texts *t);
 char *agr_id_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what);
-bool agr_get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint64_t max, uint64_t *out);
-bool agr_get_bool(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, bool *out);
+bool agr_get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                  uint64_t max, uint64_t *out);
+bool agr_get_bool(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                  bool *out);
 bool agr_scalar_is(struct fy_node *n, const char *lit);
-bool agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, const char *const *keys, size_t nkeys, struct fy_node **vals, struct agreement_mark *marks);
+bool agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                 const char *const *keys, size_t nkeys, struct fy_node **vals,
+                 struct agreement_mark *marks);
 bool agr_has(struct fy_node *n);
 void agr_need(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what);
-bool agr_get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, size_t *count);
+bool agr_get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                 size_t *count);
 void *agr_xcalloc(struct ctx *c, size_t n, size_t size, struct agreement_mark at);
 void agr_check_plain_yaml(struct ctx *c, struct fy_node *n, int depth);
-bool agr_get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint8_t type, struct note_verifier *out);
+bool agr_get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                 uint8_t type, struct note_verifier *out);
 
 /* agreement_query.c */
 size_t agr_witness_index(const struct agreement *a, const char *id);
@@ -85,7 +92,8 @@ size_t agr_group_index(const struct agreement *a, const char *id);
 size_t agr_together_index(const struct agreement *a, const char *id);
 
 /* agreement_zones.c */
-char *agr_geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, size_t *len);
+char *agr_geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+                       size_t *len);
 bool agr_relpath_ok(const char *p);
 void agr_parse_zones(struct ctx *c, struct fy_node *n, struct agreement_mark at);
 

@@ -406,4 +406,3 @@ agreement_id_hex(const struct agreement *a, char out[2 * HASH_SIZE + 1])
 {
 	hash_hex(out, a->id);
 }
-

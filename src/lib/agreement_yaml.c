@@ -9,10 +9,9 @@
 /* ------------------------------------------------------------------ */
 /* Problems                                                            */
 
-
 void
-agr_problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, const char *rule, const char *fmt,
-        ...)
+agr_problem(struct ctx *c, struct agreement_mark m, enum arm_rc rc, const char *rule,
+            const char *fmt, ...)
 {
 	char msg[ARM_ERR_MAX];
 	char line[ARM_ERR_MAX + 64];
@@ -136,9 +135,10 @@ agr_scalar_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const
 	char *out;
 
 	if (!agr_is_scalar(n) || agr_is_null(n)) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, agr_is_null(n) ? "missing-key" : "wrong-type",
-		        "%s must be a non-empty scalar, not %s", what,
-		        agr_is_null(n) ? "empty" : type_name(n));
+		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX,
+		            agr_is_null(n) ? "missing-key" : "wrong-type",
+		            "%s must be a non-empty scalar, not %s", what,
+		            agr_is_null(n) ? "empty" : type_name(n));
 		return NULL;
 	}
 	s = fy_node_get_scalar(n, &len);
@@ -147,7 +147,8 @@ agr_scalar_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const
 		return NULL;
 	}
 	if (memchr(s, '\0', len) != NULL) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value", "%s holds a NUL byte", what);
+		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value",
+		            "%s holds a NUL byte", what);
 		return NULL;
 	}
 	out = malloc(len + 1);
@@ -169,7 +170,7 @@ text_problem(void *ctx, struct agreement_mark m, enum arm_rc rc, const char *rul
 /* A human text: a string, or a map of language tags (agreement_text.h). */
 char *
 agr_text_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-         struct agreement_texts *t)
+             struct agreement_texts *t)
 {
 	const struct agreement_text_sink s = {text_problem, agr_node_mark, c};
 
@@ -199,9 +200,10 @@ agr_id_dup(struct ctx *c, struct fy_node *n, struct agreement_mark at, const cha
 	char *s = agr_scalar_dup(c, n, at, what);
 
 	if (s != NULL && !agreement_id_valid(s, strlen(s))) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-id",
-		        "%s \"%.80s\" must be 1-%d characters of [a-z0-9-], not starting with '-'",
-		        what, s, AGREEMENT_ID_MAX);
+		agr_problem(
+		    c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-id",
+		    "%s \"%.80s\" must be 1-%d characters of [a-z0-9-], not starting with '-'",
+		    what, s, AGREEMENT_ID_MAX);
 		free(s);
 		return NULL;
 	}
@@ -228,30 +230,32 @@ agreement_uint_parse(const char *s, size_t len, uint64_t max, uint64_t *out)
 }
 
 bool
-agr_get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint64_t max,
-         uint64_t *out)
+agr_get_uint(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+             uint64_t max, uint64_t *out)
 {
 	const char *s;
 	size_t len;
 
 	if (!agr_is_scalar(n) || agr_is_null(n)) {
 		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "wrong-type",
-		        "%s must be a whole number, not %s", what,
-		        agr_is_null(n) ? "empty" : type_name(n));
+		            "%s must be a whole number, not %s", what,
+		            agr_is_null(n) ? "empty" : type_name(n));
 		return false;
 	}
 	s = fy_node_get_scalar(n, &len);
 	if (!agreement_uint_parse(s, len, max, out)) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value",
-		        "%s \"%.*s\" must be a whole number from 0 to %llu without leading zeros",
-		        what, (int)(len > 40 ? 40 : len), s, (unsigned long long)max);
+		agr_problem(
+		    c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value",
+		    "%s \"%.*s\" must be a whole number from 0 to %llu without leading zeros", what,
+		    (int)(len > 40 ? 40 : len), s, (unsigned long long)max);
 		return false;
 	}
 	return true;
 }
 
 bool
-agr_get_bool(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, bool *out)
+agr_get_bool(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+             bool *out)
 {
 	const char *s;
 	size_t len;
@@ -267,7 +271,8 @@ agr_get_bool(struct ctx *c, struct fy_node *n, struct agreement_mark at, const c
 			return true;
 		}
 	}
-	agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value", "%s must be true or false", what);
+	agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "bad-value", "%s must be true or false",
+	            what);
 	return false;
 }
 
@@ -292,7 +297,8 @@ agr_scalar_is(struct fy_node *n, const char *lit)
  */
 bool
 agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-        const char *const *keys, size_t nkeys, struct fy_node **vals, struct agreement_mark *marks)
+            const char *const *keys, size_t nkeys, struct fy_node **vals,
+            struct agreement_mark *marks)
 {
 	struct fy_node_pair *p;
 	void *it = NULL;
@@ -304,7 +310,7 @@ agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 	}
 	if (n == NULL || fy_node_get_type(n) != FYNT_MAPPING || fy_node_is_alias(n)) {
 		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "wrong-type",
-		        "%s must be a mapping, not %s", what, type_name(n));
+		            "%s must be a mapping, not %s", what, type_name(n));
 		return false;
 	}
 	while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
@@ -314,8 +320,8 @@ agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 		size_t klen;
 
 		if (!agr_is_scalar(k)) {
-			agr_problem(c, km, ARM_ESYNTAX, "wrong-type", "a key in %s must be a scalar",
-			        what);
+			agr_problem(c, km, ARM_ESYNTAX, "wrong-type",
+			            "a key in %s must be a scalar", what);
 			continue;
 		}
 		ks = fy_node_get_scalar(k, &klen);
@@ -323,8 +329,8 @@ agr_get_map(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 			if (strlen(keys[i]) == klen && memcmp(keys[i], ks, klen) == 0)
 				break;
 		if (i == nkeys) {
-			agr_problem(c, km, ARM_ESYNTAX, "unknown-key", "%s has no key \"%.*s\"", what,
-			        (int)(klen > 60 ? 60 : klen), ks);
+			agr_problem(c, km, ARM_ESYNTAX, "unknown-key", "%s has no key \"%.*s\"",
+			            what, (int)(klen > 60 ? 60 : klen), ks);
 			continue;
 		}
 		vals[i] = fy_node_pair_value(p);
@@ -349,19 +355,20 @@ agr_need(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char 
 
 /* A sequence's item count, with a problem if n is not a sequence. */
 bool
-agr_get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, size_t *count)
+agr_get_seq(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+            size_t *count)
 {
 	int k;
 
 	if (n == NULL || fy_node_get_type(n) != FYNT_SEQUENCE || fy_node_is_alias(n)) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "wrong-type", "%s must be a list, not %s",
-		        what, type_name(n));
+		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "wrong-type",
+		            "%s must be a list, not %s", what, type_name(n));
 		return false;
 	}
 	k = fy_node_sequence_item_count(n);
 	if (k < 0 || (size_t)k > AGREEMENT_MAX_ITEMS) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ELIMIT, "limit", "%s has more than %d items", what,
-		        AGREEMENT_MAX_ITEMS);
+		agr_problem(c, agr_node_mark(n, at), ARM_ELIMIT, "limit",
+		            "%s has more than %d items", what, AGREEMENT_MAX_ITEMS);
 		return false;
 	}
 	*count = (size_t)k;
@@ -392,20 +399,20 @@ agr_check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 		return;
 	if (depth > MAX_DEPTH) {
 		agr_problem(c, agr_node_mark(n, m0), ARM_ELIMIT, "limit", "nesting deeper than %d",
-		        MAX_DEPTH);
+		            MAX_DEPTH);
 		return;
 	}
 	if (fy_node_is_alias(n)) {
 		agr_problem(c, agr_node_mark(n, m0), ARM_ESYNTAX, "yaml-alias",
-		        "aliases are not allowed: write the value out");
+		            "aliases are not allowed: write the value out");
 		return;
 	}
 	if (fy_node_get_anchor(n) != NULL)
 		agr_problem(c, agr_node_mark(n, m0), ARM_ESYNTAX, "yaml-alias",
-		        "anchors are not allowed: write each value out");
+		            "anchors are not allowed: write each value out");
 	if (fy_node_get_tag(n, &tlen) != NULL && tlen > 0)
 		agr_problem(c, agr_node_mark(n, m0), ARM_ESYNTAX, "yaml-tag",
-		        "explicit tags are not allowed");
+		            "explicit tags are not allowed");
 	switch (fy_node_get_type(n)) {
 	case FYNT_SEQUENCE: {
 		struct fy_node *item;
@@ -430,8 +437,8 @@ agr_check_plain_yaml(struct ctx *c, struct fy_node *n, int depth)
 /* Keys                                                                */
 
 bool
-agr_get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what, uint8_t type,
-        struct note_verifier *out)
+agr_get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
+            uint8_t type, struct note_verifier *out)
 {
 	struct arm_err err = {ARM_OK, ""};
 	const char *s;
@@ -439,22 +446,21 @@ agr_get_key(struct ctx *c, struct fy_node *n, struct agreement_mark at, const ch
 
 	if (!agr_is_scalar(n) || agr_is_null(n)) {
 		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "wrong-type",
-		        "%s must be a verifier key string", what);
+		            "%s must be a verifier key string", what);
 		return false;
 	}
 	s = fy_node_get_scalar(n, &len);
 	if (note_verifier_parse(out, s, len, &err) != ARM_OK) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "key-invalid", "%s \"%.*s\": %s", what,
-		        (int)(len > 60 ? 60 : len), s, err.msg);
+		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "key-invalid", "%s \"%.*s\": %s",
+		            what, (int)(len > 60 ? 60 : len), s, err.msg);
 		return false;
 	}
 	if (out->type != type) {
 		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "key-type",
-		        "%s \"%s\" has key type 0x%02x, wanted 0x%02x (%s)", what, out->name,
-		        out->type, type,
-		        type == NOTE_KEY_ED25519 ? "Ed25519" : "Ed25519 cosignature");
+		            "%s \"%s\" has key type 0x%02x, wanted 0x%02x (%s)", what, out->name,
+		            out->type, type,
+		            type == NOTE_KEY_ED25519 ? "Ed25519" : "Ed25519 cosignature");
 		return false;
 	}
 	return true;
 }
-

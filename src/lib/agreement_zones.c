@@ -144,23 +144,24 @@ json_emit(struct buf *b, struct fy_node *n)
 
 char *
 agr_geojson_text(struct ctx *c, struct fy_node *n, struct agreement_mark at, const char *what,
-             size_t *len)
+                 size_t *len)
 {
 	struct buf b = BUF_INIT(AGREEMENT_MAX_SIZE * 2);
 	int rc;
 
 	if (!geojson_ok(n)) {
-		agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
-		        "%s must be a GeoJSON object with a geometry, Feature or FeatureCollection "
-		        "type",
-		        what);
+		agr_problem(
+		    c, agr_node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
+		    "%s must be a GeoJSON object with a geometry, Feature or FeatureCollection "
+		    "type",
+		    what);
 		return NULL;
 	}
 	if ((rc = json_emit(&b, n)) != ARM_OK) { /* b's data stays NUL-terminated */
 		buf_release(&b);
 		if (rc == ARM_ESYNTAX)
 			agr_problem(c, agr_node_mark(n, at), ARM_ESYNTAX, "zone-geojson",
-			        "%s must be JSON: keys are strings, no aliases", what);
+			            "%s must be JSON: keys are strings, no aliases", what);
 		else
 			agr_oom(c, at);
 		return NULL;
@@ -225,20 +226,20 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 
 	if (!agr_relpath_ok(z->file)) {
 		agr_problem(c, z->mark, ARM_ERULE, "zone-file-path",
-		        "zone file \"%.80s\" must be a relative path without \"..\"", z->file);
+		            "zone file \"%.80s\" must be a relative path without \"..\"", z->file);
 		return;
 	}
 	if (c->read_file == NULL) {
 		agr_problem(c, z->mark, ARM_ENOTFOUND, "zone-file",
-		        "zone file \"%.80s\" cannot be read here (no files were supplied)",
-		        z->file);
+		            "zone file \"%.80s\" cannot be read here (no files were supplied)",
+		            z->file);
 		return;
 	}
 	if (c->read_file(c->rctx, z->file, &b, &err) != ARM_OK) {
 		/* ARM_EVERIFY: the reader checked the bytes against a signed digest. */
 		agr_problem(c, z->mark, err.rc == ARM_OK ? ARM_EIO : err.rc,
-		        err.rc == ARM_EVERIFY ? "zone-digest" : "zone-file",
-		        "zone file \"%.80s\": %s", z->file, err.msg);
+		            err.rc == ARM_EVERIFY ? "zone-digest" : "zone-file",
+		            "zone file \"%.80s\": %s", z->file, err.msg);
 		buf_release(&b);
 		return;
 	}
@@ -250,10 +251,11 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 		hash_hex(hex, z->digest);
 		s = agr_is_scalar(digest) ? fy_node_get_scalar(digest, &len) : NULL;
 		if (s == NULL || len != 2 * HASH_SIZE || memcmp(s, hex, len) != 0)
-			agr_problem(c, agr_node_mark(digest, dm), ARM_EVERIFY, "zone-digest",
-			        "zone file \"%.80s\" has sha256 %s, not the digest the agreement "
-			        "states",
-			        z->file, hex);
+			agr_problem(
+			    c, agr_node_mark(digest, dm), ARM_EVERIFY, "zone-digest",
+			    "zone file \"%.80s\" has sha256 %s, not the digest the agreement "
+			    "states",
+			    z->file, hex);
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET | FYPCF_JSON_FORCE;
@@ -265,10 +267,11 @@ zone_file(struct ctx *c, struct agreement_zone *z, struct fy_node *digest, struc
 	if (b.len > 0 && cfg.diag != NULL && geo_json_check(b.data, b.len, NULL) == ARM_OK)
 		d = fy_document_build_from_string(&cfg, (const char *)b.data, b.len);
 	if (d == NULL || !geojson_ok(fy_document_root(d))) {
-		agr_problem(c, z->mark, ARM_ESYNTAX, "zone-geojson",
-		        "zone file \"%.80s\" is not a GeoJSON object with a geometry, Feature or "
-		        "FeatureCollection type",
-		        z->file);
+		agr_problem(
+		    c, z->mark, ARM_ESYNTAX, "zone-geojson",
+		    "zone file \"%.80s\" is not a GeoJSON object with a geometry, Feature or "
+		    "FeatureCollection type",
+		    z->file);
 	} else {
 		z->geojson_len = b.len;
 		z->geojson = (char *)buf_detach(&b, &z->geojson_len);
@@ -308,15 +311,17 @@ agr_parse_zones(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 		if (agr_has(v[1]))
 			z->name = agr_text_dup(c, v[1], m[1], "zone name", &z->names);
 		if (agr_has(v[2]) == agr_has(v[3])) {
-			agr_problem(c, z->mark, ARM_ESYNTAX, agr_has(v[2]) ? "bad-value" : "missing-key",
-			        "a zone needs exactly one of file and geometry");
+			agr_problem(c, z->mark, ARM_ESYNTAX,
+			            agr_has(v[2]) ? "bad-value" : "missing-key",
+			            "a zone needs exactly one of file and geometry");
 			continue;
 		}
 		if (agr_has(v[3])) {
 			if (agr_has(v[4]))
 				agr_problem(c, m[4], ARM_ESYNTAX, "bad-value",
-				        "sha256 applies to file zones only");
-			z->geojson = agr_geojson_text(c, v[3], m[3], "zone geometry", &z->geojson_len);
+				            "sha256 applies to file zones only");
+			z->geojson =
+			    agr_geojson_text(c, v[3], m[3], "zone geometry", &z->geojson_len);
 			continue;
 		}
 		z->file = agr_scalar_dup(c, v[2], m[2], "zone file");
@@ -325,4 +330,3 @@ agr_parse_zones(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	}
 	CHECK_DUPS(c, a->zones, a->nzones, "zone");
 }
-

@@ -58,6 +58,7 @@
 #include "server/submitq.h"
 #include "server/receipt.h"
 #include "server/witset.h"
+#include "server/frontend.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -124,8 +125,12 @@ static const char serve_usage[] =
     "                      privileges, files limited to DIR and ZDIR (Landlock)\n"
     "  --group GROUP       with --user: the group (default: the user's)\n"
     "  --standby           DIR is a postgresql:// log whose writer lock another\n"
-    "                      serve holds: wait for it (checked twice a second) and\n"
-    "                      take over when that serve goes (docs/postgres.md)\n"
+    "                      serve holds: serve as a front end meanwhile (reads\n"
+    "                      verified against the tiles, POST /add forwarded to\n"
+    "                      the sequencer), try the lock twice a second and take\n"
+    "                      over when that serve goes (docs/postgres.md)\n"
+    "  --advertise URL     a database log's sequencer: the URL where front ends\n"
+    "                      forward submissions (default: the listening address)\n"
     "%s"
     "\n"
     "Stops on SIGTERM or SIGINT: no new connections, requests in flight\n"
@@ -152,6 +157,7 @@ static const struct option serve_opts[] = {
     {"user", required_argument, NULL, 'u'},
     {"group", required_argument, NULL, 'g'},
     {"standby", no_argument, NULL, 1006},
+    {"advertise", required_argument, NULL, 1009},
     HTTPD_LIMIT_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -192,7 +198,8 @@ struct serve_wstat {
 
 struct serve {
 	const char *dir;
-	bool db; /* dir is a postgresql:// URI (store_pg.h) */
+	bool db;             /* dir is a postgresql:// URI (store_pg.h) */
+	struct frontend *fe; /* not the sequencer: reads verified, /add forwarded (frontend.h) */
 	const char *zones;
 	struct log *log;
 	struct note_signer key;
@@ -1097,6 +1104,11 @@ serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
 	struct httpd_later *l;
 
+	/* A front end checks and forwards (frontend.h); the sequencer queues. */
+	if (s->fe != NULL) {
+		frontend_add(s->fe, rq, rs);
+		return;
+	}
 	if (rq->body_len == 0) {
 		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
 		return;
@@ -1544,6 +1556,141 @@ serve_hook_retract(void *ctx, uint64_t index)
 		engine_log_retract(s->hook->eng, index);
 }
 
+/* ---- front ends (frontend.h) ---- */
+
+/* A submission checked against the front end's state before it is forwarded. */
+static int
+serve_fe_check(void *ctx, const uint8_t *entry, size_t len, struct arm_err *e)
+{
+	struct serve *s = ctx;
+	int rc;
+
+	/* Entry 0 decides what the log is; a plain log has no rules: the sequencer decides. */
+	if (log_size(s->log) == 0 || serve_kind_of(s) != SERVE_AGREEMENT)
+		return ARM_OK;
+	/* A follow that failed half-way left the engine stale: replay it. */
+	if (engine_stale(s->hook->eng))
+		ARM_TRY(serve_rebuild_hook(s, e));
+	/* The engine's own size: the follower may have moved the log ahead of it. */
+	pthread_rwlock_rdlock(&s->hooklk);
+	rc = frontend_rules(s->hook->eng, s->zones, &s->key, engine_size(s->hook->eng), entry, len,
+	                    e);
+	pthread_rwlock_unlock(&s->hooklk);
+	return rc;
+}
+
+/* The follower moved: the front end's rules engine takes the new entries. */
+static void
+serve_fe_moved(void *ctx, uint64_t size)
+{
+	struct serve *s = ctx;
+	struct arm_err e;
+
+	if (serve_kind_of(s) != SERVE_AGREEMENT)
+		return;
+	pthread_rwlock_wrlock(&s->hooklk);
+	if (engine_size(s->hook->eng) < size && log_scan(s->log, engine_size(s->hook->eng), size,
+	                                                 cli_replay_apply, s->hook, &e) != ARM_OK) {
+		fprintf(stderr, "armistice serve: front end: rules engine: %s\n", e.msg);
+		engine_log_done(s->hook->eng, engine_size(s->hook->eng), ARM_EIO);
+	}
+	pthread_rwlock_unlock(&s->hooklk);
+}
+
+/*
+ * The writer log; or, with --standby on a database whose writer lock
+ * another serve holds, a front end over a reader log until it gets the lock.
+ */
+static int
+serve_open(struct serve *s, struct log_opts *lo, const struct log_config *cfg, bool standby,
+           struct store **wst, struct arm_err *e)
+{
+	struct frontend_opts fo;
+	int rc;
+
+	/* A database log's own store, kept to advertise the sequencer's URL on. */
+	*wst = NULL;
+	if (s->db && lo->store == NULL &&
+	    (rc = store_pg_open(&lo->store, s->dir, false, e)) != ARM_OK)
+		return rc;
+	*wst = lo->store;
+	rc = log_open(&s->log, s->dir, lo, e);
+	lo->store = NULL; /* consumed, also on failure */
+	if (rc != ARM_OK)
+		*wst = NULL;
+	if (rc != ARM_EBUSY || !standby || !s->db)
+		return rc;
+	fprintf(stderr, "armistice serve: standby: %s; serving as a front end until it goes\n",
+	        e->msg);
+	memset(&fo, 0, sizeof(fo));
+	fo.conninfo = s->dir;
+	fo.vkey = &cfg->vkey;
+	fo.origin = cfg->origin;
+	fo.check = serve_fe_check;
+	fo.moved = serve_fe_moved;
+	fo.ctx = s;
+	return frontend_open(&s->fe, &s->log, &fo, e);
+}
+
+/* What serve_open() and the start-up built on the log, undone for a takeover. */
+static int
+serve_unload(struct serve *s, struct arm_err *e)
+{
+	frontend_close(s->fe);
+	s->fe = NULL;
+	scores_free(s->scores);
+	s->scores = NULL;
+	scache_free(s->sc);
+	s->sc = NULL;
+	tcache_free(s->tc);
+	s->tc = NULL;
+	witset_release(&s->wset);
+	if (s->have_live)
+		cli_replay_release(&s->live);
+	s->have_live = false;
+	if (s->have_agr)
+		agreement_release(&s->agr);
+	s->have_agr = false;
+	s->kind = s->kind_seen = s->hook_kind = SERVE_EMPTY;
+	log_close(s->log);
+	s->log = NULL;
+	cli_replay_release(s->hook);
+	memset(s->hook, 0, sizeof(*s->hook));
+	return cli_replay_init(s->hook, s->zones, ENGINE_NO_TIME, true, e);
+}
+
+/*
+ * A front end runs until a signal (*takeover false) or until it holds the
+ * writer lock (*takeover true, *locked the store holding it): its HTTP
+ * server h is stopped and what it built on the reader log undone.
+ */
+static int
+serve_frontend_run(struct serve *s, struct httpd *h, const char *url, struct store **locked,
+                   bool *takeover, struct arm_err *e)
+{
+	int rc;
+
+	*takeover = false;
+	if ((rc = frontend_start(s->fe, e)) != ARM_OK) {
+		httpd_stop(h);
+		return rc;
+	}
+	fprintf(stderr,
+	        "armistice serve: front end of log '%s' (%s) size %" PRIu64
+	        " at %s/: reads verified here, submissions forwarded to the sequencer\n",
+	        s->dir, log_origin(s->log), log_published_size(s->log), url);
+	rc = frontend_wait(s->fe, locked);
+	httpd_stop(h);
+	if (rc != 0) {
+		fprintf(stderr, "armistice serve: signal %d, stopped\n", rc);
+		return ARM_OK;
+	}
+	ARM_TRY(serve_unload(s, e));
+	fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
+	*takeover = true;
+	return ARM_OK;
+}
+
 static int
 serve_parse_long(const char *arg, long lo, long hi, long *out)
 {
@@ -1573,7 +1720,9 @@ cmd_serve(int argc, char **argv)
 	static struct serve s; /* large; one per process */
 	const char *listen = "127.0.0.1:8080", *keyf = NULL;
 	const char *user = NULL, *group = NULL;
-	bool standby = false, waited = false;
+	const char *advertise = NULL;
+	struct store *wst = NULL;
+	bool standby = false;
 	static struct sandbox sb;
 	struct stat zst;
 	int lfd = -1;
@@ -1650,6 +1799,7 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'u': user = optarg; break;
 		case 1006: standby = true; break;
+		case 1009: advertise = optarg; break;
 		case 'g': group = optarg; break;
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0;
 		default:
@@ -1718,39 +1868,33 @@ cmd_serve(int argc, char **argv)
 	lo.hooks.done = serve_hook_done;
 	lo.hooks.clock = serve_hook_clock;
 	lo.hooks.retract = serve_hook_retract;
-	/*
-	 * A standby front end waits for the sequencer's advisory lock; the
-	 * server drops it when that session ends (store_pg.h), so a dead
-	 * sequencer is replaced within a poll of its session's end.
-	 */
-	while ((rc = log_open(&s.log, s.dir, &lo, &e)) == ARM_EBUSY && standby && s.db) {
-		if (!waited)
-			fprintf(stderr, "armistice serve: standby: %s; waiting for it\n", e.msg);
-		waited = true;
-		usleep(500 * 1000);
-	}
-	if (rc != ARM_OK)
-		goto fail;
-	if (waited)
-		fprintf(stderr, "armistice serve: standby: took over the writer lock\n");
-	scache_opts_init(&sco);
-	sco.every = (uint64_t)state_every;
-	sco.mem_bytes = (size_t)state_mib << 20;
-	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
-	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
-	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
-	                                  (size_t)rate_table, &e)) != ARM_OK) ||
-	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
-	                                      (size_t)rate_table, &e)) != ARM_OK) ||
-	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
-		goto fail;
-	witset_init(&s.wset);
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
 	pthread_rwlock_init(&s.hooklk, NULL);
 	pthread_mutex_init(&s.pubmu, NULL);
 	pthread_cond_init(&s.pubcv, NULL);
+	if ((rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
+	                                  (size_t)rate_table, &e)) != ARM_OK) ||
+	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
+	                                      (size_t)rate_table, &e)) != ARM_OK))
+		goto fail;
+again:
+	/*
+	 * A standby serves as a front end (frontend.h) while another serve
+	 * holds the log's advisory lock; the server drops it when that
+	 * session ends (store_pg.h), and the front end takes it over.
+	 */
+	if ((rc = serve_open(&s, &lo, &cfg, standby, &wst, &e)) != ARM_OK)
+		goto fail;
+	scache_opts_init(&sco);
+	sco.every = (uint64_t)state_every;
+	sco.mem_bytes = (size_t)state_mib << 20;
+	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
+	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
+	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
+		goto fail;
+	witset_init(&s.wset);
 	/*
 	 * Entry 0 says what the log is; for an agreement, the start-up lines
 	 * about its witnesses are printed here (serve_match_witnesses).
@@ -1779,8 +1923,9 @@ cmd_serve(int argc, char **argv)
 		                          serve_receipt,
 		                          serve_sq_late,
 		                          serve_sq_wait_ms};
-		if ((rc = rcpt_new(&s.rcpt, s.log, &e)) != ARM_OK ||
-		    (rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
+		/* the sequencer's; a front end forwards (serve_add) */
+		if (s.fe == NULL && ((rc = rcpt_new(&s.rcpt, s.log, &e)) != ARM_OK ||
+		                     (rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK))
 			goto fail;
 	}
 	o.name = "serve";
@@ -1792,17 +1937,31 @@ cmd_serve(int argc, char **argv)
 	o.pool = serve_ncpu();
 	o.workers = 2 * o.pool < 4 ? 4 : 2 * o.pool;
 	o.ctx = &s;
-	o.listen_fd = lfd;
-	lfd = -1; /* the daemon's now */
+	/* A front end's server stops at a takeover; the socket stays for the next. */
+	o.listen_fd = s.fe != NULL ? dup(lfd) : lfd;
+	if (s.fe == NULL)
+		lfd = -1; /* the daemon's now */
 	if ((rc = httpd_start(&h, &o, &e)) != ARM_OK)
 		goto fail;
+	httpd_base_url(h, url, sizeof(url));
+	if (s.fe != NULL) {
+		bool takeover = false;
+		if ((rc = serve_frontend_run(&s, h, url, &lo.store, &takeover, &e)) != ARM_OK ||
+		    !takeover)
+			goto fail;
+		goto again;
+	}
 	if (pthread_create(&s.pubthr, NULL, serve_publisher, &s) != 0) {
 		rc = arm_err_set(&e, ARM_EIO, "cannot start the publisher thread");
 		httpd_stop(h);
 		goto fail;
 	}
 	started = 1;
-	httpd_base_url(h, url, sizeof(url));
+	/* Front ends forward submissions to the URL in the lease row. */
+	if (wst != NULL &&
+	    (rc = store_pg_advertise(wst, advertise ? advertise : url, &e)) != ARM_OK)
+		fprintf(stderr, "armistice serve: front ends cannot forward to this server: %s\n",
+		        e.msg);
 	fprintf(stderr, "armistice serve: log '%s' (%s) size %" PRIu64 " listening on %s/\n", s.dir,
 	        log_origin(s.log), log_size(s.log), url);
 	rc = httpd_wait_signal();
@@ -1832,6 +1991,7 @@ fail:
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
 	submitq_stop(s.sq); /* nothing appends after this */
+	frontend_close(s.fe);
 	if (started || s.log != NULL) {
 		log_close(s.log);
 	}
