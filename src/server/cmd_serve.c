@@ -546,6 +546,12 @@ serve_load(struct serve *s, const struct serve_args *a, struct log_opts *lo,
 	if (s->fe == NULL) {
 		ARM_TRY(rcpt_new(&s->rcpt, s->log, e));
 		ARM_TRY(submitq_new(&s->sq, &sqo, serve_ncpu(), e));
+		/*
+		 * What is already published answers at once: after a takeover
+		 * clients resubmit entries the old sequencer committed and
+		 * published, and nothing new may be published for a while.
+		 */
+		submitq_published(s->sq, log_published_size(s->log));
 	}
 	return ARM_OK;
 }
