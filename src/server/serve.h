@@ -169,7 +169,6 @@ struct serve {
 	struct rcpt *rcpt; /* the receipts it answers with (receipt.h) */
 };
 
-
 /* serve_publish.c */
 bool serve_is_armistice(const uint8_t *p, size_t n);
 void serve_match_witnesses(struct serve *s, bool say);
@@ -180,10 +179,12 @@ void *serve_publisher(void *arg);
 /* serve_add.c */
 int serve_rebuild_hook(struct serve *s, struct arm_err *e);
 int serve_sequenced(struct serve *s, struct tproof *p, struct arm_err *e);
-void serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs, uint64_t index);
+void serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs,
+                   uint64_t index);
 void serve_receipt(void *ctx, uint64_t index, struct httpd_resp *rs);
 void serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs);
-int serve_sq_append(void *ctx, const uint8_t *const *entries, const size_t *lens, size_t n, struct log_result *res, struct arm_err *e);
+int serve_sq_append(void *ctx, const uint8_t *const *entries, const size_t *lens, size_t n,
+                    struct log_result *res, struct arm_err *e);
 size_t serve_sq_keys(void *ctx, struct note_verifier *out, size_t cap);
 void serve_sq_committed(void *ctx);
 void serve_sq_late(void *ctx, const struct httpd_req *rq, uint64_t index, struct httpd_resp *rs);

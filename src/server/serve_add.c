@@ -394,4 +394,3 @@ serve_drain(void *ctx)
 {
 	submitq_stop(((struct serve *)ctx)->sq);
 }
-

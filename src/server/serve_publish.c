@@ -411,4 +411,3 @@ serve_publisher(void *arg)
 	pthread_mutex_unlock(&s->pubmu);
 	return NULL;
 }
-

@@ -437,4 +437,3 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		httpd_text(rs, 404, "no such resource '%.100s'", path);
 	}
 }
-
