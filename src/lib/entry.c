@@ -414,8 +414,7 @@ out:
 	return rc;
 }
 
-/* verdict: one the entry's kind allows (attest: verified, refuted; finding: confirmed, dismissed).
- */
+/* verdict: attest takes verified or refuted, finding confirmed or dismissed. */
 static int
 parse_verdict(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
 {
