@@ -701,29 +701,489 @@ out:
 	return rc;
 }
 
-int
-cli_audit_round(struct cli_audit *au, struct arm_err *e)
-{
-	struct buf e0 = BUF_INIT(BUNDLE_ENTRY_MAX), prev = BUF_INIT(NOTE_MAX_SIZE);
-	struct buf *bundles = NULL;
-	struct entry en;
+/*
+ * What one round carries from step to step: the agreement read from
+ * entry 0 when nothing pinned the key, the bundles fetched this round
+ * (bundles[b - first_b], nbund of them initialised), and whether the
+ * signature check waits for the replay (an amendment may rotate the key).
+ */
+struct round {
+	struct buf e0, prev;
+	struct buf *bundles;
+	size_t bcap;
+	uint64_t first_b, nb, nbund, old;
 	struct agreement cand;
-	bool have_cand = false, deferred = false, cached;
-	const struct note_verifier *key = NULL;
-	const char *origin = NULL;
-	const struct agreement *inforce;
-	uint8_t e0leaf[HASH_SIZE], pin[HASH_SIZE], root[HASH_SIZE];
-	uint64_t first_b = 0, nb = 0, b, idx, old = au->nleaves, nbund = 0;
-	size_t bcap = 0;
+	bool have_cand, deferred;
+	const struct note_verifier *key;
+	const char *origin;
+	uint8_t e0leaf[HASH_SIZE];
+};
+
+/* 1. Parse the checkpoint served now into au->ck, au->n and au->c. */
+static int
+round_parse(struct cli_audit *au, struct arm_err *e)
+{
+	int rc;
+
+	note_release(&au->n);
+	if ((rc = cli_audit_fetch(au, "checkpoint", &au->ck, e)) != ARM_OK) {
+		arm_err_prefix(e, "checkpoint");
+		return rc;
+	}
+	if ((rc = note_parse(&au->n, au->ck.data, au->ck.len, NOTE_MAX_SIZE, e)) != ARM_OK ||
+	    (rc = ckpt_parse(&au->c, au->n.text, au->n.text_len, e)) != ARM_OK) {
+		arm_err_prefix(e, "checkpoint");
+		return bad(e);
+	}
+	return ARM_OK;
+}
+
+/*
+ * With nothing pinned, entry 0 (the agreement) names the log key: read
+ * it as the candidate, held until the tree shows it is entry 0.
+ */
+static int
+round_candidate(struct cli_audit *au, struct round *r, struct arm_err *e)
+{
+	struct entry en;
+	int rc;
+
+	if ((rc = first_entry(au, &r->e0, e)) != ARM_OK)
+		return rc;
+	zone_prepare(au, r->e0.data, r->e0.len);
+	if (au->zones != NULL)
+		snprintf(au->rp.zones, sizeof(au->rp.zones), "%s", au->zones);
+	rc = entry_open_agreement(&en, &r->cand, r->e0.data, r->e0.len, "entry 0", zone_read, au,
+	                          NULL, e);
+	entry_release(&en);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "entry 0 (the agreement)");
+		return bad(e);
+	}
+	r->have_cand = true;
+	hash_leaf(r->e0leaf, r->e0.data, r->e0.len);
+	if (au->pin_set && memcmp(r->cand.id, au->pin_id, HASH_SIZE) != 0) {
+		pin_mismatch(au, r->cand.id, &r->cand, e);
+		return ARM_EVERIFY;
+	}
+	r->key = &r->cand.log.key;
+	r->origin = r->cand.log.origin;
+	return ARM_OK;
+}
+
+/* 2. The signature, with a key known before the size is used. */
+static int
+round_signature(struct cli_audit *au, struct round *r, struct arm_err *e)
+{
+	int rc;
+
+	if (au->have_pinned) {
+		r->key = &au->pinned.log_key;
+		r->origin = au->pinned.origin;
+	} else if (au->have_pin_roots) {
+		r->key = &au->pin_roots.log_key;
+		r->origin = au->pin_roots.origin;
+	} else if ((rc = round_candidate(au, r, e)) != ARM_OK) {
+		return rc;
+	}
+	if (signed_by(&au->n, r->key)) {
+		if ((rc = check_sig(au, r->key, r->origin, e)) != ARM_OK)
+			return rc;
+	} else {
+		/* Perhaps an amendment rotated the log key: decided after the replay. */
+		r->deferred = true;
+	}
+	if (au->c.size == 0)
+		return arm_err_set(e, ARM_ENOTFOUND,
+		                   "the log is empty: no agreement to audit against");
+	return ARM_OK;
+}
+
+/*
+ * 3. Rollback, and nothing new: against the last checkpoint verified.
+ * Nothing new sets au->unchanged, which ends the round there.
+ */
+static int
+round_rollback(struct cli_audit *au, const struct round *r, struct arm_err *e)
+{
+	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
+	int rc;
+
+	if (!au->have_last || r->deferred)
+		return ARM_OK;
+	if ((au->c.size < au->lastc.size || (au->c.size == au->lastc.size &&
+	                                     memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0)) &&
+	    (rc = entry0_changed(au, e)) != ARM_OK)
+		return rc;
+	if (au->c.size < au->lastc.size)
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "rollback: the log shows size %" PRIu64
+		                   ", smaller than the %" PRIu64
+		                   " verified before (state %s/checkpoint)",
+		                   au->c.size, au->lastc.size, au->logdir);
+	if (au->c.size == au->lastc.size && memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0) {
+		hash_hex(hx, au->c.root);
+		hash_hex(hy, au->lastc.root);
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "split view: the log shows root %s at size %" PRIu64
+		                   ", and showed root %s at that size before",
+		                   hx, au->c.size, hy);
+	}
+	if (au->c.size == au->nleaves && au->ck.len == au->last.len &&
+	    memcmp(au->ck.data, au->last.data, au->ck.len) == 0)
+		au->unchanged = true;
+	return ARM_OK;
+}
+
+/*
+ * Room for one more bundle: the round's array and the ones kept for the
+ * cache grow together, doubling.
+ */
+static int
+round_grow(struct cli_audit *au, struct round *r, struct arm_err *e)
+{
+	size_t nc = r->bcap ? 2 * r->bcap : 4;
+	void *p1 = realloc(r->bundles, nc * sizeof(*r->bundles));
+	if (p1 != NULL)
+		r->bundles = p1;
+	void *p2 = p1 ? realloc(au->keep, nc * sizeof(*au->keep)) : NULL;
+	if (p2 != NULL)
+		au->keep = p2;
+	void *p3 = p2 ? realloc(au->keep_idx, nc * sizeof(*au->keep_idx)) : NULL;
+	if (p3 == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "out of memory for %zu entry bundles", nc);
+	au->keep_idx = p3;
+	r->bcap = nc;
+	return ARM_OK;
+}
+
+/*
+ * The leaves of bundle b: those seen before must hash the same (else a
+ * split view), the new ones are recorded, and entry 0 must be the one
+ * served at /entry/0 when that named the key.
+ */
+static int
+round_leaves(struct cli_audit *au, const struct round *r, uint64_t b,
+             const struct bundle_entry *ents, unsigned width, struct arm_err *e)
+{
+	uint64_t idx;
+	unsigned i;
+
+	for (i = 0; i < width; i++) {
+		uint8_t h[HASH_SIZE];
+		idx = b * TILE_WIDTH + i;
+		hash_leaf(h, ents[i].data, ents[i].len);
+		if (idx < au->nleaves) {
+			if (memcmp(h, au->leaves[idx], HASH_SIZE) != 0)
+				return arm_err_set(e, ARM_ECONFLICT,
+				                   "split view: entry %" PRIu64
+				                   " differs from the entry "
+				                   "seen at that index before",
+				                   idx);
+			continue;
+		}
+		memcpy(au->leaves[idx], h, HASH_SIZE);
+		if (idx == 0 && r->have_cand && memcmp(h, r->e0leaf, HASH_SIZE) != 0)
+			return arm_err_set(e, ARM_EVERIFY,
+			                   "entry 0 served at /entry/0 is not entry 0 of the tree");
+	}
+	return ARM_OK;
+}
+
+/* Fetch bundle b, keep it for the cache when full and new, check its leaves. */
+static int
+round_bundle(struct cli_audit *au, struct round *r, uint64_t b, struct arm_err *e)
+{
+	struct bundle_entry ents[256];
+	struct buf *bb;
+	struct tile t;
+	bool cached;
+	uint64_t upto = (b + 1) * TILE_WIDTH < au->c.size ? (b + 1) * TILE_WIDTH : au->c.size;
+	int rc;
+
+	if (b - r->first_b == r->bcap && (rc = round_grow(au, r, e)) != ARM_OK)
+		return rc;
+	if ((rc = grow_leaves(au, upto, e)) != ARM_OK)
+		return rc;
+	bb = &r->bundles[b - r->first_b];
+	buf_init(bb, 256u * (BUNDLE_ENTRY_MAX + 2));
+	r->nbund++;
+	if (!tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t))
+		return arm_err_set(e, ARM_EUSAGE, "no entry bundle %" PRIu64, b);
+	if ((rc = bundle_get(au, &t, bb, &cached, e)) != ARM_OK) {
+		if (r->deferred) {
+			arm_err_prefix(e,
+			               "checkpoint: no signature by the log key %s+%08x, and the "
+			               "entries that could show an amendment changing it cannot be "
+			               "read",
+			               r->key->name, (unsigned)r->key->key_id);
+			rc = bad(e);
+		}
+		return rc;
+	}
+	if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK) {
+		arm_err_prefix(e, "entry bundle %" PRIu64, b);
+		return bad(e);
+	}
+	if (!cached)
+		au->bundles++;
+	if (!cached && au->cache && t.width == TILE_WIDTH) {
+		au->keep[au->nkeep] = *bb;
+		au->keep_idx[au->nkeep++] = b;
+		buf_init(bb, 0);
+		bb = &au->keep[au->nkeep - 1];
+		if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
+			return rc;
+	}
+	return round_leaves(au, r, b, ents, t.width, e);
+}
+
+/* 4. The entries: what is new, and the partial bundle again. */
+static int
+round_fetch(struct cli_audit *au, struct round *r, struct arm_err *e)
+{
+	uint64_t b;
+	int rc;
+
+	if (au->c.size < au->nleaves)
+		return arm_err_set(e, ARM_ECONFLICT,
+		                   "rollback: the log shows size %" PRIu64
+		                   ", smaller than the %" PRIu64 " entries seen before",
+		                   au->c.size, au->nleaves);
+	r->first_b = au->nleaves / TILE_WIDTH;
+	r->nb = (au->c.size + TILE_WIDTH - 1) / TILE_WIDTH;
+	keep_release(au);
+	/*
+	 * Memory grows bundle by bundle, never from the size alone: a size
+	 * that no bundles back ends at the first one missing, not in a huge
+	 * allocation.
+	 */
+	for (b = r->first_b; b < r->nb; b++)
+		if ((rc = round_bundle(au, r, b, e)) != ARM_OK)
+			return rc;
+	return ARM_OK;
+}
+
+/*
+ * The root, before anything in the entries is believed; then the tiles,
+ * the last checkpoint as a prefix when the leaves were rebuilt here, and
+ * the --since checkpoint read for step 5.
+ */
+static int
+round_root(struct cli_audit *au, struct round *r, struct arm_err *e)
+{
+	uint8_t root[HASH_SIZE];
+	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
 	struct merkle_mem mm;
 	struct merkle_src src;
-	struct tile t;
+	int rc;
+
+	merkle_mem_src(&mm, (const uint8_t(*)[HASH_SIZE])au->leaves, au->c.size, &src);
+	if ((rc = merkle_root(&src, au->c.size, root, e)) != ARM_OK)
+		return rc;
+	if (memcmp(root, au->c.root, HASH_SIZE) != 0) {
+		hash_hex(hx, root);
+		hash_hex(hy, au->c.root);
+		return arm_err_set(
+		    e, r->old == 0 || r->deferred ? ARM_EVERIFY : ARM_ECONFLICT,
+		    "the %" PRIu64 " entries hash to root %s, the checkpoint says %s%s", au->c.size,
+		    hx, hy,
+		    r->old > 0 ? " (split view: the entries seen before do not lead to it)" : "");
+	}
+	if ((rc = check_tiles(au, r->old, e)) != ARM_OK)
+		return rc;
+	au->nleaves = au->c.size;
+	if (!au->rp_open && !r->deferred) {
+		/* The leaves were rebuilt here: the last checkpoint must be a prefix. */
+		if (au->have_last &&
+		    (rc = consistent(au, au->last.data, au->last.len, &au->pinned.log_key,
+		                     "the last checkpoint verified", e)) != ARM_OK)
+			return rc;
+	}
+	if (au->since != NULL && !au->rp_open) {
+		if ((rc = cli_read_file(au->since, &r->prev, e)) != ARM_OK)
+			return rc;
+	}
+	return ARM_OK;
+}
+
+/*
+ * Entry 0 was applied: its agreement must be the pinned one. Keep its id
+ * (the pinned roots name it) and a description (name, parties) for reports.
+ */
+static int
+round_entry0(struct cli_audit *au, struct arm_err *e)
+{
+	const struct agreement *a = engine_agreement(au->rp.eng);
+	uint8_t pin[HASH_SIZE];
+	size_t parties[64], np, k, n;
+
+	if (pin_known(au, pin) && memcmp(a->id, pin, HASH_SIZE) != 0) {
+		pin_mismatch(au, a->id, a, e);
+		return ARM_EVERIFY;
+	}
+	memcpy(au->a0_id, a->id, HASH_SIZE);
+	n = (size_t)snprintf(au->a0_desc, sizeof(au->a0_desc), "'%s'", a->name);
+	np = agreement_parties(a, parties, ARM_ARRAY_LEN(parties));
+	for (k = 0; k < np && n < sizeof(au->a0_desc); k++)
+		n += (size_t)snprintf(au->a0_desc + n, sizeof(au->a0_desc) - n, "%s%s",
+		                      k ? ", " : "; signed by ", a->actors[parties[k]].id);
+	au->have_a0 = true;
+	return ARM_OK;
+}
+
+/* Apply the entries of bundle b not applied yet to the replay. */
+static int
+round_apply(struct cli_audit *au, const struct round *r, uint64_t b, struct arm_err *e)
+{
 	struct bundle_entry ents[256];
-	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
+	struct buf *bb = &r->bundles[b - r->first_b];
+	struct tile t;
+	uint64_t idx;
+	size_t kk;
 	unsigned i;
 	int rc;
 
-	agreement_init(&cand);
+	for (kk = 0; kk < au->nkeep; kk++)
+		if (au->keep_idx[kk] == b)
+			bb = &au->keep[kk];
+	if (b < r->first_b)
+		/* Cannot happen: entries are applied as soon as they are verified. */
+		return arm_err_set(e, ARM_EUSAGE, "replay behind the fetched bundles");
+	(void)tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t);
+	if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
+		return rc;
+	for (i = 0; i < t.width; i++) {
+		idx = b * TILE_WIDTH + i;
+		if (idx < au->applied)
+			continue;
+		zone_prepare(au, ents[i].data, ents[i].len);
+		if ((rc = cli_replay_apply(&au->rp, idx, ents[i].data, ents[i].len, e)) != ARM_OK) {
+			arm_err_prefix(e, "rule break: replay of entry %" PRIu64, idx);
+			rc = bad(e);
+			au->broken = true;
+			return rc;
+		}
+		au->applied = idx + 1;
+		au->broken = true; /* until the round passes */
+		if (idx == 0 && (rc = round_entry0(au, e)) != ARM_OK)
+			return rc;
+	}
+	return ARM_OK;
+}
+
+/* 5. The rules, entry 0 checked against the pin first. */
+static int
+round_replay(struct cli_audit *au, const struct round *r, struct arm_err *e)
+{
+	uint64_t b;
+	int rc;
+
+	if (!au->rp_open) {
+		if ((rc = cli_replay_init(&au->rp, au->zones, ENGINE_NO_TIME, true, e)) != ARM_OK)
+			return rc;
+		au->rp_open = true;
+		au->rp.fetch = zone_fetch;
+		au->rp.fetch_ctx = au;
+		au->applied = 0;
+	}
+	for (b = au->applied / TILE_WIDTH; b < r->nb; b++)
+		if ((rc = round_apply(au, r, b, e)) != ARM_OK)
+			return rc;
+	return ARM_OK;
+}
+
+/*
+ * The signature again with the key in force (an amendment may rotate it),
+ * then the last checkpoint and the --since one as prefixes of this tree.
+ */
+static int
+round_key_in_force(struct cli_audit *au, const struct round *r, const struct agreement *inforce,
+                   struct arm_err *e)
+{
+	uint8_t pin[HASH_SIZE];
+	int rc;
+
+	if (r->deferred || !signed_by(&au->n, &inforce->log.key)) {
+		if (!signed_by(&au->n, &inforce->log.key)) {
+			if (pin_known(au, pin) && au->have_a0 &&
+			    memcmp(au->a0_id, pin, HASH_SIZE) != 0) {
+				pin_mismatch(au, au->a0_id, inforce, e);
+				return ARM_EVERIFY;
+			}
+			return arm_err_set(
+			    e, ARM_EVERIFY,
+			    "checkpoint: signature invalid: no signature by the log key %s+%08x "
+			    "that the agreement in force names%s",
+			    inforce->log.key.name, (unsigned)inforce->log.key.key_id,
+			    au->have_pinned ? " (and none by the pinned key)" : "");
+		}
+	}
+	if ((rc = check_sig(au, &inforce->log.key, inforce->log.origin, e)) != ARM_OK)
+		return rc;
+	if (au->have_last && r->deferred &&
+	    (rc = consistent(au, au->last.data, au->last.len, &au->pinned.log_key,
+	                     "the last checkpoint verified", e)) != ARM_OK)
+		return rc;
+	if (r->prev.len > 0) {
+		const struct note_verifier *k = &inforce->log.key;
+		struct note tmpn = {0};
+		if (note_parse(&tmpn, r->prev.data, r->prev.len, NOTE_MAX_SIZE, NULL) == ARM_OK &&
+		    !signed_by(&tmpn, k) && au->have_pinned)
+			k = &au->pinned.log_key;
+		note_release(&tmpn);
+		if ((rc = consistent(au, r->prev.data, r->prev.len, k, au->since, e)) != ARM_OK)
+			return rc;
+	}
+	return ARM_OK;
+}
+
+/*
+ * 7. The roots: changed only by an amendment (au->amended, described in
+ * au->amend_note); another entry 0 is a pin mismatch.
+ */
+static int
+round_roots(struct cli_audit *au, const struct agreement *inforce, struct arm_err *e)
+{
+	struct trust_roots seen;
+	struct buf d = BUF_INIT(4096);
+	int rc;
+
+	if (!au->have_pinned) {
+		au->first_visit = true;
+		return ARM_OK;
+	}
+	seen = au->pinned;
+	if ((rc = trust_from_agreement(&seen, inforce, inforce, au->c.size, e)) != ARM_OK) {
+		buf_release(&d);
+		return rc;
+	}
+	memcpy(seen.agreement, au->a0_id, HASH_SIZE);
+	if (trust_diff(&au->pinned, &seen, &d) > 0) {
+		if (memcmp(seen.agreement, au->pinned.agreement, HASH_SIZE) != 0) {
+			buf_release(&d);
+			pin_mismatch(au, au->a0_id, inforce, e);
+			return ARM_EVERIFY;
+		}
+		/* Same entry 0, a consistent tree: only amendments can do this. */
+		au->amended = true;
+		snprintf(au->amend_note, sizeof(au->amend_note), "%.*s", (int)d.len,
+		         (const char *)d.data);
+	}
+	buf_release(&d);
+	return ARM_OK;
+}
+
+int
+cli_audit_round(struct cli_audit *au, struct arm_err *e)
+{
+	struct round r = {.e0 = BUF_INIT(BUNDLE_ENTRY_MAX), .prev = BUF_INIT(NOTE_MAX_SIZE)};
+	const struct agreement *inforce;
+	uint64_t b;
+	int rc;
+
+	r.old = au->nleaves;
+	agreement_init(&r.cand);
 	if (au->broken)
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "an earlier round failed after changing the replay");
@@ -735,318 +1195,16 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 		goto out;
 	au->prev_size = au->have_last ? au->lastc.size : 0;
 
-	/* 1. Parse. */
-	note_release(&au->n);
-	if ((rc = cli_audit_fetch(au, "checkpoint", &au->ck, e)) != ARM_OK) {
-		arm_err_prefix(e, "checkpoint");
+	if ((rc = round_parse(au, e)) != ARM_OK || (rc = round_signature(au, &r, e)) != ARM_OK ||
+	    (rc = round_rollback(au, &r, e)) != ARM_OK || au->unchanged)
 		goto out;
-	}
-	if ((rc = note_parse(&au->n, au->ck.data, au->ck.len, NOTE_MAX_SIZE, e)) != ARM_OK ||
-	    (rc = ckpt_parse(&au->c, au->n.text, au->n.text_len, e)) != ARM_OK) {
-		arm_err_prefix(e, "checkpoint");
-		rc = bad(e);
+	if ((rc = round_fetch(au, &r, e)) != ARM_OK || (rc = round_root(au, &r, e)) != ARM_OK ||
+	    (rc = round_replay(au, &r, e)) != ARM_OK)
 		goto out;
-	}
-
-	/* 2. The signature, with a key known before the size is used. */
-	if (au->have_pinned) {
-		key = &au->pinned.log_key;
-		origin = au->pinned.origin;
-	} else if (au->have_pin_roots) {
-		key = &au->pin_roots.log_key;
-		origin = au->pin_roots.origin;
-	} else {
-		if ((rc = first_entry(au, &e0, e)) != ARM_OK)
-			goto out;
-		zone_prepare(au, e0.data, e0.len);
-		if (au->zones != NULL)
-			snprintf(au->rp.zones, sizeof(au->rp.zones), "%s", au->zones);
-		rc = entry_open_agreement(&en, &cand, e0.data, e0.len, "entry 0", zone_read, au,
-		                          NULL, e);
-		entry_release(&en);
-		if (rc != ARM_OK) {
-			arm_err_prefix(e, "entry 0 (the agreement)");
-			rc = bad(e);
-			goto out;
-		}
-		have_cand = true;
-		hash_leaf(e0leaf, e0.data, e0.len);
-		if (au->pin_set && memcmp(cand.id, au->pin_id, HASH_SIZE) != 0) {
-			pin_mismatch(au, cand.id, &cand, e);
-			rc = ARM_EVERIFY;
-			goto out;
-		}
-		key = &cand.log.key;
-		origin = cand.log.origin;
-	}
-	if (signed_by(&au->n, key)) {
-		if ((rc = check_sig(au, key, origin, e)) != ARM_OK)
-			goto out;
-	} else {
-		/* Perhaps an amendment rotated the log key: decided after the replay. */
-		deferred = true;
-	}
-	if (au->c.size == 0) {
-		rc = arm_err_set(e, ARM_ENOTFOUND,
-		                 "the log is empty: no agreement to audit against");
-		goto out;
-	}
-
-	/* 3. Rollback, and nothing new. */
-	if (au->have_last && !deferred) {
-		if ((au->c.size < au->lastc.size ||
-		     (au->c.size == au->lastc.size &&
-		      memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0)) &&
-		    (rc = entry0_changed(au, e)) != ARM_OK)
-			goto out;
-		if (au->c.size < au->lastc.size) {
-			rc = arm_err_set(e, ARM_ECONFLICT,
-			                 "rollback: the log shows size %" PRIu64
-			                 ", smaller than the %" PRIu64
-			                 " verified before (state %s/checkpoint)",
-			                 au->c.size, au->lastc.size, au->logdir);
-			goto out;
-		}
-		if (au->c.size == au->lastc.size &&
-		    memcmp(au->c.root, au->lastc.root, HASH_SIZE) != 0) {
-			hash_hex(hx, au->c.root);
-			hash_hex(hy, au->lastc.root);
-			rc = arm_err_set(e, ARM_ECONFLICT,
-			                 "split view: the log shows root %s at size %" PRIu64
-			                 ", and showed root %s at that size before",
-			                 hx, au->c.size, hy);
-			goto out;
-		}
-		if (au->c.size == au->nleaves && au->ck.len == au->last.len &&
-		    memcmp(au->ck.data, au->last.data, au->ck.len) == 0) {
-			au->unchanged = true;
-			rc = ARM_OK;
-			goto out;
-		}
-	}
-
-	/* 4. The entries: what is new, and the partial bundle again. */
-	if (au->c.size < au->nleaves) {
-		rc = arm_err_set(e, ARM_ECONFLICT,
-		                 "rollback: the log shows size %" PRIu64
-		                 ", smaller than the %" PRIu64 " entries seen before",
-		                 au->c.size, au->nleaves);
-		goto out;
-	}
-	first_b = au->nleaves / TILE_WIDTH;
-	nb = (au->c.size + TILE_WIDTH - 1) / TILE_WIDTH;
-	keep_release(au);
-	/*
-	 * Memory grows bundle by bundle, never from the size alone: a size
-	 * that no bundles back ends at the first one missing, not in a huge
-	 * allocation.
-	 */
-	for (b = first_b; b < nb; b++) {
-		struct buf *bb;
-		uint64_t upto =
-		    (b + 1) * TILE_WIDTH < au->c.size ? (b + 1) * TILE_WIDTH : au->c.size;
-		if (b - first_b == bcap) {
-			size_t nc = bcap ? 2 * bcap : 4;
-			void *p1 = realloc(bundles, nc * sizeof(*bundles));
-			if (p1 != NULL)
-				bundles = p1;
-			void *p2 = p1 ? realloc(au->keep, nc * sizeof(*au->keep)) : NULL;
-			if (p2 != NULL)
-				au->keep = p2;
-			void *p3 = p2 ? realloc(au->keep_idx, nc * sizeof(*au->keep_idx)) : NULL;
-			if (p3 == NULL) {
-				rc = arm_err_set(e, ARM_ENOMEM,
-				                 "out of memory for %zu entry bundles", nc);
-				goto out;
-			}
-			au->keep_idx = p3;
-			bcap = nc;
-		}
-		if ((rc = grow_leaves(au, upto, e)) != ARM_OK)
-			goto out;
-		bb = &bundles[b - first_b];
-		buf_init(bb, 256u * (BUNDLE_ENTRY_MAX + 2));
-		nbund++;
-		if (!tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t)) {
-			rc = arm_err_set(e, ARM_EUSAGE, "no entry bundle %" PRIu64, b);
-			goto out;
-		}
-		if ((rc = bundle_get(au, &t, bb, &cached, e)) != ARM_OK) {
-			if (deferred)
-				arm_err_prefix(
-				    e,
-				    "checkpoint: no signature by the log key %s+%08x, and the "
-				    "entries that could show an amendment changing it cannot be "
-				    "read",
-				    key->name, (unsigned)key->key_id);
-			if (deferred)
-				rc = bad(e);
-			goto out;
-		}
-		if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK) {
-			arm_err_prefix(e, "entry bundle %" PRIu64, b);
-			rc = bad(e);
-			goto out;
-		}
-		if (!cached)
-			au->bundles++;
-		if (!cached && au->cache && t.width == TILE_WIDTH) {
-			au->keep[au->nkeep] = *bb;
-			au->keep_idx[au->nkeep++] = b;
-			buf_init(bb, 0);
-			bb = &au->keep[au->nkeep - 1];
-			if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
-				goto out;
-		}
-		for (i = 0; i < t.width; i++) {
-			uint8_t h[HASH_SIZE];
-			idx = b * TILE_WIDTH + i;
-			hash_leaf(h, ents[i].data, ents[i].len);
-			if (idx < au->nleaves) {
-				if (memcmp(h, au->leaves[idx], HASH_SIZE) != 0) {
-					rc = arm_err_set(e, ARM_ECONFLICT,
-					                 "split view: entry %" PRIu64
-					                 " differs from the entry "
-					                 "seen at that index before",
-					                 idx);
-					goto out;
-				}
-				continue;
-			}
-			memcpy(au->leaves[idx], h, HASH_SIZE);
-			if (idx == 0 && have_cand && memcmp(h, e0leaf, HASH_SIZE) != 0) {
-				rc = arm_err_set(
-				    e, ARM_EVERIFY,
-				    "entry 0 served at /entry/0 is not entry 0 of the tree");
-				goto out;
-			}
-		}
-	}
-
-	/* The root, before anything in the entries is believed. */
-	merkle_mem_src(&mm, (const uint8_t(*)[HASH_SIZE])au->leaves, au->c.size, &src);
-	if ((rc = merkle_root(&src, au->c.size, root, e)) != ARM_OK)
-		goto out;
-	if (memcmp(root, au->c.root, HASH_SIZE) != 0) {
-		hash_hex(hx, root);
-		hash_hex(hy, au->c.root);
-		rc = arm_err_set(
-		    e, old == 0 || deferred ? ARM_EVERIFY : ARM_ECONFLICT,
-		    "the %" PRIu64 " entries hash to root %s, the checkpoint says %s%s", au->c.size,
-		    hx, hy,
-		    old > 0 ? " (split view: the entries seen before do not lead to it)" : "");
-		goto out;
-	}
-	if ((rc = check_tiles(au, old, e)) != ARM_OK)
-		goto out;
-	au->nleaves = au->c.size;
-	if (!au->rp_open && !deferred) {
-		/* The leaves were rebuilt here: the last checkpoint must be a prefix. */
-		if (au->have_last &&
-		    (rc = consistent(au, au->last.data, au->last.len, &au->pinned.log_key,
-		                     "the last checkpoint verified", e)) != ARM_OK)
-			goto out;
-	}
-	if (au->since != NULL && !au->rp_open) {
-		if ((rc = cli_read_file(au->since, &prev, e)) != ARM_OK)
-			goto out;
-	}
-
-	/* 5. The rules, entry 0 checked against the pin first. */
-	if (!au->rp_open) {
-		if ((rc = cli_replay_init(&au->rp, au->zones, ENGINE_NO_TIME, true, e)) != ARM_OK)
-			goto out;
-		au->rp_open = true;
-		au->rp.fetch = zone_fetch;
-		au->rp.fetch_ctx = au;
-		au->applied = 0;
-	}
-	for (b = au->applied / TILE_WIDTH; b < nb; b++) {
-		struct buf *bb = &bundles[b - first_b];
-		size_t kk;
-		for (kk = 0; kk < au->nkeep; kk++)
-			if (au->keep_idx[kk] == b)
-				bb = &au->keep[kk];
-		if (b < first_b) {
-			/* Cannot happen: entries are applied as soon as they are verified. */
-			rc = arm_err_set(e, ARM_EUSAGE, "replay behind the fetched bundles");
-			goto out;
-		}
-		(void)tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t);
-		if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
-			goto out;
-		for (i = 0; i < t.width; i++) {
-			idx = b * TILE_WIDTH + i;
-			if (idx < au->applied)
-				continue;
-			zone_prepare(au, ents[i].data, ents[i].len);
-			if ((rc = cli_replay_apply(&au->rp, idx, ents[i].data, ents[i].len, e)) !=
-			    ARM_OK) {
-				arm_err_prefix(e, "rule break: replay of entry %" PRIu64, idx);
-				rc = bad(e);
-				au->broken = true;
-				goto out;
-			}
-			au->applied = idx + 1;
-			au->broken = true; /* until the round passes */
-			if (idx == 0) {
-				const struct agreement *a = engine_agreement(au->rp.eng);
-				size_t parties[64], np, k, n;
-				if (pin_known(au, pin) && memcmp(a->id, pin, HASH_SIZE) != 0) {
-					pin_mismatch(au, a->id, a, e);
-					rc = ARM_EVERIFY;
-					goto out;
-				}
-				/* Keep entry 0's id: the pinned roots name it. */
-				memcpy(au->a0_id, a->id, HASH_SIZE);
-				n = (size_t)snprintf(au->a0_desc, sizeof(au->a0_desc), "'%s'",
-				                     a->name);
-				np = agreement_parties(a, parties, ARM_ARRAY_LEN(parties));
-				for (k = 0; k < np && n < sizeof(au->a0_desc); k++)
-					n += (size_t)snprintf(
-					    au->a0_desc + n, sizeof(au->a0_desc) - n, "%s%s",
-					    k ? ", " : "; signed by ", a->actors[parties[k]].id);
-				au->have_a0 = true;
-			}
-		}
-	}
 	/* Every new full bundle is kept: a restart fetches only what is new. */
 	inforce = engine_agreement(au->rp.eng);
-
-	/* The signature again with the key in force (an amendment may rotate it). */
-	if (deferred || !signed_by(&au->n, &inforce->log.key)) {
-		if (!signed_by(&au->n, &inforce->log.key)) {
-			if (pin_known(au, pin) && au->have_a0 &&
-			    memcmp(au->a0_id, pin, HASH_SIZE) != 0) {
-				pin_mismatch(au, au->a0_id, inforce, e);
-				rc = ARM_EVERIFY;
-				goto out;
-			}
-			rc = arm_err_set(
-			    e, ARM_EVERIFY,
-			    "checkpoint: signature invalid: no signature by the log key %s+%08x "
-			    "that the agreement in force names%s",
-			    inforce->log.key.name, (unsigned)inforce->log.key.key_id,
-			    au->have_pinned ? " (and none by the pinned key)" : "");
-			goto out;
-		}
-	}
-	if ((rc = check_sig(au, &inforce->log.key, inforce->log.origin, e)) != ARM_OK)
+	if ((rc = round_key_in_force(au, &r, inforce, e)) != ARM_OK)
 		goto out;
-	if (au->have_last && deferred &&
-	    (rc = consistent(au, au->last.data, au->last.len, &au->pinned.log_key,
-	                     "the last checkpoint verified", e)) != ARM_OK)
-		goto out;
-	if (prev.len > 0) {
-		const struct note_verifier *k = &inforce->log.key;
-		struct note tmpn = {0};
-		if (note_parse(&tmpn, prev.data, prev.len, NOTE_MAX_SIZE, NULL) == ARM_OK &&
-		    !signed_by(&tmpn, k) && au->have_pinned)
-			k = &au->pinned.log_key;
-		note_release(&tmpn);
-		if ((rc = consistent(au, prev.data, prev.len, k, au->since, e)) != ARM_OK)
-			goto out;
-	}
 
 	/* 6. The witness quorum of the agreement in force, and the log clock against it. */
 	if ((rc = quorum(au, inforce, e)) != ARM_OK)
@@ -1054,45 +1212,22 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	if ((rc = clock_bound(au, inforce, e)) != ARM_OK)
 		goto out;
 
-	/* 7. The roots: changed only by an amendment. */
-	if (au->have_pinned) {
-		struct trust_roots seen = au->pinned;
-		struct buf d = BUF_INIT(4096);
-		if ((rc = trust_from_agreement(&seen, inforce, inforce, au->c.size, e)) != ARM_OK) {
-			buf_release(&d);
-			goto out;
-		}
-		memcpy(seen.agreement, au->a0_id, HASH_SIZE);
-		if (trust_diff(&au->pinned, &seen, &d) > 0) {
-			if (memcmp(seen.agreement, au->pinned.agreement, HASH_SIZE) != 0) {
-				buf_release(&d);
-				pin_mismatch(au, au->a0_id, inforce, e);
-				rc = ARM_EVERIFY;
-				goto out;
-			}
-			/* Same entry 0, a consistent tree: only amendments can do this. */
-			au->amended = true;
-			snprintf(au->amend_note, sizeof(au->amend_note), "%.*s", (int)d.len,
-			         (const char *)d.data);
-		}
-		buf_release(&d);
-	} else {
-		au->first_visit = true;
-	}
+	if ((rc = round_roots(au, inforce, e)) != ARM_OK)
+		goto out;
 	rc = ARM_OK;
 	au->broken = false;
 out:
 	if (rc != ARM_OK && e != NULL && e->rc == ARM_OK)
 		e->rc = rc;
-	for (b = 0; b < nbund; b++)
-		buf_release(&bundles[b]);
-	free(bundles);
-	if (have_cand)
-		agreement_release(&cand);
-	if (rc != ARM_OK && old < au->nleaves)
-		au->nleaves = old;
-	buf_release(&e0);
-	buf_release(&prev);
+	for (b = 0; b < r.nbund; b++)
+		buf_release(&r.bundles[b]);
+	free(r.bundles);
+	if (r.have_cand)
+		agreement_release(&r.cand);
+	if (rc != ARM_OK && r.old < au->nleaves)
+		au->nleaves = r.old;
+	buf_release(&r.e0);
+	buf_release(&r.prev);
 	return rc;
 }
 

@@ -141,6 +141,71 @@ install_zones(const struct amend *am, const struct agreement *na, struct arm_err
 	return ARM_OK;
 }
 
+/* --dry-run: what the amendment changes, as text or --json; nothing is built. */
+static void
+print_dry(const struct amend *am, const struct agreement *a, const struct agreement *na,
+          const struct buf *diff, size_t nchanges)
+{
+	char h1[2 * HASH_SIZE + 1], h2[2 * HASH_SIZE + 1];
+	const char *p = (const char *)diff->data, *q;
+	bool first = true;
+
+	if (!am->json) {
+		printf("amendment of %s, dated %s: %zu change%s\n", a->name, am->time, nchanges,
+		       nchanges == 1 ? "" : "s");
+		if (diff->len > 0)
+			fwrite(diff->data, 1, diff->len, stdout);
+		return;
+	}
+	agreement_id_hex(a, h1);
+	agreement_id_hex(na, h2);
+	printf("{\"agreement\":\"%s\",\"new\":\"%s\",\"changes\":[", h1, h2);
+	while (p != NULL && *p) {
+		q = strchr(p, '\n');
+		if (q == NULL)
+			break;
+		printf("%s", first ? "" : ",");
+		cli_json_str(stdout, p, (size_t)(q - p));
+		first = false;
+		p = q + 1;
+	}
+	printf("]}\n");
+}
+
+/*
+ * --combine: the parties' signatures on text merged into merged, which
+ * every party of the agreement in force a must have signed (entry_open
+ * refuses otherwise) and which must fit an entry.
+ */
+static int
+combine(const struct amend *am, const struct agreement *a, const struct buf *text,
+        struct buf *merged, struct arm_err *e)
+{
+	char what[8192];
+	size_t nsigs;
+	struct entry en;
+	int rc;
+
+	snprintf(what, sizeof(what),
+	         "this amendment (its text differs from the one built from '%s' and --time "
+	         "%s)",
+	         am->file, am->time);
+	ARM_TRY(cli_merge_party_sigs("amend", what, am->signed_files, am->nsigned, a, text, merged,
+	                             &nsigs, e));
+	entry_init(&en);
+	rc = entry_open(&en, merged->data, merged->len, a, e);
+	entry_release(&en);
+	if (rc != ARM_OK) {
+		arm_err_prefix(e, "amend: the combined amendment");
+		return rc;
+	}
+	if (merged->len > ENTRY_MAX_SIZE)
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "amend: the signed amendment is %zu bytes, more than %u",
+		                   merged->len, ENTRY_MAX_SIZE);
+	return ARM_OK;
+}
+
 static int
 run(struct amend *am, struct arm_err *e)
 {
@@ -191,29 +256,7 @@ run(struct amend *am, struct arm_err *e)
 	    (rc = entry_amend_text(&na, a->id, &t, &text, e)) != ARM_OK)
 		goto out;
 	if (am->dry) {
-		if (am->json) {
-			char h1[2 * HASH_SIZE + 1], h2[2 * HASH_SIZE + 1];
-			const char *p = (const char *)diff.data, *q;
-			bool first = true;
-			agreement_id_hex(a, h1);
-			agreement_id_hex(&na, h2);
-			printf("{\"agreement\":\"%s\",\"new\":\"%s\",\"changes\":[", h1, h2);
-			while (p != NULL && *p) {
-				q = strchr(p, '\n');
-				if (q == NULL)
-					break;
-				printf("%s", first ? "" : ",");
-				cli_json_str(stdout, p, (size_t)(q - p));
-				first = false;
-				p = q + 1;
-			}
-			printf("]}\n");
-		} else {
-			printf("amendment of %s, dated %s: %zu change%s\n", a->name, am->time,
-			       nchanges, nchanges == 1 ? "" : "s");
-			if (diff.len > 0)
-				fwrite(diff.data, 1, diff.len, stdout);
-		}
+		print_dry(am, a, &na, &diff, nchanges);
 		goto out;
 	}
 	if (!am->combine) {
@@ -224,38 +267,8 @@ run(struct amend *am, struct arm_err *e)
 		fwrite(text.data, 1, text.len, stdout);
 		goto out;
 	}
-	{
-		char what[8192];
-		size_t nsigs;
-
-		snprintf(what, sizeof(what),
-		         "this amendment (its text differs from the one built from '%s' and --time "
-		         "%s)",
-		         am->file, am->time);
-		rc = cli_merge_party_sigs("amend", what, am->signed_files, am->nsigned, a, &text,
-		                          &merged, &nsigs, e);
-		if (rc != ARM_OK)
-			goto out;
-	}
-	{
-		/* Every party of the agreement in force must have signed (entry_open refuses
-		 * otherwise). */
-		struct entry en;
-		entry_init(&en);
-		rc = entry_open(&en, merged.data, merged.len, a, e);
-		entry_release(&en);
-		if (rc != ARM_OK) {
-			arm_err_prefix(e, "amend: the combined amendment");
-			goto out;
-		}
-	}
-	if (merged.len > ENTRY_MAX_SIZE) {
-		rc = arm_err_set(e, ARM_ELIMIT,
-		                 "amend: the signed amendment is %zu bytes, more than %u",
-		                 merged.len, ENTRY_MAX_SIZE);
-		goto out;
-	}
-	if ((rc = install_zones(am, &na, e)) != ARM_OK)
+	if ((rc = combine(am, a, &text, &merged, e)) != ARM_OK ||
+	    (rc = install_zones(am, &na, e)) != ARM_OK)
 		goto out;
 	fwrite(merged.data, 1, merged.len, stdout);
 out:

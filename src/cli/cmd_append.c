@@ -137,17 +137,138 @@ print_entry_json(const char *src, uint64_t index, bool dup, const uint8_t *note,
 	printf("}\n");
 }
 
+/*
+ * Every entry named in srcs read into files (p->ents and p->lens point
+ * into them) before anything is opened: a missing file writes nothing.
+ */
+static int
+read_entries(char **srcs, size_t n, struct buf *files, struct pending *p, struct arm_err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		buf_init(&files[i], ENTRY_MAX_SIZE);
+		if ((rc = cli_read_file(srcs[i], &files[i], e)) != ARM_OK)
+			return rc;
+		p->ents[i] = files[i].data ? files[i].data : (const uint8_t *)"";
+		p->lens[i] = files[i].len;
+	}
+	p->n = n;
+	return ARM_OK;
+}
+
+/*
+ * The log's writer, signing with --key or the key file its config names,
+ * with the hooks that hold the write to what the dry run checked.
+ */
+static int
+open_writer(const char *dir, const char *keyarg, struct note_signer *s, struct pending *p,
+            struct log **l, struct arm_err *e)
+{
+	struct log_config cfg;
+	struct log_opts o;
+
+	ARM_TRY(log_config_read(dir, &cfg, e));
+	if (keyarg == NULL && cfg.key_path[0] == '\0')
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "log '%s' records no key file: give --key LOG.key", dir);
+	ARM_TRY(cli_key_signer(keyarg ? keyarg : cfg.key_path, s, e));
+	memset(&o, 0, sizeof(o));
+	o.writer = true;
+	o.key = s;
+	o.hooks.ctx = p;
+	o.hooks.check = append_check;
+	o.hooks.clock = append_clock;
+	o.hooks.retract = append_retract;
+	return log_open(l, dir, &o, e);
+}
+
+/*
+ * The committed log replayed into r; it was checked when it was written,
+ * so without signatures. p->base is its size.
+ */
+static int
+replay_committed(struct log *l, const char *dir, const char *zones, struct cli_replay *r,
+                 struct pending *p, struct arm_err *e)
+{
+	int rc;
+
+	ARM_TRY(cli_replay_init(r, zones, ENGINE_NO_TIME, false, e));
+	p->base = log_size(l);
+	if (p->base > 100000)
+		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)p->base);
+	if ((rc = log_scan(l, 0, p->base, cli_replay_apply, r, e)) != ARM_OK) {
+		arm_err_prefix(e, "replaying '%s'", dir);
+		return rc;
+	}
+	return ARM_OK;
+}
+
+/*
+ * Dry run: the batch's clock leaf as the sequencer will put it first,
+ * then every new entry through signatures and rules, in order.
+ */
+static int
+dry_run(struct cli_replay *r, const struct note_signer *s, struct pending *p, char **srcs,
+        struct arm_err *e)
+{
+	size_t i;
+	int rc;
+
+	ARM_TRY(cli_replay_clock(r, p->base, s, &p->clock_note, e));
+	if (p->clock_note.len > 0) {
+		struct note cn;
+		ARM_TRY(note_parse(&cn, p->clock_note.data, p->clock_note.len, 0, e));
+		rc = buf_append(&p->clock_text, cn.text, cn.text_len, e);
+		note_release(&cn);
+		if (rc != ARM_OK)
+			return rc;
+		p->base++;
+	}
+	for (i = 0; i < p->n; i++) {
+		if ((rc = engine_log_check(r->eng, p->base + i, p->ents[i], p->lens[i], e)) !=
+		    ARM_OK) {
+			arm_err_prefix(e, "'%s' refused, nothing written", srcs[i]);
+			return rc;
+		}
+	}
+	return ARM_OK;
+}
+
+/* What became of each entry; the exit code of the first refused, else 0. */
+static int
+report_appended(const struct log_result *res, const struct pending *p, char **srcs, int json)
+{
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (res[i].err.rc != ARM_OK) {
+			fprintf(stderr, "armistice: '%s': %s\n", srcs[i], res[i].err.msg);
+			if (ret == 0)
+				ret = arm_rc_exit(res[i].err.rc);
+			continue;
+		}
+		if (json)
+			print_entry_json(srcs[i], res[i].index, res[i].dup, p->ents[i], p->lens[i]);
+		else
+			printf("appended '%s' as entry %llu%s\n", srcs[i],
+			       (unsigned long long)res[i].index,
+			       res[i].dup ? " (already in the log)" : "");
+	}
+	return ret;
+}
+
 int
 cmd_append(int argc, char **argv)
 {
 	const char *keyarg = NULL, *zones = NULL, *dir;
-	char zbuf[4096];
+	char zbuf[4096], **srcs;
 	int json = 0, c, rc, ret = 0;
 	struct arm_err e = {0};
 	struct cli_replay r;
-	struct log_config cfg;
 	struct note_signer s;
-	struct log_opts o;
 	struct log *l = NULL;
 	struct pending p;
 	struct buf *files = NULL;
@@ -172,11 +293,11 @@ cmd_append(int argc, char **argv)
 	if (argc - optind < 2)
 		return cli_usage_error("append", "wants DIR and at least one SIGNED entry");
 	dir = argv[optind];
+	srcs = argv + optind + 1;
 	n = (size_t)(argc - optind - 1);
 	if (zones == NULL)
 		zones = cli_zones_default(dir, zbuf, sizeof(zbuf));
 
-	/* Read every entry first: a missing file writes nothing. */
 	files = calloc(n, sizeof(*files));
 	p.ents = calloc(n, sizeof(*p.ents));
 	p.lens = calloc(n, sizeof(*p.lens));
@@ -185,87 +306,13 @@ cmd_append(int argc, char **argv)
 		rc = arm_err_set(&e, ARM_ENOMEM, "out of memory for %zu entries", n);
 		goto fail;
 	}
-	for (i = 0; i < n; i++) {
-		buf_init(&files[i], ENTRY_MAX_SIZE);
-		if ((rc = cli_read_file(argv[optind + 1 + (int)i], &files[i], &e)) != ARM_OK)
-			goto fail;
-		p.ents[i] = files[i].data ? files[i].data : (const uint8_t *)"";
-		p.lens[i] = files[i].len;
-	}
-	p.n = n;
-
-	/* Open the writer with our hook, then replay what is committed. */
-	if ((rc = log_config_read(dir, &cfg, &e)) != ARM_OK)
+	if ((rc = read_entries(srcs, n, files, &p, &e)) != ARM_OK ||
+	    (rc = open_writer(dir, keyarg, &s, &p, &l, &e)) != ARM_OK ||
+	    (rc = replay_committed(l, dir, zones, &r, &p, &e)) != ARM_OK ||
+	    (rc = dry_run(&r, &s, &p, srcs, &e)) != ARM_OK ||
+	    (rc = log_append_many(l, p.ents, p.lens, n, res, &e)) != ARM_OK)
 		goto fail;
-	if (keyarg == NULL && cfg.key_path[0] == '\0') {
-		rc = arm_err_set(&e, ARM_EUSAGE, "log '%s' records no key file: give --key LOG.key",
-		                 dir);
-		goto fail;
-	}
-	if ((rc = cli_key_signer(keyarg ? keyarg : cfg.key_path, &s, &e)) != ARM_OK)
-		goto fail;
-	memset(&o, 0, sizeof(o));
-	o.writer = true;
-	o.key = &s;
-	o.hooks.ctx = &p;
-	o.hooks.check = append_check;
-	o.hooks.clock = append_clock;
-	o.hooks.retract = append_retract;
-	if ((rc = log_open(&l, dir, &o, &e)) != ARM_OK)
-		goto fail;
-	/* The committed log was checked when it was written: replay without signatures. */
-	if ((rc = cli_replay_init(&r, zones, ENGINE_NO_TIME, false, &e)) != ARM_OK)
-		goto fail;
-	p.base = log_size(l);
-	if (p.base > 100000)
-		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)p.base);
-	if ((rc = log_scan(l, 0, p.base, cli_replay_apply, &r, &e)) != ARM_OK) {
-		arm_err_prefix(&e, "replaying '%s'", dir);
-		goto fail;
-	}
-
-	/*
-	 * Dry run: the batch's clock leaf as the sequencer will put it first,
-	 * then every new entry through signatures and rules, in order.
-	 */
-	if ((rc = cli_replay_clock(&r, p.base, &s, &p.clock_note, &e)) != ARM_OK)
-		goto fail;
-	if (p.clock_note.len > 0) {
-		struct note cn;
-		if ((rc = note_parse(&cn, p.clock_note.data, p.clock_note.len, 0, &e)) != ARM_OK)
-			goto fail;
-		rc = buf_append(&p.clock_text, cn.text, cn.text_len, &e);
-		note_release(&cn);
-		if (rc != ARM_OK)
-			goto fail;
-		p.base++;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = engine_log_check(r.eng, p.base + i, p.ents[i], p.lens[i], &e)) !=
-		    ARM_OK) {
-			arm_err_prefix(&e, "'%s' refused, nothing written",
-			               argv[optind + 1 + (int)i]);
-			goto fail;
-		}
-	}
-
-	if ((rc = log_append_many(l, p.ents, p.lens, n, res, &e)) != ARM_OK)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		const char *src = argv[optind + 1 + (int)i];
-		if (res[i].err.rc != ARM_OK) {
-			fprintf(stderr, "armistice: '%s': %s\n", src, res[i].err.msg);
-			if (ret == 0)
-				ret = arm_rc_exit(res[i].err.rc);
-			continue;
-		}
-		if (json)
-			print_entry_json(src, res[i].index, res[i].dup, p.ents[i], p.lens[i]);
-		else
-			printf("appended '%s' as entry %llu%s\n", src,
-			       (unsigned long long)res[i].index,
-			       res[i].dup ? " (already in the log)" : "");
-	}
+	ret = report_appended(res, &p, srcs, json);
 	goto out;
 fail:
 	ret = cli_fail(&e);

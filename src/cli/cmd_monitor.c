@@ -347,18 +347,140 @@ mon_sleep(double secs)
 		;
 }
 
+/* The options cmd_monitor keeps to itself (the rest go into struct mon). */
+struct mon_opts {
+	const char *state, *trust, *agr;
+	double interval;
+	bool once;
+};
+
+/* The options and URL into m and o: -1 to go on, else the exit code (0 after --help). */
+static int
+mon_args(struct mon *m, struct mon_opts *o, int argc, char **argv, struct arm_err *e)
+{
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", monitor_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': m->party = optarg; break;
+		case 'S': o->state = optarg; break;
+		case 'i':
+			o->interval = strtod(optarg, &end);
+			if (*end != '\0' || !(o->interval >= 0.05 && o->interval <= 86400))
+				return cli_usage_error("monitor",
+				                       "--interval takes seconds, 0.05 to 86400");
+			break;
+		case 'd':
+			m->days = strtoll(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '\0' || m->days < 0 || m->days > 36500)
+				return cli_usage_error("monitor", "--days takes 0 to 36500");
+			break;
+		case 'o': o->once = true; break;
+		case 'x': m->exec = optarg; break;
+		case 'j': m->json = 1; break;
+		case 'n':
+			if (cli_replay_time(optarg, &m->fixed_now, e) != ARM_OK)
+				return cli_usage_error("monitor", "--now: %s", e->msg);
+			break;
+		case 'a': o->agr = optarg; break;
+		case 't': o->trust = optarg; break;
+		case 'z': m->au.zones = optarg; break;
+		case 'h': fputs(monitor_usage, stdout); return 0;
+		default: return cli_usage_error("monitor", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("monitor", "one URL or log directory is required");
+	if (m->party == NULL || !agreement_id_valid(m->party, strlen(m->party)))
+		return cli_usage_error("monitor", "--party ID (an actor id) is required");
+	return -1;
+}
+
+/*
+ * A round that verified a new checkpoint: save the state, say what was
+ * verified, and report the party's events since the last size. False to
+ * stop, with *code the exit code.
+ */
+static bool
+mon_new_size(struct mon *m, bool first, int64_t now, struct arm_err *e, int *code)
+{
+	/* Entries before the last size were reported by an earlier run. */
+	uint64_t from = first && !m->au.have_pinned ? 0 : m->au.prev_size;
+
+	if (cli_audit_save(&m->au, now, e) != ARM_OK) {
+		*code = cli_fail(e);
+		return false;
+	}
+	if (first && m->au.first_visit)
+		cli_audit_print_pinned(&m->au, stderr);
+	if (m->au.amended)
+		fprintf(stderr,
+		        "armistice monitor: the agreement in force changed by "
+		        "amendment: %s\n",
+		        m->au.amend_note);
+	if (!m->json)
+		fprintf(stderr,
+		        "armistice monitor: size %" PRIu64 " verified (%" PRIu64
+		        " new entries, %zu cosignatures: %s)\n",
+		        m->au.c.size, m->au.c.size - m->au.prev_size, m->au.cosigs,
+		        m->au.cosigners[0] ? m->au.cosigners : "none needed");
+	*code = mon_report(m, first && m->au.first_visit ? 0 : from, now);
+	return *code == 0;
+}
+
+/*
+ * Audit rounds until a signal, an alarm, or (--once) the first round.
+ * Returns the exit code.
+ */
+static int
+mon_loop(struct mon *m, const struct mon_opts *o, struct arm_err *e)
+{
+	bool first = true;
+	int rc, code = 0;
+
+	while (!monitor_stop) {
+		int64_t now = m->fixed_now != ENGINE_NO_TIME ? m->fixed_now : (int64_t)time(NULL);
+		rc = cli_audit_round(&m->au, e);
+		if (rc == ARM_EIO || rc == ARM_ENOTFOUND || rc == ARM_ENOMEM) {
+			/* Not reachable is not an attack: say so, try again. */
+			fprintf(stderr, "armistice monitor: %s: %s\n",
+			        o->once ? "cannot audit" : "will retry", e->msg);
+			if (o->once) {
+				code = arm_rc_exit(e->rc);
+				break;
+			}
+			mon_sleep(o->interval);
+			continue;
+		}
+		if (rc != ARM_OK) {
+			code = mon_alarm(m, e);
+			break;
+		}
+		if (!m->au.unchanged) {
+			if (!mon_new_size(m, first, now, e, &code))
+				break;
+		} else if (first) {
+			(void)mon_report(m, m->au.c.size, now);
+		}
+		first = false;
+		if (o->once)
+			break;
+		mon_sleep(o->interval);
+	}
+	return code;
+}
+
 int
 cmd_monitor(int argc, char **argv)
 {
 	static struct mon m;
+	struct mon_opts o = {NULL, NULL, NULL, 60, false};
 	struct arm_err e;
 	struct sigaction sa;
 	char zd[4096];
-	const char *state = NULL, *trust = NULL, *agr = NULL;
-	double interval = 60;
-	bool once = false, first = true;
-	char *end;
-	int c, rc, code = 0;
+	int code;
 	size_t i;
 
 	memset(&m, 0, sizeof(m));
@@ -366,41 +488,9 @@ cmd_monitor(int argc, char **argv)
 	m.au.cache = true;
 	m.days = 14;
 	m.fixed_now = ENGINE_NO_TIME;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", monitor_opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': m.party = optarg; break;
-		case 'S': state = optarg; break;
-		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end != '\0' || !(interval >= 0.05 && interval <= 86400))
-				return cli_usage_error("monitor",
-				                       "--interval takes seconds, 0.05 to 86400");
-			break;
-		case 'd':
-			m.days = strtoll(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '\0' || m.days < 0 || m.days > 36500)
-				return cli_usage_error("monitor", "--days takes 0 to 36500");
-			break;
-		case 'o': once = true; break;
-		case 'x': m.exec = optarg; break;
-		case 'j': m.json = 1; break;
-		case 'n':
-			if (cli_replay_time(optarg, &m.fixed_now, &e) != ARM_OK)
-				return cli_usage_error("monitor", "--now: %s", e.msg);
-			break;
-		case 'a': agr = optarg; break;
-		case 't': trust = optarg; break;
-		case 'z': m.au.zones = optarg; break;
-		case 'h': fputs(monitor_usage, stdout); return 0;
-		default: return cli_usage_error("monitor", "unknown option");
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage_error("monitor", "one URL or log directory is required");
-	if (m.party == NULL || !agreement_id_valid(m.party, strlen(m.party)))
-		return cli_usage_error("monitor", "--party ID (an actor id) is required");
-	if (cli_audit_setup(&m.au, argv[optind], state, agr, trust, &e) != ARM_OK) {
+	if ((code = mon_args(&m, &o, argc, argv, &e)) >= 0)
+		return code;
+	if (cli_audit_setup(&m.au, argv[optind], o.state, o.agr, o.trust, &e) != ARM_OK) {
 		cli_audit_release(&m.au);
 		return e.rc == ARM_EUSAGE ? cli_usage_error("monitor", "%s", e.msg) : cli_fail(&e);
 	}
@@ -413,63 +503,14 @@ cmd_monitor(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if ((rc = cli_audit_open(&m.au, &e)) != ARM_OK) {
+	if (cli_audit_open(&m.au, &e) != ARM_OK) {
 		code = cli_fail(&e);
-		goto out;
+	} else {
+		if (!m.json)
+			fprintf(stderr, "armistice monitor: following %s for %s%s\n", m.au.base,
+			        m.party, m.au.have_last ? " (resuming from the state)" : "");
+		code = mon_loop(&m, &o, &e);
 	}
-	if (!m.json)
-		fprintf(stderr, "armistice monitor: following %s for %s%s\n", m.au.base, m.party,
-		        m.au.have_last ? " (resuming from the state)" : "");
-	while (!monitor_stop) {
-		int64_t now = m.fixed_now != ENGINE_NO_TIME ? m.fixed_now : (int64_t)time(NULL);
-		uint64_t from;
-		rc = cli_audit_round(&m.au, &e);
-		if (rc == ARM_EIO || rc == ARM_ENOTFOUND || rc == ARM_ENOMEM) {
-			/* Not reachable is not an attack: say so, try again. */
-			fprintf(stderr, "armistice monitor: %s: %s\n",
-			        once ? "cannot audit" : "will retry", e.msg);
-			if (once) {
-				code = arm_rc_exit(e.rc);
-				break;
-			}
-			mon_sleep(interval);
-			continue;
-		}
-		if (rc != ARM_OK) {
-			code = mon_alarm(&m, &e);
-			break;
-		}
-		if (!m.au.unchanged) {
-			/* Entries before the last size were reported by an earlier run. */
-			from = first && !m.au.have_pinned ? 0 : m.au.prev_size;
-			if ((rc = cli_audit_save(&m.au, now, &e)) != ARM_OK) {
-				code = cli_fail(&e);
-				break;
-			}
-			if (first && m.au.first_visit)
-				cli_audit_print_pinned(&m.au, stderr);
-			if (m.au.amended)
-				fprintf(stderr,
-				        "armistice monitor: the agreement in force changed by "
-				        "amendment: %s\n",
-				        m.au.amend_note);
-			if (!m.json)
-				fprintf(stderr,
-				        "armistice monitor: size %" PRIu64 " verified (%" PRIu64
-				        " new entries, %zu cosignatures: %s)\n",
-				        m.au.c.size, m.au.c.size - m.au.prev_size, m.au.cosigs,
-				        m.au.cosigners[0] ? m.au.cosigners : "none needed");
-			if ((code = mon_report(&m, first && m.au.first_visit ? 0 : from, now)) != 0)
-				break;
-		} else if (first) {
-			(void)mon_report(&m, m.au.c.size, now);
-		}
-		first = false;
-		if (once)
-			break;
-		mon_sleep(interval);
-	}
-out:
 	cli_audit_release(&m.au);
 	for (i = 0; i < m.nseen; i++)
 		free(m.seen[i]);

@@ -165,124 +165,161 @@ check_quorum(const struct note *n, const struct note_verifier *keys, size_t nkey
 	return ARM_OK;
 }
 
+/* What proof verify found: the proof, its checkpoint, the cosignatures, the clock. */
+struct proof_found {
+	struct note_verifier keys[1 + PROOF_WITNESS_MAX]; /* the log's, then the witnesses' */
+	struct note_check checks[1 + PROOF_WITNESS_MAX];
+	struct tproof p;
+	struct ckpt c;
+	struct note n;
+	size_t ncos;
+	struct logclock clk;
+	bool have_clk, have_proof;
+	uint64_t cos_min; /* the earliest cosignature time, UINT64_MAX: none */
+};
+
+/*
+ * The proof in pf for the entry: its inclusion under a checkpoint signed
+ * by keys[0] (of --origin if given), the witness quorum, and the clock leaf
+ * of the receipt if any. Errors are prefixed with the proof's file name.
+ */
+static int
+proof_check(const struct proof_args *a, const struct buf *entry, const struct buf *pf,
+            struct proof_found *f, struct arm_err *e)
+{
+	int rc = tproof_parse(&f->p, pf->data, pf->len, TPROOF_MAX_SIZE, e);
+
+	f->have_proof = rc == ARM_OK;
+	if (rc == ARM_OK)
+		rc = tproof_verify(&f->p, entry->data, entry->len, &f->keys[0], &f->c, &f->n, e);
+	if (rc == ARM_OK && a->origin != NULL && strcmp(f->c.origin, a->origin) != 0)
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "checkpoint origin \"%.200s\" is not the expected \"%.200s\"",
+		                 f->c.origin, a->origin);
+	if (rc == ARM_OK)
+		rc = check_quorum(&f->n, f->keys, 1 + a->nwitness, f->checks, a->quorum, &f->ncos,
+		                  e);
+	/* The sequencing time (logclock.h): the clock leaf must check too. */
+	if (rc == ARM_OK && f->p.extra_len > 0) {
+		rc = logclock_receipt_verify(f->p.extra, f->p.extra_len, f->p.index, f->c.size,
+		                             f->c.root, &f->keys[0], &f->clk, e);
+		f->have_clk = rc == ARM_OK;
+		/* An edited receipt fails verification, whatever the edit made of it. */
+		if (rc != ARM_OK)
+			rc = e->rc = ARM_EVERIFY;
+	}
+	if (rc != ARM_OK)
+		arm_err_prefix(e, "'%s'", a->files[1]);
+	return rc;
+}
+
+/* --json: the verified proof as one object. */
+static void
+proof_print_json(const struct proof_args *a, const struct proof_found *f, const char *root)
+{
+	char ts[21];
+	size_t i;
+
+	printf("{\"ok\":true,\"index\":%" PRIu64 ",\"origin\":", f->p.index);
+	cli_json_str(stdout, f->c.origin, strlen(f->c.origin));
+	printf(",\"size\":%" PRIu64 ",\"root\":\"%s\",\"quorum\":%ld,\"witnesses\":[", f->c.size,
+	       root, a->quorum);
+	for (i = 0; i < a->nwitness; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		cli_json_str(stdout, f->keys[1 + i].name, strlen(f->keys[1 + i].name));
+		printf(",\"key_id\":\"%08x\",\"cosigned\":%s", (unsigned)f->keys[1 + i].key_id,
+		       f->checks[1 + i].ok ? "true" : "false");
+		if (f->checks[1 + i].ok)
+			printf(",\"time\":%" PRIu64, f->checks[1 + i].timestamp);
+		printf("}");
+	}
+	printf("]");
+	if (f->have_clk) {
+		engine_time_utc(f->clk.time, ts);
+		printf(",\"sequenced\":{\"after\":\"%s\",\"clock_index\":%" PRIu64 ",\"before\":",
+		       ts, f->clk.index);
+		if (f->cos_min != UINT64_MAX) {
+			engine_time_utc((int64_t)f->cos_min, ts);
+			printf("\"%s\"}", ts);
+		} else {
+			printf("null}");
+		}
+	}
+	printf("}\n");
+}
+
+/* The verified proof as text: the entry, when it was sequenced, each witness. */
+static void
+proof_print_text(const struct proof_args *a, const struct proof_found *f, const char *root)
+{
+	char ts[21];
+	size_t i;
+
+	printf("ok: entry %" PRIu64 " of %s, checkpoint size %" PRIu64 " root %s\n", f->p.index,
+	       f->c.origin, f->c.size, root);
+	if (f->have_clk) {
+		engine_time_utc(f->clk.time, ts);
+		printf("sequenced at or after %s (the log's clock, entry %" PRIu64 ")", ts,
+		       f->clk.index);
+		if (f->cos_min != UINT64_MAX) {
+			engine_time_utc((int64_t)f->cos_min, ts);
+			printf(" and before %s (the earliest cosignature)", ts);
+		}
+		printf("\n");
+	}
+	for (i = 0; i < a->nwitness; i++) {
+		printf("%s %s+%08x", f->checks[1 + i].ok ? "cosigned" : "absent  ",
+		       f->keys[1 + i].name, (unsigned)f->keys[1 + i].key_id);
+		if (f->checks[1 + i].ok)
+			printf(" time %" PRIu64, f->checks[1 + i].timestamp);
+		printf("\n");
+	}
+	if (a->nwitness > 0)
+		printf("quorum %ld: %zu of %zu witnesses cosigned\n", a->quorum, f->ncos,
+		       a->nwitness);
+}
+
 static int
 proof_verify_cmd(int argc, char **argv)
 {
-	struct note_verifier keys[1 + PROOF_WITNESS_MAX];
-	struct note_check checks[1 + PROOF_WITNESS_MAX];
+	struct proof_found f;
 	struct buf entry = BUF_INIT(BUNDLE_ENTRY_MAX), pf = BUF_INIT(TPROOF_MAX_SIZE);
 	struct arm_err e = {ARM_OK, ""};
-	struct tproof p;
-	struct ckpt c;
-	struct note n = {NULL, 0, NULL, 0};
 	struct proof_args a;
 	char root[B64_ENCLEN(HASH_SIZE) + 1];
-	size_t i, ncos = 0;
-	int rc, status, have_proof = 0;
-	struct logclock clk;
-	bool have_clk = false;
-	uint64_t cos_min = UINT64_MAX;
-	char ts[21];
+	size_t i;
+	int rc, status;
 
 	if ((status = proof_parse_args("verify", argc, argv, 2, &a)) >= 0)
 		return status;
-	memset(&p, 0, sizeof(p));
-	rc = cli_key_verifier(a.key, &keys[0], &e);
+	memset(&f, 0, sizeof(f));
+	f.cos_min = UINT64_MAX;
+	rc = cli_key_verifier(a.key, &f.keys[0], &e);
 	for (i = 0; rc == ARM_OK && i < a.nwitness; i++)
-		rc = cli_key_verifier(a.witness[i], &keys[1 + i], &e);
+		rc = cli_key_verifier(a.witness[i], &f.keys[1 + i], &e);
 	if (rc == ARM_OK)
 		rc = cli_read_file(a.files[0], &entry, &e);
 	if (rc == ARM_OK)
 		rc = cli_read_file(a.files[1], &pf, &e);
-	if (rc == ARM_OK) {
-		rc = tproof_parse(&p, pf.data, pf.len, TPROOF_MAX_SIZE, &e);
-		have_proof = rc == ARM_OK;
-		if (rc == ARM_OK)
-			rc = tproof_verify(&p, entry.data, entry.len, &keys[0], &c, &n, &e);
-		if (rc == ARM_OK && a.origin != NULL && strcmp(c.origin, a.origin) != 0)
-			rc = arm_err_set(
-			    &e, ARM_EVERIFY,
-			    "checkpoint origin \"%.200s\" is not the expected \"%.200s\"", c.origin,
-			    a.origin);
-		if (rc == ARM_OK)
-			rc = check_quorum(&n, keys, 1 + a.nwitness, checks, a.quorum, &ncos, &e);
-		/* The sequencing time (logclock.h): the clock leaf must check too. */
-		if (rc == ARM_OK && p.extra_len > 0) {
-			rc = logclock_receipt_verify(p.extra, p.extra_len, p.index, c.size, c.root,
-			                             &keys[0], &clk, &e);
-			have_clk = rc == ARM_OK;
-			/* An edited receipt fails verification, whatever the edit made of it. */
-			if (rc != ARM_OK)
-				rc = e.rc = ARM_EVERIFY;
-		}
-		if (rc != ARM_OK)
-			arm_err_prefix(&e, "'%s'", a.files[1]);
-	}
+	if (rc == ARM_OK)
+		rc = proof_check(&a, &entry, &pf, &f, &e);
 	if (rc != ARM_OK) {
 		status = cli_fail_json(&e, a.json);
 		goto out;
 	}
-	root_b64(c.root, root);
+	root_b64(f.c.root, root);
 	for (i = 0; i < a.nwitness; i++)
-		if (checks[1 + i].ok && checks[1 + i].timestamp < cos_min)
-			cos_min = checks[1 + i].timestamp;
-	if (a.json) {
-		printf("{\"ok\":true,\"index\":%" PRIu64 ",\"origin\":", p.index);
-		cli_json_str(stdout, c.origin, strlen(c.origin));
-		printf(",\"size\":%" PRIu64 ",\"root\":\"%s\",\"quorum\":%ld,\"witnesses\":[",
-		       c.size, root, a.quorum);
-		for (i = 0; i < a.nwitness; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			cli_json_str(stdout, keys[1 + i].name, strlen(keys[1 + i].name));
-			printf(",\"key_id\":\"%08x\",\"cosigned\":%s", (unsigned)keys[1 + i].key_id,
-			       checks[1 + i].ok ? "true" : "false");
-			if (checks[1 + i].ok)
-				printf(",\"time\":%" PRIu64, checks[1 + i].timestamp);
-			printf("}");
-		}
-		printf("]");
-		if (have_clk) {
-			engine_time_utc(clk.time, ts);
-			printf(",\"sequenced\":{\"after\":\"%s\",\"clock_index\":%" PRIu64
-			       ",\"before\":",
-			       ts, clk.index);
-			if (cos_min != UINT64_MAX) {
-				engine_time_utc((int64_t)cos_min, ts);
-				printf("\"%s\"}", ts);
-			} else {
-				printf("null}");
-			}
-		}
-		printf("}\n");
-	} else {
-		printf("ok: entry %" PRIu64 " of %s, checkpoint size %" PRIu64 " root %s\n",
-		       p.index, c.origin, c.size, root);
-		if (have_clk) {
-			engine_time_utc(clk.time, ts);
-			printf("sequenced at or after %s (the log's clock, entry %" PRIu64 ")", ts,
-			       clk.index);
-			if (cos_min != UINT64_MAX) {
-				engine_time_utc((int64_t)cos_min, ts);
-				printf(" and before %s (the earliest cosignature)", ts);
-			}
-			printf("\n");
-		}
-		for (i = 0; i < a.nwitness; i++) {
-			printf("%s %s+%08x", checks[1 + i].ok ? "cosigned" : "absent  ",
-			       keys[1 + i].name, (unsigned)keys[1 + i].key_id);
-			if (checks[1 + i].ok)
-				printf(" time %" PRIu64, checks[1 + i].timestamp);
-			printf("\n");
-		}
-		if (a.nwitness > 0)
-			printf("quorum %ld: %zu of %zu witnesses cosigned\n", a.quorum, ncos,
-			       a.nwitness);
-	}
+		if (f.checks[1 + i].ok && f.checks[1 + i].timestamp < f.cos_min)
+			f.cos_min = f.checks[1 + i].timestamp;
+	if (a.json)
+		proof_print_json(&a, &f, root);
+	else
+		proof_print_text(&a, &f, root);
 	status = fflush(stdout) == 0 ? 0 : 4;
 out:
-	note_release(&n);
-	if (have_proof)
-		tproof_release(&p);
+	note_release(&f.n);
+	if (f.have_proof)
+		tproof_release(&f.p);
 	buf_release(&entry);
 	buf_release(&pf);
 	return status;

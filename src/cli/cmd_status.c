@@ -403,16 +403,46 @@ what_they_do(enum engine_status s)
 	}
 }
 
-static int
-status_text(struct view *v)
+/* When the log last sequenced an entry, and how many entries are backdated. */
+static void
+status_clock(const struct view *v, const struct engine *eng, const struct agreement *a)
 {
-	const struct engine *eng = v->r.eng;
-	const struct agreement *a = engine_agreement(eng);
-	struct engine_calm calm;
-	struct engine_cview cv;
-	struct arm_err err;
-	size_t done, total, c, i, n;
-	char hex[2 * HASH_SIZE + 1], t[26], d[11];
+	uint64_t ci;
+	size_t nclocks, nb = engine_nbackdated(eng);
+	int64_t lt = engine_log_time(eng, &ci, &nclocks);
+	char lts[26];
+
+	if (lt == ENGINE_NO_TIME && v->at != ENGINE_NO_TIME) {
+		printf("log clock: no clock leaf dated by then\n");
+	} else if (lt == ENGINE_NO_TIME) {
+		printf("log clock: none (the log does not record when it sequenced "
+		       "entries)\n");
+	} else {
+		engine_time_local(lt, a->tz_offset, lts);
+		printf("log clock: last sequenced at %s (entry %llu)\n", lts,
+		       (unsigned long long)ci);
+	}
+	if (nb > 0) {
+		int64_t bd = a->log.clock_backdate;
+		if (bd % 86400 == 0)
+			printf("  %zu entr%s dated more than %lld day%s before the log "
+			       "sequenced them "
+			       "(backdated)\n",
+			       nb, nb == 1 ? "y" : "ies", (long long)(bd / 86400),
+			       bd == 86400 ? "" : "s");
+		else
+			printf("  %zu entr%s dated more than %llds before the log "
+			       "sequenced them "
+			       "(backdated)\n",
+			       nb, nb == 1 ? "y" : "ies", (long long)bd);
+	}
+}
+
+/* The title, the agreement and entries counted, D-day, the log clock. */
+static void
+status_header(const struct view *v, const struct engine *eng, const struct agreement *a)
+{
+	char hex[2 * HASH_SIZE + 1], t[26];
 
 	agreement_id_hex(a, hex);
 	engine_time_local(v->now, a->tz_offset, t);
@@ -431,37 +461,15 @@ status_text(struct view *v)
 		printf("in effect since %s (D-day); now is D%s%lld\n", eff, day < 0 ? "" : "+",
 		       (long long)day);
 	}
-	{
-		uint64_t ci;
-		size_t nclocks, nb = engine_nbackdated(eng);
-		int64_t lt = engine_log_time(eng, &ci, &nclocks);
-		char lts[26];
-		if (lt == ENGINE_NO_TIME && v->at != ENGINE_NO_TIME) {
-			printf("log clock: no clock leaf dated by then\n");
-		} else if (lt == ENGINE_NO_TIME) {
-			printf("log clock: none (the log does not record when it sequenced "
-			       "entries)\n");
-		} else {
-			engine_time_local(lt, a->tz_offset, lts);
-			printf("log clock: last sequenced at %s (entry %llu)\n", lts,
-			       (unsigned long long)ci);
-		}
-		if (nb > 0) {
-			int64_t bd = a->log.clock_backdate;
-			if (bd % 86400 == 0)
-				printf("  %zu entr%s dated more than %lld day%s before the log "
-				       "sequenced them "
-				       "(backdated)\n",
-				       nb, nb == 1 ? "y" : "ies", (long long)(bd / 86400),
-				       bd == 86400 ? "" : "s");
-			else
-				printf("  %zu entr%s dated more than %llds before the log "
-				       "sequenced them "
-				       "(backdated)\n",
-				       nb, nb == 1 ? "y" : "ies", (long long)bd);
-		}
-	}
+	status_clock(v, eng, a);
 	printf("\n");
+}
+
+/* Steps done of all, and per phase. */
+static void
+status_progress(const struct view *v, const struct engine *eng, const struct agreement *a)
+{
+	size_t done, total, i;
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	printf("Progress: step %zu of %zu done or kept\n", done, total);
@@ -471,31 +479,53 @@ status_text(struct view *v)
 		       agreement_text_in(&a->phases[i].names, a->phases[i].name, v->lang), done,
 		       total);
 	}
+}
 
-	if (engine_calm(eng, v->now, &calm, &err) != ARM_OK)
-		return cli_fail(&err);
-	{
-		int32_t off = calm.tz_offset < 0 ? -calm.tz_offset : calm.tz_offset;
-		char tz[16];
-		snprintf(tz, sizeof(tz), "UTC%c%02d:%02d", calm.tz_offset < 0 ? '-' : '+',
-		         (int)(off / 3600), (int)(off % 3600 / 60));
-		if (calm.found) {
-			char local[21];
-			engine_time_utc(calm.occurred + calm.tz_offset, local);
-			local[10] = '\0';
-			printf("\n%lld days without a confirmed provocation (%s, %s) since %s %s "
-			       "(entry %llu)\n",
-			       (long long)calm.days, tz, calm.inclusive ? "inclusive" : "exclusive",
-			       local, calm.type, (unsigned long long)calm.index);
-			if (calm.longest_gap >= 0)
-				printf("  %zu confirmed provocations; the longest calm between two "
-				       "was %lld days\n",
-				       calm.confirmed, (long long)calm.longest_gap);
-		} else {
-			printf("\nNo confirmed provocation in the log (days counted in %s, %s)\n",
-			       tz, calm.inclusive ? "inclusive" : "exclusive");
-		}
+/*
+ * Days without a confirmed provocation. False, with *ret the exit code of
+ * cli_fail, if they cannot be counted.
+ */
+static bool
+status_calm(const struct view *v, const struct engine *eng, int *ret)
+{
+	struct engine_calm calm;
+	struct arm_err err;
+	int32_t off;
+	char tz[16];
+
+	if (engine_calm(eng, v->now, &calm, &err) != ARM_OK) {
+		*ret = cli_fail(&err);
+		return false;
 	}
+	off = calm.tz_offset < 0 ? -calm.tz_offset : calm.tz_offset;
+	snprintf(tz, sizeof(tz), "UTC%c%02d:%02d", calm.tz_offset < 0 ? '-' : '+',
+	         (int)(off / 3600), (int)(off % 3600 / 60));
+	if (calm.found) {
+		char local[21];
+		engine_time_utc(calm.occurred + calm.tz_offset, local);
+		local[10] = '\0';
+		printf("\n%lld days without a confirmed provocation (%s, %s) since %s %s "
+		       "(entry %llu)\n",
+		       (long long)calm.days, tz, calm.inclusive ? "inclusive" : "exclusive", local,
+		       calm.type, (unsigned long long)calm.index);
+		if (calm.longest_gap >= 0)
+			printf("  %zu confirmed provocations; the longest calm between two "
+			       "was %lld days\n",
+			       calm.confirmed, (long long)calm.longest_gap);
+	} else {
+		printf("\nNo confirmed provocation in the log (days counted in %s, %s)\n", tz,
+		       calm.inclusive ? "inclusive" : "exclusive");
+	}
+	return true;
+}
+
+/* The commitments open now, then who waits on whom. */
+static void
+status_open_and_waits(const struct view *v, const struct engine *eng, const struct agreement *a)
+{
+	struct engine_cview cv;
+	size_t c, n;
+	char d[11];
 
 	printf("\nOpen now (may be claimed):\n");
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
@@ -528,6 +558,16 @@ status_text(struct view *v)
 	}
 	if (n == 0)
 		printf("  (nobody)\n");
+}
+
+/* The commitments overdue, then every reversal (the history keeps both). */
+static void
+status_overdue_and_reversals(const struct view *v, const struct engine *eng,
+                             const struct agreement *a)
+{
+	struct engine_cview cv;
+	size_t c, i, n;
+	char d[11];
 
 	printf("\nOverdue:\n");
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
@@ -557,6 +597,15 @@ status_text(struct view *v)
 	}
 	if (n == 0)
 		printf("  (none)\n");
+}
+
+/* Each actor's record, then the table of commitments. */
+static void
+status_records(const struct view *v, const struct engine *eng, const struct agreement *a)
+{
+	struct engine_cview cv;
+	size_t c, i;
+	char d[11];
 
 	printf("\nRecords:\n");
 	for (i = 0; i < a->nactors; i++) {
@@ -586,10 +635,137 @@ status_text(struct view *v)
 		       cv.due != ENGINE_NO_TIME ? d : "-", cv.overdue ? " OVERDUE" : "",
 		       cv.late ? " (late)" : "");
 	}
+}
+
+static int
+status_text(struct view *v)
+{
+	const struct engine *eng = v->r.eng;
+	const struct agreement *a = engine_agreement(eng);
+	int ret;
+
+	status_header(v, eng, a);
+	status_progress(v, eng, a);
+	if (!status_calm(v, eng, &ret))
+		return ret;
+	status_open_and_waits(v, eng, a);
+	status_overdue_and_reversals(v, eng, a);
+	status_records(v, eng, a);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- show */
+
+/*
+ * The deadline: each amendment that moved it, then the date with its rule
+ * (an hours rule is met to the second; a day rule by the end of the day).
+ */
+static void
+show_due(const struct engine *eng, size_t c, const struct engine_cview *cv)
+{
+	const struct agreement *a = engine_agreement(eng);
+	const struct agreement_commitment *cm = &a->commitments[c];
+	const struct engine_due_change *dh;
+	size_t i, nd = engine_due_history(eng, c, &dh);
+	char rule[AGREEMENT_ID_MAX + 48], tl[26], d[11];
+
+	/* "due 2018-12-31, extended to 2019-06-30 by entry 4" */
+	for (i = 0; i < nd; i++)
+		printf("  due was    %s, changed to %s by entry %llu (an amendment)\n", dh[i].from,
+		       dh[i].to, (unsigned long long)dh[i].index);
+	if (cv->due == ENGINE_NO_TIME && cm->due.kind == AGREEMENT_DUE_NONE)
+		return;
+	agreement_due_describe(a, &cm->due, rule, sizeof(rule));
+	due_day(cv->due, d);
+	if (cv->due != ENGINE_NO_TIME && cm->due.hours >= 0 &&
+	    (cm->due.kind == AGREEMENT_DUE_DDAY || cm->due.kind == AGREEMENT_DUE_AFTER)) {
+		engine_time_local(cv->due, a->tz_offset, tl);
+		printf("  due        %s (%s)\n", tl, rule);
+	} else if (cv->due != ENGINE_NO_TIME && cm->due.kind != AGREEMENT_DUE_DATE) {
+		printf("  due        %s, by the end of the day (%s)\n", d, rule);
+	} else if (cv->due != ENGINE_NO_TIME) {
+		printf("  due        %s\n", d);
+	} else {
+		printf("  due        %s (not yet known)\n", rule);
+	}
+}
+
+/* A quantity's progress: verified of the target, and what waits for verification. */
+static void
+show_quantity(const struct engine *eng, size_t c, const struct engine_cview *cv)
+{
+	const struct agreement_commitment *cm = &engine_agreement(eng)->commitments[c];
+	int64_t rep, ver, un;
+	char t1[32], t2[32], t3[32];
+	size_t i;
+
+	engine_quantity(eng, c, &rep, &ver);
+	un = rep > ver ? rep - ver : 0;
+	micro_text(ver, t1);
+	micro_text(cm->qty_target, t2);
+	micro_text(un, t3);
+	printf("  quantity   %s of %s %s (%lld %%)", t1, t2, cm->qty_unit,
+	       (long long)((ver > cm->qty_target ? cm->qty_target : ver) / (cm->qty_target / 100)));
+	if (cm->verify.kind == AGREEMENT_VERIFY_BY) {
+		printf(", verified by");
+		for (i = 0; i < cm->verify.nby; i++)
+			printf("%s %s", i ? "," : "", aname(eng, cm->verify.by[i]));
+	}
+	if (un > 0)
+		printf("; %s more reported, %s", t3,
+		       cv->status == ENGINE_DISPUTED ? "disputed" : "not yet verified");
+	printf("\n");
+}
+
+/* A standing obligation's violations: the count, the threshold, each incident. */
+static void
+show_violations(const struct engine *eng, const struct agreement_commitment *cm,
+                const struct engine_cview *cv)
+{
+	size_t i;
+	char d[11];
+
+	printf("  violations %zu confirmed", cv->nviolations);
+	if (cm->standing.violations > 0)
+		printf(" (breached at %zu within %lld days)", cm->standing.violations,
+		       (long long)cm->standing.days);
+	if (cm->standing.protect)
+		printf(", a duty to protect (whoever the perpetrator)");
+	if (cv->status == ENGINE_KEPT)
+		printf(": kept, %zu violation%s", cv->nviolations, cv->nviolations == 1 ? "" : "s");
+	printf("\n");
+	for (i = 0; i < cv->nviolations_listed; i++) {
+		struct engine_incident inc;
+		engine_incident(eng, cv->violations[i], &inc);
+		day_of(inc.occurred, d);
+		printf("    entry %-6llu %s  %s\n", (unsigned long long)inc.index, d,
+		       inc.confirmed ? "confirmed" : "overturned");
+	}
+}
+
+/* The progress items reported, then the status history. */
+static void
+show_history(const struct engine *eng, size_t c, const struct engine_cview *cv)
+{
+	const struct engine_progress_item *pi;
+	size_t i, n = engine_progress_items(eng, c, &pi);
+	char d[11];
+
+	for (i = 0; i < n; i++)
+		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value,
+		       pi[i].unit, (unsigned long long)pi[i].index);
+	printf("  history\n");
+	for (i = 0; i < cv->nhistory; i++) {
+		day_of(cv->history[i].time, d);
+		printf("    entry %-6llu %s  %s -> %s%s\n",
+		       (unsigned long long)cv->history[i].index, d,
+		       engine_status_name(cv->history[i].from),
+		       engine_status_name(cv->history[i].to),
+		       cv->history[i].reversal ? "  REVERSAL" : "");
+	}
+	if (cv->nhistory == 0)
+		printf("    (no change since the agreement)\n");
+}
 
 static int
 show_commitment(struct view *v, size_t c)
@@ -597,9 +773,8 @@ show_commitment(struct view *v, size_t c)
 	const struct engine *eng = v->r.eng;
 	const struct agreement *a = engine_agreement(eng);
 	const struct agreement_commitment *cm = &a->commitments[c];
-	const struct engine_progress_item *pi;
 	struct engine_cview cv;
-	size_t i, n;
+	size_t i;
 	char d[11];
 
 	if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
@@ -621,31 +796,7 @@ show_commitment(struct view *v, size_t c)
 	}
 	if (cm->together != AGREEMENT_NONE)
 		printf("  together   %s\n", a->togethers[cm->together].id);
-	{
-		/* "due 2018-12-31, extended to 2019-06-30 by entry 4" */
-		const struct engine_due_change *dh;
-		size_t nd = engine_due_history(eng, c, &dh);
-		for (i = 0; i < nd; i++)
-			printf("  due was    %s, changed to %s by entry %llu (an amendment)\n",
-			       dh[i].from, dh[i].to, (unsigned long long)dh[i].index);
-	}
-	if (cv.due != ENGINE_NO_TIME || cm->due.kind != AGREEMENT_DUE_NONE) {
-		char rule[AGREEMENT_ID_MAX + 48], tl[26];
-		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
-		due_day(cv.due, d);
-		/* an hours rule is met to the second; a day rule by the end of the day */
-		if (cv.due != ENGINE_NO_TIME && cm->due.hours >= 0 &&
-		    (cm->due.kind == AGREEMENT_DUE_DDAY || cm->due.kind == AGREEMENT_DUE_AFTER)) {
-			engine_time_local(cv.due, a->tz_offset, tl);
-			printf("  due        %s (%s)\n", tl, rule);
-		} else if (cv.due != ENGINE_NO_TIME && cm->due.kind != AGREEMENT_DUE_DATE) {
-			printf("  due        %s, by the end of the day (%s)\n", d, rule);
-		} else if (cv.due != ENGINE_NO_TIME) {
-			printf("  due        %s\n", d);
-		} else {
-			printf("  due        %s (not yet known)\n", rule);
-		}
-	}
+	show_due(eng, c, &cv);
 	if (cv.effective != ENGINE_NO_TIME) {
 		day_of(cv.effective, d);
 		printf("  effective  %s\n", d);
@@ -660,63 +811,14 @@ show_commitment(struct view *v, size_t c)
 		print_chain(eng, c);
 		printf("\n");
 	}
-	if (cm->qty_target > 0) {
-		int64_t rep, ver, un;
-		char t1[32], t2[32], t3[32];
-		engine_quantity(eng, c, &rep, &ver);
-		un = rep > ver ? rep - ver : 0;
-		micro_text(ver, t1);
-		micro_text(cm->qty_target, t2);
-		micro_text(un, t3);
-		printf("  quantity   %s of %s %s (%lld %%)", t1, t2, cm->qty_unit,
-		       (long long)((ver > cm->qty_target ? cm->qty_target : ver) /
-		                   (cm->qty_target / 100)));
-		if (cm->verify.kind == AGREEMENT_VERIFY_BY) {
-			printf(", verified by");
-			for (i = 0; i < cm->verify.nby; i++)
-				printf("%s %s", i ? "," : "", aname(eng, cm->verify.by[i]));
-		}
-		if (un > 0)
-			printf("; %s more reported, %s", t3,
-			       cv.status == ENGINE_DISPUTED ? "disputed" : "not yet verified");
-		printf("\n");
-	}
+	if (cm->qty_target > 0)
+		show_quantity(eng, c, &cv);
 	if (cm->tranche_of != AGREEMENT_NONE)
 		printf("  tranche    %lld %% of %s, verified\n", (long long)cm->tranche_pct,
 		       cname(eng, cm->tranche_of));
-	if (cm->standing.standing) {
-		printf("  violations %zu confirmed", cv.nviolations);
-		if (cm->standing.violations > 0)
-			printf(" (breached at %zu within %lld days)", cm->standing.violations,
-			       (long long)cm->standing.days);
-		if (cm->standing.protect)
-			printf(", a duty to protect (whoever the perpetrator)");
-		if (cv.status == ENGINE_KEPT)
-			printf(": kept, %zu violation%s", cv.nviolations,
-			       cv.nviolations == 1 ? "" : "s");
-		printf("\n");
-		for (i = 0; i < cv.nviolations_listed; i++) {
-			struct engine_incident inc;
-			engine_incident(eng, cv.violations[i], &inc);
-			day_of(inc.occurred, d);
-			printf("    entry %-6llu %s  %s\n", (unsigned long long)inc.index, d,
-			       inc.confirmed ? "confirmed" : "overturned");
-		}
-	}
-	n = engine_progress_items(eng, c, &pi);
-	for (i = 0; i < n; i++)
-		printf("  progress   %s = %s %s (entry %llu)\n", pi[i].quantity, pi[i].value,
-		       pi[i].unit, (unsigned long long)pi[i].index);
-	printf("  history\n");
-	for (i = 0; i < cv.nhistory; i++) {
-		day_of(cv.history[i].time, d);
-		printf("    entry %-6llu %s  %s -> %s%s\n", (unsigned long long)cv.history[i].index,
-		       d, engine_status_name(cv.history[i].from),
-		       engine_status_name(cv.history[i].to),
-		       cv.history[i].reversal ? "  REVERSAL" : "");
-	}
-	if (cv.nhistory == 0)
-		printf("    (no change since the agreement)\n");
+	if (cm->standing.standing)
+		show_violations(eng, cm, &cv);
+	show_history(eng, c, &cv);
 	return 0;
 }
 
@@ -792,28 +894,21 @@ graph_dot(struct view *v)
 
 /* ---------------------------------------------------------------- main */
 
+/*
+ * The options and operands into v. -1 to go on; else the exit code to
+ * return (0 after --help, 2 for a usage error).
+ */
 static int
-run(const char *cmd, int argc, char **argv)
+parse_args(struct view *v, const char *cmd, bool show, int argc, char **argv, struct arm_err *e)
 {
-	struct view v;
-	struct arm_err e = {0};
-	struct buf b = BUF_INIT(256u << 20);
-	int c, ret = 0;
-	bool show = strcmp(cmd, "show") == 0;
+	int c;
 
-	memset(&v, 0, sizeof(v));
-	v.amend_diff = (struct buf)BUF_INIT(1 << 20);
-	v.cmd = cmd;
-	v.at = ENGINE_NO_TIME;
-	v.at_in.t = ENGINE_NO_TIME;
-	v.index = UINT64_MAX;
-	v.timeline = strcmp(cmd, "timeline") == 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", status_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (cli_replay_at_parse(optarg, &v.at_in, &e) != ARM_OK)
-				return cli_usage_error(cmd, "--at: %s", e.msg);
+			if (cli_replay_at_parse(optarg, &v->at_in, e) != ARM_OK)
+				return cli_usage_error(cmd, "--at: %s", e->msg);
 			break;
 		case 'i': {
 			char *end;
@@ -824,21 +919,21 @@ run(const char *cmd, int argc, char **argv)
 			if (*end != '\0' || x == ULLONG_MAX)
 				return cli_usage_error(cmd, "--index takes a number, not '%s'",
 				                       optarg);
-			v.index = x;
+			v->index = x;
 			break;
 		}
 		case 'n':
-			if (cli_replay_at_parse(optarg, &v.now_in, &e) != ARM_OK)
-				return cli_usage_error(cmd, "--now: %s", e.msg);
-			v.have_now = true;
+			if (cli_replay_at_parse(optarg, &v->now_in, e) != ARM_OK)
+				return cli_usage_error(cmd, "--now: %s", e->msg);
+			v->have_now = true;
 			break;
-		case 'z': v.zones = optarg; break;
-		case 'j': v.json = 1; break;
+		case 'z': v->zones = optarg; break;
+		case 'j': v->json = 1; break;
 		case 'l':
 			if (!agreement_lang_valid(optarg, strlen(optarg)))
 				return cli_usage_error(cmd, "--lang: '%s' is not a language tag",
 				                       optarg);
-			v.lang = optarg;
+			v->lang = optarg;
 			break;
 		case 'h': fputs(status_usage, stdout); return 0;
 		default: return cli_usage_error(cmd, "unknown option");
@@ -846,9 +941,90 @@ run(const char *cmd, int argc, char **argv)
 	}
 	if (argc - optind != (show ? 2 : 1))
 		return cli_usage_error(cmd, show ? "wants DIR and ID" : "wants one DIR");
-	v.dir = argv[optind];
+	v->dir = argv[optind];
 	if (show)
-		v.id = argv[optind + 1];
+		v->id = argv[optind + 1];
+	return -1;
+}
+
+/*
+ * show --json: the state's object for commitment v->id, cut from the
+ * whole state at its matching bracket (strings skipped while counting).
+ */
+static int
+show_json(struct view *v, struct buf *b, struct arm_err *e)
+{
+	char key[AGREEMENT_ID_MAX + 16];
+	const char *p, *q;
+	int depth = 0;
+
+	if (engine_state_json(v->r.eng, v->now, b, e) != ARM_OK)
+		return cli_fail(e);
+	snprintf(key, sizeof(key), "{\"id\":\"%s\",\"phase\"", v->id);
+	p = strstr((const char *)b->data, key);
+	for (q = p; q != NULL && *q; q++) {
+		if (*q == '"') { /* skip strings */
+			for (q++; *q && *q != '"'; q++)
+				if (*q == '\\' && q[1])
+					q++;
+			continue;
+		}
+		if (*q == '{' || *q == '[')
+			depth++;
+		if ((*q == '}' || *q == ']') && --depth == 0)
+			break;
+	}
+	if (p == NULL || q == NULL || *q == '\0') {
+		e->rc = ARM_ENOTFOUND;
+		snprintf(e->msg, sizeof(e->msg), "no commitment '%s' in the state", v->id);
+		return cli_fail(e);
+	}
+	fwrite(p, 1, (size_t)(q - p + 1), stdout);
+	printf("\n");
+	return 0;
+}
+
+/* show DIR ID: a commitment (as text or --json), or an entry by its index. */
+static int
+show_id(struct view *v, const char *cmd, struct buf *b, struct arm_err *e)
+{
+	size_t ci = agreement_commitment_index(engine_agreement(v->r.eng), v->id);
+
+	if (ci != AGREEMENT_NONE && !v->json)
+		return show_commitment(v, ci);
+	if (ci != AGREEMENT_NONE)
+		return show_json(v, b, e);
+	if (v->id[0] >= '0' && v->id[0] <= '9') {
+		char *end;
+		unsigned long long x = strtoull(v->id, &end, 10);
+		if (*end != '\0')
+			return cli_usage_error(cmd, "ID is a commitment id or an entry index");
+		return show_entry(v, x, e);
+	}
+	e->rc = ARM_ENOTFOUND;
+	snprintf(e->msg, sizeof(e->msg), "no commitment '%s' in the agreement", v->id);
+	return cli_fail(e);
+}
+
+static int
+run(const char *cmd, int argc, char **argv)
+{
+	struct view v;
+	struct arm_err e = {0};
+	struct buf b = BUF_INIT(256u << 20);
+	int ret;
+	bool show = strcmp(cmd, "show") == 0;
+
+	memset(&v, 0, sizeof(v));
+	v.amend_diff = (struct buf)BUF_INIT(1 << 20);
+	v.cmd = cmd;
+	v.at = ENGINE_NO_TIME;
+	v.at_in.t = ENGINE_NO_TIME;
+	v.index = UINT64_MAX;
+	v.timeline = strcmp(cmd, "timeline") == 0;
+	if ((ret = parse_args(&v, cmd, show, argc, argv, &e)) >= 0)
+		return ret;
+	ret = 0;
 	v.now = (int64_t)time(NULL);
 	if (v.timeline && v.json)
 		printf("[");
@@ -864,55 +1040,7 @@ run(const char *cmd, int argc, char **argv)
 	} else if (strcmp(cmd, "graph") == 0) {
 		ret = graph_dot(&v);
 	} else if (show) {
-		size_t ci = agreement_commitment_index(engine_agreement(v.r.eng), v.id);
-		if (ci != AGREEMENT_NONE && !v.json) {
-			ret = show_commitment(&v, ci);
-		} else if (ci != AGREEMENT_NONE) {
-			/* JSON: the state's object for this commitment, cut from the whole. */
-			if (engine_state_json(v.r.eng, v.now, &b, &e) != ARM_OK) {
-				ret = cli_fail(&e);
-				goto out;
-			}
-			{
-				char key[AGREEMENT_ID_MAX + 16];
-				const char *p, *q;
-				int depth = 0;
-				snprintf(key, sizeof(key), "{\"id\":\"%s\",\"phase\"", v.id);
-				p = strstr((const char *)b.data, key);
-				for (q = p; q != NULL && *q; q++) {
-					if (*q == '"') { /* skip strings */
-						for (q++; *q && *q != '"'; q++)
-							if (*q == '\\' && q[1])
-								q++;
-						continue;
-					}
-					if (*q == '{' || *q == '[')
-						depth++;
-					if ((*q == '}' || *q == ']') && --depth == 0)
-						break;
-				}
-				if (p == NULL || q == NULL || *q == '\0') {
-					e.rc = ARM_ENOTFOUND;
-					snprintf(e.msg, sizeof(e.msg),
-					         "no commitment '%s' in the state", v.id);
-					ret = cli_fail(&e);
-					goto out;
-				}
-				fwrite(p, 1, (size_t)(q - p + 1), stdout);
-				printf("\n");
-			}
-		} else if (v.id[0] >= '0' && v.id[0] <= '9') {
-			char *end;
-			unsigned long long x = strtoull(v.id, &end, 10);
-			if (*end != '\0')
-				return cli_usage_error(cmd,
-				                       "ID is a commitment id or an entry index");
-			ret = show_entry(&v, x, &e);
-		} else {
-			e.rc = ARM_ENOTFOUND;
-			snprintf(e.msg, sizeof(e.msg), "no commitment '%s' in the agreement", v.id);
-			ret = cli_fail(&e);
-		}
+		ret = show_id(&v, cmd, &b, &e);
 	} else if (v.json) {
 		if (engine_state_json(v.r.eng, v.now, &b, &e) != ARM_OK) {
 			ret = cli_fail(&e);

@@ -772,6 +772,72 @@ check_line(struct ctx *c)
 		agr_problem(c, l->mark, err.rc, "reference-line", "%s", err.msg);
 }
 
+/* language: the agreement's default language, a BCP 47 tag. */
+static void
+parse_lang(struct ctx *c, struct fy_node *v, struct agreement_mark m)
+{
+	struct agreement *a = c->a;
+	size_t n;
+	const char *s = agr_is_scalar(v) ? fy_node_get_scalar(v, &n) : NULL;
+
+	if (s == NULL || !agreement_lang_valid(s, n))
+		agr_problem(c, agr_node_mark(v, m), ARM_ESYNTAX, "text-lang",
+		            "language must be a language tag such as \"en\" or \"ko\" (BCP 47)");
+	else
+		memcpy(a->lang, s, n), a->lang[n] = '\0';
+}
+
+/* timezone: the fixed UTC offset the parties count days in. */
+static void
+parse_timezone(struct ctx *c, struct fy_node *v, struct agreement_mark m)
+{
+	size_t n;
+	const char *s = agr_is_scalar(v) ? fy_node_get_scalar(v, &n) : NULL;
+
+	if (s == NULL || agreement_offset_parse(s, n, &c->a->tz_offset) != 0)
+		agr_problem(c, agr_node_mark(v, m), ARM_ESYNTAX, "timezone-invalid",
+		            "timezone must be a fixed UTC offset such as \"+09:00\" or \"Z\" "
+		            "(quote it)");
+}
+
+/* counting: whether day counts include the first day. */
+static void
+parse_counting(struct ctx *c, struct fy_node *v, struct agreement_mark m)
+{
+	static const char *const ckeys[] = {"inclusive"};
+	struct fy_node *cv[1];
+	struct agreement_mark cmk[1];
+
+	if (agr_get_map(c, v, m, "counting", ckeys, 1, cv, cmk) && agr_has(cv[0]))
+		(void)agr_get_bool(c, cv[0], cmk[0], "counting inclusive", &c->a->inclusive);
+}
+
+/*
+ * commitments: the ids first (so requires may point forward), then each
+ * commitment; a tranche counts another commitment's quantity (forward
+ * references allowed), which must have one.
+ */
+static void
+parse_commitments(struct ctx *c, struct fy_node *v, struct agreement_mark m)
+{
+	struct agreement *a = c->a;
+	struct fy_node *item;
+	void *it = NULL;
+	size_t i, n = agr_commitment_ids(c, v, m);
+
+	for (i = 0; i < n && (item = fy_node_sequence_iterate(v, &it)) != NULL; i++)
+		agr_parse_commitment(c, i, item, m);
+	for (i = 0; a->commitments != NULL && i < n; i++) {
+		const struct agreement_commitment *cm = &a->commitments[i];
+		if (cm->tranche_of == AGREEMENT_NONE)
+			continue;
+		if (cm->tranche_of == i || a->commitments[cm->tranche_of].qty_target == 0)
+			agr_problem(c, cm->tranche_mark, ARM_ERULE, "tranche-invalid",
+			            "commitment \"%s\": a tranche of \"%s\", which has no quantity",
+			            cm->id ? cm->id : "?", a->commitments[cm->tranche_of].id);
+	}
+}
+
 static void
 parse_root(struct ctx *c, struct fy_node *root)
 {
@@ -802,9 +868,6 @@ parse_root(struct ctx *c, struct fy_node *root)
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
 	struct agreement_mark top = {1, 1};
-	struct fy_node *item;
-	void *it = NULL;
-	size_t i, n;
 
 	if (!agr_get_map(c, root, top, "the agreement", keys, K_N, v, m))
 		return;
@@ -821,33 +884,14 @@ parse_root(struct ctx *c, struct fy_node *root)
 	agr_need(c, v[K_COMMIT], top, "commitments");
 	if (agr_has(v[K_NAME]))
 		a->name = agr_id_dup(c, v[K_NAME], m[K_NAME], "agreement name");
-	if (agr_has(v[K_LANG])) {
-		const char *s = agr_is_scalar(v[K_LANG]) ? fy_node_get_scalar(v[K_LANG], &n) : NULL;
-		if (s == NULL || !agreement_lang_valid(s, n))
-			agr_problem(
-			    c, agr_node_mark(v[K_LANG], m[K_LANG]), ARM_ESYNTAX, "text-lang",
-			    "language must be a language tag such as \"en\" or \"ko\" (BCP 47)");
-		else
-			memcpy(a->lang, s, n), a->lang[n] = '\0';
-	}
+	if (agr_has(v[K_LANG]))
+		parse_lang(c, v[K_LANG], m[K_LANG]);
 	if (agr_has(v[K_TITLE]))
 		a->title = agr_text_dup(c, v[K_TITLE], m[K_TITLE], "title", &a->titles);
-	if (agr_has(v[K_TZ])) {
-		const char *s = agr_is_scalar(v[K_TZ]) ? fy_node_get_scalar(v[K_TZ], &n) : NULL;
-		if (s == NULL || agreement_offset_parse(s, n, &a->tz_offset) != 0)
-			agr_problem(
-			    c, agr_node_mark(v[K_TZ], m[K_TZ]), ARM_ESYNTAX, "timezone-invalid",
-			    "timezone must be a fixed UTC offset such as \"+09:00\" or \"Z\" "
-			    "(quote it)");
-	}
-	if (agr_has(v[K_COUNT])) {
-		static const char *const ckeys[] = {"inclusive"};
-		struct fy_node *cv[1];
-		struct agreement_mark cmk[1];
-		if (agr_get_map(c, v[K_COUNT], m[K_COUNT], "counting", ckeys, 1, cv, cmk) &&
-		    agr_has(cv[0]))
-			(void)agr_get_bool(c, cv[0], cmk[0], "counting inclusive", &a->inclusive);
-	}
+	if (agr_has(v[K_TZ]))
+		parse_timezone(c, v[K_TZ], m[K_TZ]);
+	if (agr_has(v[K_COUNT]))
+		parse_counting(c, v[K_COUNT], m[K_COUNT]);
 	if (agr_has(v[K_EFF]))
 		parse_effective(c, v[K_EFF], m[K_EFF]);
 	if (agr_has(v[K_LOG]))
@@ -868,19 +912,7 @@ parse_root(struct ctx *c, struct fy_node *root)
 		parse_line(c, v[K_LINE], m[K_LINE]);
 	if (!agr_has(v[K_COMMIT]))
 		return;
-	n = agr_commitment_ids(c, v[K_COMMIT], m[K_COMMIT]);
-	for (i = 0; i < n && (item = fy_node_sequence_iterate(v[K_COMMIT], &it)) != NULL; i++)
-		agr_parse_commitment(c, i, item, m[K_COMMIT]);
-	/* A tranche counts another commitment's quantity (forward references allowed). */
-	for (i = 0; a->commitments != NULL && i < n; i++) {
-		const struct agreement_commitment *cm = &a->commitments[i];
-		if (cm->tranche_of == AGREEMENT_NONE)
-			continue;
-		if (cm->tranche_of == i || a->commitments[cm->tranche_of].qty_target == 0)
-			agr_problem(c, cm->tranche_mark, ARM_ERULE, "tranche-invalid",
-			            "commitment \"%s\": a tranche of \"%s\", which has no quantity",
-			            cm->id ? cm->id : "?", a->commitments[cm->tranche_of].id);
-	}
+	parse_commitments(c, v[K_COMMIT], m[K_COMMIT]);
 	if (a->commitments != NULL)
 		agr_check_graph(c);
 	agr_check_zones(c);

@@ -436,6 +436,68 @@ parse_tranche(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
 	}
 }
 
+/*
+ * Who owns commitment cm: exactly one of owner (one actor) and owners (a
+ * non-empty list). Any actor may own a commitment: a mission's own tasks
+ * are tracked too.
+ */
+static void
+parse_owners(struct ctx *c, struct agreement_commitment *cm, struct fy_node *owner,
+             struct agreement_mark mowner, struct fy_node *owners, struct agreement_mark mowners,
+             const char *who)
+{
+	if (agr_has(owner) == agr_has(owners)) {
+		agr_problem(c, cm->mark, ARM_ESYNTAX, agr_has(owner) ? "bad-value" : "missing-key",
+		            "commitment \"%s\" needs exactly one of owner and owners", who);
+	} else if (agr_has(owner)) {
+		cm->owners = agr_xcalloc(c, 1, sizeof(size_t), cm->mark);
+		if (cm->owners != NULL) {
+			cm->owners[0] =
+			    agr_ref(c, owner, mowner, "owner", agreement_actor_index, who);
+			cm->nowners = cm->owners[0] != AGREEMENT_NONE;
+		}
+	} else {
+		cm->owners = agr_ref_list(c, owners, mowners, "owner", agreement_actor_index, who,
+		                          &cm->nowners);
+		if (fy_node_get_type(owners) == FYNT_SEQUENCE &&
+		    fy_node_sequence_item_count(owners) == 0)
+			agr_problem(c, mowners, ARM_ERULE, "missing-key",
+			            "commitment \"%s\": owners is empty", who);
+	}
+}
+
+/* The commitments cm (number ci) requires; requiring itself is a cycle. */
+static void
+parse_requires(struct ctx *c, struct agreement_commitment *cm, size_t ci, struct fy_node *n,
+               struct agreement_mark m, const char *who)
+{
+	size_t k;
+
+	cm->requires =
+	    agr_ref_list(c, n, m, "requires", agreement_commitment_index, who, &cm->nrequires);
+	for (k = 0; k < cm->nrequires; k++)
+		if (cm->requires[k] == ci)
+			agr_problem(c, m, ARM_ERULE, "requires-cycle",
+			            "commitment \"%s\" requires itself", who);
+}
+
+/* The commitment's area, if any, as GeoJSON the engine can read. */
+static void
+parse_area(struct ctx *c, struct agreement_commitment *cm, struct fy_node *n,
+           struct agreement_mark m, const char *who)
+{
+	struct arm_err err = {ARM_OK, ""};
+	char label[96];
+
+	if (agr_has(n))
+		cm->area = agr_geojson_text(c, n, m, "commitment area", &cm->area_len);
+	if (cm->area == NULL)
+		return;
+	snprintf(label, sizeof(label), "area of commitment '%.64s'", who);
+	if (geo_check_geojson(label, cm->area, cm->area_len, &err) != ARM_OK)
+		agr_problem(c, agr_node_mark(n, m), err.rc, "zone-geometry", "%s", err.msg);
+}
+
 void
 agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agreement_mark at)
 {
@@ -464,53 +526,24 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 	struct fy_node *v[K_N];
 	struct agreement_mark m[K_N];
 	const char *who;
-	size_t k;
+	char what[AGREEMENT_ID_MAX + 64];
 
 	if (!agr_get_map(c, item, at, "a commitment", keys, K_N, v, m))
 		return;
 	who = cm->id ? cm->id : "?";
-	if (agr_has(v[K_OWNER]) == agr_has(v[K_OWNERS])) {
-		agr_problem(c, cm->mark, ARM_ESYNTAX,
-		            agr_has(v[K_OWNER]) ? "bad-value" : "missing-key",
-		            "commitment \"%s\" needs exactly one of owner and owners", who);
-	} else if (agr_has(v[K_OWNER])) {
-		cm->owners = agr_xcalloc(c, 1, sizeof(size_t), cm->mark);
-		if (cm->owners != NULL) {
-			cm->owners[0] =
-			    agr_ref(c, v[K_OWNER], m[K_OWNER], "owner", agreement_actor_index, who);
-			cm->nowners = cm->owners[0] != AGREEMENT_NONE;
-		}
-	} else {
-		cm->owners = agr_ref_list(c, v[K_OWNERS], m[K_OWNERS], "owner",
-		                          agreement_actor_index, who, &cm->nowners);
-		if (fy_node_get_type(v[K_OWNERS]) == FYNT_SEQUENCE &&
-		    fy_node_sequence_item_count(v[K_OWNERS]) == 0)
-			agr_problem(c, m[K_OWNERS], ARM_ERULE, "missing-key",
-			            "commitment \"%s\": owners is empty", who);
-	}
-	/* Any actor may own a commitment: a mission's own tasks are tracked too. */
-	(void)k;
-	{
-		char what[AGREEMENT_ID_MAX + 64];
-		snprintf(what, sizeof(what), "commitment \"%s\": phase", who);
-		agr_need(c, v[K_PHASE], cm->mark, what);
-		snprintf(what, sizeof(what), "commitment \"%s\": text", who);
-		agr_need(c, v[K_TEXT], cm->mark, what);
-	}
+	parse_owners(c, cm, v[K_OWNER], m[K_OWNER], v[K_OWNERS], m[K_OWNERS], who);
+	snprintf(what, sizeof(what), "commitment \"%s\": phase", who);
+	agr_need(c, v[K_PHASE], cm->mark, what);
+	snprintf(what, sizeof(what), "commitment \"%s\": text", who);
+	agr_need(c, v[K_TEXT], cm->mark, what);
 	if (agr_has(v[K_PHASE]))
 		cm->phase = agr_ref(c, v[K_PHASE], m[K_PHASE], "phase", agreement_phase_index, who);
 	if (agr_has(v[K_TEXT]))
 		cm->text = agr_text_dup(c, v[K_TEXT], m[K_TEXT], "commitment text", &cm->texts);
 	if (agr_has(v[K_CATEGORY]))
 		cm->category = agr_id_dup(c, v[K_CATEGORY], m[K_CATEGORY], "category");
-	if (agr_has(v[K_REQUIRES])) {
-		cm->requires = agr_ref_list(c, v[K_REQUIRES], m[K_REQUIRES], "requires",
-		                            agreement_commitment_index, who, &cm->nrequires);
-		for (k = 0; k < cm->nrequires; k++)
-			if (cm->requires[k] == ci)
-				agr_problem(c, m[K_REQUIRES], ARM_ERULE, "requires-cycle",
-				            "commitment \"%s\" requires itself", who);
-	}
+	if (agr_has(v[K_REQUIRES]))
+		parse_requires(c, cm, ci, v[K_REQUIRES], m[K_REQUIRES], who);
 	if (agr_has(v[K_TOGETHER]))
 		add_together(c, cm, ci, v[K_TOGETHER], m[K_TOGETHER]);
 	if (agr_has(v[K_STANDING]))
@@ -532,18 +565,7 @@ agr_parse_commitment(struct ctx *c, size_t ci, struct fy_node *item, struct agre
 		    who);
 	if (agr_has(v[K_DUE]))
 		parse_due(c, cm, v[K_DUE], m[K_DUE]);
-	if (agr_has(v[K_AREA]))
-		cm->area =
-		    agr_geojson_text(c, v[K_AREA], m[K_AREA], "commitment area", &cm->area_len);
-	if (cm->area != NULL) {
-		struct arm_err err = {ARM_OK, ""};
-		char label[96];
-
-		snprintf(label, sizeof(label), "area of commitment '%.64s'", who);
-		if (geo_check_geojson(label, cm->area, cm->area_len, &err) != ARM_OK)
-			agr_problem(c, agr_node_mark(v[K_AREA], m[K_AREA]), err.rc, "zone-geometry",
-			            "%s", err.msg);
-	}
+	parse_area(c, cm, v[K_AREA], m[K_AREA], who);
 }
 
 /*
@@ -589,81 +611,71 @@ agr_check_zones(struct ctx *c)
 /* ------------------------------------------------------------------ */
 /* The requires graph                                                  */
 
-/*
- * Kahn's algorithm gives the topological order; whatever is left lies on or
- * behind a cycle. Each cycle is reported once, as a path, so the staff can
- * see which requires to drop.
- */
-void
-agr_check_graph(struct ctx *c)
-{
-	struct agreement *a = c->a;
-	size_t n = a->ncommitments, i, k, head = 0, tail = 0, nedges = 0;
-	size_t *indeg = NULL, *queue = NULL, *users = NULL, *ustart = NULL, *fill = NULL;
-	size_t *next = NULL, *stack = NULL;
-	unsigned char *state = NULL;
-	struct agreement_mark m0 = {1, 1};
+/* The work arrays of agr_check_graph over n commitments. */
+struct graph {
+	size_t n;
+	size_t *indeg, *queue, *users, *ustart, *fill, *next, *stack;
+	unsigned char *state;
+};
 
-	if (n == 0)
-		return;
-	for (i = 0; i < n; i++)
-		nedges += a->commitments[i].nrequires;
-	indeg = calloc(n, sizeof(size_t));
-	queue = calloc(n, sizeof(size_t));
-	ustart = calloc(n + 1, sizeof(size_t));
-	fill = calloc(n, sizeof(size_t));
-	next = calloc(n, sizeof(size_t));
-	stack = calloc(n, sizeof(size_t));
-	state = calloc(n, 1);
-	users = calloc(nedges ? nedges : 1, sizeof(size_t));
-	if (!indeg || !queue || !ustart || !fill || !next || !stack || !state || !users) {
-		agr_oom(c, m0);
-		goto out;
-	}
-	/* users of j = the commitments that require j, in CSR layout */
+/*
+ * Kahn's algorithm: the users of j (the commitments that require j) in CSR
+ * layout, then the order. Returns how many commitments it ordered (in
+ * g->queue); those left have indeg > 0.
+ */
+static size_t
+graph_order(const struct agreement *a, struct graph *g)
+{
+	size_t n = g->n, i, k, head = 0, tail = 0;
+
 	for (i = 0; i < n; i++) {
-		indeg[i] = a->commitments[i].nrequires;
+		g->indeg[i] = a->commitments[i].nrequires;
 		for (k = 0; k < a->commitments[i].nrequires; k++)
-			ustart[a->commitments[i].requires[k] + 1]++;
+			g->ustart[a->commitments[i].requires[k] + 1]++;
 	}
 	for (i = 0; i < n; i++)
-		ustart[i + 1] += ustart[i];
+		g->ustart[i + 1] += g->ustart[i];
 	for (i = 0; i < n; i++)
 		for (k = 0; k < a->commitments[i].nrequires; k++) {
 			size_t j = a->commitments[i].requires[k];
-			users[ustart[j] + fill[j]++] = i;
+			g->users[g->ustart[j] + g->fill[j]++] = i;
 		}
 	for (i = 0; i < n; i++)
-		if (indeg[i] == 0)
-			queue[tail++] = i;
+		if (g->indeg[i] == 0)
+			g->queue[tail++] = i;
 	while (head < tail) {
-		size_t j = queue[head++];
-		for (k = ustart[j]; k < ustart[j + 1]; k++)
-			if (--indeg[users[k]] == 0)
-				queue[tail++] = users[k];
+		size_t j = g->queue[head++];
+		for (k = g->ustart[j]; k < g->ustart[j + 1]; k++)
+			if (--g->indeg[g->users[k]] == 0)
+				g->queue[tail++] = g->users[k];
 	}
-	if (tail == n) {
-		a->topo = queue;
-		queue = NULL;
-	}
-	/*
-	 * What Kahn left has indeg > 0: each such node requires another such
-	 * node, so following those edges must repeat a node. state: 0 unseen,
-	 * 1 on this walk, 2 seen on an earlier walk (its cycle is reported).
-	 */
+	return tail;
+}
+
+/*
+ * What Kahn left has indeg > 0: each such node requires another such
+ * node, so following those edges must repeat a node. state: 0 unseen,
+ * 1 on this walk, 2 seen on an earlier walk (its cycle is reported).
+ */
+static void
+graph_cycles(struct ctx *c, struct graph *g, size_t tail)
+{
+	const struct agreement *a = c->a;
+	size_t n = g->n, i, k;
+
 	for (i = 0; tail < n && i < n; i++) {
 		size_t cur = i, s;
-		if (indeg[i] == 0 || state[i] != 0)
+		if (g->indeg[i] == 0 || g->state[i] != 0)
 			continue;
-		while (state[cur] == 0) {
-			state[cur] = 1;
+		while (g->state[cur] == 0) {
+			g->state[cur] = 1;
 			for (k = 0; k < a->commitments[cur].nrequires; k++)
-				if (indeg[a->commitments[cur].requires[k]] != 0)
+				if (g->indeg[a->commitments[cur].requires[k]] != 0)
 					break;
-			next[cur] = a->commitments[cur].requires[k];
-			cur = next[cur];
+			g->next[cur] = a->commitments[cur].requires[k];
+			cur = g->next[cur];
 		}
-		if (state[cur] == 1) {
+		if (g->state[cur] == 1) {
 			char path[ARM_ERR_MAX];
 			size_t plen = 0;
 			s = cur;
@@ -673,65 +685,109 @@ agr_check_graph(struct ctx *c)
 				if (w < 0 || (size_t)w >= sizeof(path) - plen)
 					break;
 				plen += (size_t)w;
-				s = next[s];
+				s = g->next[s];
 			} while (s != cur);
 			agr_problem(c, a->commitments[cur].mark, ARM_ERULE, "requires-cycle",
 			            "requires form a cycle: %s%s", path,
 			            a->commitments[cur].id ? a->commitments[cur].id : "?");
 		}
 		for (s = 0; s < n; s++)
-			if (state[s] == 1)
-				state[s] = 2;
+			if (g->state[s] == 1)
+				g->state[s] = 2;
 	}
-	/*
-	 * together: members take effect only when all are verified, so a member
-	 * that requires another member (directly or not) could never take effect.
-	 */
-	for (i = 0; i < a->ntogethers; i++) {
-		struct agreement_together *t = &a->togethers[i];
-		if (t->nmembers < 2) {
-			agr_problem(
-			    c, a->commitments[t->members[0]].mark, ARM_ERULE, "together-single",
-			    "together group \"%s\" has only commitment \"%s\"; a simultaneity "
-			    "group "
-			    "needs two or more",
-			    t->id, a->commitments[t->members[0]].id);
-			continue;
-		}
-		for (k = 0; k < t->nmembers; k++) {
-			size_t top = 0, j, r;
-			memset(state, 0, n);
-			stack[top++] = t->members[k];
-			state[t->members[k]] = 1;
-			while (top > 0) {
-				size_t cur = stack[--top];
-				for (r = 0; r < a->commitments[cur].nrequires; r++) {
-					size_t q = a->commitments[cur].requires[r];
-					if (state[q])
-						continue;
-					state[q] = 1;
-					stack[top++] = q;
-				}
+}
+
+/*
+ * together group t: members take effect only when all are verified, so a
+ * member that requires another member (directly or not) could never take
+ * effect; and a group needs two members.
+ */
+static void
+check_together(struct ctx *c, struct graph *g, const struct agreement_together *t)
+{
+	const struct agreement *a = c->a;
+	size_t k;
+
+	if (t->nmembers < 2) {
+		agr_problem(c, a->commitments[t->members[0]].mark, ARM_ERULE, "together-single",
+		            "together group \"%s\" has only commitment \"%s\"; a simultaneity "
+		            "group "
+		            "needs two or more",
+		            t->id, a->commitments[t->members[0]].id);
+		return;
+	}
+	for (k = 0; k < t->nmembers; k++) {
+		size_t top = 0, j, r;
+		memset(g->state, 0, g->n);
+		g->stack[top++] = t->members[k];
+		g->state[t->members[k]] = 1;
+		while (top > 0) {
+			size_t cur = g->stack[--top];
+			for (r = 0; r < a->commitments[cur].nrequires; r++) {
+				size_t q = a->commitments[cur].requires[r];
+				if (g->state[q])
+					continue;
+				g->state[q] = 1;
+				g->stack[top++] = q;
 			}
-			for (j = 0; j < t->nmembers; j++)
-				if (j != k && state[t->members[j]])
-					agr_problem(
-					    c, a->commitments[t->members[k]].mark, ARM_ERULE,
-					    "together-requires",
-					    "commitment \"%s\" requires \"%s\" but both are in "
-					    "together group "
-					    "\"%s\": neither could ever take effect",
-					    a->commitments[t->members[k]].id,
-					    a->commitments[t->members[j]].id, t->id);
 		}
+		for (j = 0; j < t->nmembers; j++)
+			if (j != k && g->state[t->members[j]])
+				agr_problem(c, a->commitments[t->members[k]].mark, ARM_ERULE,
+				            "together-requires",
+				            "commitment \"%s\" requires \"%s\" but both are in "
+				            "together group "
+				            "\"%s\": neither could ever take effect",
+				            a->commitments[t->members[k]].id,
+				            a->commitments[t->members[j]].id, t->id);
 	}
+}
+
+/*
+ * Kahn's algorithm gives the topological order; whatever is left lies on or
+ * behind a cycle. Each cycle is reported once, as a path, so the staff can
+ * see which requires to drop.
+ */
+void
+agr_check_graph(struct ctx *c)
+{
+	struct agreement *a = c->a;
+	struct graph g = {a->ncommitments, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	size_t n = a->ncommitments, i, tail, nedges = 0;
+	struct agreement_mark m0 = {1, 1};
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		nedges += a->commitments[i].nrequires;
+	g.indeg = calloc(n, sizeof(size_t));
+	g.queue = calloc(n, sizeof(size_t));
+	g.ustart = calloc(n + 1, sizeof(size_t));
+	g.fill = calloc(n, sizeof(size_t));
+	g.next = calloc(n, sizeof(size_t));
+	g.stack = calloc(n, sizeof(size_t));
+	g.state = calloc(n, 1);
+	g.users = calloc(nedges ? nedges : 1, sizeof(size_t));
+	if (!g.indeg || !g.queue || !g.ustart || !g.fill || !g.next || !g.stack || !g.state ||
+	    !g.users) {
+		agr_oom(c, m0);
+		goto out;
+	}
+	tail = graph_order(a, &g);
+	if (tail == n) {
+		a->topo = g.queue;
+		g.queue = NULL;
+	}
+	graph_cycles(c, &g, tail);
+	for (i = 0; i < a->ntogethers; i++)
+		check_together(c, &g, &a->togethers[i]);
 out:
-	free(indeg);
-	free(queue);
-	free(ustart);
-	free(fill);
-	free(next);
-	free(stack);
-	free(state);
-	free(users);
+	free(g.indeg);
+	free(g.queue);
+	free(g.ustart);
+	free(g.fill);
+	free(g.next);
+	free(g.stack);
+	free(g.state);
+	free(g.users);
 }

@@ -485,66 +485,173 @@ follow_pending(struct engine *eng, const struct entry *en, uint64_t index, struc
 
 /* ---------------------------------------------------------------- apply */
 
+/* Entry 0: the agreement itself, parsed, its zones checked, and put in force. */
+static int
+apply_agreement(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	struct agreement a;
+	int rc;
+
+	if (eng->have_agreement || index != 0)
+		return RULE(e, "agreement-first",
+		            "the log already holds an agreement; change it with an amendment");
+	agreement_init(&a);
+	if (en->body == NULL)
+		return RULE(e, "agreement-first", "the agreement entry carries no agreement");
+	ARM_TRY(agreement_parse(&a, en->body, en->body_len,
+	                        eng->opts.fname ? eng->opts.fname : "agreement",
+	                        eng->opts.read_file, eng->opts.read_ctx, NULL, e));
+	rc = entry_check_zones(en, &a, e);
+	if (rc == ARM_OK)
+		rc = engine_set_agreement(eng, &a, index, e);
+	agreement_release(&a);
+	return rc;
+}
+
+/* Every entry after entry 0 names the agreement in force, a. */
+static int
+check_names(const struct agreement *a, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	char want[2 * HASH_SIZE + 1];
+
+	if (memcmp(en->agreement, a->id, HASH_SIZE) == 0)
+		return ARM_OK;
+	agreement_id_hex(a, want);
+	return RULE(e, "agreement-id",
+	            "it names another agreement than the one in force (%.16s...)", want);
+}
+
+/*
+ * As of a moment before an amendment: what follows it was written under
+ * the later agreement. It names that agreement and its signatures were
+ * checked against its keys (engine_apply_note()); further amendments are
+ * parsed and followed the same way, so every --at gives a state, whatever
+ * amendments come after.
+ */
+static int
+apply_frozen(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
+{
+	ARM_TRY(check_names(&eng->pending, en, index, e));
+	if (en->kind == ENTRY_AMEND)
+		ARM_TRY(follow_pending(eng, en, index, e));
+	eng->last_counted = false;
+	eng->size++;
+	return ARM_OK;
+}
+
+/*
+ * An amendment at time t: applied, or past the as-of horizon followed
+ * (not applied), and the engine frozen there.
+ */
+static int
+apply_amendment(struct engine *eng, const struct entry *en, uint64_t index, int64_t t,
+                struct arm_err *e)
+{
+	if (eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time) {
+		ARM_TRY(follow_pending(eng, en, index, e));
+		eng->frozen = true;
+		eng->last_counted = false;
+		eng->size++;
+		return ARM_OK;
+	}
+	ARM_TRY(eng_apply_amend(eng, en, index, t, e));
+	eng->last_counted = true;
+	eng->ncounted++;
+	eng->size++;
+	return ARM_OK;
+}
+
+/* The author is an actor (*author its index) and the entry's seq is its next. */
+static int
+check_author(const struct engine *eng, const struct entry *en, uint64_t index, size_t *author,
+             struct arm_err *e)
+{
+	if (en->author == NULL ||
+	    (*author = agreement_actor_index(&eng->a, en->author)) == AGREEMENT_NONE)
+		return RULE(e, "author-known", "'%s' is not an actor of the agreement",
+		            en->author ? en->author : "");
+	if (en->seq == eng->last_seq[*author] + 1)
+		return ARM_OK;
+	if (en->seq <= eng->last_seq[*author])
+		return RULE(e, "seq-order",
+		            "seq %llu was already used by '%s' (last %llu): a replayed or "
+		            "duplicated entry",
+		            (unsigned long long)en->seq, en->author,
+		            (unsigned long long)eng->last_seq[*author]);
+	return RULE(e, "seq-order", "seq %llu skips ahead: '%s' is at %llu, expected %llu",
+	            (unsigned long long)en->seq, en->author,
+	            (unsigned long long)eng->last_seq[*author],
+	            (unsigned long long)eng->last_seq[*author] + 1);
+}
+
+/* An event entry by author at time t, applied by its kind. */
+static int
+apply_event(struct engine *eng, const struct entry *en, uint64_t index, size_t author, int64_t t,
+            struct arm_err *e)
+{
+	struct evctx x = {eng, en, index, 0, author, t, false, e};
+	size_t c;
+	int rc = ARM_OK;
+
+	switch (en->kind) {
+	case ENTRY_CLAIM:
+		if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
+			x.c = c;
+			rc = eng_apply_claim(&x);
+		}
+		break;
+	case ENTRY_ATTEST:
+		if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
+			x.c = c;
+			rc = eng_apply_attest(&x);
+		}
+		break;
+	case ENTRY_WITHDRAW:
+		if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
+			x.c = c;
+			rc = eng_apply_withdraw(&x);
+		}
+		break;
+	case ENTRY_PROGRESS:
+		if (en->quantity == NULL || en->value == NULL)
+			rc = RULE(e, "progress-quantity",
+			          "a progress report names a quantity and value");
+		else if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
+			x.c = c;
+			rc = eng_run_event(&x, EV_PROGRESS);
+			if (rc == ARM_OK && eng->cs[c].qsum != NULL)
+				eng_tranches_update(eng, c, index, t);
+		}
+		break;
+	case ENTRY_INCIDENT: rc = eng_apply_incident(eng, en, index, author, e); break;
+	case ENTRY_FINDING: rc = eng_apply_finding(eng, en, index, author, t, e); break;
+	case ENTRY_STATEMENT:
+		if (en->commitment != NULL)
+			rc = eng_lookup_commitment(eng, en, index, &c, e);
+		break;
+	default: rc = RULE(e, "entry-kind", "kind %d cannot be appended", (int)en->kind); break;
+	}
+	return rc;
+}
+
 static int
 apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct arm_err *e)
 {
-	size_t author = AGREEMENT_NONE, c;
+	size_t author = AGREEMENT_NONE;
 	int64_t t;
-	int rc = ARM_OK;
 	bool skip;
 
 	if (index != eng->size)
 		return arm_err_set(e, ARM_EUSAGE,
 		                   "engine: entry %llu applied out of order (expected %llu)",
 		                   (unsigned long long)index, (unsigned long long)eng->size);
-	if (en->kind == ENTRY_AGREEMENT) {
-		struct agreement a;
-		if (eng->have_agreement || index != 0)
-			return RULE(
-			    e, "agreement-first",
-			    "the log already holds an agreement; change it with an amendment");
-		agreement_init(&a);
-		if (en->body == NULL)
-			return RULE(e, "agreement-first",
-			            "the agreement entry carries no agreement");
-		ARM_TRY(agreement_parse(&a, en->body, en->body_len,
-		                        eng->opts.fname ? eng->opts.fname : "agreement",
-		                        eng->opts.read_file, eng->opts.read_ctx, NULL, e));
-		rc = entry_check_zones(en, &a, e);
-		if (rc == ARM_OK)
-			rc = engine_set_agreement(eng, &a, index, e);
-		agreement_release(&a);
-		return rc;
-	}
+	if (en->kind == ENTRY_AGREEMENT)
+		return apply_agreement(eng, en, index, e);
 	if (!eng->have_agreement)
 		return RULE(e, "agreement-first", "entry 0 must be the agreement");
-	if (eng->frozen) {
-		/*
-		 * As of a moment before an amendment: what follows it was written
-		 * under the later agreement. It names that agreement and its
-		 * signatures were checked against its keys (engine_apply_note());
-		 * further amendments are parsed and followed the same way, so
-		 * every --at gives a state, whatever amendments come after.
-		 */
-		if (memcmp(en->agreement, eng->pending.id, HASH_SIZE) != 0) {
-			char want[2 * HASH_SIZE + 1];
-			agreement_id_hex(&eng->pending, want);
-			return RULE(e, "agreement-id",
-			            "it names another agreement than the one in force (%.16s...)",
-			            want);
-		}
-		if (en->kind == ENTRY_AMEND)
-			ARM_TRY(follow_pending(eng, en, index, e));
-		eng->last_counted = false;
-		eng->size++;
-		return ARM_OK;
-	}
-	if (memcmp(en->agreement, eng->a.id, HASH_SIZE) != 0) {
-		char want[2 * HASH_SIZE + 1];
-		agreement_id_hex(&eng->a, want);
-		return RULE(e, "agreement-id",
-		            "it names another agreement than the one in force (%.16s...)", want);
-	}
+	if (eng->frozen)
+		return apply_frozen(eng, en, index, e);
+	ARM_TRY(check_names(&eng->a, en, index, e));
 	ARM_TRY(check_times(en, index, e));
 	ARM_TRY(check_clock(eng, en, index, e));
 	t = event_time(en);
@@ -552,82 +659,12 @@ apply_inner(struct engine *eng, const struct entry *en, uint64_t index, struct a
 	if (eng->a.log.clock_deadlines && eng->log_time != ENGINE_NO_TIME &&
 	    en->kind != ENTRY_INCIDENT)
 		t = eng->log_time;
-	if (en->kind == ENTRY_AMEND) {
-		if (eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time) {
-			ARM_TRY(follow_pending(eng, en, index, e));
-			eng->frozen = true;
-			eng->last_counted = false;
-			eng->size++;
-			return ARM_OK;
-		}
-		ARM_TRY(eng_apply_amend(eng, en, index, t, e));
-		eng->last_counted = true;
-		eng->ncounted++;
-		eng->size++;
-		return ARM_OK;
-	}
-	if (en->author == NULL ||
-	    (author = agreement_actor_index(&eng->a, en->author)) == AGREEMENT_NONE)
-		return RULE(e, "author-known", "'%s' is not an actor of the agreement",
-		            en->author ? en->author : "");
-	if (en->seq != eng->last_seq[author] + 1) {
-		if (en->seq <= eng->last_seq[author])
-			return RULE(e, "seq-order",
-			            "seq %llu was already used by '%s' (last %llu): a replayed or "
-			            "duplicated entry",
-			            (unsigned long long)en->seq, en->author,
-			            (unsigned long long)eng->last_seq[author]);
-		return RULE(e, "seq-order", "seq %llu skips ahead: '%s' is at %llu, expected %llu",
-		            (unsigned long long)en->seq, en->author,
-		            (unsigned long long)eng->last_seq[author],
-		            (unsigned long long)eng->last_seq[author] + 1);
-	}
+	if (en->kind == ENTRY_AMEND)
+		return apply_amendment(eng, en, index, t, e);
+	ARM_TRY(check_author(eng, en, index, &author, e));
 	skip = eng->opts.asof_time != ENGINE_NO_TIME && t > eng->opts.asof_time;
-	if (!skip) {
-		struct evctx x = {eng, en, index, 0, author, t, false, e};
-		switch (en->kind) {
-		case ENTRY_CLAIM:
-			if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
-				x.c = c;
-				rc = eng_apply_claim(&x);
-			}
-			break;
-		case ENTRY_ATTEST:
-			if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
-				x.c = c;
-				rc = eng_apply_attest(&x);
-			}
-			break;
-		case ENTRY_WITHDRAW:
-			if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
-				x.c = c;
-				rc = eng_apply_withdraw(&x);
-			}
-			break;
-		case ENTRY_PROGRESS:
-			if (en->quantity == NULL || en->value == NULL)
-				rc = RULE(e, "progress-quantity",
-				          "a progress report names a quantity and value");
-			else if ((rc = eng_lookup_commitment(eng, en, index, &c, e)) == ARM_OK) {
-				x.c = c;
-				rc = eng_run_event(&x, EV_PROGRESS);
-				if (rc == ARM_OK && eng->cs[c].qsum != NULL)
-					eng_tranches_update(eng, c, index, t);
-			}
-			break;
-		case ENTRY_INCIDENT: rc = eng_apply_incident(eng, en, index, author, e); break;
-		case ENTRY_FINDING: rc = eng_apply_finding(eng, en, index, author, t, e); break;
-		case ENTRY_STATEMENT:
-			if (en->commitment != NULL)
-				rc = eng_lookup_commitment(eng, en, index, &c, e);
-			break;
-		default:
-			rc = RULE(e, "entry-kind", "kind %d cannot be appended", (int)en->kind);
-			break;
-		}
-		if (rc != ARM_OK)
-			return rc;
-	}
+	if (!skip)
+		ARM_TRY(apply_event(eng, en, index, author, t, e));
 	eng->last_seq[author] = en->seq;
 	/* As of a moment, only what happened by then counts (docs/state-json.md). */
 	eng->last_counted = !skip;
@@ -976,20 +1013,10 @@ clone_cstate(struct cstate *d, const struct cstate *s, size_t na)
 	return ok;
 }
 
-int
-engine_clone(struct engine **out, const struct engine *src, const struct engine_opts *opts,
-             struct arm_err *e)
+/* The counters and clocks of src into the new engine d. */
+static void
+clone_counters(struct engine *d, const struct engine *src)
 {
-	struct engine *d;
-	size_t i, na;
-	bool ok = true;
-	int rc;
-
-	*out = NULL;
-	if (src->nwork != 0)
-		return arm_err_set(e, ARM_EUSAGE,
-		                   "engine_clone: the engine is in the middle of an apply");
-	ARM_TRY(engine_new(&d, opts != NULL ? opts : &src->opts, e));
 	d->frozen = src->frozen;
 	d->stale = src->stale;
 	d->oom = src->oom;
@@ -1005,28 +1032,18 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 	d->asof_nclocks = src->asof_nclocks;
 	d->ncounted = src->ncounted;
 	d->last_counted = src->last_counted;
-	if (!src->have_agreement) {
-		*out = d;
-		return ARM_OK;
-	}
-	if ((rc = agreement_parse(&d->a, src->a.yaml, src->a.yaml_len, src->a.file, clone_read_zone,
-	                          (void *)(uintptr_t)&src->a, NULL, e)) != ARM_OK) {
-		arm_err_prefix(e, "engine_clone");
-		engine_free(d);
-		return rc;
-	}
-	d->have_agreement = true;
-	if (memcmp(d->a.id, src->a.id, HASH_SIZE) != 0 || d->a.ncommitments != src->ncs ||
-	    d->a.nactors != src->a.nactors) {
-		engine_free(d);
-		return arm_err_set(e, ARM_EVERIFY,
-		                   "engine_clone: the agreement did not parse the same");
-	}
-	if ((rc = eng_size_work(d, src->ncs, e)) != ARM_OK) {
-		engine_free(d);
-		return rc;
-	}
-	na = src->a.nactors ? src->a.nactors : 1;
+}
+
+/*
+ * The per-commitment and per-actor tables of src into d (na actors, at
+ * least 1). False when out of memory; d is then left for engine_free().
+ */
+static bool
+clone_tables(struct engine *d, const struct engine *src, size_t na)
+{
+	bool ok = true;
+	size_t i;
+
 	d->ncs = src->ncs;
 	d->cs = calloc(d->ncs ? d->ncs : 1, sizeof(*d->cs));
 	d->rdeps = calloc(d->ncs ? d->ncs : 1, sizeof(*d->rdeps));
@@ -1048,7 +1065,16 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 		                                  &ok)) == NULL)
 			ok = false;
 	}
-	if (ok && src->capinc > 0) {
+	return ok;
+}
+
+/* The incidents and their hash index, the change list and the pools of src into d. */
+static bool
+clone_pools(struct engine *d, const struct engine *src)
+{
+	bool ok = true;
+
+	if (src->capinc > 0) {
 		if ((d->inc = malloc(src->capinc * sizeof(*d->inc))) == NULL)
 			ok = false;
 		else if (src->ninc > 0)
@@ -1078,28 +1104,74 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 		if ((d->arbf = clone_mem(src->arbf, src->narbf, sizeof(*d->arbf), &ok)) != NULL)
 			d->narbf = d->caparbf = src->narbf;
 	}
-	if (ok && src->namends > 0) {
-		if ((d->amends = calloc(src->namends, sizeof(*d->amends))) == NULL) {
-			ok = false;
-		} else {
-			d->capamends = src->namends;
-			for (i = 0; i < src->namends; i++) {
-				char *c = NULL;
-				d->amends[i] = src->amends[i];
-				d->amends[i].changes = NULL;
-				if (src->amends[i].changes != NULL) {
-					if ((c = malloc(src->amends[i].len + 1)) == NULL) {
-						ok = false;
-						break;
-					}
-					memcpy(c, src->amends[i].changes, src->amends[i].len);
-					c[src->amends[i].len] = '\0';
-				}
-				d->amends[i].changes = c;
-				d->namends = i + 1;
-			}
+	return ok;
+}
+
+/* The amendments' records of src into d, each change list copied. */
+static bool
+clone_amends(struct engine *d, const struct engine *src)
+{
+	size_t i;
+
+	if (src->namends == 0)
+		return true;
+	if ((d->amends = calloc(src->namends, sizeof(*d->amends))) == NULL)
+		return false;
+	d->capamends = src->namends;
+	for (i = 0; i < src->namends; i++) {
+		char *c = NULL;
+		d->amends[i] = src->amends[i];
+		d->amends[i].changes = NULL;
+		if (src->amends[i].changes != NULL) {
+			if ((c = malloc(src->amends[i].len + 1)) == NULL)
+				return false;
+			memcpy(c, src->amends[i].changes, src->amends[i].len);
+			c[src->amends[i].len] = '\0';
 		}
+		d->amends[i].changes = c;
+		d->namends = i + 1;
 	}
+	return true;
+}
+
+int
+engine_clone(struct engine **out, const struct engine *src, const struct engine_opts *opts,
+             struct arm_err *e)
+{
+	struct engine *d;
+	size_t na;
+	bool ok;
+	int rc;
+
+	*out = NULL;
+	if (src->nwork != 0)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "engine_clone: the engine is in the middle of an apply");
+	ARM_TRY(engine_new(&d, opts != NULL ? opts : &src->opts, e));
+	clone_counters(d, src);
+	if (!src->have_agreement) {
+		*out = d;
+		return ARM_OK;
+	}
+	if ((rc = agreement_parse(&d->a, src->a.yaml, src->a.yaml_len, src->a.file, clone_read_zone,
+	                          (void *)(uintptr_t)&src->a, NULL, e)) != ARM_OK) {
+		arm_err_prefix(e, "engine_clone");
+		engine_free(d);
+		return rc;
+	}
+	d->have_agreement = true;
+	if (memcmp(d->a.id, src->a.id, HASH_SIZE) != 0 || d->a.ncommitments != src->ncs ||
+	    d->a.nactors != src->a.nactors) {
+		engine_free(d);
+		return arm_err_set(e, ARM_EVERIFY,
+		                   "engine_clone: the agreement did not parse the same");
+	}
+	if ((rc = eng_size_work(d, src->ncs, e)) != ARM_OK) {
+		engine_free(d);
+		return rc;
+	}
+	na = src->a.nactors ? src->a.nactors : 1;
+	ok = clone_tables(d, src, na) && clone_pools(d, src) && clone_amends(d, src);
 	if (ok && src->have_pending) {
 		/* A later agreement followed (not applied) as of a moment before it. */
 		if ((rc = agreement_parse(&d->pending, src->pending.yaml, src->pending.yaml_len,

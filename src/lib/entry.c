@@ -395,6 +395,164 @@ set_id(char **field, const char *v, size_t vlen, const char *key, size_t lineno,
 	return ARM_OK;
 }
 
+/* incident: <author>/<seq> of the incident entry a finding is about. */
+static int
+parse_incident(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	const char *slash = memchr(v, '/', vlen);
+	size_t alen = slash ? (size_t)(slash - v) : 0;
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+
+	if (slash == NULL || !agreement_id_valid(v, alen) ||
+	    !parse_seq(slash + 1, vlen - alen - 1, &en->incident.seq))
+		FAIL("bad-value", "incident \"%.*s\" must be <author>/<seq> of the incident entry",
+		     lineno, q, v);
+	memcpy(en->incident.author, v, alen);
+	en->incident.author[alen] = '\0';
+	en->has_incident = true;
+out:
+	return rc;
+}
+
+/* verdict: attest takes verified or refuted, finding confirmed or dismissed. */
+static int
+parse_verdict(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+	size_t i;
+
+	for (i = 1; i < ARM_ARRAY_LEN(verdict_names); i++)
+		if (strlen(verdict_names[i]) == vlen && memcmp(verdict_names[i], v, vlen) == 0)
+			en->verdict = (enum entry_verdict)i;
+	if (en->verdict == ENTRY_VERDICT_NONE ||
+	    (en->kind == ENTRY_ATTEST && en->verdict != ENTRY_VERIFIED &&
+	     en->verdict != ENTRY_REFUTED) ||
+	    (en->kind == ENTRY_FINDING && en->verdict != ENTRY_CONFIRMED &&
+	     en->verdict != ENTRY_DISMISSED))
+		FAIL("bad-value", "verdict \"%.*s\" must be %s", lineno, q, v,
+		     en->kind == ENTRY_ATTEST ? "verified or refuted" : "confirmed or dismissed");
+out:
+	return rc;
+}
+
+/* method: a verification method's name (agreement_method_parse). */
+static int
+parse_method(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+	char tmp[32];
+
+	if (vlen >= sizeof(tmp))
+		FAIL("bad-value", "method \"%.*s\" is not a verification method", lineno, q, v);
+	memcpy(tmp, v, vlen);
+	tmp[vlen] = '\0';
+	if (agreement_method_parse(tmp, &en->method) != 0)
+		FAIL("bad-value",
+		     "method \"%s\" is not one of self, media, imagery, on-site, mutual, "
+		     "trilateral, forensic, investigation",
+		     lineno, tmp);
+out:
+	return rc;
+}
+
+/* value: a canonical non-negative decimal, kept as text and as a number. */
+static int
+parse_amount(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+	int64_t scaled;
+
+	if (!parse_decimal(v, vlen, false, 12, 6, 6, &scaled))
+		FAIL("bad-value",
+		     "value \"%.*s\" must be a canonical non-negative decimal (at most 12 "
+		     "integer "
+		     "digits and 6 decimals, no trailing zeros)",
+		     lineno, q, v);
+	en->value_num = (double)scaled / 1e6;
+	en->value = dup_n(v, vlen);
+	if (en->value == NULL)
+		NOMEM();
+out:
+	return rc;
+}
+
+/* zone: <zone id> sha256:<hex>, one more of at most ENTRY_MAX_REPEAT. */
+static int
+parse_zone(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	const char *sp = memchr(v, ' ', vlen);
+	size_t ilen = sp ? (size_t)(sp - v) : 0;
+	struct entry_zone *z;
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+
+	if (en->nzones >= ENTRY_MAX_REPEAT)
+		FAIL("limit", "more than %d zone lines", lineno, ENTRY_MAX_REPEAT);
+	if (grow((void **)&en->zones, en->nzones, sizeof(*en->zones)) != 0)
+		NOMEM();
+	z = &en->zones[en->nzones];
+	memset(z, 0, sizeof(*z));
+	if (sp == NULL || !agreement_id_valid(v, ilen) || vlen - ilen - 1 < 7 ||
+	    memcmp(sp + 1, "sha256:", 7) != 0 || !parse_hex32(sp + 8, vlen - ilen - 8, z->sha256))
+		FAIL("bad-value", "zone \"%.*s\" must be <zone id> sha256:<64 lowercase hex>",
+		     lineno, q, v);
+	memcpy(z->id, v, ilen);
+	z->id[ilen] = '\0';
+	en->nzones++;
+out:
+	return rc;
+}
+
+/* reason: one more line of text, of at most ENTRY_MAX_REPEAT. */
+static int
+parse_reason(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK;
+
+	if (en->nreasons >= ENTRY_MAX_REPEAT)
+		FAIL("limit", "more than %d reason lines", lineno, ENTRY_MAX_REPEAT);
+	if (!text_ok(v, vlen))
+		FAIL("bad-value", "reason must not start or end with a space", lineno);
+	if (grow((void **)&en->reasons, en->nreasons, sizeof(char *)) != 0)
+		NOMEM();
+	en->reasons[en->nreasons] = dup_n(v, vlen);
+	if (en->reasons[en->nreasons] == NULL)
+		NOMEM();
+	en->nreasons++;
+out:
+	return rc;
+}
+
+/* evidence: sha256:<hex> [uri], one more of at most ENTRY_MAX_REPEAT. */
+static int
+parse_evidence(struct entry *en, const char *v, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	const char *sp = memchr(v, ' ', vlen);
+	size_t hlen = sp ? (size_t)(sp - v) : vlen;
+	struct entry_evidence *ev;
+	int rc = ARM_OK, q = (int)(vlen > 64 ? 64 : vlen);
+
+	if (en->nevidence >= ENTRY_MAX_REPEAT)
+		FAIL("limit", "more than %d evidence lines", lineno, ENTRY_MAX_REPEAT);
+	if (grow((void **)&en->evidence, en->nevidence, sizeof(*en->evidence)) != 0)
+		NOMEM();
+	ev = &en->evidence[en->nevidence];
+	memset(ev, 0, sizeof(*ev));
+	if (hlen < 7 || memcmp(v, "sha256:", 7) != 0 || !parse_hex32(v + 7, hlen - 7, ev->sha256))
+		FAIL("bad-value", "evidence \"%.*s\" must be sha256:<64 lowercase hex> [uri]",
+		     lineno, q, v);
+	if (sp != NULL) {
+		size_t ulen = vlen - hlen - 1;
+		if (ulen == 0 || memchr(sp + 1, ' ', ulen) != NULL)
+			FAIL("bad-value", "evidence uri must be one word after one space", lineno);
+		ev->uri = dup_n(sp + 1, ulen);
+		if (ev->uri == NULL)
+			NOMEM();
+	}
+	en->nevidence++;
+out:
+	return rc;
+}
+
 static int
 parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lineno,
             struct arm_err *e)
@@ -430,49 +588,9 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 		break;
 	}
 	case K_COMMITMENT: return set_id(&en->commitment, v, vlen, "commitment", lineno, e);
-	case K_INCIDENT: {
-		const char *slash = memchr(v, '/', vlen);
-		size_t alen = slash ? (size_t)(slash - v) : 0;
-		if (slash == NULL || !agreement_id_valid(v, alen) ||
-		    !parse_seq(slash + 1, vlen - alen - 1, &en->incident.seq))
-			FAIL("bad-value",
-			     "incident \"%.*s\" must be <author>/<seq> of the incident entry",
-			     lineno, q, v);
-		memcpy(en->incident.author, v, alen);
-		en->incident.author[alen] = '\0';
-		en->has_incident = true;
-		break;
-	}
-	case K_VERDICT: {
-		size_t i;
-		for (i = 1; i < ARM_ARRAY_LEN(verdict_names); i++)
-			if (strlen(verdict_names[i]) == vlen &&
-			    memcmp(verdict_names[i], v, vlen) == 0)
-				en->verdict = (enum entry_verdict)i;
-		if (en->verdict == ENTRY_VERDICT_NONE ||
-		    (en->kind == ENTRY_ATTEST && en->verdict != ENTRY_VERIFIED &&
-		     en->verdict != ENTRY_REFUTED) ||
-		    (en->kind == ENTRY_FINDING && en->verdict != ENTRY_CONFIRMED &&
-		     en->verdict != ENTRY_DISMISSED))
-			FAIL("bad-value", "verdict \"%.*s\" must be %s", lineno, q, v,
-			     en->kind == ENTRY_ATTEST ? "verified or refuted"
-			                              : "confirmed or dismissed");
-		break;
-	}
-	case K_METHOD: {
-		char tmp[32];
-		if (vlen >= sizeof(tmp))
-			FAIL("bad-value", "method \"%.*s\" is not a verification method", lineno, q,
-			     v);
-		memcpy(tmp, v, vlen);
-		tmp[vlen] = '\0';
-		if (agreement_method_parse(tmp, &en->method) != 0)
-			FAIL("bad-value",
-			     "method \"%s\" is not one of self, media, imagery, on-site, mutual, "
-			     "trilateral, forensic, investigation",
-			     lineno, tmp);
-		break;
-	}
+	case K_INCIDENT: return parse_incident(en, v, vlen, lineno, e);
+	case K_VERDICT: return parse_verdict(en, v, vlen, lineno, e);
+	case K_METHOD: return parse_method(en, v, vlen, lineno, e);
 	case K_TYPE: return set_id(&en->type, v, vlen, "type", lineno, e);
 	case K_LAT:
 		if (!parse_decimal(v, vlen, true, 2, 7, 7, &en->lat_e7) || en->lat_e7 > 900000000 ||
@@ -495,81 +613,11 @@ parse_value(struct entry *en, enum key k, const char *v, size_t vlen, size_t lin
 		break;
 	case K_ACTOR: return set_id(&en->actor, v, vlen, "actor", lineno, e);
 	case K_QUANTITY: return set_id(&en->quantity, v, vlen, "quantity", lineno, e);
-	case K_VALUE: {
-		int64_t scaled;
-		if (!parse_decimal(v, vlen, false, 12, 6, 6, &scaled))
-			FAIL("bad-value",
-			     "value \"%.*s\" must be a canonical non-negative decimal (at most 12 "
-			     "integer "
-			     "digits and 6 decimals, no trailing zeros)",
-			     lineno, q, v);
-		en->value_num = (double)scaled / 1e6;
-		en->value = dup_n(v, vlen);
-		if (en->value == NULL)
-			NOMEM();
-		break;
-	}
+	case K_VALUE: return parse_amount(en, v, vlen, lineno, e);
 	case K_UNIT: return set_id(&en->unit, v, vlen, "unit", lineno, e);
-	case K_ZONE: {
-		const char *sp = memchr(v, ' ', vlen);
-		size_t ilen = sp ? (size_t)(sp - v) : 0;
-		struct entry_zone *z;
-		if (en->nzones >= ENTRY_MAX_REPEAT)
-			FAIL("limit", "more than %d zone lines", lineno, ENTRY_MAX_REPEAT);
-		if (grow((void **)&en->zones, en->nzones, sizeof(*en->zones)) != 0)
-			NOMEM();
-		z = &en->zones[en->nzones];
-		memset(z, 0, sizeof(*z));
-		if (sp == NULL || !agreement_id_valid(v, ilen) || vlen - ilen - 1 < 7 ||
-		    memcmp(sp + 1, "sha256:", 7) != 0 ||
-		    !parse_hex32(sp + 8, vlen - ilen - 8, z->sha256))
-			FAIL("bad-value",
-			     "zone \"%.*s\" must be <zone id> sha256:<64 lowercase hex>", lineno, q,
-			     v);
-		memcpy(z->id, v, ilen);
-		z->id[ilen] = '\0';
-		en->nzones++;
-		break;
-	}
-	case K_REASON:
-		if (en->nreasons >= ENTRY_MAX_REPEAT)
-			FAIL("limit", "more than %d reason lines", lineno, ENTRY_MAX_REPEAT);
-		if (!text_ok(v, vlen))
-			FAIL("bad-value", "reason must not start or end with a space", lineno);
-		if (grow((void **)&en->reasons, en->nreasons, sizeof(char *)) != 0)
-			NOMEM();
-		en->reasons[en->nreasons] = dup_n(v, vlen);
-		if (en->reasons[en->nreasons] == NULL)
-			NOMEM();
-		en->nreasons++;
-		break;
-	case K_EVIDENCE: {
-		const char *sp = memchr(v, ' ', vlen);
-		size_t hlen = sp ? (size_t)(sp - v) : vlen;
-		struct entry_evidence *ev;
-		if (en->nevidence >= ENTRY_MAX_REPEAT)
-			FAIL("limit", "more than %d evidence lines", lineno, ENTRY_MAX_REPEAT);
-		if (grow((void **)&en->evidence, en->nevidence, sizeof(*en->evidence)) != 0)
-			NOMEM();
-		ev = &en->evidence[en->nevidence];
-		memset(ev, 0, sizeof(*ev));
-		if (hlen < 7 || memcmp(v, "sha256:", 7) != 0 ||
-		    !parse_hex32(v + 7, hlen - 7, ev->sha256))
-			FAIL("bad-value",
-			     "evidence \"%.*s\" must be sha256:<64 lowercase hex> [uri]", lineno, q,
-			     v);
-		if (sp != NULL) {
-			size_t ulen = vlen - hlen - 1;
-			if (ulen == 0 || memchr(sp + 1, ' ', ulen) != NULL)
-				FAIL("bad-value", "evidence uri must be one word after one space",
-				     lineno);
-			ev->uri = dup_n(sp + 1, ulen);
-			if (ev->uri == NULL)
-				NOMEM();
-		}
-		en->nevidence++;
-		break;
-	}
+	case K_ZONE: return parse_zone(en, v, vlen, lineno, e);
+	case K_REASON: return parse_reason(en, v, vlen, lineno, e);
+	case K_EVIDENCE: return parse_evidence(en, v, vlen, lineno, e);
 	case K_TEXT:
 		if (!text_ok(v, vlen))
 			FAIL("bad-value", "text must not start or end with a space", lineno);
@@ -584,17 +632,171 @@ out:
 	return rc;
 }
 
+/* What entry_parse knows so far: the kind's rules, the keys seen, the last key. */
+struct lines {
+	const struct kind_rule *rule; /* NULL until the kind line */
+	unsigned seen;
+	int last;
+};
+
+/* kind (line 2 only): the entry's kind, which selects the rules for the rest. */
+static int
+parse_kind(struct entry *en, const char *v, size_t vlen, size_t lineno, struct lines *ls,
+           struct arm_err *e)
+{
+	char tmp[16];
+	int rc = ARM_OK;
+
+	if (lineno != 2)
+		FAIL("duplicate-key", "kind given twice", lineno);
+	if (vlen >= sizeof(tmp))
+		FAIL("bad-value", "kind \"%.*s\" is not an entry kind", lineno,
+		     (int)(vlen > 40 ? 40 : vlen), v);
+	memcpy(tmp, v, vlen);
+	tmp[vlen] = '\0';
+	en->kind = entry_kind_parse(tmp);
+	if (en->kind == ENTRY_NONE)
+		FAIL("bad-value",
+		     "kind \"%s\" is not agreement, amend, claim, attest, "
+		     "incident, finding, progress, withdraw or statement",
+		     lineno, tmp);
+	ls->rule = &kinds[en->kind];
+out:
+	return rc;
+}
+
+/*
+ * Key k with a value of vlen bytes: allowed by the kind, in the order of
+ * key_names, repeated only if it may be and then on consecutive lines, and
+ * not too long.
+ */
+static int
+check_key(const struct lines *ls, int k, size_t vlen, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK, last = ls->last;
+
+	if (!(ls->rule->allowed & BIT(k)))
+		FAIL("key-not-allowed", "a %s entry has no %s", lineno, ls->rule->name,
+		     key_names[k]);
+	if (k == last && !(REPEATABLE & BIT(k)))
+		FAIL("duplicate-key", "%s given twice", lineno, key_names[k]);
+	if (k < last)
+		FAIL("key-order",
+		     "%s must come before %s (order: kind, agreement, author, "
+		     "seq, time, commitment, incident, verdict, method, type, "
+		     "occurred, lat, "
+		     "lon, actor, quantity, value, unit, zone, reason, evidence, "
+		     "text)",
+		     lineno, key_names[k], key_names[last]);
+	if ((ls->seen & BIT(k)) && k != last)
+		FAIL("duplicate-key", "%s lines must be consecutive", lineno, key_names[k]);
+	if (vlen > ENTRY_VALUE_MAX)
+		FAIL("limit", "%s is longer than %u bytes", lineno, key_names[k], ENTRY_VALUE_MAX);
+out:
+	return rc;
+}
+
+/* One "key: value" line after the first, from p to its newline nl. */
+static int
+parse_line(struct entry *en, const char *p, const char *nl, size_t lineno, struct lines *ls,
+           struct arm_err *e)
+{
+	size_t llen = (size_t)(nl - p), klen;
+	const char *colon;
+	int rc = ARM_OK, k;
+
+	if (llen > ENTRY_VALUE_MAX + 16)
+		FAIL("limit", "line longer than %u bytes", lineno, ENTRY_VALUE_MAX + 16);
+	if (p[llen - 1] == ' ')
+		FAIL("trailing-space", "line ends in a space", lineno);
+	colon = memchr(p, ':', llen);
+	if (colon == NULL || colon + 1 >= nl || colon[1] != ' ')
+		FAIL("syntax", "line is not \"key: value\"", lineno);
+	klen = (size_t)(colon - p);
+	for (k = 0; k < K_COUNT; k++)
+		if (strlen(key_names[k]) == klen && memcmp(key_names[k], p, klen) == 0)
+			break;
+	if (k == K_COUNT)
+		FAIL("unknown-key", "\"%.*s\" is not an entry key", lineno,
+		     (int)(klen > 40 ? 40 : klen), p);
+	if (colon + 2 >= nl || colon[2] == ' ')
+		FAIL("empty-value", "%s has an empty value or more than one space after the colon",
+		     lineno, key_names[k]);
+	if (lineno == 2 && k != K_KIND)
+		FAIL("key-order", "the first key must be kind, not %s", lineno, key_names[k]);
+	if (k == K_KIND)
+		rc = parse_kind(en, colon + 2, (size_t)(nl - (colon + 2)), lineno, ls, e);
+	else if ((rc = check_key(ls, k, (size_t)(nl - (colon + 2)), lineno, e)) == ARM_OK)
+		rc = parse_value(en, (enum key)k, colon + 2, (size_t)(nl - (colon + 2)), lineno, e);
+	if (rc != ARM_OK)
+		goto out;
+	ls->seen |= BIT(k);
+	ls->last = k;
+out:
+	return rc;
+}
+
+/* After the last key line: the kind, every key it needs, lat with lon, a refutation's reason. */
+static int
+check_complete(const struct entry *en, const struct lines *ls, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK;
+	size_t i;
+
+	if (ls->rule == NULL)
+		FAIL("missing-key", "the entry has no kind", lineno);
+	for (i = 0; i < K_COUNT; i++)
+		if ((ls->rule->required & BIT(i)) && !(ls->seen & BIT(i)))
+			FAIL("missing-key", "a %s entry needs %s", lineno, ls->rule->name,
+			     key_names[i]);
+	if ((ls->seen & BIT(K_LAT)) != ((ls->seen & BIT(K_LON)) >> (K_LON - K_LAT)))
+		FAIL("missing-key", "lat and lon go together", lineno);
+	if (en->kind == ENTRY_ATTEST && en->verdict == ENTRY_REFUTED && en->nreasons == 0)
+		FAIL("missing-key", "a refuted attestation needs at least one reason", lineno);
+out:
+	return rc;
+}
+
+/*
+ * The body after the blank line (agreement and amend entries), from p to
+ * end, and its digest; the agreement's own entry names itself: its id is
+ * its body's hash.
+ */
+static int
+take_body(struct entry *en, const char *p, const char *end, size_t lineno, struct arm_err *e)
+{
+	int rc = ARM_OK;
+
+	if (p >= end)
+		FAIL("missing-body", "a %s entry needs a blank line and the agreement as its body",
+		     lineno, kinds[en->kind].name);
+	en->body_len = (size_t)(end - p);
+	en->body = malloc(en->body_len + 1);
+	if (en->body == NULL)
+		NOMEM();
+	memcpy(en->body, p, en->body_len);
+	en->body[en->body_len] = '\0';
+	hash_sha256(en->body_id, en->body, en->body_len);
+	if (en->kind == ENTRY_AGREEMENT && memcmp(en->body_id, en->agreement, HASH_SIZE) != 0) {
+		char hex[2 * HASH_SIZE + 1];
+		hash_hex(hex, en->body_id);
+		rc = arm_err_set(e, ARM_EVERIFY,
+		                 "entry: agreement-id: the agreement line does not match the "
+		                 "body, whose sha256 is %s",
+		                 hex);
+	}
+out:
+	return rc;
+}
+
 int
 entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e)
 {
 	const char *s = (const char *)text;
 	const char *end = s + len, *p;
 	size_t lineno = 0;
-	unsigned seen = 0;
-	int last = -1;
+	struct lines ls = {NULL, 0, -1};
 	int rc = ARM_OK;
-	const struct kind_rule *rule = NULL;
-	size_t i;
 
 	entry_init(en);
 	if (len > ENTRY_MAX_SIZE)
@@ -607,9 +809,6 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t llen = (size_t)(nl - p);
-		const char *colon;
-		size_t klen;
-		int k;
 
 		lineno++;
 		if (lineno == 1) {
@@ -620,7 +819,7 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 		}
 		if (llen == 0) {
 			/* the blank line before the body */
-			if (rule == NULL || !rule->body)
+			if (ls.rule == NULL || !ls.rule->body)
 				FAIL("blank-line",
 				     "a blank line is allowed only before the body of an "
 				     "agreement or amend entry",
@@ -628,108 +827,14 @@ entry_parse(struct entry *en, const uint8_t *text, size_t len, struct arm_err *e
 			p = nl + 1;
 			break;
 		}
-		if (llen > ENTRY_VALUE_MAX + 16)
-			FAIL("limit", "line longer than %u bytes", lineno, ENTRY_VALUE_MAX + 16);
-		if (p[llen - 1] == ' ')
-			FAIL("trailing-space", "line ends in a space", lineno);
-		colon = memchr(p, ':', llen);
-		if (colon == NULL || colon + 1 >= nl || colon[1] != ' ')
-			FAIL("syntax", "line is not \"key: value\"", lineno);
-		klen = (size_t)(colon - p);
-		for (k = 0; k < K_COUNT; k++)
-			if (strlen(key_names[k]) == klen && memcmp(key_names[k], p, klen) == 0)
-				break;
-		if (k == K_COUNT)
-			FAIL("unknown-key", "\"%.*s\" is not an entry key", lineno,
-			     (int)(klen > 40 ? 40 : klen), p);
-		if (colon + 2 >= nl || colon[2] == ' ')
-			FAIL("empty-value",
-			     "%s has an empty value or more than one space after the colon", lineno,
-			     key_names[k]);
-		if (lineno == 2 && k != K_KIND)
-			FAIL("key-order", "the first key must be kind, not %s", lineno,
-			     key_names[k]);
-		if (k == K_KIND) {
-			char tmp[16];
-			size_t vlen = (size_t)(nl - (colon + 2));
-			if (lineno != 2)
-				FAIL("duplicate-key", "kind given twice", lineno);
-			if (vlen >= sizeof(tmp))
-				FAIL("bad-value", "kind \"%.*s\" is not an entry kind", lineno,
-				     (int)(vlen > 40 ? 40 : vlen), colon + 2);
-			memcpy(tmp, colon + 2, vlen);
-			tmp[vlen] = '\0';
-			en->kind = entry_kind_parse(tmp);
-			if (en->kind == ENTRY_NONE)
-				FAIL("bad-value",
-				     "kind \"%s\" is not agreement, amend, claim, attest, "
-				     "incident, finding, progress, withdraw or statement",
-				     lineno, tmp);
-			rule = &kinds[en->kind];
-		} else {
-			if (!(rule->allowed & BIT(k)))
-				FAIL("key-not-allowed", "a %s entry has no %s", lineno, rule->name,
-				     key_names[k]);
-			if (k == last && !(REPEATABLE & BIT(k)))
-				FAIL("duplicate-key", "%s given twice", lineno, key_names[k]);
-			if (k < last)
-				FAIL("key-order",
-				     "%s must come before %s (order: kind, agreement, author, "
-				     "seq, time, commitment, incident, verdict, method, type, "
-				     "occurred, lat, "
-				     "lon, actor, quantity, value, unit, zone, reason, evidence, "
-				     "text)",
-				     lineno, key_names[k], key_names[last]);
-			if ((seen & BIT(k)) && k != last)
-				FAIL("duplicate-key", "%s lines must be consecutive", lineno,
-				     key_names[k]);
-			if ((size_t)(nl - (colon + 2)) > ENTRY_VALUE_MAX)
-				FAIL("limit", "%s is longer than %u bytes", lineno, key_names[k],
-				     ENTRY_VALUE_MAX);
-			rc = parse_value(en, (enum key)k, colon + 2, (size_t)(nl - (colon + 2)),
-			                 lineno, e);
-			if (rc != ARM_OK)
-				goto out;
-		}
-		seen |= BIT(k);
-		last = k;
+		if ((rc = parse_line(en, p, nl, lineno, &ls, e)) != ARM_OK)
+			goto out;
 		p = nl + 1;
 	}
-	if (rule == NULL)
-		FAIL("missing-key", "the entry has no kind", lineno);
-	for (i = 0; i < K_COUNT; i++)
-		if ((rule->required & BIT(i)) && !(seen & BIT(i)))
-			FAIL("missing-key", "a %s entry needs %s", lineno, rule->name,
-			     key_names[i]);
-	if ((seen & BIT(K_LAT)) != ((seen & BIT(K_LON)) >> (K_LON - K_LAT)))
-		FAIL("missing-key", "lat and lon go together", lineno);
-	if (en->kind == ENTRY_ATTEST && en->verdict == ENTRY_REFUTED && en->nreasons == 0)
-		FAIL("missing-key", "a refuted attestation needs at least one reason", lineno);
-	if (rule->body) {
-		if (p >= end)
-			FAIL("missing-body",
-			     "a %s entry needs a blank line and the agreement as its body", lineno,
-			     rule->name);
-		en->body_len = (size_t)(end - p);
-		en->body = malloc(en->body_len + 1);
-		if (en->body == NULL)
-			NOMEM();
-		memcpy(en->body, p, en->body_len);
-		en->body[en->body_len] = '\0';
-		hash_sha256(en->body_id, en->body, en->body_len);
-		/* the agreement's own entry names itself: its id is its body's hash */
-		if (en->kind == ENTRY_AGREEMENT &&
-		    memcmp(en->body_id, en->agreement, HASH_SIZE) != 0) {
-			char hex[2 * HASH_SIZE + 1];
-			hash_hex(hex, en->body_id);
-			rc = arm_err_set(
-			    e, ARM_EVERIFY,
-			    "entry: agreement-id: the agreement line does not match the "
-			    "body, whose sha256 is %s",
-			    hex);
-			goto out;
-		}
-	}
+	if ((rc = check_complete(en, &ls, lineno, e)) != ARM_OK)
+		goto out;
+	if (ls.rule->body)
+		rc = take_body(en, p, end, lineno, e);
 out:
 	if (rc != ARM_OK)
 		entry_release(en);
@@ -762,12 +867,11 @@ put_time(struct buf *out, const char *k, const struct entry_time *t, struct arm_
 	return buf_puts(out, "\n", e);
 }
 
-static int
-format_body(const struct entry *en, struct buf *out, struct arm_err *e)
-{
-	const struct kind_rule *rule = &kinds[en->kind];
-	size_t i;
-
+/*
+ * WANT(k, present) ... END_WANT: a key the entry has must be allowed by its
+ * kind (rule), a key it lacks must not be required; the block between writes
+ * the key when present.
+ */
 #define WANT(k, present)                                                                           \
 	do {                                                                                       \
 		bool p_ = (present);                                                               \
@@ -784,9 +888,11 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 	}                                                                                          \
 	while (0)
 
-	ARM_TRY(buf_puts(out, ENTRY_MAGIC "\n", e));
-	ARM_TRY(put_kv(out, "kind", rule->name, e));
-	ARM_TRY(put_hex(out, "agreement", en->agreement, e));
+/* The keys from author to occurred: who, when, and what the entry is about. */
+static int
+format_subject(const struct entry *en, const struct kind_rule *rule, struct buf *out,
+               struct arm_err *e)
+{
 	WANT(K_AUTHOR, en->author != NULL)
 	ARM_TRY(put_kv(out, "author", en->author, e));
 	END_WANT;
@@ -815,6 +921,16 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 	WANT(K_OCCURRED, en->has_occurred)
 	ARM_TRY(put_time(out, "occurred", &en->occurred, e));
 	END_WANT;
+	return ARM_OK;
+}
+
+/* The keys from lat to zone: where, who did it, and how much. */
+static int
+format_facts(const struct entry *en, const struct kind_rule *rule, struct buf *out,
+             struct arm_err *e)
+{
+	size_t i;
+
 	WANT(K_LAT, en->has_position)
 	ARM_TRY(buf_puts(out, "lat: ", e));
 	ARM_TRY(format_decimal(out, en->lat_e7, 7, e));
@@ -841,6 +957,16 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 		ARM_TRY(buf_printf(out, e, "zone: %s sha256:%s\n", en->zones[i].id, hex));
 	}
 	END_WANT;
+	return ARM_OK;
+}
+
+/* The keys from reason to text: why, the evidence, and the words. */
+static int
+format_words(const struct entry *en, const struct kind_rule *rule, struct buf *out,
+             struct arm_err *e)
+{
+	size_t i;
+
 	WANT(K_REASON, en->nreasons > 0)
 	for (i = 0; i < en->nreasons; i++)
 		ARM_TRY(put_kv(out, "reason", en->reasons[i], e));
@@ -857,6 +983,23 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 	WANT(K_TEXT, en->text != NULL)
 	ARM_TRY(put_kv(out, "text", en->text, e));
 	END_WANT;
+	return ARM_OK;
+}
+
+#undef WANT
+#undef END_WANT
+
+static int
+format_body(const struct entry *en, struct buf *out, struct arm_err *e)
+{
+	const struct kind_rule *rule = &kinds[en->kind];
+
+	ARM_TRY(buf_puts(out, ENTRY_MAGIC "\n", e));
+	ARM_TRY(put_kv(out, "kind", rule->name, e));
+	ARM_TRY(put_hex(out, "agreement", en->agreement, e));
+	ARM_TRY(format_subject(en, rule, out, e));
+	ARM_TRY(format_facts(en, rule, out, e));
+	ARM_TRY(format_words(en, rule, out, e));
 	if (rule->body) {
 		if (en->body == NULL || en->body_len == 0)
 			return arm_err_set(e, ARM_EUSAGE, "entry: a %s entry needs a body",
@@ -864,8 +1007,6 @@ format_body(const struct entry *en, struct buf *out, struct arm_err *e)
 		ARM_TRY(buf_puts(out, "\n", e));
 		ARM_TRY(buf_append(out, en->body, en->body_len, e));
 	}
-#undef WANT
-#undef END_WANT
 	return ARM_OK;
 }
 

@@ -59,10 +59,72 @@ parse_b64(const char *p, size_t n, uint8_t *out, size_t cap, size_t want, size_t
 	return 0;
 }
 
+/* The value v (vl bytes) of field f, on line lineno, into kf. */
+static int
+parse_field(struct keyfile *kf, size_t f, const char *v, size_t vl, size_t lineno,
+            struct arm_err *e)
+{
+	size_t got = 0;
+
+	switch (f) {
+	case F_VERIFIER: {
+		struct arm_err ve;
+		if (note_verifier_parse(&kf->verifier, v, vl, &ve) != ARM_OK)
+			return arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: %s", lineno,
+			                   ve.msg);
+		break;
+	}
+	case F_KDF:
+		if (vl != 10 || memcmp(v, "argon2id13", 10) != 0)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "encrypted key: line %zu: kdf must be \"argon2id13\"",
+			                   lineno);
+		break;
+	case F_OPS:
+		if (parse_dec(v, vl, 1, KEYFILE_OPS_MAX, &kf->opslimit) != 0)
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "encrypted key: line %zu: opslimit must be a decimal in 1..%d", lineno,
+			    KEYFILE_OPS_MAX);
+		break;
+	case F_MEM:
+		if (parse_dec(v, vl, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX, &kf->memlimit) != 0)
+			return arm_err_set(e, ARM_ESYNTAX,
+			                   "encrypted key: line %zu: memlimit must be a decimal in "
+			                   "%u..%u bytes",
+			                   lineno, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX);
+		break;
+	case F_SALT:
+		if (parse_b64(v, vl, kf->salt, sizeof(kf->salt), KEYFILE_SALT, &got) != 0)
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "encrypted key: line %zu: salt must be %d bytes of base64", lineno,
+			    KEYFILE_SALT);
+		break;
+	case F_NONCE:
+		if (parse_b64(v, vl, kf->nonce, sizeof(kf->nonce), KEYFILE_NONCE, &got) != 0)
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "encrypted key: line %zu: nonce must be %d bytes of base64", lineno,
+			    KEYFILE_NONCE);
+		break;
+	case F_BOX:
+		if (parse_b64(v, vl, kf->box, sizeof(kf->box), 0, &got) != 0 || got <= KEYFILE_TAG)
+			return arm_err_set(
+			    e, ARM_ESYNTAX,
+			    "encrypted key: line %zu: secretbox must be %d..%d bytes of "
+			    "base64",
+			    lineno, KEYFILE_TAG + 1, KEYFILE_TAG + KEYFILE_PLAIN_MAX);
+		kf->box_len = got;
+		break;
+	}
+	return ARM_OK;
+}
+
 int
 keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *e)
 {
-	size_t off, lineno, f, got = 0;
+	size_t off, lineno, f;
 	int rc = ARM_OK;
 
 	memset(kf, 0, sizeof(*kf));
@@ -74,8 +136,8 @@ keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *
 		                   KEYFILE_HEADER);
 	off = sizeof(KEYFILE_HEADER);
 	for (f = 0, lineno = 2; f < F_COUNT; f++, lineno++) {
-		const char *line = text + off, *nl, *v;
-		size_t ll, nlen = strlen(field_name[f]), vl;
+		const char *line = text + off, *nl;
+		size_t ll, nlen = strlen(field_name[f]);
 
 		nl = memchr(line, '\n', len - off);
 		if (nl == NULL) {
@@ -93,78 +155,8 @@ keyfile_parse(struct keyfile *kf, const char *text, size_t len, struct arm_err *
 			                 lineno, field_name[f]);
 			goto fail;
 		}
-		v = line + nlen + 2;
-		vl = ll - nlen - 2;
-		switch (f) {
-		case F_VERIFIER: {
-			struct arm_err ve;
-			if (note_verifier_parse(&kf->verifier, v, vl, &ve) != ARM_OK) {
-				rc = arm_err_set(e, ARM_ESYNTAX, "encrypted key: line %zu: %s",
-				                 lineno, ve.msg);
-				goto fail;
-			}
-			break;
-		}
-		case F_KDF:
-			if (vl != 10 || memcmp(v, "argon2id13", 10) != 0) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: kdf must be \"argon2id13\"", lineno);
-				goto fail;
-			}
-			break;
-		case F_OPS:
-			if (parse_dec(v, vl, 1, KEYFILE_OPS_MAX, &kf->opslimit) != 0) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: opslimit must be a decimal in 1..%d",
-				    lineno, KEYFILE_OPS_MAX);
-				goto fail;
-			}
-			break;
-		case F_MEM:
-			if (parse_dec(v, vl, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX, &kf->memlimit) !=
-			    0) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: memlimit must be a decimal in "
-				    "%u..%u bytes",
-				    lineno, KEYFILE_MEM_MIN, KEYFILE_MEM_MAX);
-				goto fail;
-			}
-			break;
-		case F_SALT:
-			if (parse_b64(v, vl, kf->salt, sizeof(kf->salt), KEYFILE_SALT, &got) != 0) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: salt must be %d bytes of base64",
-				    lineno, KEYFILE_SALT);
-				goto fail;
-			}
-			break;
-		case F_NONCE:
-			if (parse_b64(v, vl, kf->nonce, sizeof(kf->nonce), KEYFILE_NONCE, &got) !=
-			    0) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: nonce must be %d bytes of base64",
-				    lineno, KEYFILE_NONCE);
-				goto fail;
-			}
-			break;
-		case F_BOX:
-			if (parse_b64(v, vl, kf->box, sizeof(kf->box), 0, &got) != 0 ||
-			    got <= KEYFILE_TAG) {
-				rc = arm_err_set(
-				    e, ARM_ESYNTAX,
-				    "encrypted key: line %zu: secretbox must be %d..%d bytes of "
-				    "base64",
-				    lineno, KEYFILE_TAG + 1, KEYFILE_TAG + KEYFILE_PLAIN_MAX);
-				goto fail;
-			}
-			kf->box_len = got;
-			break;
-		}
+		if ((rc = parse_field(kf, f, line + nlen + 2, ll - nlen - 2, lineno, e)) != ARM_OK)
+			goto fail;
 		off += ll + 1;
 	}
 	if (off != len) {

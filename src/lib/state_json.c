@@ -165,181 +165,239 @@ jmicro(struct buf *b, int64_t v, struct arm_err *e)
 	return buf_printf(b, e, "%lld%s%s", (long long)(v / 1000000), n ? "." : "", frac);
 }
 
+/* A commitment's identity, owners and status now, up to "due". */
+static int
+cm_status(const struct agreement *a, const struct agreement_commitment *cm,
+          const struct engine_cview *v, struct buf *b, struct arm_err *e)
+{
+	ARM_TRY(buf_puts(b, "{\"id\":", e));
+	ARM_TRY(jstr(b, cm->id, e));
+	ARM_TRY(buf_puts(b, ",\"phase\":", e));
+	ARM_TRY(jstr(b, a->phases[cm->phase].id, e));
+	ARM_TRY(buf_puts(b, ",\"category\":", e));
+	ARM_TRY(cm->category ? jstr(b, cm->category, e) : buf_puts(b, "null", e));
+	ARM_TRY(buf_puts(b, ",\"text\":", e));
+	ARM_TRY(jstr(b, cm->text ? cm->text : "", e));
+	ARM_TRY(jtexts(b, "texts", &cm->texts, e));
+	ARM_TRY(buf_puts(b, ",\"owners\":", e));
+	ARM_TRY(jids(b, a, cm->owners, cm->nowners, true, e));
+	ARM_TRY(buf_puts(b, ",\"standing\":", e));
+	ARM_TRY(jbool(b, cm->standing.standing, e));
+	ARM_TRY(buf_printf(b, e, ",\"status\":\"%s\",\"overdue\":", engine_status_name(v->status)));
+	ARM_TRY(jbool(b, v->overdue, e));
+	ARM_TRY(buf_puts(b, ",\"late\":", e));
+	ARM_TRY(jbool(b, v->late, e));
+	ARM_TRY(buf_puts(b, ",\"due\":", e));
+	return jtime(b, v->due, e);
+}
+
+/* The deadline history (amendments that moved it) and the deadline's rule. */
+static int
+cm_due(const struct engine *eng, size_t c, const struct agreement *a,
+       const struct agreement_commitment *cm, struct buf *b, struct arm_err *e)
+{
+	const struct engine_due_change *dh;
+	size_t i, nd = engine_due_history(eng, c, &dh);
+	char rule[AGREEMENT_ID_MAX + 48];
+
+	ARM_TRY(buf_puts(b, ",\"due_history\":[", e));
+	for (i = 0; i < nd; i++) {
+		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"from\":", i ? "," : "",
+		                   (unsigned long long)dh[i].index));
+		ARM_TRY(jstr(b, dh[i].from, e));
+		ARM_TRY(buf_puts(b, ",\"to\":", e));
+		ARM_TRY(jstr(b, dh[i].to, e));
+		ARM_TRY(buf_puts(b, "}", e));
+	}
+	ARM_TRY(buf_puts(b, "]", e));
+	ARM_TRY(buf_puts(b, ",\"due_rule\":", e));
+	if (cm->due.kind == AGREEMENT_DUE_NONE)
+		return buf_puts(b, "null", e);
+	agreement_due_describe(a, &cm->due, rule, sizeof(rule));
+	return jstr(b, rule, e);
+}
+
+/* Effective time, claims, verdicts and the commitment's links to others. */
+static int
+cm_claims(const struct engine *eng, size_t c, const struct agreement *a,
+          const struct agreement_commitment *cm, const struct engine_cview *v, struct buf *b,
+          struct arm_err *e)
+{
+	size_t i, n;
+
+	ARM_TRY(buf_puts(b, ",\"effective\":", e));
+	ARM_TRY(jtime(b, v->effective, e));
+	ARM_TRY(buf_puts(b, ",\"claimed_by\":[", e));
+	for (i = 0, n = 0; i < cm->nowners; i++)
+		if (engine_claimed_by(eng, c, i)) {
+			ARM_TRY(buf_puts(b, n++ ? "," : "", e));
+			ARM_TRY(jstr(b, a->actors[cm->owners[i]].id, e));
+		}
+	ARM_TRY(buf_printf(b, e, "],\"verifications\":%zu,\"refutations\":%zu,\"method\":",
+	                   v->nverified, v->nrefuted));
+	if (v->best == AGREEMENT_METHOD_NONE)
+		ARM_TRY(buf_puts(b, "null", e));
+	else
+		ARM_TRY(jstr(b, agreement_method_name(v->best), e));
+	ARM_TRY(buf_printf(b, e, ",\"strength\":%d,\"requires\":", v->strength));
+	ARM_TRY(jids(b, a, cm->requires, cm->nrequires, false, e));
+	ARM_TRY(buf_puts(b, ",\"together\":", e));
+	if (cm->together == AGREEMENT_NONE)
+		return buf_puts(b, "null", e);
+	return jstr(b, a->togethers[cm->together].id, e);
+}
+
+/*
+ * Who waits on whom: the chain of commitments and the actors it waits on,
+ * null once settled. tmp holds nactors + ncommitments + 1 indexes.
+ */
+static int
+cm_waits(const struct engine *eng, size_t c, const struct agreement *a,
+         const struct engine_cview *v, size_t *tmp, struct buf *b, struct arm_err *e)
+{
+	size_t n = engine_wait_chain(eng, c, tmp, a->ncommitments + 1);
+
+	ARM_TRY(buf_puts(b, ",\"waits\":", e));
+	if (engine_status_done(v->status) || v->status == ENGINE_BREACHED)
+		return buf_puts(b, "null", e);
+	ARM_TRY(buf_puts(b, "{\"chain\":", e));
+	ARM_TRY(jids(b, a, tmp, n, false, e));
+	n = engine_waiting_on(eng, c, tmp, a->nactors + 1);
+	ARM_TRY(buf_puts(b, ",\"on\":", e));
+	ARM_TRY(jids(b, a, tmp, n, true, e));
+	return buf_puts(b, "}", e);
+}
+
+/* Reversals, breaches and a standing obligation's violations (docs/rules.md "Standing
+ * obligations"). */
+static int
+cm_violations(const struct engine *eng, const struct agreement_commitment *cm,
+              const struct engine_cview *v, struct buf *b, struct arm_err *e)
+{
+	size_t i;
+
+	ARM_TRY(
+	    buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu", v->nreversals, v->nbreaches));
+	if (!cm->standing.standing)
+		return buf_puts(b, ",\"violations\":null", e);
+	ARM_TRY(
+	    buf_printf(b, e, ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v->nviolations));
+	if (cm->standing.violations > 0)
+		ARM_TRY(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}",
+		                   cm->standing.violations, (long long)cm->standing.days));
+	else
+		ARM_TRY(buf_puts(b, "null", e));
+	ARM_TRY(buf_printf(b, e, ",\"protect\":%s,\"list\":[",
+	                   cm->standing.protect ? "true" : "false"));
+	for (i = 0; i < v->nviolations_listed; i++) {
+		struct engine_incident inc;
+		engine_incident(eng, v->violations[i], &inc);
+		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"occurred\":", i ? "," : "",
+		                   (unsigned long long)inc.index));
+		ARM_TRY(jtime(b, inc.occurred, e));
+		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s}", inc.confirmed ? "true" : "false"));
+	}
+	return buf_puts(b, "]}", e);
+}
+
+/* Quantities and tranches (docs/rules.md). */
+static int
+cm_quantity(const struct engine *eng, size_t c, const struct agreement *a,
+            const struct agreement_commitment *cm, struct buf *b, struct arm_err *e)
+{
+	if (cm->qty_target > 0) {
+		int64_t rep, ver;
+		engine_quantity(eng, c, &rep, &ver);
+		ARM_TRY(buf_puts(b, ",\"quantity\":{\"target\":", e));
+		ARM_TRY(jmicro(b, cm->qty_target, e));
+		ARM_TRY(buf_puts(b, ",\"unit\":", e));
+		ARM_TRY(jstr(b, cm->qty_unit, e));
+		ARM_TRY(buf_puts(b, ",\"reported\":", e));
+		ARM_TRY(jmicro(b, rep, e));
+		ARM_TRY(buf_puts(b, ",\"verified\":", e));
+		ARM_TRY(jmicro(b, ver, e));
+		ARM_TRY(buf_puts(b, ",\"unverified\":", e));
+		ARM_TRY(jmicro(b, rep > ver ? rep - ver : 0, e));
+		ARM_TRY(buf_printf(b, e, ",\"percent\":%lld}",
+		                   (long long)((ver > cm->qty_target ? cm->qty_target : ver) /
+		                               (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
+	} else {
+		ARM_TRY(buf_puts(b, ",\"quantity\":null", e));
+	}
+	if (cm->tranche_of == AGREEMENT_NONE)
+		return buf_puts(b, ",\"tranche\":null", e);
+	ARM_TRY(buf_puts(b, ",\"tranche\":{\"of\":", e));
+	ARM_TRY(jstr(b, a->commitments[cm->tranche_of].id, e));
+	return buf_printf(b, e, ",\"percent\":%lld}", (long long)cm->tranche_pct);
+}
+
+/* The progress items reported, a numeric value as a JSON number (cm_history closes the list). */
+static int
+cm_progress(const struct engine *eng, size_t c, struct buf *b, struct arm_err *e)
+{
+	const struct engine_progress_item *pi;
+	size_t i, n;
+
+	ARM_TRY(buf_puts(b, ",\"progress\":[", e));
+	n = engine_progress_items(eng, c, &pi);
+	for (i = 0; i < n; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"quantity\":" : "{\"quantity\":", e));
+		ARM_TRY(jstr(b, pi[i].quantity, e));
+		ARM_TRY(buf_puts(b, ",\"value\":", e));
+		if (json_number(pi[i].value))
+			ARM_TRY(buf_puts(b, pi[i].value, e));
+		else
+			ARM_TRY(jstr(b, pi[i].value, e));
+		ARM_TRY(buf_puts(b, ",\"unit\":", e));
+		ARM_TRY(jstr(b, pi[i].unit, e));
+		ARM_TRY(buf_printf(b, e, ",\"index\":%llu}", (unsigned long long)pi[i].index));
+	}
+	return ARM_OK;
+}
+
+/* Closes the progress list; the status history, closing the commitment's object. */
+static int
+cm_history(const struct engine_cview *v, struct buf *b, struct arm_err *e)
+{
+	size_t i;
+
+	ARM_TRY(buf_puts(b, "],\"history\":[", e));
+	for (i = 0; i < v->nhistory; i++) {
+		const struct engine_event *ev = &v->history[i];
+		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", i ? "," : "",
+		                   (unsigned long long)ev->index));
+		ARM_TRY(jtime(b, ev->time, e));
+		ARM_TRY(buf_printf(b, e,
+		                   ",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s,\"logged\":",
+		                   engine_status_name(ev->from), engine_status_name(ev->to),
+		                   ev->reversal ? "true" : "false"));
+		ARM_TRY(jtime(b, ev->logged, e));
+		ARM_TRY(buf_printf(b, e, ",\"backdated\":%s}", ev->backdated ? "true" : "false"));
+	}
+	return buf_puts(b, "]}", e);
+}
+
 static int
 commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(eng);
 	const struct agreement_commitment *cm = &a->commitments[c];
-	const struct engine_progress_item *pi;
 	struct engine_cview v;
-	size_t i, n, *tmp;
-	int rc = ARM_OK;
+	size_t *tmp;
+	int rc;
 
 	ARM_TRY(engine_commitment_view(eng, c, now, &v));
 	tmp = calloc(a->nactors + a->ncommitments + 1, sizeof(*tmp));
 	if (tmp == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "out of memory writing the state");
-#define J(call)                                                                                    \
-	do {                                                                                       \
-		if ((rc = (call)) != ARM_OK)                                                       \
-			goto out;                                                                  \
-	} while (0)
-	J(buf_puts(b, "{\"id\":", e));
-	J(jstr(b, cm->id, e));
-	J(buf_puts(b, ",\"phase\":", e));
-	J(jstr(b, a->phases[cm->phase].id, e));
-	J(buf_puts(b, ",\"category\":", e));
-	J(cm->category ? jstr(b, cm->category, e) : buf_puts(b, "null", e));
-	J(buf_puts(b, ",\"text\":", e));
-	J(jstr(b, cm->text ? cm->text : "", e));
-	J(jtexts(b, "texts", &cm->texts, e));
-	J(buf_puts(b, ",\"owners\":", e));
-	J(jids(b, a, cm->owners, cm->nowners, true, e));
-	J(buf_puts(b, ",\"standing\":", e));
-	J(jbool(b, cm->standing.standing, e));
-	J(buf_printf(b, e, ",\"status\":\"%s\",\"overdue\":", engine_status_name(v.status)));
-	J(jbool(b, v.overdue, e));
-	J(buf_puts(b, ",\"late\":", e));
-	J(jbool(b, v.late, e));
-	J(buf_puts(b, ",\"due\":", e));
-	J(jtime(b, v.due, e));
-	{
-		/* the deadline history (amendments that moved it) */
-		const struct engine_due_change *dh;
-		size_t nd = engine_due_history(eng, c, &dh);
-		J(buf_puts(b, ",\"due_history\":[", e));
-		for (i = 0; i < nd; i++) {
-			J(buf_printf(b, e, "%s{\"index\":%llu,\"from\":", i ? "," : "",
-			             (unsigned long long)dh[i].index));
-			J(jstr(b, dh[i].from, e));
-			J(buf_puts(b, ",\"to\":", e));
-			J(jstr(b, dh[i].to, e));
-			J(buf_puts(b, "}", e));
-		}
-		J(buf_puts(b, "]", e));
-	}
-	J(buf_puts(b, ",\"due_rule\":", e));
-	if (cm->due.kind == AGREEMENT_DUE_NONE) {
-		J(buf_puts(b, "null", e));
-	} else {
-		char rule[AGREEMENT_ID_MAX + 48];
-		agreement_due_describe(a, &cm->due, rule, sizeof(rule));
-		J(jstr(b, rule, e));
-	}
-	J(buf_puts(b, ",\"effective\":", e));
-	J(jtime(b, v.effective, e));
-	J(buf_puts(b, ",\"claimed_by\":[", e));
-	for (i = 0, n = 0; i < cm->nowners; i++)
-		if (engine_claimed_by(eng, c, i)) {
-			J(buf_puts(b, n++ ? "," : "", e));
-			J(jstr(b, a->actors[cm->owners[i]].id, e));
-		}
-	J(buf_printf(b, e, "],\"verifications\":%zu,\"refutations\":%zu,\"method\":", v.nverified,
-	             v.nrefuted));
-	if (v.best == AGREEMENT_METHOD_NONE)
-		J(buf_puts(b, "null", e));
-	else
-		J(jstr(b, agreement_method_name(v.best), e));
-	J(buf_printf(b, e, ",\"strength\":%d,\"requires\":", v.strength));
-	J(jids(b, a, cm->requires, cm->nrequires, false, e));
-	J(buf_puts(b, ",\"together\":", e));
-	if (cm->together == AGREEMENT_NONE)
-		J(buf_puts(b, "null", e));
-	else
-		J(jstr(b, a->togethers[cm->together].id, e));
-	/* who waits on whom */
-	n = engine_wait_chain(eng, c, tmp, a->ncommitments + 1);
-	J(buf_puts(b, ",\"waits\":", e));
-	if (engine_status_done(v.status) || v.status == ENGINE_BREACHED) {
-		J(buf_puts(b, "null", e));
-	} else {
-		J(buf_puts(b, "{\"chain\":", e));
-		J(jids(b, a, tmp, n, false, e));
-		n = engine_waiting_on(eng, c, tmp, a->nactors + 1);
-		J(buf_puts(b, ",\"on\":", e));
-		J(jids(b, a, tmp, n, true, e));
-		J(buf_puts(b, "}", e));
-	}
-	J(buf_printf(b, e, ",\"reversals\":%zu,\"breaches\":%zu", v.nreversals, v.nbreaches));
-	if (cm->standing.standing) {
-		/* Violations counted and listed (docs/rules.md "Standing obligations"). */
-		J(buf_printf(b, e,
-		             ",\"violations\":{\"confirmed\":%zu,\"threshold\":", v.nviolations));
-		if (cm->standing.violations > 0)
-			J(buf_printf(b, e, "{\"violations\":%zu,\"days\":%lld}",
-			             cm->standing.violations, (long long)cm->standing.days));
-		else
-			J(buf_puts(b, "null", e));
-		J(buf_printf(b, e, ",\"protect\":%s,\"list\":[",
-		             cm->standing.protect ? "true" : "false"));
-		for (i = 0; i < v.nviolations_listed; i++) {
-			struct engine_incident inc;
-			engine_incident(eng, v.violations[i], &inc);
-			J(buf_printf(b, e, "%s{\"index\":%llu,\"occurred\":", i ? "," : "",
-			             (unsigned long long)inc.index));
-			J(jtime(b, inc.occurred, e));
-			J(buf_printf(b, e, ",\"confirmed\":%s}", inc.confirmed ? "true" : "false"));
-		}
-		J(buf_puts(b, "]}", e));
-	} else {
-		J(buf_puts(b, ",\"violations\":null", e));
-	}
-	/* Quantities and tranches (docs/rules.md). */
-	if (cm->qty_target > 0) {
-		int64_t rep, ver;
-		engine_quantity(eng, c, &rep, &ver);
-		J(buf_puts(b, ",\"quantity\":{\"target\":", e));
-		J(jmicro(b, cm->qty_target, e));
-		J(buf_puts(b, ",\"unit\":", e));
-		J(jstr(b, cm->qty_unit, e));
-		J(buf_puts(b, ",\"reported\":", e));
-		J(jmicro(b, rep, e));
-		J(buf_puts(b, ",\"verified\":", e));
-		J(jmicro(b, ver, e));
-		J(buf_puts(b, ",\"unverified\":", e));
-		J(jmicro(b, rep > ver ? rep - ver : 0, e));
-		J(buf_printf(b, e, ",\"percent\":%lld}",
-		             (long long)((ver > cm->qty_target ? cm->qty_target : ver) /
-		                         (cm->qty_target / 100 ? cm->qty_target / 100 : 1))));
-	} else {
-		J(buf_puts(b, ",\"quantity\":null", e));
-	}
-	if (cm->tranche_of != AGREEMENT_NONE) {
-		J(buf_puts(b, ",\"tranche\":{\"of\":", e));
-		J(jstr(b, a->commitments[cm->tranche_of].id, e));
-		J(buf_printf(b, e, ",\"percent\":%lld}", (long long)cm->tranche_pct));
-	} else {
-		J(buf_puts(b, ",\"tranche\":null", e));
-	}
-	J(buf_puts(b, ",\"progress\":[", e));
-	n = engine_progress_items(eng, c, &pi);
-	for (i = 0; i < n; i++) {
-		J(buf_puts(b, i ? ",{\"quantity\":" : "{\"quantity\":", e));
-		J(jstr(b, pi[i].quantity, e));
-		J(buf_puts(b, ",\"value\":", e));
-		if (json_number(pi[i].value))
-			J(buf_puts(b, pi[i].value, e));
-		else
-			J(jstr(b, pi[i].value, e));
-		J(buf_puts(b, ",\"unit\":", e));
-		J(jstr(b, pi[i].unit, e));
-		J(buf_printf(b, e, ",\"index\":%llu}", (unsigned long long)pi[i].index));
-	}
-	J(buf_puts(b, "],\"history\":[", e));
-	for (i = 0; i < v.nhistory; i++) {
-		const struct engine_event *ev = &v.history[i];
-		J(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", i ? "," : "",
-		             (unsigned long long)ev->index));
-		J(jtime(b, ev->time, e));
-		J(buf_printf(b, e, ",\"from\":\"%s\",\"to\":\"%s\",\"reversal\":%s,\"logged\":",
-		             engine_status_name(ev->from), engine_status_name(ev->to),
-		             ev->reversal ? "true" : "false"));
-		J(jtime(b, ev->logged, e));
-		J(buf_printf(b, e, ",\"backdated\":%s}", ev->backdated ? "true" : "false"));
-	}
-	J(buf_puts(b, "]}", e));
-#undef J
-out:
+	if ((rc = cm_status(a, cm, &v, b, e)) == ARM_OK &&
+	    (rc = cm_due(eng, c, a, cm, b, e)) == ARM_OK &&
+	    (rc = cm_claims(eng, c, a, cm, &v, b, e)) == ARM_OK &&
+	    (rc = cm_waits(eng, c, a, &v, tmp, b, e)) == ARM_OK &&
+	    (rc = cm_violations(eng, cm, &v, b, e)) == ARM_OK &&
+	    (rc = cm_quantity(eng, c, a, cm, b, e)) == ARM_OK &&
+	    (rc = cm_progress(eng, c, b, e)) == ARM_OK)
+		rc = cm_history(&v, b, e);
 	free(tmp);
 	return rc;
 }
@@ -446,17 +504,16 @@ place_json(const struct agreement *a, const struct engine_incident *inc, struct 
 	return buf_puts(b, km, e);
 }
 
-int
-engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
+/* The agreement's identity and log, the entries counted, and the log clock. */
+static int
+state_head(const struct engine *eng, const struct agreement *a, int64_t now, struct buf *b,
+           struct arm_err *e)
 {
-	const struct agreement *a = engine_agreement(eng);
-	char hex[2 * HASH_SIZE + 1], tz[16];
-	struct engine_calm calm;
-	struct engine_cview v;
-	size_t i, c, done, total, n;
+	char hex[2 * HASH_SIZE + 1];
+	uint64_t ci;
+	size_t nclocks;
+	int64_t lt;
 
-	if (a == NULL)
-		return arm_err_set(e, ARM_ENOTFOUND, "no agreement: the log is empty");
 	agreement_id_hex(a, hex);
 	ARM_TRY(buf_puts(b, "{\"schema\":\"armistice/state/v1\",\"agreement\":{\"id\":", e));
 	ARM_TRY(jstr(b, hex, e));
@@ -475,23 +532,30 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(buf_puts(b, ",\"asof\":{\"at\":", e));
 	ARM_TRY(jtime(b, engine_asof(eng), e));
 	ARM_TRY(buf_printf(b, e, ",\"entries\":%llu}", (unsigned long long)engine_counted(eng)));
-	{
-		uint64_t ci;
-		size_t nclocks;
-		int64_t lt = engine_log_time(eng, &ci, &nclocks);
-		ARM_TRY(buf_puts(b, ",\"clock\":{\"log_time\":", e));
-		ARM_TRY(jtime(b, lt, e));
-		ARM_TRY(buf_puts(b, ",\"index\":", e));
-		if (lt == ENGINE_NO_TIME)
-			ARM_TRY(buf_puts(b, "null", e));
-		else
-			ARM_TRY(buf_printf(b, e, "%llu", (unsigned long long)ci));
-		ARM_TRY(buf_printf(b, e, ",\"leaves\":%zu,\"backdated\":%zu}", nclocks,
-		                   engine_nbackdated(eng)));
-	}
+	lt = engine_log_time(eng, &ci, &nclocks);
+	ARM_TRY(buf_puts(b, ",\"clock\":{\"log_time\":", e));
+	ARM_TRY(jtime(b, lt, e));
+	ARM_TRY(buf_puts(b, ",\"index\":", e));
+	if (lt == ENGINE_NO_TIME)
+		ARM_TRY(buf_puts(b, "null", e));
+	else
+		ARM_TRY(buf_printf(b, e, "%llu", (unsigned long long)ci));
+	return buf_printf(b, e, ",\"leaves\":%zu,\"backdated\":%zu}", nclocks,
+	                  engine_nbackdated(eng));
+}
+
+/*
+ * How days count, D-day and the day number of now (D-day is day 0;
+ * docs/rules.md "Schedules"), the zones and the incident kinds.
+ */
+static int
+state_schedule(const struct agreement *a, int64_t now, struct buf *b, struct arm_err *e)
+{
+	char tz[16];
+	size_t i;
+
 	ARM_TRY(buf_printf(b, e, ",\"counting\":{\"timezone\":\"%s\",\"inclusive\":%s}",
 	                   tz_text(a->tz_offset, tz), a->inclusive ? "true" : "false"));
-	/* D-day and the day number of now (D-day is day 0; docs/rules.md "Schedules"). */
 	ARM_TRY(buf_puts(b, ",\"schedule\":{\"effective\":", e));
 	if (a->has_effective) {
 		ARM_TRY(jtime(b, a->effective, e));
@@ -520,8 +584,15 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(buf_printf(b, e, ",\"provocation\":%s}",
 		                   a->kinds[i].provocation ? "true" : "false"));
 	}
-	ARM_TRY(buf_puts(b, "]", e));
-	ARM_TRY(line_json(a, b, e));
+	return buf_puts(b, "]", e);
+}
+
+/* Commitments done of all, and per phase. */
+static int
+state_progress(const struct engine *eng, const struct agreement *a, struct buf *b,
+               struct arm_err *e)
+{
+	size_t i, done, total;
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	ARM_TRY(buf_printf(b, e, ",\"progress\":{\"done\":%zu,\"total\":%zu,\"phases\":[", done,
@@ -535,18 +606,24 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jtexts(b, "names", &a->phases[i].names, e));
 		ARM_TRY(buf_printf(b, e, ",\"done\":%zu,\"total\":%zu}", done, total));
 	}
-	ARM_TRY(buf_puts(b, "]}", e));
+	return buf_puts(b, "]}", e);
+}
+
+/* Days of calm since the last confirmed provocation, with the rule in words. */
+static int
+state_calm(const struct engine *eng, const struct agreement *a, int64_t now, struct buf *b,
+           struct arm_err *e)
+{
+	struct engine_calm calm;
+	char rule[160], tz[16];
 
 	ARM_TRY(engine_calm(eng, now, &calm, e));
 	ARM_TRY(buf_puts(b, ",\"calm\":{\"rule\":", e));
-	{
-		char rule[160];
-		snprintf(rule, sizeof(rule),
-		         "calendar days in UTC%s, %s, since the last provocation confirmed by a "
-		         "verifier",
-		         tz_text(a->tz_offset, tz), a->inclusive ? "inclusive" : "exclusive");
-		ARM_TRY(jstr(b, rule, e));
-	}
+	snprintf(rule, sizeof(rule),
+	         "calendar days in UTC%s, %s, since the last provocation confirmed by a "
+	         "verifier",
+	         tz_text(a->tz_offset, tz), a->inclusive ? "inclusive" : "exclusive");
+	ARM_TRY(jstr(b, rule, e));
 	if (calm.found) {
 		ARM_TRY(buf_printf(b, e, ",\"days\":%lld,\"since\":{\"index\":%llu,\"occurred\":",
 		                   (long long)calm.days, (unsigned long long)calm.index));
@@ -559,36 +636,49 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	}
 	ARM_TRY(buf_printf(b, e, ",\"confirmed\":%zu,\"longest_gap\":", calm.confirmed));
 	if (calm.longest_gap < 0)
-		ARM_TRY(buf_puts(b, "null}", e));
-	else
-		ARM_TRY(buf_printf(b, e, "%lld}", (long long)calm.longest_gap));
+		return buf_puts(b, "null}", e);
+	return buf_printf(b, e, "%lld}", (long long)calm.longest_gap);
+}
 
-	/* Summary lists, agreement order. */
-	{
-		static const char *const lists[] = {"open", "overdue", "disputed", "withdrawn",
-		                                    "breached"};
-		size_t l;
-		for (l = 0; l < ARM_ARRAY_LEN(lists); l++) {
-			ARM_TRY(buf_printf(b, e, ",\"%s\":[", lists[l]));
-			for (c = 0, n = 0; c < a->ncommitments; c++) {
-				bool in;
-				ARM_TRY(engine_commitment_view(eng, c, now, &v));
-				switch (l) {
-				case 0: in = v.status == ENGINE_OPEN; break;
-				case 1: in = v.overdue; break;
-				case 2: in = v.status == ENGINE_DISPUTED; break;
-				case 3: in = v.status == ENGINE_WITHDRAWN; break;
-				case 4: in = v.status == ENGINE_BREACHED; break;
-				default: in = false; break;
-				}
-				if (!in)
-					continue;
-				ARM_TRY(buf_puts(b, n++ ? "," : "", e));
-				ARM_TRY(jstr(b, a->commitments[c].id, e));
+/* Summary lists of commitment ids by status, agreement order. */
+static int
+state_lists(const struct engine *eng, const struct agreement *a, int64_t now, struct buf *b,
+            struct arm_err *e)
+{
+	static const char *const lists[] = {"open", "overdue", "disputed", "withdrawn", "breached"};
+	struct engine_cview v;
+	size_t l, c, n;
+
+	for (l = 0; l < ARM_ARRAY_LEN(lists); l++) {
+		ARM_TRY(buf_printf(b, e, ",\"%s\":[", lists[l]));
+		for (c = 0, n = 0; c < a->ncommitments; c++) {
+			bool in;
+			ARM_TRY(engine_commitment_view(eng, c, now, &v));
+			switch (l) {
+			case 0: in = v.status == ENGINE_OPEN; break;
+			case 1: in = v.overdue; break;
+			case 2: in = v.status == ENGINE_DISPUTED; break;
+			case 3: in = v.status == ENGINE_WITHDRAWN; break;
+			case 4: in = v.status == ENGINE_BREACHED; break;
+			default: in = false; break;
 			}
-			ARM_TRY(buf_puts(b, "]", e));
+			if (!in)
+				continue;
+			ARM_TRY(buf_puts(b, n++ ? "," : "", e));
+			ARM_TRY(jstr(b, a->commitments[c].id, e));
 		}
+		ARM_TRY(buf_puts(b, "]", e));
 	}
+	return ARM_OK;
+}
+
+/* Every reversal of a status, commitment by commitment. */
+static int
+state_reversals(const struct engine *eng, const struct agreement *a, int64_t now, struct buf *b,
+                struct arm_err *e)
+{
+	struct engine_cview v;
+	size_t i, c, n;
 
 	ARM_TRY(buf_puts(b, ",\"reversals\":[", e));
 	for (c = 0, n = 0; c < a->ncommitments; c++) {
@@ -606,36 +696,47 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 			                   engine_status_name(v.history[i].to)));
 		}
 	}
-	ARM_TRY(buf_puts(b, "]", e));
+	return buf_puts(b, "]", e);
+}
 
-	/* What each amendment changed (agreement_diff), log order. */
-	{
-		const struct engine_amendment *am;
-		size_t na = engine_amendments(eng, &am), k;
-		ARM_TRY(buf_puts(b, ",\"amendments\":[", e));
-		for (k = 0; k < na; k++) {
-			const char *p = am[k].changes, *q, *end = p ? p + am[k].len : NULL;
-			bool first = true;
-			ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", k ? "," : "",
-			                   (unsigned long long)am[k].index));
-			ARM_TRY(jtime(b, am[k].time, e));
-			ARM_TRY(buf_puts(b, ",\"changes\":[", e));
-			while (p != NULL && p < end &&
-			       (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-				char line[1100];
-				size_t ln = (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p)
-				                                               : sizeof(line) - 1;
-				memcpy(line, p, ln);
-				line[ln] = '\0';
-				ARM_TRY(buf_puts(b, first ? "" : ",", e));
-				ARM_TRY(jstr(b, line, e));
-				first = false;
-				p = q + 1;
-			}
-			ARM_TRY(buf_puts(b, "]}", e));
+/* What each amendment changed (agreement_diff, one string a line), log order. */
+static int
+state_amendments(const struct engine *eng, struct buf *b, struct arm_err *e)
+{
+	const struct engine_amendment *am;
+	size_t na = engine_amendments(eng, &am), k;
+
+	ARM_TRY(buf_puts(b, ",\"amendments\":[", e));
+	for (k = 0; k < na; k++) {
+		const char *p = am[k].changes, *q, *end = p ? p + am[k].len : NULL;
+		bool first = true;
+		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"time\":", k ? "," : "",
+		                   (unsigned long long)am[k].index));
+		ARM_TRY(jtime(b, am[k].time, e));
+		ARM_TRY(buf_puts(b, ",\"changes\":[", e));
+		while (p != NULL && p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			char line[1100];
+			size_t ln =
+			    (size_t)(q - p) < sizeof(line) - 1 ? (size_t)(q - p) : sizeof(line) - 1;
+			memcpy(line, p, ln);
+			line[ln] = '\0';
+			ARM_TRY(buf_puts(b, first ? "" : ",", e));
+			ARM_TRY(jstr(b, line, e));
+			first = false;
+			p = q + 1;
 		}
-		ARM_TRY(buf_puts(b, "]", e));
+		ARM_TRY(buf_puts(b, "]}", e));
 	}
+	return buf_puts(b, "]", e);
+}
+
+/* Each actor and its record. */
+static int
+state_actors(const struct engine *eng, const struct agreement *a, int64_t now, struct buf *b,
+             struct arm_err *e)
+{
+	size_t i;
+
 	ARM_TRY(buf_puts(b, ",\"actors\":[", e));
 	for (i = 0; i < a->nactors; i++) {
 		struct engine_record r;
@@ -655,8 +756,61 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		    r.owned, r.done, r.claims, r.disputed, r.withdrawn, r.overdue, r.breaches,
 		    r.reversals, r.attests, r.incidents_alleged, r.entries));
 	}
-	ARM_TRY(buf_puts(b, "]", e));
+	return buf_puts(b, "]", e);
+}
 
+/* Incident i: who, what, when, where, and what became of it. */
+static int
+incident_json(const struct engine *eng, const struct agreement *a, size_t i, struct buf *b,
+              struct arm_err *e)
+{
+	struct engine_incident inc;
+
+	engine_incident(eng, i, &inc);
+	ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"author\":", i ? "," : "",
+	                   (unsigned long long)inc.index));
+	ARM_TRY(jstr(b, inc.author < a->nactors ? a->actors[inc.author].id : "", e));
+	ARM_TRY(buf_printf(b, e, ",\"seq\":%llu,\"type\":", (unsigned long long)inc.seq));
+	ARM_TRY(jstr(b, inc.kind < a->nkinds ? a->kinds[inc.kind].id : "", e));
+	ARM_TRY(buf_puts(b, ",\"provocation\":", e));
+	ARM_TRY(jbool(b, inc.kind < a->nkinds && a->kinds[inc.kind].provocation, e));
+	ARM_TRY(buf_puts(b, ",\"actor\":", e));
+	if (inc.actor < a->nactors)
+		ARM_TRY(jstr(b, a->actors[inc.actor].id, e));
+	else
+		ARM_TRY(buf_puts(b, "null", e));
+	ARM_TRY(buf_puts(b, ",\"occurred\":", e));
+	ARM_TRY(jtime(b, inc.occurred, e));
+	ARM_TRY(buf_puts(b, ",\"lat\":", e));
+	ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
+	ARM_TRY(buf_puts(b, ",\"lon\":", e));
+	ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
+	ARM_TRY(place_json(a, &inc, b, e));
+	ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
+	                   inc.confirmed ? "true" : "false", inc.dismissed ? "true" : "false",
+	                   inc.nbreached));
+	ARM_TRY(buf_puts(b, ",\"logged\":", e));
+	ARM_TRY(jtime(b, inc.logged, e));
+	return buf_printf(b, e, ",\"backdated\":%s}", inc.backdated ? "true" : "false");
+}
+
+int
+engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
+{
+	const struct agreement *a = engine_agreement(eng);
+	size_t i, c;
+
+	if (a == NULL)
+		return arm_err_set(e, ARM_ENOTFOUND, "no agreement: the log is empty");
+	ARM_TRY(state_head(eng, a, now, b, e));
+	ARM_TRY(state_schedule(a, now, b, e));
+	ARM_TRY(line_json(a, b, e));
+	ARM_TRY(state_progress(eng, a, b, e));
+	ARM_TRY(state_calm(eng, a, now, b, e));
+	ARM_TRY(state_lists(eng, a, now, b, e));
+	ARM_TRY(state_reversals(eng, a, now, b, e));
+	ARM_TRY(state_amendments(eng, b, e));
+	ARM_TRY(state_actors(eng, a, now, b, e));
 	ARM_TRY(buf_puts(b, ",\"commitments\":[", e));
 	for (c = 0; c < a->ncommitments; c++) {
 		if (c)
@@ -664,34 +818,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(commitment_json(eng, c, now, b, e));
 	}
 	ARM_TRY(buf_puts(b, "],\"incidents\":[", e));
-	for (i = 0; i < engine_nincidents(eng); i++) {
-		struct engine_incident inc;
-		engine_incident(eng, i, &inc);
-		ARM_TRY(buf_printf(b, e, "%s{\"index\":%llu,\"author\":", i ? "," : "",
-		                   (unsigned long long)inc.index));
-		ARM_TRY(jstr(b, inc.author < a->nactors ? a->actors[inc.author].id : "", e));
-		ARM_TRY(buf_printf(b, e, ",\"seq\":%llu,\"type\":", (unsigned long long)inc.seq));
-		ARM_TRY(jstr(b, inc.kind < a->nkinds ? a->kinds[inc.kind].id : "", e));
-		ARM_TRY(buf_puts(b, ",\"provocation\":", e));
-		ARM_TRY(jbool(b, inc.kind < a->nkinds && a->kinds[inc.kind].provocation, e));
-		ARM_TRY(buf_puts(b, ",\"actor\":", e));
-		if (inc.actor < a->nactors)
-			ARM_TRY(jstr(b, a->actors[inc.actor].id, e));
-		else
-			ARM_TRY(buf_puts(b, "null", e));
-		ARM_TRY(buf_puts(b, ",\"occurred\":", e));
-		ARM_TRY(jtime(b, inc.occurred, e));
-		ARM_TRY(buf_puts(b, ",\"lat\":", e));
-		ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
-		ARM_TRY(buf_puts(b, ",\"lon\":", e));
-		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
-		ARM_TRY(place_json(a, &inc, b, e));
-		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
-		                   inc.confirmed ? "true" : "false",
-		                   inc.dismissed ? "true" : "false", inc.nbreached));
-		ARM_TRY(buf_puts(b, ",\"logged\":", e));
-		ARM_TRY(jtime(b, inc.logged, e));
-		ARM_TRY(buf_printf(b, e, ",\"backdated\":%s}", inc.backdated ? "true" : "false"));
-	}
+	for (i = 0; i < engine_nincidents(eng); i++)
+		ARM_TRY(incident_json(eng, a, i, b, e));
 	return buf_puts(b, "]}\n", e);
 }

@@ -100,59 +100,63 @@ witness_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	rs->body = rep.body; /* moved */
 }
 
-int
-cmd_witness(int argc, char **argv)
-{
-	const char *keyf = NULL, *state = NULL, *listen = "127.0.0.1:8081";
-	const char *user = NULL, *group = NULL;
-	static struct sandbox sb;
-	int lfd = -1;
+/* What the command line asks for. */
+struct witness_args {
+	const char *keyf, *state, *listen, *user, *group;
 	struct note_verifier logs[WITNESS_MAX_LOGS];
 	char origin_buf[WITNESS_MAX_LOGS][CKPT_ORIGIN_MAX + 1];
 	const char *origins[WITNESS_MAX_LOGS];
-	size_t nlogs = 0;
-	struct note_signer key;
-	struct witness w;
-	struct httpd *h = NULL;
-	struct httpd_opts o;
-	struct arm_err e;
-	int c, rc, sig;
+	size_t nlogs;
+};
 
-	memset(&key, 0, sizeof(key));
-	memset(&o, 0, sizeof(o));
+/*
+ * --log [ORIGIN=]VKEY: a vkey has a '+' before any '=' (base64 padding).
+ * -1 to go on, else the exit code.
+ */
+static int
+witness_log_opt(struct witness_args *a, const char *arg, struct arm_err *e)
+{
+	const char *eq = strchr(arg, '='), *plus = strchr(arg, '+');
+	const char *vk = arg;
+
+	if (a->nlogs == WITNESS_MAX_LOGS)
+		return cli_usage_error("witness", "more than %d --log keys", WITNESS_MAX_LOGS);
+	a->origins[a->nlogs] = NULL;
+	if (eq != NULL && (plus == NULL || eq < plus)) {
+		if ((size_t)(eq - arg) > CKPT_ORIGIN_MAX || eq == arg)
+			return cli_usage_error("witness", "--log: bad origin in '%s'", arg);
+		snprintf(a->origin_buf[a->nlogs], sizeof(a->origin_buf[a->nlogs]), "%.*s",
+		         (int)(eq - arg), arg);
+		a->origins[a->nlogs] = a->origin_buf[a->nlogs];
+		vk = eq + 1;
+	}
+	if (cli_key_verifier(vk, &a->logs[a->nlogs], e) != ARM_OK)
+		return cli_fail(e);
+	a->nlogs++;
+	return -1;
+}
+
+/* The options into a and o: -1 to go on, else the exit code (0 after --help). */
+static int
+witness_args(struct witness_args *a, struct httpd_opts *o, int argc, char **argv, struct arm_err *e)
+{
+	int c, rc;
+
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", witness_opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': keyf = optarg; break;
-		case 's': state = optarg; break;
-		case 'L': listen = optarg; break;
-		case 'u': user = optarg; break;
-		case 'g': group = optarg; break;
-		case 'l': {
-			/* [ORIGIN=]VKEY: a vkey has a '+' before any '=' (base64 padding). */
-			const char *eq = strchr(optarg, '='), *plus = strchr(optarg, '+');
-			const char *vk = optarg;
-			if (nlogs == WITNESS_MAX_LOGS)
-				return cli_usage_error("witness", "more than %d --log keys",
-				                       WITNESS_MAX_LOGS);
-			origins[nlogs] = NULL;
-			if (eq != NULL && (plus == NULL || eq < plus)) {
-				if ((size_t)(eq - optarg) > CKPT_ORIGIN_MAX || eq == optarg)
-					return cli_usage_error("witness",
-					                       "--log: bad origin in '%s'", optarg);
-				snprintf(origin_buf[nlogs], sizeof(origin_buf[nlogs]), "%.*s",
-				         (int)(eq - optarg), optarg);
-				origins[nlogs] = origin_buf[nlogs];
-				vk = eq + 1;
-			}
-			if (cli_key_verifier(vk, &logs[nlogs], &e) != ARM_OK)
-				return cli_fail(&e);
-			nlogs++;
+		case 'k': a->keyf = optarg; break;
+		case 's': a->state = optarg; break;
+		case 'L': a->listen = optarg; break;
+		case 'u': a->user = optarg; break;
+		case 'g': a->group = optarg; break;
+		case 'l':
+			if ((rc = witness_log_opt(a, optarg, e)) >= 0)
+				return rc;
 			break;
-		}
 		case 'h': printf(witness_usage, httpd_limits_usage); return 0;
 		default:
-			if ((rc = httpd_limit_opt(&o, c, optarg)) < 0)
+			if ((rc = httpd_limit_opt(o, c, optarg)) < 0)
 				return cli_usage_error("witness",
 				                       "bad value '%s' for a connection limit "
 				                       "(see --help)",
@@ -163,38 +167,72 @@ cmd_witness(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("witness", "unexpected argument '%s'", argv[optind]);
-	if (keyf == NULL || state == NULL || nlogs == 0)
+	if (a->keyf == NULL || a->state == NULL || a->nlogs == 0)
 		return cli_usage_error("witness",
 		                       "--key, --state and at least one --log are required");
-	if (sandbox_user(&sb, "witness", user, group, &e) != ARM_OK)
-		return cli_fail(&e);
-	/* Made before the sandbox, which allows only what exists; --user's own. */
-	if (mkdir(state, 0700) == 0 && sb.have_user && chown(state, sb.uid, sb.gid) != 0) {
-		arm_err_set(&e, ARM_EIO, "witness: chown '%s': %s", state, strerror(errno));
-		return cli_fail(&e);
+	return -1;
+}
+
+/*
+ * Into the sandbox: the state directory (made before the sandbox, which
+ * allows only what exists; --user's own), the signer key, the listening
+ * socket (*lfd). -1 to go on, else the exit code.
+ */
+static int
+witness_enter(struct sandbox *sb, const struct witness_args *a, struct note_signer *key, int *lfd,
+              struct arm_err *e)
+{
+	if (sandbox_user(sb, "witness", a->user, a->group, e) != ARM_OK)
+		return cli_fail(e);
+	if (mkdir(a->state, 0700) == 0 && sb->have_user && chown(a->state, sb->uid, sb->gid) != 0) {
+		arm_err_set(e, ARM_EIO, "witness: chown '%s': %s", a->state, strerror(errno));
+		return cli_fail(e);
 	}
-	if (sandbox_check(&sb, state, SANDBOX_RW, &e) != ARM_OK)
-		return cli_fail(&e);
-	if (cli_key_signer(keyf, &key, &e) != ARM_OK)
-		return cli_fail(&e);
-	if (key.ops != NULL)
-		sandbox_external_key(&sb);
-	if (sandbox_listen(listen, &lfd, &e) != ARM_OK ||
-	    sandbox_allow(&sb, state, SANDBOX_RW, true, &e) != ARM_OK ||
-	    sandbox_enter(&sb, &e) != ARM_OK) {
-		if (lfd >= 0)
-			close(lfd);
-		note_signer_release(&key);
-		return cli_fail(&e);
+	if (sandbox_check(sb, a->state, SANDBOX_RW, e) != ARM_OK)
+		return cli_fail(e);
+	if (cli_key_signer(a->keyf, key, e) != ARM_OK)
+		return cli_fail(e);
+	if (key->ops != NULL)
+		sandbox_external_key(sb);
+	if (sandbox_listen(a->listen, lfd, e) != ARM_OK ||
+	    sandbox_allow(sb, a->state, SANDBOX_RW, true, e) != ARM_OK ||
+	    sandbox_enter(sb, e) != ARM_OK) {
+		if (*lfd >= 0)
+			close(*lfd);
+		note_signer_release(key);
+		return cli_fail(e);
 	}
+	return -1;
+}
+
+int
+cmd_witness(int argc, char **argv)
+{
+	static struct sandbox sb;
+	struct witness_args a;
+	int lfd = -1;
+	struct note_signer key;
+	struct witness w;
+	struct httpd *h = NULL;
+	struct httpd_opts o;
+	struct arm_err e;
+	int rc, sig;
+
+	memset(&key, 0, sizeof(key));
+	memset(&o, 0, sizeof(o));
+	memset(&a, 0, sizeof(a));
+	a.listen = "127.0.0.1:8081";
+	if ((rc = witness_args(&a, &o, argc, argv, &e)) >= 0 ||
+	    (rc = witness_enter(&sb, &a, &key, &lfd, &e)) >= 0)
+		return rc;
 	sandbox_report(&sb, stderr);
-	if (witness_open(&w, state, &key, logs, origins, nlogs, &e) != ARM_OK) {
+	if (witness_open(&w, a.state, &key, a.logs, a.origins, a.nlogs, &e) != ARM_OK) {
 		close(lfd);
 		note_signer_release(&key);
 		return cli_fail(&e);
 	}
 	o.name = "witness";
-	o.listen = listen;
+	o.listen = a.listen;
 	o.max_body = WITNESS_MAX_BODY;
 	o.handler = witness_handle;
 	o.ctx = &w;
@@ -209,7 +247,7 @@ cmd_witness(int argc, char **argv)
 		char url[128];
 		httpd_base_url(h, url, sizeof(url));
 		fprintf(stderr, "armistice witness: %s listening on %s/ for %zu log key(s)\n",
-		        key.name, url, nlogs);
+		        key.name, url, a.nlogs);
 	}
 	sig = httpd_wait_signal();
 	fprintf(stderr, "armistice witness: signal %d, draining\n", sig);
