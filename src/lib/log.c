@@ -75,6 +75,8 @@ struct log {
 	struct add_slot **pool;
 	size_t npool, cappool;
 	bool leader;
+	size_t want; /* the pool size the leader waits for (leader_wait) */
+	size_t last; /* entries in the last group batch: the load's measure */
 };
 
 /* ---------------------------------------------------------------- */
@@ -1452,11 +1454,13 @@ log_append_many(struct log *l, const uint8_t *const *entries, const size_t *lens
 }
 
 /*
- * The leader's wait before it commits the pool: while entries keep coming
- * (the pool grew in the last millisecond), up to batch_ms in all, and
- * never past batch_max entries. A lone caller pays about a millisecond;
- * callers that arrive while a commit is running are already pooled when
- * it ends and go in the next batch at once.
+ * The leader's wait before it commits the pool. The batch size adapts to
+ * the load: the callers of the last batch are expected back (a server's
+ * submitters, each with its next entry), so the leader waits for as many
+ * as that batch had, and is woken once, by the caller that completes
+ * that number, instead of by every arrival. It commits earlier when the
+ * pool stops growing for a millisecond (the load fell), at batch_max,
+ * and at batch_ms in all. A lone caller (last batch of one) pays nothing.
  */
 static void
 leader_wait(struct log *l)
@@ -1465,7 +1469,8 @@ leader_wait(struct log *l)
 	unsigned waited = 0;
 	size_t before;
 
-	while (l->npool < l->opts.batch_max && waited < l->opts.batch_ms) {
+	l->want = l->last < 1 ? 1 : l->last > l->opts.batch_max ? l->opts.batch_max : l->last;
+	while (l->npool < l->want && waited < l->opts.batch_ms) {
 		before = l->npool;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 1000000L;
@@ -1473,13 +1478,14 @@ leader_wait(struct log *l)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (l->npool < l->opts.batch_max &&
+		while (l->npool < l->want &&
 		       pthread_cond_timedwait(&l->cv_pool, &l->mu, &until) != ETIMEDOUT)
 			;
 		waited++;
 		if (l->npool == before)
 			break;
 	}
+	l->want = 0;
 }
 
 int
@@ -1503,7 +1509,7 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 		l->cappool = nc;
 	}
 	l->pool[l->npool++] = &me;
-	if (l->leader)
+	if (l->leader && l->npool == l->want)
 		pthread_cond_signal(&l->cv_pool); /* only the leader waits for the pool */
 	while (!me.done) {
 		if (!l->leader) {
@@ -1517,6 +1523,8 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 			l->leader = true;
 			leader_wait(l);
 			m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
+			/* Callers that came during the wait count as load too. */
+			l->last = l->npool;
 			take = malloc(m * sizeof(*take));
 			ents = malloc(m * sizeof(*ents));
 			lens = malloc(m * sizeof(*lens));
