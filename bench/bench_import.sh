@@ -10,7 +10,7 @@ ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 TOP=$(pwd)
 N=${BENCH_IMPORT_ROWS:-100000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/armistice-bench-import.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${KEEPW:-}" ] || rm -rf "$W"' EXIT
 [ -x /usr/bin/time ] || { echo "bench_import: /usr/bin/time (GNU time) not installed"; exit 0; }
 cd "$W" || exit 1
 mkdir keys && cp "$TOP"/tests/data/keys/* keys/ && chmod 600 keys/*.key

@@ -15,6 +15,7 @@
 #include "armistice/cosig.h"
 #include "armistice/hash.h"
 #include "armistice/note.h"
+#include "armistice/sigbatch.h"
 #include "armistice/common.h"
 
 /* U+2014 EM DASH, U+0020: signed-note §"Format", the signature line prefix. */
@@ -430,9 +431,11 @@ verify_one(const struct note *n, const struct note_verifier *k, const struct not
 
 	switch (k->type) {
 	case NOTE_KEY_ED25519:
+		/* A batch checked ahead (sigbatch.h) holds only signatures that verified. */
 		if (s->sig_len != crypto_sign_BYTES ||
-		    crypto_sign_verify_detached(s->sig, (const unsigned char *)n->text, n->text_len,
-		                                k->pk) != 0)
+		    (!sigbatch_known(k->pk, s->sig, n->text, n->text_len) &&
+		     crypto_sign_verify_detached(s->sig, (const unsigned char *)n->text,
+		                                 n->text_len, k->pk) != 0))
 			return arm_err_set(
 			    e, ARM_EVERIFY,
 			    "signed note: signature by known key \"%s+%08x\" does not "
