@@ -129,7 +129,7 @@ static int
 replay(struct ex *x, struct cli_replay *r, int64_t asof, bool verify, struct arm_err *e)
 {
 	ARM_TRY(cli_replay_init(r, x->zones, asof, verify, e));
-	return log_scan(x->l, 0, x->upto, cli_replay_apply, r, e);
+	return cli_replay_scan(r, x->l, 0, x->upto, cli_replay_apply, r, e);
 }
 
 static int

@@ -1149,7 +1149,7 @@ import_incidents(const struct import_args *a)
 		                 a->dir);
 		goto out;
 	}
-	if ((rc = log_scan(l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
+	if ((rc = cli_replay_scan(&hook, l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
 	    (rc = log_scan(l, 0, size, cli_replay_apply, &scratch, &e)) != ARM_OK ||
 	    (rc = log_scan(l, 0, size, seen_add, &sn, &e)) != ARM_OK)
 		goto out;

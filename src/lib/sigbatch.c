@@ -104,8 +104,8 @@ build_slots(struct sigbatch *sb, struct arm_err *e)
 	if (want > sb->nslot) {
 		uint32_t *ns = realloc(sb->slot, want * sizeof(*ns));
 		if (ns == NULL)
-			return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory for %zu signatures",
-			                   sb->nrec);
+			return arm_err_set(e, ARM_ENOMEM,
+			                   "sigbatch: out of memory for %zu signatures", sb->nrec);
 		sb->slot = ns;
 		sb->nslot = want;
 	}
@@ -135,8 +135,8 @@ gather(struct sigbatch *sb, struct part *parts, unsigned np, struct arm_err *e)
 	if (total > sb->caprec) {
 		struct sigbatch_rec *nr = realloc(sb->rec, total * sizeof(*nr));
 		if (nr == NULL)
-			return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory for %zu signatures",
-			                   total);
+			return arm_err_set(e, ARM_ENOMEM,
+			                   "sigbatch: out of memory for %zu signatures", total);
 		sb->rec = nr;
 		sb->caprec = total;
 	}
@@ -150,8 +150,7 @@ gather(struct sigbatch *sb, struct part *parts, unsigned np, struct arm_err *e)
 
 int
 sigbatch_run(struct sigbatch *sb, const uint8_t *const *notes, const size_t *lens, size_t n,
-             const struct note_verifier *keys, size_t nkeys, unsigned threads,
-             struct arm_err *e)
+             const struct note_verifier *keys, size_t nkeys, unsigned threads, struct arm_err *e)
 {
 	struct job *j;
 	unsigned np, t;

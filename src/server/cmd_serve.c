@@ -730,7 +730,8 @@ serve_rebuild_hook(struct serve *s, struct arm_err *e)
 		free(fresh);
 		goto out;
 	}
-	if ((rc = log_scan(s->log, 0, log_size(s->log), cli_replay_apply, fresh, e)) != ARM_OK) {
+	if ((rc = cli_replay_scan(fresh, s->log, 0, log_size(s->log), cli_replay_apply, fresh,
+	                          e)) != ARM_OK) {
 		cli_replay_release(fresh);
 		free(fresh);
 		arm_err_prefix(e, "rebuilding the rules engine");
@@ -1587,7 +1588,8 @@ cmd_serve(int argc, char **argv)
 	s.hook_kind = s.kind;
 	/* The rules engine of an agreement log starts from every committed entry. */
 	if (s.kind != SERVE_PLAIN &&
-	    (rc = log_scan(s.log, 0, log_size(s.log), cli_replay_apply, s.hook, &e)) != ARM_OK) {
+	    (rc = cli_replay_scan(s.hook, s.log, 0, log_size(s.log), cli_replay_apply, s.hook,
+	                          &e)) != ARM_OK) {
 		arm_err_prefix(&e, "replaying '%s'", s.dir);
 		goto fail;
 	}
