@@ -38,6 +38,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  */
 int cli_read_file(const char *path, struct buf *out, struct arm_err *e) ARM_MUST_CHECK;
 
+struct agreement;
+
+/*
+ * The party signatures of every SIGNED copy of text merged into one note
+ * (text, a blank line, the signature lines), as init and amend combine
+ * what each party signed on its own machine. Each file must carry exactly
+ * text (else ARM_EVERIFY: "CMD: 'FILE' is not a signature of WHAT", where
+ * what says which text and how to sign it); a signature by a key that is not a party's is dropped
+ * with one line on stderr; the same key twice is kept once (Ed25519 is deterministic). *nsigs gets
+ * how many were kept. cmd names the command in messages.
+ */
+int cli_merge_party_sigs(const char *cmd, const char *what, char *const *files, size_t nfiles,
+                         const struct agreement *a, const struct buf *text, struct buf *merged,
+                         size_t *nsigs, struct arm_err *e) ARM_MUST_CHECK;
+
 /* Writes a JSON string literal (quotes and escapes) for s[0..n). */
 void cli_json_str(FILE *f, const char *s, size_t n);
 

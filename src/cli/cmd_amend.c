@@ -76,64 +76,6 @@ struct amend {
 	size_t nsigned;
 };
 
-/* The party signatures of every SIGNED copy of text, merged into one note. */
-static int
-merge(const struct amend *am, const struct agreement *a, const struct buf *text, struct buf *merged,
-      struct arm_err *e)
-{
-	struct note_sig *sigs = calloc(NOTE_MAX_SIGS, sizeof(*sigs));
-	size_t nsigs = 0, i, j, k;
-	int rc = ARM_OK;
-
-	if (sigs == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "amend: out of memory");
-	for (i = 0; rc == ARM_OK && i < am->nsigned; i++) {
-		struct buf in = BUF_INIT(ENTRY_MAX_SIZE);
-		struct note n;
-
-		rc = cli_read_file(am->signed_files[i], &in, e);
-		if (rc == ARM_OK && (rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"",
-		                                     in.len, ENTRY_MAX_SIZE, e)) != ARM_OK)
-			arm_err_prefix(e, "amend: '%s'", am->signed_files[i]);
-		buf_release(&in);
-		if (rc != ARM_OK)
-			break;
-		if (n.text_len != text->len || memcmp(n.text, text->data, text->len) != 0) {
-			rc = arm_err_set(
-			    e, ARM_EVERIFY,
-			    "amend: '%s' is not a signature of this amendment (its text differs "
-			    "from the one built from '%s' and --time %s)",
-			    am->signed_files[i], am->file, am->time);
-			note_release(&n);
-			break;
-		}
-		for (j = 0; j < n.nsigs && rc == ARM_OK; j++) {
-			if (!agreement_is_party_key(a, n.sigs[j].name, n.sigs[j].key_id))
-				continue;
-			for (k = 0; k < nsigs; k++)
-				if (sigs[k].key_id == n.sigs[j].key_id &&
-				    strcmp(sigs[k].name, n.sigs[j].name) == 0)
-					break;
-			if (k < nsigs)
-				continue;
-			if (nsigs == NOTE_MAX_SIGS)
-				rc = arm_err_set(e, ARM_ELIMIT, "amend: more than %d signatures",
-				                 NOTE_MAX_SIGS);
-			else
-				sigs[nsigs++] = n.sigs[j];
-		}
-		note_release(&n);
-	}
-	if (rc == ARM_OK)
-		rc = buf_append(merged, text->data, text->len, e);
-	if (rc == ARM_OK)
-		rc = buf_puts(merged, "\n", e);
-	for (k = 0; rc == ARM_OK && k < nsigs; k++)
-		rc = note_sig_format(&sigs[k], merged, e);
-	free(sigs);
-	return rc;
-}
-
 /*
  * NEW's zone files beside the log, where every replay reads them by path.
  * A file already there must hold the same bytes: a redrawn zone needs a
@@ -282,8 +224,19 @@ run(struct amend *am, struct arm_err *e)
 		fwrite(text.data, 1, text.len, stdout);
 		goto out;
 	}
-	if ((rc = merge(am, a, &text, &merged, e)) != ARM_OK)
-		goto out;
+	{
+		char what[8192];
+		size_t nsigs;
+
+		snprintf(what, sizeof(what),
+		         "this amendment (its text differs from the one built from '%s' and --time "
+		         "%s)",
+		         am->file, am->time);
+		rc = cli_merge_party_sigs("amend", what, am->signed_files, am->nsigned, a, &text,
+		                          &merged, &nsigs, e);
+		if (rc != ARM_OK)
+			goto out;
+	}
 	{
 		/* Every party of the agreement in force must have signed (entry_open refuses
 		 * otherwise). */

@@ -94,81 +94,6 @@ init_parse_args(int argc, char **argv, struct init_args *a)
 	return -1;
 }
 
-/*
- * Merges the party signature lines of every SIGNED file into one note
- * over text; each file must carry exactly text.
- */
-static int
-merge_signatures(const struct init_args *args, const struct agreement *a, const struct buf *text,
-                 struct buf *merged, struct arm_err *e)
-{
-	struct note_sig *sigs = NULL;
-	size_t nsigs = 0, i, j, k;
-	int rc = ARM_OK;
-
-	sigs = calloc(NOTE_MAX_SIGS, sizeof(*sigs));
-	if (sigs == NULL)
-		return arm_err_set(e, ARM_ENOMEM, "init: out of memory");
-	for (i = 0; rc == ARM_OK && i < args->nsigned; i++) {
-		struct buf in = BUF_INIT(ENTRY_MAX_SIZE);
-		struct note n;
-
-		rc = cli_read_file(args->signed_files[i], &in, e);
-		if (rc == ARM_OK) {
-			rc = note_parse(&n, in.data ? in.data : (const uint8_t *)"", in.len,
-			                ENTRY_MAX_SIZE, e);
-			if (rc != ARM_OK)
-				arm_err_prefix(e, "init: '%s'", args->signed_files[i]);
-		}
-		buf_release(&in);
-		if (rc != ARM_OK)
-			break;
-		if (n.text_len != text->len || memcmp(n.text, text->data, text->len) != 0) {
-			rc = arm_err_set(
-			    e, ARM_EVERIFY,
-			    "init: '%s' is not a signature of this agreement entry (its text "
-			    "differs from the one built from '%s'; sign it with armistice "
-			    "sign --agreement)",
-			    args->signed_files[i], args->agreement);
-			note_release(&n);
-			break;
-		}
-		for (j = 0; j < n.nsigs; j++) {
-			if (!agreement_is_party_key(a, n.sigs[j].name, n.sigs[j].key_id)) {
-				fprintf(stderr,
-				        "armistice: init: '%s': dropping the signature by \"%s\", "
-				        "which is not a party's key\n",
-				        args->signed_files[i], n.sigs[j].name);
-				continue;
-			}
-			for (k = 0; k < nsigs; k++)
-				if (sigs[k].key_id == n.sigs[j].key_id &&
-				    strcmp(sigs[k].name, n.sigs[j].name) == 0)
-					break;
-			if (k < nsigs)
-				continue; /* the same key twice: Ed25519 is deterministic, keep one
-				           */
-			if (nsigs == NOTE_MAX_SIGS) {
-				rc = arm_err_set(e, ARM_ELIMIT, "init: more than %d signatures",
-				                 NOTE_MAX_SIGS);
-				break;
-			}
-			sigs[nsigs++] = n.sigs[j];
-		}
-		note_release(&n);
-	}
-	if (rc == ARM_OK)
-		rc = buf_append(merged, text->data, text->len, e);
-	if (rc == ARM_OK)
-		rc = buf_puts(merged, "\n", e);
-	for (k = 0; rc == ARM_OK && k < nsigs; k++)
-		rc = note_sig_format(&sigs[k], merged, e);
-	if (rc == ARM_OK && nsigs == 0)
-		rc = arm_err_set(e, ARM_EVERIFY, "init: no party has signed the agreement entry");
-	free(sigs);
-	return rc;
-}
-
 /* mkdir -p for the directories of path (not path itself). */
 static int
 make_parents(const char *path, struct arm_err *e)
@@ -333,8 +258,21 @@ cmd_init(int argc, char **argv)
 	}
 	if (rc == ARM_OK)
 		rc = entry_agreement_text(&a, &text, &e);
-	if (rc == ARM_OK)
-		rc = merge_signatures(&args, &a, &text, &merged, &e);
+	if (rc == ARM_OK) {
+		char what[8192];
+		size_t nsigs;
+
+		snprintf(
+		    what, sizeof(what),
+		    "this agreement entry (its text differs from the one built from '%s'; sign "
+		    "it with armistice sign --agreement)",
+		    args.agreement);
+		rc = cli_merge_party_sigs("init", what, args.signed_files, args.nsigned, &a, &text,
+		                          &merged, &nsigs, &e);
+		if (rc == ARM_OK && nsigs == 0)
+			rc = arm_err_set(&e, ARM_EVERIFY,
+			                 "init: no party has signed the agreement entry");
+	}
 	if (rc == ARM_OK && merged.len > ENTRY_MAX_SIZE)
 		rc = arm_err_set(&e, ARM_ELIMIT,
 		                 "init: the signed agreement entry is %zu bytes, more "

@@ -28,7 +28,8 @@ start_server() {
 	URL=""
 	i=0
 	while [ $i -lt 100 ]; do
-		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$T/$name.log" | head -n 1)
+		# the log may not exist yet: the server's shell has not opened it
+		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$T/$name.log" 2>/dev/null | head -n 1)
 		[ -n "$URL" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
