@@ -373,6 +373,23 @@ merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE])
 }
 
 void
+merkle_edge_push_subtree(struct merkle_edge *m, const uint8_t root[HASH_SIZE], unsigned height)
+{
+	uint8_t c[HASH_SIZE];
+	uint64_t s = m->size >> height;
+
+	memcpy(c, root, HASH_SIZE);
+	while (s & 1) {
+		hash_node(c, m->h[m->n - 1], c);
+		m->n--;
+		s >>= 1;
+	}
+	memcpy(m->h[m->n], c, HASH_SIZE);
+	m->n++;
+	m->size += (uint64_t)1 << height;
+}
+
+void
 merkle_edge_root(const struct merkle_edge *m, uint8_t out[HASH_SIZE])
 {
 	if (m->n == 0) {
