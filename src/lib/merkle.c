@@ -358,18 +358,7 @@ merkle_edge_init(struct merkle_edge *m)
 void
 merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE])
 {
-	uint8_t c[HASH_SIZE];
-	uint64_t s = m->size;
-
-	memcpy(c, leaf, HASH_SIZE);
-	while (s & 1) {
-		hash_node(c, m->h[m->n - 1], c);
-		m->n--;
-		s >>= 1;
-	}
-	memcpy(m->h[m->n], c, HASH_SIZE);
-	m->n++;
-	m->size++;
+	merkle_edge_push_subtree(m, leaf, 0); /* a leaf is a subtree of height 0 */
 }
 
 void
