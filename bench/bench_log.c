@@ -34,6 +34,7 @@
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/parfor.h"
 #include "bench.h"
 #include "armistice/common.h"
 
@@ -342,11 +343,18 @@ main(void)
 	l = NULL;
 	if (log_open(&l, vdir, NULL, &e) != ARM_OK)
 		die("log_open reader", &e);
-	t0 = bench_wall_now();
-	if (log_verify(l, NULL, &rep, &e) != ARM_OK)
-		die("log_verify", &e);
-	tver = bench_wall_now() - t0;
-	rawver = raw_leaf_seconds(VERIFY_N, VERIFY_ENTRY);
+	/* Best of ROUNDS each, interleaved: the audit uses every core (parfor.h). */
+	tver = rawver = 1e9;
+	for (i = 0; i < ROUNDS; i++) {
+		double t;
+		t0 = bench_wall_now();
+		if (log_verify(l, NULL, &rep, &e) != ARM_OK)
+			die("log_verify", &e);
+		t = bench_wall_now() - t0;
+		tver = t < tver ? t : tver;
+		t = raw_leaf_seconds(VERIFY_N, VERIFY_ENTRY);
+		rawver = t < rawver ? t : rawver;
+	}
 
 	/* 3. Proofs from tiles on disk, pinned to the published checkpoint. */
 	for (i = 0; i < 1000; i++) {
@@ -392,9 +400,9 @@ main(void)
 	printf("| bytes per entry: SQLite index and private state | %.0f | 40 (hash + index) | "
 	       "%.2f |\n",
 	       (double)d.idx_bytes / (double)total, (double)d.idx_bytes / (double)total / 40.0);
-	printf("| seconds to verify %u entries of %d bytes | %.2f | %.2f (leaf hashes in memory) "
-	       "| %.2f |\n",
-	       VERIFY_N, VERIFY_ENTRY, tver, rawver, tver / rawver);
+	printf("| seconds to verify %u entries of %d bytes (%u threads) | %.2f | %.2f (leaf hashes "
+	       "in memory, one thread) | %.2f |\n",
+	       VERIFY_N, VERIFY_ENTRY, parfor_threads(), tver, rawver, tver / rawver);
 	printf("| seconds to append them (bulk path, %d per commit) | %.2f | | |\n", LOG_BATCH_MAX,
 	       tgen);
 	printf("| proof latency from tiles, median (us) | %.0f | %.0f (read one 8 KiB tile) | "
