@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ struct add_slot {
 	struct log_result res;
 	int rc; /* the batch's fate */
 	bool done;
+	bool lead; /* handed the leader's role (hand_over) */
+	sem_t sem; /* posted when done or lead is set */
 };
 
 struct log {
@@ -64,7 +67,6 @@ struct log {
 	pthread_mutex_t seq;    /* one batch (or publish of the log) at a time */
 	pthread_mutex_t pub_mu; /* one publish at a time */
 	pthread_mutex_t mu;     /* the fields below */
-	pthread_cond_t cv;      /* a batch is done (followers wait here) */
 	pthread_cond_t cv_pool; /* the pool grew (the leader waits here) */
 	uint64_t size;          /* committed */
 	uint8_t root[HASH_SIZE];
@@ -442,7 +444,6 @@ log_close(struct log *l)
 	pthread_mutex_destroy(&l->seq);
 	pthread_mutex_destroy(&l->pub_mu);
 	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv);
 	pthread_cond_destroy(&l->cv_pool);
 	free(l->dir);
 	free(l);
@@ -773,7 +774,6 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 	pthread_mutex_init(&l->seq, NULL);
 	pthread_mutex_init(&l->pub_mu, NULL);
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	pthread_cond_init(&l->cv_pool, NULL);
 	if (l->opts.store != NULL) {
 		l->st = l->opts.store;
@@ -1489,6 +1489,92 @@ leader_wait(struct log *l)
 	l->want = 0;
 }
 
+/*
+ * The end of a leader's term (l->mu held): the next pooled caller leads
+ * (woken alone, l->leader stays set so no arrival takes over), or, with
+ * the pool empty, the next arrival does.
+ */
+static void
+hand_over(struct log *l)
+{
+	if (l->npool == 0) {
+		l->leader = false;
+		return;
+	}
+	l->pool[0]->lead = true;
+	sem_post(&l->pool[0]->sem);
+}
+
+/*
+ * One batch by the leader (l->mu held on entry and return): up to
+ * LOG_BATCH_ENTRIES pooled entries committed, each caller's result set and
+ * the caller woken on its own semaphore, so that only the callers of this
+ * batch wake, without a herd on l->mu.
+ */
+static int
+lead_batch(struct log *l, struct add_slot *me)
+{
+	struct add_slot **take;
+	const uint8_t **ents;
+	size_t *lens, m, i;
+	struct log_result *res;
+	struct arm_err be;
+	int rc;
+
+	leader_wait(l);
+	m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
+	/* Callers that came during the wait count as load too. */
+	l->last = l->npool;
+	take = malloc(m * sizeof(*take));
+	ents = malloc(m * sizeof(*ents));
+	lens = malloc(m * sizeof(*lens));
+	res = calloc(m, sizeof(*res));
+	if (take == NULL || ents == NULL || lens == NULL || res == NULL) {
+		free(take);
+		free(ents);
+		free(lens);
+		free(res);
+		for (i = 0; i < l->npool; i++)
+			if (l->pool[i] == me) {
+				memmove(l->pool + i, l->pool + i + 1,
+				        (l->npool - i - 1) * sizeof(*l->pool));
+				l->npool--;
+				break;
+			}
+		hand_over(l);
+		return ARM_ENOMEM;
+	}
+	memcpy(take, l->pool, m * sizeof(*take));
+	memmove(l->pool, l->pool + m, (l->npool - m) * sizeof(*l->pool));
+	l->npool -= m;
+	unlock(&l->mu);
+	for (i = 0; i < m; i++) {
+		ents[i] = take[i]->entry;
+		lens[i] = take[i]->len;
+	}
+	arm_err_clear(&be);
+	lock(&l->seq);
+	rc = commit_batch(l, ents, lens, m, res, &be);
+	unlock(&l->seq);
+	lock(&l->mu);
+	for (i = 0; i < m; i++) {
+		struct add_slot *x = take[i];
+		x->res = res[i];
+		if (rc != ARM_OK && res[i].err.rc == ARM_OK)
+			x->res.err = be;
+		x->done = true;
+		if (x != me)
+			sem_post(&x->sem); /* x may be gone once posted: not touched again */
+	}
+	if (me->done)
+		hand_over(l);
+	free(take);
+	free(ents);
+	free(lens);
+	free(res);
+	return ARM_OK;
+}
+
 int
 log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *dup,
         struct arm_err *e)
@@ -1498,12 +1584,15 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 	memset(&me, 0, sizeof(me));
 	me.entry = entry;
 	me.len = len;
+	if (sem_init(&me.sem, 0, 0) != 0)
+		return arm_err_set(e, ARM_EIO, "cannot make a semaphore to wait for a batch");
 	lock(&l->mu);
 	if (l->npool == l->cappool) {
 		size_t nc = l->cappool ? l->cappool * 2 : 64;
 		struct add_slot **np = realloc(l->pool, nc * sizeof(*np));
 		if (np == NULL) {
 			unlock(&l->mu);
+			sem_destroy(&me.sem);
 			return arm_err_set(e, ARM_ENOMEM, "out of memory queueing an entry");
 		}
 		l->pool = np;
@@ -1512,72 +1601,23 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 	l->pool[l->npool++] = &me;
 	if (l->leader && l->npool == l->want)
 		pthread_cond_signal(&l->cv_pool); /* only the leader waits for the pool */
+	if (l->leader) {
+		/* Woken when the entry is done, or to lead the next batch. */
+		unlock(&l->mu);
+		while (sem_wait(&me.sem) != 0 && errno == EINTR)
+			;
+		lock(&l->mu);
+	}
 	while (!me.done) {
-		if (!l->leader) {
-			struct add_slot **take;
-			const uint8_t **ents;
-			size_t *lens, m, i;
-			struct log_result *res;
-			struct arm_err be;
-			int rc = ARM_OK;
-
-			l->leader = true;
-			leader_wait(l);
-			m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
-			/* Callers that came during the wait count as load too. */
-			l->last = l->npool;
-			take = malloc(m * sizeof(*take));
-			ents = malloc(m * sizeof(*ents));
-			lens = malloc(m * sizeof(*lens));
-			res = calloc(m, sizeof(*res));
-			if (take == NULL || ents == NULL || lens == NULL || res == NULL) {
-				free(take);
-				free(ents);
-				free(lens);
-				free(res);
-				for (i = 0; i < l->npool; i++)
-					if (l->pool[i] == &me) {
-						memmove(l->pool + i, l->pool + i + 1,
-						        (l->npool - i - 1) * sizeof(*l->pool));
-						l->npool--;
-						break;
-					}
-				l->leader = false;
-				pthread_cond_broadcast(&l->cv);
-				unlock(&l->mu);
-				return arm_err_set(e, ARM_ENOMEM,
-				                   "out of memory committing a batch");
-			}
-			memcpy(take, l->pool, m * sizeof(*take));
-			memmove(l->pool, l->pool + m, (l->npool - m) * sizeof(*l->pool));
-			l->npool -= m;
+		l->leader = true;
+		if (lead_batch(l, &me) != ARM_OK) {
 			unlock(&l->mu);
-			for (i = 0; i < m; i++) {
-				ents[i] = take[i]->entry;
-				lens[i] = take[i]->len;
-			}
-			arm_err_clear(&be);
-			lock(&l->seq);
-			rc = commit_batch(l, ents, lens, m, res, &be);
-			unlock(&l->seq);
-			lock(&l->mu);
-			for (i = 0; i < m; i++) {
-				take[i]->res = res[i];
-				if (rc != ARM_OK && res[i].err.rc == ARM_OK)
-					take[i]->res.err = be;
-				take[i]->done = true;
-			}
-			l->leader = false;
-			pthread_cond_broadcast(&l->cv);
-			free(take);
-			free(ents);
-			free(lens);
-			free(res);
-		} else {
-			pthread_cond_wait(&l->cv, &l->mu);
+			sem_destroy(&me.sem);
+			return arm_err_set(e, ARM_ENOMEM, "out of memory committing a batch");
 		}
 	}
 	unlock(&l->mu);
+	sem_destroy(&me.sem);
 	if (me.res.err.rc != ARM_OK) {
 		if (e != NULL)
 			*e = me.res.err;
