@@ -24,14 +24,14 @@
 # bulk path): its replay and /state rows are not measured (the server
 # checks every signature when it starts, and these do not verify).
 # Prints a table and writes the curve, an SVG drawn from the same numbers
-# (bench/scale_svg.awk), to $BENCH_SCALE_SVG (default scale.svg here).
+# (bench/scale_svg.awk), to $BENCH_SCALE_SVG (default docs/scaling.svg).
 set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 BUILD=${BUILD:-build}
 TOP=$(pwd)
 MK="$TOP/$BUILD/bench/mklog_state"
 PROBE="$TOP/$BUILD/bench/scale_probe"
-SVG=${BENCH_SCALE_SVG:-$TOP/scale.svg}
+SVG=${BENCH_SCALE_SVG:-$TOP/docs/scaling.svg}
 SIZES="10000 100000 1000000"
 [ -n "${BENCH_SCALE_10M:-}" ] && SIZES="$SIZES 10000000"
 W=$(mktemp -d "${TMPDIR:-/tmp}/armistice-bench-scale.XXXXXX")

@@ -139,7 +139,8 @@ proofs(const char *dir, size_t m)
 	for (i = 0; i < m; i++) {
 		struct tproof p;
 		struct buf b = BUF_INIT(1 << 20);
-		uint64_t idx = randombytes_uniform((uint32_t)(size < UINT32_MAX ? size : UINT32_MAX));
+		uint64_t idx =
+		    randombytes_uniform((uint32_t)(size < UINT32_MAX ? size : UINT32_MAX));
 		char path[64];
 		unsigned tn = (unsigned)(idx / 256 < 1000 ? idx / 256 : idx / 256 % 1000);
 
