@@ -671,6 +671,10 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	struct merkle_src src;
 	struct tile t;
 	struct bundle_entry ents[256];
+	const uint8_t *eptr[256];
+	size_t elen[256], nck;
+	const struct sigbatch *was = NULL, *sbprev;
+	bool used = false;
 	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
 	unsigned i;
 	int rc;
@@ -927,6 +931,19 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 		(void)tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t);
 		if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
 			goto out;
+		/* The bundle's signatures on every core; the rules in order below. */
+		for (i = 0, nck = 0; i < t.width; i++)
+			if (b * TILE_WIDTH + i >= au->applied) {
+				eptr[nck] = ents[i].data;
+				elen[nck++] = ents[i].len;
+			}
+		if ((rc = cli_replay_precheck(&au->rp, eptr, elen, nck, e)) != ARM_OK)
+			goto out;
+		sbprev = sigbatch_use(&au->rp.sb);
+		if (!used) {
+			was = sbprev;
+			used = true;
+		}
 		for (i = 0; i < t.width; i++) {
 			idx = b * TILE_WIDTH + i;
 			if (idx < au->applied)
@@ -1034,6 +1051,9 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	rc = ARM_OK;
 	au->broken = false;
 out:
+	if (used)
+		sigbatch_use(was); /* before the bundles it points into go */
+	sigbatch_clear(&au->rp.sb);
 	if (rc != ARM_OK && e != NULL && e->rc == ARM_OK)
 		e->rc = rc;
 	for (b = 0; b < nbund; b++)

@@ -88,6 +88,25 @@ cli_replay_release(struct cli_replay *r)
 	r->map = NULL;
 }
 
+int
+cli_replay_precheck(struct cli_replay *r, const uint8_t *const *notes, const size_t *lens, size_t n,
+                    struct arm_err *e)
+{
+	const struct agreement *a = engine_agreement(r->eng);
+	struct note_verifier *keys = NULL;
+	size_t nkeys = 0, cap = 0;
+	int rc;
+
+	sigbatch_clear(&r->sb);
+	if (!r->verify || a == NULL || n == 0)
+		return ARM_OK;
+	rc = sigbatch_agreement_keys(a, &keys, &nkeys, &cap, e);
+	if (rc == ARM_OK)
+		rc = sigbatch_run(&r->sb, notes, lens, n, keys, nkeys, 0, e);
+	free(keys);
+	return rc;
+}
+
 /* Entries per chunk: enough that starting threads costs nothing (~0.3 s of checks). */
 #define SCAN_CHUNK 4096
 
@@ -100,8 +119,6 @@ struct scan {
 	const uint8_t *ptr[SCAN_CHUNK];
 	uint64_t first;
 	size_t n;
-	struct note_verifier *keys;
-	size_t nkeys, capkeys;
 };
 
 static int
@@ -122,12 +139,8 @@ scan_flush(struct scan *s, struct arm_err *e)
 		k = 1;
 		a = engine_agreement(s->r->eng);
 	}
-	s->nkeys = 0;
-	if (a != NULL && k < s->n) {
-		ARM_TRY(sigbatch_agreement_keys(a, &s->keys, &s->nkeys, &s->capkeys, e));
-		ARM_TRY(sigbatch_run(&s->r->sb, s->ptr + k, s->len + k, s->n - k, s->keys, s->nkeys,
-		                     0, e));
-	}
+	if (a != NULL && k < s->n)
+		ARM_TRY(cli_replay_precheck(s->r, s->ptr + k, s->len + k, s->n - k, e));
 	was = sigbatch_use(&s->r->sb);
 	for (i = k; i < s->n && rc == ARM_OK; i++)
 		rc = s->fn(s->ctx, s->first + i, s->ptr[i], s->len[i], e);
@@ -179,7 +192,6 @@ cli_replay_scan(struct cli_replay *r, struct log *l, uint64_t from, uint64_t to,
 		rc = e != NULL ? (int)e->rc : rc;
 	}
 	buf_release(&s->arena);
-	free(s->keys);
 	free(s);
 	return rc;
 }
