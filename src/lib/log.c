@@ -1563,11 +1563,19 @@ lead_batch(struct log *l, struct add_slot *me)
 		if (rc != ARM_OK && res[i].err.rc == ARM_OK)
 			x->res.err = be;
 		x->done = true;
-		if (x != me)
-			sem_post(&x->sem); /* x may be gone once posted: not touched again */
 	}
 	if (me->done)
 		hand_over(l);
+	/*
+	 * Woken outside the mutex: a caller whose entry is done returns
+	 * without taking it (its semaphore orders the reads), so the wake-ups
+	 * neither wait for this loop's end nor pile up on l->mu.
+	 */
+	unlock(&l->mu);
+	for (i = 0; i < m; i++)
+		if (take[i] != me)
+			sem_post(&take[i]->sem); /* gone once posted: not touched again */
+	lock(&l->mu);
 	free(take);
 	free(ents);
 	free(lens);
@@ -1606,6 +1614,8 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 		unlock(&l->mu);
 		while (sem_wait(&me.sem) != 0 && errno == EINTR)
 			;
+		if (me.done)
+			goto done; /* set before the post, which orders it */
 		lock(&l->mu);
 	}
 	while (!me.done) {
@@ -1617,6 +1627,7 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 		}
 	}
 	unlock(&l->mu);
+done:
 	sem_destroy(&me.sem);
 	if (me.res.err.rc != ARM_OK) {
 		if (e != NULL)
