@@ -9,12 +9,21 @@
 #   make fuzz-long            every fuzz target for 10 minutes (docs/fuzzing.md)
 #   make bench                the benchmark table (docs/performance.md)
 #   make demo                 the worked example, examples/korea-2018
+#   make demo EXAMPLE=korea-1953  the 1953 armistice, examples/korea-1953
 #   make install PREFIX=/usr/local DESTDIR=
+#                             the binary, man pages, bash completion, the
+#                             worked example, and libarmistice (static and
+#                             shared) with its headers and armistice.pc
 #   make deb                  a Debian package, build/armistice_<v>_<arch>.deb
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATADIR ?= $(PREFIX)/share/armistice
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -63,8 +72,20 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)-fuzz/%)
 LIBA := $(BUILD)/libarmistice.a
 BIN := $(BUILD)/armistice
 
+# libarmistice for other programs (docs/library.md): a shared library with
+# a soname, from position-independent objects of their own, and the
+# headers of include/armistice but the house's own rules (common.h,
+# banned.h, which would poison a user's strcpy).
+VERSION := $(shell sed -n 's/^\#define ARMISTICE_VERSION "\(.*\)"$$/\1/p' src/cli/main.c)
+SOMAJOR := 0
+LIBSO := $(BUILD)/libarmistice.so.$(VERSION)
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+# What libarmistice itself links (not libmicrohttpd: the server is not in it).
+LIB_PRIVATE_LIBS := $(strip $(shell $(PKG_CONFIG) --libs libsodium sqlite3 libcrypto libfyaml libcurl libpq 2>/dev/null) $(GEOS_LIBS) -lpthread -lm)
+PUBLIC_H := $(filter-out include/armistice/banned.h include/armistice/common.h,$(sort $(wildcard include/armistice/*.h)))
+
 .SECONDARY:
-.PHONY: all check test bench fuzz fuzz-long demo install clean setup format format-check tests-bin deb
+.PHONY: all check test bench fuzz fuzz-long demo install clean setup format format-check tests-bin deb shared completion
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -92,6 +113,25 @@ $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(LIBSO): $(PIC_OBJ)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libarmistice.so.$(SOMAJOR) -Wl,--as-needed \
+		-o $@ $(PIC_OBJ) $(LIBS)
+
+# armistice.pc with the paths of this install (written at install time,
+# so that another PREFIX never finds a stale one).
+PC_SED := -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	-e 's|@VERSION@|$(VERSION)|' -e 's|@PRIVATE_LIBS@|$(LIB_PRIVATE_LIBS)|'
+
+shared: $(LIBSO)
+
+# contrib/bash-completion/armistice from every command's --help; t0965 checks it is current.
+completion: $(BIN)
+	sh scripts/gen-completion.sh $(BIN) >contrib/bash-completion/armistice
 
 $(BIN): $(CLI_OBJ) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LIBS)
@@ -181,14 +221,28 @@ fuzz-long: $(FUZZ_BIN)
 	FUZZ_RUNS= FUZZ_JOBS=2 FUZZ_STATS=$(CURDIR)/$(BUILD)-fuzz/long-stats.txt \
 	FUZZ_KEEP=$(CURDIR)/$(BUILD)-fuzz/corpus-long sh fuzz/run.sh $(FUZZ_PICK)
 
+# EXAMPLE names a directory of examples/ that has a demo.sh.
+EXAMPLE ?= korea-2018
 demo: $(BIN)
-	BUILD=$(BUILD) sh examples/korea-2018/demo.sh
+	@test -f examples/$(EXAMPLE)/demo.sh || { echo "make demo: no examples/$(EXAMPLE)/demo.sh" >&2; exit 2; }
+	BUILD=$(BUILD) sh examples/$(EXAMPLE)/demo.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+install: $(BIN) $(LIBA) $(LIBSO)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/armistice $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/armistice
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man5/; done; true
+	install -m 0644 contrib/bash-completion/armistice $(DESTDIR)$(COMPLETIONDIR)/armistice
+	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libarmistice.a
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libarmistice.so.$(VERSION)
+	ln -sf libarmistice.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libarmistice.so.$(SOMAJOR)
+	ln -sf libarmistice.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libarmistice.so
+	install -m 0644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/armistice/
+	sed $(PC_SED) contrib/armistice.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/armistice.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/armistice.pc
+	DESTROOT=$(DESTDIR)$(DATADIR)/examples sh scripts/install-examples.sh
 
 deb: $(BIN)
 	BUILD=$(BUILD) sh scripts/mkdeb.sh
@@ -206,4 +260,4 @@ format-check:
 clean:
 	rm -rf build build-* 
 
--include $(LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -411,11 +411,11 @@ replay_parallel_seconds(const struct hist *h, size_t n, const struct buf *yaml, 
 		size_t m = n - i < CHUNK ? n - i : CHUNK;
 		if (sigbatch_run(&sb, ptr + i, h->len + i, m, keys, nkeys, threads, &e) != ARM_OK)
 			die("sigbatch", &e);
-		sigbatch_use(&sb);
+		sigmemo_use(&sb.memo);
 		for (k = i; k < i + m; k++)
 			if (engine_apply_note(eng, k + 1, ptr[k], h->len[k], &e) != ARM_OK)
 				die("parallel replay", &e);
-		sigbatch_use(NULL);
+		sigmemo_use(NULL);
 	}
 	t = bench_wall_now() - t0;
 	sigbatch_release(&sb);

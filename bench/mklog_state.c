@@ -30,6 +30,7 @@
 #include "armistice/log.h"
 #include "armistice/note.h"
 #include "armistice/parfor.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 static void
@@ -42,21 +43,10 @@ die(const char *what, const struct arm_err *e)
 static void
 read_signer(const char *keydir, const char *name, struct note_signer *s)
 {
-	char path[4096], text[1024];
-	struct arm_err e;
-	FILE *f;
-	size_t n;
+	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/demo-%s.key", keydir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		die(path, NULL);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-		n--;
-	text[n] = '\0';
-	if (note_signer_parse(s, text, n, &e) != ARM_OK)
-		die(path, &e);
+	bench_read_signer(path, s);
 }
 
 struct signjob {

@@ -44,25 +44,6 @@ cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void
-read_signer(const char *path, struct note_signer *s)
-{
-	char text[1024];
-	struct arm_err e;
-	FILE *f;
-	size_t n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		die(path, NULL);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-		n--;
-	text[n] = '\0';
-	if (note_signer_parse(s, text, n, &e) != ARM_OK)
-		die(path, &e);
-}
-
 /* Appends: entries of 330 bytes (about a signed statement), distinct. */
 static void
 appends(const char *dir, const char *keypath, size_t k, size_t b)
@@ -82,7 +63,7 @@ appends(const char *dir, const char *keypath, size_t k, size_t b)
 
 	if (arena == NULL || ents == NULL || lens == NULL || res == NULL)
 		die("out of memory", NULL);
-	read_signer(keypath, &key);
+	bench_read_signer(keypath, &key);
 	memset(&o, 0, sizeof(o));
 	o.writer = true;
 	o.key = &key;

@@ -3,7 +3,8 @@
  * Zone files come from a reader that serves the same small polygon for
  * any path. Properties: a refused agreement leaves the struct empty; an
  * accepted one has every index in range, an acyclic requires graph in
- * topological order, quorums within their lists, and a well-formed
+ * topological order, quorums within their lists, a reference line on
+ * one of its zones with a party on its positive side, and a well-formed
  * agreement entry that parses back with the agreement's id.
  */
 #include <stdint.h>
@@ -59,6 +60,14 @@ check(const struct agreement *a)
 			abort();
 	}
 	if (a->topo == NULL)
+		abort();
+	/* reference_line: a zone of the agreement, its party a party (docs/agreement.md "Places").
+	 */
+	if (a->line.positive != AGREEMENT_SIDE_NONE &&
+	    (a->line.positive > AGREEMENT_SIDE_WEST || a->line.zone >= a->nzones ||
+	     a->line.name == NULL ||
+	     (a->line.party != AGREEMENT_NONE &&
+	      (a->line.party >= a->nactors || a->actors[a->line.party].role != AGREEMENT_PARTY))))
 		abort();
 	if (a->arbiter.nby > 0 && (a->arbiter.quorum == 0 || a->arbiter.quorum > a->arbiter.nby))
 		abort();

@@ -4,7 +4,8 @@
  * (entry_parse) is given the agreement's id and applied in order to an
  * engine holding a fixed agreement (the pilot of tests/data, demo keys,
  * zones inline). Properties: no crash or leak; a refused entry leaves the
- * state JSON byte-identical and the size unchanged; the JSON of the final
+ * state JSON byte-identical and the size unchanged; every incident's
+ * places name zones of the agreement; the JSON of the final
  * state is the same when produced twice; queries run on every commitment.
  * Each input runs twice: the whole history, and as of a moment inside it.
  */
@@ -44,6 +45,9 @@ static const char yaml[] =
     "zones:\n  - id: jsa\n    name: JSA\n"
     "    geometry: {type: Polygon, coordinates: [[[126.0, 37.0], [127.0, 37.0], [127.0, 38.0], "
     "[126.0, 38.0], [126.0, 37.0]]]}\n"
+    "  - {id: loc, name: Line, geometry: {type: LineString, coordinates: [[126.0, 37.5], "
+    "[127.0, 37.5]]}}\n"
+    "reference_line: {name: Line, zone: loc, positive: north, party: north}\n"
     "commitments:\n"
     "  - {id: gp-south, owner: south, phase: p1, text: GP south., together: gp, verify: {by: "
     "[north, nnsc], quorum: 2, method: on-site}, due: 2018-12-31}\n"
@@ -78,6 +82,26 @@ in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lo
 	return ARM_OK;
 }
 
+/*
+ * Places without GEOS: zone jsa by its box, the line at 37.5 N (about 111
+ * km a degree), so the engine's place bookkeeping is what is exercised.
+ */
+static int
+place(void *ctx, const struct agreement *a, double lat, double lon, bool *in, bool *has_line,
+      int64_t *line_m, struct arm_err *e)
+{
+	size_t z;
+
+	for (z = 0; z < a->nzones; z++)
+		if (in_zone(ctx, a, z, lat, lon, &in[z], e) != ARM_OK)
+			return ARM_EIO;
+	if (a->nzones > 1)
+		in[1] = false; /* the line holds no point */
+	*has_line = a->line.positive != AGREEMENT_SIDE_NONE;
+	*line_m = *has_line ? (int64_t)((lat - 37.5) * 111195.0) : 0;
+	return ARM_OK;
+}
+
 static char *
 state(const struct engine *eng, int64_t now)
 {
@@ -92,7 +116,7 @@ state(const struct engine *eng, int64_t now)
 static void
 run(const uint8_t *data, size_t size, int64_t asof)
 {
-	static const struct engine_geo geo = {in_zone, NULL};
+	static const struct engine_geo geo = {in_zone, NULL, place};
 	const int64_t now = 1546300800; /* 2019-01-01T00:00:00Z */
 	struct engine_opts o;
 	struct engine *eng;
@@ -171,6 +195,16 @@ run(const uint8_t *data, size_t size, int64_t asof)
 	s2 = state(eng, now);
 	if (strcmp(s1, s2) != 0)
 		abort();
+	for (c = 0; c < engine_nincidents(eng); c++) {
+		struct engine_incident inc;
+		size_t z;
+		engine_incident(eng, c, &inc);
+		if ((inc.nzones > 0 || inc.has_line) && !inc.has_pos)
+			abort(); /* places only for a position */
+		for (z = 0; z < inc.nzones; z++)
+			if (inc.zones[z] >= engine_agreement(eng)->nzones)
+				abort();
+	}
 	for (c = 0; c < engine_agreement(eng)->ncommitments; c++) {
 		size_t chain[16], who[16];
 		(void)engine_wait_chain(eng, c, chain, 16);

@@ -2,8 +2,11 @@
 # scripts/mkdeb.sh - builds a Debian binary package of armistice with
 # dpkg-deb (`make deb`): the binary in /usr/bin, the man pages (gzipped,
 # Debian policy §12.1), the docs and the worked example's README in
-# /usr/share/doc/armistice, and the hardened systemd units of contrib/ in
-# /lib/systemd/system (their ExecStart pointed at /usr/bin). Depends is
+# /usr/share/doc/armistice, the hardened systemd units of contrib/ in
+# /lib/systemd/system (their ExecStart pointed at /usr/bin), the bash
+# completion in /usr/share/bash-completion/completions and the worked
+# example in /usr/share/armistice/examples/korea-2018 (its demo.sh runs
+# with the installed binary: docs/deploy.md "Packages"). Depends is
 # computed from the binary's shared libraries with dpkg-shlibdeps, so the
 # package names the libraries of the distribution it was built on.
 # Writes $OUT_DIR/armistice_<version>_<arch>.deb (OUT_DIR default $BUILD)
@@ -22,11 +25,13 @@ W=$OUT_DIR/deb
 R=$W/root
 rm -rf "$W"
 mkdir -p "$R/DEBIAN" "$R/usr/bin" "$R/usr/share/man/man1" "$R/usr/share/man/man5" \
-	"$R/usr/share/doc/armistice" "$R/lib/systemd/system"
+	"$R/usr/share/doc/armistice" "$R/lib/systemd/system" "$R/usr/share/bash-completion/completions"
 install -m 0755 "$BIN" "$R/usr/bin/armistice"
 for m in man/*.1; do gzip -9n <"$m" >"$R/usr/share/man/man1/$(basename "$m").gz"; done
 for m in man/*.5; do gzip -9n <"$m" >"$R/usr/share/man/man5/$(basename "$m").gz"; done
 install -m 0644 README.md docs/*.md "$R/usr/share/doc/armistice/"
+install -m 0644 contrib/bash-completion/armistice "$R/usr/share/bash-completion/completions/armistice"
+DESTROOT=$R/usr/share/armistice/examples sh scripts/install-examples.sh
 for u in contrib/*.service; do
 	sed 's|/usr/local/bin/armistice|/usr/bin/armistice|g' "$u" >"$R/lib/systemd/system/$(basename "$u")"
 	chmod 0644 "$R/lib/systemd/system/$(basename "$u")"

@@ -90,9 +90,32 @@ struct agreement_mark {
 	uint32_t col;
 };
 
+/*
+ * Human text in several languages (docs/agreement.md "Texts in several
+ * languages"): a name or text written as a map of language tags,
+ * `name: {en: ..., ko: ...}`. The plain string field beside it (name,
+ * title, text) always holds the agreement's default language, so every
+ * reader that knows one language keeps working; n == 0 means the text
+ * was written as a plain string.
+ */
+#define AGREEMENT_LANG_MAX 35   /* bytes of a language tag (RFC 5646 4.4.1) */
+#define AGREEMENT_TEXT_LANGS 16 /* languages per text */
+#define AGREEMENT_TEXT_MAX 8192 /* bytes of one language's text */
+
+struct agreement_text {
+	char tag[AGREEMENT_LANG_MAX + 1]; /* as written, e.g. "ko", "zh-Hant" */
+	char *text;                       /* UTF-8, owned */
+};
+
+struct agreement_texts {
+	struct agreement_text *v; /* in document order */
+	size_t n;
+};
+
 struct agreement_actor {
 	char *id; /* [a-z0-9-]+ */
 	char *name;
+	struct agreement_texts names;
 	enum agreement_role role;
 	struct note_verifier keys[AGREEMENT_MAX_KEYS]; /* Ed25519 (type 0x01) */
 	size_t nkeys;                                  /* >= 1 */
@@ -152,12 +175,14 @@ struct agreement_log {
 struct agreement_phase {
 	char *id;
 	char *name;
+	struct agreement_texts names;
 	struct agreement_mark mark;
 };
 
 struct agreement_incident_kind {
 	char *id;
 	char *name;
+	struct agreement_texts names;
 	bool provocation; /* counts for "days without a provocation" */
 	struct agreement_mark mark;
 };
@@ -165,10 +190,34 @@ struct agreement_incident_kind {
 struct agreement_zone {
 	char *id;
 	char *name;
+	struct agreement_texts names;
 	char *file;    /* relative path beside the agreement, or NULL if inline */
 	char *geojson; /* the GeoJSON text (file bytes, or the inline node as JSON) */
 	size_t geojson_len;
 	uint8_t digest[HASH_SIZE]; /* SHA-256 of the file bytes (file zones only) */
+	struct agreement_mark mark;
+};
+
+/* A compass side of a reference line (reference_line.positive). */
+enum agreement_side {
+	AGREEMENT_SIDE_NONE = 0, /* no reference line */
+	AGREEMENT_SIDE_NORTH,
+	AGREEMENT_SIDE_SOUTH,
+	AGREEMENT_SIDE_EAST,
+	AGREEMENT_SIDE_WEST,
+};
+
+/*
+ * reference_line (docs/agreement.md "Places"): the line incidents are
+ * measured from (the MDL, a line of contact), held by one of the zones,
+ * and the compass side on which distances are positive (geo.h says how
+ * the side of a point is found). positive == AGREEMENT_SIDE_NONE: none.
+ */
+struct agreement_line {
+	char *name;
+	size_t zone;                  /* zone index holding the line */
+	enum agreement_side positive; /* the side where distances are > 0 */
+	size_t party;                 /* actor on the positive side, or AGREEMENT_NONE */
 	struct agreement_mark mark;
 };
 
@@ -229,6 +278,7 @@ struct agreement_commitment {
 	size_t phase;   /* phase index */
 	char *category; /* free word, may be NULL */
 	char *text;
+	struct agreement_texts texts;
 	size_t *requires; /* commitment indices; acyclic */
 	size_t nrequires;
 	size_t together; /* together-group index, or AGREEMENT_NONE */
@@ -277,6 +327,9 @@ struct agreement {
 
 	char *name; /* short name, [a-z0-9-]+ */
 	char *title;
+	struct agreement_texts titles;
+	/* `language:`, the default language of every text (default "en"). */
+	char lang[AGREEMENT_LANG_MAX + 1];
 	int32_t tz_offset; /* seconds east of UTC: the day-counting zone */
 	bool inclusive;    /* counting: {inclusive: true} */
 	/*
@@ -305,6 +358,7 @@ struct agreement {
 	size_t nkinds;
 	struct agreement_zone *zones;
 	size_t nzones;
+	struct agreement_line line; /* the reference line, if positive != AGREEMENT_SIDE_NONE */
 	struct agreement_commitment *commitments; /* in document order */
 	size_t ncommitments;
 	struct agreement_together *togethers;
@@ -405,6 +459,26 @@ int agreement_diff(const struct agreement *from, const struct agreement *to, str
 const char *agreement_method_name(enum agreement_method m);
 int agreement_method_parse(const char *s, enum agreement_method *m); /* 0 ok, -1 */
 const char *agreement_role_name(enum agreement_role r);
+const char *agreement_side_name(enum agreement_side s); /* "north", ...; "" for none */
+
+/*
+ * Is s[0..len) a language tag as the agreement accepts it: BCP 47 (RFC
+ * 5646) in its common shape, a 2-3 letter lowercase language subtag, then
+ * subtags of 1-8 letters or digits joined by '-', at most
+ * AGREEMENT_LANG_MAX bytes ("en", "ko", "zh-Hant", "en-GB", "es-419").
+ */
+bool agreement_lang_valid(const char *s, size_t len);
+
+/*
+ * The text of t in language lang (tags compared without case), else
+ * dflt (the default-language string beside t). Borrowed.
+ */
+const char *agreement_text_in(const struct agreement_texts *t, const char *dflt, const char *lang);
+
+/* Do a and b give the same languages with the same texts (in any order)? */
+bool agreement_texts_same(const struct agreement_texts *a, const struct agreement_texts *b);
+
+void agreement_texts_release(struct agreement_texts *t);
 
 /* Lowercase hex of the agreement id (65 bytes with NUL). */
 void agreement_id_hex(const struct agreement *a, char out[2 * HASH_SIZE + 1]);

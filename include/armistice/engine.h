@@ -82,6 +82,16 @@ struct engine_geo {
 	int (*in_zone)(void *ctx, const struct agreement *a, size_t zone, double lat, double lon,
 	               bool *inside, struct arm_err *e);
 	void *ctx;
+	/*
+	 * Places (docs/rules.md "Places"), may be NULL: for each zone of a,
+	 * whether (lat, lon) lies in it (in_zone[0..a->nzones)), and if a
+	 * names a reference line, *has_line and the signed distance to it in
+	 * metres (geo_engine_place() in geo.h). Asked once per incident with
+	 * a position, when it is applied, against the agreement then in force.
+	 * Last, so that {in_zone, ctx} initializers leave it NULL.
+	 */
+	int (*place)(void *ctx, const struct agreement *a, double lat, double lon, bool *in_zone,
+	             bool *has_line, int64_t *line_m, struct arm_err *e);
 };
 
 struct engine_opts {
@@ -326,8 +336,20 @@ struct engine_incident {
 	int64_t lat_e7, lon_e7; /* WGS-84 degrees x 1e7, as written in the entry */
 	int64_t logged;         /* the log's time when it was sequenced, or ENGINE_NO_TIME */
 	bool backdated;         /* reported (time) long before it was sequenced */
+	/*
+	 * Places, computed when it was applied (engine_geo place): the zones
+	 * it falls in (indices into the agreement's zones, in its order; borrowed
+	 * from the engine until its next apply) and, if the agreement names a
+	 * reference line, the signed distance to it in metres.
+	 */
+	const uint16_t *zones;
+	size_t nzones;
+	bool has_line;
+	int64_t line_m;
 };
 size_t engine_nincidents(const struct engine *eng);
+/* Signed whole metres as km with three decimals ("-1.274") into out[24], no floating point. */
+void engine_km_text(int64_t m, char out[24]);
 void engine_incident(const struct engine *eng, size_t i, struct engine_incident *out);
 
 /* A party's record (any actor index). */

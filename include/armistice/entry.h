@@ -148,6 +148,15 @@ int entry_parse(struct entry *en, const uint8_t *text, size_t len,
                 struct arm_err *e) ARM_MUST_CHECK;
 
 /*
+ * The entry of a log leaf (a signed note, note[0..len)), parsed with
+ * entry_parse() and its signatures NOT checked: for readers of a log whose
+ * replay already checked them (exports, reports). en is initialised here;
+ * on failure it is empty.
+ */
+int entry_parse_note(struct entry *en, const uint8_t *note, size_t len,
+                     struct arm_err *e) ARM_MUST_CHECK;
+
+/*
  * Appends the canonical text of en to out (ending in "\n", no signatures),
  * so that entry_parse(entry_format(x)) == x and entry_format(entry_parse(b))
  * == b. Refuses (ARM_EUSAGE) a struct that would not parse back.

@@ -43,8 +43,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "err.h"
-
-struct geo_map;
+#include "geo.h"
 
 enum export_format { EXPORT_CSV, EXPORT_NDJSON, EXPORT_GEOJSON };
 
@@ -102,15 +101,40 @@ void export_w_release(struct export_w *w);
 
 /*
  * The table built from an engine that replayed the log. now decides
- * overdue. map (may be NULL) places incidents against zones and the
- * reference line (geo.h); zone membership goes through map only when it
- * is given.
+ * overdue. Incidents' zones and signed distance to the reference line
+ * are the engine's (engine_incident(), computed once when each was
+ * applied: one computation for the state JSON and the exports); map is
+ * no longer read and may be NULL.
  */
 int export_commitments(struct export_w *w, const struct engine *eng, int64_t now,
                        struct arm_err *e) ARM_MUST_CHECK;
 int export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e) ARM_MUST_CHECK;
 int export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                      struct arm_err *e) ARM_MUST_CHECK;
+/*
+ * Where an incident lies (the incidents table's zones, line_km and side),
+ * as the engine placed it when it was applied (engine_incident(): one
+ * computation for the state JSON, the exports and the report): the
+ * agreement's zones that hold its position, and its signed distance to
+ * the reference line (placed false without a position or a line). zones[]
+ * borrow the agreement's ids.
+ */
+#define EXPORT_PLACE_ZONES 256
+struct export_place {
+	const char *zones[EXPORT_PLACE_ZONES];
+	size_t nzones;
+	bool placed;
+	int64_t line_m;   /* signed metres, positive on the agreement's positive side */
+	char km[24];      /* line_m as km with three decimals ("-1.274") */
+	const char *side; /* compass name of its side ("north"), "line", or NULL if not placed */
+};
+void export_incident_place(const struct agreement *a, const struct engine_incident *inc,
+                           struct export_place *out);
+/* "confirmed", "dismissed" or "reported" (the incidents table's status). */
+const char *export_incident_status(const struct engine_incident *inc);
+/* Degrees x 1e7 as exact decimal text with 7 places (no floating point). */
+void export_deg_e7(int64_t v, char out[24]);
+
 int export_actors(struct export_w *w, const struct engine *eng, int64_t now,
                   struct arm_err *e) ARM_MUST_CHECK;
 
@@ -173,5 +197,39 @@ int export_scores_year(struct export_w *w, const struct engine *eng, int32_t yea
  */
 int export_yearly_row(struct export_w *w, const struct engine *eng, int32_t year, size_t n,
                       size_t nfull, size_t sum, struct arm_err *e) ARM_MUST_CHECK;
+
+/* Scored years at most (the span from the first commitment entry to now). */
+#define EXPORT_YEARS_MAX 200
+
+/*
+ * The event time of log entry `index` if it is an entry about a
+ * commitment (scores start with implementation, not with the incident
+ * history before it), else ENGINE_NO_TIME. The scored years run from the
+ * year of the earliest such time over the log to the year of now.
+ */
+int64_t export_commitment_time(uint64_t index, const uint8_t *note, size_t len);
+
+/*
+ * How the scores get an engine replayed with a horizon: the command line
+ * replays the log, the server asks its state cache (statecache.h). It
+ * calls use(uctx, engine, e) once with the first entries of the log
+ * replayed as of asof, and returns what use returned.
+ */
+typedef int (*export_use_fn)(void *uctx, const struct engine *eng, struct arm_err *e);
+typedef int (*export_engine_fn)(void *ctx, int64_t asof, export_use_fn use, void *uctx,
+                                struct arm_err *e);
+
+/*
+ * The scores and yearly tables (rows into ws and wy, not finished) of an
+ * agreement of nc commitments in time zone tz: for each year from the
+ * year of first (ENGINE_NO_TIME: the year of now) to the year of now, the
+ * log as of the end of that year (no later than now, nor than at unless
+ * ENGINE_NO_TIME). A year whose agreement has another number of
+ * commitments (an amendment) writes no rows. One function, so `armistice
+ * export` and GET /scores give the same numbers.
+ */
+int export_scores(struct export_w *ws, struct export_w *wy, size_t nc, int32_t tz, int64_t first,
+                  int64_t now, int64_t at, export_engine_fn with, void *ctx,
+                  struct arm_err *e) ARM_MUST_CHECK;
 
 #endif

@@ -7,17 +7,37 @@
  * (armistice Art. I ¶1: 2 km each side), and named zones. geo_locate()
  * places a WGS-84 point against them:
  *
- *  - distance to the MDL: the nearest point of the polyline is found in a
- *    local tangent-plane frame centred on the query point (equirectangular:
- *    x = R cos(lat0) dlon, y = R dlat, R = 6371.0088 km), then the distance
- *    is the haversine great-circle distance to that nearest point. Within a
- *    few tens of km of the line the frame distorts by far less than the
- *    LSIB line's own simplification (hundreds of metres), and haversine
- *    keeps the reported number a true distance on the sphere; far from the
- *    line (hundreds of km) the choice of nearest segment may be off by ~1%.
- *  - side: walking the polyline west to east, a positive 2-D cross product
- *    (segment x point) is north (korea-record.md §C); at a vertex the two
- *    adjacent segments decide together, so corners do not flip the side.
+ *  - the reference line: the MDL of the LSIB lines document, or the line
+ *    the agreement names (reference_line, docs/agreement.md), which then
+ *    replaces the MDL for everything below, band zones included.
+ *  - distance to the line: computed with GEOS (GEOSProject, GEOSDistance)
+ *    in a spherical azimuthal equidistant projection (geo_aeqd_*, radius
+ *    GEO_EARTH_KM) centred on the middle of the line's extent. Why that
+ *    projection: it is true to distance and bearing from its centre and
+ *    its scale error grows only with the square of the distance from it
+ *    (k = c / sin c, c the angular distance), the same in every direction,
+ *    so one projection serves a line of any direction; a transverse
+ *    Mercator is as good along its central meridian but would have to be
+ *    turned to follow an east-west line such as the MDL. Error bound: a
+ *    distance measured in the projection differs from the great-circle
+ *    (haversine) distance to the same nearest point by at most about
+ *    c^2/6 of it, c the angular distance of the farther point from the
+ *    centre: for the MDL (~240 km long) and a point 50 km off it, c is
+ *    below 170 km / 6371 km and the error below 0.012 % (6 m at 50 km),
+ *    far less than the LSIB line's own simplification (hundreds of
+ *    metres). There is one computation: geo_locate(), the band zones, the
+ *    state's signed distance and the exports all use this one (the
+ *    earlier local-frame search followed by haversine is gone).
+ *  - side: walking the line west to east (by its end points), a point on
+ *    the left is side +1 (north of the MDL; korea-record.md §C), on the
+ *    right -1, by GEOSOrientationIndex against the segment holding the
+ *    nearest point; at a vertex the two adjacent segments decide together,
+ *    so corners do not flip the side; past either end the end segment is
+ *    extended (a point beyond the end gets the side of that extension,
+ *    and beyond_end says so). Within 1 m of the line: side 0.
+ *  - signed distance: the agreement names its positive side by compass
+ *    (north, south, east, west); geo_map_line_sign() turns that into +1
+ *    or -1 times the side above, from the line's end-to-end direction.
  *  - arc position: haversine length from the west end along the polyline
  *    to the nearest point, in km (the LSIB line measures about 237.5 km).
  *  - DMZ and zones: point-in-polygon in longitude/latitude, because RFC
@@ -61,14 +81,46 @@
 
 struct geo_map; /* opaque: holds GEOS handles */
 
+/* The spherical azimuthal equidistant projection (above): x east, y north, km. */
+struct geo_aeqd {
+	double lat0, lon0, sin0, cos0;
+};
+void geo_aeqd_init(struct geo_aeqd *p, double lat0, double lon0);
+void geo_aeqd_fwd(const struct geo_aeqd *p, double lat, double lon, double *x, double *y);
+void geo_aeqd_inv(const struct geo_aeqd *p, double x, double y, double *lat, double *lon);
+
 struct geo_place {
-	double mdl_km;             /* great-circle distance to the MDL, km, >= 0 */
+	double mdl_km;             /* distance to the line (above), km, >= 0 */
 	int side;                  /* +1 north, -1 south, 0 on the line (< 1 m) */
 	double arc_km;             /* along the MDL from its west end, km */
 	double near_lat, near_lon; /* the nearest point of the MDL */
 	bool in_dmz;
 	bool beyond_end; /* nearest point is an end of the MDL: side is extrapolated */
 };
+
+/*
+ * Makes the line in GeoJSON text (a LineString, a Feature with one, or the
+ * LSIB lines document, whose MDL it takes) the map's reference line,
+ * replacing any other; the same text again changes nothing.
+ */
+int geo_map_set_line(struct geo_map *m, const char *geojson, size_t len,
+                     struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * +1 if the compass side `positive` (enum agreement_side) is the line's
+ * side +1, -1 if it is side -1, 0 if there is no line or the line runs
+ * within 45 degrees of that side's axis from end to end (a line running
+ * almost north-south has no north side).
+ */
+int geo_map_line_sign(const struct geo_map *m, int positive);
+
+/*
+ * Checks a reference line when the agreement is read: it reads as above
+ * and has a `positive` side (geo_map_line_sign() != 0). label starts the
+ * messages.
+ */
+int geo_check_line(const char *label, const char *geojson, size_t len, int positive,
+                   struct arm_err *e) ARM_MUST_CHECK;
 
 /* Returns a new empty map in *out (free with geo_map_free). */
 int geo_map_new(struct geo_map **out, struct arm_err *e) ARM_MUST_CHECK;
@@ -119,13 +171,33 @@ int geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, b
  * struct geo_map, zone an index into a->zones. Zones are added to the map
  * from the agreement on first use (the LSIB lines zone first, whatever its
  * place in the list, so band zones can measure from the MDL); a zone id
- * whose GeoJSON differs from what the map holds is refused (ARM_ECONFLICT):
- * after an amendment that redraws a zone, give the engine a fresh map.
+ * whose GeoJSON differs from what the map holds (an amendment redrew it) is
+ * read again and replaces the old drawing.
  * Deterministic: the same agreement and point give the same answer.
  */
 struct agreement;
 int geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat, double lon,
                        bool *inside, struct arm_err *e);
+
+/*
+ * The engine's places question (engine.h struct engine_geo place): for
+ * each zone of a, whether (lat, lon) lies in it (in_zone[0..a->nzones));
+ * a zone that is not an area holds no point. If a names a reference line:
+ * *has_line and the signed distance in metres, positive on the side the
+ * agreement names (0 within a metre of the line, or exactly on the
+ * extension of an end segment). Zones and the line redrawn by an
+ * amendment are read again. Deterministic.
+ */
+int geo_engine_place(void *ctx, const struct agreement *a, double lat, double lon, bool *in_zone,
+                     bool *has_line, int64_t *line_m, struct arm_err *e);
+
+/*
+ * A zone defined by distance to the MDL (a band, see above): its width in
+ * km, its arc range along the MDL (-inf/+inf when not limited) and side
+ * (+1 north, -1 south, 0 both). false for any other zone or index.
+ */
+bool geo_zone_band(const struct geo_map *m, size_t index, double *within_km, double *arc_from_km,
+                   double *arc_to_km, int *side);
 
 /* Length of the loaded MDL in km (haversine along the polyline); 0 if none. */
 double geo_mdl_length_km(const struct geo_map *m);

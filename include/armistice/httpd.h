@@ -15,9 +15,20 @@
  * stop on SIGTERM or SIGINT: stop accepting, let requests in flight finish
  * (bounded), then stop.
  *
- * Threads: one thread per connection, so a handler may block (a POST /add
- * waits until its entry is durable) without holding up other clients.
- * Handlers run concurrently and must be thread-safe.
+ * Threads, two modes (httpd_opts.pool):
+ *  - pool == 0: one thread per connection, so a handler may block without
+ *    holding up other clients (the witness);
+ *  - pool > 0: that many event-loop threads (epoll), each serving many
+ *    connections, plus a few worker threads (slow lane). A request the
+ *    server's fast() says is cheap (a tile from memory, a file sent with
+ *    sendfile) is answered on its event-loop thread; every other one is
+ *    handed to a worker with its connection suspended, so a handler that
+ *    blocks (replaying /state) holds up no connection but its own. A
+ *    handler may also answer later from any thread (httpd_defer(),
+ *    httpd_finish()): POST /add waits for its batch to be durable and
+ *    cosigned without holding any thread.
+ * Handlers run concurrently and must be thread-safe. Every hardening
+ * property (framing check, deadlines, caps, body limit) holds in both.
  *
  * Ownership: struct httpd is returned by httpd_start() and freed by
  * httpd_stop(). A struct httpd_req and everything it points to is borrowed
@@ -44,6 +55,7 @@ struct httpd_req {
 	const uint8_t *body; /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	void *conn; /* private (struct MHD_Connection) */
+	void *priv; /* private (the request's context) */
 };
 
 /* The value of query argument key (percent-decoded), or NULL. */
@@ -61,8 +73,39 @@ struct httpd_resp {
 	struct buf body;   /* the body, unless fd >= 0 */
 	int fd;            /* a file to send instead (consumed), or -1 */
 	uint64_t fd_len;
-	unsigned retry_after; /* seconds: a Retry-After header when > 0 (429, 503) */
+	unsigned retry_after;            /* seconds: a Retry-After header when > 0 (429, 503) */
+	const struct httpd_fixed *fixed; /* a prepared answer to send instead (borrowed) */
 };
+
+/*
+ * A prepared answer (status 200): the bytes (copied) with their
+ * Content-Type and Cache-Control, its headers built once, sent to any
+ * number of requests at once with one send per request. For what never
+ * changes (a full tile). Freed by httpd_fixed_free() only once no request
+ * can use it any more (after httpd_stop()).
+ */
+struct httpd_fixed;
+struct httpd_fixed *httpd_fixed_new(const void *bytes, size_t len, const char *ctype,
+                                    const char *cache);
+size_t httpd_fixed_size(const struct httpd_fixed *f);
+void httpd_fixed_free(struct httpd_fixed *f);
+
+/*
+ * Answering later. Called in a handler, httpd_defer() returns a handle
+ * and the handler returns without an answer (rs is ignored); the
+ * connection is suspended (no thread waits for it) until httpd_finish()
+ * gives the answer, from any thread, exactly once. rq (its body, path,
+ * query and headers) stays valid until then. NULL if the request cannot
+ * be deferred (out of memory): answer at once.
+ */
+struct httpd_later;
+struct httpd_later *httpd_defer(const struct httpd_req *rq);
+/* The request of a deferred answer (valid until httpd_finish()). */
+const struct httpd_req *httpd_later_req(const struct httpd_later *l);
+/* Gives the answer: rs is consumed (its body and fd belong to the layer). */
+void httpd_finish(struct httpd_later *l, struct httpd_resp *rs);
+/* An empty answer to fill: status 500, no body yet, no fd. */
+void httpd_resp_init(struct httpd_resp *rs);
 
 /* Fills rs with status and one line of text "msg\n"; returns nothing. */
 void httpd_text(struct httpd_resp *rs, int status, const char *fmt, ...)
@@ -87,7 +130,13 @@ struct httpd_opts {
 	int listen_fd;       /* > 0: a bound, listening socket to serve instead of
 	                        binding 'listen' (sandbox_listen(), before privileges
 	                        are dropped); the daemon owns it */
+	unsigned pool;       /* 0: a thread per connection; N: N event-loop threads */
+	unsigned workers;    /* pool mode: threads for requests that are not fast; 0: 4 */
 	httpd_handler_fn handler;
+	/* pool mode: may rq be answered on the event-loop thread? NULL: never */
+	bool (*fast)(void *ctx, const struct httpd_req *rq);
+	/* on stop, once no new connection is taken: answer every deferred request now */
+	void (*drain)(void *ctx);
 	void *ctx;
 };
 

@@ -80,5 +80,6 @@ int cmd_timeline(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -153,6 +153,12 @@ zone_fetch(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 	return rc;
 }
 
+int
+cli_audit_zone_fetch(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
+{
+	return zone_fetch(ctx, rel, out, e);
+}
+
 static int
 zone_read(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 {
@@ -179,6 +185,48 @@ trust_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e)
 		return ARM_OK;
 	buf_reset(out);
 	return buf_puts(out, empty, e);
+}
+
+int
+cli_audit_setup(struct cli_audit *au, const char *base, const char *sdir, const char *agreement_hex,
+                const char *trust_file, struct arm_err *e)
+{
+	const char *home;
+	int i;
+
+	if (agreement_hex != NULL && trust_file != NULL)
+		return arm_err_set(e, ARM_EUSAGE, "give --agreement or --trust, not both");
+	au->base = base;
+	au->http = strncmp(base, "http://", 7) == 0 || strncmp(base, "https://", 8) == 0;
+	if (sdir != NULL)
+		snprintf(au->sdir_buf, sizeof(au->sdir_buf), "%s", sdir);
+	else if (getenv("ARMISTICE_STATE") != NULL)
+		snprintf(au->sdir_buf, sizeof(au->sdir_buf), "%s", getenv("ARMISTICE_STATE"));
+	else if ((home = getenv("HOME")) != NULL)
+		snprintf(au->sdir_buf, sizeof(au->sdir_buf), "%s/.armistice/verify", home);
+	else
+		return arm_err_set(e, ARM_EUSAGE, "no --state and no HOME");
+	au->sdir = au->sdir_buf;
+	if (agreement_hex != NULL) {
+		if (strlen(agreement_hex) != 2 * HASH_SIZE ||
+		    strspn(agreement_hex, "0123456789abcdef") != 2 * HASH_SIZE)
+			return arm_err_set(e, ARM_EUSAGE,
+			                   "--agreement takes 64 lowercase hex digits");
+		for (i = 0; i < HASH_SIZE; i++) {
+			unsigned v;
+			if (sscanf(agreement_hex + 2 * i, "%2x", &v) != 1)
+				return arm_err_set(e, ARM_EUSAGE,
+				                   "--agreement takes 64 lowercase hex digits");
+			au->pin_id[i] = (uint8_t)v;
+		}
+		au->pin_set = true;
+		au->pin_what = "--agreement";
+	} else if (trust_file != NULL) {
+		snprintf(au->what_buf, sizeof(au->what_buf), "--trust %s", trust_file);
+		au->pin_what = au->what_buf;
+		return cli_audit_pin_file(au, trust_file, e);
+	}
+	return ARM_OK;
 }
 
 int
@@ -673,7 +721,6 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	struct bundle_entry ents[256];
 	const uint8_t *eptr[256];
 	size_t elen[256], nck;
-	const struct sigbatch *was = NULL, *sbprev;
 	bool used = false;
 	char hx[2 * HASH_SIZE + 1], hy[2 * HASH_SIZE + 1];
 	unsigned i;
@@ -939,11 +986,8 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 			}
 		if ((rc = cli_replay_precheck(&au->rp, eptr, elen, nck, e)) != ARM_OK)
 			goto out;
-		sbprev = sigbatch_use(&au->rp.sb);
-		if (!used) {
-			was = sbprev;
-			used = true;
-		}
+		sigmemo_use(&au->rp.sb.memo);
+		used = true;
 		for (i = 0; i < t.width; i++) {
 			idx = b * TILE_WIDTH + i;
 			if (idx < au->applied)
@@ -1052,7 +1096,7 @@ cli_audit_round(struct cli_audit *au, struct arm_err *e)
 	au->broken = false;
 out:
 	if (used)
-		sigbatch_use(was); /* before the bundles it points into go */
+		sigmemo_use(NULL); /* before the bundles it points into go */
 	sigbatch_clear(&au->rp.sb);
 	if (rc != ARM_OK && e != NULL && e->rc == ARM_OK)
 		e->rc = rc;
@@ -1082,6 +1126,60 @@ save_bundles(struct cli_audit *au, struct arm_err *e)
 	}
 	keep_release(au);
 	return ARM_OK;
+}
+
+int
+cli_audit_scan(struct cli_audit *au, uint64_t from, uint64_t to,
+               int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
+                         struct arm_err *e),
+               void *ctx, struct arm_err *e)
+{
+	struct buf bb = BUF_INIT(256u * (BUNDLE_ENTRY_MAX + 2));
+	struct bundle_entry ents[256];
+	struct tile t;
+	uint64_t b, idx;
+	unsigned i;
+	bool cached;
+	int rc = ARM_OK;
+
+	if (to > au->nleaves || from > to)
+		return arm_err_set(e, ARM_EUSAGE,
+		                   "entries %" PRIu64 "..%" PRIu64 ": the audit verified %" PRIu64,
+		                   from, to, au->nleaves);
+	for (b = from / TILE_WIDTH; rc == ARM_OK && b * TILE_WIDTH < to; b++) {
+		if (!tile_for_size(TILE_LEVEL_ENTRIES, b, au->nleaves, &t)) {
+			rc = arm_err_set(e, ARM_EUSAGE, "no entry bundle %" PRIu64, b);
+			break;
+		}
+		buf_reset(&bb);
+		if ((rc = bundle_get(au, &t, &bb, &cached, e)) != ARM_OK)
+			break;
+		if ((rc = bundle_parse(bb.data, bb.len, t.width, ents, e)) != ARM_OK) {
+			arm_err_prefix(e, "entry bundle %" PRIu64, b);
+			rc = bad(e);
+			break;
+		}
+		for (i = 0; rc == ARM_OK && i < t.width; i++) {
+			uint8_t h[HASH_SIZE];
+			idx = b * TILE_WIDTH + i;
+			if (idx < from || idx >= to)
+				continue;
+			/* Only what the round verified: the same bytes, by their leaf hash. */
+			hash_leaf(h, ents[i].data, ents[i].len);
+			if (memcmp(h, au->leaves[idx], HASH_SIZE) != 0) {
+				rc = arm_err_set(
+				    e, ARM_ECONFLICT,
+				    "split view: entry %" PRIu64
+				    " served now differs from the one the audit verified",
+				    idx);
+				break;
+			}
+			zone_prepare(au, ents[i].data, ents[i].len);
+			rc = fn(ctx, idx, ents[i].data, ents[i].len, e);
+		}
+	}
+	buf_release(&bb);
+	return rc;
 }
 
 int

@@ -61,6 +61,8 @@ struct cli_audit {
 	struct trust_roots pin_roots;
 	const char *pin_what; /* "--agreement", "--trust FILE" for messages */
 	bool cache;           /* keep verified full bundles in the state */
+	char sdir_buf[4096];  /* cli_audit_setup(): the state directory */
+	char what_buf[4200];  /* cli_audit_setup(): "--trust FILE" */
 
 	/* kept across rounds */
 	char logdir[4096];
@@ -112,6 +114,16 @@ void cli_audit_release(struct cli_audit *au);
  */
 int cli_audit_pin_file(struct cli_audit *au, const char *path, struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * The options `verify` and `export URL` share: base (a URL or directory),
+ * --state SDIR (NULL: $ARMISTICE_STATE, else $HOME/.armistice/verify),
+ * --agreement HEX or --trust FILE (NULL for none; not both). ARM_EUSAGE
+ * with the reason for a bad option (the caller's usage error).
+ */
+int cli_audit_setup(struct cli_audit *au, const char *base, const char *sdir,
+                    const char *agreement_hex, const char *trust_file,
+                    struct arm_err *e) ARM_MUST_CHECK;
+
 /* Reads the pinned record and the last checkpoint from the state. */
 int cli_audit_open(struct cli_audit *au, struct arm_err *e) ARM_MUST_CHECK;
 
@@ -134,6 +146,27 @@ void cli_audit_print_pinned(const struct cli_audit *au, FILE *f);
 /* Fetches rel (a path under the log) into out. */
 int cli_audit_fetch(const struct cli_audit *au, const char *rel, struct buf *out,
                     struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * After a round that passed: calls fn on each entry [from, to) of the
+ * audited checkpoint, in order, read from the state's bundles or the log
+ * again and each checked against the leaf hash the round verified (an
+ * entry that differs now is a split view, ARM_ECONFLICT; fn is not called
+ * for it). Before fn, the entry's zone lines are noted for
+ * cli_audit_zone_fetch().
+ */
+int cli_audit_scan(struct cli_audit *au, uint64_t from, uint64_t to,
+                   int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
+                             struct arm_err *e),
+                   void *ctx, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * An agreement_read_fn (ctx = struct cli_audit) for a replay of what
+ * cli_audit_scan() hands out: the zone files of the entry being applied,
+ * from the log's /zone/<id> (the engine checks each against the digest
+ * the entry pins).
+ */
+int cli_audit_zone_fetch(void *ctx, const char *rel, struct buf *out, struct arm_err *e);
 
 /* The engine (NULL before the first round). */
 struct engine *cli_audit_engine(const struct cli_audit *au);

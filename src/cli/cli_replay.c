@@ -46,6 +46,7 @@ cli_replay_setup(struct cli_replay *r, const char *zones_dir, int64_t asof, bool
 		snprintf(r->zones, sizeof(r->zones), "%s", zones_dir);
 	ARM_TRY(geo_map_new(&r->map, e));
 	r->geo.in_zone = geo_engine_in_zone;
+	r->geo.place = geo_engine_place;
 	r->geo.ctx = r->map;
 	engine_opts_init(&o);
 	o.asof_time = asof;
@@ -125,7 +126,6 @@ static int
 scan_flush(struct scan *s, struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(s->r->eng);
-	const struct sigbatch *was;
 	size_t i, k = 0;
 	int rc = ARM_OK;
 
@@ -141,10 +141,10 @@ scan_flush(struct scan *s, struct arm_err *e)
 	}
 	if (a != NULL && k < s->n)
 		ARM_TRY(cli_replay_precheck(s->r, s->ptr + k, s->len + k, s->n - k, e));
-	was = sigbatch_use(&s->r->sb);
+	sigmemo_use(&s->r->sb.memo);
 	for (i = k; i < s->n && rc == ARM_OK; i++)
 		rc = s->fn(s->ctx, s->first + i, s->ptr[i], s->len[i], e);
-	sigbatch_use(was);
+	sigmemo_use(NULL);
 	sigbatch_clear(&s->r->sb);
 	s->n = 0;
 	buf_reset(&s->arena);

@@ -85,8 +85,8 @@ int cli_replay_scan(struct cli_replay *r, struct log *l, uint64_t from, uint64_t
  * The signatures of notes[0..n) checked on every core with the keys of
  * r's agreement, into r->sb (a no-op when r does not check signatures or
  * has no agreement yet). The caller applies them with
- * sigbatch_use(&r->sb) in force, and restores the previous batch before
- * the notes go away (sigbatch.h).
+ * sigmemo_use(&r->sb.memo) in force, and sigmemo_use(NULL) before the
+ * notes go away (sigbatch.h).
  */
 int cli_replay_precheck(struct cli_replay *r, const uint8_t *const *notes, const size_t *lens,
                         size_t n, struct arm_err *e) ARM_MUST_CHECK;

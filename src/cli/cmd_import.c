@@ -1243,10 +1243,10 @@ import_incidents(const struct import_args *a)
 	if (!a->dry_run && b.n > 0) {
 		rc = precheck(&hook, &b, &sb, &e);
 		if (rc == ARM_OK) {
-			const struct sigbatch *was = sigbatch_use(&sb);
+			sigmemo_use(&sb.memo);
 			rc = log_append_many(l, (const uint8_t *const *)b.notes, b.lens, b.n, res,
 			                     &e);
-			sigbatch_use(was);
+			sigmemo_use(NULL);
 		}
 		for (i = 0; rc == ARM_OK && i < b.n; i++)
 			if (res[i].err.rc != ARM_OK || res[i].dup) {

@@ -353,8 +353,8 @@ cmd_monitor(int argc, char **argv)
 	static struct mon m;
 	struct arm_err e;
 	struct sigaction sa;
-	char sdir[4096], zd[4096], what[4200];
-	const char *home, *state = NULL, *trust = NULL, *agr = NULL;
+	char zd[4096];
+	const char *state = NULL, *trust = NULL, *agr = NULL;
 	double interval = 60;
 	bool once = false, first = true;
 	char *end;
@@ -389,12 +389,7 @@ cmd_monitor(int argc, char **argv)
 			if (cli_replay_time(optarg, &m.fixed_now, &e) != ARM_OK)
 				return cli_usage_error("monitor", "--now: %s", e.msg);
 			break;
-		case 'a':
-			if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdef") != 64)
-				return cli_usage_error("monitor",
-				                       "--agreement takes 64 lowercase hex digits");
-			agr = optarg;
-			break;
+		case 'a': agr = optarg; break;
 		case 't': trust = optarg; break;
 		case 'z': m.au.zones = optarg; break;
 		case 'h': fputs(monitor_usage, stdout); return 0;
@@ -405,39 +400,12 @@ cmd_monitor(int argc, char **argv)
 		return cli_usage_error("monitor", "one URL or log directory is required");
 	if (m.party == NULL || !agreement_id_valid(m.party, strlen(m.party)))
 		return cli_usage_error("monitor", "--party ID (an actor id) is required");
-	if (agr != NULL && trust != NULL)
-		return cli_usage_error("monitor", "give --agreement or --trust, not both");
-	m.au.base = argv[optind];
-	m.au.http = strncmp(m.au.base, "http://", 7) == 0 || strncmp(m.au.base, "https://", 8) == 0;
-	if (state != NULL)
-		snprintf(sdir, sizeof(sdir), "%s", state);
-	else if (getenv("ARMISTICE_STATE") != NULL)
-		snprintf(sdir, sizeof(sdir), "%s", getenv("ARMISTICE_STATE"));
-	else if ((home = getenv("HOME")) != NULL)
-		snprintf(sdir, sizeof(sdir), "%s/.armistice/verify", home);
-	else
-		return cli_usage_error("monitor", "no --state and no HOME");
-	m.au.sdir = sdir;
+	if (cli_audit_setup(&m.au, argv[optind], state, agr, trust, &e) != ARM_OK) {
+		cli_audit_release(&m.au);
+		return e.rc == ARM_EUSAGE ? cli_usage_error("monitor", "%s", e.msg) : cli_fail(&e);
+	}
 	if (!m.au.http && m.au.zones == NULL)
 		m.au.zones = cli_zones_default(m.au.base, zd, sizeof(zd));
-	if (agr != NULL) {
-		for (i = 0; i < HASH_SIZE; i++) {
-			unsigned v;
-			if (sscanf(agr + 2 * i, "%2x", &v) != 1)
-				return cli_usage_error("monitor",
-				                       "--agreement takes 64 lowercase hex digits");
-			m.au.pin_id[i] = (uint8_t)v;
-		}
-		m.au.pin_set = true;
-		m.au.pin_what = "--agreement";
-	} else if (trust != NULL) {
-		snprintf(what, sizeof(what), "--trust %s", trust);
-		m.au.pin_what = what;
-		if ((rc = cli_audit_pin_file(&m.au, trust, &e)) != ARM_OK) {
-			cli_audit_release(&m.au);
-			return cli_fail(&e);
-		}
-	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = monitor_on_signal;

@@ -26,9 +26,12 @@
 #include "armistice/common.h"
 
 static const char status_usage[] =
-    "usage: armistice status DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+    "usage: armistice status DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--lang TAG]\n"
+    "                        [--json]\n"
     "       armistice timeline DIR [--at TIME | --index N] [--zones ZDIR] [--json]\n"
-    "       armistice show DIR ID [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--json]\n"
+    "       armistice show DIR ID [--at TIME | --index N] [--now TIME] [--zones ZDIR] [--lang "
+    "TAG]\n"
+    "                        [--json]\n"
     "       armistice graph DIR [--at TIME | --index N] [--now TIME] [--zones ZDIR]\n"
     "\n"
     "Replays the log in DIR through the state engine and reports:\n"
@@ -46,19 +49,19 @@ static const char status_usage[] =
     "  --now TIME    the moment for overdue and day counts (default: the clock;\n"
     "                a date is the end of that day)\n"
     "  --zones ZDIR  directory of the agreement's zone files (default DIR/zones)\n"
+    "  --lang TAG    the agreement's title, phase names and commitment texts in\n"
+    "                language TAG (\"ko\") where the agreement gives them, else\n"
+    "                its default language (docs/agreement.md)\n"
     "  --json        the state as JSON (docs/state-json.md)\n"
     "\n"
     "exit status: 0 ok, 1 a signature does not verify, 2 usage, 3 the log\n"
     "breaks a rule or is malformed, 4 system error, 5 not found.\n";
 
 static const struct option status_opts[] = {
-    {"at", required_argument, NULL, 'a'},
-    {"index", required_argument, NULL, 'i'},
-    {"now", required_argument, NULL, 'n'},
-    {"zones", required_argument, NULL, 'z'},
-    {"json", no_argument, NULL, 'j'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"at", required_argument, NULL, 'a'},  {"index", required_argument, NULL, 'i'},
+    {"now", required_argument, NULL, 'n'}, {"zones", required_argument, NULL, 'z'},
+    {"json", no_argument, NULL, 'j'},      {"lang", required_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 };
 
 struct view {
@@ -74,6 +77,7 @@ struct view {
 	int64_t now;
 	uint64_t index; /* UINT64_MAX: everything */
 	int json;
+	const char *lang; /* --lang, or NULL: the default language */
 	struct cli_replay r;
 	struct log *l;
 	/* timeline */
@@ -412,7 +416,7 @@ status_text(struct view *v)
 
 	agreement_id_hex(a, hex);
 	engine_time_local(v->now, a->tz_offset, t);
-	printf("%s\n", a->title);
+	printf("%s\n", agreement_text_in(&a->titles, a->title, v->lang));
 	if (v->at != ENGINE_NO_TIME)
 		printf("agreement %.16s..., %llu of %llu entries by then, as of %s (--at)\n", hex,
 		       (unsigned long long)engine_counted(eng),
@@ -463,7 +467,9 @@ status_text(struct view *v)
 	printf("Progress: step %zu of %zu done or kept\n", done, total);
 	for (i = 0; i < a->nphases; i++) {
 		engine_progress(eng, i, &done, &total);
-		printf("  %-28s %zu of %zu\n", a->phases[i].name, done, total);
+		printf("  %-28s %zu of %zu\n",
+		       agreement_text_in(&a->phases[i].names, a->phases[i].name, v->lang), done,
+		       total);
 	}
 
 	if (engine_calm(eng, v->now, &calm, &err) != ARM_OK)
@@ -598,8 +604,9 @@ show_commitment(struct view *v, size_t c)
 
 	if (engine_commitment_view(eng, c, v->now, &cv) != ARM_OK)
 		return 5;
-	printf("%s: %s\n", cm->id, cm->text);
-	printf("  phase      %s (%s)\n", a->phases[cm->phase].id, a->phases[cm->phase].name);
+	printf("%s: %s\n", cm->id, agreement_text_in(&cm->texts, cm->text, v->lang));
+	printf("  phase      %s (%s)\n", a->phases[cm->phase].id,
+	       agreement_text_in(&a->phases[cm->phase].names, a->phases[cm->phase].name, v->lang));
 	printf("  owners    ");
 	for (i = 0; i < cm->nowners; i++)
 		printf(" %s%s", aname(eng, cm->owners[i]),
@@ -827,6 +834,12 @@ run(const char *cmd, int argc, char **argv)
 			break;
 		case 'z': v.zones = optarg; break;
 		case 'j': v.json = 1; break;
+		case 'l':
+			if (!agreement_lang_valid(optarg, strlen(optarg)))
+				return cli_usage_error(cmd, "--lang: '%s' is not a language tag",
+				                       optarg);
+			v.lang = optarg;
+			break;
 		case 'h': fputs(status_usage, stdout); return 0;
 		default: return cli_usage_error(cmd, "unknown option");
 		}

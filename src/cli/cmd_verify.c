@@ -120,8 +120,8 @@ cmd_verify(int argc, char **argv)
 {
 	static struct cli_audit au;
 	struct arm_err e;
-	char hx[2 * HASH_SIZE + 1], idhex[2 * HASH_SIZE + 1], sdir[4096], zd[4096], what[4200];
-	const char *home, *trust = NULL, *agr = NULL;
+	char hx[2 * HASH_SIZE + 1], idhex[2 * HASH_SIZE + 1], zd[4096], what[4200];
+	const char *trust = NULL, *agr = NULL;
 	int64_t now = (int64_t)time(NULL);
 	bool checked = false;
 	int c, rc, json = 0;
@@ -133,12 +133,7 @@ cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 's': au.since = optarg; break;
 		case 'S': au.sdir = optarg; break;
-		case 'a':
-			if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdef") != 64)
-				return cli_usage_error("verify",
-				                       "--agreement takes 64 lowercase hex digits");
-			agr = optarg;
-			break;
+		case 'a': agr = optarg; break;
 		case 't': trust = optarg; break;
 		case 'n':
 			if (cli_replay_time(optarg, &now, &e) != ARM_OK)
@@ -152,39 +147,13 @@ cmd_verify(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("verify", "one URL or log directory is required");
-	if (agr != NULL && trust != NULL)
-		return cli_usage_error("verify", "give --agreement or --trust, not both");
-	au.base = argv[optind];
-	au.http = strncmp(au.base, "http://", 7) == 0 || strncmp(au.base, "https://", 8) == 0;
-	if (au.sdir != NULL)
-		snprintf(sdir, sizeof(sdir), "%s", au.sdir);
-	else if (getenv("ARMISTICE_STATE") != NULL)
-		snprintf(sdir, sizeof(sdir), "%s", getenv("ARMISTICE_STATE"));
-	else if ((home = getenv("HOME")) != NULL)
-		snprintf(sdir, sizeof(sdir), "%s/.armistice/verify", home);
-	else
-		return cli_usage_error("verify", "no --state and no HOME");
-	au.sdir = sdir;
+	if (cli_audit_setup(&au, argv[optind], au.sdir, agr, trust, &e) != ARM_OK) {
+		cli_audit_release(&au);
+		return e.rc == ARM_EUSAGE ? cli_usage_error("verify", "%s", e.msg)
+		                          : cli_fail_json(&e, json);
+	}
 	if (!au.http && au.zones == NULL)
 		au.zones = cli_zones_default(au.base, zd, sizeof(zd));
-	if (agr != NULL) {
-		for (c = 0; c < HASH_SIZE; c++) {
-			unsigned v;
-			if (sscanf(agr + 2 * c, "%2x", &v) != 1)
-				return cli_usage_error("verify",
-				                       "--agreement takes 64 lowercase hex digits");
-			au.pin_id[c] = (uint8_t)v;
-		}
-		au.pin_set = true;
-		au.pin_what = "--agreement";
-	} else if (trust != NULL) {
-		snprintf(what, sizeof(what), "--trust %s", trust);
-		au.pin_what = what;
-		if ((rc = cli_audit_pin_file(&au, trust, &e)) != ARM_OK) {
-			cli_audit_release(&au);
-			return cli_fail_json(&e, json);
-		}
-	}
 	if ((rc = cli_audit_open(&au, &e)) == ARM_OK && (rc = cli_audit_round(&au, &e)) == ARM_OK &&
 	    !au.unchanged && (rc = verify_state_json(&au, now, &checked, &e)) == ARM_OK)
 		rc = cli_audit_save(&au, now, &e);

@@ -38,6 +38,7 @@ static const struct cli_cmd commands[] = {
     {"show", cmd_show, "one commitment (with its history) or one entry"},
     {"graph", cmd_graph, "the commitments and their requirements as Graphviz DOT"},
     {"export", cmd_export, "the log as CSV, NDJSON and GeoJSON tables; implementation scores"},
+    {"report", cmd_report, "a period's report as one HTML file (map, chart, overdue); --pdf"},
 };
 
 int

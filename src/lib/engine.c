@@ -136,6 +136,7 @@ engine_free(struct engine *eng)
 	free(eng->inwork);
 	free(eng->blist);
 	free(eng->vcpool);
+	free(eng->zpool);
 	for (size_t i = 0; i < eng->namends; i++)
 		eng_free_str(eng->amends[i].changes);
 	free(eng->amends);
@@ -1069,6 +1070,10 @@ engine_clone(struct engine **out, const struct engine *src, const struct engine_
 		    NULL)
 			d->nvcpool = d->capvcpool = src->nvcpool;
 	}
+	if (ok && src->nzpool > 0) {
+		if ((d->zpool = clone_mem(src->zpool, src->nzpool, sizeof(*d->zpool), &ok)) != NULL)
+			d->nzpool = d->capzpool = src->nzpool;
+	}
 	if (ok && src->narbf > 0) {
 		if ((d->arbf = clone_mem(src->arbf, src->narbf, sizeof(*d->arbf), &ok)) != NULL)
 			d->narbf = d->caparbf = src->narbf;
@@ -1134,6 +1139,7 @@ engine_footprint(const struct engine *eng)
 	}
 	n += na * 4 * sizeof(uint64_t);
 	n += eng->capinc * sizeof(struct incident) + eng->inc_hcap * sizeof(size_t);
+	n += eng->capzpool * sizeof(uint16_t);
 	n += eng->capchg * sizeof(struct engine_change);
 	return n;
 }

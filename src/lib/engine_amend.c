@@ -209,6 +209,23 @@ eng_apply_amend(struct engine *eng, const struct entry *en, uint64_t index, int6
 		}
 		inc->nvc = (uint32_t)m;
 	}
+	/* Places: zones by id (a zone the amendment drops leaves the list); not re-measured. */
+	for (i = 0; i < eng->ninc; i++) {
+		struct incident *inc = &eng->inc[i];
+		uint16_t *zp;
+		size_t k, m = 0;
+		if (inc->nzc == 0)
+			continue; /* zpool may be NULL: no pointer arithmetic on it */
+		zp = eng->zpool + inc->zc;
+		for (k = 0; k < inc->nzc; k++) {
+			size_t nz = zp[k] < eng->a.nzones
+			                ? agreement_zone_index(&na, eng->a.zones[zp[k]].id)
+			                : AGREEMENT_NONE;
+			if (nz != AGREEMENT_NONE)
+				zp[m++] = (uint16_t)nz;
+		}
+		inc->nzc = (uint16_t)m;
+	}
 	if (eng->inc_hcap > 0) {
 		memset(eng->inc_hash, 0, eng->inc_hcap * sizeof(size_t));
 		for (i = 0; i < eng->ninc; i++)

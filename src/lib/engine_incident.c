@@ -247,6 +247,48 @@ violations_changed(struct engine *eng, struct incident *inc, bool was, const str
 			                index, t);
 }
 
+/*
+ * Where an incident with a position lies (engine_geo place): the zones it
+ * falls in, kept in zpool, and its signed distance to the reference line.
+ * Asked before anything changes, so a geometry failure changes nothing.
+ */
+static int
+place_incident(struct engine *eng, struct incident *inc, struct arm_err *e)
+{
+	const struct agreement *a = &eng->a;
+	const struct engine_geo *g = eng->opts.geo;
+	bool *in, has_line = false;
+	int64_t line_m = 0;
+	size_t z, n = 0;
+	int rc;
+
+	if (!inc->has_pos || g == NULL || g->place == NULL ||
+	    (a->nzones == 0 && a->line.positive == AGREEMENT_SIDE_NONE))
+		return ARM_OK;
+	if ((in = calloc(a->nzones + 1, sizeof(*in))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "out of memory placing an incident");
+	rc = g->place(g->ctx, a, (double)inc->lat_e7 / 1e7, (double)inc->lon_e7 / 1e7, in,
+	              &has_line, &line_m, e);
+	for (z = 0; rc == ARM_OK && z < a->nzones; z++)
+		n += in[z];
+	if (rc == ARM_OK && n > 0 &&
+	    (eng->nzpool + n > UINT32_MAX ||
+	     !eng_grow((void **)&eng->zpool, &eng->capzpool, eng->nzpool + n, sizeof(uint16_t))))
+		rc = arm_err_set(e, ARM_ENOMEM, "out of memory placing an incident");
+	if (rc == ARM_OK) {
+		inc->zc = (uint32_t)eng->nzpool;
+		inc->nzc = (uint16_t)n;
+		for (z = 0; z < a->nzones; z++)
+			if (in[z])
+				eng->zpool[eng->nzpool++] = (uint16_t)z;
+		/* |distance| < 20,038 km, the half circumference: fits 32 bits in metres. */
+		inc->has_line = has_line && line_m > INT32_MIN && line_m < INT32_MAX;
+		inc->line_m = inc->has_line ? (int32_t)line_m : 0;
+	}
+	free(in);
+	return rc;
+}
+
 int
 eng_apply_incident(struct engine *eng, const struct entry *en, uint64_t index, size_t author,
                    struct arm_err *e)
@@ -281,6 +323,7 @@ eng_apply_incident(struct engine *eng, const struct entry *en, uint64_t index, s
 	/* The geometry answers before anything changes. */
 	if (inc.confirmed)
 		ARM_TRY(collect_breaches(eng, &inc, eng->blist, &n, e));
+	ARM_TRY(place_incident(eng, &inc, e));
 	eng->inc[eng->ninc] = inc;
 	eng_inc_hash_put(eng->inc_hash, eng->inc_hcap, &eng->inc[eng->ninc], eng->ninc);
 	eng->ninc++;

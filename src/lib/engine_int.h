@@ -101,6 +101,11 @@ struct incident {
 	size_t nbreached;
 	int64_t logged; /* the log's time when it was sequenced, or ENGINE_NO_TIME */
 	bool backdated; /* dated earlier than the log's time by more than the tolerance */
+	/* Places (engine_geo place): zpool[zc .. zc + nzc) and the signed distance, m. */
+	bool has_line;
+	uint16_t nzc;
+	uint32_t zc;
+	int32_t line_m;
 };
 
 struct engine {
@@ -134,6 +139,8 @@ struct engine {
 	size_t ninc, capinc;
 	size_t *vcpool; /* incident -> violated commitments (struct incident vc) */
 	size_t nvcpool, capvcpool;
+	uint16_t *zpool; /* incident -> zones it falls in (struct incident zc) */
+	size_t nzpool, capzpool;
 	struct engine_amendment *amends; /* amendments applied, with what they changed */
 	size_t namends, capamends;
 	struct arbfinding *arbf; /* the arbiter members' latest findings */

@@ -320,6 +320,15 @@ engine_nincidents(const struct engine *eng)
 }
 
 void
+engine_km_text(int64_t m, char out[24])
+{
+	uint64_t a = m < 0 ? (uint64_t)(-(m + 1)) + 1 : (uint64_t)m;
+
+	snprintf(out, 24, "%s%llu.%03llu", m < 0 ? "-" : "", (unsigned long long)(a / 1000),
+	         (unsigned long long)(a % 1000));
+}
+
+void
 engine_incident(const struct engine *eng, size_t i, struct engine_incident *out)
 {
 	const struct incident *inc;
@@ -342,6 +351,10 @@ engine_incident(const struct engine *eng, size_t i, struct engine_incident *out)
 	out->lon_e7 = inc->lon_e7;
 	out->logged = inc->logged;
 	out->backdated = inc->backdated;
+	out->zones = inc->nzc ? eng->zpool + inc->zc : NULL;
+	out->nzones = inc->nzc;
+	out->has_line = inc->has_line;
+	out->line_m = inc->line_m;
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include "armistice/entry.h"
 #include "armistice/common.h"
+#include "armistice/note.h"
 
 enum key {
 	K_KIND,
@@ -1226,4 +1227,17 @@ entry_amend_text(const struct agreement *na, const uint8_t in_force[HASH_SIZE],
                  const struct entry_time *t, struct buf *out, struct arm_err *e)
 {
 	return body_entry_text(na, in_force, t, out, e);
+}
+
+int
+entry_parse_note(struct entry *en, const uint8_t *note, size_t len, struct arm_err *e)
+{
+	struct note n;
+	int rc;
+
+	entry_init(en);
+	ARM_TRY(note_parse(&n, note, len, ENTRY_MAX_SIZE, e));
+	rc = entry_parse(en, (const uint8_t *)n.text, n.text_len, e);
+	note_release(&n);
+	return rc;
 }

@@ -4,6 +4,7 @@
  * (docs/rules.md "Implementation scores").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "armistice/export.h"
@@ -370,8 +371,8 @@ f_list(struct export_w *w, const char *const *items, size_t n, struct arm_err *e
 }
 
 /* Degrees x 1e7 as exact decimal text, 7 places (no floating point). */
-static void
-deg_e7(int64_t v, char out[24])
+void
+export_deg_e7(int64_t v, char out[24])
 {
 	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
@@ -400,8 +401,8 @@ row_end(struct export_w *w, struct arm_err *e)
 	case EXPORT_GEOJSON:
 		if (!w->has_pos)
 			return ARM_OK; /* nothing to draw */
-		deg_e7(w->lat_e7, lat);
-		deg_e7(w->lon_e7, lon);
+		export_deg_e7(w->lat_e7, lat);
+		export_deg_e7(w->lon_e7, lon);
 		/* RFC 7946 §3.1.1: longitude first. */
 		ARM_TRY(buf_printf(w->out, e,
 		                   "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
@@ -492,41 +493,59 @@ export_changes(struct export_w *w, const struct engine *eng, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* The compass name of side sign (+1 the agreement's positive side, -1 the other, 0 on it). */
+static const char *
+side_name(const struct agreement *a, int sign)
+{
+	static const enum agreement_side opposite[] = {
+	    AGREEMENT_SIDE_NONE, AGREEMENT_SIDE_SOUTH, AGREEMENT_SIDE_NORTH,
+	    AGREEMENT_SIDE_WEST, AGREEMENT_SIDE_EAST,
+	};
+
+	if (sign == 0)
+		return "line";
+	return agreement_side_name(sign > 0 ? a->line.positive : opposite[a->line.positive]);
+}
+
+/* From the engine (engine_incident), computed once when the incident was applied. */
+void
+export_incident_place(const struct agreement *a, const struct engine_incident *inc,
+                      struct export_place *out)
+{
+	size_t z;
+
+	out->nzones = 0;
+	for (z = 0; z < inc->nzones && out->nzones < EXPORT_PLACE_ZONES; z++)
+		if (inc->zones[z] < a->nzones)
+			out->zones[out->nzones++] = a->zones[inc->zones[z]].id;
+	out->placed = inc->has_line;
+	out->line_m = inc->line_m;
+	engine_km_text(inc->line_m, out->km);
+	out->side = inc->has_line ? side_name(a, (inc->line_m > 0) - (inc->line_m < 0)) : NULL;
+}
+
+const char *
+export_incident_status(const struct engine_incident *inc)
+{
+	return inc->dismissed ? "dismissed" : inc->confirmed ? "confirmed" : "reported";
+}
+
 int
 export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *map,
                  struct arm_err *e)
 {
 	const struct agreement *a = engine_agreement(eng);
-	const char *items[LIST_MAX];
-	size_t i, z, n;
+	struct export_place place;
+	size_t i;
 
+	/* Places come from the engine (engine_incident), computed once when applied. */
+	(void)map;
 	for (i = 0; i < engine_nincidents(eng); i++) {
 		struct engine_incident inc;
-		struct geo_place pl;
-		bool placed = false;
-		char lat[24], lon[24], km[32];
+		char lat[24], lon[24];
 
 		engine_incident(eng, i, &inc);
-		n = 0;
-		if (inc.has_pos && map != NULL) {
-			double dlat = (double)inc.lat_e7 / 1e7, dlon = (double)inc.lon_e7 / 1e7;
-			struct arm_err ge;
-			for (z = 0; z < a->nzones && n < LIST_MAX; z++) {
-				bool inside = false;
-				struct arm_err ze;
-				/*
-				 * Only areas can hold a point: a zone the geometry module
-				 * cannot test (a Point, say) holds no incident.
-				 */
-				if (geo_engine_in_zone(map, a, z, dlat, dlon, &inside, &ze) !=
-				    ARM_OK)
-					continue;
-				if (inside)
-					items[n++] = a->zones[z].id;
-			}
-			/* No reference line loaded (ARM_EUSAGE): the columns stay empty. */
-			placed = geo_locate(map, dlat, dlon, &pl, &ge) == ARM_OK;
-		}
+		export_incident_place(a, &inc, &place);
 		row_begin(w);
 		w->has_pos = inc.has_pos;
 		w->lat_e7 = inc.lat_e7;
@@ -539,25 +558,15 @@ export_incidents(struct export_w *w, const struct engine *eng, struct geo_map *m
 		ARM_TRY(f_time(w, inc.occurred, e));
 		ARM_TRY(f_time(w, inc.logged, e));
 		ARM_TRY(f_bool(w, inc.backdated, e));
-		deg_e7(inc.lat_e7, lat);
-		deg_e7(inc.lon_e7, lon);
+		export_deg_e7(inc.lat_e7, lat);
+		export_deg_e7(inc.lon_e7, lon);
 		ARM_TRY(f_num(w, inc.has_pos ? lat : NULL, e));
 		ARM_TRY(f_num(w, inc.has_pos ? lon : NULL, e));
-		ARM_TRY(f_list(w, items, n, e));
-		if (placed)
-			snprintf(km, sizeof(km), "%.3f", pl.mdl_km);
-		ARM_TRY(f_num(w, placed ? km : NULL, e));
-		ARM_TRY(f_str(w,
-		              !placed       ? NULL
-		              : pl.side > 0 ? "north"
-		              : pl.side < 0 ? "south"
-		                            : "line",
-		              e));
-		ARM_TRY(f_str(w,
-		              inc.dismissed   ? "dismissed"
-		              : inc.confirmed ? "confirmed"
-		                              : "reported",
-		              e));
+		ARM_TRY(f_list(w, place.zones, place.nzones, e));
+		/* Whole metres as km with three decimals, as in the state JSON. */
+		ARM_TRY(f_num(w, place.placed ? place.km : NULL, e));
+		ARM_TRY(f_str(w, place.side, e));
+		ARM_TRY(f_str(w, export_incident_status(&inc), e));
 		ARM_TRY(f_uint(w, inc.nbreached, e));
 		ARM_TRY(row_end(w, e));
 	}
@@ -603,8 +612,7 @@ export_entry(struct export_w *w, const struct engine *eng, uint64_t index, const
 	size_t nclocks;
 	int64_t logged = engine_log_time(eng, &ci, &nclocks);
 	struct entry en;
-	struct note n;
-	int rc;
+	int rc = ARM_OK;
 
 	/* RFC 9162 §2.1.1: the leaf hash the tree and the checkpoints commit to. */
 	hash_leaf(leaf, note, len);
@@ -629,12 +637,7 @@ export_entry(struct export_w *w, const struct engine *eng, uint64_t index, const
 		ARM_TRY(f_str(w, hex, e));
 		return row_end(w, e);
 	}
-	ARM_TRY(note_parse(&n, note, len, ENTRY_MAX_SIZE, e));
-	entry_init(&en);
-	rc = entry_parse(&en, (const uint8_t *)n.text, n.text_len, e);
-	note_release(&n);
-	if (rc != ARM_OK)
-		return rc;
+	ARM_TRY(entry_parse_note(&en, note, len, e));
 	if (asof != ENGINE_NO_TIME && engine_entry_time(&en) != ENGINE_NO_TIME &&
 	    engine_entry_time(&en) > asof)
 		goto out; /* not yet happened as of --at */
@@ -821,4 +824,76 @@ export_yearly_row(struct export_w *w, const struct engine *eng, int32_t year, si
 	ARM_TRY(f_uint(w, sum, e));
 	ARM_TRY(f_num(w, n ? ps : NULL, e));
 	return row_end(w, e);
+}
+
+int64_t
+export_commitment_time(uint64_t index, const uint8_t *note, size_t len)
+{
+	struct note n;
+	struct entry en;
+	struct arm_err pe;
+	int64_t t = ENGINE_NO_TIME;
+
+	if (index == 0 || logclock_is(note, len))
+		return ENGINE_NO_TIME;
+	if (note_parse(&n, note, len, ENTRY_MAX_SIZE, &pe) != ARM_OK)
+		return ENGINE_NO_TIME;
+	entry_init(&en);
+	if (entry_parse(&en, (const uint8_t *)n.text, n.text_len, &pe) == ARM_OK) {
+		if (en.commitment != NULL)
+			t = engine_entry_time(&en);
+		entry_release(&en);
+	}
+	note_release(&n);
+	return t;
+}
+
+/* One year's rows, from the engine the caller's `with` replayed. */
+struct scores_year {
+	struct export_w *ws, *wy;
+	int32_t year;
+	size_t nc;
+	struct export_counts *prev;
+};
+
+static int
+scores_year_use(void *uctx, const struct engine *eng, struct arm_err *e)
+{
+	struct scores_year *sy = uctx;
+	size_t nfull = 0, sum = 0;
+
+	if (engine_agreement(eng) == NULL || engine_agreement(eng)->ncommitments != sy->nc)
+		return ARM_OK;
+	ARM_TRY(export_scores_year(sy->ws, eng, sy->year, sy->prev, sy->nc, &nfull, &sum, e));
+	return export_yearly_row(sy->wy, eng, sy->year, sy->nc, nfull, sum, e);
+}
+
+int
+export_scores(struct export_w *ws, struct export_w *wy, size_t nc, int32_t tz, int64_t first,
+              int64_t now, int64_t at, export_engine_fn with, void *ctx, struct arm_err *e)
+{
+	struct scores_year sy = {ws, wy, 0, nc, NULL};
+	int32_t y0, y1;
+	int rc = ARM_OK;
+
+	y1 = export_year_of(now, tz);
+	y0 = first != ENGINE_NO_TIME ? export_year_of(first, tz) : y1;
+	if (y0 > y1)
+		y0 = y1;
+	if (y1 - y0 >= EXPORT_YEARS_MAX)
+		return arm_err_set(e, ARM_ELIMIT, "export: %d years to score, at most %d",
+		                   y1 - y0 + 1, EXPORT_YEARS_MAX);
+	if ((sy.prev = calloc(nc ? nc : 1, sizeof(*sy.prev))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "export: out of memory");
+	for (sy.year = y0; sy.year <= y1 && rc == ARM_OK; sy.year++) {
+		int64_t end = export_year_start(sy.year + 1, tz) - 1;
+
+		if (end > now)
+			end = now;
+		if (at != ENGINE_NO_TIME && end > at)
+			end = at;
+		rc = with(ctx, end, scores_year_use, &sy, e);
+	}
+	free(sy.prev);
+	return rc;
 }

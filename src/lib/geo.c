@@ -15,19 +15,15 @@
 #include "armistice/geo.h"
 #include "armistice/common.h"
 
-#define DEG (M_PI / 180.0)
-#define ON_LINE_KM 0.001 /* closer than 1 m counts as on the line */
+#include "geo_line.h"
 
-struct geo_line {
-	double *lat, *lon; /* owned, west to east */
-	double *cum;       /* cum[i] = haversine km from vertex 0 to vertex i */
-	size_t n;
-};
+#define DEG (M_PI / 180.0)
 
 enum geo_zone_kind {
 	GEO_ZONE_POLYGON,
 	GEO_ZONE_BAND, /* defined by distance from the MDL */
 	GEO_ZONE_DMZ,  /* the LSIB lines document: the DMZ polygon of the map */
+	GEO_ZONE_NONE, /* not an area (a line, a point): holds no point (geo_engine_place) */
 };
 
 struct geo_zone {
@@ -43,8 +39,10 @@ struct geo_zone {
 
 struct geo_map {
 	GEOSContextHandle_t h;
-	char geos_msg[256]; /* last GEOS error, for our one-line messages */
-	struct geo_line mdl;
+	char geos_msg[256];  /* last GEOS error, for our one-line messages */
+	struct geo_line mdl; /* the reference line: the MDL, or the agreement's line */
+	char *line_text;     /* the GeoJSON mdl was read from (owned), to spot a redraw */
+	size_t line_len;
 	GEOSGeometry *dmz;
 	const GEOSPreparedGeometry *dmz_p;
 	struct geo_zone *zones;
@@ -100,15 +98,6 @@ geo_map_new(struct geo_map **out, struct arm_err *e)
 }
 
 static void
-line_release(struct geo_line *l)
-{
-	free(l->lat);
-	free(l->lon);
-	free(l->cum);
-	memset(l, 0, sizeof(*l));
-}
-
-static void
 zone_release(GEOSContextHandle_t h, struct geo_zone *z)
 {
 	free(z->text);
@@ -135,7 +124,8 @@ geo_map_free(struct geo_map *m)
 		GEOSPreparedGeom_destroy_r(m->h, m->dmz_p);
 	if (m->dmz != NULL)
 		GEOSGeom_destroy_r(m->h, m->dmz);
-	line_release(&m->mdl);
+	geo_line_release(m->h, &m->mdl);
+	free(m->line_text);
 	GEOS_finish_r(m->h);
 	free(m);
 }
@@ -258,11 +248,22 @@ json_parse(const char *text, size_t len, struct arm_err *e)
 		arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
 		return NULL;
 	}
+	/* libfyaml 0.7.12 prints the excerpt whatever show_source says: collect instead. */
+	fy_diag_set_collect_errors(diag, true);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.flags = FYPCF_QUIET;
 	cfg.diag = diag;
 	d = fy_document_build_from_string(&cfg, text, len);
-	fy_diag_unref(diag);
+	if (d == NULL && first[0] == '\0') {
+		struct fy_diag_error *de;
+		void *it = NULL;
+
+		if ((de = fy_diag_errors_iterate(diag, &it)) != NULL && de->msg != NULL)
+			snprintf(first, sizeof(first), "%d:%d: %.100s", de->line, de->column,
+			         de->msg);
+	}
+	/* destroy, not unref: only destroy frees collected errors (libfyaml 0.7.12) */
+	fy_diag_destroy(diag);
 	if (d == NULL || fy_document_root(d) == NULL) {
 		fy_document_destroy(d);
 		arm_err_set(e, ARM_ESYNTAX, "geo: not a JSON document: %s",
@@ -379,27 +380,6 @@ read_line(struct fy_node *geom, size_t feature, struct geo_line *l, struct arm_e
 	return ARM_OK;
 }
 
-/* Orients l west to east (by its end points) and fills the arc lengths. */
-static void
-line_west_to_east(struct geo_line *l)
-{
-	size_t i;
-
-	if (l->lon[0] > l->lon[l->n - 1]) {
-		for (i = 0; i < l->n / 2; i++) {
-			size_t j = l->n - 1 - i;
-			double t;
-
-			t = l->lat[i], l->lat[i] = l->lat[j], l->lat[j] = t;
-			t = l->lon[i], l->lon[i] = l->lon[j], l->lon[j] = t;
-		}
-	}
-	l->cum[0] = 0;
-	for (i = 1; i < l->n; i++)
-		l->cum[i] = l->cum[i - 1] +
-		            geo_haversine_km(l->lat[i - 1], l->lon[i - 1], l->lat[i], l->lon[i]);
-}
-
 /*
  * The DMZ polygon: the southern line west to east, then the northern line
  * east to west, closed. Made valid if the simplified lines cross at an end.
@@ -450,6 +430,34 @@ build_dmz(struct geo_map *m, const struct geo_line *s, const struct geo_line *nl
 	return ARM_OK;
 }
 
+/*
+ * Makes l (read, not yet oriented) the map's line, read from text: orients
+ * and projects it; l is emptied (moved) on success.
+ */
+static int
+set_line(struct geo_map *m, struct geo_line *l, const char *text, size_t len, struct arm_err *e)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	geo_line_west_to_east(l);
+	m->geos_msg[0] = '\0';
+	if (geo_line_project(m->h, l, m->geos_msg, e) != ARM_OK) {
+		free(copy);
+		return e ? e->rc : ARM_EIO;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	geo_line_release(m->h, &m->mdl);
+	free(m->line_text);
+	m->mdl = *l;
+	memset(l, 0, sizeof(*l));
+	m->line_text = copy;
+	m->line_len = len;
+	return ARM_OK;
+}
+
 int
 geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct arm_err *e)
 {
@@ -460,7 +468,7 @@ geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct ar
 	size_t idx = 0;
 	int rc = ARM_OK;
 
-	if (m->mdl.n != 0)
+	if (m->dmz != NULL)
 		return arm_err_set(e, ARM_ECONFLICT,
 		                   "geo: the MDL and DMZ lines are already loaded");
 	if ((d = json_parse(geojson, len, e)) == NULL)
@@ -502,17 +510,18 @@ geo_map_load_lines(struct geo_map *m, const char *geojson, size_t len, struct ar
 		                                : "southern DMZ");
 		goto out;
 	}
-	line_west_to_east(&mdl);
-	line_west_to_east(&north);
-	line_west_to_east(&south);
+	geo_line_west_to_east(&mdl);
+	geo_line_west_to_east(&north);
+	geo_line_west_to_east(&south);
 	if ((rc = build_dmz(m, &south, &north, e)) != ARM_OK)
 		goto out;
-	m->mdl = mdl;
-	memset(&mdl, 0, sizeof(mdl));
+	/* The MDL is the map's line unless the agreement's reference line came first. */
+	if (m->mdl.n == 0 && (rc = set_line(m, &mdl, geojson, len, e)) != ARM_OK)
+		goto out;
 out:
-	line_release(&mdl);
-	line_release(&north);
-	line_release(&south);
+	geo_line_release(m->h, &mdl);
+	geo_line_release(m->h, &north);
+	geo_line_release(m->h, &south);
 	fy_document_destroy(d);
 	return rc;
 }
@@ -521,34 +530,6 @@ double
 geo_mdl_length_km(const struct geo_map *m)
 {
 	return m->mdl.n ? m->mdl.cum[m->mdl.n - 1] : 0.0;
-}
-
-/* ---- the MDL in a local frame centred on the query point ---- */
-
-struct frame {
-	double lat0, lon0, kx, ky; /* km per degree of lon and lat at lat0 */
-};
-
-static void
-frame_at(struct frame *f, double lat, double lon)
-{
-	f->lat0 = lat;
-	f->lon0 = lon;
-	f->ky = GEO_EARTH_KM * DEG;
-	f->kx = f->ky * cos(lat * DEG);
-}
-
-static void
-to_xy(const struct frame *f, double lat, double lon, double *x, double *y)
-{
-	*x = (lon - f->lon0) * f->kx;
-	*y = (lat - f->lat0) * f->ky;
-}
-
-static double
-cross(double ax, double ay, double bx, double by)
-{
-	return ax * by - ay * bx;
 }
 
 static bool
@@ -560,78 +541,18 @@ valid_position(double lat, double lon)
 int
 geo_locate(const struct geo_map *m, double lat, double lon, struct geo_place *p, struct arm_err *e)
 {
-	const struct geo_line *l = &m->mdl;
-	struct frame f;
-	double best = INFINITY, bt = 0, cx = 0, cy = 0;
-	size_t bi = 0, i;
 	GEOSGeometry *pt;
 	char in;
 
 	memset(p, 0, sizeof(*p));
-	if (l->n < 2)
+	if (m->mdl.n < 2)
 		return arm_err_set(e, ARM_EUSAGE, "geo: the MDL is not loaded");
 	if (!valid_position(lat, lon))
 		return arm_err_set(e, ARM_ESYNTAX, "geo: position (%g, %g) is not a WGS-84 lat/lon",
 		                   lat, lon);
-	frame_at(&f, lat, lon);
-	/* The query point is the origin of the frame. */
-	for (i = 0; i + 1 < l->n; i++) {
-		double ax, ay, bx, by, dx, dy, t, qx, qy, d2;
-
-		to_xy(&f, l->lat[i], l->lon[i], &ax, &ay);
-		to_xy(&f, l->lat[i + 1], l->lon[i + 1], &bx, &by);
-		dx = bx - ax;
-		dy = by - ay;
-		t = (dx * dx + dy * dy) > 0 ? -(ax * dx + ay * dy) / (dx * dx + dy * dy) : 0;
-		t = t < 0 ? 0 : t > 1 ? 1 : t;
-		qx = ax + t * dx;
-		qy = ay + t * dy;
-		d2 = qx * qx + qy * qy;
-		if (d2 < best) {
-			best = d2;
-			bi = i;
-			bt = t;
-			cx = qx;
-			cy = qy;
-		}
-	}
-	p->near_lat = lat + cy / f.ky;
-	p->near_lon = lon + cx / f.kx;
-	p->mdl_km = geo_haversine_km(lat, lon, p->near_lat, p->near_lon);
-	p->arc_km = l->cum[bi] + bt * (l->cum[bi + 1] - l->cum[bi]);
-	p->beyond_end = (bi == 0 && bt == 0.0) || (bi + 2 == l->n && bt == 1.0);
-	if (p->mdl_km < ON_LINE_KM) {
-		p->side = 0;
-	} else {
-		double ax, ay, bx, by, c;
-		/* Vector from the nearest point to the query point (the origin). */
-		double vx = -cx, vy = -cy;
-
-		to_xy(&f, l->lat[bi], l->lon[bi], &ax, &ay);
-		to_xy(&f, l->lat[bi + 1], l->lon[bi + 1], &bx, &by);
-		c = cross(bx - ax, by - ay, vx, vy);
-		/*
-		 * At a shared vertex the side is decided by both segments: inside a
-		 * left turn the point is north only if left of both, outside a right
-		 * turn if left of either. Otherwise one segment's sign suffices.
-		 */
-		if ((bt == 1.0 && bi + 2 < l->n) || (bt == 0.0 && bi > 0)) {
-			size_t v = bt == 1.0 ? bi + 1 : bi;
-			double px, py, qx, qy, nx, ny, c1, c2, turn;
-
-			to_xy(&f, l->lat[v - 1], l->lon[v - 1], &px, &py);
-			to_xy(&f, l->lat[v], l->lon[v], &qx, &qy);
-			to_xy(&f, l->lat[v + 1], l->lon[v + 1], &nx, &ny);
-			c1 = cross(qx - px, qy - py, vx, vy);
-			c2 = cross(nx - qx, ny - qy, vx, vy);
-			turn = cross(qx - px, qy - py, nx - qx, ny - qy);
-			if (turn > 0)
-				c = (c1 > 0 && c2 > 0) ? 1 : -1;
-			else
-				c = (c1 > 0 || c2 > 0) ? 1 : -1;
-		}
-		p->side = c > 0 ? 1 : -1;
-	}
+	ARM_TRY(geo_line_locate(m->h, &m->mdl, lat, lon, p, m->geos_msg, e));
+	if (m->dmz_p == NULL)
+		return ARM_OK; /* a reference line without the DMZ lines */
 	pt = GEOSGeom_createPointFromXY_r(m->h, lon, lat);
 	if (pt == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "geo: point: %s", m->geos_msg);
@@ -675,6 +596,22 @@ geo_mdl_point(const struct geo_map *m, double arc_km, double *lat, double *lon, 
 }
 
 /* ---- zones ---- */
+
+bool
+geo_zone_band(const struct geo_map *m, size_t index, double *within_km, double *arc_from_km,
+              double *arc_to_km, int *side)
+{
+	const struct geo_zone *z;
+
+	if (index >= m->nzones || m->zones[index].kind != GEO_ZONE_BAND)
+		return false;
+	z = &m->zones[index];
+	*within_km = z->within_km;
+	*arc_from_km = z->arc_from;
+	*arc_to_km = z->arc_to;
+	*side = z->side;
+	return true;
+}
 
 size_t
 geo_zone_count(const struct geo_map *m)
@@ -1221,7 +1158,7 @@ classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len
 	if (is_lines_doc(root)) {
 		/* The DMZ itself, from its boundary lines; loads the MDL once. */
 		z->kind = GEO_ZONE_DMZ;
-		rc = m->mdl.n ? ARM_OK : geo_map_load_lines(m, geojson, len, e);
+		rc = m->dmz != NULL ? ARM_OK : geo_map_load_lines(m, geojson, len, e);
 	} else if (json_str(root, "type", type, sizeof(type)) && strcmp(type, "Feature") == 0 &&
 	           props != NULL &&
 	           fy_node_mapping_lookup_by_string(props, "armistice:mdl_within_km", FY_NT) !=
@@ -1244,43 +1181,59 @@ classify_zone(struct geo_map *m, const char *id, const char *geojson, size_t len
 	return rc;
 }
 
+/* Reads zone id from text into *z (a copy of the text included). */
+static int
+zone_make(struct geo_map *m, const char *id, const char *geojson, size_t len, struct geo_zone *z,
+          struct arm_err *e)
+{
+	int rc;
+
+	memset(z, 0, sizeof(*z));
+	snprintf(z->id, sizeof(z->id), "%s", id);
+	if ((rc = classify_zone(m, id, geojson, len, z, false, e)) == ARM_OK &&
+	    (z->text = malloc(len + 1)) == NULL)
+		rc = arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	if (rc != ARM_OK) {
+		zone_release(m->h, z);
+		return rc;
+	}
+	memcpy(z->text, geojson, len);
+	z->text[len] = '\0';
+	z->text_len = len;
+	return ARM_OK;
+}
+
+static int
+zone_push(struct geo_map *m, struct geo_zone *z, size_t *index, struct arm_err *e)
+{
+	struct geo_zone *nz = realloc(m->zones, (m->nzones + 1) * sizeof(*nz));
+
+	if (nz == NULL) {
+		zone_release(m->h, z);
+		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+	}
+	m->zones = nz;
+	m->zones[m->nzones] = *z;
+	if (index != NULL)
+		*index = m->nzones;
+	m->nzones++;
+	return ARM_OK;
+}
+
 int
 geo_map_add_zone(struct geo_map *m, const char *id, const char *geojson, size_t len, size_t *index,
                  struct arm_err *e)
 {
 	struct geo_zone z;
-	struct geo_zone *nz;
-	int rc;
 
-	memset(&z, 0, sizeof(z));
 	if (strlen(id) == 0 || strlen(id) > GEO_ZONE_ID_MAX)
 		return arm_err_set(e, ARM_EUSAGE, "geo: zone id '%s' is empty or too long", id);
 	if (geo_zone_index(m, id) != (size_t)-1)
 		return arm_err_set(e, ARM_ECONFLICT, "geo: zone '%s' is defined twice", id);
 	if (m->nzones >= GEO_MAX_ZONES)
 		return arm_err_set(e, ARM_ELIMIT, "geo: more than %d zones", GEO_MAX_ZONES);
-	snprintf(z.id, sizeof(z.id), "%s", id);
-	if ((rc = classify_zone(m, id, geojson, len, &z, false, e)) == ARM_OK &&
-	    (z.text = malloc(len + 1)) == NULL)
-		rc = arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
-	if (rc != ARM_OK) {
-		zone_release(m->h, &z);
-		return rc;
-	}
-	memcpy(z.text, geojson, len);
-	z.text[len] = '\0';
-	z.text_len = len;
-	nz = realloc(m->zones, (m->nzones + 1) * sizeof(*nz));
-	if (nz == NULL) {
-		zone_release(m->h, &z);
-		return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
-	}
-	m->zones = nz;
-	m->zones[m->nzones] = z;
-	if (index != NULL)
-		*index = m->nzones;
-	m->nzones++;
-	return ARM_OK;
+	ARM_TRY(zone_make(m, id, geojson, len, &z, e));
+	return zone_push(m, &z, index, e);
 }
 
 static int
@@ -1323,6 +1276,7 @@ geo_in_zone(const struct geo_map *m, size_t index, double lat, double lon, bool 
 		return ARM_OK;
 	case GEO_ZONE_DMZ: return point_in(m, m->dmz_p, "DMZ", lat, lon, inside, e);
 	case GEO_ZONE_POLYGON: return point_in(m, z->pg, z->id, lat, lon, inside, e);
+	case GEO_ZONE_NONE: return ARM_OK;
 	default: return arm_err_set(e, ARM_EUSAGE, "geo: zone '%s' has no kind", z->id);
 	}
 }
@@ -1336,7 +1290,7 @@ engine_preload_lines(struct geo_map *m, const struct agreement *a, struct arm_er
 {
 	size_t i;
 
-	for (i = 0; i < a->nzones && m->mdl.n == 0; i++) {
+	for (i = 0; i < a->nzones && m->dmz == NULL; i++) {
 		const struct agreement_zone *az = &a->zones[i];
 
 		if (az->geojson != NULL && geo_zone_index(m, az->id) == (size_t)-1 &&
@@ -1344,6 +1298,65 @@ engine_preload_lines(struct geo_map *m, const struct agreement *a, struct arm_er
 			ARM_TRY(geo_map_add_zone(m, az->id, az->geojson, az->geojson_len, NULL, e));
 	}
 	return ARM_OK;
+}
+
+/*
+ * The map's zone for the agreement's zone z in *i: added on first use, and
+ * read again when the agreement (after an amendment) redraws it. tolerant:
+ * a zone that is not an area (a line, a point) holds no point instead of
+ * being an error, so that placing an incident never fails on one.
+ */
+static int
+zone_get(struct geo_map *m, const struct agreement *a, size_t z, bool tolerant, size_t *i,
+         struct arm_err *e)
+{
+	const struct agreement_zone *az = &a->zones[z];
+	struct geo_zone nz;
+	int rc;
+
+	*i = geo_zone_index(m, az->id);
+	if (*i != (size_t)-1 && m->zones[*i].text_len == az->geojson_len &&
+	    memcmp(m->zones[*i].text, az->geojson, az->geojson_len) == 0)
+		return ARM_OK;
+	if (*i == (size_t)-1 && m->nzones >= GEO_MAX_ZONES)
+		return arm_err_set(e, ARM_ELIMIT, "geo: more than %d zones", GEO_MAX_ZONES);
+	rc = zone_make(m, az->id, az->geojson, az->geojson_len, &nz, e);
+	if (rc == ARM_ESYNTAX && tolerant) {
+		if (e != NULL) { /* not an error: the zone holds no point */
+			e->rc = ARM_OK;
+			e->msg[0] = '\0';
+		}
+		memset(&nz, 0, sizeof(nz));
+		snprintf(nz.id, sizeof(nz.id), "%s", az->id);
+		nz.kind = GEO_ZONE_NONE;
+		if ((nz.text = malloc(az->geojson_len + 1)) == NULL)
+			return arm_err_set(e, ARM_ENOMEM, "geo: out of memory");
+		memcpy(nz.text, az->geojson, az->geojson_len);
+		nz.text[az->geojson_len] = '\0';
+		nz.text_len = az->geojson_len;
+	} else if (rc != ARM_OK) {
+		return rc;
+	}
+	if (*i == (size_t)-1)
+		return zone_push(m, &nz, i, e);
+	/* Redrawn by an amendment: the new drawing replaces the old one. */
+	zone_release(m->h, &m->zones[*i]);
+	m->zones[*i] = nz;
+	return ARM_OK;
+}
+
+/* The agreement's reference line, if it names one, as the map's line. */
+static int
+engine_line(struct geo_map *m, const struct agreement *a, struct arm_err *e)
+{
+	const struct agreement_zone *az;
+
+	if (a->line.positive == AGREEMENT_SIDE_NONE || a->line.zone >= a->nzones)
+		return ARM_OK;
+	az = &a->zones[a->line.zone];
+	if (az->geojson == NULL)
+		return arm_err_set(e, ARM_ENOTFOUND, "geo: zone '%s' has no geometry", az->id);
+	return geo_map_set_line(m, az->geojson, az->geojson_len, e);
 }
 
 int
@@ -1362,15 +1375,104 @@ geo_engine_in_zone(void *ctx, const struct agreement *a, size_t zone, double lat
 	if (az->geojson == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND, "geo: zone '%s' has no geometry", az->id);
 	ARM_TRY(engine_preload_lines(m, a, e));
-	i = geo_zone_index(m, az->id);
-	if (i != (size_t)-1 && (m->zones[i].text_len != az->geojson_len ||
-	                        memcmp(m->zones[i].text, az->geojson, az->geojson_len) != 0))
-		return arm_err_set(e, ARM_ECONFLICT,
-		                   "geo: zone '%s' changed geometry: use a fresh map per agreement",
-		                   az->id);
-	if (i == (size_t)-1)
-		ARM_TRY(geo_map_add_zone(m, az->id, az->geojson, az->geojson_len, &i, e));
+	ARM_TRY(engine_line(m, a, e));
+	ARM_TRY(zone_get(m, a, zone, false, &i, e));
 	return geo_in_zone(m, i, lat, lon, inside, e);
+}
+
+int
+geo_engine_place(void *ctx, const struct agreement *a, double lat, double lon, bool *in_zone,
+                 bool *has_line, int64_t *line_m, struct arm_err *e)
+{
+	struct geo_map *m = ctx;
+	struct geo_place p;
+	size_t z, i;
+	int sign;
+
+	*has_line = false;
+	*line_m = 0;
+	if (!valid_position(lat, lon))
+		return arm_err_set(e, ARM_ESYNTAX, "geo: position (%g, %g) is not a WGS-84 lat/lon",
+		                   lat, lon);
+	ARM_TRY(engine_preload_lines(m, a, e));
+	ARM_TRY(engine_line(m, a, e));
+	for (z = 0; z < a->nzones; z++) {
+		in_zone[z] = false;
+		if (a->zones[z].geojson == NULL)
+			continue;
+		ARM_TRY(zone_get(m, a, z, true, &i, e));
+		ARM_TRY(geo_in_zone(m, i, lat, lon, &in_zone[z], e));
+	}
+	if (a->line.positive == AGREEMENT_SIDE_NONE || a->line.zone >= a->nzones)
+		return ARM_OK;
+	ARM_TRY(geo_locate(m, lat, lon, &p, e));
+	sign = geo_line_sign(&m->mdl, a->line.positive);
+	*line_m = (int64_t)llround((double)(sign * p.side) * p.mdl_km * 1000.0);
+	*has_line = true;
+	return ARM_OK;
+}
+
+/* The reference line in text: the LSIB lines document's MDL, or a LineString (or its Feature). */
+static int
+read_ref_line(const char *text, size_t len, struct geo_line *l, struct arm_err *e)
+{
+	struct fy_document *d = json_parse(text, len, e);
+	struct fy_node *root, *g, *f, *feats;
+	void *it = NULL;
+	char what[64];
+	size_t idx = 0;
+	int rc = ARM_ENOTFOUND;
+
+	if (d == NULL)
+		return e ? e->rc : ARM_ESYNTAX;
+	root = fy_document_root(d);
+	if (is_lines_doc(root)) {
+		feats = fy_node_mapping_lookup_by_string(root, "features", FY_NT);
+		while (rc == ARM_ENOTFOUND && (f = fy_node_sequence_iterate(feats, &it)) != NULL) {
+			if (json_str(fy_node_mapping_lookup_by_string(f, "properties", FY_NT),
+			             "DISCLAIME1", what, sizeof(what)) &&
+			    strcmp(what, "Military Demarcation Line") == 0)
+				rc = read_line(
+				    fy_node_mapping_lookup_by_string(f, "geometry", FY_NT), idx, l,
+				    e);
+			idx++;
+		}
+	} else {
+		g = root;
+		if (json_str(root, "type", what, sizeof(what)) && strcmp(what, "Feature") == 0)
+			g = fy_node_mapping_lookup_by_string(root, "geometry", FY_NT);
+		if (!json_str(g, "type", what, sizeof(what)))
+			snprintf(what, sizeof(what), "null geometry");
+		rc = strcmp(what, "LineString") != 0
+		         ? arm_err_set(e, ARM_ESYNTAX,
+		                       "geo: a %s is not a line: want a LineString, a Feature with "
+		                       "one or the LSIB lines document",
+		                       what)
+		         : read_line(g, 0, l, e);
+	}
+	fy_document_destroy(d);
+	return rc;
+}
+
+int
+geo_map_set_line(struct geo_map *m, const char *geojson, size_t len, struct arm_err *e)
+{
+	struct geo_line l;
+	int rc;
+
+	if (m->line_text != NULL && m->line_len == len && memcmp(m->line_text, geojson, len) == 0)
+		return ARM_OK;
+	memset(&l, 0, sizeof(l));
+	if ((rc = read_ref_line(geojson, len, &l, e)) == ARM_OK)
+		rc = set_line(m, &l, geojson, len, e);
+	geo_line_release(m->h, &l);
+	return rc;
+}
+
+int
+geo_map_line_sign(const struct geo_map *m, int positive)
+{
+	return m->mdl.n >= 2 && m->mdl.x != NULL ? geo_line_sign(&m->mdl, positive) : 0;
 }
 
 int

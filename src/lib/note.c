@@ -15,7 +15,7 @@
 #include "armistice/cosig.h"
 #include "armistice/hash.h"
 #include "armistice/note.h"
-#include "armistice/sigbatch.h"
+#include "armistice/sigmemo.h"
 #include "armistice/common.h"
 
 /* U+2014 EM DASH, U+0020: signed-note §"Format", the signature line prefix. */
@@ -458,9 +458,9 @@ verify_one(const struct note *n, const struct note_verifier *k, const struct not
 
 	switch (k->type) {
 	case NOTE_KEY_ED25519:
-		/* A batch checked ahead (sigbatch.h) holds only signatures that verified. */
+		/* Checked already on another core (sigmemo.h): the same key, bytes and text. */
 		if (s->sig_len != crypto_sign_BYTES ||
-		    (!sigbatch_known(k->pk, s->sig, n->text, n->text_len) &&
+		    (!sigmemo_known(k->pk, s->sig, s->sig_len, n->text, n->text_len) &&
 		     crypto_sign_verify_detached(s->sig, (const unsigned char *)n->text,
 		                                 n->text_len, k->pk) != 0))
 			return arm_err_set(

@@ -2,20 +2,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "armistice/parfor.h"
 #include "armistice/sigbatch.h"
 #include "armistice/common.h"
 
-/* The batch note_verify() consults on this thread (sigbatch_use()). */
-static _Thread_local const struct sigbatch *current;
-
-/* One thread's share: notes [lo, hi), its verified signatures in rec. */
+/* One thread's share: the triples that verified, in note order. */
 struct part {
-	struct sigbatch_rec *rec;
+	struct sigmemo_item *v;
 	size_t n, cap;
 	bool oom;
+};
+
+struct job {
+	const struct sigbatch *sb;
+	const uint8_t *const *notes;
+	const size_t *lens;
+	struct part parts[PARFOR_MAX_THREADS];
 };
 
 static const struct note_verifier *
@@ -41,37 +43,26 @@ part_note(const struct sigbatch *sb, struct part *p, const uint8_t *msg, size_t 
 	for (i = 0; i < nt.nsigs && !p->oom; i++) {
 		const struct note_sig *s = &nt.sigs[i];
 		const struct note_verifier *k = find_key(sb, s);
-		struct sigbatch_rec *r;
+		struct sigmemo_item it;
 
-		if (k == NULL || s->sig_len != crypto_sign_BYTES ||
-		    crypto_sign_verify_detached(s->sig, (const unsigned char *)nt.text, nt.text_len,
-		                                k->pk) != 0)
+		/* The note's text is its first text_len bytes: point there, not at the copy. */
+		if (k == NULL ||
+		    !sigmemo_check(k->pk, s->sig, s->sig_len, (const char *)msg, nt.text_len, &it))
 			continue;
 		if (p->n == p->cap) {
 			size_t nc = p->cap ? p->cap * 2 : 256;
-			struct sigbatch_rec *nr = realloc(p->rec, nc * sizeof(*nr));
-			if (nr == NULL) {
+			struct sigmemo_item *nv = realloc(p->v, nc * sizeof(*nv));
+			if (nv == NULL) {
 				p->oom = true;
 				break;
 			}
-			p->rec = nr;
+			p->v = nv;
 			p->cap = nc;
 		}
-		r = &p->rec[p->n++];
-		r->text = msg; /* the note's text is its first text_len bytes */
-		r->len = nt.text_len;
-		memcpy(r->pk, k->pk, sizeof(r->pk));
-		memcpy(r->sig, s->sig, sizeof(r->sig));
+		p->v[p->n++] = it;
 	}
 	note_release(&nt);
 }
-
-struct job {
-	const struct sigbatch *sb;
-	const uint8_t *const *notes;
-	const size_t *lens;
-	struct part parts[PARFOR_MAX_THREADS];
-};
 
 static void
 share_run(void *ctx, size_t lo, size_t hi, unsigned t)
@@ -83,69 +74,24 @@ share_run(void *ctx, size_t lo, size_t hi, unsigned t)
 		part_note(j->sb, &j->parts[t], j->notes[i], j->lens[i]);
 }
 
-static uint64_t
-sig_hash(const uint8_t sig[64])
-{
-	uint64_t h;
-
-	/* An Ed25519 signature's R is a curve point of a secret nonce: uniform enough. */
-	memcpy(&h, sig, sizeof(h));
-	return h ^ (h >> 29);
-}
-
-/* The lookup table over sb->rec: a power of two at least twice nrec. */
-static int
-build_slots(struct sigbatch *sb, struct arm_err *e)
-{
-	size_t want = 16, i;
-
-	while (want < 2 * sb->nrec)
-		want *= 2;
-	if (want > sb->nslot) {
-		uint32_t *ns = realloc(sb->slot, want * sizeof(*ns));
-		if (ns == NULL)
-			return arm_err_set(e, ARM_ENOMEM,
-			                   "sigbatch: out of memory for %zu signatures", sb->nrec);
-		sb->slot = ns;
-		sb->nslot = want;
-	}
-	memset(sb->slot, 0, sb->nslot * sizeof(*sb->slot));
-	for (i = 0; i < sb->nrec; i++) {
-		size_t at = (size_t)sig_hash(sb->rec[i].sig) & (sb->nslot - 1);
-		while (sb->slot[at] != 0)
-			at = (at + 1) & (sb->nslot - 1);
-		sb->slot[at] = (uint32_t)(i + 1);
-	}
-	return ARM_OK;
-}
-
+/* The shares into the memo in note order (the same for any thread count). */
 static int
 gather(struct sigbatch *sb, struct part *parts, unsigned np, struct arm_err *e)
 {
-	size_t total = 0, i;
+	size_t i;
 	unsigned t;
 
 	for (t = 0; t < np; t++) {
 		if (parts[t].oom)
 			return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory");
-		total += parts[t].n;
-	}
-	if (total >= UINT32_MAX / 2)
-		return arm_err_set(e, ARM_ELIMIT, "sigbatch: %zu signatures in one batch", total);
-	if (total > sb->caprec) {
-		struct sigbatch_rec *nr = realloc(sb->rec, total * sizeof(*nr));
-		if (nr == NULL)
-			return arm_err_set(e, ARM_ENOMEM,
-			                   "sigbatch: out of memory for %zu signatures", total);
-		sb->rec = nr;
-		sb->caprec = total;
-	}
-	/* In note order, so the table is the same whatever the thread count. */
-	sb->nrec = 0;
-	for (t = 0; t < np; t++)
 		for (i = 0; i < parts[t].n; i++)
-			sb->rec[sb->nrec++] = parts[t].rec[i];
-	return build_slots(sb, e);
+			if (!sigmemo_add(&sb->memo, &parts[t].v[i]))
+				return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory");
+	}
+	if (!sigmemo_index(&sb->memo))
+		return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory indexing %zu signatures",
+		                   sb->memo.n);
+	return ARM_OK;
 }
 
 int
@@ -168,7 +114,7 @@ sigbatch_run(struct sigbatch *sb, const uint8_t *const *notes, const size_t *len
 		memcpy(sb->keys, keys, nkeys * sizeof(*keys));
 	sb->nkeys = nkeys;
 	if (n == 0 || nkeys == 0)
-		return build_slots(sb, e);
+		return ARM_OK;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return arm_err_set(e, ARM_ENOMEM, "sigbatch: out of memory");
 	j->sb = sb;
@@ -177,7 +123,7 @@ sigbatch_run(struct sigbatch *sb, const uint8_t *const *notes, const size_t *len
 	np = parfor(n, threads, share_run, j);
 	rc = gather(sb, j->parts, np, e);
 	for (t = 0; t < np; t++)
-		free(j->parts[t].rec);
+		free(j->parts[t].v);
 	free(j);
 	if (rc != ARM_OK)
 		sigbatch_clear(sb);
@@ -209,9 +155,7 @@ sigbatch_agreement_keys(const struct agreement *a, struct note_verifier **keys, 
 void
 sigbatch_clear(struct sigbatch *sb)
 {
-	sb->nrec = 0;
-	if (sb->slot != NULL)
-		memset(sb->slot, 0, sb->nslot * sizeof(*sb->slot));
+	sigmemo_clear(&sb->memo);
 }
 
 void
@@ -219,38 +163,7 @@ sigbatch_release(struct sigbatch *sb)
 {
 	if (sb == NULL)
 		return;
-	if (current == sb)
-		current = NULL;
-	free(sb->rec);
-	free(sb->slot);
+	sigmemo_release(&sb->memo);
 	free(sb->keys);
 	memset(sb, 0, sizeof(*sb));
-}
-
-const struct sigbatch *
-sigbatch_use(const struct sigbatch *sb)
-{
-	const struct sigbatch *old = current;
-
-	current = sb;
-	return old;
-}
-
-bool
-sigbatch_known(const uint8_t pk[32], const uint8_t sig[64], const char *text, size_t len)
-{
-	const struct sigbatch *sb = current;
-	size_t at;
-
-	if (sb == NULL || sb->nslot == 0 || sb->nrec == 0)
-		return false;
-	at = (size_t)sig_hash(sig) & (sb->nslot - 1);
-	while (sb->slot[at] != 0) {
-		const struct sigbatch_rec *r = &sb->rec[sb->slot[at] - 1];
-		if (r->len == len && memcmp(r->sig, sig, 64) == 0 && memcmp(r->pk, pk, 32) == 0 &&
-		    memcmp(r->text, text, len) == 0)
-			return true;
-		at = (at + 1) & (sb->nslot - 1);
-	}
-	return false;
 }

@@ -57,6 +57,29 @@ jbool(struct buf *b, bool v, struct arm_err *e)
 }
 
 /* A canonical decimal (digits, optional '.' digits) is a valid JSON number. */
+/*
+ * ,"<key>":{"en":"...","ko":"..."} for a text given in several languages
+ * (agreement.h struct agreement_texts); nothing for a plain string, so
+ * the state of an agreement without them is the same bytes as before.
+ */
+static int
+jtexts(struct buf *b, const char *key, const struct agreement_texts *t, struct arm_err *e)
+{
+	size_t i;
+
+	if (t->n == 0)
+		return ARM_OK;
+	ARM_TRY(buf_printf(b, e, ",\"%s\":{", key));
+	for (i = 0; i < t->n; i++) {
+		if (i)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(jstr(b, t->v[i].tag, e));
+		ARM_TRY(buf_puts(b, ":", e));
+		ARM_TRY(jstr(b, t->v[i].text, e));
+	}
+	return buf_puts(b, "}", e);
+}
+
 static bool
 json_number(const char *s)
 {
@@ -169,6 +192,7 @@ commitment_json(const struct engine *eng, size_t c, int64_t now, struct buf *b, 
 	J(cm->category ? jstr(b, cm->category, e) : buf_puts(b, "null", e));
 	J(buf_puts(b, ",\"text\":", e));
 	J(jstr(b, cm->text ? cm->text : "", e));
+	J(jtexts(b, "texts", &cm->texts, e));
 	J(buf_puts(b, ",\"owners\":", e));
 	J(jids(b, a, cm->owners, cm->nowners, true, e));
 	J(buf_puts(b, ",\"standing\":", e));
@@ -376,6 +400,52 @@ jlog(struct buf *b, const struct agreement *a, struct arm_err *e)
 	return buf_puts(b, "}}", e);
 }
 
+/* The reference line (docs/state-json.md), or null. */
+static int
+line_json(const struct agreement *a, struct buf *b, struct arm_err *e)
+{
+	const struct agreement_line *l = &a->line;
+
+	if (l->positive == AGREEMENT_SIDE_NONE)
+		return buf_puts(b, ",\"reference_line\":null", e);
+	ARM_TRY(buf_puts(b, ",\"reference_line\":{\"name\":", e));
+	ARM_TRY(jstr(b, l->name, e));
+	ARM_TRY(buf_puts(b, ",\"zone\":", e));
+	ARM_TRY(jstr(b, a->zones[l->zone].id, e));
+	ARM_TRY(
+	    buf_printf(b, e, ",\"positive\":\"%s\",\"party\":", agreement_side_name(l->positive)));
+	if (l->party != AGREEMENT_NONE)
+		ARM_TRY(jstr(b, a->actors[l->party].id, e));
+	else
+		ARM_TRY(buf_puts(b, "null", e));
+	return buf_puts(b, "}", e);
+}
+
+/*
+ * An incident's places: the zones it falls in and its signed distance to
+ * the reference line in km with three decimals (whole metres, formatted
+ * from the integer: no floating point is formatted here).
+ */
+static int
+place_json(const struct agreement *a, const struct engine_incident *inc, struct buf *b,
+           struct arm_err *e)
+{
+	char km[24];
+	size_t i;
+
+	ARM_TRY(buf_puts(b, ",\"zones\":[", e));
+	for (i = 0; i < inc->nzones; i++) {
+		if (i)
+			ARM_TRY(buf_puts(b, ",", e));
+		ARM_TRY(jstr(b, inc->zones[i] < a->nzones ? a->zones[inc->zones[i]].id : "", e));
+	}
+	ARM_TRY(buf_puts(b, "],\"line_km\":", e));
+	if (!inc->has_line)
+		return buf_puts(b, "null", e);
+	engine_km_text(inc->line_m, km);
+	return buf_puts(b, km, e);
+}
+
 int
 engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct arm_err *e)
 {
@@ -394,6 +464,9 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 	ARM_TRY(jstr(b, a->name, e));
 	ARM_TRY(buf_puts(b, ",\"title\":", e));
 	ARM_TRY(jstr(b, a->title, e));
+	ARM_TRY(jtexts(b, "titles", &a->titles, e));
+	ARM_TRY(buf_puts(b, ",\"language\":", e));
+	ARM_TRY(jstr(b, a->lang, e));
 	ARM_TRY(jlog(b, a, e));
 	ARM_TRY(
 	    buf_printf(b, e, "},\"entries\":%llu,\"now\":", (unsigned long long)engine_size(eng)));
@@ -434,9 +507,21 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->zones[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->zones[i].name ? a->zones[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->zones[i].names, e));
 		ARM_TRY(buf_puts(b, "}", e));
 	}
+	ARM_TRY(buf_puts(b, "],\"incident_kinds\":[", e));
+	for (i = 0; i < a->nkinds; i++) {
+		ARM_TRY(buf_puts(b, i ? ",{\"id\":" : "{\"id\":", e));
+		ARM_TRY(jstr(b, a->kinds[i].id, e));
+		ARM_TRY(buf_puts(b, ",\"name\":", e));
+		ARM_TRY(jstr(b, a->kinds[i].name ? a->kinds[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->kinds[i].names, e));
+		ARM_TRY(buf_printf(b, e, ",\"provocation\":%s}",
+		                   a->kinds[i].provocation ? "true" : "false"));
+	}
 	ARM_TRY(buf_puts(b, "]", e));
+	ARM_TRY(line_json(a, b, e));
 
 	engine_progress(eng, AGREEMENT_NONE, &done, &total);
 	ARM_TRY(buf_printf(b, e, ",\"progress\":{\"done\":%zu,\"total\":%zu,\"phases\":[", done,
@@ -447,6 +532,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->phases[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->phases[i].name, e));
+		ARM_TRY(jtexts(b, "names", &a->phases[i].names, e));
 		ARM_TRY(buf_printf(b, e, ",\"done\":%zu,\"total\":%zu}", done, total));
 	}
 	ARM_TRY(buf_puts(b, "]}", e));
@@ -558,6 +644,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(jstr(b, a->actors[i].id, e));
 		ARM_TRY(buf_puts(b, ",\"name\":", e));
 		ARM_TRY(jstr(b, a->actors[i].name ? a->actors[i].name : "", e));
+		ARM_TRY(jtexts(b, "names", &a->actors[i].names, e));
 		ARM_TRY(
 		    buf_printf(b, e, ",\"role\":\"%s\"", agreement_role_name(a->actors[i].role)));
 		ARM_TRY(buf_printf(
@@ -598,6 +685,7 @@ engine_state_json(const struct engine *eng, int64_t now, struct buf *b, struct a
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lat_e7, e) : buf_puts(b, "null", e));
 		ARM_TRY(buf_puts(b, ",\"lon\":", e));
 		ARM_TRY(inc.has_pos ? jdeg(b, inc.lon_e7, e) : buf_puts(b, "null", e));
+		ARM_TRY(place_json(a, &inc, b, e));
 		ARM_TRY(buf_printf(b, e, ",\"confirmed\":%s,\"dismissed\":%s,\"breached\":%zu",
 		                   inc.confirmed ? "true" : "false",
 		                   inc.dismissed ? "true" : "false", inc.nbreached));

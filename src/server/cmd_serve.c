@@ -10,14 +10,15 @@
  *   GET  /proof/<index>              a c2sp.org/tlog-proof@v1 receipt
  *   GET  /agreement                  the agreement (YAML of entry 0)
  *   GET  /state[?index=N][&at=T][&now=T]   the state JSON (engine.h)
+ *   GET  /scores[?at=T][&now=T]      implementation scores (scores.h)
  *
- * Write path: POST /add -> log_add() (group commit: concurrent
- * submissions share a batch, its fsyncs and its commit record) -> the
- * publisher thread asks the agreement's witnesses to cosign the new commit
- * checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their
- * quorum (agreement log.quorum) has -> the handler answers with the
- * entry's index as a tlog-proof pinned to that cosigned checkpoint. A
- * published checkpoint therefore always carries the quorum's
+ * Write path: POST /add -> the submission queue (submitq.h: signatures
+ * checked on every core, one sequencer appending whole batches through
+ * the rules with log_append_many(), sharing fsyncs and a commit record;
+ * no thread waits for an answer) -> the publisher thread asks the agreement's witnesses to cosign
+ * the new commit checkpoint (C2SP tlog-witness v1.0.0) and publishes it only when their quorum
+ * (agreement log.quorum) has -> the handler answers with the entry's index as a tlog-proof pinned
+ * to that cosigned checkpoint. A published checkpoint therefore always carries the quorum's
  * cosignatures. If the quorum cannot be reached in time the entry is
  * still durable: the answer is 202 with its index, and publication is
  * retried every second.
@@ -51,7 +52,12 @@
 #include "cli/cli_key.h"
 #include "cli/cli_replay.h"
 #include "server/ratelimit.h"
+#include "server/scores.h"
 #include "server/statecache.h"
+#include "server/tilecache.h"
+#include "server/submitq.h"
+#include "server/receipt.h"
+#include "server/witset.h"
 #include "armistice/store_pg.h"
 #include "armistice/agreement.h"
 #include "armistice/bundle.h"
@@ -77,20 +83,24 @@ static const char serve_usage[] =
     "\n"
     "Serves the log in DIR over HTTP: the C2SP tlog-tiles read API\n"
     "(/checkpoint, /tile/...), POST /add for signed entries, /entry/N,\n"
-    "/proof/N, /agreement, /state, /zone/ID and the dashboard at /. A\n"
+    "/proof/N, /agreement, /state, /scores, /zone/ID and the dashboard at /. A\n"
     "checkpoint is published only once the witness quorum named in the\n"
     "agreement has cosigned it (C2SP tlog-witness). A log whose entry 0 is not\n"
     "an agreement (armistice log init) is served as a plain log: no rules, no\n"
     "witnesses, no /state. At start-up one line on standard error names each\n"
     "witness of the agreement with no --witness, and says whether the quorum\n"
-    "can be met by those configured.\n"
+    "can be met by those configured. After an amendment that changes the\n"
+    "witnesses or the quorum, the checkpoints that hold it are cosigned by the\n"
+    "new set (one line on standard error says what changed and which witness\n"
+    "has no --witness): give --witness for future witnesses at start-up.\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --key KEY           the log's signer key file (default: the one DIR's\n"
     "                      config names)\n"
     "                      (a key file, an encrypted key file or a pkcs11: URI;\n"
     "                      armistice-key(1))\n"
-    "  --witness ID=URL    where the agreement's witness ID listens; repeatable\n"
+    "  --witness ID=URL    where witness ID listens (of the agreement or of a\n"
+    "                      later amendment); repeatable\n"
     "  --zones ZDIR        directory of the agreement's zone files (default DIR/zones)\n"
     "  --wait-ms MS        how long POST /add waits for the cosigned checkpoint\n"
     "                      before answering 202 (default 10000)\n"
@@ -101,9 +111,13 @@ static const char serve_usage[] =
     "  --state-mem MIB     memory for those copies; past it they thin out\n"
     "                      (default 64)\n"
     "  --rate R            per client address, R costly requests per second\n"
-    "                      (/state?index=, ?at=, ?now=, /proof/N); past the\n"
-    "                      burst: 429 with Retry-After (default 10; 0: no limit)\n"
+    "                      (/state?index=, ?at=, ?now=, /scores, /proof/N,\n"
+    "                      /zone/ID); past\n"
+    "                      the burst: 429 with Retry-After (default 10; 0: no limit)\n"
     "  --rate-burst N      how many at once before the rate applies (default 40)\n"
+    "  --add-rate R        per client address, R POST /add per second past the\n"
+    "                      burst, then 429 (default 200; 0: no limit)\n"
+    "  --add-burst N       POST /add at once before the rate applies (default 1000)\n"
     "  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
     "  --user USER         started as root: after binding and reading the key, run\n"
     "                      as USER (DIR must belong to it), no capabilities, no new\n"
@@ -133,6 +147,8 @@ static const struct option serve_opts[] = {
     {"rate", required_argument, NULL, 1003},
     {"rate-burst", required_argument, NULL, 1004},
     {"rate-table", required_argument, NULL, 1005},
+    {"add-rate", required_argument, NULL, 1007},
+    {"add-burst", required_argument, NULL, 1008},
     {"user", required_argument, NULL, 'u'},
     {"group", required_argument, NULL, 'g'},
     {"standby", no_argument, NULL, 1006},
@@ -182,7 +198,7 @@ struct serve {
 	struct note_signer key;
 	struct cli_replay *hook; /* the rules hook's engine (owned), used by the sequencer only */
 	/*
-	 * Every log_add() holds this for reading; rebuilding a stale hook
+	 * Every append holds this for reading; rebuilding a stale hook
 	 * engine (after a batch failed to commit) holds it for writing, so
 	 * no check() runs while the engine is replaced.
 	 */
@@ -200,6 +216,8 @@ struct serve {
 	pthread_mutex_t agrmu;
 	struct agreement agr;
 	bool have_agr;
+	/* The witnesses and quorum in force at the size being published (witset.h). */
+	struct witset wset;
 	enum serve_kind kind; /* known once entry 0 is committed (agrmu) */
 	/*
 	 * A copy of kind for requests, so that GET /state never waits on agrmu,
@@ -241,8 +259,15 @@ struct serve {
 
 	/* GET /state?index=, ?at=: from kept copies (statecache.h). */
 	struct scache *sc;
-	/* Costly requests per client address (ratelimit.h); NULL: no limit. */
-	struct rlimit *rl;
+	/* GET /scores: implementation scores over the same copies (scores.h). */
+	struct scores *scores;
+	/* Costly requests, and POST /add, per client address (ratelimit.h); NULL: no limit. */
+	struct rlimit *rl, *rl_add;
+	/* Full tiles of the published tree, kept as prepared answers (tilecache.h). */
+	struct tcache *tc;
+	/* POST /add: checks on every core, one sequencer, answers together (submitq.h). */
+	struct submitq *sq;
+	struct rcpt *rcpt; /* the receipts it answers with (receipt.h) */
 };
 
 /* ---- publishing ---- */
@@ -273,18 +298,20 @@ serve_is_armistice(const uint8_t *p, size_t n)
  * one line each on stderr, what cannot work: a witness with no URL, a
  * --witness the agreement does not name, a quorum the configured
  * witnesses cannot meet. Fills the 202 snapshot (wstat) with who is
- * configured. Called once, when entry 0 is first loaded (agrmu held).
+ * configured. Called when entry 0 is first loaded, and quietly (say false)
+ * when an amendment changes the witnesses (agrmu held).
  */
 static void
-serve_match_witnesses(struct serve *s)
+serve_match_witnesses(struct serve *s, bool say)
 {
-	const struct agreement_log *al = &s->agr.log;
+	const struct agreement *wa = witset_agreement(&s->wset, &s->agr);
+	const struct agreement_log *al = &wa->log;
 	size_t i, j,
 	    nw = al->nwitnesses < SERVE_MAX_WITNESSES ? al->nwitnesses : SERVE_MAX_WITNESSES;
 	size_t nurl = 0;
 	bool named;
 
-	agreement_quorum_describe(&s->agr, s->rule, sizeof(s->rule));
+	agreement_quorum_describe(wa, s->rule, sizeof(s->rule));
 	pthread_mutex_lock(&s->pubmu);
 	for (i = 0; i < nw; i++) {
 		const struct agreement_witness *w = &al->witnesses[i];
@@ -306,16 +333,16 @@ serve_match_witnesses(struct serve *s)
 		snprintf(ws->url, sizeof(ws->url), "%s", s->peers[i].url);
 		ws->st = s->peer_has_url[i] ? SERVE_W_UNASKED : SERVE_W_NO_URL;
 		nurl += s->peer_has_url[i];
-		if (!s->peer_has_url[i])
+		if (!s->peer_has_url[i] && say)
 			fprintf(stderr,
 			        "armistice serve: witness %s (key %s) has no --witness %s=URL: it "
 			        "will not be asked to cosign\n",
 			        w->id, w->key.name, w->id);
 	}
 	s->nwstat = nw;
-	s->quorum_possible = serve_quorum_none_or_met(&s->agr, s->peer_has_url);
+	s->quorum_possible = serve_quorum_none_or_met(wa, s->peer_has_url);
 	pthread_mutex_unlock(&s->pubmu);
-	for (j = 0; j < s->nwurls; j++) {
+	for (j = 0; j < s->nwurls && say; j++) {
 		for (named = false, i = 0; i < nw && !named; i++)
 			named = strlen(al->witnesses[i].id) == s->wurls[j].idlen &&
 			        memcmp(al->witnesses[i].id, s->wurls[j].id, s->wurls[j].idlen) == 0;
@@ -323,11 +350,13 @@ serve_match_witnesses(struct serve *s)
 			fprintf(
 			    stderr,
 			    "armistice serve: --witness %.*s=%s: the agreement names no witness "
-			    "'%.*s': ignored\n",
+			    "'%.*s': not asked unless an amendment names it\n",
 			    (int)s->wurls[j].idlen, s->wurls[j].id, s->wurls[j].url,
 			    (int)s->wurls[j].idlen, s->wurls[j].id);
 	}
-	if (serve_quorum_none(&s->agr))
+	if (!say)
+		return;
+	if (serve_quorum_none(wa))
 		fprintf(stderr, "armistice serve: the agreement says quorum: none: checkpoints are "
 		                "published with the log's signature alone\n");
 	else if (!s->quorum_possible)
@@ -388,7 +417,7 @@ serve_load_agreement(struct serve *s, struct arm_err *e)
 	}
 	s->have_agr = true;
 	s->kind = SERVE_AGREEMENT;
-	serve_match_witnesses(s);
+	serve_match_witnesses(s, true);
 out:
 	entry_release(&en);
 	buf_release(&note);
@@ -416,6 +445,42 @@ serve_kind_of(struct serve *s)
 	s->kind_seen = k;
 	pthread_mutex_unlock(&s->kindmu);
 	return k;
+}
+
+/*
+ * Follows amendments that change the witnesses or the quorum (witset.h):
+ * a checkpoint of `size` is cosigned by the set in force at that size. One
+ * line on stderr says what changed, which witness has no --witness URL
+ * and whether the quorum can be met (agrmu held).
+ */
+static int
+serve_follow_witnesses(struct serve *s, uint64_t size, struct arm_err *e)
+{
+	struct cli_replay tmp;
+	char what[700], miss[400] = "";
+	size_t i, n = 0;
+	bool changed;
+
+	memset(&tmp, 0, sizeof(tmp));
+	snprintf(tmp.zones, sizeof(tmp.zones), "%s", s->zones ? s->zones : "");
+	ARM_TRY(witset_advance(&s->wset, s->log, &s->agr, size, cli_replay_read_zone, &tmp,
+	                       &changed, what, sizeof(what), e));
+	if (!changed)
+		return ARM_OK;
+	if (s->wset.a.log.nwitnesses > SERVE_MAX_WITNESSES)
+		return arm_err_set(e, ARM_ELIMIT,
+		                   "the amendment names %zu witnesses; serve asks at "
+		                   "most %d",
+		                   s->wset.a.log.nwitnesses, SERVE_MAX_WITNESSES);
+	serve_match_witnesses(s, false);
+	for (i = 0; i < s->nwstat && n < sizeof(miss); i++)
+		if (!s->peer_has_url[i])
+			n += (size_t)snprintf(miss + n, sizeof(miss) - n, "%s%s", n ? ", " : "",
+			                      s->wstat[i].id);
+	fprintf(stderr, "armistice serve: %s; %s%s; the quorum %s be met\n", what,
+	        n ? "no --witness URL for " : "every witness has a --witness URL", miss,
+	        s->quorum_possible ? "can" : "cannot");
+	return ARM_OK;
 }
 
 /* One witness request, run on its own thread so the witnesses are asked at once. */
@@ -460,17 +525,19 @@ serve_cosign(void *ctx, const uint8_t *ck, size_t len, struct buf *sigs, struct 
 	struct serve_ask ask[SERVE_MAX_WITNESSES];
 	bool ok[SERVE_MAX_WITNESSES];
 	struct buf why = BUF_INIT(4096);
-	size_t i, nw = s->agr.log.nwitnesses, got = 0;
+	const struct agreement *wa;
+	size_t i, nw, got = 0;
 	int rc;
 
 	memset(ts, 0, sizeof(ts));
 	memset(ask, 0, sizeof(ask));
 	memset(ok, 0, sizeof(ok));
-	if (nw > SERVE_MAX_WITNESSES)
-		nw = SERVE_MAX_WITNESSES;
 	if ((rc = note_parse(&n, ck, len, NOTE_MAX_SIZE, e)) != ARM_OK ||
-	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK)
+	    (rc = ckpt_parse(&c, n.text, n.text_len, e)) != ARM_OK ||
+	    (rc = serve_follow_witnesses(s, c.size, e)) != ARM_OK)
 		goto out;
+	wa = witset_agreement(&s->wset, &s->agr);
+	nw = wa->log.nwitnesses < SERVE_MAX_WITNESSES ? wa->log.nwitnesses : SERVE_MAX_WITNESSES;
 	log_tile_reader(s->log, &tr);
 	for (i = 0; i < nw; i++) {
 		ok[i] = false;
@@ -501,7 +568,7 @@ join:
 				rc = ARM_ENOMEM;
 			ok[i] = true;
 			got++;
-		} else if (buf_printf(&why, NULL, "; %s: %s", s->agr.log.witnesses[i].id,
+		} else if (buf_printf(&why, NULL, "; %s: %s", wa->log.witnesses[i].id,
 		                      ask[i].err.msg) != ARM_OK) {
 			buf_reset(&why); /* the reason is a courtesy; the count is what matters */
 		}
@@ -524,7 +591,7 @@ join:
 	s->last_got = got;
 	s->last_size = c.size;
 	pthread_mutex_unlock(&s->pubmu);
-	if (rc == ARM_OK && !agreement_quorum_met(&s->agr, ok))
+	if (rc == ARM_OK && !serve_quorum_none_or_met(wa, ok))
 		rc = arm_err_set(e, ARM_EVERIFY,
 		                 "witness quorum not met for size %" PRIu64
 		                 ": %zu of %zu cosigned%s",
@@ -545,7 +612,9 @@ serve_publish(struct serve *s, struct arm_err *e)
 	uint64_t size;
 
 	ARM_TRY(serve_load_agreement(s, e));
-	if (!s->have_agr || serve_quorum_none(&s->agr))
+	if (s->have_agr)
+		ARM_TRY(serve_follow_witnesses(s, log_size(s->log), e));
+	if (!s->have_agr || serve_quorum_none(witset_agreement(&s->wset, &s->agr)))
 		return log_publish(s->log, NULL, NULL, &size, e);
 	return log_publish(s->log, serve_cosign, s, &size, e);
 }
@@ -587,6 +656,7 @@ serve_publisher(void *arg)
 				s->pub_err[0] = '\0';
 			}
 			pthread_cond_broadcast(&s->pubcv);
+			submitq_published(s->sq, log_published_size(s->log));
 			if (rc == ARM_OK)
 				continue;
 			/* Back off a second before asking the witnesses again. */
@@ -700,11 +770,34 @@ serve_tile(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		           pub);
 		return;
 	}
+	if (t.width == 256 && (rs->fixed = tcache_get(s->tc, &t)) != NULL) {
+		rs->status = 200;
+		return;
+	}
 	if (tile_path(&t, rel, sizeof(rel), &e) != ARM_OK) {
 		serve_fail(rs, &e);
 		return;
 	}
 	serve_file(s, rel, "application/octet-stream", "public, max-age=31536000, immutable", rs);
+	tcache_keep(s->tc, &t, rs);
+}
+
+/*
+ * Answered on the event loop (httpd.h): tiles, the checkpoint and the
+ * dashboard, read from memory or sent with sendfile. Everything else may
+ * block (a replay, a database read, POST /add) and goes to a worker.
+ */
+static bool
+serve_fast(void *ctx, const struct httpd_req *rq)
+{
+	struct serve *s = ctx;
+
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
+		return false;
+	if (strcmp(rq->path, "/") == 0 || strncmp(rq->path, "/dashboard/", 11) == 0)
+		return true;
+	return !s->db &&
+	       (strncmp(rq->path, "/tile/", 6) == 0 || strcmp(rq->path, "/checkpoint") == 0);
 }
 
 /*
@@ -977,67 +1070,120 @@ serve_add_202(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs
 	buf_release(&adv);
 }
 
+/* The answer to POST /add once entry index is published: its receipt (submitq.h). */
+static void
+serve_receipt(void *ctx, uint64_t index, struct httpd_resp *rs)
+{
+	struct serve *s = ctx;
+	struct arm_err e;
+
+	if (rcpt_build(s->rcpt, index, &rs->body, &e) != ARM_OK) {
+		buf_reset(&rs->body);
+		serve_fail(rs, &e);
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "text/plain; charset=utf-8";
+	rs->cache = "no-store";
+}
+
+/*
+ * POST /add answers once its entry is durable and in a cosigned
+ * checkpoint, or with 202 after --wait-ms; the wait holds no thread: the
+ * request is deferred to the submission queue, which checks signatures on
+ * every core and sequences batches on one thread (serve_sq_* below).
+ */
 static void
 serve_add(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
-	struct arm_err e;
-	struct tproof p;
-	struct timespec ts;
-	uint64_t index = 0;
-	bool dup = false, published;
-	int rc;
+	struct httpd_later *l;
 
-	memset(&p, 0, sizeof(p));
 	if (rq->body_len == 0) {
 		httpd_text(rs, 400, "empty body: POST /add takes one signed entry");
 		return;
 	}
-	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, &e)) != ARM_OK) {
-		serve_fail(rs, &e);
+	if ((l = httpd_defer(rq)) == NULL) {
+		httpd_text(rs, 503, "out of memory: try again");
+		rs->retry_after = 1;
 		return;
+	}
+	submitq_push(s->sq, l);
+}
+
+/* The sequencer's append: the rules engine rebuilt first if a failed batch left it stale. */
+static int
+serve_sq_append(void *ctx, const uint8_t *const *entries, const size_t *lens, size_t n,
+                struct log_result *res, struct arm_err *e)
+{
+	struct serve *s = ctx;
+	size_t i;
+	int rc;
+
+	if (engine_stale(s->hook->eng) && (rc = serve_rebuild_hook(s, e)) != ARM_OK) {
+		for (i = 0; i < n; i++)
+			res[i].err = *e;
+		return rc;
 	}
 	pthread_rwlock_rdlock(&s->hooklk);
-	rc = log_add(s->log, rq->body, rq->body_len, &index, &dup, &e);
+	rc = log_append_many(s->log, entries, lens, n, res, e);
 	pthread_rwlock_unlock(&s->hooklk);
-	if (rc != ARM_OK) {
-		serve_fail(rs, &e);
-		return;
-	}
+	return rc;
+}
+
+/* The actors' keys of the agreement in force (sequencer thread, like the hook). */
+static size_t
+serve_sq_keys(void *ctx, struct note_verifier *out, size_t cap)
+{
+	struct serve *s = ctx;
+	const struct agreement *a;
+	size_t i, k, n = 0;
+
+	if (s->hook_kind != SERVE_AGREEMENT || (a = engine_agreement(s->hook->eng)) == NULL)
+		return 0;
+	for (i = 0; i < a->nactors; i++)
+		for (k = 0; k < a->actors[i].nkeys && n < cap; k++)
+			out[n++] = a->actors[i].keys[k];
+	return n;
+}
+
+static void
+serve_sq_committed(void *ctx)
+{
+	struct serve *s = ctx;
+
 	pthread_mutex_lock(&s->pubmu);
 	s->want = true;
 	pthread_cond_broadcast(&s->pubcv);
-	/*
-	 * Wait for the cosigned checkpoint, unless the witnesses configured
-	 * cannot meet the quorum at all: then waiting cannot help, and the
-	 * answer says at once what is missing.
-	 */
-	serve_deadline(&ts, s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms);
-	while (!s->stop && log_published_size(s->log) <= index &&
-	       pthread_cond_timedwait(&s->pubcv, &s->pubmu, &ts) == 0)
-		;
-	published = log_published_size(s->log) > index;
-	if (!published) {
-		serve_add_202(s, rq, rs, index);
-		pthread_mutex_unlock(&s->pubmu);
-		return;
-	}
 	pthread_mutex_unlock(&s->pubmu);
-	if ((rc = log_prove(s->log, index, 0, &p, &e)) != ARM_OK ||
-	    (rc = serve_sequenced(s, &p, &e)) != ARM_OK) {
-		tproof_release(&p);
-		serve_fail(rs, &e);
-		return;
-	}
-	buf_reset(&rs->body);
-	if (tproof_format(&p, &rs->body, &e) != ARM_OK) {
-		tproof_release(&p);
-		serve_fail(rs, &e);
-		return;
-	}
-	tproof_release(&p);
-	rs->status = 200;
-	rs->ctype = "text/plain; charset=utf-8";
-	rs->cache = "no-store";
+}
+
+static void
+serve_sq_late(void *ctx, const struct httpd_req *rq, uint64_t index, struct httpd_resp *rs)
+{
+	struct serve *s = ctx;
+
+	pthread_mutex_lock(&s->pubmu);
+	serve_add_202(s, rq, rs, index);
+	pthread_mutex_unlock(&s->pubmu);
+}
+
+/* Waiting cannot help when the configured witnesses cannot meet the quorum at all. */
+static long
+serve_sq_wait_ms(void *ctx)
+{
+	struct serve *s = ctx;
+	long ms;
+
+	pthread_mutex_lock(&s->pubmu);
+	ms = s->nwstat > 0 && !s->quorum_possible ? 0 : s->wait_ms;
+	pthread_mutex_unlock(&s->pubmu);
+	return ms;
+}
+
+static void
+serve_drain(void *ctx)
+{
+	submitq_stop(((struct serve *)ctx)->sq);
 }
 
 static void
@@ -1262,30 +1408,33 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 }
 
 /*
- * Requests that make the server replay or compute (a state other than the
- * kept live one, a proof) take a token from the client's bucket first;
- * false when it is empty (429 filled in).
+ * Requests that make the server replay, compute or read much (a state
+ * other than the kept live one, a proof, a zone file) take a token from
+ * the client's bucket in rl first, and POST /add from its own bucket in
+ * rl_add; false when it is empty (429 filled in).
  */
 static bool
 serve_rate_ok(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 {
 	const char *path = rq->path;
+	struct rlimit *rl = s->rl;
 	struct timespec ts;
 	uint8_t addr[16];
 	size_t alen;
 	unsigned retry = 1;
 
-	if (s->rl == NULL)
+	if (strcmp(path, "/add") == 0)
+		rl = s->rl_add;
+	else if (!(strncmp(path, "/proof/", 7) == 0 || strncmp(path, "/zone/", 6) == 0 ||
+	           strcmp(path, "/scores") == 0 ||
+	           (strcmp(path, "/state") == 0 &&
+	            (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
+	             httpd_query(rq, "now") != NULL))))
 		return true;
-	if (!(strncmp(path, "/proof/", 7) == 0 ||
-	      (strcmp(path, "/state") == 0 &&
-	       (httpd_query(rq, "index") != NULL || httpd_query(rq, "at") != NULL ||
-	        httpd_query(rq, "now") != NULL))))
-		return true;
-	if (httpd_peer(rq, addr, &alen) != 0)
-		return true; /* not a network client */
+	if (rl == NULL || httpd_peer(rq, addr, &alen) != 0)
+		return true; /* no limit, or not a network client */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (rlimit_take(s->rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
+	if (rlimit_take(rl, addr, alen, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry))
 		return true;
 	httpd_text(rs, 429, "too many requests from this address for '%.100s'; retry after %u s",
 	           path, retry);
@@ -1300,7 +1449,7 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 	bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
 	const char *path = rq->path;
 
-	if (get && !serve_rate_ok(s, rq, rs))
+	if ((get || strcmp(path, "/add") == 0) && !serve_rate_ok(s, rq, rs))
 		return;
 
 	if (strcmp(path, "/add") == 0) {
@@ -1325,14 +1474,17 @@ serve_handle(void *ctx, const struct httpd_req *rq, struct httpd_resp *rs)
 		serve_entry(s, path + 7, true, rs);
 	} else if (strcmp(path, "/agreement") == 0) {
 		serve_agreement(s, rs);
-	} else if (strcmp(path, "/state") == 0 && serve_kind_of(s) == SERVE_PLAIN) {
+	} else if ((strcmp(path, "/state") == 0 || strcmp(path, "/scores") == 0) &&
+	           serve_kind_of(s) == SERVE_PLAIN) {
 		httpd_text(rs, 404,
-		           "no /state: log '%s' is a plain log (entry 0 is not an agreement), so "
+		           "no %s: log '%s' is a plain log (entry 0 is not an agreement), so "
 		           "there is no state to replay; it serves /checkpoint, /tile/..., "
 		           "/entry/N and /proof/N",
-		           log_origin(s->log));
+		           path, log_origin(s->log));
 	} else if (strcmp(path, "/state") == 0) {
 		serve_state(s, rq, rs);
+	} else if (strcmp(path, "/scores") == 0) {
+		scores_answer(s->scores, &s->agr, log_published_size(s->log), rq, rs);
 	} else if (strncmp(path, "/zone/", 6) == 0) {
 		serve_zone(s, path + 6, rs);
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/dashboard/") == 0) {
@@ -1407,6 +1559,15 @@ serve_parse_long(const char *arg, long lo, long hi, long *out)
 	return 0;
 }
 
+/* Event-loop threads: one per core the process may run on. */
+static unsigned
+serve_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -1423,7 +1584,7 @@ cmd_serve(int argc, char **argv)
 	struct httpd_opts o;
 	struct arm_err e;
 	long batch_ms = 0, state_every = 256, state_mib = 64, rate = 10, rate_burst = 40,
-	     rate_table = 4096;
+	     rate_table = 4096, add_rate = 200, add_burst = 1000;
 	struct scache_opts sco;
 	char url[128];
 	int c, rc, ret = 0, started = 0;
@@ -1478,6 +1639,15 @@ cmd_serve(int argc, char **argv)
 		case 1005:
 			if (serve_parse_long(optarg, 1, 1L << 24, &rate_table) != 0)
 				return cli_usage_error("serve", "--rate-table takes 1..2^24");
+			break;
+		case 1007:
+			if (serve_parse_long(optarg, 0, 1000000, &add_rate) != 0)
+				return cli_usage_error("serve",
+				                       "--add-rate takes 0..1000000 per second");
+			break;
+		case 1008:
+			if (serve_parse_long(optarg, 1, 1000000, &add_burst) != 0)
+				return cli_usage_error("serve", "--add-burst takes 1..1000000");
 			break;
 		case 'u': user = optarg; break;
 		case 1006: standby = true; break;
@@ -1568,9 +1738,14 @@ cmd_serve(int argc, char **argv)
 	sco.every = (uint64_t)state_every;
 	sco.mem_bytes = (size_t)state_mib << 20;
 	if ((rc = scache_new(&s.sc, s.log, s.zones, &sco, &e)) != ARM_OK ||
+	    (rc = scores_new(&s.scores, s.log, s.sc, &e)) != ARM_OK ||
 	    (rate > 0 && (rc = rlimit_new(&s.rl, (double)rate, (double)rate_burst,
-	                                  (size_t)rate_table, &e)) != ARM_OK))
+	                                  (size_t)rate_table, &e)) != ARM_OK) ||
+	    (add_rate > 0 && (rc = rlimit_new(&s.rl_add, (double)add_rate, (double)add_burst,
+	                                      (size_t)rate_table, &e)) != ARM_OK) ||
+	    (rc = tcache_new(&s.tc, 65536, (size_t)64 << 20, &e)) != ARM_OK)
 		goto fail;
+	witset_init(&s.wset);
 	pthread_mutex_init(&s.agrmu, NULL);
 	pthread_mutex_init(&s.kindmu, NULL);
 	pthread_mutex_init(&s.livemu, NULL);
@@ -1598,10 +1773,26 @@ cmd_serve(int argc, char **argv)
 		        "armistice serve: log '%s' is a plain log (entry 0 is not an "
 		        "agreement): no rules, no witnesses, no /state\n",
 		        s.dir);
+	{
+		struct submitq_ops sqo = {&s,
+		                          serve_sq_append,
+		                          serve_sq_keys,
+		                          serve_sq_committed,
+		                          serve_receipt,
+		                          serve_sq_late,
+		                          serve_sq_wait_ms};
+		if ((rc = rcpt_new(&s.rcpt, s.log, &e)) != ARM_OK ||
+		    (rc = submitq_new(&s.sq, &sqo, serve_ncpu(), &e)) != ARM_OK)
+			goto fail;
+	}
 	o.name = "serve";
 	o.listen = listen;
 	o.max_body = SERVE_MAX_BODY;
 	o.handler = serve_handle;
+	o.fast = serve_fast;
+	o.drain = serve_drain;
+	o.pool = serve_ncpu();
+	o.workers = 2 * o.pool < 4 ? 4 : 2 * o.pool;
 	o.ctx = &s;
 	o.listen_fd = lfd;
 	lfd = -1; /* the daemon's now */
@@ -1642,17 +1833,24 @@ fail:
 		close(lfd);
 	if (rc != ARM_OK)
 		ret = cli_fail(&e);
+	submitq_stop(s.sq); /* nothing appends after this */
 	if (started || s.log != NULL) {
 		log_close(s.log);
 	}
 	if (s.have_agr)
 		agreement_release(&s.agr);
+	witset_release(&s.wset);
 	cli_replay_release(s.hook);
 	free(s.hook);
 	if (s.have_live)
 		cli_replay_release(&s.live);
+	scores_free(s.scores);
 	scache_free(s.sc);
 	rlimit_free(s.rl);
+	rlimit_free(s.rl_add);
+	submitq_free(s.sq);
+	rcpt_free(s.rcpt);
+	tcache_free(s.tc);
 	note_signer_release(&s.key);
 	return ret;
 }

@@ -59,6 +59,19 @@ struct httpd {
 	int lfd;
 	unsigned port;
 	char host[INET6_ADDRSTRLEN + 2]; /* as given, with brackets for IPv6 */
+	/* pool mode: the slow lane, requests waiting for a worker (jobmu) */
+	pthread_mutex_t jobmu;
+	pthread_cond_t jobcv;
+	struct httpd_rctx *jobs, *jobs_tail;
+	bool jobs_stop;
+	pthread_t *workers;
+	unsigned nworkers;
+};
+
+struct httpd_fixed {
+	struct MHD_Response *r;
+	size_t len;
+	unsigned char bytes[];
 };
 
 /* Per request: what the access log needs and the body being read. */
@@ -73,6 +86,21 @@ struct httpd_rctx {
 	bool too_big;
 	bool answered;
 	bool counted;
+	/*
+	 * An answer given off the event loop (pool mode). The connection is
+	 * suspended from the hand-over until the answer is ready; gate counts
+	 * what must happen before it is resumed: the handler's return, and,
+	 * when it deferred, httpd_finish().
+	 */
+	struct httpd *h;
+	struct MHD_Connection *conn;
+	struct httpd_req rq;
+	struct httpd_resp resp;
+	atomic_int gate;
+	bool deferred;
+	bool suspended; /* suspended by us, not yet resumed */
+	atomic_bool ready;
+	struct httpd_rctx *next_job;
 };
 
 static const char HTTPD_TEXT[] = "text/plain; charset=utf-8";
@@ -175,19 +203,60 @@ bad:
 	                   s);
 }
 
-/* Writes s into the log with quotes, backslashes and controls escaped. */
+/*
+ * An access-log line, built in memory and written with one write: stderr
+ * is unbuffered, and a line written piece by piece costs a system call
+ * per piece (about 30 per request).
+ */
+struct httpd_line {
+	char b[3072];
+	size_t n;
+};
+
+static void httpd_line_add(struct httpd_line *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
-httpd_log_str(FILE *f, const char *s)
+httpd_line_add(struct httpd_line *l, const char *fmt, ...)
 {
-	for (; s != NULL && *s; s++) {
+	va_list ap;
+	int k;
+
+	if (l->n >= sizeof(l->b) - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(l->b + l->n, sizeof(l->b) - l->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		l->n = l->n + (size_t)k < sizeof(l->b) - 1 ? l->n + (size_t)k : sizeof(l->b) - 1;
+}
+
+/* Appends s with quotes, backslashes and controls escaped (truncated to fit). */
+static void
+httpd_line_str(struct httpd_line *l, const char *s)
+{
+	for (; s != NULL && *s && l->n < sizeof(l->b) - 8; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
+			httpd_line_add(l, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
+			httpd_line_add(l, "\\x%02x", c);
 		else
-			fputc(c, f);
+			l->b[l->n++] = (char)c;
 	}
+	l->b[l->n] = '\0';
+}
+
+static void
+httpd_line_emit(struct httpd *h, struct httpd_line *l)
+{
+	FILE *f = h->o.log ? h->o.log : stderr;
+
+	l->b[l->n < sizeof(l->b) - 1 ? l->n++ : sizeof(l->b) - 2] = '\n';
+	pthread_mutex_lock(&h->logmu);
+	fwrite(l->b, 1, l->n, f);
+	fflush(f);
+	pthread_mutex_unlock(&h->logmu);
 }
 
 static long long
@@ -204,22 +273,20 @@ static void
 httpd_log_conn(struct httpd *h, const struct httpd_conn *c, int status, long long ms,
                const char *tag, const char *why)
 {
-	FILE *f = h->o.log ? h->o.log : stderr;
+	struct httpd_line l = {.n = 0};
 	char when[64];
 	struct tm tm;
 	time_t t = time(NULL);
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	pthread_mutex_lock(&h->logmu);
-	fprintf(f, "%s - - [%s] \"-\" %d 0 \"-\" \"-\" %lldms %s", c->addr, when, status, ms, tag);
+	httpd_line_add(&l, "%s - - [%s] \"-\" %d 0 \"-\" \"-\" %lldms %s", c->addr, when, status,
+	               ms, tag);
 	if (why != NULL) {
-		fputs(": ", f);
-		httpd_log_str(f, why);
+		httpd_line_add(&l, ": ");
+		httpd_line_str(&l, why);
 	}
-	fputc('\n', f);
-	fflush(f);
-	pthread_mutex_unlock(&h->logmu);
+	httpd_line_emit(h, &l);
 }
 
 /*
@@ -443,6 +510,8 @@ httpd_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	rc->raw_uri = strdup(uri ? uri : "");
 	buf_init(&rc->body, h->o.max_body);
+	rc->h = h;
+	httpd_resp_init(&rc->resp);
 	clock_gettime(CLOCK_MONOTONIC, &rc->start);
 	atomic_fetch_add(&h->inflight, 1);
 	rc->counted = true;
@@ -462,7 +531,7 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct timespec now;
 	struct tm tm;
 	time_t t;
-	FILE *f = h->o.log ? h->o.log : stderr;
+	struct httpd_line l = {.n = 0};
 	long ms;
 
 	if (rc == NULL)
@@ -490,28 +559,30 @@ httpd_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	ref = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
 	ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	/* Combined Log Format, plus the duration in ms and how the request ended. */
-	pthread_mutex_lock(&h->logmu);
-	fprintf(f, "%s - - [%s] \"", addr, when);
-	httpd_log_str(f, rc->method[0] ? rc->method : "-");
-	fputc(' ', f);
-	httpd_log_str(f, rc->raw_uri);
-	fputc(' ', f);
-	httpd_log_str(f, rc->version[0] ? rc->version : "-");
-	fprintf(f, "\" %d %" PRIu64 " \"",
-	        rc->status ? rc->status : (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499),
-	        rc->bytes);
-	httpd_log_str(f, ref ? ref : "-");
-	fputs("\" \"", f);
-	httpd_log_str(f, ua ? ua : "-");
-	fprintf(f, "\" %ldms%s\n", ms,
-	        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? ""
-	        : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
-	                                                        : " aborted");
-	fflush(f);
-	pthread_mutex_unlock(&h->logmu);
+	httpd_line_add(&l, "%s - - [%s] \"", addr, when);
+	httpd_line_str(&l, rc->method[0] ? rc->method : "-");
+	httpd_line_add(&l, " ");
+	httpd_line_str(&l, rc->raw_uri);
+	httpd_line_add(&l, " ");
+	httpd_line_str(&l, rc->version[0] ? rc->version : "-");
+	httpd_line_add(&l, "\" %d %" PRIu64 " \"",
+	               rc->status ? rc->status
+	                          : (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499),
+	               rc->bytes);
+	httpd_line_str(&l, ref ? ref : "-");
+	httpd_line_add(&l, "\" \"");
+	httpd_line_str(&l, ua ? ua : "-");
+	httpd_line_add(&l, "\" %ldms%s", ms,
+	               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK      ? ""
+	               : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? " timeout"
+	                                                               : " aborted");
+	httpd_line_emit(h, &l);
 done:
 	if (rc->counted)
 		atomic_fetch_sub(&h->inflight, 1);
+	buf_release(&rc->resp.body);
+	if (rc->resp.fd >= 0)
+		close(rc->resp.fd);
 	buf_release(&rc->body);
 	free(rc->raw_uri);
 	free(rc);
@@ -526,6 +597,16 @@ httpd_queue(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc,
 	enum MHD_Result ret;
 
 	(void)h;
+	if (rs->fixed != NULL) {
+		/* Prepared once with its headers; MHD counts its users. */
+		if (rs->fd >= 0)
+			close(rs->fd);
+		rs->fd = -1;
+		rc->bytes = strcmp(method, "HEAD") == 0 ? 0 : rs->fixed->len;
+		rc->status = 200;
+		rc->answered = true;
+		return MHD_queue_response(conn, MHD_HTTP_OK, rs->fixed->r);
+	}
 	if (rs->fd >= 0) {
 		r = MHD_create_response_from_fd64(rs->fd_len, rs->fd);
 		if (r == NULL)
@@ -573,6 +654,200 @@ httpd_too_long(const char *cl, size_t max)
 	return errno != 0 || *end != '\0' || end == cl || n > max;
 }
 
+void
+httpd_resp_init(struct httpd_resp *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->status = 500;
+	rs->fd = -1;
+	buf_init(&rs->body, 1u << 24);
+}
+
+/* Frees what an answer holds (its body and fd); rs is empty afterwards. */
+static void
+httpd_resp_drop(struct httpd_resp *rs)
+{
+	buf_release(&rs->body);
+	if (rs->fd >= 0)
+		close(rs->fd);
+	rs->fd = -1;
+}
+
+struct httpd_fixed *
+httpd_fixed_new(const void *bytes, size_t len, const char *ctype, const char *cache)
+{
+	struct httpd_fixed *f = malloc(sizeof(*f) + (len ? len : 1));
+
+	if (f == NULL)
+		return NULL;
+	memcpy(f->bytes, bytes, len);
+	f->len = len;
+	f->r = MHD_create_response_from_buffer(len, f->bytes, MHD_RESPMEM_PERSISTENT);
+	if (f->r == NULL) {
+		free(f);
+		return NULL;
+	}
+	MHD_add_response_header(f->r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype ? ctype : HTTPD_TEXT);
+	MHD_add_response_header(f->r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(f->r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+	if (cache != NULL)
+		MHD_add_response_header(f->r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	return f;
+}
+
+size_t
+httpd_fixed_size(const struct httpd_fixed *f)
+{
+	return f->len;
+}
+
+void
+httpd_fixed_free(struct httpd_fixed *f)
+{
+	if (f == NULL)
+		return;
+	MHD_destroy_response(f->r);
+	free(f);
+}
+
+/* Lets libmicrohttpd send the answer now in rc->resp: once per request. */
+static void
+httpd_wake(struct httpd_rctx *rc)
+{
+	atomic_store(&rc->ready, true);
+	rc->suspended = false;
+	MHD_resume_connection(rc->conn);
+}
+
+struct httpd_later *
+httpd_defer(const struct httpd_req *rq)
+{
+	struct httpd_rctx *rc = rq->priv;
+
+	if (rc == NULL || rc->h->o.pool == 0 || rc->deferred)
+		return NULL;
+	rc->deferred = true;
+	atomic_fetch_add(&rc->gate, 1);
+	if (!rc->suspended) {
+		/* On the event loop: suspended before anyone may finish it. */
+		rc->suspended = true;
+		MHD_suspend_connection(rc->conn);
+	}
+	return (struct httpd_later *)rc;
+}
+
+const struct httpd_req *
+httpd_later_req(const struct httpd_later *l)
+{
+	return &((const struct httpd_rctx *)l)->rq;
+}
+
+void
+httpd_finish(struct httpd_later *l, struct httpd_resp *rs)
+{
+	struct httpd_rctx *rc = (struct httpd_rctx *)l;
+
+	rc->resp = *rs;
+	if (atomic_fetch_sub(&rc->gate, 1) == 1)
+		httpd_wake(rc);
+}
+
+/*
+ * Runs the handler for rc (on the event loop or a worker). Returns true
+ * if rc->resp holds the answer to send now; false if it was deferred
+ * (httpd_finish() sends it).
+ */
+static bool
+httpd_run(struct httpd *h, struct httpd_rctx *rc)
+{
+	struct httpd_resp rs;
+
+	httpd_resp_init(&rs);
+	atomic_store(&rc->gate, 1);
+	h->o.handler(h->o.ctx, &rc->rq, &rs);
+	if (!rc->deferred) {
+		rc->resp = rs;
+		return true;
+	}
+	httpd_resp_drop(&rs);
+	/* The answer may already be there: then the handler's return releases it. */
+	if (atomic_fetch_sub(&rc->gate, 1) == 1)
+		httpd_wake(rc);
+	return false;
+}
+
+/* The slow lane: workers run handlers of suspended connections. */
+static void *
+httpd_worker(void *arg)
+{
+	struct httpd *h = arg;
+	struct httpd_rctx *rc;
+
+	pthread_mutex_lock(&h->jobmu);
+	for (;;) {
+		while (h->jobs == NULL && !h->jobs_stop)
+			pthread_cond_wait(&h->jobcv, &h->jobmu);
+		if ((rc = h->jobs) == NULL)
+			break;
+		if ((h->jobs = rc->next_job) == NULL)
+			h->jobs_tail = NULL;
+		pthread_mutex_unlock(&h->jobmu);
+		if (httpd_run(h, rc))
+			httpd_wake(rc);
+		pthread_mutex_lock(&h->jobmu);
+	}
+	pthread_mutex_unlock(&h->jobmu);
+	return NULL;
+}
+
+static void
+httpd_hand_over(struct httpd *h, struct httpd_rctx *rc)
+{
+	rc->suspended = true;
+	MHD_suspend_connection(rc->conn);
+	rc->next_job = NULL;
+	pthread_mutex_lock(&h->jobmu);
+	if (h->jobs_tail != NULL)
+		h->jobs_tail->next_job = rc;
+	else
+		h->jobs = rc;
+	h->jobs_tail = rc;
+	pthread_cond_signal(&h->jobcv);
+	pthread_mutex_unlock(&h->jobmu);
+}
+
+/* The first call of a request: the framing check's word, the method, an early 413. */
+static enum MHD_Result
+httpd_head(struct httpd *h, struct MHD_Connection *conn, struct httpd_rctx *rc, const char *method,
+           const char *version)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct httpd_conn *hc = ci != NULL ? ci->socket_context : NULL;
+	struct httpd_resp rs;
+	enum MHD_Result ret;
+	const char *cl;
+
+	if (hc == NULL || hc->fr.requests == 0) {
+		/* No byte of this request passed the framing check (see recv()). */
+		fprintf(stderr, "armistice %s: request not seen by the framing check; refused\n",
+		        h->o.name);
+		return MHD_NO;
+	}
+	/* The first call brings only the headers; the body follows. */
+	snprintf(rc->method, sizeof(rc->method), "%s", method);
+	snprintf(rc->version, sizeof(rc->version), "%s", version);
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl == NULL || !httpd_too_long(cl, h->o.max_body))
+		return MHD_YES;
+	/* Refused from the header, before a byte of the body is read. */
+	httpd_resp_init(&rs);
+	httpd_text(&rs, 413, "request body larger than %zu bytes", h->o.max_body);
+	ret = httpd_queue(h, conn, rc, &rs, method);
+	httpd_resp_drop(&rs);
+	return ret;
+}
+
 static enum MHD_Result
 httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
              const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -580,42 +855,12 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 	struct httpd *h = cls;
 	struct httpd_rctx *rc = *con_cls;
 	struct httpd_resp rs;
-	struct httpd_req rq;
 	enum MHD_Result ret;
-	const char *cl;
 
 	if (rc == NULL)
 		return MHD_NO;
-	if (rc->method[0] == '\0') {
-		const union MHD_ConnectionInfo *ci =
-		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		const struct httpd_conn *hc = ci != NULL ? ci->socket_context : NULL;
-		if (hc == NULL || hc->fr.requests == 0) {
-			/* No byte of this request passed the framing check (see recv()). */
-			fprintf(stderr,
-			        "armistice %s: request not seen by the framing check; refused\n",
-			        h->o.name);
-			return MHD_NO;
-		}
-		/* The first call brings only the headers; the body follows. */
-		snprintf(rc->method, sizeof(rc->method), "%s", method);
-		snprintf(rc->version, sizeof(rc->version), "%s", version);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl == NULL || !httpd_too_long(cl, h->o.max_body))
-			return MHD_YES;
-		/* Refused from the header, before a byte of the body is read. */
-		memset(&rs, 0, sizeof(rs));
-		rs.fd = -1;
-		buf_init(&rs.body, 4096);
-		httpd_text(&rs, 413, "request body larger than %zu bytes", h->o.max_body);
-		ret = httpd_queue(h, conn, rc, &rs, method);
-		buf_release(&rs.body);
-		return ret;
-	}
-	memset(&rs, 0, sizeof(rs));
-	rs.fd = -1;
-	buf_init(&rs.body, 1u << 24);
+	if (rc->method[0] == '\0')
+		return httpd_head(h, conn, rc, method, version);
 	if (*upload_data_size > 0) {
 		if (!rc->too_big &&
 		    buf_append(&rc->body, upload_data, *upload_data_size, NULL) != ARM_OK) {
@@ -623,31 +868,44 @@ httpd_access(void *cls, struct MHD_Connection *conn, const char *url, const char
 			buf_release(&rc->body);
 		}
 		*upload_data_size = 0;
-		buf_release(&rs.body);
 		return MHD_YES;
 	}
-	if (rc->answered) {
-		buf_release(&rs.body);
+	if (rc->answered)
 		return MHD_YES;
+	if (atomic_load(&rc->ready)) {
+		/* Answered off the event loop; the connection has been resumed. */
+		atomic_store(&rc->ready, false);
+		ret = httpd_queue(h, conn, rc, &rc->resp, method);
+		httpd_resp_drop(&rc->resp);
+		return ret;
 	}
+	if (rc->suspended)
+		return MHD_YES; /* not answered yet */
 	if (rc->too_big) {
+		httpd_resp_init(&rs);
 		httpd_text(&rs, 413, "request body larger than %zu bytes", h->o.max_body);
-	} else {
-		rq.method = method;
-		rq.path = url;
-		rq.raw_uri = rc->raw_uri;
-		if (rc->body.data == NULL && buf_append(&rc->body, "", 0, NULL) != ARM_OK) {
-			buf_release(&rs.body);
-			return MHD_NO;
-		}
-		rq.body = rc->body.data;
-		rq.body_len = rc->body.len;
-		rq.conn = conn;
-		rs.status = 500;
-		h->o.handler(h->o.ctx, &rq, &rs);
+		ret = httpd_queue(h, conn, rc, &rs, method);
+		httpd_resp_drop(&rs);
+		return ret;
 	}
-	ret = httpd_queue(h, conn, rc, &rs, method);
-	buf_release(&rs.body);
+	if (rc->body.data == NULL && buf_append(&rc->body, "", 0, NULL) != ARM_OK)
+		return MHD_NO;
+	rc->conn = conn;
+	rc->rq.method = method;
+	rc->rq.path = url;
+	rc->rq.raw_uri = rc->raw_uri;
+	rc->rq.body = rc->body.data;
+	rc->rq.body_len = rc->body.len;
+	rc->rq.conn = conn;
+	rc->rq.priv = rc;
+	if (h->o.pool > 0 && (h->o.fast == NULL || !h->o.fast(h->o.ctx, &rc->rq))) {
+		httpd_hand_over(h, rc);
+		return MHD_YES;
+	}
+	if (!httpd_run(h, rc))
+		return MHD_YES; /* deferred: suspended in httpd_defer() */
+	ret = httpd_queue(h, conn, rc, &rc->resp, method);
+	httpd_resp_drop(&rc->resp);
 	return ret;
 }
 
@@ -765,6 +1023,43 @@ httpd_fd_limits(struct httpd *h, struct arm_err *e)
 	return ARM_OK;
 }
 
+/* The slow lane's threads (pool mode); 0, or -1 if none could start. */
+static int
+httpd_workers_start(struct httpd *h)
+{
+	unsigned i, n = h->o.workers ? h->o.workers : 4;
+
+	if ((h->workers = calloc(n, sizeof(*h->workers))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (pthread_create(&h->workers[i], NULL, httpd_worker, h) != 0)
+			break;
+	h->nworkers = i;
+	if (i == 0) {
+		free(h->workers);
+		h->workers = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Lets the workers finish the requests handed over, then joins them. */
+static void
+httpd_workers_stop(struct httpd *h)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&h->jobmu);
+	h->jobs_stop = true;
+	pthread_cond_broadcast(&h->jobcv);
+	pthread_mutex_unlock(&h->jobmu);
+	for (i = 0; i < h->nworkers; i++)
+		pthread_join(h->workers[i], NULL);
+	free(h->workers);
+	h->workers = NULL;
+	h->nworkers = 0;
+}
+
 int
 httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 {
@@ -826,17 +1121,28 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	pthread_mutex_init(&h->connmu, NULL);
 	pthread_cond_init(&h->reapcv, NULL);
 	/*
-	 * One thread per connection: a handler may block (POST /add waits
-	 * until its entry is durable and cosigned) without holding up reads
-	 * on any other connection. Slow clients are bounded by the deadlines
-	 * (reaper), the per-address cap and max_conns, not by threads.
+	 * pool == 0: one thread per connection, a handler may block without
+	 * holding up reads on any other connection. pool > 0: event loops
+	 * (epoll), each connection pinned to one, and the slow lane's workers
+	 * for handlers that may block (httpd.h). Slow clients are bounded by
+	 * the deadlines (reaper), the per-address cap and max_conns in both.
 	 */
-	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-	        MHD_USE_ITC;
+	if (h->o.pool == 0)
+		flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		        MHD_USE_POLL | MHD_USE_ITC;
+	else
+		flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	pthread_mutex_init(&h->jobmu, NULL);
+	pthread_cond_init(&h->jobcv, NULL);
+	if (h->o.pool > 0 && httpd_workers_start(h) != 0) {
+		rc = arm_err_set(e, ARM_EIO, "%s: cannot start a thread", o->name);
+		goto fail;
+	}
 	if (pthread_create(&h->reaper, NULL, httpd_reaper, h) != 0) {
 		rc = arm_err_set(e, ARM_EIO, "%s: cannot start a thread", o->name);
+		httpd_workers_stop(h);
 		goto fail;
 	}
 	h->d = MHD_start_daemon(
@@ -847,7 +1153,9 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_THREAD_STACK_SIZE,
 	    (size_t)(512 * 1024), MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_log, h, MHD_OPTION_NOTIFY_COMPLETED,
-	    httpd_completed, h, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
+	    httpd_completed, h, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+	    h->o.pool > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (unsigned)h->o.pool,
+	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		rc = arm_err_set(e, ARM_EIO, "%s: cannot start the HTTP server on %s", o->name,
 		                 o->listen);
@@ -856,6 +1164,7 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 		pthread_cond_signal(&h->reapcv);
 		pthread_mutex_unlock(&h->connmu);
 		pthread_join(h->reaper, NULL);
+		httpd_workers_stop(h);
 		goto fail;
 	}
 	snprintf(h->host, sizeof(h->host), "%.*s", (int)(strrchr(o->listen, ':') - o->listen),
@@ -864,6 +1173,8 @@ httpd_start(struct httpd **out, const struct httpd_opts *o, struct arm_err *e)
 	return ARM_OK;
 fail:
 	close(h->lfd);
+	pthread_cond_destroy(&h->jobcv);
+	pthread_mutex_destroy(&h->jobmu);
 	pthread_cond_destroy(&h->reapcv);
 	pthread_mutex_destroy(&h->connmu);
 	pthread_mutex_destroy(&h->logmu);
@@ -909,17 +1220,23 @@ httpd_stop(struct httpd *h)
 	ls = MHD_quiesce_daemon(h->d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);
+	/* Deferred answers are given now, and sent in the drain below. */
+	if (h->o.drain != NULL)
+		h->o.drain(h->o.ctx);
 	while (atomic_load(&h->inflight) > 0 && waited < h->o.drain_s * 10) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		waited++;
 	}
+	httpd_workers_stop(h);
 	MHD_stop_daemon(h->d);
 	pthread_mutex_lock(&h->connmu);
 	h->reaper_stop = true;
 	pthread_cond_signal(&h->reapcv);
 	pthread_mutex_unlock(&h->connmu);
 	pthread_join(h->reaper, NULL);
+	pthread_cond_destroy(&h->jobcv);
+	pthread_mutex_destroy(&h->jobmu);
 	pthread_cond_destroy(&h->reapcv);
 	pthread_mutex_destroy(&h->connmu);
 	pthread_mutex_destroy(&h->logmu);

@@ -333,26 +333,31 @@ scache_answer_put(struct scache *c, uint64_t size, int64_t at, int64_t now, cons
 	c->ans_bytes += len;
 }
 
-int
-scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct buf *out,
-             struct arm_err *e)
+/* export_use_fn-like: the state JSON of eng into out (ctx). */
+struct scache_render {
+	int64_t now;
+	struct buf *out;
+};
+
+static int
+scache_render_state(void *ctx, const struct engine *eng, struct arm_err *e)
 {
-	struct sanswer *a;
+	struct scache_render *r = ctx;
+	return engine_state_json(eng, r->now, r->out, e);
+}
+
+int
+scache_with(struct scache *c, uint64_t size, int64_t at,
+            int (*use)(void *uctx, const struct engine *eng, struct arm_err *e), void *uctx,
+            struct arm_err *e)
+{
 	struct scopy *from = NULL;
 	struct cli_replay *r = NULL;
-	size_t start = out->len, i;
+	size_t i;
 	uint64_t first = 0;
 	int rc = ARM_OK;
 
 	pthread_mutex_lock(&c->mu);
-	if ((a = scache_answer_find(c, size, at, now)) != NULL) {
-		a->used = ++c->clock;
-		c->hits++;
-		c->requests++;
-		rc = buf_append(out, a->body.data, a->body.len, e);
-		pthread_mutex_unlock(&c->mu);
-		return rc;
-	}
 	if (c->every > 0 && (rc = scache_build(c, size / c->every * c->every, e)) != ARM_OK) {
 		pthread_mutex_unlock(&c->mu);
 		return rc;
@@ -375,7 +380,7 @@ scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct bu
 	first = from != NULL ? from->size : 0;
 	if (from != NULL && from->size == size) {
 		/* Every entry of the copy is within the horizon: it is the answer. */
-		rc = engine_state_json(from->eng, now, out, e);
+		rc = use(uctx, from->eng, e);
 	} else {
 		if ((r = calloc(1, sizeof(*r))) == NULL) {
 			rc = arm_err_set(e, ARM_ENOMEM, "out of memory for a state replay");
@@ -389,7 +394,7 @@ scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct bu
 			goto done;
 		}
 		if ((rc = log_scan(c->log, first, size, cli_replay_apply, r, e)) == ARM_OK)
-			rc = engine_state_json(r->eng, now, out, e);
+			rc = use(uctx, r->eng, e);
 	}
 done:
 	if (r != NULL) {
@@ -404,12 +409,38 @@ done:
 		c->replayed += size - first;
 		if (at == ENGINE_NO_TIME && size - first > c->max_index)
 			c->max_index = size - first;
-		scache_answer_put(c, size, at, now, out->data + start, out->len - start);
 	}
 	if (from != NULL && --from->refs == 0 && from->dropped)
 		scache_copy_free(from);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
+}
+
+int
+scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct buf *out,
+             struct arm_err *e)
+{
+	struct scache_render rd = {now, out};
+	struct sanswer *a;
+	size_t start = out->len;
+	int rc;
+
+	pthread_mutex_lock(&c->mu);
+	if ((a = scache_answer_find(c, size, at, now)) != NULL) {
+		a->used = ++c->clock;
+		c->hits++;
+		c->requests++;
+		rc = buf_append(out, a->body.data, a->body.len, e);
+		pthread_mutex_unlock(&c->mu);
+		return rc;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if ((rc = scache_with(c, size, at, scache_render_state, &rd, e)) != ARM_OK)
+		return rc;
+	pthread_mutex_lock(&c->mu);
+	scache_answer_put(c, size, at, now, out->data + start, out->len - start);
+	pthread_mutex_unlock(&c->mu);
+	return ARM_OK;
 }
 
 void

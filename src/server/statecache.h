@@ -74,6 +74,18 @@ void scache_free(struct scache *c);
 int scache_state(struct scache *c, uint64_t size, int64_t at, int64_t now, struct buf *out,
                  struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Calls use(uctx, engine, e) once with the first `size` entries replayed
+ * as of `at`, from the nearest copy as scache_state() does (one of the
+ * max_active slots held meanwhile); returns what use returned. The engine
+ * is borrowed for the call only. GET /scores asks this for the end of
+ * each year (scores.h).
+ */
+struct engine;
+int scache_with(struct scache *c, uint64_t size, int64_t at,
+                int (*use)(void *uctx, const struct engine *eng, struct arm_err *e), void *uctx,
+                struct arm_err *e) ARM_MUST_CHECK;
+
 /* For tests and benchmarks: copies kept, their spacing now, entries replayed so far. */
 struct scache_stats {
 	size_t copies;

@@ -72,12 +72,14 @@ http() {
 
 # ---- the pilot agreement (tests/data/agreements/pilot.yaml, demo keys) ----
 #
+#   pilot_entry0           $P/e00.signed from $P/agreement.yaml; sets $AID
 #   pilot_entries          writes $P/eNN.signed: entry 0 (the agreement,
 #                          signed by both parties) and claims/attestations
 #   pilot_sign KEY NAME LINE...  one signed entry $P/NAME.signed by demo KEY
 #   pilot_witnesses        starts the three witnesses; sets $WARGS and
 #                          $W_south, $W_north, $W_nnsc
 #   pilot_serve NAME DIR [ARGS...]  starts a server on log DIR; sets $URL
+#   pilot_served           all of it: entries, witnesses, server srv on log; sets $S
 K="$DEMO_KEYS"
 P="$T/pilot"
 ORIGIN=demo.armistice.example/gp-pilot
@@ -96,10 +98,9 @@ pilot_sign() {
 	"$ARM" note sign --key "$K/demo-$key.key" "$P/$name.txt" >"$P/$name.signed"
 }
 
-pilot_entries() {
-	mkdir -p "$P/zones"
-	cp "$TOP/tests/data/agreements/pilot.yaml" "$P/agreement.yaml"
-	cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" "$P/zones/"
+# pilot_entry0: $P/e00.signed, entry 0 for $P/agreement.yaml (zone jsa in
+# $P/zones), signed by both parties; sets $AID.
+pilot_entry0() {
 	AID=$(sha256sum "$P/agreement.yaml" | cut -d' ' -f1)
 	zid=$(sha256sum "$P/zones/jsa-buffer.geojson" | cut -d' ' -f1)
 	{
@@ -109,6 +110,13 @@ pilot_entries() {
 	} >"$P/e00.txt"
 	"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" "$P/e00.txt" \
 		>"$P/e00.signed"
+}
+
+pilot_entries() {
+	mkdir -p "$P/zones"
+	cp "$TOP/tests/data/agreements/pilot.yaml" "$P/agreement.yaml"
+	cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" "$P/zones/"
+	pilot_entry0
 	pilot_sign south e01 "kind: claim" "author: south" "seq: 1" \
 		"time: 2018-11-30T09:00:00+09:00" "commitment: gp-south" \
 		"text: Eleven guard posts withdrawn and destroyed."
@@ -146,4 +154,14 @@ pilot_serve() {
 	# shellcheck disable=SC2086
 	start_server "$name" "$ARM" serve "$dir" --listen 127.0.0.1:0 --key "$K/demo-log.key" \
 		--zones "$P" $WARGS "$@"
+}
+
+# pilot_served: the pilot entries, an empty log 'log', the three witnesses
+# and a server on it named srv; sets $S to its URL.
+pilot_served() {
+	pilot_entries
+	"$ARM" log init log --origin "$ORIGIN" --key "$K/demo-log.key" >/dev/null 2>&1
+	pilot_witnesses || return 1
+	pilot_serve srv log || return 1
+	S=$URL
 }

@@ -30,6 +30,13 @@ chmod 600 "$DEMO_KEYS"/*.key "$EX_KEYS"/*.key
 ok() { echo "ok - $script: $*"; }
 not_ok() { echo "not ok - $script: $*"; }
 
+# need_cmd CMD: a test that reads JSON or drives a tool stops, not ok, without it.
+need_cmd() {
+	command -v "$1" >/dev/null && return 0
+	not_ok "$1 is needed (scripts/setup.sh installs it)"
+	exit 1
+}
+
 expect_ok() {
 	desc=$1
 	shift

@@ -1,8 +1,10 @@
 #!/bin/sh
 # t0950: `make deb`'s script builds a Debian package whose control file
 # names the shared libraries it needs; unpacked into a clean root, its
-# binary runs (--help, version, status of a log it builds), its man pages
-# and systemd units are where Debian puts them and the units start the
+# binary runs (--help, version, status of a log it builds), its man pages,
+# bash completion and systemd units are where Debian puts them and the
+# units start the packaged binary, and the worked example's demo (servers,
+# witnesses, the auditor's verify) runs from the packaged files with the
 # packaged binary. As root, dpkg checks that it would install here
 # (--dry-run); ARMISTICE_TEST_DPKG_INSTALL=1 (CI) installs it for real, runs
 # `armistice --help` from /usr/bin and removes it. Twin: a package with a
@@ -38,6 +40,28 @@ expect_grep "... and lists export" '^  export ' "$T/out"
 grep -q '^ExecStart=/usr/bin/armistice serve' "$R/lib/systemd/system/armistice-serve.service" &&
 	grep -q '^ExecStart=/usr/bin/armistice witness' "$R/lib/systemd/system/armistice-witness.service" &&
 	ok "the systemd units start /usr/bin/armistice" || not_ok "units: $(grep ExecStart "$R"/lib/systemd/system/*)"
+[ -f "$R/usr/share/bash-completion/completions/armistice" ] &&
+	cmp -s "$R/usr/share/bash-completion/completions/armistice" "$TOP/contrib/bash-completion/armistice" &&
+	ok "the bash completion in /usr/share/bash-completion/completions" || not_ok "no bash completion"
+EXR=$R/usr/share/armistice/examples/korea-2018
+[ -x "$EXR/demo.sh" ] && ok "the worked example in /usr/share/armistice/examples" || not_ok "no example"
+# The demo, from the packaged files, with the packaged binary on PATH (no build tree).
+if (cd "$T" && env -u ARM PATH="$R/usr/bin:$PATH" DEMO_NOW=2026-01-01T00:00:00Z \
+	sh "$EXR/demo.sh" "$T/demo") >"$T/demo.out" 2>&1; then
+	ok "the packaged demo runs with the packaged binary"
+else
+	not_ok "demo: $(tail -5 "$T/demo.out")"
+fi
+expect_grep "... it ran the packaged binary" "&& $R/usr/bin/armistice verify http" "$T/demo.out"
+expect_grep "... the witnesses cosigned" 'witness quorum: 4 of 4 cosigned: met' "$T/demo.out"
+expect_grep "... a receipt checked offline" '^ok: entry [0-9]+ of demo.log.armistice-example/korea-2018' "$T/demo.out"
+expect_grep "... and the auditor's remote audit passed" 'the remote audit passed' "$T/demo.out"
+if [ "$(id -u)" = 0 ]; then
+	# The example is installed read-only for everyone but root: nothing may have been written there.
+	[ -z "$(find "$EXR" -newer "$T/path" -type f)" ] && ok "the demo wrote nothing beside the example" ||
+		not_ok "files written in the example: $(find "$EXR" -newer "$T/path" -type f | head -3)"
+fi
+
 # The packaged binary does real work: a pilot log, its status.
 AG=$TOP/tests/data/agreements/pilot.yaml
 "$R/usr/bin/armistice" sign --key "$DEMO_KEYS/demo-south.key" --agreement "$AG" >"$T/s" &&

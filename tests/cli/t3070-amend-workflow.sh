@@ -32,6 +32,19 @@ expect_grep "... deadline moved" '^commitment gp-south: due moved from 2018-12-3
 expect_grep "... verifiers changed" '^commitment gp-north: verifiers changed from \[south, nnsc\] quorum 2, method on-site to \[nnsc\] quorum 1, method on-site$' "$T/out"
 expect_grep "... commitment added" '^commitment liaison-office added$' "$T/out"
 expect_grep "... zone redrawn" '^zone jsa redrawn$' "$T/out"
+# phases, incident kinds and actors: added, removed, a role changed
+mkdir -p "$T/more"
+sed -e 's/  - {id: p2, name: Demilitarization}/  - {id: p3, name: Settlement}/' \
+	-e '/^  - id: press$/,/^    role: monitor$/s/role: monitor/role: verifier/' \
+	"$T/new/pilot.yaml" >"$T/more/pilot.yaml"
+sed -i 's/phase: p2/phase: p3/' "$T/more/pilot.yaml"
+cp -r "$T/new/zones" "$T/more/"
+expect_ok "amend --dry-run, phases and roles changed" "$ARM" amend "$L" --agreement "$T/more/pilot.yaml" --time 2019-01-01T00:00:00Z --dry-run
+expect_grep "... phase removed" '^phase p2 removed$' "$T/out"
+expect_grep "... phase added" '^phase p3 added$' "$T/out"
+expect_grep "... role changed" '^actor press: role changed from monitor to verifier$' "$T/out"
+grep -q '^actor [a-z-]* \(added\|removed\)$' "$T/out" && not_ok "an actor added or removed: $(cat "$T/out")" ||
+	ok "... no actor added or removed"
 expect_ok "amend --dry-run --json" "$ARM" amend "$L" --agreement "$T/new/pilot.yaml" --time 2019-01-01T00:00:00Z --dry-run --json
 [ "$(jq -r '.changes | length' "$T/out")" -ge 4 ] && ok "... JSON lists the changes" || not_ok "JSON $(cat "$T/out")"
 

@@ -147,7 +147,35 @@ grep -q 'id="quorum-warning"[^>]*hidden' dom-board.html && ok "no quorum warning
 		south.signed north.signed >/dev/null 2>&1 ||
 	not_ok "the local log could not be made"
 "$ARM" append local "$P/e01.signed" "$P/e02.signed" >/dev/null 2>&1 || not_ok "append to the local log"
+# An amendment that moves both guard-post deadlines from 2018-12-31 to
+# 2019-06-30, signed by both parties: the deadline history of a commitment.
+sed 's/due: 2018-12-31/due: 2019-06-30/' "$P/agreement.yaml" >"$P/amended.yaml"
+{ "$ARM" amend local --agreement "$P/amended.yaml" --time 2019-01-01T00:00:00Z >am.entry &&
+	"$ARM" sign --key "$K/demo-south.key" am.entry >am.south &&
+	"$ARM" sign --key "$K/demo-north.key" am.entry >am.north &&
+	"$ARM" amend local --agreement "$P/amended.yaml" --time 2019-01-01T00:00:00Z \
+		--combine am.south am.north >am.signed &&
+	"$ARM" append local am.signed >/dev/null; } 2>am.err || not_ok "the amendment: $(tail -n 2 am.err)"
 start_server local "$ARM" serve local --listen 127.0.0.1:0 || exit 1
+curl -s "$URL/state" >state-local.json
+am=$(jq -r '.commitments[] | select(.id=="gp-south") | .due_history[0].index' state-local.json)
+[ "$(jq -r '.commitments[] | select(.id=="gp-south") | .due_history[0] | "\(.from) \(.to)"' state-local.json)" = "2018-12-31 2019-06-30" ] &&
+	ok "the amended log's /state has gp-south's deadline history (entry $am)" ||
+	not_ok "due_history: $(jq -c '.commitments[0].due_history' state-local.json)"
+chrome due --dump-dom "$URL/#/commitment/gp-south" >dom-due.html
+grep -q '<li data-due="2018-12-31">due <time datetime="2018-12-31">31 Dec 2018</time></li>' dom-due.html &&
+	ok "gp-south's page: the first deadline (31 Dec 2018, the agreement's calendar day)" ||
+	not_ok "no first deadline row: $(grep -o '<ol class="plain due-history">.\{0,300\}' dom-due.html)"
+grep -q "<li data-index=\"$am\" data-due=\"2019-06-30\">extended to <time datetime=\"2019-06-30\">30 Jun 2019</time> by entry <a href=\"#/entry/$am\" class=\"entry-link\">#$am</a></li>" dom-due.html &&
+	ok "... extended to 30 Jun 2019 by entry $am, linking to that entry" ||
+	not_ok "no extension row: $(grep -o '<ol class="plain due-history">.\{0,400\}' dom-due.html)"
+chrome due-ko --dump-dom "$URL/?lang=ko#/commitment/gp-south" >dom-due-ko.html
+grep -q "<li data-index=\"$am\" data-due=\"2019-06-30\">항목 <a href=\"#/entry/$am\" class=\"entry-link\">#$am</a>에 의해 <time datetime=\"2019-06-30\">2019년 6월 30일</time>(으)로 연장</li>" dom-due-ko.html &&
+	ok "... and in Korean, with the date formatted for Korean" ||
+	not_ok "no Korean extension row: $(grep -o '<ol class="plain due-history">.\{0,400\}' dom-due-ko.html)"
+chrome due-none --dump-dom "$URL/#/commitment/no-fire" >dom-due-none.html
+grep -q 'due-history' dom-due-none.html && not_ok "a commitment whose deadline never moved shows a deadline history" ||
+	ok "a commitment without a moved deadline shows no deadline history (the twin)"
 chrome local --dump-dom "$URL/#board" >dom-local.html
 grep -q 'id="witnesses"[^>]*data-quorum="not-met"' dom-local.html &&
 	ok "an uncosigned checkpoint: the page says the quorum is not met" ||
@@ -187,7 +215,13 @@ DEMO_QUIET=1 ARM="$ARM" sh "$TOP/examples/korea-2018/demo.sh" "$T/korea" >korea.
 	not_ok "the worked example's log was not built: $(tail -n 3 korea.out)"
 start_server korea "$ARM" serve "$T/korea/log" --listen 127.0.0.1:0 --zones "$TOP/examples/korea-2018" || exit 1
 KURL=$URL
-(cd "$TOP" && timeout 300 node tests/web/dashboard.mjs "$KURL" "$SHOTS") >web.out 2>&1
+# The implementation scores as `armistice export` computes them: the
+# dashboard's chart and tables must show the same numbers.
+mkdir -p export
+"$ARM" export "$T/korea/log" --table yearly --format ndjson --zones "$TOP/examples/korea-2018" >export/yearly.ndjson &&
+	"$ARM" export "$T/korea/log" --table scores --format ndjson --zones "$TOP/examples/korea-2018" >export/scores.ndjson ||
+	not_ok "armistice export of the worked example failed"
+(cd "$TOP" && timeout 300 node tests/web/dashboard.mjs "$KURL" "$SHOTS" "$T/export") >web.out 2>&1
 rc=$?
 grep -E '^(ok|not ok) - |^# ' web.out | sed "s/^\(ok\|not ok\) - /\1 - $script: /"
 [ "$rc" -eq 0 ] && ok "the dashboard's browser test passed (screenshots in $SHOTS)" ||

@@ -741,6 +741,82 @@ test_limits(void)
 	free(big);
 }
 
+/*
+ * A hostile agreement reached libfyaml 0.7.12's own error formatting
+ * (fy_diag_error_atom_display) and crashed it: an unclosed single-quoted
+ * scalar spanning lines (the GeoJSON crash inputs of fuzz_geo, as YAML).
+ * Errors are now collected and the message built here: one yaml-syntax
+ * problem with its place. Twin: the same bytes with the quote closed
+ * parse as YAML (and are refused by the agreement's rules instead).
+ */
+static void
+test_libfyaml_error_display(void)
+{
+	static const char *const files[] = {
+	    "fuzz/regress/agreement/libfyaml-error-excerpt-flow-scalar.yaml",
+	    "fuzz/regress/agreement/libfyaml-single-quote-error-display.yaml",
+	};
+	static const char twin[] = "armistice: agreement/v1\nname: 'a\n  b'\n";
+	static const char open_q[] = "armistice: agreement/v1\nname: 'a\n  b\n";
+	struct agreement a;
+	struct arm_err e = {ARM_OK, ""};
+	size_t i, n;
+
+	for (i = 0; i < ARM_ARRAY_LEN(files); i++) {
+		char *y = slurp(files[i], &n);
+
+		CHECKM(y != NULL, files[i]);
+		if (y == NULL)
+			continue;
+		CHECK(agreement_parse(&a, (const uint8_t *)y, n, "h.yaml", NULL, NULL, NULL, &e) ==
+		      ARM_ESYNTAX);
+		CHECKM(
+		    strstr(e.msg, "h.yaml:1:") != NULL &&
+		        strstr(e.msg, "yaml-syntax: single-quoted scalar without closing quote") !=
+		            NULL,
+		    e.msg);
+		free(y);
+	}
+	CHECK(agreement_parse(&a, (const uint8_t *)open_q, strlen(open_q), "o.yaml", NULL, NULL,
+	                      NULL, &e) == ARM_ESYNTAX);
+	CHECKM(strstr(e.msg, "o.yaml:3:") != NULL || strstr(e.msg, "o.yaml:2:") != NULL, e.msg);
+	CHECK(agreement_parse(&a, (const uint8_t *)twin, strlen(twin), "t.yaml", NULL, NULL, NULL,
+	                      &e) != ARM_OK);
+	CHECKM(strstr(e.msg, "yaml-syntax") == NULL, e.msg);
+}
+
+/* Language tags (agreement_text.c) and the lookup with fallback. */
+static void
+test_lang(void)
+{
+	static const char *const good[] = {"en",    "ko",     "haw",        "zh-Hant",
+	                                   "en-GB", "es-419", "sr-Latn-RS", "de-CH-1901"};
+	static const char *const bad[] = {"",    "e",     "EN",     "Ko",    "english",
+	                                  "en-", "-en",   "en--GB", "en_GB", "ko-abcdefghi",
+	                                  "k1",  "en GB", "en-G!"};
+	struct agreement_text v[2] = {{"en", (char *)"Demilitarized Zone"},
+	                              {"ko", (char *)"비무장지대"}};
+	struct agreement_texts t = {v, 2}, none = {NULL, 0};
+	char longtag[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECKM(agreement_lang_valid(good[i], strlen(good[i])), good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECKM(!agreement_lang_valid(bad[i], strlen(bad[i])), bad[i]);
+	/* 36 bytes of valid subtags: over RFC 5646's 35 */
+	snprintf(longtag, sizeof(longtag), "en-%s-%s-%s-%s", "aaaaaaaa", "bbbbbbbb", "cccccccc",
+	         "dddddd");
+	CHECK(strlen(longtag) == 36 && !agreement_lang_valid(longtag, strlen(longtag)));
+	longtag[35] = '\0';
+	CHECK(agreement_lang_valid(longtag, 35));
+	CHECK(strcmp(agreement_text_in(&t, "x", "ko"), "비무장지대") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", "KO"), "비무장지대") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", "ja"), "x") == 0);
+	CHECK(strcmp(agreement_text_in(&none, "x", "ko"), "x") == 0);
+	CHECK(strcmp(agreement_text_in(&t, "x", NULL), "x") == 0);
+}
+
 int
 main(void)
 {
@@ -752,6 +828,7 @@ main(void)
 		return 1;
 	}
 	RUN(test_pilot_loads);
+	RUN(test_lang);
 	RUN(test_day_counting);
 	test_rules();
 	RUN(test_schedules);
@@ -759,6 +836,7 @@ main(void)
 	RUN(test_all_problems);
 	RUN(test_json);
 	RUN(test_limits);
+	RUN(test_libfyaml_error_display);
 	free(pilot);
 	return HARNESS_DONE();
 }

@@ -540,6 +540,7 @@ run_engine(void *ctx, struct arm_err *e)
 		return rc;
 	g.in_zone = geo_engine_in_zone;
 	g.ctx = map;
+	g.place = geo_engine_place;
 	engine_opts_init(&o);
 	o.geo = &g;
 	o.read_file = fixture_read_zone;
@@ -700,6 +701,7 @@ run_log_rules(void *ctx, struct arm_err *e)
 		return rc;
 	g.in_zone = geo_engine_in_zone;
 	g.ctx = map;
+	g.place = geo_engine_place;
 	engine_opts_init(&eo);
 	eo.geo = &g;
 	eo.read_file = fixture_read_zone;
@@ -823,6 +825,7 @@ run_log_add(void *ctx, struct arm_err *e)
 		return rc;
 	g.in_zone = geo_engine_in_zone;
 	g.ctx = map;
+	g.place = geo_engine_place;
 	engine_opts_init(&eo);
 	eo.geo = &g;
 	eo.read_file = fixture_read_zone;

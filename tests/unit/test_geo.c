@@ -486,6 +486,181 @@ test_engine_bad_zone(void)
 	geo_map_free(m);
 }
 
+/* The planar distance in km between two points near each other (equirectangular at their mean). */
+static double
+planar_km(double lat1, double lon1, double lat2, double lon2)
+{
+	double k = GEO_EARTH_KM * M_PI / 180.0;
+	double dx = (lon2 - lon1) * k * cos((lat1 + lat2) / 2 * M_PI / 180.0);
+
+	return hypot(dx, (lat2 - lat1) * k);
+}
+
+static void
+test_aeqd(void)
+{
+	struct geo_aeqd p;
+	double x, y, lat, lon;
+
+	geo_aeqd_init(&p, 38.2, 127.5);
+	geo_aeqd_fwd(&p, 38.2, 127.5, &x, &y);
+	CHECK(fabs(x) < 1e-9 && fabs(y) < 1e-9);
+	/* True distance from the centre, both ways. */
+	geo_aeqd_fwd(&p, 37.57, 126.98, &x, &y);
+	CHECK(near(hypot(x, y), geo_haversine_km(38.2, 127.5, 37.57, 126.98), 1e-6));
+	geo_aeqd_inv(&p, x, y, &lat, &lon);
+	CHECK(near(lat, 37.57, 1e-9) && near(lon, 126.98, 1e-9));
+	geo_aeqd_fwd(&p, 38.0, 128.0, &x, &y);
+	CHECK(x > 0 && y < 0); /* east and south of the centre */
+}
+
+/*
+ * Signed distances to a short straight line, against a planar formula
+ * computed here (10 km lines: the planar answer is within a few metres).
+ */
+static void
+test_signed_line(void)
+{
+	static const char we[] =
+	    "{\"type\":\"LineString\",\"coordinates\":[[127.1,38.0],[127.0,38.0]]}";
+	static const char sn[] =
+	    "{\"type\":\"Feature\",\"properties\":{},\"geometry\":"
+	    "{\"type\":\"LineString\",\"coordinates\":[[127.0,38.0],[127.0,38.1]]}}";
+	static const double pts[][3] = {
+	    /* lat, lon, +1 north / -1 south */
+	    {38.01, 127.05, 1},
+	    {37.98, 127.03, -1},
+	    {38.002, 127.099, 1},
+	    {37.9, 127.01, -1},
+	};
+	struct geo_map *m = NULL;
+	struct geo_place p;
+	struct arm_err e;
+	size_t i;
+
+	CHECK(geo_map_new(&m, &e) == ARM_OK);
+	if (m == NULL)
+		return;
+	CHECK(geo_map_line_sign(m, AGREEMENT_SIDE_NORTH) == 0); /* no line yet */
+	/* Drawn east to west: the map walks it west to east all the same. */
+	CHECKM(geo_map_set_line(m, we, strlen(we), &e) == ARM_OK, e.msg);
+	CHECK(geo_map_line_sign(m, AGREEMENT_SIDE_NORTH) == 1);
+	CHECK(geo_map_line_sign(m, AGREEMENT_SIDE_SOUTH) == -1);
+	CHECK(geo_map_line_sign(m, AGREEMENT_SIDE_EAST) == 0); /* an east-west line has no east */
+	for (i = 0; i < ARM_ARRAY_LEN(pts); i++) {
+		double want = planar_km(pts[i][0], pts[i][1], 38.0, pts[i][1]);
+
+		CHECK(geo_locate(m, pts[i][0], pts[i][1], &p, &e) == ARM_OK);
+		CHECKM(p.side == (int)pts[i][2] && near(p.mdl_km, want, 0.005) && !p.beyond_end,
+		       "side and planar distance");
+		/* the chord bows ~1 m north of the parallel halfway along */
+		CHECK(near(p.near_lon, pts[i][1], 1e-4) && near(p.near_lat, 38.0, 3e-5));
+	}
+	/* Beyond the east end: distance to the end, side from the end segment extended. */
+	CHECK(geo_locate(m, 38.005, 127.2, &p, &e) == ARM_OK);
+	CHECK(p.beyond_end && p.side == 1 &&
+	      near(p.mdl_km, planar_km(38.005, 127.2, 38.0, 127.1), 0.005));
+	CHECK(geo_locate(m, 37.99, 126.9, &p, &e) == ARM_OK);
+	CHECK(p.beyond_end && p.side == -1);
+	CHECK(geo_locate(m, 38.0, 127.1, &p, &e) == ARM_OK && p.side == 0 && p.mdl_km < 0.001);
+	/* A north-south line (a Feature): east is the right of its west-to-east walk. */
+	CHECKM(geo_map_set_line(m, sn, strlen(sn), &e) == ARM_OK, e.msg);
+	CHECK(geo_map_line_sign(m, AGREEMENT_SIDE_NORTH) == 0);
+	CHECK(geo_locate(m, 38.05, 127.01, &p, &e) == ARM_OK);
+	CHECK(p.side * geo_map_line_sign(m, AGREEMENT_SIDE_EAST) == 1 &&
+	      near(p.mdl_km, planar_km(38.05, 127.01, 38.05, 127.0), 0.005));
+	CHECK(geo_locate(m, 38.05, 126.98, &p, &e) == ARM_OK);
+	CHECK(p.side * geo_map_line_sign(m, AGREEMENT_SIDE_WEST) == 1);
+	geo_map_free(m);
+	/* geo_check_line: the side must be across the line. */
+	CHECK(geo_check_line("line", we, strlen(we), AGREEMENT_SIDE_SOUTH, &e) == ARM_OK);
+	CHECK(geo_check_line("line", sn, strlen(sn), AGREEMENT_SIDE_NORTH, &e) == ARM_ERULE);
+	CHECKM(strstr(e.msg, "name the side across it (east or west)") != NULL, e.msg);
+	CHECK(geo_check_line("line", arrowhead_zone, strlen(arrowhead_zone), AGREEMENT_SIDE_NORTH,
+	                     &e) == ARM_ESYNTAX);
+}
+
+/*
+ * The projected distance against the great-circle (haversine) distance to
+ * the same nearest point, on the MDL: within the bound geo.h states
+ * (c^2/6 of the distance, c the angular distance from the centre; under
+ * 0.02 % here), so the two never disagree by more than metres.
+ */
+static void
+test_projection_bound(void)
+{
+	struct geo_map *m = load();
+	struct geo_place p;
+	struct arm_err e;
+	double lat, lon, worst = 0;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	for (lat = 37.3; lat <= 39.2; lat += 0.1)
+		for (lon = 126.2; lon <= 128.9; lon += 0.1) {
+			double h;
+
+			if (geo_locate(m, lat, lon, &p, &e) != ARM_OK) {
+				CHECK(0);
+				continue;
+			}
+			h = geo_haversine_km(lat, lon, p.near_lat, p.near_lon);
+			if (p.mdl_km > 0.001 && fabs(p.mdl_km - h) / p.mdl_km > worst)
+				worst = fabs(p.mdl_km - h) / p.mdl_km;
+		}
+	printf("# worst relative difference projected vs haversine: %.2e\n", worst);
+	CHECKM(worst < 2e-4, "projected distance within 0.02 % of haversine");
+	geo_map_free(m);
+}
+
+/*
+ * The engine's places question on an agreement whose reference line is a
+ * LineString zone: the line zone holds no point, the polygon does, and the
+ * signed distance follows the side the agreement names.
+ */
+static void
+test_engine_place(void)
+{
+	static char line[] =
+	    "{\"type\":\"LineString\",\"coordinates\":[[127.0,38.0],[127.1,38.0]]}";
+	static char box[] = "{\"type\":\"Polygon\",\"coordinates\":[[[127.0,38.0],[127.1,38.0],"
+	                    "[127.1,38.1],[127.0,38.1],[127.0,38.0]]]}";
+	struct agreement a;
+	struct agreement_zone z[2];
+	struct geo_map *m = NULL;
+	struct arm_err e;
+	bool in[2] = {true, true}, has = false;
+	int64_t lm = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(z, 0, sizeof(z));
+	z[0].id = "loc";
+	z[0].geojson = line;
+	z[0].geojson_len = strlen(line);
+	z[1].id = "box";
+	z[1].geojson = box;
+	z[1].geojson_len = strlen(box);
+	a.zones = z;
+	a.nzones = 2;
+	CHECK(geo_map_new(&m, &e) == ARM_OK);
+	if (m == NULL)
+		return;
+	/* No reference line: zones only. */
+	CHECK(geo_engine_place(m, &a, 38.01, 127.05, in, &has, &lm, &e) == ARM_OK);
+	CHECK(!in[0] && in[1] && !has);
+	a.line.zone = 0;
+	a.line.positive = AGREEMENT_SIDE_SOUTH;
+	CHECKM(geo_engine_place(m, &a, 38.01, 127.05, in, &has, &lm, &e) == ARM_OK, e.msg);
+	CHECK(has &&
+	      llabs(lm + (int64_t)llround(planar_km(38.01, 127.05, 38.0, 127.05) * 1000)) <= 5);
+	a.line.positive = AGREEMENT_SIDE_NORTH;
+	CHECK(geo_engine_place(m, &a, 37.99, 127.05, in, &has, &lm, &e) == ARM_OK);
+	CHECK(has && !in[1] && lm < -1100 && lm > -1125);
+	CHECK(geo_engine_place(m, &a, 91, 127.05, in, &has, &lm, &e) == ARM_ESYNTAX);
+	geo_map_free(m);
+}
+
 int
 main(void)
 {
@@ -511,6 +686,10 @@ main(void)
 	RUN(test_hostile_zones);
 	RUN(test_check_geojson);
 	RUN(test_engine_bad_zone);
+	RUN(test_aeqd);
+	RUN(test_signed_line);
+	RUN(test_projection_bound);
+	RUN(test_engine_place);
 	buf_release(&lsib);
 	return HARNESS_DONE();
 }

@@ -1,7 +1,8 @@
 /*
  * test_sigbatch.c - signatures checked ahead on several threads
- * (sigbatch.h) and the loop that shares the work (parfor.h): a remembered
- * answer is used only for the very key, signature and text that verified;
+ * (sigbatch.h, into an indexed sigmemo.h) and the loop that shares the
+ * work (parfor.h): a remembered answer is used only for the very key,
+ * signature and text that verified;
  * a bad signature, a changed text or an unknown key is not remembered, so
  * note_verify() still refuses them; the same for any thread count.
  */
@@ -64,7 +65,7 @@ known(int i)
 
 	if (note_parse(&n, ptr[i], lens[i], 0, &e) != ARM_OK || n.nsigs != 1)
 		return false;
-	k = n.sigs[0].sig_len == 64 && sigbatch_known(key.pk, n.sigs[0].sig, n.text, n.text_len);
+	k = sigmemo_known(key.pk, n.sigs[0].sig, n.sigs[0].sig_len, n.text, n.text_len);
 	note_release(&n);
 	return k;
 }
@@ -83,16 +84,16 @@ test_sigbatch_remembers_only_good(void)
 	for (threads = 1; threads <= 5; threads++) {
 		CHECKM(sigbatch_run(&sb, ptr, lens, N, &v, 1, threads, &e) == ARM_OK, e.msg);
 		/* All but the bad signature and the other key's note. */
-		CHECK(sb.nrec == N - 2);
+		CHECK(sb.memo.n == N - 2 && sb.memo.nindexed == sb.memo.n);
 		if (threads == 1)
-			first = sb.nrec;
-		CHECK(sb.nrec == first);
+			first = sb.memo.n;
+		CHECK(sb.memo.n == first);
 		CHECK(!known(0)); /* not in use on this thread yet */
-		sigbatch_use(&sb);
+		sigmemo_use(&sb.memo);
 		CHECK(known(0) && known(N - 1) && !known(3) && !known(7));
 		CHECK(verify(0, &v) == ARM_OK);
 		CHECK(verify(3, &v) == ARM_EVERIFY); /* still refused with the batch in use */
-		sigbatch_use(NULL);
+		sigmemo_use(NULL);
 		CHECK(verify(3, &v) == ARM_EVERIFY);
 	}
 	sigbatch_release(&sb);
@@ -117,20 +118,32 @@ test_sigbatch_text_compared(void)
 	twin.data[6] = '9';
 	tp[0] = twin.data;
 	tl[0] = twin.len;
-	sigbatch_use(&sb);
+	sigmemo_use(&sb.memo);
 	{
 		struct note n;
 		CHECK(note_parse(&n, tp[0], tl[0], 0, &e) == ARM_OK);
-		CHECK(!sigbatch_known(key.pk, n.sigs[0].sig, n.text, n.text_len));
+		CHECK(!sigmemo_known(key.pk, n.sigs[0].sig, 64, n.text, n.text_len));
 		CHECK(note_verify(&n, &v, 1, NULL, &e) == ARM_EVERIFY);
 		/* The right text under another public key is not taken either. */
 		note_release(&n);
 		CHECK(note_parse(&n, ptr[1], lens[1], 0, &e) == ARM_OK);
-		CHECK(sigbatch_known(key.pk, n.sigs[0].sig, n.text, n.text_len));
-		CHECK(!sigbatch_known(other.pk, n.sigs[0].sig, n.text, n.text_len));
+		CHECK(sigmemo_known(key.pk, n.sigs[0].sig, 64, n.text, n.text_len));
+		CHECK(!sigmemo_known(other.pk, n.sigs[0].sig, 64, n.text, n.text_len));
 		note_release(&n);
 	}
-	sigbatch_use(NULL);
+	/* A triple added after the index is found by the scan, and so are the others. */
+	{
+		struct note n;
+		struct sigmemo_item it;
+		CHECK(note_parse(&n, ptr[7], lens[7], 0, &e) == ARM_OK);
+		CHECK(sigmemo_check(other.pk, n.sigs[0].sig, n.sigs[0].sig_len, n.text, n.text_len,
+		                    &it));
+		CHECK(sigmemo_add(&sb.memo, &it) && sb.memo.nindexed != sb.memo.n);
+		CHECK(sigmemo_known(other.pk, n.sigs[0].sig, 64, n.text, n.text_len));
+		CHECK(known(0) && known(N - 1) && !known(3));
+		note_release(&n);
+	}
+	sigmemo_use(NULL);
 	buf_release(&twin);
 	sigbatch_release(&sb);
 }

@@ -3,14 +3,16 @@
  * (Debian's, driven by playwright-core), against the worked example's log
  * served by `armistice serve`. Run by tests/cli/t5900-dashboard-chromium.sh:
  *
- *   node tests/web/dashboard.mjs URL TAMPERED_URL SHOTDIR
+ *   node tests/web/dashboard.mjs URL SHOTDIR EXPORTDIR
  *
  * Every view at 1400 px and 390 px: numbers against /state, no console
  * error, no request off the server, no horizontal scroll, 0 axe-core
  * violations, a screenshot in SHOTDIR. Then dates in the agreement's
  * timezone, the as-of date (2018-04-27), the in-browser proof check on the
- * real log and on a log with one flipped byte, the map, the graph and the
- * Korean page. Prints "ok - ..." / "not ok - ..." lines.
+ * real log and on a log with one flipped byte, the map, the graph, the
+ * Korean page with the agreement's Korean names, and the implementation
+ * scores against `armistice export`'s (EXPORTDIR/yearly.ndjson and
+ * scores.ndjson). Prints "ok - ..." / "not ok - ..." lines.
  */
 import { chromium } from "playwright-core";
 import http from "node:http";
@@ -19,7 +21,8 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const [URL0, SHOTS] = process.argv.slice(2);
+const [URL0, SHOTS, EXPORTS] = process.argv.slice(2);
+const ndjson = (f) => readFileSync(`${EXPORTS}/${f}`, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 
 /*
  * The lying server: a proxy in front of the real one that flips one byte
@@ -240,6 +243,95 @@ for (const width of [1400, 390]) {
   await p.screenshot({ path: `${SHOTS}/board-ko-390.png` });
   const viol = await axe(p);
   ok(viol.length === 0, "the Korean page: 0 axe-core violations", viol.join("; "));
+  await p.context().close();
+}
+
+/* ---- the agreement's names in Korean, with lang=ko; English where it gives none ---- */
+{
+  const p = await page(1400, "ko");
+  const dprk = st.actors.find((a) => a.id === "dprk");
+  ok(dprk.names && dprk.names.ko === "조선민주주의인민공화국 (시연용 키)", "/state gives the actor's Korean name beside its default one", JSON.stringify(dprk.names));
+  await open(p, "#/actor/dprk");
+  const dd = await p.$eval("dd[data-actor='dprk']", (e) => [e.lang, e.textContent]);
+  ok(dd[0] === "ko" && dd[1] === dprk.names.ko, `the actor page shows ${dd[1]} with lang=ko`, dd.join(" "));
+  ok(await p.evaluate(() => document.documentElement.lang) === "ko", "... on a page with lang=ko");
+  await open(p, "#/board");
+  const title = await p.$eval("#title", (e) => [e.lang, e.textContent]);
+  ok(title[0] === "ko" && title[1] === st.agreement.titles.ko, "the title in Korean, lang=ko", title.join(" "));
+  const phases = await p.$$eval(".phase h2 > span[lang]", (n) => n.map((x) => [x.lang, x.textContent]));
+  const want = st.progress.phases.map((ph) => ph.names.ko);
+  ok(phases.length === want.length && phases.every(([l, tx], i) => l === "ko" && tx === want[i]), `the ${want.length} phases in Korean (${want[0]} ...)`, JSON.stringify(phases));
+  const c = st.commitments.find((x) => x.id === "loudspeakers");
+  const card = await p.$eval("#c-loudspeakers .text", (e) => [e.lang, e.textContent]);
+  ok(card[0] === "ko" && card[1] === c.texts.ko, "a commitment's text in Korean on its card", card.join(" "));
+  const plain = st.commitments.find((x) => !x.texts);
+  const pc = await p.$eval(`#c-${plain.id} .text`, (e) => [e.lang, e.textContent]);
+  ok(pc[0] === "en" && pc[1] === plain.text, `a commitment without a Korean text falls back to English, lang=en (${plain.id})`, pc.join(" "));
+  await open(p, "#/commitment/jsa-demining");
+  const owner = await p.$eval("span[data-actor='rok']", (e) => [e.lang, e.textContent]);
+  ok(owner[0] === "ko" && owner[1].startsWith("대한민국"), "the commitment page names its owners in Korean", owner.join(" "));
+  await open(p, "#/map");
+  await p.waitForSelector(".map-legend li[data-zone='dmz'] span[lang]");
+  const z = await p.$eval(".map-legend li[data-zone='dmz'] span[lang]", (e) => [e.lang, e.textContent]);
+  ok(z[0] === "ko" && z[1].startsWith("비무장지대") && z[1].includes("군사분계선"), "the map legend names the DMZ in Korean (비무장지대, 군사분계선)", z.join(" "));
+  const jsa = await p.$eval(".map-legend li[data-zone='jsa'] span[lang]", (e) => e.textContent);
+  ok(jsa.includes("판문점"), `... and the JSA (${jsa})`);
+  const gun = st.incident_kinds.find((k) => k.id === "gunfire");
+  const mopt = await p.$eval("#mf-kind option[value='gunfire']", (e) => e.textContent);
+  ok(mopt === gun.names.ko, `the map's kind filter names kinds in Korean (${mopt})`, mopt);
+  await open(p, "#/timeline");
+  await p.waitForSelector(".tl-row");
+  const topt = await p.$eval("#tl-kind option[value='gunfire']", (e) => e.textContent).catch(() => "");
+  ok(topt === gun.names.ko, `the timeline's kind filter too (${topt})`, topt);
+  const aopt = await p.$eval("#tl-actor option[value='dprk']", (e) => e.textContent).catch(() => "");
+  ok(aopt === dprk.names.ko, `... and its actor filter names actors in Korean (${aopt})`, aopt);
+  const viol = await axe(p);
+  ok(viol.length === 0, "the Korean map: 0 axe-core violations", viol.join("; "));
+  await p.context().close();
+  const q = await page(1400, "en");
+  await open(q, "#/actor/dprk");
+  const de = await q.$eval("dd[data-actor='dprk']", (e) => [e.lang, e.textContent]);
+  ok(de[0] === "en" && de[1] === dprk.name, "in English the same page shows the default name, lang=en (the twin)", de.join(" "));
+  await q.context().close();
+}
+
+/* ---- implementation scores: the chart's numbers are armistice export's ---- */
+for (const width of [1400, 390]) {
+  const p = await page(width);
+  await open(p, "#/board");
+  await p.waitForSelector("#scores table.scores-yearly");
+  const yearly = ndjson("yearly.ndjson");
+  const rows = await p.$$eval("table.scores-yearly tbody tr", (n) => n.map((r) => ({
+    year: Number(r.dataset.year),
+    provisions: r.querySelector("[data-col=provisions]").textContent,
+    full: r.querySelector("[data-col=full]").textContent,
+    percent_full: r.querySelector("[data-col=percent_full]").dataset.value,
+    percent_score: r.querySelector("[data-col=percent_score]").dataset.value })));
+  const same = rows.length === yearly.length && yearly.every((y, i) => rows[i].year === y.year && rows[i].provisions === String(y.provisions) &&
+    rows[i].full === String(y.full) && Number(rows[i].percent_full) === y.percent_full && Number(rows[i].percent_score) === y.percent_score);
+  ok(same, `${width} px: the yearly implementation table equals armistice export (${yearly.length} years, ${yearly.map((y) => `${y.year} ${y.percent_full} %`).join(", ")})`,
+    JSON.stringify(rows.slice(0, 2)));
+  const bars = await p.$$eval("svg.scores-chart rect[data-year]", (n) => n.map((r) => r.dataset.year));
+  ok(bars.length === yearly.length, `${width} px: a bar per year in the chart (${bars.length})`);
+  const label = await p.getAttribute("svg.scores-chart", "aria-label");
+  const last = yearly[yearly.length - 1];
+  ok(/Bar chart/.test(label) && label.includes(String(last.year)) && label.includes(String(last.percent_full)),
+    `${width} px: the chart has a text alternative naming the last year's share`, label);
+  if (width === 1400) {
+    const scores = ndjson("scores.ndjson");
+    await p.click(".sc-details summary");
+    const cells = await p.$$eval("table.scores-matrix tbody tr", (n) => n.flatMap((r) =>
+      [...r.querySelectorAll("td[data-year]")].map((c) => `${r.dataset.provision} ${c.dataset.year} ${c.textContent}`)));
+    const want = scores.map((r) => `${r.provision} ${r.year} ${r.score}`);
+    ok(cells.length === want.length && want.every((w) => cells.includes(w)), `every commitment's score per year equals armistice export (${want.length} scores)`,
+      want.filter((w) => !cells.includes(w)).slice(0, 3).join("; "));
+    const viol = await axe(p);
+    ok(viol.length === 0, "the board with the score table open: 0 axe-core violations", viol.join("; "));
+    await p.locator("#scores").screenshot({ path: `${SHOTS}/scores-${width}.png` });
+  } else {
+    const sw = await p.evaluate(() => document.documentElement.scrollWidth);
+    ok(sw <= width, `${width} px: the scores do not widen the page (${sw} px)`);
+  }
   await p.context().close();
 }
 

@@ -12,6 +12,7 @@ import * as V from "./verify.js";
 import { layoutGraph } from "./graph.js";
 import { buildMap, setIncidents, refreshSize } from "./map.js";
 import { renderChart, calmStretches, dayNum } from "./chart.js";
+import { renderScores } from "./scores.js";
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
@@ -27,6 +28,22 @@ const el = (tag, attrs = {}, ...kids) => {
   return n;
 };
 const timeEl = (t0) => el("time", { datetime: isoDay(t0), text: fmtDay(t0) });
+/*
+ * The agreement's own text (a name, a title, a commitment's text) in the
+ * page's language when the agreement gives it (`names`, `titles`, `texts`
+ * in /state, docs/state-json.md), else in the agreement's default
+ * language; lang says which, so a screen reader speaks it right.
+ */
+function atext(o, key = "name", map = "names") {
+  const l = getLang(), m = o && o[map];
+  if (m && m[l]) return { text: m[l], lang: l };
+  return { text: (o && o[key]) || "", lang: (app.latest && app.latest.agreement.language) || "en" };
+}
+const atextEl = (tag, o, key, map, attrs = {}) => { const v = atext(o, key, map); return el(tag, { ...attrs, lang: v.lang, text: v.text }); };
+const actorOf = (id) => (app.latest.actors || []).find((a) => a.id === id);
+/* An incident kind's or an actor's name in the page's language; the id if the agreement has none. */
+const kindLabel = (id) => { const k = ((app.latest && app.latest.incident_kinds) || []).find((x) => x.id === id); return k ? atext(k).text || id : id; };
+const actorLabel = (id) => { const a = app.latest && actorOf(id); return a ? atext(a).text || id : id; };
 const entryLink = (n, text) => el("a", { href: `#/entry/${n}`, class: "entry-link", text: text ?? String(n) });
 
 /* Chip colours: white text on each has contrast >= 4.5:1 (WCAG AA). */
@@ -142,8 +159,10 @@ async function route() {
 /* ---------- header, stats, as-of ---------- */
 
 function renderChrome() {
-  document.title = `armistice · ${app.latest.agreement.title}`;
-  $("#title").textContent = app.latest.agreement.title;
+  const title = atext(app.latest.agreement, "title", "titles");
+  document.title = `armistice · ${title.text}`;
+  $("#title").textContent = title.text;
+  $("#title").setAttribute("lang", title.lang);
   $("#lang").textContent = t("switch_lang");
   $("#lang").setAttribute("aria-label", t("switch_lang_label"));
   $("#lang").setAttribute("lang", getLang() === "en" ? "ko" : "en");
@@ -304,7 +323,7 @@ function renderView() {
 
 const statusChip = (s) => el("span", { class: `chip s-${s}`, text: t(`status_${s}`) });
 
-function renderBoard() {
+async function renderBoard() {
   const root = $("#view-board");
   root.replaceChildren();
   const legend = el("ul", { class: "legend", "aria-label": t("legend") });
@@ -319,12 +338,31 @@ function renderBoard() {
     const pct = ph.total ? Math.round((100 * ph.done) / ph.total) : 0;
     const bar = el("div", { class: "bar", role: "img", "aria-label": t("phase_done", { done: ph.done, total: ph.total }) }, el("div", { style: `width:${pct}%` }));
     const sec = el("section", { class: "phase" },
-      el("h2", {}, el("span", { text: ph.name }), bar, el("span", { class: "waits", text: t("phase_done", { done: ph.done, total: ph.total }) })));
+      el("h2", {}, atextEl("span", ph), bar, el("span", { class: "waits", text: t("phase_done", { done: ph.done, total: ph.total }) })));
     const cards = el("div", { class: "cards" });
     for (const c of byPhase.get(ph.id) || []) cards.append(card(c));
     sec.append(cards);
     root.append(sec);
   }
+  const sc = el("section", { class: "scores", id: "scores" });
+  root.append(sc);
+  try {
+    renderScores(sc, await loadScores(), root.clientWidth || window.innerWidth);
+  } catch (err) {
+    sc.replaceChildren(el("p", { class: "error", text: t("sc_error", { msg: err.message || err }) }));
+  }
+}
+
+/* GET /scores as of the page's date (one request per date: the server rate-limits it). */
+async function loadScores() {
+  const key = app.asof || "";
+  app.scores = app.scores || new Map();
+  if (!app.scores.has(key)) {
+    const url = app.asof ? `/scores?at=${encodeURIComponent(endOfDay(app.asof))}` : "/scores";
+    app.scores.set(key, fetchText(url).then(JSON.parse));
+    app.scores.get(key).catch(() => app.scores.delete(key));
+  }
+  return app.scores.get(key);
 }
 
 function card(c) {
@@ -337,7 +375,7 @@ function card(c) {
   const n = el("article", { class: `card s-${c.status}`, id: `c-${c.id}` },
     el("a", { class: "id", href: `#/commitment/${encodeURIComponent(c.id)}`, text: c.id }),
     el("div", { class: "waits", text: `${t("owed_by", { who: c.owners.join(", ") })}${c.together ? ` · ${t("together", { g: c.together })}` : ""}` }));
-  if (c.text) n.append(el("div", { class: "text", text: c.text }));
+  if (c.text) n.append(atextEl("div", c, "text", "texts", { class: "text" }));
   n.append(meta);
   if (c.waits) {
     const chain = c.waits.chain.length > 1 ? ` ${t("via", { chain: c.waits.chain.slice(1).join(" → ") })}` : "";
@@ -445,7 +483,10 @@ async function renderTimeline() {
   const sel = (name, label, opts) => {
     const s = el("select", { id: `tl-${name}`, onchange: (ev) => { f[name] = ev.target.value; f.page = 0; renderTimeline(); } },
       el("option", { value: "", text: t("tl_all") }));
-    for (const o of opts) s.append(el("option", { value: o, text: o, selected: f[name] === o }));
+    for (const o of opts) {
+      const [v, text] = Array.isArray(o) ? o : [o, o];
+      s.append(el("option", { value: v, text, selected: f[name] === v }));
+    }
     return el("label", { for: `tl-${name}` }, el("span", { text: label }), s);
   };
   const q = el("input", { id: "tl-q", type: "search", value: f.q, onchange: (ev) => { f.q = ev.target.value; f.page = 0; renderTimeline(); } });
@@ -453,12 +494,13 @@ async function renderTimeline() {
     el("input", { id: `tl-${name}`, type: "date", value: f[name], onchange: (ev) => { f[name] = ev.target.value; f.page = 0; renderTimeline(); } }));
   const filters = el("form", { class: "filters", role: "search", onsubmit: (ev) => ev.preventDefault() },
     el("label", { for: "tl-q" }, el("span", { text: t("tl_search") }), q),
-    sel("actor", t("tl_actor"), actors), sel("kind", t("tl_kind"), kinds), sel("commitment", t("tl_commitment"), cids),
+    sel("actor", t("tl_actor"), actors.map((a) => [a, actorLabel(a)])),
+    sel("kind", t("tl_kind"), kinds.map((k) => [k, kindLabel(k)])), sel("commitment", t("tl_commitment"), cids),
     dateIn("from", t("tl_from")), dateIn("to", t("tl_to")));
   const list = el("ol", { class: "tl", start: String(f.page * per + 1) });
   for (const e of rows.slice(f.page * per, f.page * per + per)) {
     const inc = incByIndex.get(e.index);
-    const kind = e.kind === "incident" ? `${e.f.type}${inc ? (inc.confirmed ? " ✓" : inc.dismissed ? " ✗" : " ?") : ""}` : e.kind;
+    const kind = e.kind === "incident" ? `${kindLabel(e.f.type)}${inc ? (inc.confirmed ? " ✓" : inc.dismissed ? " ✗" : " ?") : ""}` : e.kind;
     const li = el("li", { class: `tl-row${(changes.get(e.index) || []).some((x) => x.reversal) ? " reversal" : ""}`, "data-index": e.index },
       el("div", { class: "tl-head" }, entryLink(e.index, `#${e.index}`), " ",
         e.when ? el("time", { datetime: isoDay(e.when), text: fmtDay(e.when) }) : "", " ",
@@ -522,7 +564,7 @@ async function renderMap() {
     const mf = app.mf;
     const upd = () => drawIncidents();
     const kindSel = el("select", { id: "mf-kind", onchange: (ev) => { mf.kind = ev.target.value; upd(); } }, el("option", { value: "", text: t("tl_all") }));
-    for (const k of kinds) kindSel.append(el("option", { value: k, text: k }));
+    for (const k of kinds) kindSel.append(el("option", { value: k, text: kindLabel(k) }));
     root.replaceChildren(
       el("form", { class: "filters", onsubmit: (ev) => ev.preventDefault() },
         el("label", { for: "mf-from" }, el("span", { text: t("map_from") }), el("input", { id: "mf-from", type: "date", onchange: (ev) => { mf.from = ev.target.value; upd(); } })),
@@ -532,7 +574,8 @@ async function renderMap() {
       el("div", { class: "map-layout" },
         el("div", { id: "map", class: "map", role: "region", "aria-label": t("map_label") }),
         el("div", { id: "map-legend", class: "map-legend" })));
-    buildMap($("#map"), $("#map-legend"), zones);
+    const zname = (id) => atext((app.latest.zones || []).find((z) => z.id === id));
+    buildMap($("#map"), $("#map-legend"), zones.map((z) => ({ ...z, name: zname(z.id).text, lang: zname(z.id).lang })));
     app.mapReady = true;
     loadEntries().catch(() => {});
   }
@@ -668,7 +711,11 @@ async function renderCommitment() {
   const fact = (k, v) => facts.append(el("dt", { text: k }), el("dd", {}, v));
   fact(t("f_status"), el("span", {}, statusChip(c.status), c.overdue ? el("span", { class: "badge overdue", text: t("overdue_since", { date: fmtDay(c.due) }) }) : ""));
   const owners = el("span");
-  c.owners.forEach((o, i) => { if (i) owners.append(", "); owners.append(el("a", { href: `#/actor/${encodeURIComponent(o)}`, text: o })); });
+  c.owners.forEach((o, i) => {
+    if (i) owners.append(", ");
+    owners.append(el("a", { href: `#/actor/${encodeURIComponent(o)}`, text: o }));
+    if (actorOf(o)) owners.append(" (", atextEl("span", actorOf(o), "name", "names", { "data-actor": o }), ")");
+  });
   fact(t("owed_by", { who: "" }).replace(/[:\s]+$/, ""), owners);
   fact(t("due"), c.due ? timeEl(c.due) : t("none"));
   fact(t("effective"), c.effective ? timeEl(c.effective) : t("none"));
@@ -680,13 +727,38 @@ async function renderCommitment() {
   const hist = el("ol", { class: "plain" });
   for (const h of c.history || [])
     hist.append(el("li", {}, timeEl(h.time), " ", statusChip(h.to), ` ${t("status_change", { id: c.id, from: t(`status_${h.from}`), to: t(`status_${h.to}`) })}${h.reversal ? ` (${t("reversal")})` : ""} · `, entryLink(h.index, `#${h.index}`)));
-  root.replaceChildren(backLink(), el("h2", { text: t("commitment_title", { id: c.id }) }), el("blockquote", { class: "quote", text: c.text }), facts,
-    el("h3", { text: t("history") }), hist, el("h3", { text: t("related_entries") }), el("p", { class: "rule", text: t("tl_loading_text") }));
+  root.replaceChildren(backLink(), el("h2", { text: t("commitment_title", { id: c.id }) }), atextEl("blockquote", c, "text", "texts", { class: "quote" }), facts,
+    ...dueHistory(c), el("h3", { text: t("history") }), hist, el("h3", { text: t("related_entries") }), el("p", { class: "rule", text: t("tl_loading_text") }));
   await loadEntries();
   const rel = el("ol", { class: "plain" });
   for (const e of app.entries.filter((x) => x.f.commitment === c.id))
     rel.append(el("li", {}, entryLink(e.index, `#${e.index}`), " ", e.when ? timeEl(e.when) : "", ` ${e.kind} · ${e.author}: `, el("q", { text: e.text })));
   root.lastChild.replaceWith(rel);
+}
+
+/* A due rule as shown: a calendar date (in the agreement's zone) as a <time>, else the rule's words. */
+const dueEl = (rule) => (/^\d{4}-\d{2}-\d{2}$/.test(rule) ? el("time", { datetime: rule, text: fmtIsoDay(rule) }) : el("span", { text: rule }));
+
+/* "due 2018-12-31, extended to 2019-06-30 by entry 3": each amendment that moved the deadline (due_history). */
+function dueHistory(c) {
+  const dh = c.due_history || [];
+  if (!dh.length) return [];
+  const ol = el("ol", { class: "plain due-history" });
+  ol.append(el("li", { "data-due": dh[0].from }, ...fill(t("due_first", { date: "\u0001" }), dueEl(dh[0].from))));
+  for (const h of dh) {
+    const both = /^\d{4}-\d{2}-\d{2}$/.test(h.from) && /^\d{4}-\d{2}-\d{2}$/.test(h.to);
+    const key = !both ? "due_changed" : h.to > h.from ? "due_extended" : "due_advanced";
+    ol.append(el("li", { "data-index": h.index, "data-due": h.to },
+      ...fill(t(key, { date: "\u0001", n: "\u0002" }), dueEl(h.to), entryLink(h.index, `#${h.index}`))));
+  }
+  return [el("h3", { text: t("due_history") }), ol, el("p", { class: "rule", text: t("due_tz", { tz: tzLabel() }) })];
+}
+
+/* A translated sentence with \u0001 and \u0002 replaced by elements. */
+function fill(s, a, b) {
+  const out = [];
+  for (const part of s.split(/(\u0001|\u0002)/)) out.push(part === "\u0001" ? a : part === "\u0002" ? b : part);
+  return out.filter((x) => x !== "");
 }
 
 async function renderActor() {
@@ -696,7 +768,7 @@ async function renderActor() {
   const facts = el("dl", { class: "facts" });
   const cols = t("parties_cols").split(",");
   const akeys = ["id", "role", "owned", "done", "claims", "disputed", "withdrawn", "overdue", "breaches", "reversals", "attestations", "incidents_alleged", "entries"];
-  if (a.name) facts.append(el("dt", { text: t("f_name") }), el("dd", { text: a.name }));
+  if (a.name) facts.append(el("dt", { text: t("f_name") }), atextEl("dd", a, "name", "names", { "data-actor": a.id }));
   akeys.forEach((k, i) => { if (k !== "id" && a[k] !== undefined) facts.append(el("dt", { text: cols[i] || k }), el("dd", { text: typeof a[k] === "number" ? fmtNum(a[k]) : String(a[k]) })); });
   const owned = el("div", { class: "cards" });
   for (const c of app.state.commitments.filter((c) => c.owners.includes(a.id))) owned.append(card(c));

@@ -95,7 +95,7 @@ export function buildMap(container, legendEl, zones) {
   }
   zones.forEach((z, n) => {
     const color = ZONE_COLORS[n % ZONE_COLORS.length];
-    const item = { id: z.id, name: z.name, color, kind: "line" };
+    const item = { id: z.id, name: z.name, lang: z.lang, color, kind: "line" };
     if (!z.geo) { item.kind = "none"; item.why = z.err || "no GeoJSON"; legend.push(item); return; }
     const feats = z.geo.type === "FeatureCollection" ? z.geo.features : z.geo.type === "Feature" ? [z.geo] : [{ type: "Feature", properties: {}, geometry: z.geo }];
     let drawn = 0;
@@ -106,7 +106,7 @@ export function buildMap(container, legendEl, zones) {
         const layer = L.geoJSON(f, { style: mdl
           ? { color: MDL_COLOR, weight: 3.5, opacity: 1 }
           : { color, weight: 2, dashArray: f.geometry.type.includes("Polygon") ? null : "6 4", fillColor: color, fillOpacity: 0.12 } });
-        layer.bindPopup(`<strong>${esc(z.name)}</strong>${mdl ? `<br>${esc(t("lg_mdl"))}` : ""}`);
+        layer.bindPopup(`<strong lang="${esc(z.lang || "")}">${esc(z.name)}</strong>${mdl ? `<br>${esc(t("lg_mdl"))}` : ""}`);
         layer.addTo(map);
         bounds.extend(layer.getBounds());
         if (mdl) legend.push({ id: `${z.id}:mdl`, name: t("lg_mdl"), color: MDL_COLOR, kind: "mdl" });
@@ -149,22 +149,26 @@ function renderLegend(root, items) {
   h.className = "sub";
   h.textContent = t("legend");
   const ul = document.createElement("ul");
-  const add = (swatchClass, style, text) => {
+  /* name in the agreement's language (lang), suffix in the page's. */
+  const add = (swatchClass, style, text, lang, suffix = "") => {
     const li = document.createElement("li");
     const sw = document.createElement("span");
     sw.className = `swatch ${swatchClass}`;
     sw.setAttribute("aria-hidden", "true");
     Object.assign(sw.style, style);
-    li.append(sw, document.createTextNode(text));
+    const name = document.createElement("span");
+    name.textContent = text;
+    if (lang) name.lang = lang;
+    li.append(sw, name, document.createTextNode(suffix));
     ul.append(li);
     return li;
   };
   for (const it of items) {
     if (it.kind === "mdl") add("sw-mdl", { background: it.color }, it.name);
-    else if (it.kind === "band") add("sw-band", { background: it.color }, `${it.name} (${t("lg_band", { km: it.km })})`);
-    else if (it.kind === "area") add("sw-area", { borderColor: it.color, background: `${it.color}33` }, it.name);
-    else if (it.kind === "line") add("sw-line", { borderColor: it.color }, it.name);
-    else add("sw-none", {}, `${it.name} (${t("lg_not_drawn", { why: it.why })})`).dataset.zone = it.id;
+    else if (it.kind === "band") add("sw-band", { background: it.color }, it.name, it.lang, ` (${t("lg_band", { km: it.km })})`);
+    else if (it.kind === "area") add("sw-area", { borderColor: it.color, background: `${it.color}33` }, it.name, it.lang);
+    else if (it.kind === "line") add("sw-line", { borderColor: it.color }, it.name, it.lang);
+    else add("sw-none", {}, it.name, it.lang, ` (${t("lg_not_drawn", { why: it.why })})`).dataset.zone = it.id;
     ul.lastChild.dataset.zone = it.id;
   }
   for (const k of ["confirmed", "pending", "dismissed"]) add("sw-dot", { background: INCIDENT_COLOR[k] }, t(`lg_${k}`));

@@ -5,34 +5,14 @@
 # "armistice public demo key, never for real use: <key name>", so anyone
 # can recompute every "secret" here: these keys prove nothing and must
 # never sign anything real. The keys are checked in; this script only
-# shows how they were made (needs openssl, od, awk; no network).
+# shows how they were made (../../lib/demo-keys.sh: needs openssl, od,
+# awk; no network).
 #
-# Output per actor ID: ID.key (signer key, golang.org/x/mod/sumdb/note
-# format "PRIVATE+KEY+name+id+base64(type||seed)") and ID.pub (verifier
-# key "name+id+base64(type||pk)"), as C2SP signed-note v1.0.0 describes.
+# Output per actor ID: ID.key (signer key) and ID.pub (verifier key).
 # Witness keys use type 0x04 (C2SP tlog-cosignature v1.0.1).
 set -eu
 cd "$(dirname "$0")"
-
-b64() { openssl base64 -A; }
-sha256hex() { openssl dgst -sha256 -r | cut -c1-64; }
-
-# Hex on stdin to bytes on stdout, through printf's octal escapes (POSIX).
-hex2bin() {
-	tr -d ' \n' | awk 'BEGIN { for (i = 0; i < 256; i++) h[sprintf("%02x", i)] = i }
-		{ for (i = 1; i <= length($0); i += 2) printf "\\%03o", h[substr($0, i, 2)]; print "" }' |
-		{ read -r oct; printf "$oct"; }
-}
-
-make_key() { # file-stem key-name type-hex
-	stem=$1 name=$2 type=$3
-	seed=$(printf 'armistice public demo key, never for real use: %s' "$name" | sha256hex)
-	pk=$(printf '302e020100300506032b657004220420%s' "$seed" | hex2bin |
-		openssl pkey -inform DER -pubout -outform DER | od -An -v -tx1 | tr -d ' \n' | tail -c 64)
-	id=$({ printf '%s\n' "$name"; printf '%s%s' "$type" "$pk" | hex2bin; } | sha256hex | cut -c1-8)
-	printf 'PRIVATE+KEY+%s+%s+%s\n' "$name" "$id" "$(printf '%s%s' "$type" "$seed" | hex2bin | b64)" >"$stem.key"
-	printf '%s+%s+%s\n' "$name" "$id" "$(printf '%s%s' "$type" "$pk" | hex2bin | b64)" >"$stem.pub"
-}
+. ../../lib/demo-keys.sh
 
 for a in rok dprk us unc nnsc iaea dpaa experts osint csis press; do
 	make_key "$a" "demo.$a.armistice-example" 01
