@@ -5,6 +5,8 @@
 # run, then appended through the agreement's rules (each signature
 # verified again by the log's rules hook) in durable batches. Prints wall
 # and CPU rows per second of the whole command, and of --dry-run alone.
+# Signing and checking use $ARMISTICE_THREADS threads (default: every
+# core); KEEPW=1 keeps the work directory (for a profile).
 set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 TOP=$(pwd)
