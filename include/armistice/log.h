@@ -182,6 +182,13 @@ int log_append_many(struct log *l, const uint8_t *const *entries, const size_t *
 int log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *dup,
             struct arm_err *e) ARM_MUST_CHECK;
 
+/*
+ * Readers: reads the commit record and the public checkpoint again, so a
+ * reader follows a log another process writes (a front end over
+ * store_follow.h). The writer gets ARM_EUSAGE.
+ */
+int log_refresh(struct log *l, struct arm_err *e) ARM_MUST_CHECK;
+
 /* The committed tree size (the commit record's). */
 uint64_t log_size(struct log *l);
 /* The size of the public checkpoint. */

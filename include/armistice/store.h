@@ -106,6 +106,12 @@ struct store_ops {
 	 * (temporary files). Called by the writer after lock().
 	 */
 	int (*recover)(struct store *s, struct arm_err *e);
+	/*
+	 * Optional (NULL: the log's own index keeps them): appends the public
+	 * checkpoint published at size; ARM_ENOTFOUND if none was. A store
+	 * that has it keeps every note publish() or commit() made public.
+	 */
+	int (*read_checkpoint)(struct store *s, uint64_t size, struct buf *out, struct arm_err *e);
 	void (*close)(struct store *s);
 };
 
@@ -124,6 +130,19 @@ void store_close(struct store *s);
  * naming the path otherwise.
  */
 int store_path_ok(const char *p, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Reads tile t (tiles.h) from s into out (appended): the file of its
+ * path, or, for a partial tile that was never written or was collected,
+ * the first t->width hashes or entries of the full tile or of the
+ * narrowest wider partial one (src/lib/store_tile.c). ARM_ENOTFOUND if
+ * none is there.
+ */
+struct tile;
+int store_read_tile(struct store *s, const struct tile *t, struct buf *out,
+                    struct arm_err *e) ARM_MUST_CHECK;
+/* The "tile/<L>/<N>.p" directory of tile (level, n), into out (96 bytes). */
+int store_partial_dir(int level, uint64_t n, char out[96], struct arm_err *e) ARM_MUST_CHECK;
 
 /*
  * The directory store (src/lib/store_fs.c). dir holds the tlog-tiles

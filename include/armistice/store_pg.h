@@ -3,7 +3,7 @@
  * front ends on several machines share it and the database's own
  * replication and failover keep it (docs/postgres.md).
  *
- * Everything the directory store keeps in files lives in three tables of
+ * Everything the directory store keeps in files lives in tables of
  * the database the connection string names (one log per database, or per
  * schema with "?options=-csearch_path%3Dname"):
  *
@@ -12,6 +12,10 @@
  *   armistice_commit  one row: the commit record (log-signed checkpoint)
  *   armistice_meta    (name text, data bytea)  "config": origin, vkey and
  *                     the key's path
+ *   armistice_checkpoints (size, note)  every checkpoint made public, by
+ *                     size (the store op read_checkpoint())
+ *   armistice_sequencer  the lease row: the lock holder's URL for front
+ *                     ends (store_pg_advertise(), store_pg_sequencer())
  *
  * The single commit point is one transaction: commit() writes the batch's
  * tiles and bundles, moves the commit record with a compare-and-set
@@ -66,6 +70,27 @@ int store_pg_open(struct store **out, const char *conninfo, bool create,
  */
 int store_open_any(struct store **out, const char *name, bool create,
                    struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * The sequencer's lease row (table armistice_sequencer): the writer lock
+ * holder records the URL where it takes submissions, with its session's
+ * backend pid; store_pg_sequencer() returns that URL only while that
+ * session still holds the writer lock, ARM_ENOTFOUND otherwise (no
+ * sequencer, or one that has not advertised yet). advertise needs the
+ * lock (ARM_EUSAGE).
+ */
+int store_pg_advertise(struct store *s, const char *url, struct arm_err *e) ARM_MUST_CHECK;
+int store_pg_sequencer(struct store *s, char *url, size_t cap, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * Waits at most ms for a new public checkpoint: every publication sends
+ * NOTIFY armistice_checkpoint in its transaction, and this session
+ * LISTENs (again after a reconnection). *notified says whether one came;
+ * a front end polls anyway when none does (a notification is a hint, the
+ * checkpoint row is the truth). ARM_EIO if the connection is lost.
+ */
+int store_pg_wait_checkpoint(struct store *s, int ms, bool *notified,
+                             struct arm_err *e) ARM_MUST_CHECK;
 
 /* For tests: the backend pid of the store's connection, 0 if none. */
 int store_pg_backend_pid(struct store *s);

@@ -34,7 +34,8 @@
 
 static const char log_usage[] =
     "usage: armistice log init DIR --origin ORIGIN --key LOG.key\n"
-    "       armistice log append DIR [--key LOG.key] [--lines [--batch N]] [--json] [FILE...]\n"
+    "       armistice log append DIR [--key LOG.key] [--lines [--batch N]] [--zones ZDIR]\n"
+    "                                [--json] [FILE...]\n"
     "       armistice log checkpoint DIR [--json]\n"
     "       armistice log get DIR INDEX [--json]\n"
     "       armistice log prove DIR INDEX [--size N] [--json]\n"
@@ -77,8 +78,8 @@ static const char log_usage[] =
     "  --batch N    append --lines: commit every N entries (default 65536)\n"
     "  --size N     prove: the tree size of the checkpoint to pin the proof to\n"
     "  --since F    verify: a checkpoint seen before, which the log must extend\n"
-    "  --zones Z    verify: the agreement's zone files (default DIR/zones), needed\n"
-    "               to open entry 0\n"
+    "  --zones Z    verify, append: the agreement's zone files (default\n"
+    "               DIR/zones), needed to open entry 0\n"
     "  --no-quorum  verify: report the witness quorum but do not fail on it, for\n"
     "               a log built locally that no witness has seen yet (before\n"
     "               'armistice serve' publishes it through its witnesses)\n"
@@ -257,7 +258,8 @@ is_armistice_entry(const uint8_t *p, size_t n)
  * of the committed entries). Other logs are plain transparency logs.
  */
 static int
-rules_hook(struct log *l, const char *dir, struct cli_replay *r, struct arm_err *e)
+rules_hook(struct log *l, const char *dir, const char *zdir, struct cli_replay *r,
+           struct arm_err *e)
 {
 	struct buf first = BUF_INIT(BUNDLE_ENTRY_MAX);
 	struct log_hooks h;
@@ -271,7 +273,10 @@ rules_hook(struct log *l, const char *dir, struct cli_replay *r, struct arm_err 
 		goto out;
 	if (!is_armistice_entry(first.data, first.len))
 		goto out;
-	snprintf(zones, sizeof(zones), "%s/zones", dir);
+	/* A database log has no directory beside it: --zones names them. */
+	snprintf(zones, sizeof(zones), "%s", zdir ? zdir : "");
+	if (zdir == NULL)
+		snprintf(zones, sizeof(zones), "%s/zones", dir);
 	if ((rc = cli_replay_init(r, stat(zones, &sb) == 0 ? zones : NULL, ENGINE_NO_TIME, false,
 	                          e)) != ARM_OK)
 		goto out;
@@ -487,7 +492,7 @@ log_append_cmd(struct log_args *a)
 		note_signer_release(&s);
 		return cli_fail(&e);
 	}
-	if ((rc = rules_hook(ap.l, a->pos[0], &replay, &e)) != ARM_OK) {
+	if ((rc = rules_hook(ap.l, a->pos[0], a->zones, &replay, &e)) != ARM_OK) {
 		log_close(ap.l);
 		cli_replay_release(&replay);
 		note_signer_release(&s);

@@ -37,8 +37,6 @@
  */
 #define LOG_BATCH_ENTRIES (LOG_BATCH_MAX - 1)
 
-static int partial_dir(int level, uint64_t n, char out[TILE_PATH_MAX], struct arm_err *e);
-
 struct add_slot {
 	const uint8_t *entry;
 	size_t len;
@@ -97,55 +95,6 @@ unlock(pthread_mutex_t *m)
 	(void)pthread_mutex_unlock(m);
 }
 
-struct wider {
-	unsigned want, best;
-};
-
-static int
-wider_cb(void *ctx, const char *name)
-{
-	struct wider *w = ctx;
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (errno == 0 && *end == '\0' && name[0] != '0' && v > w->want && v < 256 &&
-	    (w->best == 0 || v < w->best))
-		w->best = (unsigned)v;
-	return 0;
-}
-
-/* Keeps the first w entries of a bundle (or w hashes of a hash tile). */
-static int
-trim_tile(const struct tile *t, size_t start, struct buf *out, struct arm_err *e)
-{
-	size_t off = start;
-	unsigned i;
-
-	if (t->level != TILE_LEVEL_ENTRIES) {
-		if (out->len - start < (size_t)t->width * HASH_SIZE)
-			return arm_err_set(e, ARM_EVERIFY,
-			                   "tile %d/%" PRIu64 " is shorter than %u hashes",
-			                   t->level, t->n, t->width);
-		out->len = start + (size_t)t->width * HASH_SIZE;
-		return ARM_OK;
-	}
-	for (i = 0; i < t->width; i++) {
-		if (out->len - off < 2)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "entry bundle %" PRIu64 " ends inside entry %u", t->n,
-			                   i);
-		off += 2 + ((size_t)out->data[off] << 8 | out->data[off + 1]);
-		if (off > out->len)
-			return arm_err_set(e, ARM_ESYNTAX,
-			                   "entry bundle %" PRIu64 " ends inside entry %u", t->n,
-			                   i);
-	}
-	out->len = off;
-	return ARM_OK;
-}
-
 /*
  * Reads tile t. A partial tile that was never written (the tree had that
  * size only inside a batch) or was collected is served from the full tile
@@ -156,33 +105,12 @@ static int
 tile_read_cb(void *ctx, const struct tile *t, struct buf *out, struct arm_err *e)
 {
 	struct log *l = ctx;
-	char p[TILE_PATH_MAX], dir[TILE_PATH_MAX];
-	struct tile full = *t;
-	struct wider w = {t->width, 0};
-	size_t start = out->len;
-	int rc;
+	char p[TILE_PATH_MAX];
+	int rc = store_read_tile(l->st, t, out, e);
 
-	ARM_TRY(tile_path(t, p, sizeof(p), e));
-	rc = l->st->ops->read(l->st, p, out, e);
-	if (rc != ARM_ENOTFOUND || t->width >= TILE_WIDTH)
-		return rc;
-	out->len = start;
-	full.width = TILE_WIDTH;
-	ARM_TRY(tile_path(&full, dir, sizeof(dir), e));
-	rc = l->st->ops->read(l->st, dir, out, e);
-	if (rc == ARM_ENOTFOUND) {
-		out->len = start;
-		ARM_TRY(partial_dir(t->level, t->n, dir, e));
-		ARM_TRY(l->st->ops->list(l->st, dir, wider_cb, &w, e));
-		if (w.best == 0)
-			return arm_err_set(e, ARM_ENOTFOUND, "'%s/%s' is missing", l->dir, p);
-		full.width = w.best;
-		ARM_TRY(tile_path(&full, dir, sizeof(dir), e));
-		rc = l->st->ops->read(l->st, dir, out, e);
-	}
-	if (rc != ARM_OK)
-		return rc;
-	return trim_tile(t, start, out, e);
+	if (rc == ARM_ENOTFOUND && tile_path(t, p, sizeof(p), NULL) == ARM_OK)
+		arm_err_set(e, ARM_ENOTFOUND, "'%s/%s' is missing", l->dir, p);
+	return rc;
 }
 
 void
@@ -449,19 +377,6 @@ log_close(struct log *l)
 	free(l);
 }
 
-/* The "<N>.p" directory of tile (level, n), into out. */
-static int
-partial_dir(int level, uint64_t n, char out[TILE_PATH_MAX], struct arm_err *e)
-{
-	struct tile t = {level, n, 1};
-	char *slash;
-
-	ARM_TRY(tile_path(&t, out, TILE_PATH_MAX, e));
-	slash = strrchr(out, '/');
-	*slash = '\0'; /* drop "/1" */
-	return ARM_OK;
-}
-
 struct drop_ctx {
 	struct log *l;
 	const char *dir;
@@ -504,7 +419,7 @@ drop_partials(struct log *l, int level, uint64_t n, unsigned keep, bool below, s
 	struct drop_ctx d = {l, dir, keep, below, ARM_OK, e};
 	int rc;
 
-	ARM_TRY(partial_dir(level, n, dir, e));
+	ARM_TRY(store_partial_dir(level, n, dir, e));
 	rc = l->st->ops->list(l->st, dir, drop_cb, &d, e);
 	return rc != ARM_OK ? rc : d.rc;
 }
@@ -1755,6 +1670,19 @@ log_size(struct log *l)
 	return s;
 }
 
+int
+log_refresh(struct log *l, struct arm_err *e)
+{
+	int rc;
+
+	if (l->writer)
+		return arm_err_set(e, ARM_EUSAGE, "log '%s': the writer does not refresh", l->dir);
+	lock(&l->mu);
+	rc = load_state(l, e);
+	unlock(&l->mu);
+	return rc;
+}
+
 uint64_t
 log_published_size(struct log *l)
 {
@@ -1810,6 +1738,8 @@ log_checkpoint_at(struct log *l, uint64_t size, struct buf *out, struct arm_err 
 		return rc;
 	}
 	buf_release(&cur);
+	if (l->st->ops->read_checkpoint != NULL)
+		return l->st->ops->read_checkpoint(l->st, size, out, e);
 	if (l->idx == NULL)
 		return arm_err_set(e, ARM_ENOTFOUND,
 		                   "log '%s' has no index of earlier checkpoints, and the current "

@@ -8,6 +8,7 @@
  * the directory store writes, so "armistice log export" can copy them out
  * unchanged (tlog-tiles v0.1.0 layout).
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct store_pg {
 	pthread_mutex_t mu;  /* one statement at a time on c */
 	bool locked;         /* this session holds the writer lock */
 	bool in_tx;
+	int listen_pid; /* the backend that LISTENs, 0 if none */
 	/* The commit record this writer last read or wrote: the CAS's "old". */
 	uint8_t *last;
 	size_t last_len;
@@ -221,6 +223,53 @@ upsert_file(struct store_pg *p, const char *path, const uint8_t *data, size_t le
 	if (len > (size_t)INT32_MAX)
 		return arm_err_set(e, ARM_ELIMIT, "store file '%s' is too large", path);
 	return run(p, "write a file", SQL_UPSERT, 2, v, l, b, 0, NULL, e);
+}
+
+/*
+ * The tree size on the second line of a checkpoint note
+ * (tlog-checkpoint v1.0.0); false if the text does not have one.
+ */
+static bool
+note_size(const uint8_t *d, size_t len, char out[21])
+{
+	size_t i = 0, n = 0;
+
+	while (i < len && d[i] != '\n')
+		i++;
+	for (i++; i < len && d[i] >= '0' && d[i] <= '9' && n < 20; i++)
+		out[n++] = (char)d[i];
+	out[n] = '\0';
+	return n > 0 && i < len && d[i] == '\n';
+}
+
+static const char *const SQL_HISTORY_TABLE =
+    "CREATE TABLE IF NOT EXISTS armistice_checkpoints (size bigint PRIMARY KEY, "
+    "note bytea NOT NULL)";
+
+/*
+ * The public checkpoint, and the same note kept by its size: proofs
+ * pinned to an earlier published size (log_checkpoint_at()) find it
+ * there, as the directory store's index keeps them. A later publication
+ * at the same size (more cosignatures) replaces it.
+ */
+static int
+publish_note(struct store_pg *p, const uint8_t *data, size_t len, struct arm_err *e)
+{
+	char size[21];
+	const char *v[2] = {size, (const char *)data};
+	int l[2] = {0, (int)len}, b[2] = {0, 1};
+
+	ARM_TRY(upsert_file(p, "checkpoint", data, len, e));
+	/* Front ends listening wake at once (delivered when the transaction commits). */
+	ARM_TRY(run(p, "notify the front ends", "NOTIFY armistice_checkpoint", 0, NULL, NULL, NULL,
+	            0, NULL, e));
+	/* The store keeps bytes; only what reads as a checkpoint gets a size. */
+	if (!note_size(data, len, size))
+		return ARM_OK;
+	return run(p, "keep the checkpoint",
+	           "INSERT INTO armistice_checkpoints (size, note) VALUES ($1::bigint, $2) "
+	           "ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
+	           2, v, l, b, 0, NULL, e);
 }
 
 static int
@@ -431,7 +480,7 @@ pg_commit(struct store *s, const struct store_file *files, size_t n, const uint8
 		goto out;
 	if ((rc = write_files(p, files, n, e)) != ARM_OK ||
 	    (rc = cas_commit(p, rec, rec_len, e)) != ARM_OK ||
-	    (pub != NULL && (rc = upsert_file(p, "checkpoint", pub, pub_len, e)) != ARM_OK)) {
+	    (pub != NULL && (rc = publish_note(p, pub, pub_len, e)) != ARM_OK)) {
 		rollback(p);
 		goto out;
 	}
@@ -603,7 +652,7 @@ pg_publish(struct store *s, const uint8_t *data, size_t len, struct arm_err *e)
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
-	rc = upsert_file(p, "checkpoint", data, len, e);
+	rc = publish_note(p, data, len, e);
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
@@ -618,6 +667,10 @@ pg_lock(struct store *s, struct arm_err *e)
 	if (!p->locked) {
 		p->have_last = false; /* the next read_commit is the new base */
 		rc = take_lock(p, e);
+		/* Logs made before the checkpoint history get its table here. */
+		if (rc == ARM_OK)
+			rc = run(p, "create the checkpoint history", SQL_HISTORY_TABLE, 0, NULL,
+			         NULL, NULL, 0, NULL, e);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return rc;
@@ -633,6 +686,40 @@ pg_recover(struct store *s, struct arm_err *e)
 		return arm_err_set(e, ARM_EUSAGE, "recovery of '%s' needs the writer lock",
 		                   p->name);
 	return ARM_OK;
+}
+
+static int
+pg_read_checkpoint(struct store *s, uint64_t size, struct buf *out, struct arm_err *e)
+{
+	struct store_pg *p = pg_of(s);
+	char n[24];
+	const char *v[1] = {n};
+	PGresult *r;
+	int rc;
+
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)size);
+	pthread_mutex_lock(&p->mu);
+	rc = run(p, "look for the checkpoint history",
+	         "SELECT to_regclass('armistice_checkpoints')", 0, NULL, NULL, NULL, 0, &r, e);
+	if (rc == ARM_OK) {
+		rc = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? ARM_OK : ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	if (rc == ARM_OK)
+		rc = run(p, "read a published checkpoint",
+		         "SELECT note FROM armistice_checkpoints WHERE size = $1::bigint", 1, v,
+		         NULL, NULL, 1, &r, e);
+	if (rc == ARM_OK) {
+		rc = PQntuples(r) == 1
+		         ? buf_append(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), e)
+		         : ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc == ARM_ENOTFOUND)
+		arm_err_set(e, ARM_ENOTFOUND, "log '%s' published no checkpoint of size %s",
+		            p->name, n);
+	return rc;
 }
 
 static void
@@ -671,8 +758,50 @@ static const struct store_ops pg_ops = {
     .publish = pg_publish,
     .lock = pg_lock,
     .recover = pg_recover,
+    .read_checkpoint = pg_read_checkpoint,
     .close = pg_close,
 };
+
+int
+store_pg_wait_checkpoint(struct store *s, int ms, bool *notified, struct arm_err *e)
+{
+	struct store_pg *p;
+	struct pollfd pfd;
+	PGnotify *n;
+	char m[400];
+	int rc = ARM_OK;
+
+	*notified = false;
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log notifies");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	/* LISTEN on every (re)connection: a reset session listens to nothing. */
+	if (PQstatus(p->c) != CONNECTION_OK || p->listen_pid != PQbackendPID(p->c)) {
+		rc = run(p, "listen for checkpoints", "LISTEN armistice_checkpoint", 0, NULL, NULL,
+		         NULL, 0, NULL, e);
+		if (rc == ARM_OK)
+			p->listen_pid = PQbackendPID(p->c);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc != ARM_OK)
+		return rc;
+	pfd.fd = PQsocket(p->c);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd >= 0 && poll(&pfd, 1, ms) < 0)
+		return ARM_OK; /* a signal: the caller polls anyway */
+	pthread_mutex_lock(&p->mu);
+	if (PQconsumeInput(p->c) == 0)
+		rc = arm_err_set(e, ARM_EIO, "log '%s': listening: %s", p->name,
+		                 pq_msg(p->c, m, sizeof(m)));
+	while ((n = PQnotifies(p->c)) != NULL) {
+		*notified = true;
+		PQfreemem(n);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
 
 int
 store_pg_backend_pid(struct store *s)
@@ -682,11 +811,91 @@ store_pg_backend_pid(struct store *s)
 	return PQbackendPID(pg_of(s)->c);
 }
 
+/*
+ * The sequencer's lease row: the URL where the lock holder takes
+ * submissions, with the backend pid of its locked session. A reader
+ * believes the row only while that backend holds the writer lock
+ * (pg_locks), so a dead sequencer's row is never used (docs/postgres.md).
+ */
+static const char *const SQL_LEASE_TABLE =
+    "CREATE TABLE IF NOT EXISTS armistice_sequencer (one boolean PRIMARY KEY DEFAULT true "
+    "CHECK (one), url text NOT NULL, backend integer NOT NULL, "
+    "since timestamptz NOT NULL DEFAULT now())";
+
+int
+store_pg_advertise(struct store *s, const char *url, struct arm_err *e)
+{
+	struct store_pg *p;
+	const char *v[1] = {url};
+	int rc;
+
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log has a sequencer lease");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	if (!p->locked)
+		rc = arm_err_set(e, ARM_EUSAGE, "log '%s': advertising needs the writer lock",
+		                 p->name);
+	else if ((rc = run(p, "create the sequencer table", SQL_LEASE_TABLE, 0, NULL, NULL, NULL, 0,
+	                   NULL, e)) == ARM_OK)
+		rc = run(p, "advertise the sequencer",
+		         "INSERT INTO armistice_sequencer (one, url, backend) "
+		         "VALUES (true, $1, pg_backend_pid()) ON CONFLICT (one) DO UPDATE SET "
+		         "url = EXCLUDED.url, backend = EXCLUDED.backend, since = now()",
+		         1, v, NULL, NULL, 0, NULL, e);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+int
+store_pg_sequencer(struct store *s, char *url, size_t cap, struct arm_err *e)
+{
+	static const char *sql =
+	    "SELECT s.url FROM armistice_sequencer s JOIN pg_locks l ON l.pid = s.backend "
+	    "AND l.locktype = 'advisory' AND l.granted AND l.classid = 1095912777 "
+	    "AND l.objid = 1 AND l.objsubid = 2 AND l.database = "
+	    "(SELECT oid FROM pg_database WHERE datname = current_database()) WHERE s.one";
+	struct store_pg *p;
+	PGresult *r;
+	int rc;
+
+	if (s == NULL || s->ops != &pg_ops)
+		return arm_err_set(e, ARM_EUSAGE, "only a database log has a sequencer lease");
+	p = pg_of(s);
+	pthread_mutex_lock(&p->mu);
+	rc = run(p, "look for the sequencer table", "SELECT to_regclass('armistice_sequencer')", 0,
+	         NULL, NULL, NULL, 0, &r, e);
+	if (rc == ARM_OK) {
+		bool none = PQntuples(r) != 1 || PQgetisnull(r, 0, 0);
+		PQclear(r);
+		if (none)
+			rc = ARM_ENOTFOUND;
+		else
+			rc = run(p, "find the sequencer", sql, 0, NULL, NULL, NULL, 0, &r, e);
+	}
+	if (rc == ARM_OK) {
+		if (PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) < cap)
+			snprintf(url, cap, "%s", PQgetvalue(r, 0, 0));
+		else
+			rc = ARM_ENOTFOUND;
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc == ARM_ENOTFOUND)
+		arm_err_set(e, ARM_ENOTFOUND,
+		            "log '%s' has no sequencer right now (no writer lock holder has "
+		            "advertised a URL)",
+		            p->name);
+	return rc;
+}
+
 static const char *const SQL_SCHEMA =
     "CREATE TABLE IF NOT EXISTS armistice_files (path text PRIMARY KEY, data bytea NOT NULL);"
     "CREATE TABLE IF NOT EXISTS armistice_commit (one boolean PRIMARY KEY DEFAULT true "
     "CHECK (one), rec bytea NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS armistice_meta (name text PRIMARY KEY, data bytea NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS armistice_meta (name text PRIMARY KEY, data bytea NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS armistice_checkpoints (size bigint PRIMARY KEY, "
+    "note bytea NOT NULL);";
 
 /* "relation already exists, skipping" and the like are not for the user. */
 static void

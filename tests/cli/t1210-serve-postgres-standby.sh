@@ -1,6 +1,7 @@
 #!/bin/sh
 # Several front ends on one PostgreSQL log: one `serve` sequences (it holds
-# the log's advisory lock), a `serve --standby` waits; the sequencer is
+# the log's advisory lock), a `serve --standby` is a front end meanwhile
+# (t1230 tests what it serves); the sequencer is
 # killed with SIGKILL during a stream of submissions, the standby takes
 # over within seconds, and at the end every acknowledged entry is in the
 # log once, at the index its receipt named, and the log verifies. Rounds
@@ -8,12 +9,8 @@
 # (claiming nothing) only without the PostgreSQL server binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
+pg_require
 . "$(dirname "$0")/lib-http.sh"
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
 trap 'http_cleanup_pg' EXIT
 http_cleanup_pg() { for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done; pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 cd "$T" || exit 1

@@ -9,11 +9,7 @@
 # only without the PostgreSQL server binaries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-if ! pg_have; then
-	echo "# skip $script: no PostgreSQL server binaries in $PG_BIN (scripts/setup.sh installs them)"
-	exit 0
-fi
-pg_start || { not_ok "a private PostgreSQL cluster starts"; exit 1; }
+pg_require
 cd "$T" || exit 1
 R_DATA=$T/pg/replica
 R_SOCK=$T/pgsock2

@@ -50,6 +50,29 @@ static const char *harness_test = "";
 
 #define HARNESS_DONE() (harness_fail ? 1 : 0)
 
+/*
+ * A fresh directory "$TMPDIR/<name>.XXXXXX" (TMPDIR defaults to /tmp)
+ * into dir; 0 on success, -1 if it cannot be made.
+ */
+static inline int
+harness_tmpdir(char *dir, size_t cap, const char *name)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, cap, "%s/%s.XXXXXX", t ? t : "/tmp", name);
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+/* Removes the directory harness_tmpdir() made; 0 on success. */
+static inline int
+harness_rmtree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 /* Hex helper for vectors: decodes hex into out, returns bytes written. */
 static inline size_t
 harness_unhex(const char *hex, unsigned char *out, size_t cap)

@@ -788,9 +788,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 2;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/armistice-log.XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (harness_tmpdir(tmpdir, sizeof(tmpdir), "armistice-log") != 0)
 		return 2;
 	if (note_signer_generate(&key, ORIGIN, NOTE_KEY_ED25519, &e) != ARM_OK) {
 		printf("not ok - keygen: %s\n", e.msg);

@@ -302,13 +302,10 @@ int
 main(void)
 {
 	struct arm_err e = {0};
-	char cmd[400];
 
 	if (sodium_init() < 0)
 		return 2;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/armistice-fault.XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (harness_tmpdir(tmpdir, sizeof(tmpdir), "armistice-fault") != 0)
 		return 2;
 	if (note_signer_generate(&key, ORIGIN, NOTE_KEY_ED25519, &e) != ARM_OK) {
 		printf("not ok - keygen: %s\n", e.msg);
@@ -316,8 +313,5 @@ main(void)
 	}
 	RUN(test_faults);
 	note_signer_release(&key);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		return 1;
-	return HARNESS_DONE();
+	return harness_rmtree(tmpdir) == 0 ? HARNESS_DONE() : 1;
 }
