@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config clang clang-format libclang-rt-14-dev \
 libsodium-dev libsqlite3-dev libssl-dev libfyaml-dev libmicrohttpd-dev \
 libgeos-dev libpq-dev postgresql sqlite3 golang-go golang-golang-x-mod-dev \
-curl jq graphviz mandoc chromium wrk nginx-light libcurl4-openssl-dev softhsm2 systemd faketime \
+curl jq graphviz mandoc chromium wrk nginx-light libcurl4-openssl-dev softhsm2 systemd faketime procps \
 fonts-nanum"
 # Node.js and npm build the dashboard (web/, esbuild) and drive its browser
 # test (playwright-core); from Debian unless a Node.js is already there.

@@ -328,18 +328,195 @@ parse_clock(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	}
 }
 
+/* log.witnesses: ids and cosigner keys (C2SP tlog-cosignature). */
+static void
+parse_witnesses(struct ctx *c, struct fy_node *n, struct agreement_mark at, struct agreement_mark m)
+{
+	static const char *const wkeys[] = {"id", "key"};
+	struct agreement_log *l = &c->a->log;
+	struct fy_node *item;
+	void *it = NULL;
+	size_t count, i;
+
+	if (!agr_get_seq(c, n, m, "witnesses", &count))
+		return;
+	l->witnesses = agr_xcalloc(c, count, sizeof(*l->witnesses), at);
+	if (l->witnesses == NULL)
+		return;
+	l->nwitnesses = count;
+	for (i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL && i < count; i++) {
+		struct fy_node *w[2];
+		struct agreement_mark wm[2];
+		l->witnesses[i].mark = agr_node_mark(item, m);
+		if (!agr_get_map(c, item, m, "a witness", wkeys, 2, w, wm))
+			continue;
+		agr_need(c, w[0], l->witnesses[i].mark, "witness id");
+		agr_need(c, w[1], l->witnesses[i].mark, "witness key");
+		if (agr_has(w[0]))
+			l->witnesses[i].id = agr_id_dup(c, w[0], wm[0], "witness id");
+		if (agr_has(w[1]))
+			(void)agr_get_key(c, w[1], wm[1], "witness key", NOTE_KEY_COSIG_V1,
+			                  &l->witnesses[i].key);
+	}
+	CHECK_DUPS(c, l->witnesses, l->nwitnesses, "witness");
+}
+
+/* One member of group i: a witness or an earlier group (C2SP tlog-policy). */
+static size_t
+quorum_group_member(struct ctx *c, size_t i, struct fy_node *mn, struct agreement_mark gm)
+{
+	struct agreement_log *l = &c->a->log;
+	const struct agreement_group *g = &l->groups[i];
+	char *id = agr_id_dup(c, mn, gm, "group member");
+	size_t wi, gi = AGREEMENT_NONE, r = AGREEMENT_NONE;
+
+	if (id == NULL)
+		return AGREEMENT_NONE;
+	wi = agr_witness_index(c->a, id);
+	/* tlog-policy: names must be defined before use */
+	for (size_t j = 0; j < i; j++)
+		if (l->groups[j].id != NULL && strcmp(l->groups[j].id, id) == 0)
+			gi = j;
+	if (wi != AGREEMENT_NONE)
+		r = wi;
+	else if (gi != AGREEMENT_NONE)
+		r = l->nwitnesses + gi;
+	else if (agr_group_index(c->a, id) != AGREEMENT_NONE)
+		agr_problem(
+		    c, agr_node_mark(mn, gm), ARM_ERULE, "group-order",
+		    "group \"%s\" names group \"%s\" before it is defined (C2SP tlog-policy)",
+		    g->id ? g->id : "?", id);
+	else
+		agr_problem(c, agr_node_mark(mn, gm), ARM_ERULE, "unknown-id",
+		            "group member \"%s\" is not a witness or an earlier group", id);
+	free(id);
+	return r;
+}
+
+/* Group i's members and threshold ("all", "any" or a count). */
+static void
+parse_group(struct ctx *c, size_t i, struct fy_node *item, struct agreement_mark m)
+{
+	static const char *const gkeys[] = {"id", "threshold", "members"};
+	struct agreement_group *g = &c->a->log.groups[i];
+	struct fy_node *gv[3], *mn;
+	struct agreement_mark gm[3];
+	void *mit = NULL;
+	size_t nm, k;
+	uint64_t t;
+
+	if (!agr_get_map(c, item, m, "a group", gkeys, 3, gv, gm))
+		return;
+	agr_need(c, gv[0], g->mark, "group id");
+	agr_need(c, gv[1], g->mark, "group threshold");
+	agr_need(c, gv[2], g->mark, "group members");
+	if (!agr_has(gv[2]) || !agr_get_seq(c, gv[2], gm[2], "group members", &nm))
+		return;
+	g->members = agr_xcalloc(c, nm, sizeof(size_t), g->mark);
+	if (g->members == NULL)
+		return;
+	g->nmembers = nm;
+	for (k = 0; (mn = fy_node_sequence_iterate(gv[2], &mit)) != NULL && k < nm; k++)
+		g->members[k] = quorum_group_member(c, i, mn, gm[2]);
+	if (!agr_has(gv[1]))
+		return;
+	if (agr_scalar_is(gv[1], "all"))
+		g->threshold = nm;
+	else if (agr_scalar_is(gv[1], "any"))
+		g->threshold = 1;
+	else if (agr_get_uint(c, gv[1], gm[1], "group threshold", AGREEMENT_MAX_ITEMS, &t)) {
+		if (t == 0)
+			agr_problem(c, agr_node_mark(gv[1], gm[1]), ARM_ERULE, "quorum-zero",
+			            "group threshold must be at least 1");
+		else if (t > nm)
+			agr_problem(c, agr_node_mark(gv[1], gm[1]), ARM_ERULE, "quorum-too-large",
+			            "group threshold %llu exceeds its %zu members",
+			            (unsigned long long)t, nm);
+		g->threshold = (size_t)t;
+	}
+	if (nm == 0)
+		agr_problem(c, g->mark, ARM_ERULE, "quorum-zero", "group has no members");
+}
+
+/* log.groups: every id first (so a reference to a later group is named as such), then each. */
+static void
+parse_groups(struct ctx *c, struct fy_node *n, struct agreement_mark at, struct agreement_mark m)
+{
+	struct agreement_log *l = &c->a->log;
+	struct fy_node *item;
+	void *it = NULL;
+	size_t count, i;
+
+	if (!agr_get_seq(c, n, m, "groups", &count))
+		return;
+	l->groups = agr_xcalloc(c, count, sizeof(*l->groups), at);
+	if (l->groups == NULL)
+		return;
+	l->ngroups = count;
+	for (i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL && i < count; i++) {
+		struct fy_node *idn = NULL;
+		struct agreement_group *g = &l->groups[i];
+		g->mark = agr_node_mark(item, m);
+		if (fy_node_get_type(item) == FYNT_MAPPING)
+			idn = fy_node_mapping_lookup_by_string(item, "id", 2);
+		if (!agr_has(idn))
+			continue;
+		g->id = agr_id_dup(c, idn, g->mark, "group id");
+		if (g->id != NULL && agr_witness_index(c->a, g->id) != AGREEMENT_NONE)
+			agr_problem(c, g->mark, ARM_ERULE, "duplicate-id",
+			            "group id \"%s\" is also a witness id", g->id);
+	}
+	it = NULL;
+	for (i = 0; (item = fy_node_sequence_iterate(n, &it)) != NULL && i < count; i++)
+		parse_group(c, i, item, m);
+	CHECK_DUPS(c, l->groups, l->ngroups, "group");
+}
+
+/* log.quorum: none, a number of witnesses, or a group's id. */
+static void
+parse_quorum(struct ctx *c, struct fy_node *n, struct agreement_mark m)
+{
+	struct agreement_log *l = &c->a->log;
+	size_t len;
+	const char *sc;
+
+	if (agr_scalar_is(n, "none")) {
+		l->quorum_n = 0;
+		return;
+	}
+	sc = agr_is_scalar(n) ? fy_node_get_scalar(n, &len) : NULL;
+	if (sc != NULL && len > 0 && sc[0] >= '0' && sc[0] <= '9') {
+		uint64_t q;
+		if (!agr_get_uint(c, n, m, "log quorum", AGREEMENT_MAX_ITEMS, &q))
+			return;
+		if (q == 0)
+			agr_problem(c, agr_node_mark(n, m), ARM_ERULE, "quorum-zero",
+			            "log quorum 0: write quorum: none if no witness is needed");
+		else if (q > l->nwitnesses)
+			agr_problem(c, agr_node_mark(n, m), ARM_ERULE, "quorum-too-large",
+			            "log quorum %llu exceeds the %zu witnesses",
+			            (unsigned long long)q, l->nwitnesses);
+		l->quorum_n = (size_t)q;
+	} else {
+		char *id = agr_id_dup(c, n, m, "log quorum");
+		if (id == NULL)
+			return;
+		l->quorum_group = agr_group_index(c->a, id);
+		if (l->quorum_group == AGREEMENT_NONE)
+			agr_problem(c, agr_node_mark(n, m), ARM_ERULE, "unknown-id",
+			            "log quorum \"%s\" is not a number, none, or a group id", id);
+		free(id);
+	}
+}
+
 static void
 parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 {
 	static const char *const keys[] = {"origin", "key",    "witnesses",
 	                                   "groups", "quorum", "clock"};
-	static const char *const wkeys[] = {"id", "key"};
-	static const char *const gkeys[] = {"id", "threshold", "members"};
 	struct agreement_log *l = &c->a->log;
-	struct fy_node *v[6], *item;
+	struct fy_node *v[6];
 	struct agreement_mark m[6];
-	void *it = NULL;
-	size_t count, i;
 
 	if (!agr_get_map(c, n, at, "log", keys, 6, v, m))
 		return;
@@ -358,170 +535,12 @@ parse_log(struct ctx *c, struct fy_node *n, struct agreement_mark at)
 	}
 	if (agr_has(v[1]))
 		(void)agr_get_key(c, v[1], m[1], "log key", NOTE_KEY_ED25519, &l->key);
-	if (agr_has(v[2]) && agr_get_seq(c, v[2], m[2], "witnesses", &count)) {
-		l->witnesses = agr_xcalloc(c, count, sizeof(*l->witnesses), at);
-		if (l->witnesses != NULL) {
-			l->nwitnesses = count;
-			for (i = 0;
-			     (item = fy_node_sequence_iterate(v[2], &it)) != NULL && i < count;
-			     i++) {
-				struct fy_node *w[2];
-				struct agreement_mark wm[2];
-				l->witnesses[i].mark = agr_node_mark(item, m[2]);
-				if (!agr_get_map(c, item, m[2], "a witness", wkeys, 2, w, wm))
-					continue;
-				agr_need(c, w[0], l->witnesses[i].mark, "witness id");
-				agr_need(c, w[1], l->witnesses[i].mark, "witness key");
-				if (agr_has(w[0]))
-					l->witnesses[i].id =
-					    agr_id_dup(c, w[0], wm[0], "witness id");
-				if (agr_has(w[1]))
-					(void)agr_get_key(c, w[1], wm[1], "witness key",
-					                  NOTE_KEY_COSIG_V1, &l->witnesses[i].key);
-			}
-			CHECK_DUPS(c, l->witnesses, l->nwitnesses, "witness");
-		}
-	}
-	if (agr_has(v[3]) && agr_get_seq(c, v[3], m[3], "groups", &count)) {
-		l->groups = agr_xcalloc(c, count, sizeof(*l->groups), at);
-		if (l->groups != NULL) {
-			l->ngroups = count;
-			/* ids first, so a reference to a later group is named as such */
-			it = NULL;
-			for (i = 0;
-			     (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count;
-			     i++) {
-				struct fy_node *idn = NULL;
-				struct agreement_group *g = &l->groups[i];
-				g->mark = agr_node_mark(item, m[3]);
-				if (fy_node_get_type(item) == FYNT_MAPPING)
-					idn = fy_node_mapping_lookup_by_string(item, "id", 2);
-				if (!agr_has(idn))
-					continue;
-				g->id = agr_id_dup(c, idn, g->mark, "group id");
-				if (g->id != NULL &&
-				    agr_witness_index(c->a, g->id) != AGREEMENT_NONE)
-					agr_problem(c, g->mark, ARM_ERULE, "duplicate-id",
-					            "group id \"%s\" is also a witness id", g->id);
-			}
-			it = NULL;
-			for (i = 0;
-			     (item = fy_node_sequence_iterate(v[3], &it)) != NULL && i < count;
-			     i++) {
-				struct agreement_group *g = &l->groups[i];
-				struct fy_node *gv[3], *mn;
-				struct agreement_mark gm[3];
-				void *mit = NULL;
-				size_t nm, k;
-
-				if (!agr_get_map(c, item, m[3], "a group", gkeys, 3, gv, gm))
-					continue;
-				agr_need(c, gv[0], g->mark, "group id");
-				agr_need(c, gv[1], g->mark, "group threshold");
-				agr_need(c, gv[2], g->mark, "group members");
-				if (!agr_has(gv[2]) ||
-				    !agr_get_seq(c, gv[2], gm[2], "group members", &nm))
-					continue;
-				g->members = agr_xcalloc(c, nm, sizeof(size_t), g->mark);
-				if (g->members == NULL)
-					continue;
-				g->nmembers = nm;
-				for (k = 0;
-				     (mn = fy_node_sequence_iterate(gv[2], &mit)) != NULL && k < nm;
-				     k++) {
-					char *id = agr_id_dup(c, mn, gm[2], "group member");
-					size_t wi, gi;
-					g->members[k] = AGREEMENT_NONE;
-					if (id == NULL)
-						continue;
-					wi = agr_witness_index(c->a, id);
-					/* tlog-policy: names must be defined before use */
-					gi = AGREEMENT_NONE;
-					for (size_t j = 0; j < i; j++)
-						if (l->groups[j].id != NULL &&
-						    strcmp(l->groups[j].id, id) == 0)
-							gi = j;
-					if (wi != AGREEMENT_NONE)
-						g->members[k] = wi;
-					else if (gi != AGREEMENT_NONE)
-						g->members[k] = l->nwitnesses + gi;
-					else if (agr_group_index(c->a, id) != AGREEMENT_NONE)
-						agr_problem(
-						    c, agr_node_mark(mn, gm[2]), ARM_ERULE,
-						    "group-order",
-						    "group \"%s\" names group \"%s\" before it "
-						    "is defined "
-						    "(C2SP tlog-policy)",
-						    g->id ? g->id : "?", id);
-					else
-						agr_problem(
-						    c, agr_node_mark(mn, gm[2]), ARM_ERULE,
-						    "unknown-id",
-						    "group member \"%s\" is not a witness or "
-						    "an earlier group",
-						    id);
-					free(id);
-				}
-				if (agr_has(gv[1])) {
-					uint64_t t;
-					if (agr_scalar_is(gv[1], "all"))
-						g->threshold = nm;
-					else if (agr_scalar_is(gv[1], "any"))
-						g->threshold = 1;
-					else if (agr_get_uint(c, gv[1], gm[1], "group threshold",
-					                      AGREEMENT_MAX_ITEMS, &t)) {
-						if (t == 0)
-							agr_problem(
-							    c, agr_node_mark(gv[1], gm[1]),
-							    ARM_ERULE, "quorum-zero",
-							    "group threshold must be at least 1");
-						else if (t > nm)
-							agr_problem(
-							    c, agr_node_mark(gv[1], gm[1]),
-							    ARM_ERULE, "quorum-too-large",
-							    "group threshold %llu exceeds its "
-							    "%zu members",
-							    (unsigned long long)t, nm);
-						g->threshold = (size_t)t;
-					}
-					if (nm == 0)
-						agr_problem(c, g->mark, ARM_ERULE, "quorum-zero",
-						            "group has no members");
-				}
-			}
-			CHECK_DUPS(c, l->groups, l->ngroups, "group");
-		}
-	}
-	if (!agr_has(v[4]))
-		return;
-	if (agr_scalar_is(v[4], "none")) {
-		l->quorum_n = 0;
-	} else if (agr_is_scalar(v[4]) && fy_node_get_scalar(v[4], &count)[0] >= '0' &&
-	           fy_node_get_scalar(v[4], &count)[0] <= '9') {
-		uint64_t q;
-		if (agr_get_uint(c, v[4], m[4], "log quorum", AGREEMENT_MAX_ITEMS, &q)) {
-			if (q == 0)
-				agr_problem(
-				    c, agr_node_mark(v[4], m[4]), ARM_ERULE, "quorum-zero",
-				    "log quorum 0: write quorum: none if no witness is needed");
-			else if (q > l->nwitnesses)
-				agr_problem(c, agr_node_mark(v[4], m[4]), ARM_ERULE,
-				            "quorum-too-large",
-				            "log quorum %llu exceeds the %zu witnesses",
-				            (unsigned long long)q, l->nwitnesses);
-			l->quorum_n = (size_t)q;
-		}
-	} else {
-		char *id = agr_id_dup(c, v[4], m[4], "log quorum");
-		if (id != NULL) {
-			l->quorum_group = agr_group_index(c->a, id);
-			if (l->quorum_group == AGREEMENT_NONE)
-				agr_problem(
-				    c, agr_node_mark(v[4], m[4]), ARM_ERULE, "unknown-id",
-				    "log quorum \"%s\" is not a number, none, or a group id", id);
-			free(id);
-		}
-	}
+	if (agr_has(v[2]))
+		parse_witnesses(c, v[2], at, m[2]);
+	if (agr_has(v[3]))
+		parse_groups(c, v[3], at, m[3]);
+	if (agr_has(v[4]))
+		parse_quorum(c, v[4], m[4]);
 }
 
 /* ------------------------------------------------------------------ */

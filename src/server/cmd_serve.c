@@ -82,6 +82,8 @@ static const char serve_usage[] =
     "                      burst, then 429 (default 200; 0: no limit)\n"
     "  --add-burst N       POST /add at once before the rate applies (default 1000)\n"
     "  --rate-table N      client addresses tracked (default 4096; IPv6 by /64)\n"
+    "  --tile-cache MIB    memory for full tiles kept as prepared answers\n"
+    "                      (default 64; 0: every tile read from the store)\n"
     "  --user USER         started as root: after binding and reading the key, run\n"
     "                      as USER (DIR must belong to it), no capabilities, no new\n"
     "                      privileges, files limited to DIR and ZDIR (Landlock)\n"
@@ -120,6 +122,7 @@ static const struct option serve_opts[] = {
     {"group", required_argument, NULL, 'g'},
     {"standby", no_argument, NULL, 1006},
     {"advertise", required_argument, NULL, 1009},
+    {"tile-cache", required_argument, NULL, 1010},
     HTTPD_LIMIT_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -337,6 +340,7 @@ struct serve_args {
 	const char *listen, *keyf, *user, *group, *advertise;
 	bool standby;
 	long batch_ms, state_every, state_mib, rate, rate_burst, rate_table, add_rate, add_burst;
+	long tile_mib;
 	struct httpd_opts o;
 };
 
@@ -355,6 +359,7 @@ serve_parse_args(int argc, char **argv, struct serve *s, struct serve_args *a)
 	a->rate_table = 4096;
 	a->add_rate = 200;
 	a->add_burst = 1000;
+	a->tile_mib = 64;
 	s->wait_ms = 10000;
 	s->argc = argc;
 	s->argv = argv;
@@ -416,6 +421,10 @@ serve_parse_args(int argc, char **argv, struct serve *s, struct serve_args *a)
 		case 'u': a->user = optarg; break;
 		case 1006: a->standby = true; break;
 		case 1009: a->advertise = optarg; break;
+		case 1010:
+			if (serve_parse_long(optarg, 0, 1L << 16, &a->tile_mib) != 0)
+				return cli_usage_error("serve", "--tile-cache takes 0..65536 (MiB)");
+			break;
 		case 'g': a->group = optarg; break;
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0; /* --help */
 		default:
@@ -520,7 +529,7 @@ serve_load(struct serve *s, const struct serve_args *a, struct log_opts *lo,
 	sco.mem_bytes = (size_t)a->state_mib << 20;
 	ARM_TRY(scache_new(&s->sc, s->log, s->zones, &sco, e));
 	ARM_TRY(scores_new(&s->scores, s->log, s->sc, e));
-	ARM_TRY(tcache_new(&s->tc, 65536, (size_t)64 << 20, e));
+	ARM_TRY(tcache_new(&s->tc, 65536, (size_t)a->tile_mib << 20, e));
 	witset_init(&s->wset);
 	/*
 	 * Entry 0 says what the log is; for an agreement, the start-up lines
@@ -546,6 +555,12 @@ serve_load(struct serve *s, const struct serve_args *a, struct log_opts *lo,
 	if (s->fe == NULL) {
 		ARM_TRY(rcpt_new(&s->rcpt, s->log, e));
 		ARM_TRY(submitq_new(&s->sq, &sqo, serve_ncpu(), e));
+		/*
+		 * What is already published answers at once: after a takeover
+		 * clients resubmit entries the old sequencer committed and
+		 * published, and nothing new may be published for a while.
+		 */
+		submitq_published(s->sq, log_published_size(s->log));
 	}
 	return ARM_OK;
 }

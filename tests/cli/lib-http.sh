@@ -12,7 +12,11 @@
 # every server still running at exit is killed.
 HTTP_PIDS=""
 http_cleanup() {
-	for p in $HTTP_PIDS; do kill -9 "$p" 2>/dev/null; done
+	# children first: a wrapper (faketime) may run the server as its child
+	for p in $HTTP_PIDS; do
+		pkill -9 -P "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap http_cleanup EXIT
