@@ -423,7 +423,8 @@ serve_parse_args(int argc, char **argv, struct serve *s, struct serve_args *a)
 		case 1009: a->advertise = optarg; break;
 		case 1010:
 			if (serve_parse_long(optarg, 0, 1L << 16, &a->tile_mib) != 0)
-				return cli_usage_error("serve", "--tile-cache takes 0..65536 (MiB)");
+				return cli_usage_error("serve",
+				                       "--tile-cache takes 0..65536 (MiB)");
 			break;
 		case 'g': a->group = optarg; break;
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0; /* --help */
