@@ -46,14 +46,8 @@ start() { # NAME CMD...: background, wait for "listening on", set URL
 
 # The pilot agreement (demo keys) as entry 0, then 1 KiB statements.
 cd "$W" || exit 1
-cp "$TOP/tests/data/agreements/pilot.yaml" agreement.yaml
-mkdir zones && cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" zones/
-AID=$(sha256sum agreement.yaml | cut -d' ' -f1)
-ZID=$(sha256sum zones/jsa-buffer.geojson | cut -d' ' -f1)
-{ printf 'armistice/entry/v1\nkind: agreement\nagreement: %s\nzone: jsa sha256:%s\n\n' "$AID" "$ZID"
-  cat agreement.yaml; } >e0.txt
-"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" e0.txt >e0.signed ||
-	{ echo "bench_http: cannot sign with $ARM"; exit 1; }
+. "$TOP/bench/lib.sh"
+pilot_entry0 bench_http
 TEXT=$(head -c 900 /dev/zero | tr '\0' 'x')
 # 255 signed 1 KiB statements after entry 0: tile 0/000 and the first
 # entry bundle are full, so immutable.

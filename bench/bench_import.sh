@@ -5,12 +5,14 @@
 # run, then appended through the agreement's rules (each signature
 # verified again by the log's rules hook) in durable batches. Prints wall
 # and CPU rows per second of the whole command, and of --dry-run alone.
+# Signing and checking use $ARMISTICE_THREADS threads (default: every
+# core); KEEPW=1 keeps the work directory (for a profile).
 set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 TOP=$(pwd)
 N=${BENCH_IMPORT_ROWS:-100000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/armistice-bench-import.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${KEEPW:-}" ] || rm -rf "$W"' EXIT
 [ -x /usr/bin/time ] || { echo "bench_import: /usr/bin/time (GNU time) not installed"; exit 0; }
 cd "$W" || exit 1
 mkdir keys && cp "$TOP"/tests/data/keys/* keys/ && chmod 600 keys/*.key

@@ -15,7 +15,8 @@
  *   proofs        log_prove() latency from tiles on disk, against reading
  *                 one 8 KiB tile file.
  *
- * Wall-clock times (the disk is the point). Runs in $TMPDIR (default
+ * Wall-clock times (the disk is the point), best of ROUNDS interleaved
+ * rounds for the append rows. Runs in $TMPDIR (default
  * /tmp), which should be on the disk the log would use.
  */
 #include <dirent.h>
@@ -33,6 +34,7 @@
 #include "armistice/hash.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/parfor.h"
 #include "bench.h"
 #include "armistice/common.h"
 
@@ -40,6 +42,7 @@
 #define ORIGIN "bench.example/log"
 #define VERIFY_N 1000000u
 #define VERIFY_ENTRY 256
+#define ROUNDS 3
 
 static char base[256];
 static struct note_signer key;
@@ -246,6 +249,12 @@ raw_leaf_seconds(size_t n, size_t len)
 	return bench_wall_now() - t0;
 }
 
+static double
+best(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 static int
 cmp_d(const void *a, const void *b)
 {
@@ -281,17 +290,26 @@ main(void)
 	if (log_create(dir, ORIGIN, &key, NULL, &e) != ARM_OK)
 		die("log_create", &e);
 	l = open_writer(dir, 256);
-	raw256 = raw_rate(256, 3.0);
-	r256 = log_rate(l, 256, 3.0, &total);
-	raw4096 = raw_rate(4096, 3.0);
-	r4096 = log_rate(l, 4096, 3.0, &total);
-	rgroup = group_rate(l, 256, 24, &total);
+	/*
+	 * The disk is shared with other work: each measure is the best of
+	 * ROUNDS short rounds, the rounds of all measures interleaved, so a
+	 * burst of someone else's I/O falls on all of them alike.
+	 */
+	raw256 = raw4096 = r256 = r4096 = rgroup = 0;
+	for (i = 0; i < ROUNDS; i++) {
+		raw256 = best(raw256, raw_rate(256, 1.0));
+		r256 = best(r256, log_rate(l, 256, 1.0, &total));
+		rgroup = best(rgroup, group_rate(l, 256, 24, &total));
+		raw4096 = best(raw4096, raw_rate(4096, 1.0));
+		r4096 = best(r4096, log_rate(l, 4096, 1.0, &total));
+	}
 	log_close(l);
 	du_walk(dir, &d, 0);
 	if (getenv("BENCH_LOG_APPENDS_ONLY") != NULL) {
-		printf("batches of 256: %.0f/s (raw %.0f); 4096: %.0f/s (raw %.0f); log_add x256: "
-		       "%.0f/s\n",
-		       r256, raw256, r4096, raw4096, rgroup);
+		printf("batches of 256: %.0f/s (raw %.0f, %.2f); 4096: %.0f/s (raw %.0f, %.2f); "
+		       "log_add x256: %.0f/s (%.2f of batches of 256)\n",
+		       r256, raw256, r256 / raw256, r4096, raw4096, r4096 / raw4096, rgroup,
+		       rgroup / r256);
 		rmtree(base);
 		return 0;
 	}
@@ -325,11 +343,18 @@ main(void)
 	l = NULL;
 	if (log_open(&l, vdir, NULL, &e) != ARM_OK)
 		die("log_open reader", &e);
-	t0 = bench_wall_now();
-	if (log_verify(l, NULL, &rep, &e) != ARM_OK)
-		die("log_verify", &e);
-	tver = bench_wall_now() - t0;
-	rawver = raw_leaf_seconds(VERIFY_N, VERIFY_ENTRY);
+	/* Best of ROUNDS each, interleaved: the audit uses every core (parfor.h). */
+	tver = rawver = 1e9;
+	for (i = 0; i < ROUNDS; i++) {
+		double t;
+		t0 = bench_wall_now();
+		if (log_verify(l, NULL, &rep, &e) != ARM_OK)
+			die("log_verify", &e);
+		t = bench_wall_now() - t0;
+		tver = t < tver ? t : tver;
+		t = raw_leaf_seconds(VERIFY_N, VERIFY_ENTRY);
+		rawver = t < rawver ? t : rawver;
+	}
 
 	/* 3. Proofs from tiles on disk, pinned to the published checkpoint. */
 	for (i = 0; i < 1000; i++) {
@@ -365,9 +390,9 @@ main(void)
 	printf(
 	    "| appends/s, 1 KiB entries, batches of 4096 | %.0f | %.0f (4 MiB + fsync) | %.2f |\n",
 	    r4096, raw4096, r4096 / raw4096);
-	printf("| appends/s, log_add from 256 threads (group commit, 256/50 ms) | %.0f | %.0f "
-	       "(256 KiB + fsync) | %.2f |\n",
-	       rgroup, raw256, rgroup / raw256);
+	printf("| appends/s, log_add from 256 threads (group commit, adaptive batches) | %.0f | "
+	       "%.0f (batches of 256 above) | %.2f |\n",
+	       rgroup, r256, rgroup / r256);
 	printf("| bytes on disk per 1 KiB entry: tiles and bundles (%llu files) | %.0f | 1026 "
 	       "(u16 length + entry) | %.3f |\n",
 	       (unsigned long long)d.files, (double)d.alloc / (double)total,
@@ -375,9 +400,9 @@ main(void)
 	printf("| bytes per entry: SQLite index and private state | %.0f | 40 (hash + index) | "
 	       "%.2f |\n",
 	       (double)d.idx_bytes / (double)total, (double)d.idx_bytes / (double)total / 40.0);
-	printf("| seconds to verify %u entries of %d bytes | %.2f | %.2f (leaf hashes in memory) "
-	       "| %.2f |\n",
-	       VERIFY_N, VERIFY_ENTRY, tver, rawver, tver / rawver);
+	printf("| seconds to verify %u entries of %d bytes (%u threads) | %.2f | %.2f (leaf hashes "
+	       "in memory, one thread) | %.2f |\n",
+	       VERIFY_N, VERIFY_ENTRY, parfor_threads(), tver, rawver, tver / rawver);
 	printf("| seconds to append them (bulk path, %d per commit) | %.2f | | |\n", LOG_BATCH_MAX,
 	       tgen);
 	printf("| proof latency from tiles, median (us) | %.0f | %.0f (read one 8 KiB tile) | "

@@ -13,7 +13,6 @@ set -u
 ARM=${ARMISTICE_BIN:-$(pwd)/build/armistice}
 BUILD=${BUILD:-build}
 TOP=$(pwd)
-K="$TOP/tests/data/keys"
 N=${BENCH_STATE_ENTRIES:-100000}
 MK="$TOP/$BUILD/bench/mklog_state"
 W=$(mktemp -d "${TMPDIR:-/tmp}/armistice-bench-state.XXXXXX")
@@ -31,14 +30,10 @@ command -v wrk >/dev/null || { echo "bench_state: wrk not installed"; exit 0; }
 [ -x "$MK" ] || { echo "bench_state: $MK not built (make bench builds it)"; exit 0; }
 
 cd "$W" || exit 1
-cp "$TOP/tests/data/agreements/pilot.yaml" agreement.yaml
-mkdir zones && cp "$TOP/tests/data/agreements/zones/jsa-buffer.geojson" zones/
-AID=$(sha256sum agreement.yaml | cut -d' ' -f1)
-ZID=$(sha256sum zones/jsa-buffer.geojson | cut -d' ' -f1)
-{ printf 'armistice/entry/v1\nkind: agreement\nagreement: %s\nzone: jsa sha256:%s\n\n' "$AID" "$ZID"
-  cat agreement.yaml; } >e0.txt
-"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" e0.txt >e0.signed ||
-	{ echo "bench_state: cannot sign with $ARM"; exit 1; }
+K="$W/keys" # the demo keys, private to this user as the signer requires
+mkdir -p "$K" && cp "$TOP"/tests/data/keys/* "$K"/ && chmod 600 "$K"/*.key
+. "$TOP/bench/lib.sh"
+pilot_entry0 bench_state
 "$ARM" init log --agreement agreement.yaml --log-key "$K/demo-log.key" e0.signed >/dev/null ||
 	{ echo "bench_state: armistice init failed"; exit 1; }
 t0=$(date +%s.%N)

@@ -12,7 +12,12 @@
  * not a provocation, so nothing is breached), one every five minutes of
  * event time from 2019-01-01, so that ?at= has a time line to cut.
  *
- *   mklog_state DIR N KEYDIR AGREEMENT_ID
+ *   mklog_state DIR N KEYDIR AGREEMENT_ID [nosign]
+ *
+ * Entries are signed on every core (parfor.h). With "nosign" (the
+ * 10,000,000-entry point of bench_scale.sh), each author's first entry is
+ * signed and the others carry a copy of its signature line: well formed,
+ * not valid, for replays that do not check signatures (serve's /state).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,8 @@
 #include "armistice/buf.h"
 #include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/parfor.h"
+#include "bench.h"
 #include "armistice/common.h"
 
 static void
@@ -36,21 +43,37 @@ die(const char *what, const struct arm_err *e)
 static void
 read_signer(const char *keydir, const char *name, struct note_signer *s)
 {
-	char path[4096], text[1024];
-	struct arm_err e;
-	FILE *f;
-	size_t n;
+	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/demo-%s.key", keydir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		die(path, NULL);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
-		n--;
-	text[n] = '\0';
-	if (note_signer_parse(s, text, n, &e) != ARM_OK)
-		die(path, &e);
+	bench_read_signer(path, s);
+}
+
+struct signjob {
+	const struct note_signer *const *who; /* per note */
+	char (*text)[1024];
+	const int *tlen;
+	const bool *copy; /* a copied signature line: nothing to sign */
+	struct buf *notes;
+	bool failed;
+};
+
+static void
+sign_share(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+	struct signjob *j = ctx;
+	struct arm_err e;
+	size_t k;
+
+	(void)t;
+	for (k = lo; k < hi; k++) {
+		if (j->copy[k])
+			continue;
+		buf_reset(&j->notes[k]);
+		if (note_sign(j->text[k], (size_t)j->tlen[k], &j->who[k], 1, &j->notes[k], &e) !=
+		    ARM_OK)
+			j->failed = true;
+	}
 }
 
 int
@@ -69,8 +92,15 @@ main(int argc, char **argv)
 	const int64_t t0 = 1546300800; /* 2019-01-01T00:00:00Z */
 	size_t k;
 
-	if (argc != 5 || (n = strtoull(argv[2], NULL, 10)) == 0) {
-		fprintf(stderr, "usage: mklog_state DIR N KEYDIR AGREEMENT_ID\n");
+	static char text[LOG_BATCH_MAX][1024], sigline[4][256];
+	static int tlen[LOG_BATCH_MAX];
+	static bool copy[LOG_BATCH_MAX];
+	static const struct note_signer *whov[LOG_BATCH_MAX];
+	bool nosign = argc == 6 && strcmp(argv[5], "nosign") == 0;
+	struct signjob job;
+
+	if ((argc != 5 && !nosign) || (n = strtoull(argv[2], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: mklog_state DIR N KEYDIR AGREEMENT_ID [nosign]\n");
 		return 2;
 	}
 	if (sodium_init() < 0)
@@ -100,16 +130,15 @@ main(int argc, char **argv)
 			size_t a = idx % 50 == 0 ? 3 : (size_t)(idx % 3);
 			time_t tt = (time_t)(t0 + (int64_t)idx * 300);
 			struct tm tm;
-			char when[32], text[1024];
+			char when[32];
 			int len;
-			const struct note_signer *one = &sig[a];
 
 			gmtime_r(&tt, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			seq[a]++;
 			if (a == 3)
 				len = snprintf(
-				    text, sizeof(text),
+				    text[k], sizeof(text[k]),
 				    "armistice/entry/v1\nkind: incident\nagreement: %s\nauthor: "
 				    "%s\n"
 				    "seq: %llu\ntime: %s\ntype: mine-accident\noccurred: %s\n"
@@ -118,18 +147,42 @@ main(int argc, char **argv)
 				    (unsigned long long)idx);
 			else
 				len = snprintf(
-				    text, sizeof(text),
+				    text[k], sizeof(text[k]),
 				    "armistice/entry/v1\nkind: statement\nagreement: %s\nauthor: "
 				    "%s\n"
 				    "seq: %llu\ntime: %s\ntext: statement %llu of the bench log\n",
 				    argv[4], who[a], (unsigned long long)seq[a], when,
 				    (unsigned long long)idx);
-			buf_reset(&notes[k]);
-			if (len <= 0 || (size_t)len >= sizeof(text) ||
-			    note_sign(text, (size_t)len, &one, 1, &notes[k], &e) != ARM_OK)
-				die("note_sign", &e);
+			if (len <= 0 || (size_t)len >= sizeof(text[k]))
+				die("entry text", NULL);
+			tlen[k] = len;
+			whov[k] = &sig[a];
+			copy[k] = nosign && sigline[a][0] != '\0';
+			if (copy[k]) {
+				/* The author's signature line of an earlier entry (see above). */
+				buf_reset(&notes[k]);
+				if (buf_append(&notes[k], text[k], (size_t)len, &e) != ARM_OK ||
+				    buf_append(&notes[k], "\n", 1, &e) != ARM_OK ||
+				    buf_append(&notes[k], sigline[a], strlen(sigline[a]), &e) !=
+				        ARM_OK)
+					die("note", &e);
+			}
+		}
+		job = (struct signjob){whov, text, tlen, copy, notes, false};
+		parfor(m, 0, sign_share, &job);
+		if (job.failed)
+			die("note_sign", NULL);
+		for (k = 0; k < m; k++) {
 			ptrs[k] = notes[k].data;
 			lens[k] = notes[k].len;
+			if (nosign && !copy[k]) {
+				size_t a = (size_t)(whov[k] - sig);
+				size_t sl = notes[k].len - (size_t)tlen[k] - 1;
+				if (sigline[a][0] == '\0' && sl < sizeof(sigline[a])) {
+					memcpy(sigline[a], notes[k].data + tlen[k] + 1, sl);
+					sigline[a][sl] = '\0';
+				}
+			}
 		}
 		if (log_append_many(l, ptrs, lens, m, res, &e) != ARM_OK)
 			die("log_append_many", &e);

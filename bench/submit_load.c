@@ -151,25 +151,6 @@ struct load {
 	int active;
 };
 
-static void
-read_signer(const char *path, struct note_signer *s)
-{
-	char text[1024];
-	struct arm_err e;
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		die(path, NULL);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-		n--;
-	text[n] = '\0';
-	if (note_signer_parse(s, text, n, &e) != ARM_OK)
-		die(path, &e);
-}
-
 /* Every request, signed before the clock starts. */
 static void
 load_sign(struct load *L, const char *dir, const char *aid)
@@ -186,7 +167,7 @@ load_sign(struct load *L, const char *dir, const char *aid)
 	L->reqs = calloc((size_t)L->nauthors * (size_t)L->m, sizeof(*L->reqs));
 	for (a = 0; a < L->nauthors; a++) {
 		snprintf(path, sizeof(path), "%s/author-%03d.key", dir, L->first + a);
-		read_signer(path, &s);
+		bench_read_signer(path, &s);
 		for (q = 1; q <= L->m; q++) {
 			struct buf *r = calloc(1, sizeof(*r));
 			len =

@@ -27,8 +27,10 @@
  * Threads: log_add() may be called from many threads at once; concurrent
  * calls share one batch, one set of fsyncs and one checkpoint (group
  * commit: callers that arrive while a batch is being committed form the
- * next one; a pool is flushed at opts.batch_max entries, or once no new
- * entry came for a millisecond, or opts.batch_ms after its first entry). log_append_many()
+ * next one; the batch size follows the load: a pool is flushed once it
+ * holds as many entries as the last batch had, at opts.batch_max entries,
+ * once no new entry came for a millisecond, or opts.batch_ms after its
+ * first entry; a lone caller does not wait). log_append_many()
  * sequences a whole batch at once. The reads (log_get, log_prove, ...) are safe from any thread,
  * also while appends run. A struct log is returned to the caller and freed with log_close().
  */

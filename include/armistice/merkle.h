@@ -69,6 +69,12 @@ struct merkle_edge {
 };
 void merkle_edge_init(struct merkle_edge *m);
 void merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE]);
+/*
+ * Appends a complete subtree of 2^height leaves by its root, the same as
+ * pushing its leaves one by one; m's size must be a multiple of 2^height.
+ */
+void merkle_edge_push_subtree(struct merkle_edge *m, const uint8_t root[HASH_SIZE],
+                              unsigned height);
 void merkle_edge_root(const struct merkle_edge *m, uint8_t out[HASH_SIZE]);
 
 /*

@@ -36,6 +36,9 @@ struct sigmemo_item {
 struct sigmemo {
 	struct sigmemo_item *v;
 	size_t n, cap;
+	/* sigmemo_index(): open addressing over v by signature bytes (0: empty). */
+	uint32_t *slot;
+	size_t nslot, nindexed; /* the index is used while nindexed == n */
 };
 
 void sigmemo_init(struct sigmemo *m);
@@ -50,6 +53,14 @@ bool sigmemo_check(const uint8_t pk[32], const uint8_t *sig, size_t siglen, cons
                    size_t len, struct sigmemo_item *out);
 /* Keeps a checked triple; false if out of memory (nothing lost but time). */
 bool sigmemo_add(struct sigmemo *m, const struct sigmemo_item *it);
+
+/*
+ * Indexes the memo's triples so that sigmemo_known() finds one in
+ * constant time instead of a scan (a replay's batch holds thousands);
+ * false if out of memory (the scan still answers). sigmemo_add() after it
+ * drops back to the scan until the next sigmemo_index().
+ */
+bool sigmemo_index(struct sigmemo *m);
 
 /* Installs m (or NULL) as the calling thread's memo for note_verify(). */
 void sigmemo_use(const struct sigmemo *m);

@@ -1037,6 +1037,8 @@ static int
 round_apply(struct cli_audit *au, const struct round *r, uint64_t b, struct arm_err *e)
 {
 	struct bundle_entry ents[256];
+	const uint8_t *eptr[256];
+	size_t elen[256], nck;
 	struct buf *bb = &r->bundles[b - r->first_b];
 	struct tile t;
 	uint64_t idx;
@@ -1053,7 +1055,16 @@ round_apply(struct cli_audit *au, const struct round *r, uint64_t b, struct arm_
 	(void)tile_for_size(TILE_LEVEL_ENTRIES, b, au->c.size, &t);
 	if ((rc = bundle_parse(bb->data, bb->len, t.width, ents, e)) != ARM_OK)
 		return rc;
-	for (i = 0; i < t.width; i++) {
+	/* The bundle's signatures on every core; the rules in order below. */
+	for (i = 0, nck = 0; i < t.width; i++)
+		if (b * TILE_WIDTH + i >= au->applied) {
+			eptr[nck] = ents[i].data;
+			elen[nck++] = ents[i].len;
+		}
+	if ((rc = cli_replay_precheck(&au->rp, eptr, elen, nck, e)) != ARM_OK)
+		return rc;
+	sigmemo_use(&au->rp.sb.memo);
+	for (i = 0; i < t.width && rc == ARM_OK; i++) {
 		idx = b * TILE_WIDTH + i;
 		if (idx < au->applied)
 			continue;
@@ -1062,14 +1073,16 @@ round_apply(struct cli_audit *au, const struct round *r, uint64_t b, struct arm_
 			arm_err_prefix(e, "rule break: replay of entry %" PRIu64, idx);
 			rc = bad(e);
 			au->broken = true;
-			return rc;
+			break;
 		}
 		au->applied = idx + 1;
 		au->broken = true; /* until the round passes */
-		if (idx == 0 && (rc = round_entry0(au, e)) != ARM_OK)
-			return rc;
+		if (idx == 0)
+			rc = round_entry0(au, e);
 	}
-	return ARM_OK;
+	sigmemo_use(NULL); /* before the bundle it points into goes */
+	sigbatch_clear(&au->rp.sb);
+	return rc;
 }
 
 /* 5. The rules, entry 0 checked against the pin first. */

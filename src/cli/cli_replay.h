@@ -4,8 +4,9 @@
  * same state JSON for the same entries and the same `now`: places through
  * the geometry module (geo.h), zone files read from one directory.
  *
- * Ownership: struct cli_replay owns its engine and geometry map;
- * cli_replay_release() frees both (NULL-safe on a zeroed struct).
+ * Ownership: struct cli_replay owns its engine, geometry map and
+ * signature batch; cli_replay_release() frees them (NULL-safe on a
+ * zeroed struct).
  */
 #ifndef ARMISTICE_CLI_REPLAY_H
 #define ARMISTICE_CLI_REPLAY_H
@@ -17,7 +18,9 @@
 #include "armistice/engine.h"
 #include "armistice/err.h"
 #include "armistice/geo.h"
+#include "armistice/log.h"
 #include "armistice/note.h"
+#include "armistice/sigbatch.h"
 
 /*
  * A moment as typed (--at, --now, ?at=): RFC 3339, POSIX seconds, or a
@@ -42,8 +45,10 @@ struct cli_replay {
 	 */
 	agreement_read_fn fetch;
 	void *fetch_ctx;
-	struct cli_at at; /* a date to resolve after entry 0 (cli_replay_set_at) */
-	int64_t asof;     /* the as-of moment, resolved; ENGINE_NO_TIME for none */
+	struct cli_at at;   /* a date to resolve after entry 0 (cli_replay_set_at) */
+	int64_t asof;       /* the as-of moment, resolved; ENGINE_NO_TIME for none */
+	bool verify;        /* the engine checks signatures */
+	struct sigbatch sb; /* cli_replay_scan(): a chunk's signatures checked ahead */
 };
 
 /*
@@ -64,6 +69,27 @@ void cli_replay_release(struct cli_replay *r);
 
 /* An agreement_read_fn (ctx = struct cli_replay): a zone file under r->zones. */
 int cli_replay_read_zone(void *ctx, const char *rel, struct buf *out, struct arm_err *e);
+
+/*
+ * log_scan() of [from, to) calling fn(ctx, ...) on each entry in order,
+ * as cli_replay_apply() or a caller's function that calls it would be;
+ * when r's engine checks signatures, the entries go by chunks whose
+ * signatures are first checked on every core (sigbatch.h,
+ * $ARMISTICE_THREADS), so fn's rules find them checked. Same result,
+ * errors included, as log_scan().
+ */
+int cli_replay_scan(struct cli_replay *r, struct log *l, uint64_t from, uint64_t to, log_scan_fn fn,
+                    void *ctx, struct arm_err *e) ARM_MUST_CHECK;
+
+/*
+ * The signatures of notes[0..n) checked on every core with the keys of
+ * r's agreement, into r->sb (a no-op when r does not check signatures or
+ * has no agreement yet). The caller applies them with
+ * sigmemo_use(&r->sb.memo) in force, and sigmemo_use(NULL) before the
+ * notes go away (sigbatch.h).
+ */
+int cli_replay_precheck(struct cli_replay *r, const uint8_t *const *notes, const size_t *lens,
+                        size_t n, struct arm_err *e) ARM_MUST_CHECK;
 
 /* A log_scan_fn (ctx = struct cli_replay) that applies each entry. */
 int cli_replay_apply(void *ctx, uint64_t index, const uint8_t *entry, size_t len,

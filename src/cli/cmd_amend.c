@@ -236,7 +236,7 @@ run(struct amend *am, struct arm_err *e)
 	}
 	if ((rc = log_open(&l, am->dir, NULL, e)) != ARM_OK ||
 	    (rc = cli_replay_init(&r, am->zones, ENGINE_NO_TIME, true, e)) != ARM_OK ||
-	    (rc = log_scan(l, 0, log_size(l), cli_replay_apply, &r, e)) != ARM_OK)
+	    (rc = cli_replay_scan(&r, l, 0, log_size(l), cli_replay_apply, &r, e)) != ARM_OK)
 		goto out;
 	if ((a = engine_agreement(r.eng)) == NULL) {
 		rc = arm_err_set(e, ARM_ENOTFOUND, "amend: log '%s' holds no agreement", am->dir);

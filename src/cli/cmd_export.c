@@ -158,6 +158,8 @@ static int
 replay(struct ex *x, struct cli_replay *r, int64_t asof, bool verify, struct arm_err *e)
 {
 	ARM_TRY(replay_init(x, r, asof, verify, e));
+	if (x->au == NULL) /* a local log: its signatures on every core first */
+		return cli_replay_scan(r, x->l, 0, x->upto, cli_replay_apply, r, e);
 	return scan_all(x, cli_replay_apply, r, e);
 }
 

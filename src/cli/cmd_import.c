@@ -32,6 +32,8 @@
 #include "armistice/log.h"
 #include "armistice/logclock.h"
 #include "armistice/note.h"
+#include "armistice/parfor.h"
+#include "armistice/sigbatch.h"
 #include "armistice/common.h"
 
 #define IMPORT_MAP_MAX 64
@@ -840,39 +842,56 @@ seen_has(const struct seen *sn, const uint8_t key[HASH_SIZE])
 	return sn->n > 0 && bsearch(key, sn->h, sn->n, sizeof(*sn->h), key_cmp) != NULL;
 }
 
+/* The row's occurred time, as the entry will carry it. */
+static int
+row_occurred(const struct agreement *ag, const struct row *rw, struct entry_time *t,
+             struct arm_err *e)
+{
+	char tz[16], occ[48];
+
+	tz_text(ag->tz_offset, tz);
+	snprintf(occ, sizeof(occ), "%sT00:00:00%s", rw->date, tz);
+	if (entry_time_parse(t, occ, strlen(occ), e) != ARM_OK) {
+		arm_err_prefix(e, "line %zu: date '%s'", rw->line, rw->date);
+		return e->rc;
+	}
+	return ARM_OK;
+}
+
+/* Whether the log already holds this row's incident (same kind, day, text). */
+static int
+row_dup(const struct agreement *ag, const struct row *rw, const struct seen *sn, bool *dup,
+        struct arm_err *e)
+{
+	struct entry_time t;
+	uint8_t key[HASH_SIZE];
+
+	ARM_TRY(row_occurred(ag, rw, &t, e));
+	incident_key(ag->kinds[rw->kind].id, t.t, rw->text, key);
+	*dup = seen_has(sn, key);
+	return ARM_OK;
+}
+
 /* Builds and signs the entry for row; appends the signed note to out. */
 static int
 sign_row(const struct import_args *a, const struct agreement *ag, const struct row *rw,
-         size_t author, uint64_t seq, int64_t now, const struct note_signer *s,
-         const struct seen *sn, bool *dup, struct buf *out, struct arm_err *e)
+         size_t author, uint64_t seq, int64_t now, const struct note_signer *s, struct buf *out,
+         struct arm_err *e)
 {
 	struct entry en;
 	struct buf text = BUF_INIT(ENTRY_MAX_SIZE);
 	const struct note_signer *sp[1] = {s};
 	const char *act;
-	char tz[16], occ[48];
 	int rc;
 
 	entry_init(&en);
-	tz_text(ag->tz_offset, tz);
-	snprintf(occ, sizeof(occ), "%sT00:00:00%s", rw->date, tz);
 	en.kind = ENTRY_INCIDENT;
 	memcpy(en.agreement, ag->id, HASH_SIZE);
 	en.seq = seq;
 	en.has_occurred = true;
 	en.has_time = true;
-	rc = entry_time_parse(&en.occurred, occ, strlen(occ), e);
-	if (rc != ARM_OK) {
-		arm_err_prefix(e, "line %zu: date '%s'", rw->line, rw->date);
+	if ((rc = row_occurred(ag, rw, &en.occurred, e)) != ARM_OK)
 		goto out;
-	}
-	{
-		uint8_t key[HASH_SIZE];
-
-		incident_key(ag->kinds[rw->kind].id, en.occurred.t, rw->text, key);
-		if ((*dup = seen_has(sn, key)))
-			goto out;
-	}
 	if (strcmp(a->when, "occurred") == 0) {
 		en.time = en.occurred;
 	} else if (strcmp(a->when, "now") == 0) {
@@ -909,6 +928,7 @@ out:
 struct batch {
 	uint8_t **notes;
 	size_t *lens;
+	size_t *row; /* the row each note was made from */
 	size_t n;
 };
 
@@ -921,7 +941,96 @@ batch_release(struct batch *b)
 		free(b->notes[i]);
 	free(b->notes);
 	free(b->lens);
+	free(b->row);
 	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Signing on every core (parfor.h): once the rows already in the log are
+ * set aside, each row's seq number is known, and the rows are independent.
+ * Note k is always row b->row[k] with seq seq0 + k, whatever the number of
+ * threads; a failure is reported for the first failing row.
+ */
+struct sign_job {
+	const struct import_args *a;
+	const struct agreement *ag;
+	const struct reader *rd;
+	const struct note_signer *ks;
+	struct batch *b;
+	size_t author;
+	uint64_t seq0;
+	int64_t now;
+	size_t bad[PARFOR_MAX_THREADS]; /* each share's first failing note, or SIZE_MAX */
+	struct arm_err err[PARFOR_MAX_THREADS];
+};
+
+static void
+sign_share(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+	struct sign_job *j = ctx;
+	size_t k;
+
+	j->bad[t] = SIZE_MAX;
+	for (k = lo; k < hi; k++) {
+		struct buf note = BUF_INIT(ENTRY_MAX_SIZE);
+		if (sign_row(j->a, j->ag, &j->rd->rows[j->b->row[k]], j->author, j->seq0 + k,
+		             j->now, j->ks, &note, &j->err[t]) != ARM_OK) {
+			buf_release(&note);
+			j->bad[t] = k;
+			return;
+		}
+		j->b->notes[k] = buf_detach(&note, &j->b->lens[k]);
+	}
+}
+
+static int
+sign_rows(const struct import_args *a, const struct agreement *ag, const struct reader *rd,
+          const struct seen *sn, size_t author, uint64_t seq0, const struct note_signer *ks,
+          struct batch *b, size_t *dups, struct arm_err *e)
+{
+	struct sign_job *j;
+	unsigned k, t;
+	size_t i;
+	int rc = ARM_OK;
+
+	for (i = 0; i < rd->nrows; i++) {
+		bool dup = false;
+		ARM_TRY(row_dup(ag, &rd->rows[i], sn, &dup, e));
+		if (dup)
+			(*dups)++;
+		else
+			b->row[b->n++] = i;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return arm_err_set(e, ARM_ENOMEM, "out of memory");
+	*j = (struct sign_job){a, ag, rd, ks, b, author, seq0, (int64_t)time(NULL), {0}, {{0}}};
+	/* A token (PKCS#11) signs one request at a time. */
+	k = parfor(b->n, ks->sk != NULL ? 0 : 1, sign_share, j);
+	for (t = 0; t < k; t++)
+		if (j->bad[t] != SIZE_MAX) {
+			*e = j->err[t];
+			rc = e->rc;
+			break;
+		}
+	free(j);
+	return rc;
+}
+
+/* Every signature of the batch checked on every core ahead of the rules. */
+static int
+precheck(const struct cli_replay *hook, const struct batch *b, struct sigbatch *sb,
+         struct arm_err *e)
+{
+	struct note_verifier *keys = NULL;
+	size_t nkeys = 0, cap = 0;
+	int rc;
+
+	rc = sigbatch_agreement_keys(engine_agreement(hook->eng), &keys, &nkeys, &cap, e);
+	if (rc == ARM_OK)
+		rc = sigbatch_run(sb, (const uint8_t *const *)b->notes, b->lens, b->n, keys, nkeys,
+		                  0, e);
+	free(keys);
+	return rc;
 }
 
 static int
@@ -1003,6 +1112,7 @@ import_incidents(const struct import_args *a)
 	struct cli_replay hook, scratch;
 	struct reader rd;
 	struct batch b;
+	struct sigbatch sb;
 	struct log *l = NULL;
 	struct log_result *res = NULL;
 	const struct agreement *ag;
@@ -1021,6 +1131,7 @@ import_incidents(const struct import_args *a)
 	memset(&scratch, 0, sizeof(scratch));
 	memset(&rd, 0, sizeof(rd));
 	memset(&b, 0, sizeof(b));
+	memset(&sb, 0, sizeof(sb));
 	memset(&map, 0, sizeof(map));
 	buf_init(&rd.text, CSV_INPUT_MAX * 2);
 	buf_init(&rd.report, 16384);
@@ -1038,7 +1149,7 @@ import_incidents(const struct import_args *a)
 		                 a->dir);
 		goto out;
 	}
-	if ((rc = log_scan(l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
+	if ((rc = cli_replay_scan(&hook, l, 0, size, cli_replay_apply, &hook, &e)) != ARM_OK ||
 	    (rc = log_scan(l, 0, size, cli_replay_apply, &scratch, &e)) != ARM_OK ||
 	    (rc = log_scan(l, 0, size, seen_add, &sn, &e)) != ARM_OK)
 		goto out;
@@ -1097,8 +1208,9 @@ import_incidents(const struct import_args *a)
 	seq0 = (uint64_t)er.entries + 1;
 	b.notes = calloc(rd.nrows + 1, sizeof(*b.notes));
 	b.lens = calloc(rd.nrows + 1, sizeof(*b.lens));
+	b.row = calloc(rd.nrows + 1, sizeof(*b.row));
 	res = calloc(rd.nrows + 1, sizeof(*res));
-	if (b.notes == NULL || b.lens == NULL || res == NULL) {
+	if (b.notes == NULL || b.lens == NULL || b.row == NULL || res == NULL) {
 		rc = arm_err_set(&e, ARM_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1114,34 +1226,28 @@ import_incidents(const struct import_args *a)
 		if (rc != ARM_OK)
 			goto out;
 	}
-	for (i = 0; i < rd.nrows; i++) {
-		struct buf note = BUF_INIT(ENTRY_MAX_SIZE);
-		bool dup = false;
-
-		rc = sign_row(a, ag, &rd.rows[i], author, seq0 + b.n, (int64_t)time(NULL), &ks, &sn,
-		              &dup, &note, &e);
-		if (rc == ARM_OK && dup) {
-			buf_release(&note);
-			dups++;
-			continue;
-		}
-		if (rc == ARM_OK)
-			rc = engine_apply_note(scratch.eng, size0 + b.n, note.data, note.len, &e);
+	if ((rc = sign_rows(a, ag, &rd, &sn, author, seq0, &ks, &b, &dups, &e)) != ARM_OK)
+		goto out;
+	for (i = 0; i < b.n; i++) {
+		/* The dry run: the rules, in order, on the scratch engine. */
+		rc = engine_apply_note(scratch.eng, size0 + i, b.notes[i], b.lens[i], &e);
 		if (rc != ARM_OK) {
-			buf_release(&note);
-			if (strncmp(e.msg, "line ", 5) != 0)
-				arm_err_prefix(&e, "line %zu", rd.rows[i].line);
+			arm_err_prefix(&e, "line %zu", rd.rows[b.row[i]].line);
 			goto out;
 		}
-		b.notes[b.n] = buf_detach(&note, &b.lens[b.n]);
-		b.n++;
-		if (bar && (i % 512 == 0 || i + 1 == rd.nrows))
-			progress(i + 1, rd.nrows);
+		if (bar && (i % 512 == 0 || i + 1 == b.n))
+			progress(i + 1, b.n);
 	}
 	if (bar)
 		fputs(rd.nrows > 0 ? "\n" : "", stderr);
 	if (!a->dry_run && b.n > 0) {
-		rc = log_append_many(l, (const uint8_t *const *)b.notes, b.lens, b.n, res, &e);
+		rc = precheck(&hook, &b, &sb, &e);
+		if (rc == ARM_OK) {
+			sigmemo_use(&sb.memo);
+			rc = log_append_many(l, (const uint8_t *const *)b.notes, b.lens, b.n, res,
+			                     &e);
+			sigmemo_use(NULL);
+		}
 		for (i = 0; rc == ARM_OK && i < b.n; i++)
 			if (res[i].err.rc != ARM_OK || res[i].dup) {
 				/* The dry run passed, so only a concurrent writer gets here. */
@@ -1164,6 +1270,7 @@ out:
 	log_close(l);
 	free(res);
 	batch_release(&b);
+	sigbatch_release(&sb);
 	reader_release(&rd);
 	importmap_release(&map);
 	free(sn.h);

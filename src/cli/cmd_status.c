@@ -339,7 +339,7 @@ load(struct view *v, struct arm_err *e)
 		fprintf(stderr, "armistice: replaying %llu entries\n", (unsigned long long)upto);
 	if (upto == 0)
 		return arm_err_set(e, ARM_ENOTFOUND, "log '%s' holds no agreement yet", v->dir);
-	ARM_TRY(log_scan(v->l, 0, upto, scan_apply, v, e));
+	ARM_TRY(cli_replay_scan(&v->r, v->l, 0, upto, scan_apply, v, e));
 	day_tz = engine_agreement(v->r.eng)->tz_offset;
 	v->at = v->r.asof;
 	/* now: --now, else the --at moment, else the clock; a date ends in the agreement's zone. */

@@ -46,6 +46,11 @@ static const char *const key_names[K_COUNT] = {
     "quantity", "value",     "unit",   "zone",     "reason", "evidence",   "text",
 };
 
+/* strlen(key_names[k]), for the lookup of every line's key. */
+static const unsigned char key_lens[K_COUNT] = {4, 9, 6, 3, 4, 10, 8, 7, 6, 4, 8,
+                                                3, 3, 5, 8, 5, 4,  4, 6, 8, 4};
+_Static_assert(sizeof(key_lens) == K_COUNT, "one length per key");
+
 #define BIT(k) (1u << (k))
 #define REPEATABLE (BIT(K_ZONE) | BIT(K_REASON) | BIT(K_EVIDENCE))
 #define BASE (BIT(K_KIND) | BIT(K_AGREEMENT) | BIT(K_AUTHOR) | BIT(K_SEQ) | BIT(K_TIME))
@@ -714,7 +719,8 @@ parse_line(struct entry *en, const char *p, const char *nl, size_t lineno, struc
 		FAIL("syntax", "line is not \"key: value\"", lineno);
 	klen = (size_t)(colon - p);
 	for (k = 0; k < K_COUNT; k++)
-		if (strlen(key_names[k]) == klen && memcmp(key_names[k], p, klen) == 0)
+		if (key_lens[k] == klen && key_names[k][0] == p[0] &&
+		    memcmp(key_names[k], p, klen) == 0)
 			break;
 	if (k == K_COUNT)
 		FAIL("unknown-key", "\"%.*s\" is not an entry key", lineno,

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "armistice/logclock.h"
 #include "armistice/logidx.h"
 #include "armistice/merkle.h"
+#include "armistice/parfor.h"
 #include "armistice/note.h"
 #include "armistice/store.h"
 #include "armistice/tiles.h"
@@ -41,6 +43,8 @@ struct add_slot {
 	struct log_result res;
 	int rc; /* the batch's fate */
 	bool done;
+	bool lead; /* handed the leader's role (hand_over) */
+	sem_t sem; /* posted when done or lead is set */
 };
 
 struct log {
@@ -61,7 +65,6 @@ struct log {
 	pthread_mutex_t seq;    /* one batch (or publish of the log) at a time */
 	pthread_mutex_t pub_mu; /* one publish at a time */
 	pthread_mutex_t mu;     /* the fields below */
-	pthread_cond_t cv;      /* a batch is done (followers wait here) */
 	pthread_cond_t cv_pool; /* the pool grew (the leader waits here) */
 	uint64_t size;          /* committed */
 	uint8_t root[HASH_SIZE];
@@ -73,6 +76,8 @@ struct log {
 	struct add_slot **pool;
 	size_t npool, cappool;
 	bool leader;
+	size_t want; /* the pool size the leader waits for (leader_wait) */
+	size_t last; /* entries in the last group batch: the load's measure */
 };
 
 /* ---------------------------------------------------------------- */
@@ -367,7 +372,6 @@ log_close(struct log *l)
 	pthread_mutex_destroy(&l->seq);
 	pthread_mutex_destroy(&l->pub_mu);
 	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv);
 	pthread_cond_destroy(&l->cv_pool);
 	free(l->dir);
 	free(l);
@@ -685,7 +689,6 @@ log_open(struct log **out, const char *dir, const struct log_opts *opts, struct 
 	pthread_mutex_init(&l->seq, NULL);
 	pthread_mutex_init(&l->pub_mu, NULL);
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	pthread_cond_init(&l->cv_pool, NULL);
 	if (l->opts.store != NULL) {
 		l->st = l->opts.store;
@@ -1367,11 +1370,13 @@ log_append_many(struct log *l, const uint8_t *const *entries, const size_t *lens
 }
 
 /*
- * The leader's wait before it commits the pool: while entries keep coming
- * (the pool grew in the last millisecond), up to batch_ms in all, and
- * never past batch_max entries. A lone caller pays about a millisecond;
- * callers that arrive while a commit is running are already pooled when
- * it ends and go in the next batch at once.
+ * The leader's wait before it commits the pool. The batch size adapts to
+ * the load: the callers of the last batch are expected back (a server's
+ * submitters, each with its next entry), so the leader waits for as many
+ * as that batch had, and is woken once, by the caller that completes
+ * that number, instead of by every arrival. It commits earlier when the
+ * pool stops growing for a millisecond (the load fell), at batch_max,
+ * and at batch_ms in all. A lone caller (last batch of one) pays nothing.
  */
 static void
 leader_wait(struct log *l)
@@ -1380,7 +1385,8 @@ leader_wait(struct log *l)
 	unsigned waited = 0;
 	size_t before;
 
-	while (l->npool < l->opts.batch_max && waited < l->opts.batch_ms) {
+	l->want = l->last < 1 ? 1 : l->last > l->opts.batch_max ? l->opts.batch_max : l->last;
+	while (l->npool < l->want && waited < l->opts.batch_ms) {
 		before = l->npool;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 1000000L;
@@ -1388,13 +1394,108 @@ leader_wait(struct log *l)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (l->npool < l->opts.batch_max &&
+		while (l->npool < l->want &&
 		       pthread_cond_timedwait(&l->cv_pool, &l->mu, &until) != ETIMEDOUT)
 			;
 		waited++;
 		if (l->npool == before)
 			break;
 	}
+	l->want = 0;
+}
+
+/*
+ * The end of a leader's term (l->mu held): the next pooled caller leads
+ * (woken alone, l->leader stays set so no arrival takes over), or, with
+ * the pool empty, the next arrival does.
+ */
+static void
+hand_over(struct log *l)
+{
+	if (l->npool == 0) {
+		l->leader = false;
+		return;
+	}
+	l->pool[0]->lead = true;
+	sem_post(&l->pool[0]->sem);
+}
+
+/*
+ * One batch by the leader (l->mu held on entry and return): up to
+ * LOG_BATCH_ENTRIES pooled entries committed, each caller's result set and
+ * the caller woken on its own semaphore, so that only the callers of this
+ * batch wake, without a herd on l->mu.
+ */
+static int
+lead_batch(struct log *l, struct add_slot *me)
+{
+	struct add_slot **take;
+	const uint8_t **ents;
+	size_t *lens, m, i;
+	struct log_result *res;
+	struct arm_err be;
+	int rc;
+
+	leader_wait(l);
+	m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
+	/* Callers that came during the wait count as load too. */
+	l->last = l->npool;
+	take = malloc(m * sizeof(*take));
+	ents = malloc(m * sizeof(*ents));
+	lens = malloc(m * sizeof(*lens));
+	res = calloc(m, sizeof(*res));
+	if (take == NULL || ents == NULL || lens == NULL || res == NULL) {
+		free(take);
+		free(ents);
+		free(lens);
+		free(res);
+		for (i = 0; i < l->npool; i++)
+			if (l->pool[i] == me) {
+				memmove(l->pool + i, l->pool + i + 1,
+				        (l->npool - i - 1) * sizeof(*l->pool));
+				l->npool--;
+				break;
+			}
+		hand_over(l);
+		return ARM_ENOMEM;
+	}
+	memcpy(take, l->pool, m * sizeof(*take));
+	memmove(l->pool, l->pool + m, (l->npool - m) * sizeof(*l->pool));
+	l->npool -= m;
+	unlock(&l->mu);
+	for (i = 0; i < m; i++) {
+		ents[i] = take[i]->entry;
+		lens[i] = take[i]->len;
+	}
+	arm_err_clear(&be);
+	lock(&l->seq);
+	rc = commit_batch(l, ents, lens, m, res, &be);
+	unlock(&l->seq);
+	lock(&l->mu);
+	for (i = 0; i < m; i++) {
+		struct add_slot *x = take[i];
+		x->res = res[i];
+		if (rc != ARM_OK && res[i].err.rc == ARM_OK)
+			x->res.err = be;
+		x->done = true;
+	}
+	if (me->done)
+		hand_over(l);
+	/*
+	 * Woken outside the mutex: a caller whose entry is done returns
+	 * without taking it (its semaphore orders the reads), so the wake-ups
+	 * neither wait for this loop's end nor pile up on l->mu.
+	 */
+	unlock(&l->mu);
+	for (i = 0; i < m; i++)
+		if (take[i] != me)
+			sem_post(&take[i]->sem); /* gone once posted: not touched again */
+	lock(&l->mu);
+	free(take);
+	free(ents);
+	free(lens);
+	free(res);
+	return ARM_OK;
 }
 
 int
@@ -1406,84 +1507,43 @@ log_add(struct log *l, const uint8_t *entry, size_t len, uint64_t *index, bool *
 	memset(&me, 0, sizeof(me));
 	me.entry = entry;
 	me.len = len;
+	if (sem_init(&me.sem, 0, 0) != 0)
+		return arm_err_set(e, ARM_EIO, "cannot make a semaphore to wait for a batch");
 	lock(&l->mu);
 	if (l->npool == l->cappool) {
 		size_t nc = l->cappool ? l->cappool * 2 : 64;
 		struct add_slot **np = realloc(l->pool, nc * sizeof(*np));
 		if (np == NULL) {
 			unlock(&l->mu);
+			sem_destroy(&me.sem);
 			return arm_err_set(e, ARM_ENOMEM, "out of memory queueing an entry");
 		}
 		l->pool = np;
 		l->cappool = nc;
 	}
 	l->pool[l->npool++] = &me;
-	if (l->leader)
+	if (l->leader && l->npool == l->want)
 		pthread_cond_signal(&l->cv_pool); /* only the leader waits for the pool */
+	if (l->leader) {
+		/* Woken when the entry is done, or to lead the next batch. */
+		unlock(&l->mu);
+		while (sem_wait(&me.sem) != 0 && errno == EINTR)
+			;
+		if (me.done)
+			goto done; /* set before the post, which orders it */
+		lock(&l->mu);
+	}
 	while (!me.done) {
-		if (!l->leader) {
-			struct add_slot **take;
-			const uint8_t **ents;
-			size_t *lens, m, i;
-			struct log_result *res;
-			struct arm_err be;
-			int rc = ARM_OK;
-
-			l->leader = true;
-			leader_wait(l);
-			m = l->npool > LOG_BATCH_ENTRIES ? LOG_BATCH_ENTRIES : l->npool;
-			take = malloc(m * sizeof(*take));
-			ents = malloc(m * sizeof(*ents));
-			lens = malloc(m * sizeof(*lens));
-			res = calloc(m, sizeof(*res));
-			if (take == NULL || ents == NULL || lens == NULL || res == NULL) {
-				free(take);
-				free(ents);
-				free(lens);
-				free(res);
-				for (i = 0; i < l->npool; i++)
-					if (l->pool[i] == &me) {
-						memmove(l->pool + i, l->pool + i + 1,
-						        (l->npool - i - 1) * sizeof(*l->pool));
-						l->npool--;
-						break;
-					}
-				l->leader = false;
-				pthread_cond_broadcast(&l->cv);
-				unlock(&l->mu);
-				return arm_err_set(e, ARM_ENOMEM,
-				                   "out of memory committing a batch");
-			}
-			memcpy(take, l->pool, m * sizeof(*take));
-			memmove(l->pool, l->pool + m, (l->npool - m) * sizeof(*l->pool));
-			l->npool -= m;
+		l->leader = true;
+		if (lead_batch(l, &me) != ARM_OK) {
 			unlock(&l->mu);
-			for (i = 0; i < m; i++) {
-				ents[i] = take[i]->entry;
-				lens[i] = take[i]->len;
-			}
-			arm_err_clear(&be);
-			lock(&l->seq);
-			rc = commit_batch(l, ents, lens, m, res, &be);
-			unlock(&l->seq);
-			lock(&l->mu);
-			for (i = 0; i < m; i++) {
-				take[i]->res = res[i];
-				if (rc != ARM_OK && res[i].err.rc == ARM_OK)
-					take[i]->res.err = be;
-				take[i]->done = true;
-			}
-			l->leader = false;
-			pthread_cond_broadcast(&l->cv);
-			free(take);
-			free(ents);
-			free(lens);
-			free(res);
-		} else {
-			pthread_cond_wait(&l->cv, &l->mu);
+			sem_destroy(&me.sem);
+			return arm_err_set(e, ARM_ENOMEM, "out of memory committing a batch");
 		}
 	}
 	unlock(&l->mu);
+done:
+	sem_destroy(&me.sem);
 	if (me.res.err.rc != ARM_OK) {
 		if (e != NULL)
 			*e = me.res.err;
@@ -2096,6 +2156,83 @@ audit_push(struct audit *a, int level, const uint8_t h[HASH_SIZE], struct arm_er
 	return audit_push(a, level + 1, up, e);
 }
 
+/* A full level-0 tile whose leaves and root were computed ahead (audit_hash). */
+static int
+audit_push_tile0(struct audit *a, const uint8_t (*leaves)[HASH_SIZE], const uint8_t root[HASH_SIZE],
+                 struct arm_err *e)
+{
+	memcpy(a->lvl[0], leaves, TILE_WIDTH * HASH_SIZE);
+	a->cnt[0] = TILE_WIDTH;
+	ARM_TRY(audit_tile(a, 0, a->tn[0], TILE_WIDTH, e));
+	a->cnt[0] = 0;
+	a->tn[0]++;
+	return audit_push(a, 1, root, e);
+}
+
+/*
+ * The audit reads AUDIT_GROUP bundles, then hashes their leaves and each
+ * full bundle's level-0 tile root on every core (parfor.h): the entries
+ * are independent, and these hashes are most of an audit's work (issue
+ * 12 item 5). What depends on order (the right edge, the tiles above,
+ * the checks) stays on this thread, in entry order.
+ */
+#define AUDIT_GROUP 64
+
+struct audit_bundle {
+	struct buf b;
+	struct bundle_entry ent[TILE_WIDTH];
+	unsigned w;
+	char path[TILE_PATH_MAX];
+	uint8_t leaves[TILE_WIDTH][HASH_SIZE];
+	uint8_t root[HASH_SIZE]; /* of the level-0 tile, when w is TILE_WIDTH */
+};
+
+static void
+audit_hash(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+	struct audit_bundle *g = ctx;
+	size_t j;
+	unsigned i;
+
+	(void)t;
+	for (j = lo; j < hi; j++) {
+		for (i = 0; i < g[j].w; i++)
+			hash_leaf(g[j].leaves[i], g[j].ent[i].data, g[j].ent[i].len);
+		if (g[j].w == TILE_WIDTH)
+			tile_root(g[j].leaves, g[j].root);
+	}
+}
+
+/* Reads and parses bundles from n on, up to AUDIT_GROUP; *got of them. */
+static int
+audit_read(struct log *l, uint64_t n, uint64_t S, struct audit_bundle *g, size_t *got,
+           struct arm_err *e)
+{
+	int rc;
+
+	for (*got = 0; *got < AUDIT_GROUP && (n + *got) * TILE_WIDTH < S; (*got)++) {
+		struct audit_bundle *x = &g[*got];
+		struct tile t;
+		uint64_t k = n + *got;
+		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, k, S, true, &t, x->path, &x->b, e)) !=
+		    ARM_OK) {
+			if (rc == ARM_ENOTFOUND)
+				arm_err_set(e, ARM_ENOTFOUND,
+				            "log '%s': entry bundle '%s' is missing", l->dir,
+				            x->path);
+			return rc;
+		}
+		if ((rc = bundle_parse(x->b.data, x->b.len, t.width, x->ent, e)) != ARM_OK) {
+			arm_err_prefix(
+			    e, "log '%s': entry bundle '%s' (entries %" PRIu64 "-%" PRIu64 ")",
+			    l->dir, x->path, k * TILE_WIDTH, k * TILE_WIDTH + t.width - 1);
+			return rc;
+		}
+		x->w = t.width;
+	}
+	return ARM_OK;
+}
+
 static void
 hex8(char out[17], const uint8_t h[HASH_SIZE])
 {
@@ -2106,6 +2243,52 @@ hex8(char out[17], const uint8_t h[HASH_SIZE])
 	out[16] = '\0';
 }
 
+/*
+ * One bundle's leaves (hashed by audit_hash) into the right edge and the
+ * tiles, in entry order, with each check whose size falls in it.
+ */
+static int
+audit_bundle_check(struct audit *a, const struct audit_bundle *x, uint64_t n,
+                   struct merkle_edge *edge, const uint64_t *checks_at,
+                   const uint8_t *const *checks_root, const char *const *checks_what,
+                   unsigned nchecks, struct log_verify_report *r, struct arm_err *e)
+{
+	uint8_t root[HASH_SIZE];
+	bool whole = x->w == TILE_WIDTH;
+	unsigned i, c;
+
+	r->bundles++;
+	/* A check inside the bundle needs the edge leaf by leaf there. */
+	for (c = 0; c < nchecks; c++)
+		if (checks_at[c] > edge->size && checks_at[c] < edge->size + x->w)
+			whole = false;
+	for (i = 0; i < (whole ? 1u : x->w); i++) {
+		if (whole) {
+			merkle_edge_push_subtree(edge, x->root, 8);
+			r->entries += TILE_WIDTH;
+		} else {
+			merkle_edge_push(edge, x->leaves[i]);
+			r->entries++;
+		}
+		for (c = 0; c < nchecks; c++) {
+			if (edge->size != checks_at[c])
+				continue;
+			merkle_edge_root(edge, root);
+			if (memcmp(root, checks_root[c], HASH_SIZE) != 0)
+				return arm_err_set(
+				    e, ARM_EVERIFY,
+				    "log '%s' is not consistent with %s: its first %" PRIu64
+				    " entries do not give that checkpoint's root",
+				    a->l->dir, checks_what[c], checks_at[c]);
+		}
+	}
+	if (x->w == TILE_WIDTH)
+		return audit_push_tile0(a, (const uint8_t(*)[HASH_SIZE])x->leaves, x->root, e);
+	for (i = 0; i < x->w; i++)
+		ARM_TRY(audit_push(a, 0, x->leaves[i], e));
+	return audit_tile(a, 0, n, x->w, e);
+}
+
 int
 log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_report *r,
            struct arm_err *e)
@@ -2113,8 +2296,8 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	struct log_verify_opts none = {0};
 	const struct note_verifier *key;
 	struct buf pubb = BUF_INIT(CKPT_NOTE_MAX), comb = BUF_INIT(CKPT_NOTE_MAX);
-	struct buf bb = BUF_INIT(SIZE_MAX);
-	struct bundle_entry *ent = NULL;
+	struct audit_bundle *grp = NULL;
+	size_t ng = 0, j;
 	struct audit a;
 	struct merkle_edge *edge = NULL;
 	struct ckpt pub = {0}, com = {0}, since = {0}, *target;
@@ -2124,7 +2307,6 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	const char *checks_what[2];
 	unsigned nchecks = 0, lv;
 	uint8_t root[HASH_SIZE];
-	char path[TILE_PATH_MAX];
 	int rc;
 
 	if (o == NULL)
@@ -2191,53 +2373,34 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	a.l = l;
 	a.size = S;
 	if ((a.lvl = malloc(64 * sizeof(*a.lvl))) == NULL ||
-	    (ent = malloc(256 * sizeof(*ent))) == NULL || (edge = malloc(sizeof(*edge))) == NULL) {
+	    (grp = calloc(AUDIT_GROUP, sizeof(*grp))) == NULL ||
+	    (edge = malloc(sizeof(*edge))) == NULL) {
 		rc = arm_err_set(e, ARM_ENOMEM, "out of memory verifying log '%s'", l->dir);
 		goto out;
 	}
+	for (j = 0; j < AUDIT_GROUP; j++)
+		buf_init(&grp[j].b, SIZE_MAX);
 	merkle_edge_init(edge);
-	for (n = 0; n * TILE_WIDTH < S; n++) {
-		struct tile t;
-		unsigned i, c;
-		if ((rc = read_tile_at(l, TILE_LEVEL_ENTRIES, n, S, true, &t, path, &bb, e)) !=
-		    ARM_OK) {
-			if (rc == ARM_ENOTFOUND)
-				arm_err_set(e, ARM_ENOTFOUND,
-				            "log '%s': entry bundle '%s' is missing", l->dir, path);
-			goto out;
-		}
-		if ((rc = bundle_parse(bb.data, bb.len, t.width, ent, e)) != ARM_OK) {
-			arm_err_prefix(
-			    e, "log '%s': entry bundle '%s' (entries %" PRIu64 "-%" PRIu64 ")",
-			    l->dir, path, n * TILE_WIDTH, n * TILE_WIDTH + t.width - 1);
-			goto out;
-		}
-		r->bundles++;
-		for (i = 0; i < t.width; i++) {
-			uint8_t h[HASH_SIZE];
-			hash_leaf(h, ent[i].data, ent[i].len);
-			merkle_edge_push(edge, h);
-			r->entries++;
-			for (c = 0; c < nchecks; c++) {
-				if (edge->size != checks_at[c])
-					continue;
-				merkle_edge_root(edge, root);
-				if (memcmp(root, checks_root[c], HASH_SIZE) != 0) {
-					rc = arm_err_set(
-					    e, ARM_EVERIFY,
-					    "log '%s' is not consistent with %s: its first %" PRIu64
-					    " entries do not give that checkpoint's root",
-					    l->dir, checks_what[c], checks_at[c]);
-					goto out;
-				}
-			}
-			if ((rc = audit_push(&a, 0, h, e)) != ARM_OK)
+	for (n = 0; n * TILE_WIDTH < S; n += ng) {
+		struct arm_err re = {ARM_OK, ""};
+		size_t k;
+		/* A read error is reported after the bundles before it are checked. */
+		int rrc = audit_read(l, n, S, grp, &ng, &re);
+		parfor(ng, 0, audit_hash, grp);
+		for (k = 0; k < ng; k++) {
+			if ((rc = audit_bundle_check(&a, &grp[k], n + k, edge, checks_at,
+			                             checks_root, checks_what, nchecks, r, e)) !=
+			    ARM_OK)
 				goto out;
+			if (o->progress != NULL)
+				o->progress(o->progress_ctx, r->entries, S);
 		}
-		if (t.width < TILE_WIDTH && (rc = audit_tile(&a, 0, n, t.width, e)) != ARM_OK)
+		if (rrc != ARM_OK) {
+			if (e != NULL)
+				*e = re;
+			rc = rrc;
 			goto out;
-		if (o->progress != NULL)
-			o->progress(o->progress_ctx, r->entries, S);
+		}
 	}
 	/* The partial tiles above level 0 at the right edge. */
 	for (lv = 1; lv < 64; lv++)
@@ -2306,10 +2469,11 @@ log_verify(struct log *l, const struct log_verify_opts *o, struct log_verify_rep
 	}
 out:
 	free(a.lvl);
-	free(ent);
+	for (j = 0; grp != NULL && j < AUDIT_GROUP; j++)
+		buf_release(&grp[j].b);
+	free(grp);
 	free(edge);
 	buf_release(&a.tb);
-	buf_release(&bb);
 	buf_release(&pubb);
 	buf_release(&comb);
 	return rc;

@@ -358,10 +358,16 @@ merkle_edge_init(struct merkle_edge *m)
 void
 merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE])
 {
-	uint8_t c[HASH_SIZE];
-	uint64_t s = m->size;
+	merkle_edge_push_subtree(m, leaf, 0); /* a leaf is a subtree of height 0 */
+}
 
-	memcpy(c, leaf, HASH_SIZE);
+void
+merkle_edge_push_subtree(struct merkle_edge *m, const uint8_t root[HASH_SIZE], unsigned height)
+{
+	uint8_t c[HASH_SIZE];
+	uint64_t s = m->size >> height;
+
+	memcpy(c, root, HASH_SIZE);
 	while (s & 1) {
 		hash_node(c, m->h[m->n - 1], c);
 		m->n--;
@@ -369,7 +375,7 @@ merkle_edge_push(struct merkle_edge *m, const uint8_t leaf[HASH_SIZE])
 	}
 	memcpy(m->h[m->n], c, HASH_SIZE);
 	m->n++;
-	m->size++;
+	m->size += (uint64_t)1 << height;
 }
 
 void

@@ -144,6 +144,27 @@ text_place(const uint8_t *p, size_t i, size_t *line, size_t *col)
 	}
 }
 
+/*
+ * Eight bytes at once: true if each is printable ASCII (0x20 to 0x7f) or
+ * a newline, the same bytes as text_plain[]. Per byte b below 0x80,
+ * (b & 0x7f) + 0x60 carries into the top bit exactly when b >= 0x20, and
+ * ((b ^ 0x0a) & 0x7f) + 0x7f exactly when b is not a newline.
+ */
+static bool
+text_plain8(const uint8_t *p)
+{
+	const uint64_t hi = 0x8080808080808080ull, lo7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t w, ge20, notnl, z;
+
+	memcpy(&w, p, sizeof(w));
+	if (w & hi)
+		return false; /* a byte of a multibyte sequence: the slow path */
+	ge20 = ((w & lo7) + 0x6060606060606060ull) & hi;
+	z = w ^ 0x0a0a0a0a0a0a0a0aull;
+	notnl = ((z & lo7) + lo7) & hi;
+	return (ge20 | (~notnl & hi)) == hi;
+}
+
 static int
 text_check(const uint8_t *p, size_t n, const char *what, struct arm_err *e)
 {
@@ -158,6 +179,10 @@ text_check(const uint8_t *p, size_t n, const char *what, struct arm_err *e)
 		const char *why = "";
 		size_t k;
 
+		if (i + 8 <= n && text_plain8(p + i)) {
+			i += 8;
+			continue;
+		}
 		if (text_plain[p[i]]) {
 			i++;
 			continue;
@@ -401,22 +426,24 @@ note_parse(struct note *n, const uint8_t *msg, size_t len, size_t max, struct ar
 	memcpy(n->text, msg, split + 1);
 	n->text[split + 1] = '\0';
 	n->text_len = split + 1;
-	/* Line numbers count from the note's first line, for the error text. */
-	lineno = 1;
-	for (i = 0; i < split + 2; i++)
-		lineno += msg[i] == '\n';
 	start = 0;
 	for (i = 0; i < siglen; i++) {
 		if (sigs[i] != '\n')
 			continue;
-		rc = parse_sig_line(&n->sigs[n->nsigs], (const char *)sigs + start, i - start,
-		                    lineno, split + 2 + start, e);
+		rc = parse_sig_line(&n->sigs[n->nsigs], (const char *)sigs + start, i - start, 0,
+		                    split + 2 + start, NULL);
 		if (rc != ARM_OK) {
+			/* Line numbers count from the note's first line, for the error only. */
+			size_t j;
+			lineno = 1;
+			for (j = 0; j < split + 2 + start; j++)
+				lineno += msg[j] == '\n';
+			rc = parse_sig_line(&n->sigs[n->nsigs], (const char *)sigs + start,
+			                    i - start, lineno, split + 2 + start, e);
 			note_release(n);
 			return rc;
 		}
 		n->nsigs++;
-		lineno++;
 		start = i + 1;
 	}
 	return ARM_OK;

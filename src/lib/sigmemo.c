@@ -18,6 +18,7 @@ void
 sigmemo_release(struct sigmemo *m)
 {
 	free(m->v);
+	free(m->slot);
 	sigmemo_init(m);
 }
 
@@ -25,6 +26,54 @@ void
 sigmemo_clear(struct sigmemo *m)
 {
 	m->n = 0;
+	m->nindexed = 0;
+}
+
+/* An Ed25519 signature starts with R, a curve point of a secret nonce: uniform enough. */
+static size_t
+sig_slot(const uint8_t *sig, size_t nslot)
+{
+	uint64_t h;
+
+	memcpy(&h, sig, sizeof(h));
+	return (size_t)(h ^ (h >> 29)) & (nslot - 1);
+}
+
+bool
+sigmemo_index(struct sigmemo *m)
+{
+	size_t want = 16, i;
+
+	m->nindexed = 0;
+	while (want < 2 * m->n)
+		want *= 2;
+	if (m->n >= UINT32_MAX / 2)
+		return false;
+	if (want > m->nslot) {
+		uint32_t *ns = realloc(m->slot, want * sizeof(*ns));
+		if (ns == NULL)
+			return false;
+		m->slot = ns;
+		m->nslot = want;
+	}
+	memset(m->slot, 0, m->nslot * sizeof(*m->slot));
+	for (i = 0; i < m->n; i++) {
+		size_t at = sig_slot(m->v[i].sig, m->nslot);
+		while (m->slot[at] != 0)
+			at = (at + 1) & (m->nslot - 1);
+		m->slot[at] = (uint32_t)(i + 1);
+	}
+	m->nindexed = m->n;
+	return true;
+}
+
+static bool
+same(const struct sigmemo_item *it, const uint8_t pk[32], const uint8_t *sig, const char *text,
+     size_t len)
+{
+	return memcmp(it->sig, sig, 8) == 0 && it->text_len == len &&
+	       memcmp(it->sig, sig, sizeof(it->sig)) == 0 &&
+	       memcmp(it->pk, pk, sizeof(it->pk)) == 0 && memcmp(it->text, text, len) == 0;
 }
 
 bool
@@ -68,15 +117,17 @@ sigmemo_known(const uint8_t pk[32], const uint8_t *sig, size_t siglen, const cha
 	const struct sigmemo *m = sigmemo_cur;
 	size_t i;
 
-	if (m == NULL || siglen != crypto_sign_BYTES)
+	if (m == NULL || siglen != crypto_sign_BYTES || m->n == 0)
 		return false;
-	/* A batch holds a few hundred: a scan on the signature's first bytes is enough. */
-	for (i = 0; i < m->n; i++) {
-		const struct sigmemo_item *it = &m->v[i];
-		if (memcmp(it->sig, sig, 8) == 0 && it->text_len == len &&
-		    memcmp(it->sig, sig, sizeof(it->sig)) == 0 &&
-		    memcmp(it->pk, pk, sizeof(it->pk)) == 0 && memcmp(it->text, text, len) == 0)
-			return true;
+	if (m->nindexed == m->n && m->slot != NULL) {
+		for (i = sig_slot(sig, m->nslot); m->slot[i] != 0; i = (i + 1) & (m->nslot - 1))
+			if (same(&m->v[m->slot[i] - 1], pk, sig, text, len))
+				return true;
+		return false;
 	}
+	/* A server's batch holds a few hundred: a scan on the signature's first bytes. */
+	for (i = 0; i < m->n; i++)
+		if (same(&m->v[i], pk, sig, text, len))
+			return true;
 	return false;
 }

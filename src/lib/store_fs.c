@@ -438,12 +438,17 @@ fs_write_batch(struct store *s, const struct store_file *files, size_t n, struct
 }
 
 /*
- * One append in three barriers: the batch's files, the commit record's
+ * One append in two barriers: the batch's files, the commit record's
  * and the checkpoint's bytes written to temporary files, the batch's
  * files renamed into place (new names beyond the commit record), and all
  * of it made durable by one syncfs(); then the commit record renamed and
- * its directory synced (the commit point); then the public checkpoint
- * renamed and its directory synced.
+ * its directory synced (the commit point, the second barrier); then the
+ * public checkpoint renamed into place, without a barrier of its own.
+ * The checkpoint is never visible before the commit record is durable,
+ * and it holds the same signed bytes as the commit record: should a
+ * crash lose its rename, the checkpoint left is an older one of the same
+ * log (still consistent), log_open() publishes the commit record again
+ * (log_publish_auto), and the next append's syncfs() makes it durable.
  */
 static int
 fs_commit(struct store *s, const struct store_file *files, size_t n, const uint8_t *rec,
@@ -480,8 +485,6 @@ fs_commit(struct store *s, const struct store_file *files, size_t n, const uint8
 			goto out;
 		}
 		pname[0] = '\0';
-		if ((rc = fsync_dirat(fs, ".", e)) != ARM_OK)
-			goto out;
 	}
 	*stage = STORE_STAGE_ALL;
 out:

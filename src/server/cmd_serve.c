@@ -423,7 +423,8 @@ serve_parse_args(int argc, char **argv, struct serve *s, struct serve_args *a)
 		case 1009: a->advertise = optarg; break;
 		case 1010:
 			if (serve_parse_long(optarg, 0, 1L << 16, &a->tile_mib) != 0)
-				return cli_usage_error("serve", "--tile-cache takes 0..65536 (MiB)");
+				return cli_usage_error("serve",
+				                       "--tile-cache takes 0..65536 (MiB)");
 			break;
 		case 'g': a->group = optarg; break;
 		case 'h': printf(serve_usage, httpd_limits_usage); return 0; /* --help */
@@ -541,8 +542,8 @@ serve_load(struct serve *s, const struct serve_args *a, struct log_opts *lo,
 	}
 	s->hook_kind = s->kind;
 	/* The rules engine of an agreement log starts from every committed entry. */
-	if (s->kind != SERVE_PLAIN &&
-	    log_scan(s->log, 0, log_size(s->log), cli_replay_apply, s->hook, e) != ARM_OK) {
+	if (s->kind != SERVE_PLAIN && cli_replay_scan(s->hook, s->log, 0, log_size(s->log),
+	                                              cli_replay_apply, s->hook, e) != ARM_OK) {
 		arm_err_prefix(e, "replaying '%s'", s->dir);
 		return e->rc;
 	}

@@ -28,7 +28,8 @@ serve_rebuild_hook(struct serve *s, struct arm_err *e)
 		free(fresh);
 		goto out;
 	}
-	if ((rc = log_scan(s->log, 0, log_size(s->log), cli_replay_apply, fresh, e)) != ARM_OK) {
+	if ((rc = cli_replay_scan(fresh, s->log, 0, log_size(s->log), cli_replay_apply, fresh,
+	                          e)) != ARM_OK) {
 		cli_replay_release(fresh);
 		free(fresh);
 		arm_err_prefix(e, "rebuilding the rules engine");

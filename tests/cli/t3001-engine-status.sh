@@ -91,3 +91,16 @@ expect_grep "graph edge from a requirement" '"gp-south" -> "jsa-demilitarize";' 
 expect_grep "graph together cluster" 'subgraph "cluster_gp-pilot"' "$T/out"
 
 expect_exit 2 "status without DIR is a usage error" "$ARM" status
+
+# Signatures checked ahead on several threads (cli_replay_scan, sigbatch.h):
+# the same answer, and a forged signature still refused, whatever the count.
+cp -r "$L" "$T/forged"
+b=$(find "$T/forged/tile/entries" -type f | sort | tail -1)
+[ -f "$b" ] && perl -0pi -e 's/(\x{e2}\x{80}\x{94} \S*nnsc \S{20})(.)/$1 . ($2 eq "A" ? "B" : "A")/e' "$b"
+for th in 1 2; do
+	expect_ok "status on $th thread(s)" env ARMISTICE_THREADS=$th "$ARM" status "$L" --json --now 2019-05-04T09:00:00+09:00
+	cp "$T/out" "$T/st$th"
+	expect_exit 1 "... a forged signature refused on $th thread(s)" env ARMISTICE_THREADS=$th "$ARM" status "$T/forged" --json
+	expect_grep "... said so" 'does not verify' "$T/err"
+done
+cmp -s "$T/st1" "$T/st2" && ok "... the same state on 1 and 2 threads" || not_ok "state differs between 1 and 2 threads"

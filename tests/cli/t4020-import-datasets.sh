@@ -109,3 +109,21 @@ if command -v script >/dev/null 2>&1; then
 else
 	ok "# SKIP script(1) is not installed: no pseudo-terminal for the progress bar"
 fi
+
+# ---- signing and checking on several threads: the same entries ----
+awk 'BEGIN { print "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,actor2,admin1,latitude,longitude,notes,source,fatalities"
+	for (i = 1; i <= 301; i++)
+		printf "KOR%d,2019-%02d-%02d,2019,Battles,Armed clash,Military Forces of North Korea (2011-),,Gyeonggi,37.9,126.6,Row %d,Bench,0\n", i, 1 + i % 12, 1 + i % 28, i }' >"$T/many.csv"
+for th in 1 3; do
+	new_log "$T/th$th"
+	expect_ok "301 rows signed and checked on $th thread(s)" env ARMISTICE_THREADS=$th "$ARM" import incidents "$T/th$th" "$T/many.csv" --map "$T/acled.map" --key "$K/demo-press.key" --time occurred --json
+	"$ARM" export "$T/th$th" --table entries --format ndjson | jq -c 'select(.kind != "clock") | [.index, .kind, .author, .digest]' >"$T/ent$th"
+done
+[ "$(wc -l <"$T/ent1")" -ge 301 ] && cmp -s "$T/ent1" "$T/ent3" && ok "... the same entries, byte for byte, whatever the thread count" ||
+	not_ok "entries differ between 1 and 3 threads: $(diff "$T/ent1" "$T/ent3" | head -5)"
+# The twin: a different file gives different entries under the same comparison.
+sed 's/Row 7,/Row 7 changed,/' "$T/many.csv" >"$T/many2.csv"
+new_log "$T/th9"
+ARMISTICE_THREADS=3 "$ARM" import incidents "$T/th9" "$T/many2.csv" --map "$T/acled.map" --key "$K/demo-press.key" --time occurred --json >/dev/null 2>&1
+"$ARM" export "$T/th9" --table entries --format ndjson | jq -c 'select(.kind != "clock") | [.index, .kind, .author, .digest]' >"$T/ent9"
+cmp -s "$T/ent1" "$T/ent9" && not_ok "the comparison cannot tell two imports apart" || ok "... and a changed row shows in the same comparison"

@@ -657,6 +657,47 @@ test_large_index_edge(void)
 	                              (const uint8_t(*)[HASH_SIZE])p, 64, &e) == ARM_EVERIFY);
 }
 
+/* A bundle's subtree pushed by its root gives the edge of its leaves pushed one by one. */
+static void
+test_edge_subtree(void)
+{
+	static uint8_t leaf[1000][HASH_SIZE];
+	struct merkle_edge one, sub, part, swapped;
+	uint8_t r1[HASH_SIZE], r2[HASH_SIZE], st[4][HASH_SIZE];
+	unsigned i, k;
+
+	for (i = 0; i < 1000; i++) {
+		uint32_t v = i;
+		hash_leaf(leaf[i], (const uint8_t *)&v, sizeof(v));
+	}
+	merkle_edge_init(&one);
+	for (i = 0; i < 1000; i++)
+		merkle_edge_push(&one, leaf[i]);
+	for (k = 0; k < 3; k++) {
+		merkle_edge_init(&part);
+		for (i = 0; i < 256; i++)
+			merkle_edge_push(&part, leaf[k * 256 + i]);
+		merkle_edge_root(&part, st[k]);
+	}
+	merkle_edge_init(&sub);
+	merkle_edge_init(&swapped);
+	for (k = 0; k < 3; k++) {
+		merkle_edge_push_subtree(&sub, st[k], 8);
+		merkle_edge_push_subtree(&swapped, st[k == 0 ? 1 : k == 1 ? 0 : 2], 8);
+	}
+	for (i = 768; i < 1000; i++) {
+		merkle_edge_push(&sub, leaf[i]);
+		merkle_edge_push(&swapped, leaf[i]);
+	}
+	CHECK(sub.size == 1000 && one.size == 1000);
+	merkle_edge_root(&one, r1);
+	merkle_edge_root(&sub, r2);
+	CHECK_EQ_MEM(r1, r2, HASH_SIZE);
+	/* The twin: the same subtrees in another order give another root. */
+	merkle_edge_root(&swapped, r2);
+	CHECK(memcmp(r1, r2, HASH_SIZE) != 0);
+}
+
 int
 main(void)
 {
@@ -671,5 +712,6 @@ main(void)
 	RUN(test_generated_inclusion);
 	RUN(test_generated_consistency);
 	RUN(test_large_index_edge);
+	RUN(test_edge_subtree);
 	return HARNESS_DONE();
 }

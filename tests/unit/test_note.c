@@ -469,6 +469,36 @@ test_generate_roundtrip(void)
 	buf_release(&vb);
 }
 
+/*
+ * The text check reads eight bytes at a time where it can: on ASCII text
+ * it must take exactly printable bytes (0x20 to 0x7f) and newlines, at
+ * every position and alignment. 200,000 random strings against the rule
+ * written out byte by byte.
+ */
+static void
+test_text_check_words(void)
+{
+	static const uint8_t alphabet[] = {'a',  ' ',  '~',  0x7f, '\n', '\t',
+	                                   0x00, 0x1f, 0x0b, 0x20, '0'};
+	uint8_t t[40];
+	unsigned r, i, bad = 0;
+
+	for (r = 0; r < 200000; r++) {
+		size_t n = 1 + randombytes_uniform(sizeof(t) - 1);
+		bool want = true, got;
+		t[n - 1] = '\n'; /* a note's text ends in a newline */
+		for (i = 0; i + 1 < n; i++) {
+			/* Mostly plain bytes, so whole plain words are common. */
+			uint32_t k = randombytes_uniform(64);
+			t[i] = alphabet[k < 5 ? k : k < 60 ? 0 : 5 + k % 6];
+			want = want && ((t[i] >= 0x20 && t[i] <= 0x7f) || t[i] == '\n');
+		}
+		got = note_text_valid((const char *)t, n, NULL) == ARM_OK;
+		bad += got != want;
+	}
+	CHECKM(bad == 0, "the word-at-a-time text check disagrees with the rule");
+}
+
 int
 main(void)
 {
@@ -482,5 +512,6 @@ main(void)
 	RUN(test_parse_accepts);
 	RUN(test_verify_rules);
 	RUN(test_generate_roundtrip);
+	RUN(test_text_check_words);
 	return HARNESS_DONE();
 }
