@@ -158,8 +158,8 @@ audit_read(struct log *l, uint64_t n, uint64_t S, struct audit_bundle *g, size_t
 		struct audit_bundle *x = &g[*got];
 		struct tile t;
 		uint64_t k = n + *got;
-		if ((rc = lg_read_tile_at(l, TILE_LEVEL_ENTRIES, k, S, true, &t, x->path, &x->b, e)) !=
-		    ARM_OK) {
+		if ((rc = lg_read_tile_at(l, TILE_LEVEL_ENTRIES, k, S, true, &t, x->path, &x->b,
+		                          e)) != ARM_OK) {
 			if (rc == ARM_ENOTFOUND)
 				arm_err_set(e, ARM_ENOTFOUND,
 				            "log '%s': entry bundle '%s' is missing", l->dir,
@@ -440,4 +440,3 @@ log_reindex(struct log *l, struct arm_err *e)
 	lg_unlock(&l->seq);
 	return rc;
 }
-

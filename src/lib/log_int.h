@@ -88,25 +88,29 @@ struct log {
 	size_t last; /* entries in the last group batch: the load's measure */
 };
 
-
 /* log.c */
 void lg_lock(pthread_mutex_t *m);
 void lg_unlock(pthread_mutex_t *m);
 int lg_tile_read_cb(void *ctx, const struct tile *t, struct buf *out, struct arm_err *e);
-int lg_read_tile_at(struct log *l, int level, uint64_t n, uint64_t size, bool exact, struct tile *t, char path[TILE_PATH_MAX], struct buf *out, struct arm_err *e);
+int lg_read_tile_at(struct log *l, int level, uint64_t n, uint64_t size, bool exact, struct tile *t,
+                    char path[TILE_PATH_MAX], struct buf *out, struct arm_err *e);
 int lg_parse_ckpt_note(const uint8_t *msg, size_t len, struct ckpt *c, struct arm_err *e);
-int lg_open_ckpt(struct log *l, const uint8_t *msg, size_t len, const struct note_verifier *key, struct ckpt *c, struct arm_err *e);
-int lg_sign_checkpoint(const struct note_signer *key, const char *origin, uint64_t size, const uint8_t root[HASH_SIZE], struct buf *out, struct arm_err *e);
+int lg_open_ckpt(struct log *l, const uint8_t *msg, size_t len, const struct note_verifier *key,
+                 struct ckpt *c, struct arm_err *e);
+int lg_sign_checkpoint(const struct note_signer *key, const char *origin, uint64_t size,
+                       const uint8_t root[HASH_SIZE], struct buf *out, struct arm_err *e);
 int lg_collect_partials(struct log *l, uint64_t from, uint64_t upto, struct arm_err *e);
 int lg_index_catch_up(struct log *l, uint64_t size, struct arm_err *e);
 int lg_load_state(struct log *l, struct arm_err *e);
 
 /* log_seq.c */
 int lg_idx_lookup(struct log *l, const uint8_t leaf[HASH_SIZE], uint64_t *index, struct arm_err *e);
-int lg_after_publish(struct log *l, uint64_t at, uint64_t prev, bool had, const struct buf *note, struct arm_err *e);
+int lg_after_publish(struct log *l, uint64_t at, uint64_t prev, bool had, const struct buf *note,
+                     struct arm_err *e);
 int lg_publish_auto(struct log *l, struct arm_err *e);
 
 /* log_read.c */
-int lg_scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn, void *ctx, struct arm_err *e);
+int lg_scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn,
+                    void *ctx, struct arm_err *e);
 
 #endif /* ARMISTICE_LOG_INT_H */

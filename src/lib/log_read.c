@@ -107,7 +107,7 @@ log_checkpoint_at(struct log *l, uint64_t size, struct buf *out, struct arm_err 
 
 int
 lg_scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_scan_fn fn, void *ctx,
-             struct arm_err *e)
+                struct arm_err *e)
 {
 	struct buf b = BUF_INIT(SIZE_MAX);
 	struct bundle_entry *ent = NULL;
@@ -122,8 +122,8 @@ lg_scan_bundles(struct log *l, uint64_t from, uint64_t to, uint64_t size, log_sc
 		return arm_err_set(e, ARM_ENOMEM, "out of memory reading bundles");
 	for (n = from / TILE_WIDTH; n * TILE_WIDTH < to; n++) {
 		uint64_t i;
-		if ((rc = lg_read_tile_at(l, TILE_LEVEL_ENTRIES, n, size, false, &t, path, &b, e)) !=
-		    ARM_OK)
+		if ((rc = lg_read_tile_at(l, TILE_LEVEL_ENTRIES, n, size, false, &t, path, &b,
+		                          e)) != ARM_OK)
 			break;
 		if ((rc = bundle_parse(b.data, b.len, t.width, ent, e)) != ARM_OK) {
 			arm_err_prefix(e, "log '%s': entry bundle '%s'", l->dir, path);
@@ -409,4 +409,3 @@ out:
 	buf_release(&extra);
 	return rc;
 }
-

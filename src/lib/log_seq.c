@@ -310,6 +310,151 @@ clock_leaf(struct log *l, uint64_t index, struct buf *out, struct arm_err *e)
 	return rc;
 }
 
+/* Where commit_batch() goes after the store's own transaction. */
+enum commit_next { NEXT_OUT, NEXT_UNDO, NEXT_INDEX };
+
+/*
+ * A store with a transaction (store_pg): files, the commit point and, unless
+ * publishing is manual, the public checkpoint in one call (store.h).
+ */
+static enum commit_next
+commit_in_store(struct log *l, const struct fileset *files, const struct buf *note, uint64_t size,
+                const uint8_t new_root[HASH_SIZE], bool *published, int *rc, struct arm_err *e)
+{
+	/* Files, commit point and (auto) publish in one store call. */
+	enum store_stage stage = STORE_STAGE_NONE;
+	bool pub = !l->opts.manual_publish, had;
+	uint64_t prev;
+
+	if (pub)
+		lg_lock(&l->pub_mu); /* no publish of an older checkpoint may overtake */
+	lg_lock(&l->mu);
+	prev = l->pub_size;
+	had = l->have_pub;
+	lg_unlock(&l->mu);
+	*rc = l->st->ops->commit(l->st, files->f, files->n, note->data, note->len,
+	                         pub ? note->data : NULL, note->len, &stage, e);
+	if (stage == STORE_STAGE_NONE || stage == STORE_STAGE_MAYBE) {
+		if (pub)
+			lg_unlock(&l->pub_mu);
+		if (stage == STORE_STAGE_MAYBE && commit_rollback(l, note) != ARM_OK)
+			return NEXT_OUT; /* the new record may stand: its files must stay */
+		return NEXT_UNDO;
+	}
+	lg_lock(&l->mu);
+	if (stage == STORE_STAGE_RECORD && pub)
+		l->pub_err = *e; /* committed; the publish is retried */
+	buf_reset(&l->commit);
+	*rc = buf_append(&l->commit, note->data, note->len, e);
+	l->size = size;
+	memcpy(l->root, new_root, HASH_SIZE);
+	lg_unlock(&l->mu);
+	if (stage == STORE_STAGE_ALL && pub) {
+		struct arm_err pe;
+		*published = true;
+		if (lg_after_publish(l, size, prev, had, note, &pe) != ARM_OK) {
+			lg_lock(&l->mu);
+			l->pub_err = pe;
+			lg_unlock(&l->mu);
+		} else {
+			lg_lock(&l->mu);
+			arm_err_clear(&l->pub_err);
+			lg_unlock(&l->mu);
+		}
+	}
+	if (pub)
+		lg_unlock(&l->pub_mu);
+	return *rc != ARM_OK ? NEXT_OUT : NEXT_INDEX;
+}
+
+/* The entries a batch keeps (batch_accept). */
+struct batch_keep {
+	uint8_t (*leaves)[HASH_SIZE];
+	struct hset *hs;
+	const uint8_t **acc;
+	size_t *acclen, *accpos;
+	struct buf *clock;
+	size_t k;
+};
+
+/*
+ * What a batch keeps, in order: its clock leaf first (logclock.h), then
+ * each entry that is not too long, not in the log or the batch already
+ * (res[i].dup with its index) and passes the rules hook (else res[i].err).
+ * leaves/acc/acclen/accpos get the kept ones, *kout how many.
+ */
+static int
+batch_accept(struct log *l, uint64_t old, const uint8_t *const *ents, const size_t *lens, size_t n,
+             const uint8_t (*hashes)[HASH_SIZE], const uint64_t *seen_at, const bool *seen,
+             struct batch_keep *bk, struct log_result *res, struct arm_err *e)
+{
+	uint8_t h[HASH_SIZE];
+	size_t i, k = 0;
+	bool clocked = false;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		long prev;
+
+		memset(&res[i], 0, sizeof(res[i]));
+		if (lens[i] > BUNDLE_ENTRY_MAX) {
+			arm_err_set(
+			    &res[i].err, ARM_ELIMIT,
+			    "entry is %zu bytes; a tlog-tiles entry bundle holds at most 65535",
+			    lens[i]);
+			continue;
+		}
+		memcpy(h, hashes[i], HASH_SIZE);
+		if (seen[i] && seen_at[i] < old) {
+			res[i].index = seen_at[i];
+			res[i].dup = true;
+			continue;
+		}
+		prev = hset_find(bk->hs, (const uint8_t(*)[HASH_SIZE])bk->leaves, h);
+		if (prev >= 0) {
+			res[i].index = old + (uint64_t)prev;
+			res[i].dup = true;
+			continue;
+		}
+		if (k == 0 && !clocked && l->opts.hooks.clock != NULL) {
+			clocked = true;
+			if ((rc = clock_leaf(l, old, bk->clock, e)) != ARM_OK)
+				return rc;
+			if (bk->clock->len > 0 && l->opts.hooks.check != NULL &&
+			    (rc = l->opts.hooks.check(l->opts.hooks.ctx, old, bk->clock->data,
+			                              bk->clock->len, e)) != ARM_OK) {
+				arm_err_prefix(e, "log clock leaf %" PRIu64, old);
+				return rc;
+			}
+			if (bk->clock->len > 0) {
+				hash_leaf(bk->leaves[0], bk->clock->data, bk->clock->len);
+				hset_add(bk->hs, (const uint8_t(*)[HASH_SIZE])bk->leaves, 0);
+				bk->acc[0] = bk->clock->data;
+				bk->acclen[0] = bk->clock->len;
+				bk->accpos[0] = SIZE_MAX;
+				k = 1;
+			}
+		}
+		if (l->opts.hooks.check != NULL) {
+			int crc = l->opts.hooks.check(l->opts.hooks.ctx, old + k, ents[i], lens[i],
+			                              &res[i].err);
+			if (crc != ARM_OK) {
+				res[i].err.rc = crc;
+				continue;
+			}
+		}
+		memcpy(bk->leaves[k], h, HASH_SIZE);
+		hset_add(bk->hs, (const uint8_t(*)[HASH_SIZE])bk->leaves, (uint32_t)k);
+		res[i].index = old + k;
+		bk->acc[k] = ents[i];
+		bk->acclen[k] = lens[i];
+		bk->accpos[k] = i;
+		k++;
+	}
+	bk->k = k;
+	return ARM_OK;
+}
+
 /*
  * One durable batch, with l->seq held: dedupe, rules, bundles and tiles,
  * write, check, sign, commit; then index, hooks and (auto) publish.
@@ -329,10 +474,10 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	struct buf note = BUF_INIT(CKPT_NOTE_MAX);
 	struct buf clock = BUF_INIT(LOGCLOCK_NOTE_MAX);
 	struct tile_reader r;
-	uint8_t old_root[HASH_SIZE], new_root[HASH_SIZE], h[HASH_SIZE];
+	uint8_t old_root[HASH_SIZE], new_root[HASH_SIZE];
 	uint64_t old;
 	size_t i, k = 0;
-	bool published = false, clocked = false;
+	bool published = false;
 	int rc = ARM_OK;
 
 	if (!l->writer || l->key == NULL)
@@ -386,63 +531,12 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 		if (rc != ARM_OK)
 			goto out;
 	}
-	for (i = 0; i < n; i++) {
-		long prev;
-
-		memset(&res[i], 0, sizeof(res[i]));
-		if (lens[i] > BUNDLE_ENTRY_MAX) {
-			arm_err_set(
-			    &res[i].err, ARM_ELIMIT,
-			    "entry is %zu bytes; a tlog-tiles entry bundle holds at most 65535",
-			    lens[i]);
-			continue;
-		}
-		memcpy(h, hashes[i], HASH_SIZE);
-		if (seen[i] && seen_at[i] < old) {
-			res[i].index = seen_at[i];
-			res[i].dup = true;
-			continue;
-		}
-		prev = hset_find(&hs, (const uint8_t(*)[HASH_SIZE])leaves, h);
-		if (prev >= 0) {
-			res[i].index = old + (uint64_t)prev;
-			res[i].dup = true;
-			continue;
-		}
-		if (k == 0 && !clocked && l->opts.hooks.clock != NULL) {
-			clocked = true;
-			if ((rc = clock_leaf(l, old, &clock, e)) != ARM_OK)
-				goto out;
-			if (clock.len > 0 && l->opts.hooks.check != NULL &&
-			    (rc = l->opts.hooks.check(l->opts.hooks.ctx, old, clock.data, clock.len,
-			                              e)) != ARM_OK) {
-				arm_err_prefix(e, "log clock leaf %" PRIu64, old);
-				goto out;
-			}
-			if (clock.len > 0) {
-				hash_leaf(leaves[0], clock.data, clock.len);
-				hset_add(&hs, (const uint8_t(*)[HASH_SIZE])leaves, 0);
-				acc[0] = clock.data;
-				acclen[0] = clock.len;
-				accpos[0] = SIZE_MAX;
-				k = 1;
-			}
-		}
-		if (l->opts.hooks.check != NULL) {
-			int crc = l->opts.hooks.check(l->opts.hooks.ctx, old + k, ents[i], lens[i],
-			                              &res[i].err);
-			if (crc != ARM_OK) {
-				res[i].err.rc = crc;
-				continue;
-			}
-		}
-		memcpy(leaves[k], h, HASH_SIZE);
-		hset_add(&hs, (const uint8_t(*)[HASH_SIZE])leaves, (uint32_t)k);
-		res[i].index = old + k;
-		acc[k] = ents[i];
-		acclen[k] = lens[i];
-		accpos[k] = i;
-		k++;
+	{
+		struct batch_keep bk = {leaves, &hs, acc, acclen, accpos, &clock, 0};
+		if ((rc = batch_accept(l, old, ents, lens, n, (const uint8_t(*)[HASH_SIZE])hashes,
+		                       seen_at, seen, &bk, res, e)) != ARM_OK)
+			goto out;
+		k = bk.k;
 	}
 	if (k == 1 && clock.len > 0) {
 		/* Every entry was refused: no batch of a clock alone. */
@@ -463,52 +557,11 @@ commit_batch(struct log *l, const uint8_t *const *ents, const size_t *lens, size
 	if ((rc = lg_sign_checkpoint(l->key, l->cfg.origin, old + k, new_root, &note, e)) != ARM_OK)
 		goto out;
 	if (l->st->ops->commit != NULL) {
-		/* Files, commit point and (auto) publish in one store call. */
-		enum store_stage stage = STORE_STAGE_NONE;
-		bool pub = !l->opts.manual_publish, had;
-		uint64_t prev;
-
-		if (pub)
-			lg_lock(&l->pub_mu); /* no publish of an older checkpoint may overtake */
-		lg_lock(&l->mu);
-		prev = l->pub_size;
-		had = l->have_pub;
-		lg_unlock(&l->mu);
-		rc = l->st->ops->commit(l->st, files.f, files.n, note.data, note.len,
-		                        pub ? note.data : NULL, note.len, &stage, e);
-		if (stage == STORE_STAGE_NONE || stage == STORE_STAGE_MAYBE) {
-			if (pub)
-				lg_unlock(&l->pub_mu);
-			if (stage == STORE_STAGE_MAYBE && commit_rollback(l, &note) != ARM_OK)
-				goto out; /* the new record may stand: its files must stay */
-			goto undo;
+		switch (commit_in_store(l, &files, &note, old + k, new_root, &published, &rc, e)) {
+		case NEXT_OUT: goto out;
+		case NEXT_UNDO: goto undo;
+		case NEXT_INDEX: goto index;
 		}
-		lg_lock(&l->mu);
-		if (stage == STORE_STAGE_RECORD && pub)
-			l->pub_err = *e; /* committed; the publish is retried */
-		buf_reset(&l->commit);
-		rc = buf_append(&l->commit, note.data, note.len, e);
-		l->size = old + k;
-		memcpy(l->root, new_root, HASH_SIZE);
-		lg_unlock(&l->mu);
-		if (stage == STORE_STAGE_ALL && pub) {
-			struct arm_err pe;
-			published = true;
-			if (lg_after_publish(l, old + k, prev, had, &note, &pe) != ARM_OK) {
-				lg_lock(&l->mu);
-				l->pub_err = pe;
-				lg_unlock(&l->mu);
-			} else {
-				lg_lock(&l->mu);
-				arm_err_clear(&l->pub_err);
-				lg_unlock(&l->mu);
-			}
-		}
-		if (pub)
-			lg_unlock(&l->pub_mu);
-		if (rc != ARM_OK)
-			goto out;
-		goto index;
 	}
 	if ((rc = l->st->ops->write_batch(l->st, files.f, files.n, e)) != ARM_OK)
 		goto undo;
@@ -801,7 +854,7 @@ done:
  */
 int
 lg_after_publish(struct log *l, uint64_t at, uint64_t prev, bool had, const struct buf *note,
-              struct arm_err *e)
+                 struct arm_err *e)
 {
 	int rc = ARM_OK;
 
@@ -891,4 +944,3 @@ log_publish_status(struct log *l, struct arm_err *e)
 	lg_unlock(&l->mu);
 	return rc;
 }
-
