@@ -95,7 +95,7 @@ static char *
 run(const uint8_t *ag, size_t aglen, const uint8_t *data, size_t size, bool probe)
 {
 	const int64_t now = 1546300800; /* 2019-01-01T00:00:00Z */
-	struct engine_geo geo;
+	struct engine_geo geo = {0};
 	struct engine_opts o;
 	struct engine *eng = NULL;
 	struct geo_map *m = NULL, *probe_map = NULL;
@@ -110,6 +110,7 @@ run(const uint8_t *ag, size_t aglen, const uint8_t *data, size_t size, bool prob
 	if (geo_map_new(&m, &e) != ARM_OK || (probe && geo_map_new(&probe_map, &e) != ARM_OK))
 		abort();
 	geo.in_zone = geo_engine_in_zone;
+	geo.place = geo_engine_place; /* zones and the reference line, as cli_replay.c */
 	geo.ctx = m;
 	engine_opts_init(&o);
 	o.geo = &geo;
