@@ -28,25 +28,11 @@ command -v wrk >/dev/null || { echo "bench_http: wrk not installed"; exit 0; }
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "bench_http: nginx not installed"; exit 0; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-start() { # NAME CMD...: background, wait for "listening on", set URL
-	name=$1
-	shift
-	"$@" 2>"$W/$name.log" &
-	PIDS="$PIDS $!"
-	eval "PID_$name=$!"
-	i=0
-	URL=""
-	while [ $i -lt 100 ] && [ -z "$URL" ]; do
-		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$W/$name.log" | head -n 1)
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$URL" ] || { echo "bench_http: $name did not start: $(head -c 200 "$W/$name.log")"; exit 1; }
-}
+. "$TOP/bench/lib.sh"
+start() { n=$1; shift; bench_start "$n" bench_http "$@"; }
 
 # The pilot agreement (demo keys) as entry 0, then 1 KiB statements.
 cd "$W" || exit 1
-. "$TOP/bench/lib.sh"
 pilot_entry0 bench_http
 TEXT=$(head -c 900 /dev/zero | tr '\0' 'x')
 # 255 signed 1 KiB statements after entry 0: tile 0/000 and the first

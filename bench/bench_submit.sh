@@ -27,21 +27,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
 
-start() { # NAME CMD...: background, wait for "listening on", set URL
-	name=$1
-	shift
-	"$@" 2>"$W/$name.log" &
-	PIDS="$PIDS $!"
-	eval "PID_$name=$!"
-	i=0
-	URL=""
-	while [ $i -lt 100 ] && [ -z "$URL" ]; do
-		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$W/$name.log" | head -n 1)
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$URL" ] || { echo "bench_submit: $name did not start: $(head -c 200 "$W/$name.log")"; exit 1; }
-}
+. "$TOP/bench/lib.sh"
+start() { n=$1; shift; bench_start "$n" bench_submit "$@"; }
 
 # The pilot agreement with 81 more actors (monitors), each its own key.
 cd "$W" || exit 1

@@ -14,3 +14,23 @@ pilot_entry0() {
 	"$ARM" note sign --key "$K/demo-south.key" --key "$K/demo-north.key" e0.txt >e0.signed ||
 		{ echo "$1: cannot sign with $ARM"; exit 1; }
 }
+
+# bench_start NAME LABEL CMD...: CMD in the background (stderr in
+# $W/NAME.log, pid added to PIDS and in PID_NAME), waits for its
+# "listening on" line and sets URL; LABEL prefixes the error.
+bench_start() {
+	name=$1
+	label=$2
+	shift 2
+	"$@" 2>"$W/$name.log" &
+	PIDS="$PIDS $!"
+	eval "PID_$name=$!"
+	i=0
+	URL=""
+	while [ $i -lt 100 ] && [ -z "$URL" ]; do
+		URL=$(sed -n 's|.*listening on \(http://[^ /]*\)/.*|\1|p' "$W/$name.log" | head -n 1)
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$URL" ] || { echo "$label: $name did not start: $(head -c 200 "$W/$name.log")"; exit 1; }
+}
