@@ -166,14 +166,8 @@ scores_answer(struct scores *s, const struct agreement *agr, uint64_t size,
 	int64_t at_t = ENGINE_NO_TIME, now = (int64_t)time(NULL);
 	struct arm_err e;
 
-	if (qa != NULL && cli_replay_at_parse(qa, &at, &e) != ARM_OK) {
-		httpd_text(rs, 400, "at: %s", e.msg);
+	if (!scache_at_params(qa, qn, &at, &atnow, rs))
 		return;
-	}
-	if (qn != NULL && cli_replay_at_parse(qn, &atnow, &e) != ARM_OK) {
-		httpd_text(rs, 400, "now: %s", e.msg);
-		return;
-	}
 	/* As for /state and export: now is ?now=, else ?at=, else the clock. */
 	if (qa != NULL)
 		now = at_t = cli_replay_at_resolve(&at, agr);

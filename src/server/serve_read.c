@@ -314,14 +314,8 @@ serve_state(struct serve *s, const struct httpd_req *rq, struct httpd_resp *rs)
 		return;
 	}
 	/* A plain date is the end of that day in the agreement's zone (cli_replay.h). */
-	if (qa != NULL && cli_replay_at_parse(qa, &at, &e) != ARM_OK) {
-		httpd_text(rs, 400, "at: %s", e.msg);
+	if (!scache_at_params(qa, qn, &at, &atnow, rs))
 		return;
-	}
-	if (qn != NULL && cli_replay_at_parse(qn, &atnow, &e) != ARM_OK) {
-		httpd_text(rs, 400, "now: %s", e.msg);
-		return;
-	}
 	if (qa == NULL && index == log_published_size(s->log)) {
 		if (qn != NULL && atnow.date) {
 			/* the agreement's zone is needed: replay like an as-of request */

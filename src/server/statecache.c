@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli_replay.h"
+#include "armistice/httpd.h"
 #include "server/statecache.h"
 #include "armistice/engine.h"
 #include "armistice/logclock.h"
@@ -455,4 +456,21 @@ scache_stats(struct scache *c, struct scache_stats *st)
 	st->max_index = c->max_index;
 	st->hits = c->hits;
 	pthread_mutex_unlock(&c->mu);
+}
+
+bool
+scache_at_params(const char *qa, const char *qn, struct cli_at *at, struct cli_at *now,
+                 struct httpd_resp *rs)
+{
+	struct arm_err e;
+
+	if (qa != NULL && cli_replay_at_parse(qa, at, &e) != ARM_OK) {
+		httpd_text(rs, 400, "at: %s", e.msg);
+		return false;
+	}
+	if (qn != NULL && cli_replay_at_parse(qn, now, &e) != ARM_OK) {
+		httpd_text(rs, 400, "now: %s", e.msg);
+		return false;
+	}
+	return true;
 }

@@ -42,6 +42,7 @@
 #ifndef ARMISTICE_SERVER_STATECACHE_H
 #define ARMISTICE_SERVER_STATECACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -97,5 +98,16 @@ struct scache_stats {
 	uint64_t hits;      /* answers served from the answer cache */
 };
 void scache_stats(struct scache *c, struct scache_stats *st);
+
+struct cli_at;
+struct httpd_resp;
+
+/*
+ * The ?at= and ?now= of an as-of request (GET /state, GET /scores), each
+ * NULL when absent, parsed as the CLI parses --at and --now
+ * (cli_replay_at_parse). false after answering 400 naming the parameter.
+ */
+bool scache_at_params(const char *qa, const char *qn, struct cli_at *at, struct cli_at *now,
+                      struct httpd_resp *rs);
 
 #endif
